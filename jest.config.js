@@ -1,0 +1,42 @@
+// Jest cannot load the ESM-only @nestjs/* v12 packages on Node 20 natively; @swc/jest transpiles
+// both our TypeScript and those packages to CommonJS (see ../shared/reference/ecosystem-2026.md §6).
+const swc = (ts) => [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: ts ? { syntax: 'typescript', decorators: true } : { syntax: 'ecmascript' },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2023',
+      keepClassNames: true,
+    },
+    module: { type: 'commonjs' },
+  },
+];
+const common = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': swc(true), '^.+\\.m?js$': swc(false) },
+  transformIgnorePatterns: [
+    '/node_modules/(?!(@nestjs|file-type|strtok3|token-types|@tokenizer|@borewit|uint8array-extras)/)',
+  ],
+};
+module.exports = {
+  // One PostgreSQL server for the whole run (TEST_DATABASE_URL, testcontainers or embedded), with a
+  // migrated template database; every suite clones its own database from it.
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/unit/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.int-spec.ts'],
+      testTimeout: 60000,
+    },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
+      testTimeout: 180000,
+    },
+  ],
+};

@@ -1,0 +1,16 @@
+// Regenerates .env.example from the settings declared in src/config (npm run config:env-example).
+import { writeFileSync } from 'node:fs';
+import { documentedSettings } from '../src/config';
+
+const lines = [
+  '# PRISM node configuration. Every setting is optional unless marked otherwise; the defaults',
+  '# start a node on an embedded PostgreSQL in DATA_DIR. Copy to .env (or point ENV_FILE at a file).',
+  '',
+];
+for (const s of documentedSettings()) {
+  lines.push(`# ${s.description}${s.default === undefined ? '' : ` (default: ${s.default})`}`);
+  lines.push(`# ${s.name}=${s.default ?? ''}`);
+  lines.push('');
+}
+writeFileSync('.env.example', lines.join('\n'));
+console.log(`.env.example: ${documentedSettings().length} settings`);

@@ -1,0 +1,27 @@
+import { EnvReader } from './env-reader';
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  /** Where the node keeps its embedded database, recording files, staging and identity. */
+  dataDir: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Public base URL peers use to reach this node (shown in registration responses). */
+  publicUrl: string;
+}
+
+export function readServerConfig(env: EnvReader): ServerConfig {
+  const port = env.int('PORT', 'HTTP port the node listens on', 3000, 0, 65535);
+  return {
+    host: env.str('HOST', 'interface to bind', '0.0.0.0'),
+    port,
+    dataDir: env.str('DATA_DIR', 'directory for the embedded database, files, staging and identity', './data/node'),
+    logLevel: env.oneOf(
+      'LOG_LEVEL',
+      'log level',
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
+      'info',
+    ),
+    publicUrl: env.str('PUBLIC_URL', 'base URL peers use to reach this node', `http://127.0.0.1:${port}`),
+  };
+}

@@ -1,0 +1,33 @@
+import { EnvReader } from './env-reader';
+
+export interface SyncConfig {
+  /** Rows per export page served to peers when the peer does not ask for a size. */
+  defaultPageSize: number;
+  /** Largest page a peer may ask for. */
+  maxPageSize: number;
+  /** Page size this node asks for when it pulls. */
+  pullPageSize: number;
+  /** Idle seconds after which a served export window (held snapshot) is released. */
+  windowIdleSeconds: number;
+  /** Largest file served in the reference's base64-JSON form. */
+  base64FileMaxBytes: number;
+  /** HTTP timeout of one request to a peer, in milliseconds. */
+  peerTimeoutMs: number;
+  /** Attempts for a transient failure (429, 503, reset, timeout) before a pull fails. */
+  retryAttempts: number;
+  /** Staging directory for pulls (default DATA_DIR/staging). */
+  stagingDir?: string;
+}
+
+export function readSyncConfig(env: EnvReader): SyncConfig {
+  return {
+    defaultPageSize: env.int('SYNC_DEFAULT_PAGE_SIZE', 'rows per export page when a peer gives no pageSize', 100, 1, 100000),
+    maxPageSize: env.int('SYNC_MAX_PAGE_SIZE', 'largest export page a peer may ask for', 10000, 1, 100000),
+    pullPageSize: env.int('SYNC_PULL_PAGE_SIZE', 'page size this node asks for when pulling', 5000, 1, 100000),
+    windowIdleSeconds: env.int('SYNC_WINDOW_IDLE_SECONDS', 'idle seconds before a served export window is released', 300, 5, 86400),
+    base64FileMaxBytes: env.int('SYNC_BASE64_FILE_MAX_BYTES', 'largest file served as base64 JSON', 50 * 1024 * 1024, 1),
+    peerTimeoutMs: env.int('SYNC_PEER_TIMEOUT_MS', 'timeout of one request to a peer (ms)', 60000, 100),
+    retryAttempts: env.int('SYNC_RETRY_ATTEMPTS', 'attempts for a transient peer error before the pull fails', 5, 1, 50),
+    stagingDir: env.optional('SYNC_STAGING_DIR', 'staging directory for pulls (default DATA_DIR/staging)'),
+  };
+}

@@ -1,0 +1,19 @@
+import { EnvReader } from './env-reader';
+
+export interface ThrottleConfig {
+  standardPerMinute: number;
+  syncPerMinute: number;
+  /** Shared state for channels, sessions, challenges and throttle counters (replicas). */
+  redisUrl?: string;
+}
+
+export function readThrottleConfig(env: EnvReader): ThrottleConfig {
+  return {
+    standardPerMinute: env.int('THROTTLE_STANDARD_PER_MINUTE', 'requests per minute per session (or IP) on standard routes', 60, 1),
+    syncPerMinute: env.int('THROTTLE_SYNC_PER_MINUTE', 'requests per minute per authenticated node on /api/sync/*', 600, 1),
+    redisUrl: env.url('REDIS_URL', 'Redis for channels, sessions, challenges and rate limits shared by replicas', [
+      'redis:',
+      'rediss:',
+    ]),
+  };
+}

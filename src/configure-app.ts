@@ -1,0 +1,13 @@
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { AppConfig } from './config';
+import { AllExceptionsFilter } from './core/errors/all-exceptions.filter';
+import { createValidationPipe } from './core/validation';
+
+/** Global pipes, filters and HTTP settings shared by the node and the in-process test apps. */
+export function configureApp(app: NestExpressApplication, _config: AppConfig): void {
+  app.set('query parser', 'extended');
+  app.disable('x-powered-by');
+  app.useBodyParser('json', { limit: '64mb' });
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new AllExceptionsFilter());
+}

@@ -1,0 +1,28 @@
+import { DataSourceOptions } from 'typeorm';
+import { AppConfig } from '../config';
+import { ALL_MIGRATIONS } from '../../migrations';
+import { ALL_ENTITIES } from './entities';
+
+/**
+ * The single TypeORM options factory, used by the app, the CLI data source (ormconfig.ts) and the
+ * tests. The schema always comes from migrations: `synchronize` is never enabled.
+ *
+ * Every connection carries `prism.node_id`, which the change-tracking triggers use as the origin
+ * of rows written locally, and runs in UTC so timestamps render the same on every node.
+ */
+export function typeOrmOptions(config: AppConfig, url: string): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: ALL_ENTITIES,
+    migrations: ALL_MIGRATIONS,
+    migrationsRun: false,
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    logging: config.database.logQueries ? 'all' : ['error', 'warn', 'migration'],
+    extra: {
+      max: config.database.poolSize,
+      options: `-c prism.node_id=${config.node.nodeId} -c TimeZone=UTC`,
+    },
+  };
+}

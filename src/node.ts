@@ -1,0 +1,69 @@
+import 'reflect-metadata';
+import { INestApplication, Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { AppConfig, redact } from './config';
+import { AppModule } from './app.module';
+import { configureApp } from './configure-app';
+import { EmbeddedDatabase } from './database/embedded-postgres';
+
+export interface RunningNode {
+  app: INestApplication;
+  config: AppConfig;
+  databaseUrl: string;
+  /** Base URL the HTTP server actually listens on (resolves port 0). */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Resolves the database: DATABASE_URL, or an embedded PostgreSQL in DATA_DIR/pg. */
+export async function openDatabase(config: AppConfig): Promise<{ url: string; close(): Promise<void> }> {
+  if (config.database.url) return { url: config.database.url, close: async () => undefined };
+  const embedded = new EmbeddedDatabase(config.server.dataDir, config.database.embeddedPort);
+  const url = await embedded.start();
+  return { url, close: () => embedded.stop() };
+}
+
+/** Creates the Nest application for a config and database (not listening yet). */
+export async function createApp(config: AppConfig, databaseUrl: string): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, databaseUrl), {
+    bufferLogs: false,
+    logger: config.server.logLevel === 'silent' ? false : undefined,
+  });
+  configureApp(app, config);
+  return app;
+}
+
+/** Starts a whole node: database (embedded when needed), migrations, HTTP server. */
+export async function startNode(config: AppConfig): Promise<RunningNode> {
+  const logger = new Logger('Node');
+  const database = await openDatabase(config);
+  let app: NestExpressApplication | undefined;
+  try {
+    logger.log(`database ${redact(database.url)}`);
+    app = await createApp(config, database.url);
+    await app.listen(config.server.port, config.server.host);
+  } catch (error) {
+    await app?.close().catch(() => undefined);
+    await database.close();
+    throw error;
+  }
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.server.port;
+  const url = `http://127.0.0.1:${port}`;
+  logger.log(`node "${config.node.nodeId}" listening on ${url}`);
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    config,
+    databaseUrl: database.url,
+    url,
+    close: () => {
+      closing ??= (async () => {
+        await app!.close();
+        await database.close();
+      })();
+      return closing;
+    },
+  };
+}

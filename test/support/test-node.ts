@@ -1,0 +1,56 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DataSource } from 'typeorm';
+import { AppConfig, testConfig } from '../../src/config';
+import { createApp } from '../../src/node';
+import { createTestDatabase, TestDatabase } from './database';
+
+export interface TestNode {
+  app: NestExpressApplication;
+  config: AppConfig;
+  db: TestDatabase;
+  dataSource: DataSource;
+  /** Base URL of the listening HTTP server. */
+  url: string;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+/**
+ * One node in this process, on its own database cloned from the migrated template, its own data
+ * directory and an ephemeral port. Settings are overridden with `env`-style keys.
+ */
+export async function startTestNode(env: Record<string, string> = {}): Promise<TestNode> {
+  const label = env.NODE_ID ?? 'node';
+  const db = await createTestDatabase(label);
+  const dataDir = mkdtempSync(join(tmpdir(), `prism-${label}-`));
+  const config = testConfig({
+    DATA_DIR: dataDir,
+    DATABASE_URL: db.url,
+    DB_MIGRATIONS_RUN: 'false',
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    ...env,
+  });
+  const app = await createApp(config, db.url);
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  config.server.publicUrl = env.PUBLIC_URL ?? `http://127.0.0.1:${port}`;
+  return {
+    app,
+    config,
+    db,
+    dataSource: app.get(DataSource),
+    url: `http://127.0.0.1:${port}`,
+    dataDir,
+    close: async () => {
+      await app.close();
+      await db.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

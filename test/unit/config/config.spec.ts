@@ -1,0 +1,32 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, documentedSettings, loadConfig } from '../../../src/config';
+
+describe('configuration', () => {
+  it('has working defaults', () => {
+    const config = loadConfig({});
+    expect(config.server.port).toBe(3000);
+    expect(config.database.url).toBeUndefined();
+    expect(config.node.nodeId).toBe('prism-node');
+  });
+
+  it('names every bad setting in one error', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'abc', DATABASE_URL: 'mysql://x', STORAGE_DRIVER: 'ftp', NODE_ID: 'bad id!' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    for (const name of ['PORT', 'DATABASE_URL', 'STORAGE_DRIVER', 'NODE_ID']) expect(message).toContain(name);
+  });
+
+  it('documents every setting in .env.example', () => {
+    const example = readFileSync(join(__dirname, '../../../.env.example'), 'utf8');
+    const missing = documentedSettings()
+      .map((s) => s.name)
+      .filter((name) => !new RegExp(`^#?\\s*${name}=`, 'm').test(example));
+    expect(missing).toEqual([]);
+  });
+});
