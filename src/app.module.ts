@@ -1,4 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { AccessGuard } from './core/auth/access.guard';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from './config';
@@ -25,6 +27,8 @@ export class AppModule {
         HealthModule,
         ...FEATURE_MODULES,
       ],
+      // Registered first: every request is checked against its route's declared access rule.
+      providers: [{ provide: APP_GUARD, useClass: AccessGuard }],
     };
   }
 }

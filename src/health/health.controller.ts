@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
-import { Public } from '../core/auth/public.decorator';
+import { Public } from '../core/auth/access';
 
 @Controller('health')
 export class HealthController {

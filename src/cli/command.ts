@@ -1,0 +1,35 @@
+import { parseArgs, ParseArgsConfig } from 'node:util';
+
+/** One `prism-node` command. `run` returns the process exit code. */
+export interface CliCommand {
+  name: string;
+  summary: string;
+  usage: string;
+  options?: ParseArgsConfig['options'];
+  /** Whether the command needs a running node (talks HTTP) or works from configuration alone. */
+  run(args: ParsedArgs): Promise<number>;
+}
+
+export interface ParsedArgs {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
+
+/** Exit codes shared by all commands. */
+export const EXIT = { ok: 0, failure: 1, usage: 2, unreachable: 3, conflict: 4 } as const;
+
+export class UsageError extends Error {}
+
+export function parse(command: CliCommand, argv: string[]): ParsedArgs {
+  try {
+    const parsed = parseArgs({
+      args: argv,
+      options: { help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' }, ...(command.options ?? {}) },
+      allowPositionals: true,
+      strict: true,
+    });
+    return { values: parsed.values as ParsedArgs['values'], positionals: parsed.positionals };
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}

@@ -1,0 +1,4 @@
+import { CliCommand } from '../command';
+
+/** Every command of `prism-node`; each lives in its own file in this folder. */
+export const COMMANDS: CliCommand[] = [];
