@@ -2,6 +2,8 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppConfig } from './config';
 import { AllExceptionsFilter } from './core/errors/all-exceptions.filter';
 import { createValidationPipe } from './core/validation';
+import { setupApiDocs } from './crud/openapi';
+import { channelErrorEncoder } from './node-trust/channel/channel-error-encoder';
 
 /** Global pipes, filters and HTTP settings shared by the node and the in-process test apps. */
 export function configureApp(app: NestExpressApplication, _config: AppConfig): void {
@@ -9,5 +11,6 @@ export function configureApp(app: NestExpressApplication, _config: AppConfig): v
   app.disable('x-powered-by');
   app.useBodyParser('json', { limit: '64mb' });
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new AllExceptionsFilter());
+  app.useGlobalFilters(new AllExceptionsFilter(channelErrorEncoder));
+  setupApiDocs(app);
 }

@@ -5,6 +5,8 @@ export interface ThrottleConfig {
   syncPerMinute: number;
   /** Shared state for channels, sessions, challenges and throttle counters (replicas). */
   redisUrl?: string;
+  /** Prefix of every Redis key of this node (replicas of one node share it). */
+  redisKeyPrefix: string;
 }
 
 export function readThrottleConfig(env: EnvReader): ThrottleConfig {
@@ -15,5 +17,6 @@ export function readThrottleConfig(env: EnvReader): ThrottleConfig {
       'redis:',
       'rediss:',
     ]),
+    redisKeyPrefix: env.str('REDIS_KEY_PREFIX', 'prefix of this node\'s Redis keys (replicas of one node share it)', 'prism:'),
   };
 }

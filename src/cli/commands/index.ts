@@ -1,4 +1,6 @@
 import { CliCommand } from '../command';
+import { userCreateCommand } from './user-create';
+import { identityGenerateCommand } from './identity-generate';
 
 /** Every command of `prism-node`; each lives in its own file in this folder. */
-export const COMMANDS: CliCommand[] = [];
+export const COMMANDS: CliCommand[] = [userCreateCommand, identityGenerateCommand];

@@ -76,7 +76,7 @@ export class ResearchNode {
   @Column({ name: 'last_authenticated_at', type: 'timestamptz', nullable: true })
   lastAuthenticatedAt: Date | null;
 
-  @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
+  @Column({ type: 'jsonb', default: () => "'{}'" })
   metadata: Record<string, string>;
 
   /** True only for this node's own row. */

@@ -1,5 +1,6 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, Relation } from 'typeorm';
 import { UserRole } from '../../core/auth/access';
+import { Researcher } from '../../research/entities/researcher.entity';
 
 /** Operators and researchers who log in to this node (not synced). */
 @Entity({ name: 'users' })
@@ -21,6 +22,10 @@ export class User {
   /** Optional link to a researcher profile (FK researcher, SET NULL). */
   @Column({ name: 'researcher_id', type: 'uuid', nullable: true })
   researcherId: string | null;
+
+  @ManyToOne(() => Researcher, { onDelete: 'SET NULL', nullable: true })
+  @JoinColumn({ name: 'researcher_id' })
+  researcher?: Relation<Researcher> | null;
 
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'clock_timestamp()' })
   createdAt: Date;

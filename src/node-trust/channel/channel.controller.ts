@@ -1,0 +1,34 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { Public } from '../../core/auth/access';
+import { HEADER_CHANNEL } from '../protocol';
+import { NoThrottle } from '../throttling/throttle.decorators';
+import { ChannelService } from './channel.service';
+
+/** Phase 1 (reference ChannelController). */
+@Controller('api/channel')
+export class ChannelController {
+  constructor(private readonly channels: ChannelService) {}
+
+  @Public()
+  @Post('open')
+  @HttpCode(200)
+  async open(@Body() body: unknown, @Res({ passthrough: true }) res: Response) {
+    const { channelId, response } = await this.channels.open(body);
+    res.setHeader(HEADER_CHANNEL, channelId);
+    return response;
+  }
+
+  @Public()
+  @NoThrottle()
+  @Get('health')
+  health() {
+    return { status: 'healthy', timestamp: new Date().toISOString() };
+  }
+
+  @Public()
+  @Get(':channelId')
+  info(@Param('channelId') channelId: string) {
+    return this.channels.info(channelId);
+  }
+}

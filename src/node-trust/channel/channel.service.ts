@@ -1,0 +1,114 @@
+import { Injectable } from '@nestjs/common';
+import { randomBytes, randomUUID } from 'node:crypto';
+import {
+  curveOf,
+  deriveChannelKey,
+  ecdhSecret,
+  generateEphemeralKey,
+  importEphemeralPublicKey,
+} from '../crypto/channel-crypto';
+import { parseTimestamp } from '../crypto/timestamp';
+import {
+  CHANNEL_TTL_MS,
+  detailError,
+  Fields,
+  MAX_CLOCK_SKEW_MS,
+  MIN_NONCE_BYTES,
+  PROTOCOL_VERSION,
+  SERVER_NONCE_BYTES,
+  SUPPORTED_CIPHERS,
+} from '../protocol';
+import { ChannelState, ChannelStore } from './channel.store';
+
+/** Reference `ChannelReadyResponse`. */
+export interface ChannelReadyResponse {
+  protocolVersion: string;
+  ephemeralPublicKey: string;
+  keyExchangeAlgorithm: string;
+  selectedCipher: string;
+  timestamp: string;
+  nonce: string;
+}
+
+const fail = (code: string, message: string, options: { retryable?: boolean; details?: Record<string, unknown> } = {}) =>
+  detailError(400, code, message, { ...options, plaintext: true });
+
+const isBase64 = (value: string) => /^[A-Za-z0-9+/]*={0,2}$/.test(value) && value.length % 4 === 0;
+
+/** Phase 1: ECDH on the client's curve, HKDF channel key, 30-minute channel. */
+@Injectable()
+export class ChannelService {
+  constructor(private readonly channels: ChannelStore) {}
+
+  async open(body: unknown): Promise<{ channelId: string; response: ChannelReadyResponse }> {
+    const f = new Fields(body);
+    const version = f.str('protocolVersion');
+    if (version !== PROTOCOL_VERSION) {
+      throw fail('ERR_INCOMPATIBLE_VERSION', `Protocol version ${version || '(none)'} is not supported; use ${PROTOCOL_VERSION}`);
+    }
+    const algorithm = f.str('keyExchangeAlgorithm');
+    const curve = curveOf(algorithm);
+    if (!curve) throw fail('ERR_CHANNEL_FAILED', `Unsupported key exchange algorithm "${algorithm}" (ECDH-P256, ECDH-P384, ECDH-P521)`);
+    const ciphers = f.raw('supportedCiphers');
+    const selectedCipher = Array.isArray(ciphers) ? ciphers.find((c) => typeof c === 'string' && SUPPORTED_CIPHERS.includes(c)) : undefined;
+    if (!selectedCipher) throw fail('ERR_CHANNEL_FAILED', `No supported cipher; this node supports ${SUPPORTED_CIPHERS.join(', ')}`);
+    const clientTime = parseTimestamp(f.raw('timestamp'));
+    const now = Date.now();
+    if (Number.isNaN(clientTime) || Math.abs(now - clientTime) > MAX_CLOCK_SKEW_MS) {
+      throw fail('ERR_INVALID_TIMESTAMP', 'Timestamp is missing or outside the allowed clock skew', {
+        details: { clientTimestamp: f.raw('timestamp') ?? null, serverTimestamp: new Date(now).toISOString(), maxSkewMinutes: MAX_CLOCK_SKEW_MS / 60_000 },
+      });
+    }
+    const nonceText = f.str('nonce');
+    const clientNonce = Buffer.from(nonceText, 'base64');
+    if (!isBase64(nonceText) || clientNonce.length < MIN_NONCE_BYTES) {
+      throw fail('ERR_INVALID_NONCE', `Nonce must be base64 of at least ${MIN_NONCE_BYTES} bytes`);
+    }
+    let clientKey;
+    try {
+      clientKey = importEphemeralPublicKey(f.str('ephemeralPublicKey'), curve.nodeCurve);
+    } catch (error) {
+      throw fail('ERR_INVALID_EPHEMERAL_KEY', `Invalid ephemeral public key: ${(error as Error).message}`, { retryable: true });
+    }
+    const own = generateEphemeralKey(curve.nodeCurve);
+    const serverNonce = randomBytes(SERVER_NONCE_BYTES);
+    const key = deriveChannelKey(ecdhSecret(own.privateKey, clientKey), clientNonce, serverNonce);
+    const channel: ChannelState = {
+      channelId: randomUUID(),
+      key: key.toString('base64'),
+      selectedCipher,
+      clientNonce: clientNonce.toString('base64'),
+      serverNonce: serverNonce.toString('base64'),
+      createdAt: new Date(now).toISOString(),
+      expiresAt: new Date(now + CHANNEL_TTL_MS).toISOString(),
+      role: 'server',
+    };
+    await this.channels.save(channel);
+    return {
+      channelId: channel.channelId,
+      response: {
+        protocolVersion: PROTOCOL_VERSION,
+        ephemeralPublicKey: own.publicKeySpki,
+        keyExchangeAlgorithm: algorithm,
+        selectedCipher,
+        timestamp: new Date(now).toISOString(),
+        nonce: serverNonce.toString('base64'),
+      },
+    };
+  }
+
+  /** Reference `GET /api/channel/{id}` (metadata only, never the key). */
+  async info(channelId: string) {
+    const channel = await this.channels.get(channelId);
+    if (!channel) throw detailError(404, 'ERR_CHANNEL_NOT_FOUND', 'Channel does not exist or has expired');
+    return {
+      channelId: channel.channelId,
+      cipher: channel.selectedCipher,
+      remoteNodeUrl: null,
+      createdAt: channel.createdAt,
+      expiresAt: channel.expiresAt,
+      isExpired: false,
+      role: channel.role,
+    };
+  }
+}

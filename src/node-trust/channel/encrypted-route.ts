@@ -1,0 +1,22 @@
+import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { NodeAccessLevel, RequireCapability } from '../../core/auth/access';
+import { SyncEndpoint } from '../throttling/throttle.decorators';
+
+export const ENCRYPTED_CHANNEL = 'prism:encrypted-channel';
+
+/**
+ * Marks a route served over the encrypted channel: the request body arrives as
+ * `{encryptedData, iv, authTag}` and the response (also errors raised by the handler) leaves
+ * encrypted with the channel key. Encryption itself follows the request (every request
+ * authenticated through a channel is encrypted both ways); the marker makes the intent explicit
+ * and refuses the route when no channel was verified (e.g. combined with @Public by mistake).
+ */
+export const EncryptedChannel = () => SetMetadata(ENCRYPTED_CHANNEL, true);
+
+/**
+ * A sync export route: ReadWrite session over the encrypted channel, `sync` throttle profile
+ * (600/min per node). Handlers may return `RawJson` (src/sync/shared/raw-json.ts) to send JSON
+ * text built elsewhere without re-serialising it; it is still encrypted.
+ */
+export const SyncExportRoute = (capability: NodeAccessLevel = NodeAccessLevel.ReadWrite) =>
+  applyDecorators(RequireCapability(capability), EncryptedChannel(), SyncEndpoint());

@@ -1,0 +1,313 @@
+import axios, { AxiosInstance, AxiosResponse, Method } from 'axios';
+import { createPublicKey, randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { NodeAccessLevel } from '../../core/auth/access';
+import {
+  curveOf,
+  decryptBytes,
+  deriveChannelKey,
+  ecdhSecret,
+  encryptJson,
+  EnvelopeError,
+  envelopeOf,
+  generateEphemeralKey,
+} from '../crypto/channel-crypto';
+import { formatO } from '../crypto/timestamp';
+import { HEADER_CHANNEL, HEADER_SESSION, PROTOCOL_VERSION } from '../protocol';
+import { PeerError, peerErrorFromBody } from './peer-error';
+
+/** The calling node's identity (LocalIdentity satisfies it). */
+export interface ClientIdentity {
+  nodeId: string;
+  nodeName: string;
+  /** base64 DER. */
+  certificateDer: string;
+  sign(data: string): string;
+}
+
+export interface PeerTarget {
+  url: string;
+  /** The peer's certificate as recorded in our registry (informational: the protocol does not authenticate the server). */
+  certificate?: string;
+}
+
+export interface NodeChannelClientOptions {
+  timeoutMs?: number;
+  /** ECDH curve of the channel (default P384, as IRIS). */
+  keyExchangeAlgorithm?: 'ECDH-P256' | 'ECDH-P384' | 'ECDH-P521';
+  /** Re-handshake this long before the channel or session would expire. */
+  expiryMarginMs?: number;
+}
+
+interface ClientChannel {
+  channelId: string;
+  key: Buffer;
+  expiresAt: number;
+}
+
+interface ClientSession {
+  token: string;
+  expiresAt: number;
+  nodeId: string;
+  grantedNodeAccessLevel: NodeAccessLevel;
+}
+
+export interface RegistrationRequest {
+  contactInfo?: string;
+  institutionDetails?: string;
+  nodeUrl?: string;
+  requestedNodeAccessLevel?: NodeAccessLevel;
+}
+
+export interface PeerStream {
+  status: number;
+  headers: Record<string, string>;
+  data: Readable;
+}
+
+const CHANNEL_LIFETIME_MS = 30 * 60_000;
+
+/**
+ * This node as a client of a peer: the 4-phase handshake and encrypted calls (reference
+ * NodeChannelClient + IRIS SessionManager). `invoke` and `stream` (re)connect on demand: before
+ * the channel or session expires, or once when the peer answers unknown channel / invalid session.
+ */
+export class NodeChannelClient {
+  private readonly http: AxiosInstance;
+  private channel?: ClientChannel;
+  private session?: ClientSession;
+  private readonly margin: number;
+
+  constructor(
+    readonly peer: PeerTarget,
+    private readonly identity: ClientIdentity,
+    private readonly options: NodeChannelClientOptions = {},
+  ) {
+    this.http = axios.create({
+      baseURL: peer.url.replace(/\/$/, ''),
+      timeout: options.timeoutMs ?? 60_000,
+      validateStatus: () => true,
+      maxContentLength: Infinity,
+      maxBodyLength: Infinity,
+    });
+    this.margin = options.expiryMarginMs ?? 60_000;
+  }
+
+  get channelId(): string | undefined {
+    return this.channel?.channelId;
+  }
+
+  get sessionToken(): string | undefined {
+    return this.session?.token;
+  }
+
+  get grantedAccessLevel(): NodeAccessLevel | undefined {
+    return this.session?.grantedNodeAccessLevel;
+  }
+
+  /** Phase 1. */
+  async openChannel(): Promise<string> {
+    const algorithm = this.options.keyExchangeAlgorithm ?? 'ECDH-P384';
+    const curve = curveOf(algorithm)!;
+    const own = generateEphemeralKey(curve.nodeCurve);
+    const clientNonce = randomBytes(32);
+    const res = await this.send('POST', '/api/channel/open', {
+      data: {
+        protocolVersion: PROTOCOL_VERSION,
+        ephemeralPublicKey: own.publicKeySpki,
+        keyExchangeAlgorithm: algorithm,
+        supportedCiphers: ['AES-256-GCM'],
+        timestamp: formatO(),
+        nonce: clientNonce.toString('base64'),
+      },
+    });
+    if (res.status !== 200) throw peerErrorFromBody(res.status, res.data, res.headers['retry-after']);
+    const channelId = String(res.headers[HEADER_CHANNEL.toLowerCase()] ?? '');
+    const body = res.data as Record<string, string>;
+    if (!channelId || !body?.ephemeralPublicKey || !body.nonce) throw new PeerError(res.status, 'ERR_PEER_PROTOCOL', 'channel open answer lacks X-Channel-Id, key or nonce', false);
+    const peerKey = createPublicKey({ key: Buffer.from(body.ephemeralPublicKey, 'base64'), format: 'der', type: 'spki' });
+    const key = deriveChannelKey(ecdhSecret(own.privateKey, peerKey), clientNonce, Buffer.from(body.nonce, 'base64'));
+    this.channel = { channelId, key, expiresAt: Date.now() + CHANNEL_LIFETIME_MS };
+    this.session = undefined;
+    return channelId;
+  }
+
+  /** Phase 2 (signed over channelId + nodeId + timestamp "O"). */
+  async identify(options: { sign?: boolean } = {}): Promise<Record<string, unknown>> {
+    const channel = this.requireChannel();
+    const timestamp = formatO();
+    const sign = options.sign ?? true;
+    return this.channelCall('POST', '/api/node/identify', {
+      channelId: channel.channelId,
+      nodeId: this.identity.nodeId,
+      nodeName: this.identity.nodeName,
+      certificate: this.identity.certificateDer,
+      timestamp,
+      signature: sign ? this.identity.sign(`${channel.channelId}${this.identity.nodeId}${timestamp}`) : '',
+    });
+  }
+
+  async register(request: RegistrationRequest = {}): Promise<Record<string, unknown>> {
+    return this.channelCall('POST', '/api/node/register', {
+      nodeId: this.identity.nodeId,
+      nodeName: this.identity.nodeName,
+      certificate: this.identity.certificateDer,
+      contactInfo: request.contactInfo ?? '',
+      institutionDetails: request.institutionDetails ?? '',
+      nodeUrl: request.nodeUrl ?? '',
+      requestedNodeAccessLevel: request.requestedNodeAccessLevel ?? NodeAccessLevel.ReadOnly,
+      timestamp: formatO(),
+    });
+  }
+
+  /** Phase 3a. */
+  async requestChallenge(): Promise<{ challengeData: string; expiresAt: string }> {
+    const channel = this.requireChannel();
+    return this.channelCall('POST', '/api/node/challenge', { channelId: channel.channelId, nodeId: this.identity.nodeId, timestamp: formatO() });
+  }
+
+  /** Phase 3b: signs challengeData + channelId + nodeId + timestamp "O"; opens the session. */
+  async authenticate(challengeData: string): Promise<Record<string, unknown>> {
+    const channel = this.requireChannel();
+    const timestamp = formatO();
+    const signature = this.identity.sign(`${challengeData}${channel.channelId}${this.identity.nodeId}${timestamp}`);
+    const answer = await this.channelCall<Record<string, unknown>>('POST', '/api/node/authenticate', {
+      channelId: channel.channelId,
+      nodeId: this.identity.nodeId,
+      challengeData,
+      signature,
+      timestamp,
+    });
+    if (answer.authenticated !== true || typeof answer.sessionToken !== 'string') {
+      throw new PeerError(200, 'ERR_PEER_PROTOCOL', 'authenticate answer carries no session', false, undefined, answer);
+    }
+    this.session = {
+      token: answer.sessionToken,
+      expiresAt: Date.parse(String(answer.sessionExpiresAt)) || Date.now() + 3600_000,
+      nodeId: String(answer.nodeId),
+      grantedNodeAccessLevel: Number(answer.grantedNodeAccessLevel) as NodeAccessLevel,
+    };
+    return answer;
+  }
+
+  /** Phases 1-4. Fails with ERR_NODE_NOT_AUTHORIZED / ERR_NODE_UNKNOWN when the peer does not (yet) trust us. */
+  async connect(): Promise<void> {
+    await this.openChannel();
+    const status = await this.identify();
+    if (status.isKnown !== true) throw new PeerError(403, 'ERR_NODE_UNKNOWN', 'the peer does not know this node; register first', false, undefined, status);
+    if (status.status !== 1) throw new PeerError(403, 'ERR_NODE_NOT_AUTHORIZED', `the peer has not authorized this node (status ${String(status.status)})`, false, undefined, status);
+    const challenge = await this.requestChallenge();
+    await this.authenticate(challenge.challengeData);
+  }
+
+  /** An encrypted call with session; decrypts the answer (also encrypted error bodies). */
+  async invoke<T = unknown>(method: Method, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+    return this.withSession(async () => {
+      const res = await this.send(method, path, {
+        data: body === undefined ? undefined : encryptJson(this.channel!.key, body),
+        headers: { ...headers, ...this.sessionHeaders() },
+      });
+      return this.readAnswer<T>(res);
+    });
+  }
+
+  /** Like invoke, but returns the raw response stream of a 2xx answer (file downloads). */
+  async stream(method: Method, path: string, body?: unknown, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<PeerStream> {
+    return this.withSession(async () => {
+      const res = await this.send<Readable>(method, path, {
+        data: body === undefined ? undefined : encryptJson(this.channel!.key, body),
+        headers: { ...headers, ...this.sessionHeaders() },
+        responseType: 'stream',
+        signal,
+      });
+      if (res.status >= 200 && res.status < 300) {
+        return { status: res.status, headers: Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, String(v)])), data: res.data };
+      }
+      const chunks: Buffer[] = [];
+      for await (const chunk of res.data) chunks.push(Buffer.from(chunk));
+      const text = Buffer.concat(chunks).toString('utf8');
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // not JSON: keep the text
+      }
+      return this.readAnswer<never>({ ...res, data: parsed } as AxiosResponse);
+    });
+  }
+
+  /** The channel's AES-256 key (decrypts streamed file frames); requires an open channel. */
+  get channelKey(): Buffer {
+    return this.requireChannel().key;
+  }
+
+  /** Ends the session at the peer (best effort) and forgets channel and session. */
+  async close(): Promise<void> {
+    if (this.session && this.channel && this.channel.expiresAt > Date.now()) {
+      await this.send('POST', '/api/session/revoke', { data: encryptJson(this.channel.key, {}), headers: this.sessionHeaders() }).catch(() => undefined);
+    }
+    this.session = undefined;
+    this.channel = undefined;
+  }
+
+  private async withSession<T>(call: () => Promise<T>): Promise<T> {
+    const now = Date.now() + this.margin;
+    if (!this.channel || !this.session || this.channel.expiresAt <= now || this.session.expiresAt <= now) await this.connect();
+    try {
+      return await call();
+    } catch (error) {
+      const stale = error instanceof PeerError && (error.code === 'ERR_INVALID_SESSION' || error.code === 'ERR_INVALID_CHANNEL');
+      if (!stale) throw error;
+      await this.connect();
+      return call();
+    }
+  }
+
+  private sessionHeaders(): Record<string, string> {
+    return { [HEADER_CHANNEL]: this.channel!.channelId, [HEADER_SESSION]: this.session!.token };
+  }
+
+  private requireChannel(): ClientChannel {
+    if (!this.channel) throw new PeerError(0, 'ERR_NO_CHANNEL', 'open a channel first', false);
+    return this.channel;
+  }
+
+  private async channelCall<T>(method: Method, path: string, body: unknown): Promise<T> {
+    const channel = this.requireChannel();
+    const res = await this.send(method, path, { data: encryptJson(channel.key, body), headers: { [HEADER_CHANNEL]: channel.channelId } });
+    return this.readAnswer<T>(res);
+  }
+
+  /** Decrypts an envelope body (any status); non-2xx becomes a PeerError. */
+  private readAnswer<T>(res: AxiosResponse): T {
+    let body: unknown = res.data;
+    const envelope = envelopeOf(body);
+    if (envelope && this.channel) {
+      try {
+        const text = decryptBytes(this.channel.key, envelope).toString('utf8');
+        body = text.trim() === '' ? undefined : JSON.parse(text);
+      } catch (error) {
+        const reason = error instanceof EnvelopeError ? error.message : 'answer is not JSON';
+        throw new PeerError(res.status, 'ERR_PEER_PROTOCOL', `cannot read the peer's encrypted answer: ${reason}`, false);
+      }
+    }
+    if (res.status >= 200 && res.status < 300) return (body === '' ? undefined : body) as T;
+    throw peerErrorFromBody(res.status, body, res.headers?.['retry-after']);
+  }
+
+  private async send<T = unknown>(
+    method: Method,
+    url: string,
+    config: { data?: unknown; headers?: Record<string, string>; responseType?: 'stream' | 'json'; signal?: AbortSignal },
+  ): Promise<AxiosResponse<T>> {
+    try {
+      return await this.http.request<T>({ method, url, ...config });
+    } catch (error) {
+      if (axios.isAxiosError(error)) {
+        const timeout = error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT';
+        throw new PeerError(0, timeout ? 'ERR_PEER_TIMEOUT' : 'ERR_PEER_UNREACHABLE', `${method} ${this.peer.url}${url}: ${error.message}`, true);
+      }
+      throw error;
+    }
+  }
+}

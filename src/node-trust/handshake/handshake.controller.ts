@@ -1,0 +1,46 @@
+import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
+import type { Request } from 'express';
+import { RequireChannel } from '../../core/auth/access';
+import { NodeTrustRequest } from '../channel/channel-request';
+import { EncryptedChannel } from '../channel/encrypted-route';
+import { HandshakeService } from './handshake.service';
+
+const channelOf = (req: Request) => (req as NodeTrustRequest).prismChannel!.channel;
+
+/** Phases 2-3 (reference NodeConnectionController): encrypted channel, no session yet. */
+@Controller('api/node')
+export class HandshakeController {
+  constructor(private readonly handshake: HandshakeService) {}
+
+  @RequireChannel()
+  @EncryptedChannel()
+  @Post('identify')
+  @HttpCode(200)
+  identify(@Req() req: Request, @Body() body: unknown) {
+    return this.handshake.identify(channelOf(req), body);
+  }
+
+  @RequireChannel()
+  @EncryptedChannel()
+  @Post('register')
+  @HttpCode(200)
+  register(@Body() body: unknown) {
+    return this.handshake.register(body);
+  }
+
+  @RequireChannel()
+  @EncryptedChannel()
+  @Post('challenge')
+  @HttpCode(200)
+  challenge(@Req() req: Request, @Body() body: unknown) {
+    return this.handshake.challenge(channelOf(req), body);
+  }
+
+  @RequireChannel()
+  @EncryptedChannel()
+  @Post('authenticate')
+  @HttpCode(200)
+  authenticate(@Req() req: Request, @Body() body: unknown) {
+    return this.handshake.authenticate(channelOf(req), body, req.ip);
+  }
+}

@@ -1,0 +1,103 @@
+import { Injectable } from '@nestjs/common';
+import type { Request } from 'express';
+import { NodeAccessLevel } from '../../core/auth/access';
+import { NodeSessionAuthenticator } from '../../core/auth/authenticators';
+import { AppError } from '../../core/errors/app-error';
+import { AuthorizationStatus } from '../../nodes/entities/research-node.entity';
+import { NodeRegistryService } from '../../nodes/node-registry.service';
+import { levelToWire } from '../../nodes/node-wire';
+import { NodeTrustRequest } from '../channel/channel-request';
+import { ChannelStore } from '../channel/channel.store';
+import { decryptBytes, envelopeOf, EnvelopeError } from '../crypto/channel-crypto';
+import { detailError, Fields, HEADER_CHANNEL, HEADER_SESSION } from '../protocol';
+import { SessionService } from './session.service';
+
+const plain = (code: string, message: string, retryable = false) => detailError(400, code, message, { retryable, plaintext: true });
+const unauthorized = (code: string, message: string) =>
+  new AppError(401, code, message, { details: { hint: code === 'ERR_INVALID_SESSION' ? 'Re-authenticate using POST /api/node/authenticate' : 'Add X-Session-Id header with your session token' }, plaintext: true });
+
+/**
+ * The channel and session checks of the reference's PrismEncryptedChannelConnection and
+ * PrismAuthenticatedSession filters, run by the global AccessGuard.
+ *
+ * Decryption happens HERE (guard stage), not in an interceptor: guards run before interceptors
+ * and pipes, and the session check needs the decrypted body for the reference's deprecated
+ * `sessionToken` body fallback; validation pipes then see the plaintext body.
+ */
+@Injectable()
+export class ChannelSessionAuthenticator extends NodeSessionAuthenticator {
+  constructor(
+    private readonly channels: ChannelStore,
+    private readonly sessions: SessionService,
+    private readonly registry: NodeRegistryService,
+  ) {
+    super();
+  }
+
+  hasCredentials(req: Request): boolean {
+    return !!req.header(HEADER_CHANNEL);
+  }
+
+  async authenticateChannel(req: Request): Promise<void> {
+    const r = req as NodeTrustRequest;
+    if (r.prismChannel) return;
+    const channelId = req.header(HEADER_CHANNEL)?.trim();
+    if (!channelId) throw plain('ERR_MISSING_CHANNEL_ID', 'X-Channel-Id header is required');
+    const channel = await this.channels.get(channelId);
+    if (!channel) throw plain('ERR_INVALID_CHANNEL', 'Channel does not exist or has expired', true);
+    const key = Buffer.from(channel.key, 'base64');
+    req.res?.setHeader(HEADER_CHANNEL, channelId);
+    r.body = this.decryptBody(req.body, key);
+    r.prismChannel = { channel, key, handlerStarted: false };
+  }
+
+  private decryptBody(body: unknown, key: Buffer): unknown {
+    const empty = body === undefined || body === null || (typeof body === 'object' && Object.keys(body as object).length === 0);
+    if (empty) return {};
+    const envelope = envelopeOf(body);
+    if (!envelope) throw plain('ERR_INVALID_PAYLOAD', 'Request body must be an encrypted payload {encryptedData, iv, authTag}');
+    let text: string;
+    try {
+      text = decryptBytes(key, envelope).toString('utf8');
+    } catch (error) {
+      const reason = error instanceof EnvelopeError ? error.message : 'decryption failed';
+      throw plain('ERR_DECRYPTION_FAILED', `Failed to decrypt request payload: ${reason}`);
+    }
+    if (text.trim() === '') return {};
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw plain('ERR_INVALID_PAYLOAD', 'Decrypted payload is not JSON');
+    }
+  }
+
+  async authenticate(req: Request, capability: NodeAccessLevel): Promise<void> {
+    await this.authenticateChannel(req);
+    const r = req as NodeTrustRequest;
+    let token = req.header(HEADER_SESSION)?.trim();
+    if (!token) {
+      const fromBody = new Fields(r.body).raw('sessionToken');
+      if (fromBody === undefined) throw unauthorized('ERR_NO_SESSION_TOKEN', 'Session token must be provided via X-Session-Id header');
+      if (typeof fromBody !== 'string' || fromBody.trim() === '') throw unauthorized('ERR_EMPTY_TOKEN', 'Session token cannot be empty');
+      token = fromBody.trim();
+    }
+    const session = await this.sessions.validate(token);
+    if (!session) throw unauthorized('ERR_INVALID_SESSION', 'Session token is invalid or expired');
+    // The registry is the authority: a node revoked or re-levelled by an operator is affected at
+    // its next request, on every replica, without session bookkeeping across modules.
+    const node = await this.registry.findById(session.nodeId);
+    if (!node || node.status !== AuthorizationStatus.Authorized) {
+      await this.sessions.revoke(token);
+      throw unauthorized('ERR_INVALID_SESSION', 'Session token is invalid or expired (node is no longer authorized)');
+    }
+    const granted = levelToWire(node.nodeAccessLevel);
+    if (granted < capability) {
+      throw new AppError(403, 'ERR_INSUFFICIENT_PERMISSIONS', `This endpoint requires capability: ${NodeAccessLevel[capability]} (granted: ${NodeAccessLevel[granted]})`, {
+        details: { grantedCapabilities: granted, requiredCapability: capability },
+        plaintext: true,
+      });
+    }
+    r.nodeSession = { token, nodeId: session.nodeId, channelId: session.channelId, accessLevel: granted };
+    await this.sessions.recordRequest(token);
+  }
+}

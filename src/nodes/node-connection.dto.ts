@@ -1,0 +1,31 @@
+import { ResearchNode } from './entities/research-node.entity';
+import { LastSync } from './node-registry.service';
+import { levelToWire, statusToWire } from './node-wire';
+
+/** Reference ResearchNodeConnectionDTO (numeric enums) plus additive fields. */
+export function toConnectionDto(node: ResearchNode, sync?: LastSync) {
+  return {
+    id: node.id,
+    nodeName: node.nodeName,
+    nodeUrl: node.nodeUrl,
+    status: statusToWire(node.status),
+    nodeAccessLevel: levelToWire(node.nodeAccessLevel),
+    contactInfo: node.contactInfo,
+    certificate: node.certificate,
+    certificateFingerprint: node.certificateFingerprint,
+    institutionDetails: node.institutionDetails,
+    registeredAt: node.registeredAt.toISOString(),
+    updatedAt: node.updatedAt.toISOString(),
+    lastSyncedAt: sync?.lastSyncedAt ?? null,
+    lastSyncStatus: sync?.lastSyncStatus ?? null,
+    protocolNodeId: node.protocolNodeId,
+    lastAuthenticatedAt: node.lastAuthenticatedAt?.toISOString() ?? null,
+  };
+}
+
+export type ConnectionDto = ReturnType<typeof toConnectionDto>;
+
+/** Reference paginated shape used by IRIS (`data`, `currentPage`, `pageSize`, `totalRecords`). */
+export function toPage<T>(data: T[], page: number, pageSize: number, totalRecords: number) {
+  return { data, currentPage: page, pageSize, totalRecords, totalPages: Math.ceil(totalRecords / pageSize) };
+}

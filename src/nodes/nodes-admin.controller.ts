@@ -1,0 +1,170 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { RequireUser, UserRole } from '../core/auth/access';
+import { AppError } from '../core/errors/app-error';
+import { certificateFingerprint, parseCertificate } from '../node-trust/crypto/certificates';
+import { Fields } from '../node-trust/protocol';
+import { AuthorizationStatus, NodeAccessLevelName, ResearchNode } from './entities/research-node.entity';
+import { toConnectionDto, toPage } from './node-connection.dto';
+import { ConnectionFields, NodeRegistryService } from './node-registry.service';
+import { levelFromWire, statusFromWire, statusToWire } from './node-wire';
+
+const invalid = (message: string) => new AppError(400, 'ERR_VALIDATION', message);
+
+function pageOf(query: Record<string, unknown>): { page: number; pageSize: number } {
+  const page = query.page === undefined ? 1 : Number(query.page);
+  const pageSize = query.pageSize === undefined ? 10 : Number(query.pageSize);
+  if (!Number.isInteger(page) || page < 1) throw invalid('page must be a positive integer');
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) throw invalid('pageSize must be an integer between 1 and 1000');
+  return { page, pageSize };
+}
+
+/** Optional connection fields from a (case-insensitive) body; enums numeric (or their names). */
+function connectionFields(body: unknown): ConnectionFields {
+  const f = new Fields(body);
+  const fields: ConnectionFields = {};
+  for (const [name, max] of [['nodeName', 200], ['nodeUrl', 500], ['contactInfo', 500], ['institutionDetails', 1000]] as const) {
+    const value = f.raw(name);
+    if (value === undefined || value === null) continue;
+    if (typeof value !== 'string' || value.length > max) throw invalid(`${name} must be a string of at most ${max} characters`);
+    fields[name] = value.trim();
+  }
+  if (fields.nodeName === '') throw invalid('nodeName must not be empty');
+  if (fields.nodeUrl && !/^https?:\/\/\S+$/.test(fields.nodeUrl)) throw invalid('nodeUrl must be an http(s) URL');
+  const status = f.raw('status');
+  if (status !== undefined && status !== null) {
+    fields.status = statusFromWire(status);
+    if (!fields.status || fields.status === AuthorizationStatus.Unknown) throw invalid('status must be 1 (Authorized), 2 (Pending) or 3 (Revoked)');
+  }
+  const level = f.raw('nodeAccessLevel');
+  if (level !== undefined && level !== null) {
+    fields.nodeAccessLevel = levelFromWire(level);
+    if (!fields.nodeAccessLevel) throw invalid('nodeAccessLevel must be 0 (ReadOnly), 1 (ReadWrite) or 2 (Admin)');
+  }
+  const certificate = f.str('certificate');
+  if (certificate) {
+    try {
+      fields.certificate = parseCertificate(certificate).raw.toString('base64');
+    } catch {
+      throw invalid('certificate must be a base64 DER (or PEM) X.509 certificate');
+    }
+    fields.certificateFingerprint = certificateFingerprint(fields.certificate);
+  }
+  return fields;
+}
+
+/**
+ * Registry administration for Admin users (reference NodeConnectionController paths under
+ * /api/node, plus additive operator routes). Static paths are declared before `:id`.
+ */
+@Controller('api/node')
+@RequireUser(UserRole.Admin)
+export class NodesAdminController {
+  constructor(private readonly registry: NodeRegistryService) {}
+
+  private async dtos(nodes: ResearchNode[]) {
+    const syncs = await this.registry.lastSyncs(nodes.map((n) => n.id));
+    return nodes.map((n) => toConnectionDto(n, syncs.get(n.id)));
+  }
+
+  private async dto(node: ResearchNode) {
+    return (await this.dtos([node]))[0];
+  }
+
+  @Get('nodes')
+  async all() {
+    return this.dtos((await this.registry.list()).items);
+  }
+
+  @Get('GetActiveNodeConnectionsPaginated')
+  async active(@Query() query: Record<string, unknown>) {
+    const { page, pageSize } = pageOf(query);
+    const { items, total } = await this.registry.list({ statuses: [AuthorizationStatus.Authorized], page, pageSize });
+    return toPage(await this.dtos(items), page, pageSize, total);
+  }
+
+  @Get('GetAllUnaprovedPaginated')
+  async unapproved(@Query() query: Record<string, unknown>) {
+    const { page, pageSize } = pageOf(query);
+    const { items, total } = await this.registry.list({ statuses: [AuthorizationStatus.Pending], page, pageSize });
+    return toPage(await this.dtos(items), page, pageSize, total);
+  }
+
+  /** A peer this node will pull from (URL + its certificate); same registry table. */
+  @Post('NewConnection')
+  @HttpCode(201)
+  async newConnection(@Body() body: unknown) {
+    const fields = connectionFields(body);
+    if (!fields.nodeName) throw invalid('nodeName is required');
+    if (!fields.nodeUrl) throw invalid('nodeUrl is required');
+    if (!fields.certificate || !fields.certificateFingerprint) throw invalid('certificate is required (base64 DER of the peer\'s certificate)');
+    const existing = await this.registry.findByFingerprint(fields.certificateFingerprint);
+    if (existing) throw new AppError(409, 'ERR_NODE_EXISTS', 'a node with this certificate is already registered', { details: { id: existing.id } });
+    const node = await this.registry.addConnection({
+      ...fields,
+      nodeName: fields.nodeName,
+      certificate: fields.certificate,
+      certificateFingerprint: fields.certificateFingerprint,
+    });
+    return this.dto(node);
+  }
+
+  @Get(':id')
+  async one(@Param('id') id: string) {
+    return this.dto(await this.registry.require(id));
+  }
+
+  @Put('Update/:id')
+  async update(@Param('id') id: string, @Body() body: unknown) {
+    return this.dto(await this.registry.update(id, connectionFields(body)));
+  }
+
+  @Put(':id/status')
+  async setStatus(@Param('id') id: string, @Body() body: unknown) {
+    const raw = new Fields(body).raw('status');
+    const status = statusFromWire(raw);
+    if (!status || status === AuthorizationStatus.Unknown) {
+      throw new AppError(400, 'ERR_INVALID_STATUS', `Invalid status value: ${JSON.stringify(raw ?? null)}`, { shape: 'detail' });
+    }
+    await this.registry.update(id, { status });
+    return { message: 'Node status updated successfully', id, status: statusToWire(status) };
+  }
+
+  /** Pending → Authorized; optionally with the access level to grant (additive `nodeAccessLevel`). */
+  @Post(':id/approve')
+  @HttpCode(200)
+  async approve(@Param('id') id: string, @Body() body: unknown) {
+    return this.transition(id, AuthorizationStatus.Authorized, connectionFields(body).nodeAccessLevel);
+  }
+
+  /** Pending → Revoked. */
+  @Post(':id/reject')
+  @HttpCode(200)
+  async reject(@Param('id') id: string) {
+    return this.transition(id, AuthorizationStatus.Revoked);
+  }
+
+  /** Additive: revoke any node (its live sessions stop working at their next request). */
+  @Post(':id/revoke')
+  @HttpCode(200)
+  async revoke(@Param('id') id: string) {
+    return this.dto(await this.registry.update(id, { status: AuthorizationStatus.Revoked }));
+  }
+
+  /** Additive: change the capability granted to a node (applies to its live sessions immediately). */
+  @Put(':id/access-level')
+  async accessLevel(@Param('id') id: string, @Body() body: unknown) {
+    const level = connectionFields(body).nodeAccessLevel;
+    if (!level) throw invalid('nodeAccessLevel is required: 0 (ReadOnly), 1 (ReadWrite) or 2 (Admin)');
+    return this.dto(await this.registry.update(id, { nodeAccessLevel: level }));
+  }
+
+  private async transition(id: string, to: AuthorizationStatus, level?: NodeAccessLevelName) {
+    const node = await this.registry.require(id);
+    if (node.status !== AuthorizationStatus.Pending) {
+      throw new AppError(400, 'ERR_INVALID_STATUS_TRANSITION', `node is ${node.status}; only Pending nodes can be ${to === AuthorizationStatus.Authorized ? 'approved' : 'rejected'}`, {
+        details: { status: statusToWire(node.status) },
+      });
+    }
+    return this.dto(await this.registry.update(id, { status: to, ...(level ? { nodeAccessLevel: level } : {}) }));
+  }
+}

@@ -1,0 +1,30 @@
+import { AggregateSpec } from '../core/sync-kernel/aggregate-spec';
+import { RECORDINGS_LOCAL_COLUMNS, RECORDS_CHILD, RECORDINGS_TABLES } from '../recordings/recordings.sync-spec';
+
+const bySession = ['record_session_id'];
+
+/** One session aggregate on the wire; its records and channels are owned by the recordings module. */
+export const SESSIONS_SYNC_SPEC: AggregateSpec = {
+  name: 'sessions',
+  tables: ['record_session', 'target_area', 'target_area_topographical_modifier', ...RECORDINGS_TABLES, 'session_annotation'],
+  feeds: [
+    {
+      route: 'sessions',
+      root: 'record_session',
+      children: [
+        {
+          table: 'target_area',
+          property: 'targetArea',
+          parentColumns: bySession,
+          single: true,
+          children: [
+            { table: 'target_area_topographical_modifier', property: 'topographicalModifiers', parentColumns: ['target_area_id'] },
+          ],
+        },
+        RECORDS_CHILD,
+        { table: 'session_annotation', property: 'sessionAnnotations', parentColumns: bySession },
+      ],
+    },
+  ],
+  localColumns: { ...RECORDINGS_LOCAL_COLUMNS },
+};

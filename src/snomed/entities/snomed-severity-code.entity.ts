@@ -1,0 +1,19 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { SyncedEntity } from '../../core/sync-kernel/synced-entity';
+
+/** Keyed by `code` (not snomedCode), as the reference (prism-reference.md §1). */
+@Entity({ name: 'snomed_severity_codes' })
+@Index('ix_snomed_severity_codes_change', ['changeXid', 'code'])
+export class SnomedSeverityCode extends SyncedEntity {
+  @PrimaryColumn({ type: 'varchar', length: 50 })
+  code: string;
+
+  @Column({ name: 'display_name', type: 'varchar', length: 200 })
+  displayName: string;
+
+  @Column({ type: 'text' })
+  description: string;
+
+  @Column({ name: 'is_active', type: 'boolean', default: true })
+  isActive: boolean;
+}

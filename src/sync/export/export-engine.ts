@@ -1,0 +1,193 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, QueryRunner } from 'typeorm';
+import { AppConfig } from '../../config';
+import { AggregateName, FeedSpec } from '../../core/sync-kernel/aggregate-spec';
+import { SyncCatalog } from '../../core/sync-kernel/sync-catalog';
+import { TableModel } from '../../core/sync-kernel/table-model';
+import { AppError } from '../../core/errors/app-error';
+import { localNodeUuid } from '../../core/local-node';
+import { RawJson, withRawField } from '../shared/raw-json';
+import { SYNC_PROTOCOL_VERSION } from '../shared/protocol';
+import { decodeCursor, decodePage, encodeToken, FeedCursor, PageToken } from '../shared/tokens';
+import { ExportWindows } from './export-windows';
+import {
+  referenceCountSql,
+  referencePageSql,
+  TOMBSTONE_PAGE_SQL,
+  TOMBSTONE_STATS_SQL,
+  WINDOW_FILES_SQL,
+  windowPageSql,
+  windowStatsSql,
+} from './export-sql';
+import { feedTables, ManifestRequest, PageRequest, SyncManifest, TombstoneWire } from './export.types';
+
+const MANIFEST_AGGREGATES: AggregateName[] = ['snomed', 'volunteers', 'researchers', 'devices', 'research', 'sessions'];
+
+/**
+ * The one export engine: manifest and pages for every feed, from the declarative specs.
+ * Window mode (cursor/after) reads the change feed of SPEC §5.3; reference mode (since/page)
+ * serves the reference's nested shape.
+ */
+@Injectable()
+export class ExportEngine {
+  constructor(
+    private readonly catalog: SyncCatalog,
+    private readonly windows: ExportWindows,
+    private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+  ) {}
+
+  feed(route: string): FeedSpec {
+    const feed = this.catalog.feed(route);
+    if (!feed) throw new AppError(400, 'ERR_UNKNOWN_ENTITY_TYPE', `unknown sync entity type "${route}"`);
+    return feed;
+  }
+
+  async manifest(request: ManifestRequest): Promise<SyncManifest> {
+    const base = this.manifestBase();
+    if (!request.windowMode) return { ...base, ...(await this.referenceCounts(this.dataSource, request.since ?? null)) };
+    const dbId = await this.windows.databaseIdentity();
+    let from = '0';
+    let reset = false;
+    if (request.cursor) {
+      const cursor: FeedCursor = decodeCursor(request.cursor);
+      if (cursor.db === dbId) from = cursor.xid;
+      else reset = true;
+    }
+    const opened = await this.windows.open(from, async (runner) => ({
+      reference: await this.referenceCounts(runner, request.since ?? null),
+      window: await this.windowStats(runner, from),
+    }));
+    const nextCursor = encodeToken({ v: 1, xid: opened.window.to, db: dbId } satisfies FeedCursor);
+    return {
+      ...base,
+      ...opened.result.reference,
+      ...opened.result.window,
+      window: { token: opened.token, from, to: opened.window.to, nextCursor, reset, expiresAt: opened.expiresAt.toISOString() },
+    };
+  }
+
+  async windowPage(route: string, request: PageRequest): Promise<RawJson> {
+    const feed = this.feed(route);
+    if (!request.window) throw new AppError(400, 'ERR_VALIDATION', 'window is required with after', { details: { fields: [{ field: 'window', problems: ['required'] }] } });
+    const tables = feedTables(feed).map((t) => this.catalog.table(t));
+    const after: PageToken = request.after ? decodePage(request.after) : { v: 1, t: 0, x: '0', k: [] };
+    if (after.t > tables.length) throw new AppError(400, 'ERR_INVALID_TOKEN_FORMAT', 'after token does not belong to this feed');
+    const pageSize = this.pageSize(request.pageSize);
+    return this.windows.read(request.window, async (runner, window) => {
+      let position = after;
+      // Skip exhausted tables so a page is never empty while rows remain.
+      while (position.t < tables.length) {
+        const table = tables[position.t];
+        const fresh = position.k.length === 0;
+        const params = fresh ? [window.from, pageSize] : [window.from, pageSize, position.x, ...position.k];
+        const [row]: { rows: string; n: number; last: string | null }[] = await runner.query(windowPageSql(table, !fresh), params);
+        if (row.n > 0) {
+          const last = JSON.parse(row.last!) as string[];
+          const next: PageToken = row.n < pageSize ? { v: 1, t: position.t + 1, x: '0', k: [] } : { v: 1, t: position.t, x: last[0], k: last.slice(1) };
+          return withRawField({ table: table.table, deleted: [], page: request.page ?? 1, pageSize, next: encodeToken(next) }, 'data', row.rows);
+        }
+        position = { v: 1, t: position.t + 1, x: '0', k: [] };
+      }
+      const deleted = await this.tombstonePage(runner, window.from, tables, pageSize, position);
+      const next = deleted.length === pageSize ? { v: 1, t: tables.length, x: deleted.at(-1)!.x, k: [deleted.at(-1)!.id] } : null;
+      return withRawField(
+        { table: null, deleted: deleted.map((d) => d.wire), page: request.page ?? 1, pageSize, next: next && encodeToken(next) },
+        'data',
+        '[]',
+      );
+    });
+  }
+
+  async referencePage(route: string, request: PageRequest): Promise<RawJson> {
+    const feed = this.feed(route);
+    const root = this.catalog.table(feed.root);
+    const page = Math.max(1, request.page ?? 1);
+    const pageSize = this.pageSize(request.pageSize);
+    const since = request.since ?? null;
+    const [{ n }]: { n: number }[] = await this.dataSource.query(referenceCountSql(root), [since]);
+    const [{ rows }]: { rows: string }[] = await this.dataSource.query(
+      referencePageSql(root, feed.children ?? [], (t) => this.catalog.table(t)),
+      [since, (page - 1) * pageSize, pageSize],
+    );
+    return withRawField({ page, pageSize, totalRecords: n, totalPages: Math.ceil(n / pageSize) }, 'data', rows);
+  }
+
+  private pageSize(requested: number | undefined): number {
+    const size = requested ?? this.config.sync.defaultPageSize;
+    return Math.min(Math.max(1, size), this.config.sync.maxPageSize);
+  }
+
+  private manifestBase() {
+    const migrations = this.dataSource.migrations;
+    return {
+      nodeId: localNodeUuid(this.config.node.nodeId),
+      protocolNodeId: this.config.node.nodeId,
+      nodeName: this.config.node.nodeName,
+      generatedAt: new Date().toISOString(),
+      serverTime: new Date().toISOString(),
+      lastSyncedAt: null,
+      protocolVersion: SYNC_PROTOCOL_VERSION,
+      schemaVersion: migrations.length ? migrations[migrations.length - 1].name ?? String(migrations.length) : 'none',
+    };
+  }
+
+  /** The reference's flat counts: top-level rows changed since `since` per aggregate. */
+  private async referenceCounts(runner: QueryRunner | DataSource, since: string | null) {
+    const counts: Record<string, { count: number; latestUpdate: string | null }> = {};
+    for (const name of MANIFEST_AGGREGATES) {
+      let count = 0;
+      let latest: string | null = null;
+      for (const feed of this.catalog.aggregate(name).feeds) {
+        const [row]: { n: number; latest: string | null }[] = await runner.query(referenceCountSql(this.catalog.table(feed.root)), [since]);
+        count += row.n;
+        if (row.latest && (!latest || row.latest > latest)) latest = row.latest;
+      }
+      counts[name] = { count, latestUpdate: latest };
+    }
+    const [files]: { count: number; bytes: string }[] = await runner.query(
+      `SELECT count(*)::int AS count, coalesce(sum(file_size_bytes), 0)::bigint::text AS bytes FROM record_channel
+       WHERE file_sha256 IS NOT NULL AND ($1::timestamptz IS NULL OR updated_at > $1::timestamptz)`,
+      [since],
+    );
+    return { ...counts, recordings: { count: files.count, totalSizeBytes: Number(files.bytes) } };
+  }
+
+  private async windowStats(runner: QueryRunner, from: string) {
+    const tombstones = new Map<string, number>(
+      ((await runner.query(TOMBSTONE_STATS_SQL, [from])) as { table_name: string; n: number }[]).map((r) => [r.table_name, r.n]),
+    );
+    const feeds: SyncManifest['feeds'] = [];
+    const aggregates: SyncManifest['aggregates'] = {};
+    for (const feed of this.catalog.feeds()) {
+      const aggregate = this.catalog.aggregateOf(feed.root);
+      const entry = { route: feed.route, aggregate, rows: 0, tombstones: 0, bytes: 0 };
+      for (const name of feedTables(feed)) {
+        const [row]: { rows: string; bytes: string }[] = await runner.query(windowStatsSql(this.catalog.table(name)), [from]);
+        entry.rows += Number(row.rows);
+        entry.bytes += Number(row.bytes);
+        entry.tombstones += tombstones.get(name) ?? 0;
+      }
+      feeds.push(entry);
+      const total = (aggregates[aggregate] ??= { rows: 0, tombstones: 0, bytes: 0 });
+      total.rows += entry.rows;
+      total.tombstones += entry.tombstones;
+      total.bytes += entry.bytes;
+    }
+    const [files]: { count: number; bytes: string }[] = await runner.query(WINDOW_FILES_SQL, [from]);
+    return { feeds, aggregates, files: { count: files.count, totalBytes: Number(files.bytes) } };
+  }
+
+  private async tombstonePage(runner: QueryRunner, from: string, tables: TableModel[], limit: number, position: PageToken) {
+    const byName = new Map(tables.map((t) => [t.table, t]));
+    const rows: { id: string; x: string; table_name: string; row_key: Record<string, string>; deleted_at: string; origin_node_id: string }[] =
+      await runner.query(TOMBSTONE_PAGE_SQL, [from, [...byName.keys()], limit, position.k.length ? position.x : '0', position.k[0] ?? '0']);
+    return rows.map((r) => {
+      const model = byName.get(r.table_name)!;
+      const key: Record<string, string> = {};
+      for (const column of model.key) key[model.columns.find((c) => c.column === column)!.property] = r.row_key[column];
+      const wire: TombstoneWire = { table: r.table_name, key, deletedAt: r.deleted_at, originNodeId: r.origin_node_id };
+      return { id: r.id, x: r.x, wire };
+    });
+  }
+}

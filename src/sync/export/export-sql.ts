@@ -1,0 +1,91 @@
+import { ChildSpec } from '../../core/sync-kernel/aggregate-spec';
+import { sqlType, TableModel } from '../../core/sync-kernel/table-model';
+import { jsonObject, keyColumns, q, wireColumns } from '../shared/sql';
+
+/**
+ * SQL of the export side, built from table models. Window reads: rows with change_xid >= $1,
+ * keyset-paged by (change_xid, primary key) — the index every synced table has.
+ */
+
+/** Parameters: $1 from-xid, $2 limit, then (when `after`) $3 after-xid and $4… after-key values. */
+export function windowPageSql(model: TableModel, after: boolean): string {
+  const keys = keyColumns(model);
+  const order = ['t.change_xid', ...keys.map((k) => `t.${q(k.column)}`)].join(', ');
+  const keyset = after
+    ? ` AND (t.change_xid, ${keys.map((k) => `t.${q(k.column)}`).join(', ')}) > ($3::bigint, ${keys
+        .map((k, i) => `$${i + 4}::${sqlType(k)}`)
+        .join(', ')})`
+    : '';
+  const lastKey = keys.map((_, i) => `_k${i}::text`).join(', ');
+  return `WITH page AS (
+  SELECT t.change_xid AS _x, ${keys.map((k, i) => `t.${q(k.column)} AS _k${i}`).join(', ')}, ${jsonObject('t', wireColumns(model))} AS _j
+  FROM ${q(model.table)} t
+  WHERE t.change_xid >= $1::bigint${keyset}
+  ORDER BY ${order}
+  LIMIT $2
+)
+SELECT coalesce((SELECT json_agg(_j ORDER BY _x, ${keys.map((_, i) => `_k${i}`).join(', ')}) FROM page), '[]')::text AS rows,
+  (SELECT count(*) FROM page)::int AS n,
+  (SELECT json_build_array(_x::text, ${lastKey}) FROM page ORDER BY _x DESC, ${keys.map((_, i) => `_k${i} DESC`).join(', ')} LIMIT 1)::text AS last`;
+}
+
+/** Tombstones of some tables in the window. Parameters: $1 from-xid, $2 tables, $3 limit, $4 after-xid, $5 after-id. */
+export const TOMBSTONE_PAGE_SQL = `SELECT id::text, change_xid::text AS x, table_name, row_key, to_char(deleted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS deleted_at, origin_node_id
+FROM tombstones
+WHERE change_xid >= $1::bigint AND table_name = ANY($2::text[]) AND (change_xid, id) > ($4::bigint, $5::bigint)
+ORDER BY change_xid, id
+LIMIT $3`;
+
+/** Rows and approximate bytes of a table in the window. Parameter: $1 from-xid. */
+export function windowStatsSql(model: TableModel): string {
+  return `SELECT count(*)::bigint::text AS rows, coalesce(sum(pg_column_size(t.*)), 0)::bigint::text AS bytes
+FROM ${q(model.table)} t WHERE t.change_xid >= $1::bigint`;
+}
+
+export const TOMBSTONE_STATS_SQL = `SELECT table_name, count(*)::int AS n FROM tombstones
+WHERE change_xid >= $1::bigint GROUP BY table_name`;
+
+/** Files referenced by record channels in the window (distinct content). Parameter: $1 from-xid. */
+export const WINDOW_FILES_SQL = `SELECT count(*)::int AS count, coalesce(sum(size), 0)::bigint::text AS bytes FROM (
+  SELECT DISTINCT file_sha256, file_size_bytes AS size FROM record_channel
+  WHERE change_xid >= $1::bigint AND file_sha256 IS NOT NULL) f`;
+
+/**
+ * The reference's nested JSON of a row aliased p<depth>: its columns plus each child collection
+ * (or single child object) as a correlated subquery on alias p<depth+1>.
+ */
+function nestedObject(model: TableModel, children: ChildSpec[], models: (table: string) => TableModel, depth: number): string {
+  const self = `p${depth}`;
+  const extra = children.map((child): [string, string] => {
+    const childModel = models(child.table);
+    const alias = `p${depth + 1}`;
+    const join = child.parentColumns.map((col, i) => `${alias}.${q(col)} = ${self}.${q(model.key[i])}`).join(' AND ');
+    const object = nestedObject(childModel, child.children ?? [], models, depth + 1);
+    const order = keyColumns(childModel).map((k) => `${alias}.${q(k.column)}`).join(', ');
+    const from = `FROM ${q(childModel.table)} ${alias} WHERE ${join}`;
+    return [
+      child.property,
+      child.single
+        ? `(SELECT ${object} ${from} ORDER BY ${order} LIMIT 1)`
+        : `coalesce((SELECT jsonb_agg(${object} ORDER BY ${order}) ${from}), '[]'::jsonb)`,
+    ];
+  });
+  return jsonObject(self, wireColumns(model), extra);
+}
+
+/**
+ * The reference-compatible feed page: roots with `updated_at > since` (strict), ordered by
+ * (updated_at, key), offset paging, children nested. Parameters: $1 since (nullable), $2 offset, $3 limit.
+ */
+export function referencePageSql(root: TableModel, children: ChildSpec[], models: (table: string) => TableModel): string {
+  const order = ['p0.updated_at', ...root.key.map((k) => `p0.${q(k)}`)].join(', ');
+  return `SELECT coalesce(json_agg(${nestedObject(root, children, models, 0)} ORDER BY ${order}), '[]'::json)::text AS rows
+FROM (SELECT * FROM ${q(root.table)} WHERE ($1::timestamptz IS NULL OR updated_at > $1::timestamptz)
+      ORDER BY updated_at, ${root.key.map(q).join(', ')} OFFSET $2 LIMIT $3) p0`;
+}
+
+export function referenceCountSql(root: TableModel): string {
+  return `SELECT count(*)::int AS n, to_char(max(updated_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS latest
+FROM ${q(root.table)} WHERE ($1::timestamptz IS NULL OR updated_at > $1::timestamptz)`;
+}
+

@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { DataSource, QueryRunner } from 'typeorm';
+import { AppConfig } from '../../config';
+import { AppError } from '../../core/errors/app-error';
+import { decodeWindow, encodeToken, WindowToken } from '../shared/tokens';
+
+interface HeldWindow {
+  id: string;
+  token: WindowToken;
+  runner: QueryRunner;
+  idleTimer: NodeJS.Timeout;
+  expiresAt: Date;
+}
+
+/** The most windows held at once; each pins one database connection. */
+const MAX_WINDOWS = 8;
+
+/**
+ * Export windows: a pull reads every page from ONE exported snapshot, held open by the node that
+ * served the manifest (REPEATABLE READ, READ ONLY). Page reads, on any replica, attach to it with
+ * SET TRANSACTION SNAPSHOT. A window is released when the puller closes it, after
+ * SYNC_WINDOW_IDLE_SECONDS without a page, or at shutdown; pages of a released window get 410.
+ */
+@Injectable()
+export class ExportWindows implements OnApplicationShutdown {
+  private readonly logger = new Logger(ExportWindows.name);
+  private readonly windows = new Map<string, HeldWindow>();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** The database's identity, so cursors of another database are recognised. */
+  async databaseIdentity(runner?: QueryRunner): Promise<string> {
+    const rows: { id: string }[] = await (runner ?? this.dataSource).query(
+      `SELECT oid::text || ':' || datname AS id FROM pg_database WHERE datname = current_database()`,
+    );
+    return rows[0].id;
+  }
+
+  /**
+   * Opens a window from `fromXid` and runs `describe` inside its snapshot (counts for the
+   * manifest). Returns the window token and what `describe` returned.
+   */
+  async open<T>(fromXid: string, describe: (runner: QueryRunner, token: WindowToken) => Promise<T>): Promise<{ token: string; window: WindowToken; expiresAt: Date; result: T }> {
+    if (this.windows.size >= MAX_WINDOWS) {
+      throw new AppError(503, 'ERR_TOO_MANY_WINDOWS', `this node already serves ${MAX_WINDOWS} pulls; retry shortly`, {
+        retryable: true,
+        retryAfter: 5,
+      });
+    }
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const [row]: { snapshot: string; xmin: string }[] = await runner.query(
+        `SELECT pg_export_snapshot() AS snapshot, pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`,
+      );
+      const token: WindowToken = { v: 1, snapshot: row.snapshot, from: fromXid, to: row.xmin, db: await this.databaseIdentity(runner) };
+      const result = await describe(runner, token);
+      const id = randomUUID();
+      const held: HeldWindow = { id, token, runner, idleTimer: setTimeout(() => undefined, 0), expiresAt: new Date() };
+      this.windows.set(row.snapshot, held);
+      this.touch(held);
+      return { token: encodeToken(token), window: token, expiresAt: held.expiresAt, result };
+    } catch (error) {
+      await runner.query('ROLLBACK').catch(() => undefined);
+      await runner.release();
+      throw error;
+    }
+  }
+
+  /** Runs `read` in a read-only transaction attached to the window's snapshot. */
+  async read<T>(encoded: string, read: (runner: QueryRunner, token: WindowToken) => Promise<T>): Promise<T> {
+    const token = decodeWindow(encoded);
+    const held = this.windows.get(token.snapshot);
+    if (held) this.touch(held);
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      try {
+        await runner.query(`SET TRANSACTION SNAPSHOT '${token.snapshot}'`);
+      } catch (error) {
+        throw new AppError(410, 'ERR_WINDOW_EXPIRED', 'the export window of this pull is no longer held by the source; start the pull again', {
+          cause: error,
+        });
+      }
+      const result = await read(runner, token);
+      await runner.query('COMMIT');
+      return result;
+    } catch (error) {
+      await runner.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /** Releases a window (the puller finished fetching). Unknown windows are ignored. */
+  async close(encoded: string): Promise<boolean> {
+    const token = decodeWindow(encoded);
+    const held = this.windows.get(token.snapshot);
+    if (!held) return false;
+    await this.release(held);
+    return true;
+  }
+
+  get openCount(): number {
+    return this.windows.size;
+  }
+
+  private touch(held: HeldWindow): void {
+    clearTimeout(held.idleTimer);
+    const idleMs = this.config.sync.windowIdleSeconds * 1000;
+    held.expiresAt = new Date(Date.now() + idleMs);
+    held.idleTimer = setTimeout(() => {
+      this.logger.warn(`export window ${held.id} idle for ${this.config.sync.windowIdleSeconds}s: released`);
+      void this.release(held);
+    }, idleMs);
+    held.idleTimer.unref();
+  }
+
+  private async release(held: HeldWindow): Promise<void> {
+    if (this.windows.get(held.token.snapshot) !== held) return;
+    this.windows.delete(held.token.snapshot);
+    clearTimeout(held.idleTimer);
+    await held.runner.query('ROLLBACK').catch(() => undefined);
+    await held.runner.release().catch(() => undefined);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all([...this.windows.values()].map((w) => this.release(w)));
+  }
+}

@@ -1,0 +1,63 @@
+import { Type } from 'class-transformer';
+import { IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+
+/** Query of every export page (reference: since/page/pageSize; extension: window/after). */
+export class ExportPageQueryDto {
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  since?: string;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000)
+  page?: number;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  pageSize?: number;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  @Matches(/^[A-Za-z0-9_-]+$/)
+  window?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  @Matches(/^[A-Za-z0-9_-]+$/)
+  after?: string;
+}
+
+export class ManifestRequestDto {
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  since?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  @Matches(/^[A-Za-z0-9_-]+$/)
+  cursor?: string;
+
+  // The reference's clients send these inside every encrypted body.
+  @IsOptional() @IsString() @MaxLength(200) channelId?: string;
+  @IsOptional() @IsString() @MaxLength(200) sessionToken?: string;
+  @IsOptional() @IsString() @MaxLength(100) timestamp?: string;
+}
+
+export class CloseWindowDto {
+  @IsString()
+  @MaxLength(2000)
+  @Matches(/^[A-Za-z0-9_-]+$/)
+  window: string;
+
+  @IsOptional() @IsString() @MaxLength(200) channelId?: string;
+  @IsOptional() @IsString() @MaxLength(200) sessionToken?: string;
+  @IsOptional() @IsString() @MaxLength(100) timestamp?: string;
+}

@@ -1,0 +1,93 @@
+import { Body, Controller, Get, HttpCode, MessageEvent, Param, ParseUUIDPipe, Post, Query, Req, Sse } from '@nestjs/common';
+import { Observable, map } from 'rxjs';
+import { NodeAccessLevel, RequireUserOrCapability, UserRole } from '../../core/auth/access';
+import type { NodeTrustRequest } from '../../node-trust/channel/channel-request';
+import { SyncJobs } from '../pull/sync-jobs.service';
+import { VerifyService } from '../verify/verify.service';
+import { SyncHistory } from './sync-history';
+import { ConflictQueryDto, StartJobDto, SyncLogQueryDto, SyncRequestDto } from './sync-operator.dto';
+
+/** Who may operate syncs: a logged-in Admin or Researcher, or (as the reference) a node session. */
+const Operator = () => RequireUserOrCapability(NodeAccessLevel.ReadOnly, UserRole.Admin, UserRole.Researcher);
+
+const requester = (req: NodeTrustRequest) => req.user?.login ?? (req.nodeSession ? `node:${req.nodeSession.nodeId}` : null);
+
+/** The requester side (SPEC §7): preview, pull, jobs with live progress, history, conflicts. */
+@Controller('api/sync')
+export class SyncOperatorController {
+  constructor(
+    private readonly jobs: SyncJobs,
+    private readonly history: SyncHistory,
+    private readonly verifier: VerifyService,
+  ) {}
+
+  /** Reference-compatible, honest preview: fetches and applies in a rolled-back transaction. */
+  @Operator()
+  @Post('preview')
+  @HttpCode(200)
+  async preview(@Body() body: SyncRequestDto, @Req() req: NodeTrustRequest) {
+    const jobId = await this.jobs.start({ remoteNodeId: body.remoteNodeId, kind: 'preview', requestedBy: requester(req) });
+    const outcome = await this.jobs.wait(jobId);
+    return this.history.previewResponse(jobId, body.remoteNodeId, outcome);
+  }
+
+  /** Reference-compatible pull: waits for the end and returns the SyncResult. */
+  @Operator()
+  @Post('pull')
+  @HttpCode(200)
+  async pull(@Body() body: SyncRequestDto, @Req() req: NodeTrustRequest) {
+    const jobId = await this.jobs.start({ remoteNodeId: body.remoteNodeId, kind: 'pull', requestedBy: requester(req) });
+    const outcome = await this.jobs.wait(jobId);
+    return this.history.syncResult(jobId, outcome);
+  }
+
+  /** The same, asynchronous: 202 {jobId}; follow it with GET jobs/{id} or its events. */
+  @Operator()
+  @Post('jobs')
+  @HttpCode(202)
+  async startJob(@Body() body: StartJobDto, @Req() req: NodeTrustRequest) {
+    const jobId = await this.jobs.start({ remoteNodeId: body.remoteNodeId, kind: body.kind ?? 'pull', requestedBy: requester(req) });
+    return { jobId, statusUrl: `/api/sync/jobs/${jobId}`, eventsUrl: `/api/sync/jobs/${jobId}/events` };
+  }
+
+  @Operator()
+  @Get('jobs/:id')
+  job(@Param('id', ParseUUIDPipe) id: string) {
+    return this.jobs.status(id);
+  }
+
+  /** Server-Sent Events: one `progress` event per change, the last one with the final state. */
+  @Operator()
+  @Sse('jobs/:id/events')
+  async events(@Param('id', ParseUUIDPipe) id: string): Promise<Observable<MessageEvent>> {
+    return (await this.jobs.events$(id)).pipe(map((progress) => ({ type: 'progress', data: progress })));
+  }
+
+  @Operator()
+  @Post('jobs/:id/cancel')
+  @HttpCode(200)
+  cancel(@Param('id', ParseUUIDPipe) id: string) {
+    return this.jobs.cancel(id);
+  }
+
+  /** Reference-compatible history, newest first. */
+  @Operator()
+  @Get('log')
+  log(@Query() query: SyncLogQueryDto) {
+    return this.history.log(query.remoteNodeId, query.page ?? 1, query.pageSize ?? 10);
+  }
+
+  /** Digests of every synced table and the file store: equal digests = equal data on two nodes. */
+  @RequireUserOrCapability(NodeAccessLevel.ReadWrite, UserRole.Admin, UserRole.Researcher)
+  @Get('verify')
+  verify() {
+    return this.verifier.report();
+  }
+
+  /** Archived losing versions of conflicts (SPEC §6). */
+  @Operator()
+  @Get('conflicts')
+  conflicts(@Query() query: ConflictQueryDto) {
+    return this.history.conflicts(query);
+  }
+}

@@ -1,0 +1,55 @@
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+
+export class SyncRequestDto {
+  @IsUUID()
+  remoteNodeId: string;
+
+  /** Accepted for reference compatibility; the change-feed cursor decides what moves. */
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  since?: string;
+
+  @IsOptional() @IsString() @MaxLength(200) channelId?: string;
+  @IsOptional() @IsString() @MaxLength(200) sessionToken?: string;
+  @IsOptional() @IsString() @MaxLength(100) timestamp?: string;
+}
+
+export class StartJobDto extends SyncRequestDto {
+  @IsOptional()
+  @IsIn(['pull', 'preview'])
+  kind?: 'pull' | 'preview';
+}
+
+export class PagingDto {
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  page?: number;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  pageSize?: number;
+}
+
+export class SyncLogQueryDto extends PagingDto {
+  @IsOptional()
+  @IsUUID()
+  remoteNodeId?: string;
+}
+
+export class ConflictQueryDto extends SyncLogQueryDto {
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  table?: string;
+
+  @IsOptional()
+  @IsUUID()
+  syncLogId?: string;
+}

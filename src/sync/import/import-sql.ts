@@ -1,0 +1,149 @@
+import { ColumnModel, sqlType, TableModel } from '../../core/sync-kernel/table-model';
+import { jsonObject, keyColumns, q, recordsetDefinition, wireColumns } from '../shared/sql';
+
+/**
+ * SQL of the apply step, built from table models. Incoming rows are staged in temp tables
+ * (`_s` = one jsonb page per row, `_r` = typed rows), then applied set-based: one statement per
+ * table for conflicts, one for the upsert, one for tombstones. Never a statement per row.
+ *
+ * Newer wins: (updated_at, md5(content)) compared as a row; equal updated_at falls to the content
+ * hash, so both nodes pick the same winner whatever the direction of the pull.
+ */
+
+/** Columns whose values both nodes must agree on (not the change stamp, not node-local columns). */
+export function contentColumns(model: TableModel): ColumnModel[] {
+  return wireColumns(model).filter((c) => !c.local);
+}
+
+/** md5 over the row's content, same text on both nodes for the same version. */
+export function contentHash(alias: string, model: TableModel, incoming: boolean): string {
+  const refs = contentColumns(model).map((c) => (incoming ? `${alias}.${q(c.property)}` : `${alias}.${q(c.column)}`));
+  return `md5(ROW(${refs.join(', ')})::text)`;
+}
+
+const keyMatch = (model: TableModel, tableAlias: string, incomingAlias: string) =>
+  keyColumns(model)
+    .map((k) => `${tableAlias}.${q(k.column)} = ${incomingAlias}.${q(k.property)}`)
+    .join(' AND ');
+
+/** Tombstone row_key (column names) of an incoming row. */
+const incomingRowKey = (model: TableModel, alias: string) =>
+  `jsonb_build_object(${keyColumns(model)
+    .map((k) => `'${k.column}', ${alias}.${q(k.property)}`)
+    .join(', ')})`;
+
+export function stageTableSql(stage: string): string {
+  return `CREATE TEMP TABLE ${stage} (doc jsonb NOT NULL) ON COMMIT DROP`;
+}
+
+/** Typed, de-duplicated incoming rows (newest version of a key wins inside one pull). */
+export function typedRowsSql(model: TableModel, stage: string, rows: string): string {
+  const keys = keyColumns(model).map((k) => `r.${q(k.property)}`).join(', ');
+  return `CREATE TEMP TABLE ${rows} ON COMMIT DROP AS
+SELECT DISTINCT ON (${keys}) r.* FROM ${stage} s CROSS JOIN LATERAL jsonb_to_recordset(s.doc) AS r(${recordsetDefinition(wireColumns(model))})
+ORDER BY ${keys}, r."updatedAt" DESC`;
+}
+
+/**
+ * Archives both versions when a local row changed since the last pull from this peer
+ * (change_xid > $3) and differs from the incoming one. Params: $1 sync log id, $2 peer id,
+ * $3 last apply xid of this peer.
+ */
+export function archiveRowConflictsSql(model: TableModel, rows: string): string {
+  const local = contentHash('t', model, false);
+  const remote = contentHash('r', model, true);
+  return `INSERT INTO sync_conflicts (sync_log_id, remote_node_id, table_name, row_key, local_version, remote_version, winner, rule, created_at)
+SELECT $1::uuid, $2::uuid, '${model.table}', ${incomingRowKey(model, 'r')}, ${jsonObject('t', wireColumns(model))}, to_jsonb(r),
+  CASE WHEN (t.updated_at, ${local}) < (r."updatedAt", ${remote}) THEN 'remote' ELSE 'local' END,
+  CASE WHEN t.updated_at = r."updatedAt" THEN 'tie_content_hash' ELSE 'newer_updated_at' END,
+  clock_timestamp()
+FROM ${rows} r JOIN ${q(model.table)} t ON ${keyMatch(model, 't', 'r')}
+WHERE t.change_xid > $3::bigint AND ${local} <> ${remote}`;
+}
+
+/** Rows a local tombstone deleted at or after their updated_at: not resurrected. */
+function notDeletedLocally(model: TableModel, alias: string): string {
+  return `NOT EXISTS (SELECT 1 FROM tombstones tb WHERE tb.table_name = '${model.table}' AND tb.row_key = ${incomingRowKey(model, alias)} AND tb.deleted_at >= ${alias}."updatedAt")`;
+}
+
+export function countDeletedLocallySql(model: TableModel, rows: string): string {
+  return `SELECT count(*)::int AS n FROM ${rows} r WHERE NOT ${notDeletedLocally(model, 'r')}`;
+}
+
+/**
+ * The newer-wins upsert. Params: $1 local node id (research_node_id), $2 peer protocol id
+ * (origin of rows from a peer that does not send one), $3 file hashes, $4 their local locators.
+ */
+export function upsertSql(model: TableModel, rows: string): string {
+  const columns = wireColumns(model);
+  const value = (c: ColumnModel): string => {
+    if (c.local === 'localNodeId') return `$1::uuid`;
+    if (c.local === 'fileLocator') {
+      return `coalesce((SELECT u.url FROM unnest($3::text[], $4::text[]) AS u(sha, url) WHERE u.sha = r."fileSha256"), '')::${sqlType(c)}`;
+    }
+    if (c.column === 'origin_node_id') return `coalesce(r.${q(c.property)}, $2)`;
+    if (c.column === 'created_at') return `coalesce(r.${q(c.property)}, r."updatedAt")`;
+    return `r.${q(c.property)}`;
+  };
+  const updates = columns.filter((c) => !c.primary).map((c) => `${q(c.column)} = EXCLUDED.${q(c.column)}`);
+  // The params CTE types every parameter, also those a table without local columns does not use.
+  return `WITH params AS (SELECT $1::uuid AS local_node_id, $2::text AS peer, $3::text[] AS hashes, $4::text[] AS locators),
+up AS (
+  INSERT INTO ${q(model.table)} AS t (${columns.map((c) => q(c.column)).join(', ')})
+  SELECT ${columns.map(value).join(', ')} FROM ${rows} r
+  WHERE ${notDeletedLocally(model, 'r')}
+  ON CONFLICT (${model.key.map(q).join(', ')}) DO UPDATE SET ${updates.join(', ')}
+  WHERE (t.updated_at, ${contentHash('t', model, false)}) < (EXCLUDED.updated_at, ${contentHash('EXCLUDED', model, false)})
+  RETURNING (xmax = 0) AS inserted
+)
+SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM up`;
+}
+
+/** Incoming tombstones, staged once for the whole pull. */
+export const TOMBSTONE_STAGE_SQL = `CREATE TEMP TABLE _tombstones_in (doc jsonb NOT NULL) ON COMMIT DROP`;
+export const TOMBSTONE_ROWS_SQL = `CREATE TEMP TABLE _tombstones ON COMMIT DROP AS
+SELECT d."table" AS table_name, d."key" AS key, d."deletedAt" AS deleted_at, d."originNodeId" AS origin_node_id
+FROM _tombstones_in s CROSS JOIN LATERAL jsonb_to_recordset(s.doc) AS d("table" text, "key" jsonb, "deletedAt" timestamptz, "originNodeId" text)`;
+
+const tombstoneKeyMatch = (model: TableModel, tableAlias: string) =>
+  keyColumns(model)
+    .map((k) => `${tableAlias}.${q(k.column)} = (d.key->>'${k.property}')::${sqlType(k)}`)
+    .join(' AND ');
+
+const tombstoneRowKey = (model: TableModel) =>
+  `jsonb_build_object(${keyColumns(model)
+    .map((k) => `'${k.column}', (d.key->>'${k.property}')::${sqlType(k)}`)
+    .join(', ')})`;
+
+/** Archives a local row changed since the last pull that an incoming delete meets. Params as archiveRowConflictsSql. */
+export function archiveDeleteConflictsSql(model: TableModel): string {
+  return `INSERT INTO sync_conflicts (sync_log_id, remote_node_id, table_name, row_key, local_version, remote_version, winner, rule, created_at)
+SELECT $1::uuid, $2::uuid, '${model.table}', ${tombstoneRowKey(model)}, ${jsonObject('t', wireColumns(model))},
+  jsonb_build_object('deleted', true, 'deletedAt', d.deleted_at),
+  CASE WHEN t.updated_at <= d.deleted_at THEN 'remote' ELSE 'local' END, 'delete_vs_update', clock_timestamp()
+FROM _tombstones d JOIN ${q(model.table)} t ON ${tombstoneKeyMatch(model, 't')}
+WHERE d.table_name = '${model.table}' AND t.change_xid > $3::bigint`;
+}
+
+/** Deletes local rows not newer than the incoming tombstone (ties: the delete wins). */
+export function applyTombstonesSql(model: TableModel): string {
+  return `WITH del AS (
+  DELETE FROM ${q(model.table)} t USING _tombstones d
+  WHERE d.table_name = '${model.table}' AND ${tombstoneKeyMatch(model, 't')} AND t.updated_at <= d.deleted_at
+  RETURNING 1
+) SELECT count(*)::int AS n FROM del`;
+}
+
+/**
+ * Keeps the peer's tombstones (with their original deleted_at) for keys that are gone here, so the
+ * delete travels on to nodes that pull from us and a stale copy can never resurrect the row.
+ */
+export function recordTombstonesSql(model: TableModel): string {
+  return `INSERT INTO tombstones (table_name, row_key, deleted_at, change_xid, origin_node_id)
+SELECT d.table_name, ${tombstoneRowKey(model)}, d.deleted_at, pg_current_xact_id()::text::bigint, coalesce(d.origin_node_id, $1)
+FROM _tombstones d
+WHERE d.table_name = '${model.table}' AND NOT EXISTS (SELECT 1 FROM ${q(model.table)} t WHERE ${tombstoneKeyMatch(model, 't')})
+ON CONFLICT (table_name, row_key) DO UPDATE
+SET deleted_at = EXCLUDED.deleted_at, origin_node_id = EXCLUDED.origin_node_id, change_xid = EXCLUDED.change_xid
+WHERE tombstones.deleted_at < EXCLUDED.deleted_at OR tombstones.change_xid = EXCLUDED.change_xid`;
+}

@@ -1,0 +1,80 @@
+import { createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, WriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { join } from 'node:path';
+
+/**
+ * A pull's staging area on local disk: one file per table, one line per fetched page (a JSON
+ * array in PostgreSQL COPY text format), plus one file of tombstones. Fetch writes it, apply
+ * COPYs it into temp tables; nothing of a pull is held in memory.
+ */
+export class StagingArea {
+  private readonly streams = new Map<string, WriteStream>();
+  private readonly lines = new Map<string, number>();
+
+  constructor(readonly dir: string) {}
+
+  static create(root: string, jobId: string): StagingArea {
+    const dir = join(root, jobId);
+    mkdirSync(join(dir, 'files'), { recursive: true });
+    return new StagingArea(dir);
+  }
+
+  /** Removes staging directories of jobs that are not running (after a crash or restart). */
+  static sweep(root: string, keep: Set<string> = new Set()): string[] {
+    if (!existsSync(root)) return [];
+    const removed: string[] = [];
+    for (const entry of readdirSync(root)) {
+      if (keep.has(entry)) continue;
+      rmSync(join(root, entry), { recursive: true, force: true });
+      removed.push(entry);
+    }
+    return removed;
+  }
+
+  get filesDir(): string {
+    return join(this.dir, 'files');
+  }
+
+  pageFile(table: string): string {
+    return join(this.dir, `${table}.pages`);
+  }
+
+  get tombstoneFile(): string {
+    return join(this.dir, '_tombstones.pages');
+  }
+
+  /** Appends one page (JSON array text) for a table, or `_tombstones`. */
+  async appendPage(table: string, jsonArrayText: string): Promise<void> {
+    const file = table === '_tombstones' ? this.tombstoneFile : this.pageFile(table);
+    let stream = this.streams.get(file);
+    if (!stream) {
+      stream = createWriteStream(file, { flags: 'a' });
+      this.streams.set(file, stream);
+    }
+    // COPY text format: backslash is the escape character; JSON text has no raw newlines or tabs.
+    if (!stream.write(`${jsonArrayText.replace(/\\/g, '\\\\')}\n`)) await once(stream, 'drain');
+    this.lines.set(table, (this.lines.get(table) ?? 0) + 1);
+  }
+
+  hasPages(table: string): boolean {
+    return (this.lines.get(table) ?? 0) > 0 || existsSync(table === '_tombstones' ? this.tombstoneFile : this.pageFile(table));
+  }
+
+  /** Flushes and closes every page file (before apply). */
+  async seal(): Promise<void> {
+    await Promise.all(
+      [...this.streams.values()].map(
+        (s) =>
+          new Promise<void>((resolve, reject) => {
+            s.end((error?: Error | null) => (error ? reject(error) : resolve()));
+          }),
+      ),
+    );
+    this.streams.clear();
+  }
+
+  async remove(): Promise<void> {
+    await this.seal().catch(() => undefined);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

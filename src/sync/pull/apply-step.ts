@@ -1,0 +1,73 @@
+import { Injectable } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { DataSource, QueryRunner } from 'typeorm';
+import { AggregateName } from '../../core/sync-kernel/aggregate-spec';
+import { SyncCatalog } from '../../core/sync-kernel/sync-catalog';
+import { IMPORT_COMMANDS } from '../cqrs/aggregate-messages';
+import { ImportEngine } from '../import/import-engine';
+import { ApplyContext, TableResult } from '../import/import.types';
+
+export interface ApplyStepInput extends Omit<ApplyContext, 'runner'> {
+  /** Preview: everything runs, then the transaction is rolled back. */
+  dryRun: boolean;
+  /** Runs last inside the transaction (sync log completion + cursor), so it commits with the data. */
+  beforeCommit?(runner: QueryRunner, results: TableResult[]): Promise<void>;
+}
+
+/** A run of consecutive tables of one aggregate in the dependency order. */
+export interface ApplyStepPlan {
+  aggregate: AggregateName;
+  tables: string[];
+}
+
+/**
+ * Apply: ONE transaction for the whole pull. Tables go in dependency order (from the foreign keys
+ * in the catalog), grouped into steps per aggregate, each dispatched to that aggregate's import
+ * command on the CommandBus.
+ */
+@Injectable()
+export class ApplyStep {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly catalog: SyncCatalog,
+    private readonly engine: ImportEngine,
+    private readonly commands: CommandBus,
+  ) {}
+
+  plan(): ApplyStepPlan[] {
+    const steps: ApplyStepPlan[] = [];
+    for (const table of this.catalog.tables()) {
+      const last = steps.at(-1);
+      if (last && last.aggregate === table.aggregate) last.tables.push(table.table);
+      else steps.push({ aggregate: table.aggregate, tables: [table.table] });
+    }
+    return steps;
+  }
+
+  async run(input: ApplyStepInput): Promise<TableResult[]> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    await runner.startTransaction();
+    try {
+      const context: ApplyContext = { ...input, runner };
+      await this.engine.begin(context);
+      const results: TableResult[] = [];
+      for (const step of this.plan()) {
+        const Command = IMPORT_COMMANDS[step.aggregate];
+        results.push(...(await this.commands.execute(new Command(step.tables, context))));
+      }
+      if (input.dryRun) {
+        await runner.rollbackTransaction();
+      } else {
+        await input.beforeCommit?.(runner, results);
+        await runner.commitTransaction();
+      }
+      return results;
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+}

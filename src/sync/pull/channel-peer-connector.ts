@@ -1,0 +1,61 @@
+import { Injectable } from '@nestjs/common';
+import { NodeChannelClient } from '../../node-trust/client/node-channel-client';
+import { NodeChannelClientFactory } from '../../node-trust/client/node-channel-client.factory';
+import { PeerError } from '../../node-trust/client/peer-error';
+import { PeerCallError, PeerConnection, PeerConnector, PeerStream, PeerTarget } from './peer.port';
+
+function classify(error: unknown): unknown {
+  if (error instanceof PeerError) {
+    return new PeerCallError(error.message, error.status || undefined, error.code, error.retryable, error.retryAfter);
+  }
+  return error;
+}
+
+/** The pull's PeerConnection over the node-trust NodeChannelClient (4-phase handshake, encrypted calls). */
+class ChannelPeerConnection implements PeerConnection {
+  constructor(
+    private readonly client: NodeChannelClient,
+    readonly peerProtocolId: string,
+  ) {}
+
+  get channelKey(): Buffer {
+    return this.client.channelKey;
+  }
+
+  async invoke<T>(method: 'GET' | 'POST', path: string, body?: unknown, headers?: Record<string, string>): Promise<T> {
+    try {
+      return await this.client.invoke<T>(method, path, body, headers);
+    } catch (error) {
+      throw classify(error);
+    }
+  }
+
+  async stream(path: string, headers?: Record<string, string>, signal?: AbortSignal): Promise<PeerStream> {
+    try {
+      const res = await this.client.stream('GET', path, undefined, headers, signal);
+      return { status: res.status, headers: res.headers, body: res.data };
+    } catch (error) {
+      throw classify(error);
+    }
+  }
+
+  close(): Promise<void> {
+    return this.client.close();
+  }
+}
+
+@Injectable()
+export class ChannelPeerConnector extends PeerConnector {
+  constructor(private readonly clients: NodeChannelClientFactory) {
+    super();
+  }
+
+  async connect(peer: PeerTarget): Promise<PeerConnection> {
+    try {
+      const client = await this.clients.connect({ url: peer.url, certificate: peer.certificate || undefined });
+      return new ChannelPeerConnection(client, peer.name);
+    } catch (error) {
+      throw classify(error);
+    }
+  }
+}

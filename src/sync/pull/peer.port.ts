@@ -1,0 +1,50 @@
+import { Readable } from 'node:stream';
+
+/** A peer this node pulls from, as the registry knows it. */
+export interface PeerTarget {
+  /** research_nodes id. */
+  registryId: string;
+  url: string;
+  name: string;
+  /** Base64 DER certificate we hold for the peer (may be empty when added without one). */
+  certificate: string;
+}
+
+export interface PeerStream {
+  status: number;
+  headers: Record<string, string | undefined>;
+  body: Readable;
+}
+
+/**
+ * An authenticated, encrypted session with a peer (4-phase handshake done). Implemented over the
+ * node-trust NodeChannelClient; the saga only sees this port.
+ */
+export interface PeerConnection {
+  /** The peer's protocol node id (origin of its rows). */
+  readonly peerProtocolId: string;
+  /** Encrypted JSON call; rejects with a PeerCallError. */
+  invoke<T>(method: 'GET' | 'POST', path: string, body?: unknown, headers?: Record<string, string>): Promise<T>;
+  /** Raw streamed response (file transfers), with the channel's key to decrypt frames. */
+  stream(path: string, headers?: Record<string, string>, signal?: AbortSignal): Promise<PeerStream>;
+  readonly channelKey: Buffer;
+  close(): Promise<void>;
+}
+
+export abstract class PeerConnector {
+  abstract connect(peer: PeerTarget, signal?: AbortSignal): Promise<PeerConnection>;
+}
+
+/** A failed peer call, classified for retries and for the SyncLog. */
+export class PeerCallError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    readonly code: string,
+    readonly retryable: boolean,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+    this.name = 'PeerCallError';
+  }
+}

@@ -1,0 +1,118 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, QueryRunner } from 'typeorm';
+
+export type SyncStatus = 'in_progress' | 'completed' | 'failed' | 'rolled_back' | 'cancelled';
+export type SyncKind = 'pull' | 'preview';
+
+export interface SyncLogRow {
+  id: string;
+  remoteNodeId: string;
+  kind: SyncKind;
+  status: SyncStatus;
+  phase: string | null;
+  startedAt: string;
+  completedAt: string | null;
+  lastSyncedAt: string | null;
+  cursorFrom: string | null;
+  cursorTo: string | null;
+  localApplyXid: string | null;
+  entitiesReceived: Record<string, number> | null;
+  counts: unknown;
+  progress: unknown;
+  errorCode: string | null;
+  errorMessage: string | null;
+  requestedBy: string | null;
+}
+
+const ts = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+const SELECT = `SELECT id, remote_node_id AS "remoteNodeId", kind, status, phase, ${ts('started_at')} AS "startedAt",
+  ${ts('completed_at')} AS "completedAt", ${ts('last_synced_at')} AS "lastSyncedAt", cursor_from AS "cursorFrom",
+  cursor_to AS "cursorTo", local_apply_xid::text AS "localApplyXid", entities_received AS "entitiesReceived", counts, progress,
+  error_code AS "errorCode", error_message AS "errorMessage", requested_by AS "requestedBy" FROM sync_logs`;
+
+/** The sync_logs table: job state of the SyncSaga (persisted, survives restarts). */
+@Injectable()
+export class SyncLogs {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async create(remoteNodeId: string, kind: SyncKind, requestedBy: string | null, cursorFrom: string | null): Promise<SyncLogRow> {
+    const [row]: { id: string }[] = await this.dataSource.query(
+      `INSERT INTO sync_logs (id, remote_node_id, kind, status, phase, requested_by, cursor_from)
+       VALUES (gen_random_uuid(), $1, $2, 'in_progress', 'queued', $3, $4) RETURNING id`,
+      [remoteNodeId, kind, requestedBy, cursorFrom],
+    );
+    return (await this.get(row.id))!;
+  }
+
+  async get(id: string): Promise<SyncLogRow | undefined> {
+    const rows: SyncLogRow[] = await this.dataSource.query(`${SELECT} WHERE id = $1`, [id]);
+    return rows[0];
+  }
+
+  async list(filter: { remoteNodeId?: string; limit: number; offset: number }): Promise<{ rows: SyncLogRow[]; total: number }> {
+    const where = filter.remoteNodeId ? 'WHERE remote_node_id = $1' : 'WHERE $1::uuid IS NULL';
+    const rows: SyncLogRow[] = await this.dataSource.query(`${SELECT} ${where} ORDER BY started_at DESC, id LIMIT $2 OFFSET $3`, [
+      filter.remoteNodeId ?? null,
+      filter.limit,
+      filter.offset,
+    ]);
+    const [{ n }]: { n: number }[] = await this.dataSource.query(`SELECT count(*)::int AS n FROM sync_logs ${where}`, [filter.remoteNodeId ?? null]);
+    return { rows, total: n };
+  }
+
+  /** The last completed pull from a peer: where the next one starts and what counts as a local change. */
+  async lastCompletedPull(remoteNodeId: string): Promise<SyncLogRow | undefined> {
+    const rows: SyncLogRow[] = await this.dataSource.query(
+      `${SELECT} WHERE remote_node_id = $1 AND kind = 'pull' AND status = 'completed' ORDER BY completed_at DESC LIMIT 1`,
+      [remoteNodeId],
+    );
+    return rows[0];
+  }
+
+  async running(): Promise<SyncLogRow[]> {
+    return this.dataSource.query(`${SELECT} WHERE status = 'in_progress' ORDER BY started_at`);
+  }
+
+  async updateProgress(id: string, phase: string, progress: unknown): Promise<void> {
+    await this.dataSource.query(`UPDATE sync_logs SET phase = $2, progress = $3, updated_at = clock_timestamp() WHERE id = $1`, [
+      id,
+      phase,
+      JSON.stringify(progress),
+    ]);
+  }
+
+  /** Completion, inside the apply transaction: it commits together with the data and the cursor. */
+  async complete(
+    runner: QueryRunner,
+    id: string,
+    result: { cursorTo: string | null; lastSyncedAt: string; entitiesReceived: Record<string, number>; counts: unknown; progress: unknown },
+  ): Promise<void> {
+    await runner.query(
+      `UPDATE sync_logs SET status = 'completed', phase = 'done', completed_at = clock_timestamp(), updated_at = clock_timestamp(),
+         cursor_to = $2, last_synced_at = $3::timestamptz, entities_received = $4, counts = $5, progress = $6,
+         local_apply_xid = pg_current_xact_id()::text::bigint
+       WHERE id = $1`,
+      [id, result.cursorTo, result.lastSyncedAt, JSON.stringify(result.entitiesReceived), JSON.stringify(result.counts), JSON.stringify(result.progress)],
+    );
+  }
+
+  /** Failure, written outside the rolled-back transaction. */
+  async fail(id: string, status: Exclude<SyncStatus, 'in_progress' | 'completed'>, code: string, message: string, progress?: unknown): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE sync_logs SET status = $2, error_code = $3, error_message = $4, completed_at = clock_timestamp(),
+         updated_at = clock_timestamp(), progress = coalesce($5, progress)
+       WHERE id = $1 AND status = 'in_progress'`,
+      [id, status, code, message.slice(0, 4000), progress === undefined ? null : JSON.stringify(progress)],
+    );
+  }
+
+  /** A finished preview: its counts are kept, nothing else changed. */
+  async finishPreview(id: string, counts: unknown, progress: unknown): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE sync_logs SET status = 'completed', phase = 'done', counts = $2, progress = $3, completed_at = clock_timestamp(),
+         updated_at = clock_timestamp() WHERE id = $1`,
+      [id, JSON.stringify(counts), JSON.stringify(progress)],
+    );
+  }
+}

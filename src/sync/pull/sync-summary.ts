@@ -1,0 +1,52 @@
+import { AggregateName } from '../../core/sync-kernel/aggregate-spec';
+import { TableResult } from '../import/import.types';
+import { FetchResult } from './fetch-step';
+
+export interface AggregateCounts {
+  received: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  deleted: number;
+  conflicts: number;
+}
+
+/** What a pull did (or a preview would do), per table, per aggregate and for files. */
+export interface SyncSummary {
+  tables: TableResult[];
+  totals: AggregateCounts;
+  /** Reference-compatible counts per manifest aggregate (rows received, all tables). */
+  entitiesReceived: Record<string, number>;
+  files: { referenced: number; downloaded: number; alreadyPresent: number; bytesDownloaded: number };
+  durationMs: number;
+}
+
+export function summarize(tables: TableResult[], fetched: FetchResult, durationMs: number, aggregateOf?: (table: string) => AggregateName): SyncSummary {
+  const totals: AggregateCounts = { received: 0, inserted: 0, updated: 0, unchanged: 0, deleted: 0, conflicts: 0 };
+  const entitiesReceived: Record<string, number> = {};
+  for (const t of tables) {
+    totals.received += t.received;
+    totals.inserted += t.inserted;
+    totals.updated += t.updated;
+    totals.unchanged += t.unchanged;
+    totals.deleted += t.deleted;
+    totals.conflicts += t.conflicts;
+    if (aggregateOf) {
+      const aggregate = aggregateOf(t.table);
+      entitiesReceived[aggregate] = (entitiesReceived[aggregate] ?? 0) + t.received;
+    }
+  }
+  entitiesReceived.recordings = fetched.files.length;
+  return {
+    tables,
+    totals,
+    entitiesReceived,
+    files: {
+      referenced: fetched.files.length,
+      downloaded: fetched.storedFiles.length,
+      alreadyPresent: fetched.presentFiles,
+      bytesDownloaded: fetched.bytesDownloaded,
+    },
+    durationMs,
+  };
+}

@@ -1,0 +1,21 @@
+import type { SyncSummary } from './sync-summary';
+
+/** Published after a pull or preview committed (or finished, for a preview). */
+export class SyncCompletedEvent {
+  constructor(
+    readonly jobId: string,
+    readonly remoteNodeId: string,
+    readonly kind: 'pull' | 'preview',
+    readonly summary: SyncSummary,
+  ) {}
+}
+
+/** Published after a sync failed; nothing of it was applied. */
+export class SyncFailedEvent {
+  constructor(
+    readonly jobId: string,
+    readonly remoteNodeId: string,
+    readonly kind: 'pull' | 'preview',
+    readonly code: string,
+  ) {}
+}

@@ -1,0 +1,58 @@
+import { ColumnModel, sqlType, TableModel } from '../../core/sync-kernel/table-model';
+import { CHANGE_COLUMN } from '../../core/sync-kernel/aggregate-spec';
+
+/**
+ * SQL fragments built from table models. Identifiers come from TypeORM metadata (never from
+ * requests) and are quoted anyway.
+ */
+export const q = (identifier: string): string => `"${identifier.replace(/"/g, '""')}"`;
+
+/** The UTC ISO-8601 text form with microseconds that every node emits for timestamps. */
+export const TIMESTAMP_FORMAT = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
+
+export function timestampText(expression: string): string {
+  return `to_char(${expression} AT TIME ZONE 'UTC', ${TIMESTAMP_FORMAT})`;
+}
+
+/** Columns that travel on the wire: everything but the local change stamp. */
+export function wireColumns(model: TableModel): ColumnModel[] {
+  return model.columns.filter((c) => c.column !== CHANGE_COLUMN);
+}
+
+/** A column as a JSON value expression (timestamps as text so microseconds survive). */
+export function wireValue(alias: string, column: ColumnModel): string {
+  const ref = `${alias}.${q(column.column)}`;
+  return column.type === 'timestamp with time zone' ? timestampText(ref) : ref;
+}
+
+/**
+ * `json_build_object('prop', value, …)` for a row; split into jsonb parts merged with `||` when a
+ * table has more columns than one call accepts (100 arguments).
+ */
+export function jsonObject(alias: string, columns: ColumnModel[], extra: [string, string][] = []): string {
+  const pairs: [string, string][] = [...columns.map((c) => [c.property, wireValue(alias, c)] as [string, string]), ...extra];
+  const chunks: string[] = [];
+  for (let i = 0; i < pairs.length; i += 50) {
+    const args = pairs.slice(i, i + 50).map(([k, v]) => `'${k.replace(/'/g, "''")}', ${v}`);
+    chunks.push(`jsonb_build_object(${args.join(', ')})`);
+  }
+  return chunks.length === 1 ? chunks[0] : `(${chunks.join(' || ')})`;
+}
+
+/** Column definitions for `jsonb_to_recordset(...) AS r(<these>)`: wire names, table types. */
+export function recordsetDefinition(columns: ColumnModel[]): string {
+  return columns.map((c) => `${q(c.property)} ${sqlType(c)}`).join(', ');
+}
+
+export function keyColumns(model: TableModel): ColumnModel[] {
+  return model.key.map((k) => {
+    const column = model.columns.find((c) => c.column === k);
+    if (!column) throw new Error(`table ${model.table}: key column ${k} not in model`);
+    return column;
+  });
+}
+
+/** `(a.k1, a.k2)` */
+export function keyTuple(alias: string, model: TableModel): string {
+  return `(${model.key.map((k) => `${alias}.${q(k)}`).join(', ')})`;
+}

@@ -1,0 +1,48 @@
+import { Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { AppConfig } from '../config';
+import { AuthenticatedUser, UserRole } from '../core/auth/access';
+import { AppError } from '../core/errors/app-error';
+
+interface TokenClaims {
+  sub: string;
+  login: string;
+  role: UserRole;
+}
+
+export interface IssuedToken {
+  token: string;
+  /** ISO-8601 UTC. */
+  expiresAt: string;
+}
+
+/** Mints and checks user JWTs (HS256, lifetime JWT_TTL_SECONDS). */
+@Injectable()
+export class AuthTokens {
+  constructor(
+    private readonly jwt: JwtService,
+    private readonly config: AppConfig,
+  ) {}
+
+  async issue(user: AuthenticatedUser): Promise<IssuedToken> {
+    const ttl = this.config.auth.jwtTtlSeconds;
+    const claims: TokenClaims = { sub: user.id, login: user.login, role: user.role };
+    const token = await this.jwt.signAsync(claims, { expiresIn: ttl, algorithm: 'HS256' });
+    const { exp } = this.jwt.decode<{ exp: number }>(token);
+    return { token, expiresAt: new Date(exp * 1000).toISOString() };
+  }
+
+  /** The claims of a valid token; 401 ERR_TOKEN_EXPIRED or ERR_INVALID_TOKEN otherwise. */
+  async verify(token: string): Promise<AuthenticatedUser> {
+    try {
+      const claims = await this.jwt.verifyAsync<TokenClaims>(token, { algorithms: ['HS256'] });
+      if (typeof claims.sub !== 'string' || typeof claims.login !== 'string') throw new Error('claims');
+      return { id: claims.sub, login: claims.login, role: claims.role };
+    } catch (error) {
+      if ((error as Error).name === 'TokenExpiredError') {
+        throw new AppError(401, 'ERR_TOKEN_EXPIRED', 'the token has expired; log in again');
+      }
+      throw new AppError(401, 'ERR_INVALID_TOKEN', 'the token is not valid');
+    }
+  }
+}

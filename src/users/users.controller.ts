@@ -1,0 +1,55 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { AuthenticatedRequest, Public, RequireUser, UserRole } from '../core/auth/access';
+import { CreateUserRequest, LoginRequest, UserIdParams } from './users.dto';
+import { LoginResult, UsersService } from './users.service';
+import { UserView } from './users.store';
+
+@ApiTags('users')
+@Controller('api/userauth')
+export class UserAuthController {
+  constructor(private readonly users: UsersService) {}
+
+  @Public()
+  @Post('login')
+  @HttpCode(200)
+  login(@Body() body: LoginRequest): Promise<LoginResult> {
+    return this.users.login(body.login, body.password);
+  }
+
+  @RequireUser()
+  @ApiBearerAuth()
+  @Get('me')
+  me(@Req() req: AuthenticatedRequest): Promise<UserView> {
+    return this.users.get(req.user!.id);
+  }
+}
+
+@ApiTags('users')
+@ApiBearerAuth()
+@RequireUser(UserRole.Admin)
+@Controller('api/users')
+export class UserAdminController {
+  constructor(private readonly users: UsersService) {}
+
+  @Get()
+  list(): Promise<UserView[]> {
+    return this.users.list();
+  }
+
+  @Post()
+  create(@Body() body: CreateUserRequest): Promise<UserView> {
+    return this.users.create(body);
+  }
+
+  @Get(':id')
+  get(@Param() params: UserIdParams): Promise<UserView> {
+    return this.users.get(params.id);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  remove(@Param() params: UserIdParams, @Req() req: AuthenticatedRequest): Promise<void> {
+    return this.users.remove(params.id, req.user!.id);
+  }
+}

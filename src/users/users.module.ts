@@ -1,0 +1,27 @@
+import { Global, Module } from '@nestjs/common';
+import { JwtModule } from '@nestjs/jwt';
+import { AppConfig } from '../config';
+import { UserAuthenticator } from '../core/auth/authenticators';
+import { AuthTokens } from './auth-tokens';
+import { JwtUserAuthenticator } from './jwt-user.authenticator';
+import { resolveJwtSecret } from './jwt-secret';
+import { UserAdminController, UserAuthController } from './users.controller';
+import { UsersService } from './users.service';
+
+/**
+ * Users, login and the UserAuthenticator the global AccessGuard uses for @RequireUser routes.
+ * Global so the guard (registered in AppModule) can resolve the authenticator.
+ */
+@Global()
+@Module({
+  imports: [
+    JwtModule.registerAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({ secret: resolveJwtSecret(config), signOptions: { algorithm: 'HS256' } }),
+    }),
+  ],
+  controllers: [UserAuthController, UserAdminController],
+  providers: [AuthTokens, UsersService, { provide: UserAuthenticator, useClass: JwtUserAuthenticator }],
+  exports: [AuthTokens, UsersService, UserAuthenticator],
+})
+export class UsersModule {}

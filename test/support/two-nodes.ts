@@ -1,0 +1,71 @@
+import request from 'supertest';
+import { NodeAccessLevel } from '../../src/core/auth/access';
+import { LocalIdentity } from '../../src/node-trust/identity/local-identity';
+import { NodeChannelClientFactory } from '../../src/node-trust/client/node-channel-client.factory';
+import { startTestNode, TestNode } from './test-node';
+import { bearer, loginAsAdmin } from './users';
+
+export interface NodePair {
+  /** The requester (pulls). */
+  a: TestNode;
+  /** The source. */
+  b: TestNode;
+  adminA: string;
+  adminB: string;
+  /** B's id in A's registry (remoteNodeId of A's pulls). */
+  peerOnA: string;
+  /** A's id in B's registry. */
+  requesterOnB: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Introduces `from` to `to` the way operators do, over HTTP: `from` registers at `to` with the
+ * handshake (requesting `level`), `to`'s admin approves it with that level, and `from`'s admin adds
+ * `to` as a connection (URL + certificate) with the level `to` granted.
+ */
+export async function introduce(from: TestNode, fromAdmin: string, to: TestNode, toAdmin: string, level = NodeAccessLevel.ReadWrite) {
+  const client = from.app.get(NodeChannelClientFactory).create({ url: to.url });
+  await client.openChannel();
+  const registration = await client.register({ requestedNodeAccessLevel: level, nodeUrl: from.url });
+  const registeredId = String(registration.registrationId);
+  const approved = await request(to.url).post(`/api/node/${registeredId}/approve`).set(bearer(toAdmin)).send({ nodeAccessLevel: level });
+  if (approved.status !== 200) throw new Error(`approve failed: ${approved.status} ${JSON.stringify(approved.body)}`);
+  const identity = to.app.get(LocalIdentity);
+  const added = await request(from.url)
+    .post('/api/node/NewConnection')
+    .set(bearer(fromAdmin))
+    .send({ nodeName: identity.nodeName, nodeUrl: to.url, certificate: identity.certificateDer, status: 1, nodeAccessLevel: level });
+  if (added.status !== 201) throw new Error(`NewConnection failed: ${added.status} ${JSON.stringify(added.body)}`);
+  return { registeredId, connectionId: String(added.body.id) };
+}
+
+/** Two in-process nodes on their own databases, A introduced to B with ReadWrite. */
+export async function startPair(env: Record<string, string> = {}): Promise<NodePair> {
+  const a = await startTestNode({ NODE_ID: 'node-a', NODE_NAME: 'Node A', ...env });
+  const b = await startTestNode({ NODE_ID: 'node-b', NODE_NAME: 'Node B', ...env });
+  const [adminA, adminB] = await Promise.all([loginAsAdmin(a), loginAsAdmin(b)]);
+  const { registeredId, connectionId } = await introduce(a, adminA, b, adminB);
+  return {
+    a,
+    b,
+    adminA,
+    adminB,
+    peerOnA: connectionId,
+    requesterOnB: registeredId,
+    close: async () => {
+      await Promise.all([a.close(), b.close()]);
+    },
+  };
+}
+
+/** Runs a reference-style synchronous pull from B into A. */
+export async function pull(pair: NodePair) {
+  return request(pair.a.url).post('/api/sync/pull').set(bearer(pair.adminA)).send({ remoteNodeId: pair.peerOnA });
+}
+
+export async function verify(node: TestNode, token: string) {
+  const res = await request(node.url).get('/api/sync/verify').set(bearer(token));
+  if (res.status !== 200) throw new Error(`verify failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body as { digest: string; aggregates: Record<string, { rows: number; digest: string; tables: { table: string; rows: number; digest: string }[] }>; files: { referenced: number; missing: string[] } };
+}
