@@ -1,3 +1,4 @@
+import compression from 'compression';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppConfig } from './config';
 import { AllExceptionsFilter } from './core/errors/all-exceptions.filter';
@@ -6,9 +7,19 @@ import { setupApiDocs } from './crud/openapi';
 import { channelErrorEncoder } from './node-trust/channel/channel-error-encoder';
 
 /** Global pipes, filters and HTTP settings shared by the node and the in-process test apps. */
-export function configureApp(app: NestExpressApplication, _config: AppConfig): void {
+export function configureApp(app: NestExpressApplication, config: AppConfig): void {
   app.set('query parser', 'extended');
   app.disable('x-powered-by');
+  if (config.server.compressionLevel > 0) {
+    app.use(
+      compression({
+        level: config.server.compressionLevel,
+        threshold: 1024,
+        // Event streams must flush as they go; encrypted file frames do not compress.
+        filter: (req, res) => !/^(text\/event-stream|application\/vnd\.prism\.encrypted-chunks)/.test(String(res.getHeader('Content-Type') ?? '')) && compression.filter(req, res),
+      }),
+    );
+  }
   app.useBodyParser('json', { limit: '64mb' });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter(channelErrorEncoder));

@@ -11,6 +11,7 @@ import { CrudModule } from './crud/crud.module';
 import { RecordingFilesModule } from './recordings/recording-files.module';
 import { NodeTrustModule } from './node-trust/node-trust.module';
 import { SyncModule } from './sync/sync.module';
+import { ObservabilityModule } from './observability/observability.module';
 
 /** The node's feature modules, in one list so AppModule stays small. */
 export const FEATURE_MODULES: (Type<unknown> | DynamicModule)[] = [
@@ -25,4 +26,5 @@ export const FEATURE_MODULES: (Type<unknown> | DynamicModule)[] = [
   RecordingFilesModule,
   NodeTrustModule,
   SyncModule,
+  ObservabilityModule,
 ];

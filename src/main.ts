@@ -1,16 +1,20 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig, loadEnvFile } from './config';
 import { startNode } from './node';
+import { Logger } from '@nestjs/common';
+import { createRootLogger, PinoNestLogger } from './observability/logging';
 
 async function main(): Promise<void> {
   loadEnvFile();
   const config = loadConfig();
+  // JSON lines from the first one (embedded PostgreSQL start), before the application's own pino logger.
+  Logger.overrideLogger(new PinoNestLogger(createRootLogger(config)));
   const node = await startNode(config);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`${signal} received, stopping node`);
+    new Logger('Node').log(`${signal} received, stopping node`);
     node.close().then(
       () => process.exit(0),
       (error) => {

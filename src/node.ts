@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppConfig, redact } from './config';
 import { AppModule } from './app.module';
 import { configureApp } from './configure-app';
@@ -27,9 +28,11 @@ export async function openDatabase(config: AppConfig): Promise<{ url: string; cl
 /** Creates the Nest application for a config and database (not listening yet). */
 export async function createApp(config: AppConfig, databaseUrl: string): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, databaseUrl), {
-    bufferLogs: false,
+    bufferLogs: config.server.logLevel !== 'silent',
     logger: config.server.logLevel === 'silent' ? false : undefined,
   });
+  // Nest's Logger (every `new Logger(...)` of the modules) writes through pino: JSON lines.
+  if (config.server.logLevel !== 'silent') app.useLogger(app.get(PinoLogger));
   configureApp(app, config);
   return app;
 }

@@ -6,8 +6,12 @@ export interface ServerConfig {
   /** Where the node keeps its embedded database, recording files, staging and identity. */
   dataDir: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Append the JSON log lines to this file instead of stdout. */
+  logFile?: string;
   /** Public base URL peers use to reach this node (shown in registration responses). */
   publicUrl: string;
+  /** gzip level for responses to clients that accept it; 0 turns compression off. */
+  compressionLevel: number;
 }
 
 export function readServerConfig(env: EnvReader): ServerConfig {
@@ -22,6 +26,8 @@ export function readServerConfig(env: EnvReader): ServerConfig {
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
       'info',
     ),
+    logFile: env.optional('LOG_FILE', 'append JSON log lines to this file instead of stdout'),
     publicUrl: env.str('PUBLIC_URL', 'base URL peers use to reach this node', `http://127.0.0.1:${port}`),
+    compressionLevel: env.int('HTTP_COMPRESSION_LEVEL', 'gzip level (1 fast … 9 small) for clients that accept gzip; 0 = off', 1, 0, 9),
   };
 }

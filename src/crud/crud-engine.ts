@@ -6,7 +6,7 @@ import { AppError } from '../core/errors/app-error';
 import { FieldProblem } from '../core/validation';
 import { localNodeUuid } from '../core/local-node';
 import { ColumnModel } from '../core/sync-kernel/table-model';
-import { jsonObject, q, wireColumns } from '../sync/shared/sql';
+import { jsonObject, q, wireColumns } from '../core/sync-kernel/sql';
 import { decodeJson, decodeText } from './column-codec';
 import { CompiledResource, isGeneratedKey } from './compiled-resource';
 import { fieldsError, mapWriteError, notFound } from './crud-errors';

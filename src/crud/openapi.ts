@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ColumnModel } from '../core/sync-kernel/table-model';
-import { wireColumns } from '../sync/shared/sql';
+import { wireColumns } from '../core/sync-kernel/sql';
 import { jsonSchemaOf } from './column-codec';
 import { CompiledResource } from './compiled-resource';
 import { PAGE_SIZE } from './crud-engine';

@@ -1,6 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../core/auth/access';
+import { NoThrottle } from '../node-trust/throttling/throttle.decorators';
 
 @Controller('health')
 export class HealthController {
@@ -10,6 +11,7 @@ export class HealthController {
   ) {}
 
   @Public()
+  @NoThrottle()
   @Get()
   @HealthCheck()
   check() {

@@ -8,8 +8,11 @@ import { CrudResources } from '../crud/crud-resources';
 import { parseRange } from './http-range';
 import { ByteRange, ChecksumMismatchError, FileTooLargeError, RecordingStorage, SHA256_HEX } from './storage/recording-storage';
 
-/** Content types a recording may have (the reference's CSV, raw binary, and a few signal formats). */
-export const RECORDING_CONTENT_TYPES = ['text/csv', 'text/plain', 'application/octet-stream', 'application/edf', 'application/json'];
+/**
+ * Content types a recording may have (the reference's CSV, raw binary, plain text, EDF). Never a type
+ * a global body parser consumes (JSON, forms): the route streams the raw request body.
+ */
+export const RECORDING_CONTENT_TYPES = ['text/csv', 'text/plain', 'application/octet-stream', 'application/edf'];
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -1,4 +1,5 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { Reflector } from '@nestjs/core';
 import {
   InjectThrottlerOptions,
@@ -16,7 +17,7 @@ import { SessionService } from '../session/session.service';
 import { THROTTLE_SYNC } from './throttle.decorators';
 
 /**
- * `standard` counts per session (per IP without a valid one); `sync` per authenticated node. The
+ * `standard` counts per node session, else per user token, else per IP; `sync` per authenticated node. The
  * session is looked up from X-Session-Id here because global guards may run before the access
  * guard. One bucket per tracker across all routes (the throttler's default key is per route).
  */
@@ -43,7 +44,14 @@ export class NodeThrottlerGuard extends ThrottlerGuard {
   private async trackerFor(throttlerName: string, req: NodeTrustRequest): Promise<string> {
     const token = req.nodeSession?.token ?? req.header?.(HEADER_SESSION)?.trim();
     const session = token ? await this.sessions.validate(token) : undefined;
-    if (!session) return `ip:${req.ip ?? 'unknown'}`;
+    if (!session) {
+      // A user (Bearer JWT) counts on its own, not on a NAT-shared IP; an invalid token is refused
+      // by the access guard anyway.
+      if (req.user) return `user:${req.user.id}`;
+      const authorization = req.header?.('authorization');
+      if (authorization?.startsWith('Bearer ')) return `bearer:${createHash('sha256').update(authorization).digest('base64url')}`;
+      return `ip:${req.ip ?? 'unknown'}`;
+    }
     return throttlerName === THROTTLE_SYNC ? `node:${session.nodeId}` : `session:${session.sessionToken}`;
   }
 

@@ -54,7 +54,7 @@ export class ExportEngine {
       if (cursor.db === dbId) from = cursor.xid;
       else reset = true;
     }
-    const opened = await this.windows.open(from, async (runner) => ({
+    const opened = await this.windows.open(from, request.peer, async (runner) => ({
       reference: await this.referenceCounts(runner, request.since ?? null),
       window: await this.windowStats(runner, from),
     }));

@@ -1,6 +1,6 @@
 import { ChildSpec } from '../../core/sync-kernel/aggregate-spec';
 import { sqlType, TableModel } from '../../core/sync-kernel/table-model';
-import { jsonObject, keyColumns, q, wireColumns } from '../shared/sql';
+import { jsonObject, keyColumns, q, wireColumns } from '../../core/sync-kernel/sql';
 
 /**
  * SQL of the export side, built from table models. Window reads: rows with change_xid >= $1,

@@ -7,6 +7,8 @@ import { decodeWindow, encodeToken, WindowToken } from '../shared/tokens';
 
 interface HeldWindow {
   id: string;
+  /** The node the window serves; its next manifest replaces it (a peer pulls once at a time). */
+  peer: string;
   token: WindowToken;
   runner: QueryRunner;
   idleTimer: NodeJS.Timeout;
@@ -44,7 +46,12 @@ export class ExportWindows implements OnApplicationShutdown {
    * Opens a window from `fromXid` and runs `describe` inside its snapshot (counts for the
    * manifest). Returns the window token and what `describe` returned.
    */
-  async open<T>(fromXid: string, describe: (runner: QueryRunner, token: WindowToken) => Promise<T>): Promise<{ token: string; window: WindowToken; expiresAt: Date; result: T }> {
+  async open<T>(
+    fromXid: string,
+    peer: string,
+    describe: (runner: QueryRunner, token: WindowToken) => Promise<T>,
+  ): Promise<{ token: string; window: WindowToken; expiresAt: Date; result: T }> {
+    await Promise.all([...this.windows.values()].filter((w) => w.peer === peer).map((w) => this.release(w)));
     if (this.windows.size >= MAX_WINDOWS) {
       throw new AppError(503, 'ERR_TOO_MANY_WINDOWS', `this node already serves ${MAX_WINDOWS} pulls; retry shortly`, {
         retryable: true,
@@ -61,7 +68,7 @@ export class ExportWindows implements OnApplicationShutdown {
       const token: WindowToken = { v: 1, snapshot: row.snapshot, from: fromXid, to: row.xmin, db: await this.databaseIdentity(runner) };
       const result = await describe(runner, token);
       const id = randomUUID();
-      const held: HeldWindow = { id, token, runner, idleTimer: setTimeout(() => undefined, 0), expiresAt: new Date() };
+      const held: HeldWindow = { id, peer, token, runner, idleTimer: setTimeout(() => undefined, 0), expiresAt: new Date() };
       this.windows.set(row.snapshot, held);
       this.touch(held);
       return { token: encodeToken(token), window: token, expiresAt: held.expiresAt, result };

@@ -5,6 +5,8 @@ export interface ManifestRequest {
   cursor?: string;
   /** The requester speaks our protocol (X-Sync-Protocol): open an export window. */
   windowMode: boolean;
+  /** Who asks (registry id of the peer node): a new window replaces its previous one. */
+  peer: string;
 }
 
 export interface PageRequest {

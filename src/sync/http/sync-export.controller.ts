@@ -33,9 +33,10 @@ export class SyncExportController {
   @SyncExportRoute()
   @Post('manifest')
   @HttpCode(200)
-  manifest(@Body() body: ManifestRequestDto, @Headers(SYNC_PROTOCOL_HEADER) protocol?: string) {
+  manifest(@Body() body: ManifestRequestDto, @Req() req: NodeTrustRequest, @Headers(SYNC_PROTOCOL_HEADER) protocol?: string) {
     assertCompatibleProtocol(protocol);
-    return this.engine.manifest({ since: body.since, cursor: body.cursor, windowMode: Boolean(protocol) });
+    const peer = req.nodeSession?.nodeId ?? 'unknown';
+    return this.engine.manifest({ since: body.since, cursor: body.cursor, windowMode: Boolean(protocol), peer });
   }
 
   @SyncExportRoute()

@@ -1,5 +1,5 @@
 import { ColumnModel, sqlType, TableModel } from '../../core/sync-kernel/table-model';
-import { jsonObject, keyColumns, q, recordsetDefinition, wireColumns } from '../shared/sql';
+import { jsonObject, keyColumns, q, recordsetDefinition, wireColumns } from '../../core/sync-kernel/sql';
 
 /**
  * SQL of the apply step, built from table models. Incoming rows are staged in temp tables

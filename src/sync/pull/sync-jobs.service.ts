@@ -15,6 +15,7 @@ import { ProgressTracker, SyncProgress } from './progress';
 import { SagaOutcome, SyncSaga } from './sync-saga';
 import { SyncLogs } from './sync-logs';
 import { SyncCompletedEvent, SyncFailedEvent } from './sync.events';
+import { withSyncJobContext } from '../../observability/log-context';
 
 /** PostgreSQL advisory lock key: one sync job per database at a time ("PRSM"). */
 const SYNC_LOCK_KEY = 0x5052534d;
@@ -97,11 +98,13 @@ export class SyncJobs implements OnApplicationBootstrap {
         config: this.config,
         stagingRoot: this.stagingRoot,
       });
-      const done = saga
-        .run({ log, peer, kind: request.kind, cursor: last?.cursorTo ?? undefined, lastApplyXid: last?.localApplyXid ?? '0', progress: tracker, signal: abort.signal })
+      // Every log line of the job carries its id (src/observability/log-context.ts).
+      const done = withSyncJobContext(log.id, () =>
+        saga.run({ log, peer, kind: request.kind, cursor: last?.cursorTo ?? undefined, lastApplyXid: last?.localApplyXid ?? '0', progress: tracker, signal: abort.signal }),
+      )
         .then(
           (outcome) => {
-            this.events.publish(new SyncCompletedEvent(log.id, peer.registryId, request.kind, outcome.summary));
+            this.events.publish(new SyncCompletedEvent(log.id, peer.registryId, request.kind, outcome.summary, outcome.manifest));
             return outcome;
           },
           (error: unknown) => {

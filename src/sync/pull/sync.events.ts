@@ -1,3 +1,4 @@
+import type { SyncManifest } from '../export/export.types';
 import type { SyncSummary } from './sync-summary';
 
 /** Published after a pull or preview committed (or finished, for a preview). */
@@ -7,6 +8,8 @@ export class SyncCompletedEvent {
     readonly remoteNodeId: string,
     readonly kind: 'pull' | 'preview',
     readonly summary: SyncSummary,
+    /** The peer's manifest of the pulled window (bytes per aggregate, for metrics). */
+    readonly manifest?: SyncManifest,
   ) {}
 }
 

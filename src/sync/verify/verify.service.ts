@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { SyncCatalog } from '../../core/sync-kernel/sync-catalog';
 import { RecordingStorage } from '../../recordings/storage/recording-storage';
 import { contentColumns } from '../import/import-sql';
-import { q } from '../shared/sql';
+import { q } from '../../core/sync-kernel/sql';
 
 export interface TableDigest {
   table: string;

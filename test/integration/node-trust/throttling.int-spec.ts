@@ -5,6 +5,8 @@ import { NodeChannelClient } from '../../../src/node-trust/client/node-channel-c
 import { PeerError } from '../../../src/node-trust/client/peer-error';
 import { ProbeNode, SharedStorage, sharedStorage, startProbeNode } from './probe-node';
 import { authorizedClient, makeClientIdentity } from './trust-helpers';
+import type { TestNode } from '../../support/test-node';
+import { bearer, loginAsAdmin } from '../../support/users';
 
 async function hammer(n: number, call: () => Promise<unknown>): Promise<unknown[]> {
   const results: unknown[] = [];
@@ -54,14 +56,19 @@ describe('rate limits', () => {
       expect(await other.client.invoke('POST', '/api/test-probe/write', { n: 2 })).toEqual({ echoed: { n: 2 } });
     });
 
-    it('throttles unauthenticated calls per IP but never the channel health check', async () => {
+    it('throttles unauthenticated calls per IP, users per token, and never the channel health check', async () => {
       const own = await sharedStorage('throttle-ip');
       const fresh = await startProbeNode(own, { THROTTLE_STANDARD_PER_MINUTE: '3' });
       try {
+        const admin = await loginAsAdmin(fresh as unknown as TestNode); // the login is the IP's first request
         const statuses: number[] = [];
-        for (let i = 0; i < 4; i++) statuses.push((await request(fresh.url).get('/api/channel/00000000-0000-0000-0000-000000000000')).status);
-        expect(statuses).toEqual([404, 404, 404, 429]);
+        for (let i = 0; i < 3; i++) statuses.push((await request(fresh.url).get('/api/channel/00000000-0000-0000-0000-000000000000')).status);
+        expect(statuses).toEqual([404, 404, 429]);
         for (let i = 0; i < 5; i++) expect((await request(fresh.url).get('/api/channel/health')).status).toBe(200);
+        // a logged-in user has its own budget, not the exhausted IP's
+        const asUser: number[] = [];
+        for (let i = 0; i < 4; i++) asUser.push((await request(fresh.url).get('/api/node/nodes').set(bearer(admin))).status);
+        expect(asUser).toEqual([200, 200, 200, 429]);
       } finally {
         await fresh.close();
         await own.drop();

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { buildDatasetOverHttp } from '../../support/dataset';
+import { BULK_HTTP_ENV, buildDatasetOverHttp } from '../../support/dataset';
 import { bearer } from '../../support/users';
 import { NodePair, pull, startPair, verify } from '../../support/two-nodes';
 
@@ -7,7 +7,7 @@ describe('pull from a peer (two nodes, real HTTP)', () => {
   let pair: NodePair;
 
   beforeAll(async () => {
-    pair = await startPair();
+    pair = await startPair(BULK_HTTP_ENV);
     await buildDatasetOverHttp(pair.b, pair.adminB);
   });
   afterAll(() => pair?.close());

@@ -6,6 +6,8 @@ import { testConfig } from '../../../src/config';
 import { certificateFingerprint, parseCertificate, signData, verifyWithCertificate } from '../../../src/node-trust/crypto/certificates';
 import { fromPkcs12, generateSelfSignedIdentity, toPkcs12 } from '../../../src/node-trust/identity/identity-generator';
 import { loadLocalIdentity } from '../../../src/node-trust/identity/local-identity';
+import { parse } from '../../../src/cli/command';
+import { identityGenerateCommand } from '../../../src/cli/commands/identity-generate';
 
 describe('node identity', () => {
   const identity = generateSelfSignedIdentity('node-x', new Date('2026-03-01T00:00:00Z'));
@@ -67,5 +69,21 @@ describe('node identity', () => {
     expect(() =>
       loadLocalIdentity(testConfig({ DATA_DIR: dir, NODE_CERTIFICATE: identity.certificateDer, NODE_PRIVATE_KEY: other.privateKeyPem })),
     ).toThrow(/does not match/);
+  });
+
+  it('is written by `prism-node identity:generate` (PEM pair + PKCS#12) with the settings to use', async () => {
+    const out = join(dir, 'cli');
+    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      const args = parse(identityGenerateCommand, ['--node-id', 'cli-node', '--dir', out, '--pfx-password', 'pw', '--json']);
+      expect(await identityGenerateCommand.run(args)).toBe(0);
+      const printed = JSON.parse(String(log.mock.calls[0][0]));
+      expect(printed.settings).toMatchObject({ NODE_ID: 'cli-node', NODE_PFX: join(out, 'node.pfx') });
+      const loaded = loadLocalIdentity(testConfig({ DATA_DIR: dir, NODE_ID: 'cli-node', NODE_PFX: join(out, 'node.pfx'), NODE_PFX_PASSWORD: 'pw' }));
+      expect(loaded.fingerprint).toBe(printed.fingerprint);
+      expect(parseCertificate(readFileSync(join(out, 'node-cert.pem'), 'utf8')).subject).toBe('CN=cli-node');
+    } finally {
+      log.mockRestore();
+    }
   });
 });

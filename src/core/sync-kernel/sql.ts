@@ -1,5 +1,5 @@
-import { ColumnModel, sqlType, TableModel } from '../../core/sync-kernel/table-model';
-import { CHANGE_COLUMN } from '../../core/sync-kernel/aggregate-spec';
+import { ColumnModel, sqlType, TableModel } from './table-model';
+import { CHANGE_COLUMN } from './aggregate-spec';
 
 /**
  * SQL fragments built from table models. Identifiers come from TypeORM metadata (never from

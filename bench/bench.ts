@@ -1,0 +1,173 @@
+import 'reflect-metadata';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, hostname, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { loadConfig } from '../src/config';
+import { localNodeUuid } from '../src/core/local-node';
+import { buildCatalog } from '../src/core/sync-kernel/sync-catalog';
+import { typeOrmOptions } from '../src/database/typeorm-options';
+import { q } from '../src/core/sync-kernel/sql';
+import { SYNC_SPECS } from '../src/sync-specs';
+import { CaseContext, changePulls, filePulls, fullPull, noopPulls, pgDumpBaseline, rawFileCopy } from './cases';
+import { generateRows } from './generate';
+import { BenchNode, identityOf, introduce, startNode } from './nodes';
+import { BenchServer, createMigratedDatabase, dropDatabase, startServer } from './pg';
+import { CaseResult, checkTargets, median, resultTable, RunReport, writeReport } from './report';
+
+const USAGE = `npm run bench -- [--sizes 1k,10k,100k,1m] [--reps 3] [--noop 20] [--files 1g|0] [--file-size 2m]
+  [--seed 42] [--page-size N] [--node-args="--cpu-prof"] [--keep] [--smoke]`;
+
+/** "10k" → 10000, "1m" → 1e6, "1g" → 1e9 (decimal: sizes of datasets and file sets). */
+export function parseAmount(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)([kmg]?)b?$/i.exec(text.trim());
+  if (!match) throw new Error(`not an amount: "${text}"`);
+  const unit = { '': 1, k: 1e3, m: 1e6, g: 1e9 }[match[2].toLowerCase() as '' | 'k' | 'm' | 'g'];
+  return Math.round(Number(match[1]) * unit);
+}
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      sizes: { type: 'string' },
+      reps: { type: 'string' },
+      noop: { type: 'string' },
+      files: { type: 'string' },
+      'file-size': { type: 'string' },
+      seed: { type: 'string' },
+      'page-size': { type: 'string' },
+      'node-args': { type: 'string' },
+      keep: { type: 'boolean' },
+      smoke: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const smoke = values.smoke ?? false;
+  const sizes = (values.sizes ?? (smoke ? '300' : '1k,10k,100k')).split(',').map((s) => s.trim().toLowerCase());
+  const env: Record<string, string> = {};
+  if (values['page-size']) env.SYNC_PULL_PAGE_SIZE = env.SYNC_MAX_PAGE_SIZE = values['page-size'];
+  return {
+    smoke,
+    sizes: sizes.map((label) => ({ label, rows: parseAmount(label) })),
+    reps: Number(values.reps ?? (smoke ? 1 : 3)),
+    noop: Number(values.noop ?? 20),
+    fileBytes: parseAmount(values.files ?? (smoke ? '4m' : '1g')),
+    fileSize: parseAmount(values['file-size'] ?? (smoke ? '1m' : '2m')),
+    seed: Number(values.seed ?? 42),
+    env,
+    nodeArgs: (values['node-args'] ?? '').split(' ').filter(Boolean),
+    keep: values.keep ?? false,
+  };
+}
+
+const log = (line: string) => console.log(line);
+
+async function runSize(server: BenchServer, opts: ReturnType<typeof options>, size: { label: string; rows: number }, withFiles: boolean, report: RunReport): Promise<CaseResult[]> {
+  const work = mkdtempSync(join(tmpdir(), `prism-bench-${size.label}-`));
+  const names = { source: 'prism_bench_source', requester: 'prism_bench_requester' };
+  const nodes: BenchNode[] = [];
+  const clients: Client[] = [];
+  try {
+    log(`\n== ${size.label} rows ==`);
+    const sourceUrl = await createMigratedDatabase(server, names.source, 'bench-b');
+    const requesterUrl = await createMigratedDatabase(server, names.requester, 'bench-a');
+    const dirs = { source: join(work, 'b'), requester: join(work, 'a') };
+    identityOf('bench-b', dirs.source);
+    identityOf('bench-a', dirs.requester);
+    const common = { env: opts.env, nodeArgs: opts.nodeArgs };
+    const source = await startNode({ nodeId: 'bench-b', dataDir: dirs.source, databaseUrl: sourceUrl, ...common });
+    nodes.push(source);
+    const requester = await startNode({ nodeId: 'bench-a', dataDir: dirs.requester, databaseUrl: requesterUrl, ...common });
+    nodes.push(requester);
+    const peer = await introduce(requester, source);
+
+    const config = loadConfig({ NODE_ID: 'bench-b' });
+    const ds = new DataSource(typeOrmOptions(config, sourceUrl));
+    await ds.initialize();
+    const catalog = buildCatalog(ds, SYNC_SPECS);
+    await ds.destroy();
+    const sourceDb = new Client({ connectionString: sourceUrl, options: '-c prism.node_id=bench-b -c TimeZone=UTC' });
+    const requesterDb = new Client({ connectionString: requesterUrl, options: '-c prism.node_id=bench-a -c TimeZone=UTC' });
+    clients.push(sourceDb, requesterDb);
+    await Promise.all(clients.map((c) => c.connect()));
+
+    const started = performance.now();
+    const perTable = await generateRows(sourceDb, catalog, { rows: size.rows, seed: opts.seed, localNodeId: localNodeUuid('bench-b') });
+    const rows = Object.values(perTable).reduce((a, b) => a + b, 0);
+    const tableBytes = Number(
+      (await sourceDb.query(`SELECT sum(pg_table_size(c))::bigint::text AS b FROM unnest($1::regclass[]) c`, [catalog.tables().map((t) => q(t.table))])).rows[0].b,
+    );
+    log(`  generated ${rows} rows (${(tableBytes / 1e6).toFixed(1)} MB) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    report.datasets.push({ size: size.label, rows, tableBytes, perTable });
+
+    const ctx: CaseContext = { size: size.label, rows, tableBytes, requester, source, peer, requesterDb, sourceDb, catalog, server, reps: opts.reps, log };
+    const results: CaseResult[] = [];
+    const full = await fullPull(ctx);
+    results.push(full, await noopPulls(ctx, opts.noop), await changePulls(ctx));
+    if (withFiles) {
+      const { result, set } = await filePulls(ctx, { totalBytes: opts.fileBytes, fileBytes: opts.fileSize, seed: opts.seed });
+      const raw = await rawFileCopy(ctx, set);
+      result.vsBaseline = median(result.times) / median(raw.times);
+      results.push(result, raw);
+    }
+    const dump = await pgDumpBaseline(ctx);
+    if (dump) {
+      full.vsBaseline = median(full.times) / median(dump.times);
+      results.push(dump);
+    }
+    return results;
+  } finally {
+    await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
+    await Promise.all(nodes.map((n) => n.stop()));
+    if (!opts.keep) {
+      await dropDatabase(server, names.source);
+      await dropDatabase(server, names.requester);
+      rmSync(work, { recursive: true, force: true });
+    } else log(`  kept ${work} and databases ${names.source}, ${names.requester}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const opts = options();
+  const server = await startServer();
+  const report: RunReport = {
+    startedAt: new Date().toISOString(),
+    host: hostname(),
+    machine: { cpus: cpus().length, loadBefore: loadavg() },
+    server: { kind: server.kind, version: server.version, tools: server.tools && `${server.tools.pgDump} (v${server.tools.version})`, toolsNote: server.toolsNote },
+    settings: { sizes: opts.sizes.map((s) => s.label), reps: opts.reps, noop: opts.noop, files: opts.fileBytes, fileSize: opts.fileSize, seed: opts.seed, env: opts.env, nodeArgs: opts.nodeArgs },
+    datasets: [],
+    results: [],
+  };
+  log(`PostgreSQL ${server.version} (${server.kind}); baseline tools: ${report.server.tools ?? server.toolsNote}`);
+  try {
+    for (const [index, size] of opts.sizes.entries()) {
+      const withFiles = opts.fileBytes > 0 && index === opts.sizes.length - 1;
+      report.results.push(...(await runSize(server, opts, size, withFiles, report)));
+    }
+  } finally {
+    await server.stop();
+  }
+  report.machine.loadAfter = loadavg();
+  report.targets = checkTargets(report);
+  const table = resultTable(report.results);
+  // A smoke run only proves the bench works: its figures stay out of bench/results.
+  const files = writeReport(report, opts.smoke ? join(tmpdir(), 'prism-bench-smoke') : join(__dirname, '..', '..', 'bench', 'results'));
+  log(`\n${table}\n`);
+  for (const t of report.targets) log(`${t.met === null ? '  -' : t.met ? ' ok' : 'NOT'} ${t.target}: ${t.measured}`);
+  log(`\nwritten ${files.md} and ${files.json}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

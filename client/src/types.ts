@@ -1,0 +1,228 @@
+/**
+ * Domain types of the PRISM node operator API, as served over HTTP (the SDK has no dependency on
+ * the node's sources, so these mirror src/sync/** and src/nodes/** response shapes).
+ */
+
+export type AggregateName = 'snomed' | 'researchers' | 'devices' | 'volunteers' | 'research' | 'sessions';
+
+export interface WindowStats {
+  rows: number;
+  tombstones: number;
+  bytes: number;
+}
+
+/** What a peer offers for the next pull: the reference's flat counts plus per-aggregate rows and bytes. */
+export interface SyncManifest {
+  nodeId: string;
+  protocolNodeId: string;
+  nodeName: string;
+  generatedAt: string;
+  serverTime: string;
+  lastSyncedAt: null;
+  protocolVersion: string;
+  schemaVersion: string;
+  snomed?: { count: number; latestUpdate: string | null };
+  volunteers?: { count: number; latestUpdate: string | null };
+  researchers?: { count: number; latestUpdate: string | null };
+  devices?: { count: number; latestUpdate: string | null };
+  research?: { count: number; latestUpdate: string | null };
+  sessions?: { count: number; latestUpdate: string | null };
+  recordings?: { count: number; totalSizeBytes: number };
+  feeds?: { route: string; aggregate: AggregateName; rows: number; tombstones: number; bytes: number }[];
+  aggregates?: Partial<Record<AggregateName, WindowStats>>;
+  files?: { count: number; totalBytes: number };
+  window?: { token: string; from: string; to: string; nextCursor: string; reset: boolean; expiresAt: string };
+}
+
+export type SyncPhase = 'queued' | 'connecting' | 'manifest' | 'fetching' | 'files' | 'applying' | 'done';
+export type JobState = 'running' | 'completed' | 'failed' | 'rolled_back' | 'cancelled';
+export type JobKind = 'pull' | 'preview';
+
+/** Live progress of a sync job (GET /api/sync/jobs/{id} and its SSE `progress` events). */
+export interface SyncProgress {
+  jobId: string;
+  kind: JobKind;
+  remoteNodeId: string;
+  state: JobState;
+  phase: SyncPhase;
+  aggregate: string | null;
+  table: string | null;
+  rows: { done: number; total: number };
+  bytes: { done: number; total: number };
+  files: { done: number; total: number; bytesDone: number; bytesTotal: number };
+  applied: { done: number; total: number };
+  /** 0–100, 100 only when completed. */
+  percent: number;
+  rowsPerSecond: number;
+  etaSeconds: number | null;
+  startedAt: string;
+  updatedAt: string;
+  error: { code: string; message: string } | null;
+}
+
+export interface TableResult {
+  table: string;
+  received: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  skippedDeleted: number;
+  deleted: number;
+  tombstonesReceived: number;
+  conflicts: number;
+}
+
+export interface AggregateCounts {
+  received: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  deleted: number;
+  conflicts: number;
+}
+
+/** What a pull did (or a preview would do). */
+export interface SyncSummary {
+  tables: TableResult[];
+  totals: AggregateCounts;
+  entitiesReceived: Record<string, number>;
+  files: { referenced: number; downloaded: number; alreadyPresent: number; bytesDownloaded: number };
+  durationMs: number;
+}
+
+/** POST /api/sync/preview. */
+export interface SyncPreview {
+  manifest: SyncManifest;
+  autoResolvedSince: string | null;
+  remoteNodeId: string;
+  jobId: string;
+  preview: SyncSummary;
+}
+
+/** POST /api/sync/pull (reference SyncResult plus our fields). */
+export interface SyncResult {
+  status: string;
+  startedAt: string;
+  completedAt: string | null;
+  entitiesReceived: Record<string, number>;
+  jobId: string;
+  remoteNodeId: string;
+  summary: SyncSummary;
+}
+
+export interface StartedJob {
+  jobId: string;
+  statusUrl: string;
+  eventsUrl: string;
+}
+
+export type SyncLogStatus = 'in_progress' | 'completed' | 'failed' | 'rolled_back' | 'cancelled';
+
+/** One row of GET /api/sync/log (newest first). */
+export interface SyncLogEntry {
+  id: string;
+  remoteNodeId: string;
+  startedAt: string;
+  completedAt: string | null;
+  status: SyncLogStatus;
+  lastSyncedAt: string | null;
+  /** JSON text, as the reference sends it. */
+  entitiesReceived: string | null;
+  errorMessage: string | null;
+  errorCode: string | null;
+  kind: JobKind;
+  phase: string | null;
+  requestedBy: string | null;
+  /** The job's SyncSummary once it finished. */
+  counts: SyncSummary | null;
+}
+
+export interface Page<T> {
+  data: T[];
+  page: number;
+  pageSize: number;
+  totalRecords: number;
+  totalPages: number;
+}
+
+export interface SyncConflict {
+  id: string;
+  syncLogId: string;
+  remoteNodeId: string;
+  table: string;
+  key: Record<string, string>;
+  localVersion: Record<string, unknown> | null;
+  remoteVersion: Record<string, unknown> | null;
+  winner: string;
+  rule: string;
+  createdAt: string;
+}
+
+export interface VerifyReport {
+  digest: string;
+  aggregates: Record<string, { rows: number; digest: string; tables: { table: string; rows: number; digest: string }[] }>;
+  files: { referenced: number; missing: string[] };
+}
+
+/** Numeric wire enums of the node registry (reference). */
+export const AuthorizationStatus = { Unknown: 0, Authorized: 1, Pending: 2, Revoked: 3 } as const;
+export const NodeAccessLevel = { ReadOnly: 0, ReadWrite: 1, Admin: 2 } as const;
+export type AuthorizationStatusCode = (typeof AuthorizationStatus)[keyof typeof AuthorizationStatus];
+export type NodeAccessLevelCode = (typeof NodeAccessLevel)[keyof typeof NodeAccessLevel];
+
+/** A node of the registry: a peer we pull from, a node registered with us, or this node. */
+export interface NodeConnection {
+  id: string;
+  nodeName: string;
+  nodeUrl: string | null;
+  status: AuthorizationStatusCode;
+  nodeAccessLevel: NodeAccessLevelCode;
+  contactInfo: string | null;
+  certificate: string;
+  certificateFingerprint: string;
+  institutionDetails: string | null;
+  registeredAt: string;
+  updatedAt: string;
+  lastSyncedAt: string | null;
+  lastSyncStatus: string | null;
+  protocolNodeId: string | null;
+  lastAuthenticatedAt: string | null;
+}
+
+export interface NewConnection {
+  nodeName: string;
+  nodeUrl: string;
+  /** base64 DER (or PEM) of the peer's certificate. */
+  certificate: string;
+  nodeAccessLevel?: NodeAccessLevelCode;
+  status?: AuthorizationStatusCode;
+  contactInfo?: string;
+  institutionDetails?: string;
+}
+
+/** Name of a numeric status / access level, for display. */
+export function statusName(code: number): string {
+  return Object.entries(AuthorizationStatus).find(([, v]) => v === code)?.[0] ?? String(code);
+}
+
+export function accessLevelName(code: number): string {
+  return Object.entries(NodeAccessLevel).find(([, v]) => v === code)?.[0] ?? String(code);
+}
+
+/** The tables of each aggregate, in apply order (the node's sync catalog). */
+export const AGGREGATE_TABLES: Record<AggregateName, string[]> = {
+  snomed: [
+    'snomed_body_region', 'snomed_body_structure', 'snomed_topographical_modifier', 'snomed_laterality', 'snomed_severity_codes',
+    'clinical_conditions', 'clinical_events', 'medications', 'allergy_intolerances',
+  ],
+  researchers: ['researcher'],
+  devices: ['device', 'sensor'],
+  volunteers: ['volunteer', 'vital_signs', 'volunteer_clinical_conditions', 'volunteer_clinical_events', 'volunteer_medications', 'volunteer_allergy_intolerances'],
+  research: ['research', 'application', 'research_researcher', 'research_volunteer', 'research_device'],
+  sessions: ['record_session', 'target_area', 'target_area_topographical_modifier', 'record', 'record_channel', 'session_annotation'],
+};
+
+/** The aggregate a table belongs to (the table name itself when unknown). */
+export function aggregateOfTable(table: string): string {
+  return (Object.keys(AGGREGATE_TABLES) as AggregateName[]).find((a) => AGGREGATE_TABLES[a].includes(table)) ?? table;
+}

@@ -1,0 +1,25 @@
+import { CliCommand } from '../command';
+import { conflictsListCommand } from './conflicts-list';
+import { migrateCommand } from './migrate';
+import { peerAddCommand } from './peer-add';
+import { peerApproveCommand } from './peer-approve';
+import { peerListCommand } from './peer-list';
+import { peerRevokeCommand } from './peer-revoke';
+import { syncLogCommand } from './sync-log';
+import { syncPreviewCommand } from './sync-preview';
+import { syncPullCommand } from './sync-pull';
+import { verifyCommand } from './verify';
+
+/** Setup (migrate) and the operator commands that talk to a running node. */
+export const OPERATOR_COMMANDS: CliCommand[] = [
+  migrateCommand,
+  peerAddCommand,
+  peerApproveCommand,
+  peerRevokeCommand,
+  peerListCommand,
+  syncPreviewCommand,
+  syncPullCommand,
+  syncLogCommand,
+  conflictsListCommand,
+  verifyCommand,
+];

@@ -1,0 +1,100 @@
+import { aggregateOfTable, type SyncManifest, type SyncProgress, type SyncSummary, type TableResult } from '../../../../client/src/index.js';
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const seconds = ms / 1000;
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+}
+
+/** Left-aligned first column, right-aligned numbers. */
+export function table(header: string[], rows: (string | number)[][]): string {
+  const cells = [header, ...rows.map((r) => r.map(String))];
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [line(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
+}
+
+/** What the peer offers: rows, deletions and bytes per aggregate, plus files. */
+export function formatManifest(manifest: SyncManifest): string {
+  const aggregates = Object.entries(manifest.aggregates ?? {});
+  const rows = aggregates.map(([name, s]) => [name, s!.rows, s!.tombstones, formatBytes(s!.bytes)]);
+  const total = aggregates.reduce((t, [, s]) => ({ rows: t.rows + s!.rows, tombstones: t.tombstones + s!.tombstones, bytes: t.bytes + s!.bytes }), { rows: 0, tombstones: 0, bytes: 0 });
+  rows.push(['total', total.rows, total.tombstones, formatBytes(total.bytes)]);
+  const files = manifest.files ?? { count: manifest.recordings?.count ?? 0, totalBytes: manifest.recordings?.totalSizeBytes ?? 0 };
+  return [
+    `Peer "${manifest.nodeName}" (${manifest.protocolNodeId}), protocol ${manifest.protocolVersion}, schema ${manifest.schemaVersion}`,
+    table(['aggregate', 'rows', 'deletions', 'size'], rows),
+    `recording files: ${files.count} (${formatBytes(files.totalBytes)})`,
+  ].join('\n');
+}
+
+type Counts = Pick<TableResult, 'received' | 'inserted' | 'updated' | 'unchanged' | 'deleted' | 'conflicts'>;
+
+/** Sums table results per aggregate (tables are named in `aggregateOf`; unknown tables stand alone). */
+export function countsByAggregate(summary: SyncSummary, aggregateOf: (table: string) => string = aggregateOfTable): Map<string, Counts> {
+  const byAggregate = new Map<string, Counts>();
+  for (const t of summary.tables) {
+    const name = aggregateOf(t.table);
+    const c = byAggregate.get(name) ?? { received: 0, inserted: 0, updated: 0, unchanged: 0, deleted: 0, conflicts: 0 };
+    for (const key of ['received', 'inserted', 'updated', 'unchanged', 'deleted', 'conflicts'] as const) c[key] += t[key];
+    byAggregate.set(name, c);
+  }
+  return byAggregate;
+}
+
+/** Inserted/updated/deleted/conflicts per aggregate, totals, files and duration. */
+export function formatSummary(summary: SyncSummary, title = 'Summary'): string {
+  const rows: (string | number)[][] = [...countsByAggregate(summary)].map(([name, c]) => [name, c.received, c.inserted, c.updated, c.unchanged, c.deleted, c.conflicts]);
+  const s = summary.totals;
+  rows.push(['total', s.received, s.inserted, s.updated, s.unchanged, s.deleted, s.conflicts]);
+  const f = summary.files;
+  return [
+    `${title}: ${s.received} rows received in ${formatDuration(summary.durationMs)}`,
+    table(['aggregate', 'received', 'inserted', 'updated', 'unchanged', 'deleted', 'conflicts'], rows),
+    `files: ${f.referenced} referenced, ${f.downloaded} downloaded (${formatBytes(f.bytesDownloaded)}), ${f.alreadyPresent} already present`,
+  ].join('\n');
+}
+
+/** One status line: bar, percentage, phase/aggregate, rows, bytes, rate, ETA. */
+export function progressLine(p: SyncProgress, width = 30): string {
+  const filled = Math.round((Math.min(100, p.percent) / 100) * width);
+  const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
+  const where = p.aggregate ? `${p.phase} ${p.aggregate}` : p.phase;
+  const eta = p.etaSeconds === null ? '' : ` ETA ${p.etaSeconds}s`;
+  const bytes = `${formatBytes(p.bytes.done + p.files.bytesDone)}/${formatBytes(p.bytes.total + p.files.bytesTotal)}`;
+  return `${bar} ${String(p.percent).padStart(3)}% ${where.padEnd(20)} rows ${p.rows.done}/${p.rows.total} ${bytes} ${p.rowsPerSecond} rows/s${eta}`;
+}
+
+/** Redraws the progress line in place on a TTY; prints a line per phase change otherwise. */
+export class ProgressBar {
+  private lastPhase = '';
+
+  constructor(private readonly out: NodeJS.WriteStream = process.stderr) {}
+
+  update(progress: SyncProgress): void {
+    const line = progressLine(progress);
+    if (this.out.isTTY) {
+      this.out.write(`\r${line.slice(0, (this.out.columns ?? 120) - 1).padEnd(Math.min(line.length, (this.out.columns ?? 120) - 1))}\x1b[K`);
+    } else {
+      const key = `${progress.phase}:${progress.aggregate ?? ''}:${progress.state}`;
+      if (key !== this.lastPhase) this.out.write(`${line}\n`);
+      this.lastPhase = key;
+    }
+  }
+
+  end(): void {
+    if (this.out.isTTY) this.out.write('\n');
+  }
+}

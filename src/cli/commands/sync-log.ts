@@ -1,0 +1,30 @@
+import { EXIT } from '../command';
+import { table } from './support/format';
+import { print, remoteCommand } from './support/remote';
+
+/** `prism-node sync:log`: the sync history, newest first. */
+export const syncLogCommand = remoteCommand({
+  name: 'sync:log',
+  summary: 'show the sync history (newest first), optionally for one peer',
+  usage: 'sync:log [--peer <peer id>] [--page <n>] [--page-size <n>]',
+  options: { peer: { type: 'string' }, page: { type: 'string' }, 'page-size': { type: 'string' } },
+  async run(client, args, json) {
+    const log = await client.sync.history({
+      remoteNodeId: args.values.peer as string | undefined,
+      page: args.values.page === undefined ? undefined : Number(args.values.page),
+      pageSize: args.values['page-size'] === undefined ? undefined : Number(args.values['page-size']),
+    });
+    print(json, log, () =>
+      log.data.length === 0
+        ? 'no syncs yet'
+        : [
+            table(
+              ['job', 'kind', 'status', 'started', 'rows', 'inserted', 'updated', 'deleted', 'error'],
+              log.data.map((e) => [e.id, e.kind, e.status, e.startedAt, e.counts?.totals.received ?? '-', e.counts?.totals.inserted ?? '-', e.counts?.totals.updated ?? '-', e.counts?.totals.deleted ?? '-', e.errorCode ?? '']),
+            ),
+            `page ${log.page}/${Math.max(1, log.totalPages)} (${log.totalRecords} syncs)`,
+          ].join('\n'),
+    );
+    return EXIT.ok;
+  },
+});

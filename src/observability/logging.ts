@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoggerService } from '@nestjs/common';
+import pino, { Logger as PinoInstance } from 'pino';
+import type { Options as PinoHttpOptions } from 'pino-http';
+import { AppConfig } from '../config';
+import { currentLogContext } from './log-context';
+
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+/**
+ * The node's root logger: JSON lines with ISO time, level name, node id, and the sync job id of the
+ * current async context; to stdout, or LOG_FILE. LOG_LEVEL=silent writes nothing (tests).
+ */
+export function createRootLogger(config: AppConfig): PinoInstance {
+  const options: pino.LoggerOptions = {
+    level: config.server.logLevel,
+    base: { nodeId: config.node.nodeId, pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+    mixin: () => ({ ...currentLogContext() }),
+  };
+  if (!config.server.logFile) return pino(options);
+  return pino(options, pino.destination({ dest: config.server.logFile, append: true, mkdir: true, sync: true }));
+}
+
+/** A caller's X-Request-Id when it looks sane (so a desktop/proxy id follows the request), else a UUID. */
+function requestId(req: IncomingMessage, res: ServerResponse): string {
+  const given = req.headers[REQUEST_ID_HEADER];
+  const id = typeof given === 'string' && /^[A-Za-z0-9._:-]{1,100}$/.test(given) ? given : randomUUID();
+  res.setHeader('X-Request-Id', id);
+  return id;
+}
+
+/** pino-http: request id on every line of a request, one summary line per request, no headers logged (tokens). */
+export function httpLoggerOptions(logger: PinoInstance): PinoHttpOptions {
+  return {
+    logger,
+    genReqId: requestId,
+    quietReqLogger: true,
+    customLogLevel: (req, res, error) => {
+      if (error || res.statusCode >= 500) return 'error';
+      if (res.statusCode >= 400) return 'warn';
+      return req.url === '/metrics' || req.url?.startsWith('/health') ? 'debug' : 'info';
+    },
+    serializers: {
+      req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({ id: req.id, method: req.method, url: req.url, remoteAddress: req.remoteAddress }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+  };
+}
+
+/** Nest's LoggerService over a pino instance, for lines written before the application exists. */
+export class PinoNestLogger implements LoggerService {
+  constructor(private readonly logger: PinoInstance) {}
+
+  private write(level: 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal', message: unknown, params: unknown[]): void {
+    const context = typeof params.at(-1) === 'string' ? (params.at(-1) as string) : undefined;
+    if (message instanceof Error) this.logger[level]({ context, err: message }, message.message);
+    else if (typeof message === 'object' && message !== null) this.logger[level]({ context, ...message });
+    else this.logger[level]({ context }, String(message));
+  }
+
+  log(message: unknown, ...params: unknown[]) {
+    this.write('info', message, params);
+  }
+  error(message: unknown, ...params: unknown[]) {
+    this.write('error', message, params);
+  }
+  warn(message: unknown, ...params: unknown[]) {
+    this.write('warn', message, params);
+  }
+  debug(message: unknown, ...params: unknown[]) {
+    this.write('debug', message, params);
+  }
+  verbose(message: unknown, ...params: unknown[]) {
+    this.write('trace', message, params);
+  }
+  fatal(message: unknown, ...params: unknown[]) {
+    this.write('fatal', message, params);
+  }
+}

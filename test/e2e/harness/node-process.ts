@@ -1,0 +1,134 @@
+import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { createWriteStream, existsSync, mkdtempSync, WriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { freePort } from '../../support/pg-server';
+
+const ROOT = resolve(__dirname, '../../..');
+const MAIN = join(ROOT, 'dist/src/main.js');
+const CLI = join(ROOT, 'bin/prism-node.js');
+const run = promisify(execFile);
+
+export interface NodeProcessOptions {
+  nodeId: string;
+  nodeName: string;
+  databaseUrl: string;
+  /** Extra settings (throttles, page sizes, retry budget…). */
+  env?: Record<string, string>;
+}
+
+/**
+ * One PRISM node as a separate OS process running the compiled node (`node dist/src/main.js`),
+ * with its own database, port, identity and DATA_DIR. It can be killed with SIGKILL and restarted
+ * on the same database, port and DATA_DIR.
+ */
+export class NodeProcess {
+  readonly dataDir: string;
+  readonly port: number;
+  readonly url: string;
+  readonly logFile: string;
+  private child?: ChildProcess;
+  private log?: WriteStream;
+  private exited?: Promise<number | null>;
+
+  private constructor(
+    readonly options: NodeProcessOptions,
+    port: number,
+  ) {
+    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first (npm run test:e2e does)`);
+    this.dataDir = mkdtempSync(join(tmpdir(), `prism-e2e-${options.nodeId}-`));
+    this.port = port;
+    this.url = `http://127.0.0.1:${port}`;
+    this.logFile = join(this.dataDir, 'node.log');
+  }
+
+  static async create(options: NodeProcessOptions): Promise<NodeProcess> {
+    return new NodeProcess(options, await freePort());
+  }
+
+  get env(): Record<string, string> {
+    return {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'production',
+      DATABASE_URL: this.options.databaseUrl,
+      PORT: String(this.port),
+      HOST: '127.0.0.1',
+      PUBLIC_URL: this.url,
+      NODE_ID: this.options.nodeId,
+      NODE_NAME: this.options.nodeName,
+      DATA_DIR: this.dataDir,
+      DB_MIGRATIONS_RUN: 'false',
+      LOG_LEVEL: 'warn',
+      JWT_SECRET: `e2e-secret-${this.options.nodeId}-0123456789abcdef0123456789`,
+      ...this.options.env,
+    };
+  }
+
+  get running(): boolean {
+    return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Starts the process unless it runs (e.g. after a scenario that killed it failed midway). */
+  async ensureRunning(): Promise<void> {
+    if (!this.running) await this.start();
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Starts the process and waits until /health answers 200. */
+  async start(): Promise<void> {
+    this.log ??= createWriteStream(this.logFile, { flags: 'a' });
+    const child = spawn(process.execPath, [MAIN], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.pipe(this.log, { end: false });
+    child.stderr!.pipe(this.log, { end: false });
+    this.child = child;
+    this.exited = new Promise((done) => child.once('exit', (code) => done(code)));
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`node ${this.options.nodeId} exited with ${child.exitCode} at start; see ${this.logFile}`);
+      try {
+        const res = await fetch(`${this.url}/health`, { signal: AbortSignal.timeout(2000) });
+        if (res.ok) return;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error(`node ${this.options.nodeId} did not become healthy; see ${this.logFile}`);
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  }
+
+  /** `kill -9`: no shutdown hook runs. Resolves when the process is gone. */
+  async kill9(): Promise<void> {
+    if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
+  /** Graceful stop (SIGTERM). */
+  async stop(): Promise<void> {
+    if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child?.kill('SIGKILL'), 10_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  async restart(): Promise<void> {
+    await this.kill9();
+    await this.start();
+  }
+
+  /** `prism-node <args>` with this node's settings (e.g. user:create). */
+  async cli(args: string[]): Promise<string> {
+    const { stdout } = await run(process.execPath, [CLI, ...args], { env: this.env, timeout: 60_000 });
+    return stdout;
+  }
+
+  async close(): Promise<void> {
+    await this.stop();
+    this.log?.end();
+  }
+}
