@@ -14,6 +14,8 @@ const swc = (ts) => [
 ];
 const common = {
   testEnvironment: 'node',
+  // Relative ".js" imports (nodenext style, used by client/) resolve to the TypeScript sources.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': swc(true), '^.+\\.m?js$': swc(false) },
   transformIgnorePatterns: [
     '/node_modules/(?!(@nestjs|file-type|strtok3|token-types|@tokenizer|@borewit|uint8array-extras)/)',

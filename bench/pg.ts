@@ -128,6 +128,9 @@ export async function createMigratedDatabase(server: BenchServer, name: string, 
   await withClient(server.adminUrl, async (c) => {
     await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     await c.query(`CREATE DATABASE "${name}"`);
+    // Profiling aid: log every statement slower than this into the server's log.
+    const slow = process.env.BENCH_PG_LOG_MS;
+    if (slow) await c.query(`ALTER DATABASE "${name}" SET log_min_duration_statement = ${Number(slow)}`);
   });
   const url = databaseUrl(server.adminUrl, name);
   const ds = new DataSource(typeOrmOptions(loadConfig({ NODE_ID: nodeId }), url));

@@ -1,5 +1,6 @@
 import compression from 'compression';
 import { NestExpressApplication } from '@nestjs/platform-express';
+import { serveAdminConsole } from './admin/admin-console';
 import { AppConfig } from './config';
 import { AllExceptionsFilter } from './core/errors/all-exceptions.filter';
 import { createValidationPipe } from './core/validation';
@@ -24,4 +25,5 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter(channelErrorEncoder));
   setupApiDocs(app);
+  serveAdminConsole(app);
 }

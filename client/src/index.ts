@@ -7,6 +7,7 @@ export * from './http.js';
 export * from './event-stream.js';
 export * from './sync-service.js';
 export * from './nodes-service.js';
+export * from './format.js';
 
 /** The operator API of one PRISM node. */
 export class PrismClient {

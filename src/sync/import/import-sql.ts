@@ -52,8 +52,8 @@ ORDER BY ${keys}, r."updatedAt" DESC`;
 export function archiveRowConflictsSql(model: TableModel, rows: string): string {
   const local = contentHash('t', model, false);
   const remote = contentHash('r', model, true);
-  return `INSERT INTO sync_conflicts (sync_log_id, remote_node_id, table_name, row_key, local_version, remote_version, winner, rule, created_at)
-SELECT $1::uuid, $2::uuid, '${model.table}', ${incomingRowKey(model, 'r')}, ${jsonObject('t', wireColumns(model))}, to_jsonb(r),
+  return `INSERT INTO sync_conflicts (id, sync_log_id, remote_node_id, table_name, row_key, local_version, remote_version, winner, rule, created_at)
+SELECT gen_random_uuid(), $1::uuid, $2::uuid, '${model.table}', ${incomingRowKey(model, 'r')}, ${jsonObject('t', wireColumns(model))}, to_jsonb(r),
   CASE WHEN (t.updated_at, ${local}) < (r."updatedAt", ${remote}) THEN 'remote' ELSE 'local' END,
   CASE WHEN t.updated_at = r."updatedAt" THEN 'tie_content_hash' ELSE 'newer_updated_at' END,
   clock_timestamp()
@@ -117,8 +117,8 @@ const tombstoneRowKey = (model: TableModel) =>
 
 /** Archives a local row changed since the last pull that an incoming delete meets. Params as archiveRowConflictsSql. */
 export function archiveDeleteConflictsSql(model: TableModel): string {
-  return `INSERT INTO sync_conflicts (sync_log_id, remote_node_id, table_name, row_key, local_version, remote_version, winner, rule, created_at)
-SELECT $1::uuid, $2::uuid, '${model.table}', ${tombstoneRowKey(model)}, ${jsonObject('t', wireColumns(model))},
+  return `INSERT INTO sync_conflicts (id, sync_log_id, remote_node_id, table_name, row_key, local_version, remote_version, winner, rule, created_at)
+SELECT gen_random_uuid(), $1::uuid, $2::uuid, '${model.table}', ${tombstoneRowKey(model)}, ${jsonObject('t', wireColumns(model))},
   jsonb_build_object('deleted', true, 'deletedAt', d.deleted_at),
   CASE WHEN t.updated_at <= d.deleted_at THEN 'remote' ELSE 'local' END, 'delete_vs_update', clock_timestamp()
 FROM _tombstones d JOIN ${q(model.table)} t ON ${tombstoneKeyMatch(model, 't')}

@@ -1,22 +1,6 @@
-import { aggregateOfTable, type SyncManifest, type SyncProgress, type SyncSummary, type TableResult } from '../../../../client/src/index.js';
+import { aggregateOfTable, formatBytes, formatDuration, type SyncManifest, type SyncProgress, type SyncSummary, type TableResult } from '../../../../client/src/index.js';
 
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
-}
-
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  const seconds = ms / 1000;
-  if (seconds < 60) return `${seconds.toFixed(1)} s`;
-  return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
-}
+export { formatBytes, formatDuration };
 
 /** Left-aligned first column, right-aligned numbers. */
 export function table(header: string[], rows: (string | number)[][]): string {

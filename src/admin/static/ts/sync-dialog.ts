@@ -1,0 +1,99 @@
+import { aggregateOfTable, formatBytes, formatDuration, type NodeConnection, type PrismClient, type SyncProgress, type SyncSummary } from '../../../../client/src/index.js';
+import { $, el, errorText } from './dom.js';
+
+const dialog = () => $('#sync-dialog') as HTMLDialogElement;
+const show = (selector: string, visible: boolean) => ($(selector).hidden = !visible);
+
+function summaryTable(summary: SyncSummary): HTMLElement {
+  const byAggregate = new Map<string, { received: number; inserted: number; updated: number; deleted: number; conflicts: number }>();
+  for (const t of summary.tables) {
+    const a = byAggregate.get(aggregateOfTable(t.table)) ?? { received: 0, inserted: 0, updated: 0, deleted: 0, conflicts: 0 };
+    a.received += t.received;
+    a.inserted += t.inserted;
+    a.updated += t.updated;
+    a.deleted += t.deleted;
+    a.conflicts += t.conflicts;
+    byAggregate.set(aggregateOfTable(t.table), a);
+  }
+  const row = (name: string, c: { received: number; inserted: number; updated: number; deleted: number; conflicts: number }) =>
+    el('tr', {}, el('td', {}, name), ...[c.received, c.inserted, c.updated, c.deleted, c.conflicts].map((n) => el('td', { class: 'num' }, n)));
+  return el(
+    'table',
+    { class: 'summary' },
+    el('thead', {}, el('tr', {}, ...['Aggregate', 'Received', 'Inserted', 'Updated', 'Deleted', 'Conflicts'].map((h) => el('th', {}, h)))),
+    el('tbody', {}, ...[...byAggregate].map(([name, c]) => row(name, c)), row('Total', summary.totals)),
+  );
+}
+
+function showProgress(p: SyncProgress): void {
+  const bar = $('#progress-bar');
+  bar.style.width = `${p.percent}%`;
+  bar.setAttribute('aria-valuenow', String(p.percent));
+  const where = p.aggregate ? `${p.phase} ${p.aggregate}` : p.phase;
+  $('#progress-label').textContent = `${p.percent} % — ${where} — ${p.rows.done}/${p.rows.total} rows${p.etaSeconds !== null ? `, about ${p.etaSeconds}s left` : ''}`;
+}
+
+/**
+ * Sync flow for one peer: preview in a confirmation dialog (counts, size) → confirm → live
+ * progress (SSE over fetch) → success or failure summary. Cancel stops the job on the node.
+ */
+export async function openSyncDialog(client: PrismClient, peer: NodeConnection, onDone: () => void): Promise<void> {
+  const abort = new AbortController();
+  let running = false;
+  $('#sync-title').textContent = `Sync from ${peer.nodeName}`;
+  $('#sync-preview').replaceChildren(el('p', {}, 'Preparing the preview (fetching and applying in a rolled-back transaction)…'));
+  $('#sync-result').replaceChildren();
+  $('#sync-result').className = '';
+  show('#sync-progress', false);
+  show('#confirm-sync', false);
+  show('#close-sync', false);
+  show('#cancel-sync', true);
+  const confirm = $('#confirm-sync') as HTMLButtonElement;
+  const cancel = $('#cancel-sync') as HTMLButtonElement;
+  const close = $('#close-sync') as HTMLButtonElement;
+  cancel.onclick = () => (running ? abort.abort() : dialog().close());
+  close.onclick = () => dialog().close();
+  dialog().onclose = () => onDone();
+  dialog().showModal();
+
+  try {
+    const preview = await client.sync.preview(peer.id);
+    const m = preview.manifest;
+    const rows = Object.values(m.aggregates ?? {}).reduce((n, s) => n + (s?.rows ?? 0) + (s?.tombstones ?? 0), 0);
+    const bytes = Object.values(m.aggregates ?? {}).reduce((n, s) => n + (s?.bytes ?? 0), 0) + (m.files?.totalBytes ?? 0);
+    $('#sync-preview').replaceChildren(
+      el('p', { id: 'preview-text' }, `${rows} changed rows and ${m.files?.count ?? 0} recording files (${formatBytes(bytes)} in total) since ${preview.autoResolvedSince ? new Date(preview.autoResolvedSince).toLocaleString() : 'the beginning'}.`),
+      summaryTable(preview.preview),
+    );
+    show('#confirm-sync', true);
+  } catch (error) {
+    $('#sync-preview').replaceChildren(el('p', { class: 'error' }, `Preview failed: ${errorText(error)}`));
+    cancel.textContent = 'Close';
+    return;
+  }
+
+  confirm.onclick = async () => {
+    running = true;
+    show('#confirm-sync', false);
+    show('#sync-progress', true);
+    cancel.textContent = 'Cancel sync';
+    try {
+      const outcome = await client.sync.pull(peer.id, { onProgress: showProgress, signal: abort.signal });
+      const ok = outcome.progress.state === 'completed';
+      $('#sync-result').className = ok ? 'completed' : 'failed';
+      $('#sync-result').replaceChildren(
+        el('h3', {}, ok ? 'Sync completed' : `Sync ${outcome.progress.state.replace('_', ' ')}`),
+        ok && outcome.summary
+          ? el('div', {}, el('p', {}, `${outcome.summary.totals.received} rows in ${formatDuration(outcome.summary.durationMs)}; ${outcome.summary.files.downloaded} files downloaded (${formatBytes(outcome.summary.files.bytesDownloaded)}).`), summaryTable(outcome.summary))
+          : el('p', {}, `${outcome.progress.error?.message ?? 'Nothing was applied.'} Nothing of this sync was applied.`),
+      );
+    } catch (error) {
+      $('#sync-result').className = 'failed';
+      $('#sync-result').replaceChildren(el('h3', {}, 'Sync failed'), el('p', {}, errorText(error)));
+    } finally {
+      running = false;
+      show('#cancel-sync', false);
+      show('#close-sync', true);
+    }
+  };
+}
