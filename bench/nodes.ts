@@ -103,7 +103,7 @@ export async function startNode(options: NodeOptions): Promise<BenchNode> {
       HOST: '127.0.0.1',
       PORT: String(port),
       PUBLIC_URL: url,
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: process.env.BENCH_NODE_LOG_LEVEL ?? 'warn',
       JWT_SECRET: 'bench-jwt-secret-bench-jwt-secret-0123456789',
       JWT_TTL_SECONDS: '86400',
       // The bench drives many operator calls and pages from one client.

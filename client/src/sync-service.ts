@@ -79,6 +79,7 @@ export class SyncService {
   async followToEnd(jobId: string, remoteNodeId: string, options: FollowOptions = {}): Promise<PullOutcome> {
     const stop = new AbortController();
     const onAbort = () => stop.abort();
+    if (options.signal?.aborted) stop.abort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     let progress: SyncProgress;
     try {

@@ -1,0 +1,79 @@
+import request from 'supertest';
+import { SyncCatalog } from '../../../src/core/sync-kernel/sync-catalog';
+import { ColumnModel, sqlType, TableModel } from '../../../src/core/sync-kernel/table-model';
+import { SyncedRowFactory } from '../../support/synced-rows';
+import type { TestNode } from '../../support/test-node';
+import { introduce, NodePair, startPair } from '../../support/two-nodes';
+import { bearer } from '../../support/users';
+
+/** Two in-process nodes introduced to each other (pulls in both directions). */
+export interface MutualPair extends NodePair {
+  /** A's id in B's registry (remoteNodeId of B's pulls). */
+  peerOnB: string;
+}
+
+export async function startMutualPair(): Promise<MutualPair> {
+  const env = { THROTTLE_STANDARD_PER_MINUTE: '1000000', THROTTLE_SYNC_PER_MINUTE: '1000000' };
+  const pair = await startPair(env);
+  const { connectionId } = await introduce(pair.b, pair.adminB, pair.a, pair.adminA);
+  return { ...pair, peerOnB: connectionId };
+}
+
+export async function pullInto(pair: MutualPair, into: 'a' | 'b') {
+  const node = into === 'a' ? pair.a : pair.b;
+  return request(node.url)
+    .post('/api/sync/pull')
+    .set(bearer(into === 'a' ? pair.adminA : pair.adminB))
+    .send({ remoteNodeId: into === 'a' ? pair.peerOnA : pair.peerOnB });
+}
+
+/** Empties every synced table, the tombstones, the sync history and conflicts (fast reset between runs). */
+export async function resetData(node: TestNode): Promise<void> {
+  const tables = node.app.get(SyncCatalog).tables().map((t) => `"${t.table}"`);
+  await node.dataSource.query(`TRUNCATE ${[...tables, 'tombstones', 'sync_conflicts', 'sync_logs'].join(', ')} CASCADE`);
+}
+
+/** A plain text column a test may change (not key, FK, managed or node-local). */
+export function mutableColumn(model: TableModel): ColumnModel {
+  const fkColumns = new Set(model.foreignKeys.flatMap((f) => f.columns));
+  const column = model.columns.find(
+    (c) => !c.primary && !c.managed && !c.local && !fkColumns.has(c.column) && (c.type === 'character varying' || c.type === 'text'),
+  );
+  if (!column) throw new Error(`no mutable text column in ${model.table}`);
+  return column;
+}
+
+let version = 0;
+
+/**
+ * Creates or updates a row with a given key on a node. With `updatedAt`, the write runs in sync-apply
+ * mode so that exact timestamp is kept (ties between nodes); otherwise the trigger stamps it.
+ */
+export async function writeRow(node: TestNode, model: TableModel, key: Record<string, string>, updatedAt: string | null): Promise<void> {
+  const column = mutableColumn(model);
+  const value = `v${++version}-${node.config.node.nodeId}`.slice(0, column.length ?? 100);
+  await node.dataSource.transaction(async (manager) => {
+    if (updatedAt) await manager.query(`SET LOCAL prism.sync_apply = 'on'`);
+    const where = model.key.map((k, i) => `"${k}" = $${i + 1}`).join(' AND ');
+    const params = model.key.map((k) => key[k]);
+    const stamp = updatedAt ? `, updated_at = '${updatedAt}'::timestamptz` : '';
+    const [{ present }]: { present: boolean }[] = await manager.query(`SELECT EXISTS (SELECT 1 FROM "${model.table}" WHERE ${where}) AS present`, params);
+    if (present) {
+      await manager.query(`UPDATE "${model.table}" SET "${column.column}" = $${params.length + 1}::${sqlType(column)}${stamp} WHERE ${where}`, [...params, value]);
+      return;
+    }
+    const factory = new SyncedRowFactory(node.app.get(SyncCatalog), node.config.node.nodeId);
+    await factory.insert(manager, model, { ...key, [column.column]: value, ...(updatedAt ? { updated_at: updatedAt, created_at: updatedAt } : {}) });
+  });
+}
+
+/** Deletes a row (leaving a tombstone); with `deletedAt`, the tombstone gets that exact time. */
+export async function deleteRow(node: TestNode, model: TableModel, key: Record<string, string>, deletedAt: string | null): Promise<void> {
+  await node.dataSource.transaction(async (manager) => {
+    const where = model.key.map((k, i) => `"${k}" = $${i + 1}`).join(' AND ');
+    await manager.query(`DELETE FROM "${model.table}" WHERE ${where}`, model.key.map((k) => key[k]));
+    if (deletedAt) {
+      await manager.query(`UPDATE tombstones SET deleted_at = $3::timestamptz WHERE table_name = $1 AND row_key = $2::jsonb`, [model.table, JSON.stringify(key), deletedAt]);
+    }
+  });
+}

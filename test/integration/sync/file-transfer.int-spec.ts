@@ -1,0 +1,108 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import request from 'supertest';
+import { NodeChannelClient } from '../../../src/node-trust/client/node-channel-client';
+import { NodeChannelClientFactory } from '../../../src/node-trust/client/node-channel-client.factory';
+import { RecordingStorage } from '../../../src/recordings/storage/recording-storage';
+import { FrameDecryptor } from '../../../src/sync/shared/chunked-cipher';
+import { BULK_HTTP_ENV, buildDatasetOverHttp, SAMPLE_RECORDING } from '../../support/dataset';
+import { NodePair, startPair } from '../../support/two-nodes';
+import { bearer } from '../../support/users';
+
+const MB = 1024 * 1024;
+
+/** 200 MB of random content, produced 1 MB at a time, hashed on the way. */
+function bigFile(sizeMb: number, hash: ReturnType<typeof createHash>): Readable {
+  let produced = 0;
+  return new Readable({
+    read() {
+      if (produced === sizeMb) return void this.push(null);
+      produced++;
+      const chunk = randomBytes(MB);
+      hash.update(chunk);
+      this.push(chunk);
+    },
+  });
+}
+
+async function sha256Of(stream: NodeJS.ReadableStream): Promise<{ sha: string; size: number }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of stream) {
+    hash.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  return { sha: hash.digest('hex'), size };
+}
+
+describe('recording files between nodes', () => {
+  let pair: NodePair;
+  let client: NodeChannelClient;
+  let channelId: string;
+  let big: { sha: string; size: number };
+
+  beforeAll(async () => {
+    pair = await startPair(BULK_HTTP_ENV);
+    const dataset = await buildDatasetOverHttp(pair.b, pair.adminB);
+    channelId = dataset.file.recordChannelId;
+    client = pair.a.app.get(NodeChannelClientFactory).create({ url: pair.b.url });
+    await client.connect();
+  });
+  afterAll(async () => {
+    await client?.close();
+    await pair?.close();
+  });
+
+  it('resumes a stream from a byte offset with Range', async () => {
+    const offset = 17;
+    const res = await client.stream('GET', `/api/sync/recordings/${channelId}/stream`, undefined, { Range: `bytes=${offset}-` });
+    expect(res.status).toBe(206);
+    expect(res.headers['content-range']).toBe(`bytes ${offset}-${SAMPLE_RECORDING.length - 1}/${SAMPLE_RECORDING.length}`);
+    const sha = res.headers['x-file-sha256']!;
+    const parts: Buffer[] = [];
+    await pipeline(res.data, new FrameDecryptor(client.channelKey, sha, offset), async function* (source) {
+      for await (const part of source) parts.push(part as Buffer);
+    });
+    expect(Buffer.concat(parts).equals(SAMPLE_RECORDING.subarray(offset))).toBe(true);
+  });
+
+  it('refuses a range outside the file with 416', async () => {
+    await expect(client.stream('GET', `/api/sync/recordings/${channelId}/stream`, undefined, { Range: 'bytes=999999999-' })).rejects.toMatchObject({ status: 416 });
+  });
+
+  it('streams a 200 MB file with flat memory and the announced SHA-256', async () => {
+    const hash = createHash('sha256');
+    const stored = await pair.b.app.get(RecordingStorage).put(bigFile(200, hash));
+    big = { sha: hash.digest('hex'), size: 200 * MB };
+    expect(stored).toEqual({ sha256: big.sha, size: big.size });
+    await pair.b.dataSource.query(`UPDATE record_channel SET file_sha256 = $1, file_size_bytes = $2 WHERE id = $3`, [big.sha, big.size, channelId]);
+
+    global.gc?.();
+    const baseline = process.memoryUsage().rss;
+    let peak = baseline;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+    try {
+      const res = await client.stream('GET', `/api/sync/recordings/${channelId}/stream`);
+      expect(res.headers['x-file-sha256']).toBe(big.sha);
+      expect(Number(res.headers['x-file-size'])).toBe(big.size);
+      const received = await sha256Of(res.data.pipe(new FrameDecryptor(client.channelKey, big.sha, 0)));
+      expect(received).toEqual(big);
+    } finally {
+      clearInterval(sampler);
+    }
+    // Both ends of the transfer run in this process: together they must stay under 50 MB of growth.
+    expect((peak - baseline) / MB).toBeLessThan(50);
+  });
+
+  it('a pull downloads, verifies and stores the file content-addressed', async () => {
+    const res = await request(pair.a.url).post('/api/sync/pull').set(bearer(pair.adminA)).send({ remoteNodeId: pair.peerOnA });
+    expect(res.status).toBe(200);
+    expect(res.body.summary.files).toMatchObject({ referenced: 1, downloaded: 1 });
+    const storage = pair.a.app.get(RecordingStorage);
+    expect(await storage.has(big.sha)).toBe(true);
+    expect(await sha256Of(await storage.openRead(big.sha))).toEqual(big);
+    const [row] = await pair.a.dataSource.query(`SELECT file_url FROM record_channel WHERE id = $1`, [channelId]);
+    expect(row.file_url).toBe(storage.locator(big.sha));
+  });
+});
