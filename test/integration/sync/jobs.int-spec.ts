@@ -1,0 +1,99 @@
+import { mkdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import request from 'supertest';
+import { createApp } from '../../../src/node';
+import { BULK_HTTP_ENV, buildDatasetOverHttp } from '../../support/dataset';
+import { startDelayProxy } from '../../support/delay-proxy';
+import { NodePair, startPair, verify } from '../../support/two-nodes';
+import { bearer } from '../../support/users';
+
+interface Progress {
+  state: string;
+  phase: string;
+  percent: number;
+  error: { code: string } | null;
+}
+
+/** Reads a Server-Sent Events stream until it ends; returns the progress events. */
+async function readEvents(url: string, token: string): Promise<Progress[]> {
+  const res = await fetch(url, { headers: { Authorization: `Bearer ${token}`, Accept: 'text/event-stream' } });
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
+  const text = await res.text();
+  return text
+    .split('\n\n')
+    .map((block) => block.split('\n').find((l) => l.startsWith('data: ')))
+    .filter((l): l is string => Boolean(l))
+    .map((l) => JSON.parse(l.slice(6)) as Progress);
+}
+
+describe('sync jobs: asynchronous pulls, live progress, cancel, recovery', () => {
+  let pair: NodePair;
+
+  beforeAll(async () => {
+    pair = await startPair(BULK_HTTP_ENV);
+    await buildDatasetOverHttp(pair.b, pair.adminB);
+  });
+  afterAll(() => pair?.close());
+
+  const startJob = async () => {
+    const res = await request(pair.a.url).post('/api/sync/jobs').set(bearer(pair.adminA)).send({ remoteNodeId: pair.peerOnA });
+    expect(res.status).toBe(202);
+    return res.body.jobId as string;
+  };
+
+  it('a cancelled pull leaves the data as it was and says why', async () => {
+    // Route A's pulls through a proxy that makes every call to B take 300 ms.
+    const proxy = await startDelayProxy(pair.b.url, 300);
+    const setUrl = (url: string) =>
+      request(pair.a.url).put(`/api/node/Update/${pair.peerOnA}`).set(bearer(pair.adminA)).send({ nodeUrl: url }).expect(200);
+    await setUrl(proxy.url);
+    try {
+      const before = await verify(pair.a, pair.adminA);
+      const jobId = await startJob();
+      await new Promise((r) => setTimeout(r, 1500));
+      const cancelled = await request(pair.a.url).post(`/api/sync/jobs/${jobId}/cancel`).set(bearer(pair.adminA));
+      expect(cancelled.status).toBe(200);
+      expect(cancelled.body.state).toMatch(/failed|rolled_back/);
+      expect(cancelled.body.error.code).toBe('ERR_SYNC_CANCELLED');
+      expect((await verify(pair.a, pair.adminA)).digest).toBe(before.digest);
+      const log = await request(pair.a.url).get('/api/sync/log').set(bearer(pair.adminA)).query({ pageSize: 1 });
+      expect(log.body.data[0]).toMatchObject({ id: jobId, errorCode: 'ERR_SYNC_CANCELLED' });
+      expect(existsSync(join(pair.a.dataDir, 'staging', jobId))).toBe(false);
+    } finally {
+      await setUrl(pair.b.url);
+      await proxy.close();
+    }
+  });
+
+  it('a job reports live progress over Server-Sent Events, never above 100 %', async () => {
+    const jobId = await startJob();
+    const events = await readEvents(`${pair.a.url}/api/sync/jobs/${jobId}/events`, pair.adminA);
+    expect(events.length).toBeGreaterThan(1);
+    const percents = events.map((e) => e.percent);
+    expect(percents.every((p, i) => p <= 100 && (i === 0 || p >= percents[i - 1]))).toBe(true);
+    expect(events.at(-1)).toMatchObject({ state: 'completed', percent: 100 });
+    const status = await request(pair.a.url).get(`/api/sync/jobs/${jobId}`).set(bearer(pair.adminA));
+    expect(status.body).toMatchObject({ jobId, state: 'completed' });
+    expect((await verify(pair.a, pair.adminA)).digest).toBe((await verify(pair.b, pair.adminB)).digest);
+  });
+
+  it('after a crash, the interrupted job is marked failed and its staging removed', async () => {
+    const jobId = '0a0b0c0d-1111-4222-8333-444455556666';
+    await pair.a.dataSource.query(`INSERT INTO sync_logs (id, remote_node_id, kind, status, phase) VALUES ($1, $2, 'pull', 'in_progress', 'applying')`, [
+      jobId,
+      pair.peerOnA,
+    ]);
+    const staging = join(pair.a.dataDir, 'staging', jobId);
+    mkdirSync(staging, { recursive: true });
+    const restarted = await createApp(pair.a.config, pair.a.db.url);
+    await restarted.init();
+    try {
+      const [row] = await pair.a.dataSource.query(`SELECT status, error_code FROM sync_logs WHERE id = $1`, [jobId]);
+      expect(row).toEqual({ status: 'failed', error_code: 'ERR_INTERRUPTED' });
+      expect(existsSync(staging)).toBe(false);
+    } finally {
+      await restarted.close();
+    }
+  });
+});
