@@ -15,8 +15,8 @@ async function encrypt(key: Buffer, sha: string, data: Buffer, offset = 0): Prom
 
 async function decrypt(key: Buffer, sha: string, frames: Buffer, offset = 0): Promise<Buffer> {
   const out: Buffer[] = [];
-  await pipeline(Readable.from([frames]), new FrameDecryptor(key, sha, offset), async function* (source) {
-    for await (const part of source) out.push(part as Buffer);
+  await pipeline(Readable.from([frames]), new FrameDecryptor(key, sha, offset), async (source: AsyncIterable<Buffer>) => {
+    for await (const part of source) out.push(part);
   });
   return Buffer.concat(out);
 }

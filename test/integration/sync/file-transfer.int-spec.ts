@@ -61,8 +61,8 @@ describe('recording files between nodes', () => {
     expect(res.headers['content-range']).toBe(`bytes ${offset}-${SAMPLE_RECORDING.length - 1}/${SAMPLE_RECORDING.length}`);
     const sha = res.headers['x-file-sha256']!;
     const parts: Buffer[] = [];
-    await pipeline(res.data, new FrameDecryptor(client.channelKey, sha, offset), async function* (source) {
-      for await (const part of source) parts.push(part as Buffer);
+    await pipeline(res.data, new FrameDecryptor(client.channelKey, sha, offset), async (source: AsyncIterable<Buffer>) => {
+      for await (const part of source) parts.push(part);
     });
     expect(Buffer.concat(parts).equals(SAMPLE_RECORDING.subarray(offset))).toBe(true);
   });
