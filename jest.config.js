@@ -22,6 +22,9 @@ const common = {
   ],
 };
 module.exports = {
+  // Jest reads testTimeout globally, not per project; nodes, databases and pulls need more than 5 s
+  // on a loaded 2-core machine.
+  testTimeout: 120000,
   // One PostgreSQL server for the whole run (TEST_DATABASE_URL, testcontainers or embedded), with a
   // migrated template database; every suite clones its own database from it.
   globalSetup: '<rootDir>/test/support/global-setup.ts',
@@ -32,13 +35,11 @@ module.exports = {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.int-spec.ts'],
-      testTimeout: 60000,
     },
     {
       ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
-      testTimeout: 180000,
     },
   ],
 };

@@ -1,7 +1,5 @@
 import request from 'supertest';
 import { NodeAccessLevel } from '../../src/core/auth/access';
-import { LocalIdentity } from '../../src/node-trust/identity/local-identity';
-import { NodeChannelClientFactory } from '../../src/node-trust/client/node-channel-client.factory';
 import { startTestNode, TestNode } from './test-node';
 import { bearer, loginAsAdmin } from './users';
 
@@ -20,24 +18,19 @@ export interface NodePair {
 }
 
 /**
- * Introduces `from` to `to` the way operators do, over HTTP: `from` registers at `to` with the
- * handshake (requesting `level`), `to`'s admin approves it with that level, and `from`'s admin adds
- * `to` as a connection (URL + certificate) with the level `to` granted.
+ * Introduces `from` to `to` the way operators do, over HTTP: `from`'s admin connects to `to`
+ * (which registers `from` there over the handshake, asking for `level`, and records `to` as a
+ * connection), then `to`'s admin approves the registration with that level.
  */
 export async function introduce(from: TestNode, fromAdmin: string, to: TestNode, toAdmin: string, level = NodeAccessLevel.ReadWrite) {
-  const client = from.app.get(NodeChannelClientFactory).create({ url: to.url });
-  await client.openChannel();
-  const registration = await client.register({ requestedNodeAccessLevel: level, nodeUrl: from.url });
-  const registeredId = String(registration.registrationId);
-  const approved = await request(to.url).post(`/api/node/${registeredId}/approve`).set(bearer(toAdmin)).send({ nodeAccessLevel: level });
-  if (approved.status !== 200) throw new Error(`approve failed: ${approved.status} ${JSON.stringify(approved.body)}`);
-  const identity = to.app.get(LocalIdentity);
-  const added = await request(from.url)
-    .post('/api/node/NewConnection')
-    .set(bearer(fromAdmin))
-    .send({ nodeName: identity.nodeName, nodeUrl: to.url, certificate: identity.certificateDer, status: 1, nodeAccessLevel: level });
-  if (added.status !== 201) throw new Error(`NewConnection failed: ${added.status} ${JSON.stringify(added.body)}`);
-  return { registeredId, connectionId: String(added.body.id) };
+  const connected = await request(from.url).post('/api/node/connect').set(bearer(fromAdmin)).send({ nodeUrl: to.url, requestedNodeAccessLevel: level });
+  if (connected.status !== 201) throw new Error(`connect failed: ${connected.status} ${JSON.stringify(connected.body)}`);
+  const registeredId = String(connected.body.registration.registrationId);
+  if (connected.body.registration.status === 2) {
+    const approved = await request(to.url).post(`/api/node/${registeredId}/approve`).set(bearer(toAdmin)).send({ nodeAccessLevel: level });
+    if (approved.status !== 200) throw new Error(`approve failed: ${approved.status} ${JSON.stringify(approved.body)}`);
+  }
+  return { registeredId, connectionId: String(connected.body.connectionId) };
 }
 
 /** Two in-process nodes on their own databases, A introduced to B with ReadWrite. */

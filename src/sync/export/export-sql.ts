@@ -1,6 +1,6 @@
 import { ChildSpec } from '../../core/sync-kernel/aggregate-spec';
 import { sqlType, TableModel } from '../../core/sync-kernel/table-model';
-import { jsonObject, keyColumns, q, wireColumns } from '../../core/sync-kernel/sql';
+import { jsonObject, keyColumns, q, wireColumns, wireValue } from '../../core/sync-kernel/sql';
 
 /**
  * SQL of the export side, built from table models. Window reads: rows with change_xid >= $1,
@@ -17,16 +17,29 @@ export function windowPageSql(model: TableModel, after: boolean): string {
         .join(', ')})`
     : '';
   const lastKey = keys.map((_, i) => `_k${i}::text`).join(', ');
+  // One pass over the page (the CTE is referenced once, so it is inlined, never spilled).
   return `WITH page AS (
-  SELECT t.change_xid AS _x, ${keys.map((k, i) => `t.${q(k.column)} AS _k${i}`).join(', ')}, ${jsonObject('t', wireColumns(model))} AS _j
+  SELECT t.change_xid AS _x, ${keys.map((k, i) => `t.${q(k.column)} AS _k${i}`).join(', ')}, ${pageRowJson('t', model)} AS _j
   FROM ${q(model.table)} t
   WHERE t.change_xid >= $1::bigint${keyset}
   ORDER BY ${order}
   LIMIT $2
 )
-SELECT coalesce((SELECT json_agg(_j ORDER BY _x, ${keys.map((_, i) => `_k${i}`).join(', ')}) FROM page), '[]')::text AS rows,
-  (SELECT count(*) FROM page)::int AS n,
-  (SELECT json_build_array(_x::text, ${lastKey}) FROM page ORDER BY _x DESC, ${keys.map((_, i) => `_k${i} DESC`).join(', ')} LIMIT 1)::text AS last`;
+SELECT coalesce(json_agg(_j ORDER BY _x, ${keys.map((_, i) => `_k${i}`).join(', ')}), '[]')::text AS rows,
+  count(*)::int AS n,
+  (array_agg(json_build_array(_x::text, ${lastKey}) ORDER BY _x DESC, ${keys.map((_, i) => `_k${i} DESC`).join(', ')}))[1]::text AS last
+FROM page`;
+}
+
+/**
+ * A window row as JSON text: json_build_object costs half of jsonb_build_object (no binary
+ * document to build, no key sorting) and prints real values exactly as float4out does (jsonb goes
+ * through numeric, rounded to 6 digits). Tables past 50 columns (100 arguments) use jsonObject.
+ */
+function pageRowJson(alias: string, model: TableModel): string {
+  const columns = wireColumns(model);
+  if (columns.length > 50) return jsonObject(alias, columns);
+  return `json_build_object(${columns.map((c) => `'${c.property.replace(/'/g, "''")}', ${wireValue(alias, c)}`).join(', ')})`;
 }
 
 /** Tombstones of some tables in the window. Parameters: $1 from-xid, $2 tables, $3 limit, $4 after-xid, $5 after-id. */

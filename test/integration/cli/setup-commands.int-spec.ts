@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import { EXIT } from '../../../src/cli/command';
 import { createTestDatabase, TestDatabase } from '../../support/database';
 import { NodePair, startPair } from '../../support/two-nodes';
+import { generateSelfSignedIdentity } from '../../../src/node-trust/identity/identity-generator';
 import { cli } from './cli-support';
 
 describe('prism-node setup commands', () => {
@@ -37,7 +38,7 @@ describe('prism-node setup commands', () => {
     expect({ code: second.code, out: second.stdout }).toEqual({ code: EXIT.ok, out: expect.stringContaining('is up to date') });
   });
 
-  it('peer:add adds a connection a pull can use', async () => {
+  it('peer:add adds an authorized ReadWrite connection; a known certificate is a conflict', async () => {
     let pair: NodePair | undefined;
     try {
       pair = await startPair();
@@ -46,7 +47,10 @@ describe('prism-node setup commands', () => {
       const b = peers.find((p) => p.id === pair!.peerOnA)!;
       const duplicate = await cli(['peer:add', ...as, '--name', 'B again', '--peer-url', b.nodeUrl, '--certificate', b.certificate]);
       expect(duplicate.code).toBe(EXIT.conflict);
-      await cli(['peer:revoke', pair.peerOnA, ...as]);
+      const other = generateSelfSignedIdentity('node-c');
+      const added = await cli(['peer:add', ...as, '--name', 'Node C', '--peer-url', 'http://127.0.0.1:9', '--certificate', other.certificateDer, '--json']);
+      expect(added.stderr).toBe('');
+      expect({ code: added.code, ...added.json<object>() }).toMatchObject({ code: EXIT.ok, nodeName: 'Node C', status: 1, nodeAccessLevel: 1, nodeUrl: 'http://127.0.0.1:9' });
       expect((await cli(['peer:add', ...as, '--name', 'B', '--peer-url', b.nodeUrl])).code).toBe(EXIT.usage);
     } finally {
       await pair?.close();
