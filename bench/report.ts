@@ -99,7 +99,7 @@ export function writeReport(report: RunReport, dir: string): { md: string; json:
   const stamp = report.startedAt.replace(/[:]/g, '-').slice(0, 19);
   const base = join(dir, `${stamp}-${hostname()}`);
   const targets = (report.targets ?? [])
-    .map((t) => `| ${t.target} | ${t.measured} | ${t.met === null ? '—' : t.met ? 'met' : '**not met**'} |`)
+    .map((t) => `| ${t.target.replace(/\|/g, '\\|')} | ${t.measured} | ${t.met === null ? '—' : t.met ? 'met' : '**not met**'} |`)
     .join('\n');
   const md = [
     `# Sync benchmark ${report.startedAt} on ${report.host}`,

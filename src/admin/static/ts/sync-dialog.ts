@@ -45,6 +45,7 @@ export async function openSyncDialog(client: PrismClient, peer: NodeConnection, 
   $('#sync-result').replaceChildren();
   $('#sync-result').className = '';
   show('#sync-progress', false);
+  show('#sync-preview', true);
   show('#confirm-sync', false);
   show('#close-sync', false);
   show('#cancel-sync', true);
@@ -62,7 +63,7 @@ export async function openSyncDialog(client: PrismClient, peer: NodeConnection, 
     const rows = Object.values(m.aggregates ?? {}).reduce((n, s) => n + (s?.rows ?? 0) + (s?.tombstones ?? 0), 0);
     const bytes = Object.values(m.aggregates ?? {}).reduce((n, s) => n + (s?.bytes ?? 0), 0) + (m.files?.totalBytes ?? 0);
     $('#sync-preview').replaceChildren(
-      el('p', { id: 'preview-text' }, `${rows} changed rows and ${m.files?.count ?? 0} recording files (${formatBytes(bytes)} in total) since ${preview.autoResolvedSince ? new Date(preview.autoResolvedSince).toLocaleString() : 'the beginning'}.`),
+      el('p', { id: 'preview-text' }, `${rows} changed rows and ${m.files?.count ?? 0} recording file(s) (${formatBytes(bytes)} in total) since ${preview.autoResolvedSince ? new Date(preview.autoResolvedSince).toLocaleString() : 'the beginning'}.`),
       summaryTable(preview.preview),
     );
     show('#confirm-sync', true);
@@ -75,6 +76,7 @@ export async function openSyncDialog(client: PrismClient, peer: NodeConnection, 
   confirm.onclick = async () => {
     running = true;
     show('#confirm-sync', false);
+    show('#sync-preview', false);
     show('#sync-progress', true);
     cancel.textContent = 'Cancel sync';
     try {
