@@ -84,6 +84,8 @@ export class DemoNode {
   /** Starts the node process and waits until /health answers, then logs the Admin in. */
   async start(entry = resolve(__dirname, '..', 'main.js'), timeoutMs = 120_000): Promise<void> {
     const log = createWriteStream(this.logFile, { flags: 'a' });
+    // Only what a child process needs to run (not configuration: the node's settings are `this.env`).
+    // eslint-disable-next-line no-restricted-properties
     const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ'].includes(name)));
     const child = spawn(process.execPath, [entry], { env: { ...inherited, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;

@@ -1,6 +1,7 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Public } from '../core/auth/access';
+import { NoThrottle } from '../node-trust/throttling/throttle.decorators';
 import { NodeMetrics } from './node-metrics';
 
 @ApiTags('observability')
@@ -10,6 +11,7 @@ export class MetricsController {
 
   /** Public like /health: Prometheus scrapes without credentials; restrict it at the network edge. */
   @Public()
+  @NoThrottle()
   @Get()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   @Header('Cache-Control', 'no-store')

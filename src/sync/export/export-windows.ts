@@ -11,7 +11,7 @@ interface HeldWindow {
   peer: string;
   token: WindowToken;
   runner: QueryRunner;
-  idleTimer: NodeJS.Timeout;
+  idleTimer?: NodeJS.Timeout;
   expiresAt: Date;
 }
 
@@ -67,8 +67,7 @@ export class ExportWindows implements OnApplicationShutdown {
       );
       const token: WindowToken = { v: 1, snapshot: row.snapshot, from: fromXid, to: row.xmin, db: await this.databaseIdentity(runner) };
       const result = await describe(runner, token);
-      const id = randomUUID();
-      const held: HeldWindow = { id, peer, token, runner, idleTimer: setTimeout(() => undefined, 0), expiresAt: new Date() };
+      const held: HeldWindow = { id: randomUUID(), peer, token, runner, expiresAt: new Date() };
       this.windows.set(row.snapshot, held);
       this.touch(held);
       return { token: encodeToken(token), window: token, expiresAt: held.expiresAt, result };

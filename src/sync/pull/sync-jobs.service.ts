@@ -100,22 +100,22 @@ export class SyncJobs implements OnApplicationBootstrap {
       });
       // Every log line of the job carries its id (src/observability/log-context.ts).
       const done = withSyncJobContext(log.id, () =>
-        saga.run({ log, peer, kind: request.kind, cursor: last?.cursorTo ?? undefined, lastApplyXid: last?.localApplyXid ?? '0', progress: tracker, signal: abort.signal }),
-      )
-        .then(
-          (outcome) => {
-            this.events.publish(new SyncCompletedEvent(log.id, peer.registryId, request.kind, outcome.summary, outcome.manifest));
-            return outcome;
-          },
-          (error: unknown) => {
-            this.events.publish(new SyncFailedEvent(log.id, peer.registryId, request.kind, (error as AppError).code ?? 'ERR_SYNC_FAILED'));
-            throw error;
-          },
-        )
-        .finally(() => {
-          this.jobs.delete(log.id);
-          void this.unlock(lock);
-        });
+        saga
+          .run({ log, peer, kind: request.kind, cursor: last?.cursorTo ?? undefined, lastApplyXid: last?.localApplyXid ?? '0', progress: tracker, signal: abort.signal })
+          .then(
+            (outcome) => {
+              this.events.publish(new SyncCompletedEvent(log.id, peer.registryId, request.kind, outcome.summary, outcome.manifest));
+              return outcome;
+            },
+            (error: unknown) => {
+              this.events.publish(new SyncFailedEvent(log.id, peer.registryId, request.kind, (error as AppError).code ?? 'ERR_SYNC_FAILED'));
+              throw error;
+            },
+          ),
+      ).finally(() => {
+        this.jobs.delete(log.id);
+        void this.unlock(lock);
+      });
       done.catch(() => undefined);
       this.jobs.set(log.id, { id: log.id, tracker, abort, done });
       return log.id;

@@ -56,31 +56,31 @@ export class SyncSaga {
 
   async run(job: SagaJob): Promise<SagaOutcome> {
     const { deps } = this;
-    const staging = StagingArea.create(deps.stagingRoot, job.log.id);
-    let connection: PeerConnection | undefined;
+    let staging = StagingArea.create(deps.stagingRoot, job.log.id);
     let fetched: FetchResult | undefined;
     let phase: 'fetch' | 'apply' = 'fetch';
     const started = Date.now();
     try {
-      job.progress.phase('connecting');
-      connection = await deps.connector.connect(job.peer, job.signal);
-      job.progress.phase('manifest');
-      const manifest = await this.manifest(connection, job);
-      await deps.logs.updateProgress(job.log.id, 'fetching', job.progress.snapshot());
-      const fetchStep = new FetchStep(connection, staging, deps.store, job.progress, {
-        pageSize: deps.config.sync.pullPageSize,
-        retry: { ...DEFAULT_RETRY, attempts: deps.config.sync.retryAttempts },
-        signal: job.signal,
-      });
-      fetched = await fetchStep.run(manifest, (route) => feedTables(deps.catalog.feed(route)!));
-      await connection.close().catch(() => undefined);
-      connection = undefined;
+      let manifest: SyncManifest;
+      // A window the source no longer holds (it restarted, or the window idled out) is fetched again
+      // from a fresh manifest, once; what was staged for the old window is dropped.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          ({ manifest, fetched } = await this.fetch(job, staging));
+          break;
+        } catch (error) {
+          if (attempt >= 2 || !isWindowExpired(error) || job.signal.aborted) throw error;
+          this.logger.warn(`sync ${job.log.id}: the peer released the export window; fetching again`);
+          await staging.remove();
+          staging = StagingArea.create(deps.stagingRoot, job.log.id);
+        }
+      }
 
       phase = 'apply';
       job.progress.phase('applying', { aggregate: null, table: null });
       await deps.logs.updateProgress(job.log.id, 'applying', job.progress.snapshot());
       const fileLocators = new Map(fetched.files.map((f) => [f.sha256, deps.store.locator(f.sha256)]));
-      let summary: SyncSummary | undefined;
+      const summaryOf = (results: TableResult[]) => summarize(results, fetched!, Date.now() - started, (t) => deps.catalog.aggregateOf(t));
       const tables: TableResult[] = await deps.apply.run({
         staging,
         syncLogId: job.log.id,
@@ -92,21 +92,21 @@ export class SyncSaga {
         signal: job.signal,
         dryRun: job.kind === 'preview',
         onTableApplied: (r) => job.progress.appliedRows(r.received, r.table),
+        // Commits with the data: the log says completed exactly when the rows and the cursor are in.
         beforeCommit: async (runner, results) => {
-          summary = summarize(results, fetched!, Date.now() - started, (t) => deps.catalog.aggregateOf(t));
-          job.progress.finish('completed');
+          const summary = summaryOf(results);
           await deps.logs.complete(runner, job.log.id, {
             cursorTo: manifest.window!.nextCursor,
             lastSyncedAt: manifest.generatedAt,
             entitiesReceived: summary.entitiesReceived,
             counts: summary,
-            progress: job.progress.snapshot(),
+            progress: { ...job.progress.snapshot(), state: 'completed', phase: 'done', percent: 100 },
           });
         },
       });
-      summary ??= summarize(tables, fetched, Date.now() - started, (t) => deps.catalog.aggregateOf(t));
+      const summary = summaryOf(tables);
+      job.progress.finish('completed');
       if (job.kind === 'preview') {
-        job.progress.finish('completed');
         await deps.logs.finishPreview(job.log.id, summary, job.progress.snapshot());
         await this.collectGarbage(fetched.storedFiles);
       }
@@ -118,10 +118,30 @@ export class SyncSaga {
       this.logger.warn(`sync ${job.log.id} from ${job.peer.name} ${status}: ${failure.code} ${failure.message}`);
       job.progress.finish(status, failure);
       await deps.logs.fail(job.log.id, status, failure.code, failure.message, job.progress.snapshot()).catch(() => undefined);
-      await connection?.close().catch(() => undefined);
       await staging.remove();
       await this.collectGarbage(fetched?.storedFiles ?? []);
       throw toAppError(failure, error);
+    }
+  }
+
+  /** Connect, manifest, and every page and file of the window to staging; the connection is closed after. */
+  private async fetch(job: SagaJob, staging: StagingArea): Promise<{ manifest: SyncManifest; fetched: FetchResult }> {
+    const { deps } = this;
+    job.progress.phase('connecting');
+    const connection = await deps.connector.connect(job.peer, job.signal);
+    try {
+      job.progress.phase('manifest');
+      const manifest = await this.manifest(connection, job);
+      await deps.logs.updateProgress(job.log.id, 'fetching', job.progress.snapshot());
+      const fetchStep = new FetchStep(connection, staging, deps.store, job.progress, {
+        pageSize: deps.config.sync.pullPageSize,
+        retry: { ...DEFAULT_RETRY, attempts: deps.config.sync.retryAttempts },
+        signal: job.signal,
+      });
+      const fetched = await fetchStep.run(manifest, (route) => feedTables(deps.catalog.feed(route)!));
+      return { manifest, fetched };
+    } finally {
+      await connection.close().catch(() => undefined);
     }
   }
 
@@ -163,6 +183,10 @@ export class SyncSaga {
 interface Failure {
   code: string;
   message: string;
+}
+
+function isWindowExpired(error: unknown): boolean {
+  return (error instanceof PeerCallError || error instanceof AppError) && error.code === 'ERR_WINDOW_EXPIRED';
 }
 
 function describeFailure(error: unknown, signal: AbortSignal): Failure {

@@ -3,7 +3,7 @@ import { SyncCatalog } from '../../../src/core/sync-kernel/sync-catalog';
 import { ColumnModel, sqlType, TableModel } from '../../../src/core/sync-kernel/table-model';
 import { SyncedRowFactory } from '../../support/synced-rows';
 import type { TestNode } from '../../support/test-node';
-import { introduce, NodePair, startPair } from '../../support/two-nodes';
+import { NodePair, startPair } from '../../support/two-nodes';
 import { bearer } from '../../support/users';
 
 /** Two in-process nodes introduced to each other (pulls in both directions). */
@@ -15,8 +15,9 @@ export interface MutualPair extends NodePair {
 export async function startMutualPair(): Promise<MutualPair> {
   const env = { THROTTLE_STANDARD_PER_MINUTE: '1000000', THROTTLE_SYNC_PER_MINUTE: '1000000' };
   const pair = await startPair(env);
-  const { connectionId } = await introduce(pair.b, pair.adminB, pair.a, pair.adminA);
-  return { ...pair, peerOnB: connectionId };
+  // One registry row serves both ways: A registered at B with its URL (B pulls from A through it)
+  // and A recorded B as an Authorized connection (B's sessions at A authenticate against it).
+  return { ...pair, peerOnB: pair.requesterOnB };
 }
 
 export async function pullInto(pair: MutualPair, into: 'a' | 'b') {

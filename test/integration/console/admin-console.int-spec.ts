@@ -73,17 +73,17 @@ describe('admin console at /admin (headless Chromium, two running nodes)', () =>
     expect(await page.textContent('#preview-text')).toMatch(/\d+ changed rows and 1 recording file\(s\)/);
     expect(await page.textContent('#sync-preview')).toMatch(/volunteers/);
     await shot('02-preview');
-    // Record every progress label the page shows while the pull runs.
-    await page.evaluate(() => {
-      const seen: string[] = [];
-      (window as unknown as { seenProgress: string[] }).seenProgress = seen;
-      const label = document.querySelector('#progress-label')!;
-      new MutationObserver(() => seen.push(label.textContent ?? '')).observe(label, { childList: true, characterData: true, subtree: true });
-    });
+    // Record every progress label the page shows while the pull runs (browser code as text: the
+    // test project has no DOM types).
+    await page.evaluate(`(() => {
+      const label = document.querySelector('#progress-label');
+      window.seenProgress = [];
+      new MutationObserver(() => window.seenProgress.push(label.textContent)).observe(label, { childList: true, characterData: true, subtree: true });
+    })()`);
     await page.click('#confirm-sync');
     await page.waitForSelector('#sync-result.completed h3:has-text("Sync completed")');
     await shot('03-sync-completed');
-    const seen = await page.evaluate(() => (window as unknown as { seenProgress: string[] }).seenProgress);
+    const seen = (await page.evaluate('window.seenProgress')) as string[];
     expect(seen.at(-1)).toMatch(/^100 % — done/);
     expect(seen.some((text) => /fetching|files|applying/.test(text))).toBe(true);
     expect(await page.getAttribute('#progress-bar', 'aria-valuenow')).toBe('100');
@@ -92,7 +92,7 @@ describe('admin console at /admin (headless Chromium, two running nodes)', () =>
     expect(a.digest).toBe(b.digest);
     await page.click('#close-sync');
     const row = page.locator(`#connections tr[data-node-id="${pair.peerOnA}"]`);
-    await page.waitForFunction((id) => document.querySelector(`#connections tr[data-node-id="${id}"]`)?.textContent?.includes('completed'), pair.peerOnA);
+    await page.waitForFunction(`document.querySelector('#connections tr[data-node-id="${pair.peerOnA}"]')?.textContent?.includes('completed')`);
     expect(await row.textContent()).toMatch(/\d+ received, \d+ new/);
   });
 

@@ -2,6 +2,7 @@ import { mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { createApp } from '../../../src/node';
+import { ExportWindows } from '../../../src/sync/export/export-windows';
 import { BULK_HTTP_ENV, buildDatasetOverHttp } from '../../support/dataset';
 import { startDelayProxy } from '../../support/delay-proxy';
 import { NodePair, startPair, verify } from '../../support/two-nodes';
@@ -60,6 +61,32 @@ describe('sync jobs: asynchronous pulls, live progress, cancel, recovery', () =>
       const log = await request(pair.a.url).get('/api/sync/log').set(bearer(pair.adminA)).query({ pageSize: 1 });
       expect(log.body.data[0]).toMatchObject({ id: jobId, errorCode: 'ERR_SYNC_CANCELLED' });
       expect(existsSync(join(pair.a.dataDir, 'staging', jobId))).toBe(false);
+    } finally {
+      await setUrl(pair.b.url);
+      await proxy.close();
+    }
+  });
+
+  it('a pull whose export window the source released fetches again and completes', async () => {
+    await pair.b.dataSource.query(`UPDATE volunteer SET name = name || ' (window test)'`);
+    const proxy = await startDelayProxy(pair.b.url, 60);
+    const setUrl = (url: string) =>
+      request(pair.a.url).put(`/api/node/Update/${pair.peerOnA}`).set(bearer(pair.adminA)).send({ nodeUrl: url }).expect(200);
+    await setUrl(proxy.url);
+    try {
+      const jobId = await startJob();
+      const windows = pair.b.app.get(ExportWindows);
+      // As soon as B holds the window, drop it, as a restart of B would.
+      for (let i = 0; i < 100 && windows.openCount === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(windows.openCount).toBe(1);
+      await windows.onApplicationShutdown();
+      let status: { state: string } = { state: 'running' };
+      for (let i = 0; i < 200 && status.state === 'running'; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        status = (await request(pair.a.url).get(`/api/sync/jobs/${jobId}`).set(bearer(pair.adminA))).body;
+      }
+      expect(status.state).toBe('completed');
+      expect((await verify(pair.a, pair.adminA)).digest).toBe((await verify(pair.b, pair.adminB)).digest);
     } finally {
       await setUrl(pair.b.url);
       await proxy.close();
