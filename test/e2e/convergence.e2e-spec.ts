@@ -15,7 +15,7 @@ const TABLES = ['snomed_body_region', 'snomed_laterality', 'volunteer'];
 const KEYS: Record<string, string>[][] = [
   [{ snomed_code: 'BR-1' }, { snomed_code: 'BR-2' }],
   [{ code: 'LAT-1' }, { code: 'LAT-2' }],
-  [{ id: '00000000-0000-4000-8000-000000000001' }, { id: '00000000-0000-4000-8000-000000000002' }],
+  [{ volunteer_id: '00000000-0000-4000-8000-000000000001' }, { volunteer_id: '00000000-0000-4000-8000-000000000002' }],
 ];
 
 type Op =

@@ -29,4 +29,12 @@ describe('configuration', () => {
       .filter((name) => !new RegExp(`^#?\\s*${name}=`, 'm').test(example));
     expect(missing).toEqual([]);
   });
+
+  it('documents every setting in the README configuration table', () => {
+    const readme = readFileSync(join(__dirname, '../../../README.md'), 'utf8');
+    const missing = documentedSettings()
+      .map((s) => s.name)
+      .filter((name) => !readme.includes(`| \`${name}\` |`));
+    expect(missing).toEqual([]);
+  });
 });
