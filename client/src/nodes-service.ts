@@ -1,5 +1,5 @@
 import { PrismHttp } from './http.js';
-import type { NewConnection, NodeAccessLevelCode, NodeConnection } from './types.js';
+import type { ConnectResult, NewConnection, NodeAccessLevelCode, NodeConnection, PublicIdentity } from './types.js';
 
 /** Node registry administration (Admin users): peers to pull from and nodes registered with us. */
 export class NodesService {
@@ -13,7 +13,20 @@ export class NodesService {
     return this.http.json('GET', `/api/node/${encodeURIComponent(id)}`);
   }
 
-  /** Adds a peer this node will pull from (its URL and certificate). */
+  /** This node's public identity (no login needed). */
+  identity(): Promise<PublicIdentity> {
+    return this.http.json('GET', '/api/node/identity');
+  }
+
+  /**
+   * Introduces this node to a peer in one call: registers at the peer over the handshake (the
+   * peer's operator then approves it) and records the peer as a connection here.
+   */
+  connect(request: { nodeUrl: string; requestedNodeAccessLevel?: NodeAccessLevelCode; contactInfo?: string; institutionDetails?: string }): Promise<ConnectResult> {
+    return this.http.json('POST', '/api/node/connect', { body: request });
+  }
+
+  /** Adds a peer this node will pull from (its URL and certificate), without registering at it. */
   add(connection: NewConnection): Promise<NodeConnection> {
     return this.http.json('POST', '/api/node/NewConnection', { body: connection });
   }

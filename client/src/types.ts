@@ -226,3 +226,21 @@ export const AGGREGATE_TABLES: Record<AggregateName, string[]> = {
 export function aggregateOfTable(table: string): string {
   return (Object.keys(AGGREGATE_TABLES) as AggregateName[]).find((a) => AGGREGATE_TABLES[a].includes(table)) ?? table;
 }
+
+/** A node's public identity (GET /api/node/identity), what peers' operators need to add it. */
+export interface PublicIdentity {
+  nodeId: string;
+  nodeName: string;
+  /** base64 DER. */
+  certificate: string;
+  certificateFingerprint: string;
+  nodeUrl: string;
+}
+
+/** POST /api/node/connect: this node registered at the peer and recorded it as a connection. */
+export interface ConnectResult {
+  connectionId: string;
+  peer: PublicIdentity;
+  /** The peer's answer to the registration; its `registrationId` is what the peer's operator approves. */
+  registration: Record<string, unknown>;
+}

@@ -7,7 +7,7 @@ import { AppConfig, loadConfig } from '../config';
 import { UserRole } from '../core/auth/access';
 import { createUserOffline } from '../cli/commands/user-create';
 import { generateSelfSignedIdentity } from '../node-trust/identity/identity-generator';
-import { loadLocalIdentity, LocalIdentity, writeIdentityFiles } from '../node-trust/identity/local-identity';
+import { writeIdentityFiles } from '../node-trust/identity/local-identity';
 
 /** A free TCP port on 127.0.0.1 (asked from the OS). */
 export function freePort(): Promise<number> {
@@ -38,7 +38,6 @@ export class DemoNode {
   readonly url: string;
   readonly env: Record<string, string>;
   readonly config: AppConfig;
-  identity!: LocalIdentity;
   private child?: ChildProcess;
   private exited?: Promise<number | null>;
 
@@ -77,7 +76,6 @@ export class DemoNode {
   /** Identity files in DATA_DIR/identity (where the node looks by default) and the Admin user. */
   async prepare(): Promise<void> {
     writeIdentityFiles(join(this.env.DATA_DIR, 'identity'), generateSelfSignedIdentity(this.spec.nodeId));
-    this.identity = loadLocalIdentity(this.config);
     await createUserOffline(this.config, { ...this.admin, role: UserRole.Admin });
   }
 

@@ -2,27 +2,21 @@ import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { NodeAccessLevel, type PullOutcome, type SyncSummary } from '../../client/src/index.js';
 import { formatBytes, formatDuration, formatManifest, formatSummary, ProgressBar } from '../cli/commands/support/format';
-import { NodeAccessLevel as ProtocolAccessLevel } from '../core/auth/access';
-import { NodeChannelClient } from '../node-trust/client/node-channel-client';
 import { buildDemoDataset, changeSomeRows } from './demo-dataset';
 import { DemoNode } from './demo-node';
 
 const step = (text: string) => console.log(`\n=== ${text}`);
 
 /**
- * A registers at B with the handshake (A's identity), B's Admin approves it with ReadWrite, and A's
- * Admin adds B as a connection (its URL and certificate): the operators' introduction, over HTTP.
+ * The operators' introduction, over HTTP: A's Admin connects A to B (A registers at B with the
+ * handshake and records B as a peer), then B's Admin approves A with ReadWrite.
  */
 async function introduce(a: DemoNode, b: DemoNode): Promise<string> {
-  const channel = new NodeChannelClient({ url: b.url }, a.identity, { timeoutMs: 30_000 });
-  await channel.openChannel();
-  const registration = await channel.register({ requestedNodeAccessLevel: ProtocolAccessLevel.ReadWrite, nodeUrl: a.url, contactInfo: 'demo@prism.example.org' });
-  const registeredId = String(registration.registrationId);
-  const approved = await b.client.nodes.approve(registeredId, NodeAccessLevel.ReadWrite);
-  console.log(`B approved "${approved.nodeName}" (registration ${registeredId}) with ReadWrite`);
-  const peer = await a.client.nodes.add({ nodeName: b.identity.nodeName, nodeUrl: b.url, certificate: b.identity.certificateDer, nodeAccessLevel: NodeAccessLevel.ReadWrite });
-  console.log(`A added "${peer.nodeName}" at ${peer.nodeUrl} as peer ${peer.id}`);
-  return peer.id;
+  const connected = await a.client.nodes.connect({ nodeUrl: b.url, requestedNodeAccessLevel: NodeAccessLevel.ReadWrite, contactInfo: 'demo@prism.example.org' });
+  console.log(`A registered at "${connected.peer.nodeName}" and recorded it as peer ${connected.connectionId}`);
+  const approved = await b.client.nodes.approve(String(connected.registration.registrationId), NodeAccessLevel.ReadWrite);
+  console.log(`B approved "${approved.nodeName}" with ReadWrite`);
+  return connected.connectionId;
 }
 
 async function pullWithProgress(a: DemoNode, peerId: string): Promise<SyncSummary> {
@@ -50,7 +44,7 @@ export async function runDemo(options: { root?: string; keep?: boolean } = {}): 
     console.log(`A: ${a.url}  data ${dirs.a}  log ${a.logFile}`);
     console.log(`B: ${b.url}  data ${dirs.b}  log ${b.logFile}`);
 
-    step('2. Introducing A to B (register → approve ReadWrite → add connection)');
+    step('2. Introducing A to B (A registers at B and records it → B approves ReadWrite)');
     const peerId = await introduce(a, b);
 
     step('3. Filling B with a demo research dataset over its API');

@@ -1,7 +1,10 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { runDemo } from './demo';
 
 // `npm run demo`: two nodes, introduced, B filled, A previews and pulls (twice). Exit 0 on success.
+// The nodes log to their data directories; this process only reports its own errors.
+Logger.overrideLogger(['error', 'fatal']);
 runDemo().then(
   () => process.exit(0),
   (error: unknown) => {

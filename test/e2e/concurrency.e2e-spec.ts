@@ -27,14 +27,14 @@ describe('concurrency: writers change the source during pulls', () => {
     await pair?.close();
   }, 60_000);
 
-  const keyOf = (model: TableModel, n: number) => ({ [model.key[0]]: `${model.table === 'snomed_laterality' ? 'C' : 'R'}-${n}` });
+  const keyOf = (model: TableModel, n: number | string) => ({ [model.key[0]]: `${model.table === 'snomed_laterality' ? 'C' : 'R'}-${n}` });
 
   /** Short autocommit writes on random keys until stopped. */
-  async function shortWriter(stop: { done: boolean }): Promise<number> {
+  async function shortWriter(stop: { done: boolean }, writer: number): Promise<number> {
     let writes = 0;
     while (!stop.done) {
       const model = models[writes % models.length];
-      await writeRow(pair.b, model, keyOf(model, Math.floor(Math.random() * KEYS_PER_TABLE)), null);
+      await writeRow(pair.b, model, keyOf(model, `${writer}-${Math.floor(Math.random() * KEYS_PER_TABLE)}`), null);
       writes++;
     }
     return writes;
@@ -46,7 +46,7 @@ describe('concurrency: writers change the source during pulls', () => {
     const model = models[0];
     const column = model.columns.find((c) => c.column === 'snomed_code') ? 'snomed_code' : model.key[0];
     const fresh = `L-${++keySeq}`;
-    await runner.query(`UPDATE "${model.table}" SET updated_at = updated_at WHERE "${column}" = $1`, [keyOf(model, 0)[column]]);
+    await runner.query(`UPDATE "${model.table}" SET updated_at = updated_at WHERE "${column}" = $1`, [keyOf(model, '1-0')[column]]);
     await new SyncedRowFactory(pair.b.app.get(SyncCatalog), pair.b.config.node.nodeId).insert(runner.manager, model, { [column]: fresh });
     await pullDone;
     await runner.commitTransaction();
@@ -59,7 +59,7 @@ describe('concurrency: writers change the source during pulls', () => {
       const runner = pair.b.dataSource.createQueryRunner();
       await runner.connect();
       try {
-        const writers = [shortWriter(stop), shortWriter(stop)];
+        const writers = [shortWriter(stop, 1), shortWriter(stop, 2)];
         let finishPull!: () => void;
         const pullDone = new Promise<void>((r) => (finishPull = r));
         const long = i % 2 === 0 ? longWriter(runner, pullDone) : Promise.resolve();

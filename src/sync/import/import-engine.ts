@@ -9,6 +9,8 @@ import { AppError } from '../../core/errors/app-error';
 import {
   applyTombstonesSql,
   archiveDeleteConflictsSql,
+  archiveOrphansSql,
+  deleteDanglingChildrenSql,
   archiveRowConflictsSql,
   countDeletedLocallySql,
   recordTombstonesSql,
@@ -80,13 +82,54 @@ export class ImportEngine {
     result.received = (await one(`SELECT count(*)::int AS n FROM ${rows}`)).n;
     result.conflicts += await affected(archiveRowConflictsSql(model, rows), conflictParams);
     result.skippedDeleted = (await one(countDeletedLocallySql(model, rows))).n;
+    const parents = this.checkedParents(model);
+    if (parents.length > 0) {
+      result.skippedOrphans = await affected(archiveOrphansSql(model, parents, rows), conflictParams);
+      result.conflicts += result.skippedOrphans;
+    }
     const hashes = [...ctx.fileLocators.keys()];
-    const upserted = await one(upsertSql(model, rows), [ctx.localNodeId, ctx.peerProtocolId, hashes, hashes.map((h) => ctx.fileLocators.get(h))]);
+    const upserted = await one(upsertSql(model, rows, parents), [ctx.localNodeId, ctx.peerProtocolId, hashes, hashes.map((h) => ctx.fileLocators.get(h))]);
     result.inserted = upserted.inserted;
     result.updated = upserted.updated;
-    result.unchanged = result.received - result.inserted - result.updated - result.skippedDeleted;
+    result.unchanged = result.received - result.inserted - result.updated - result.skippedDeleted - result.skippedOrphans;
     await ctx.runner.query(`DROP TABLE ${rows}`);
     return result;
+  }
+
+  /**
+   * After every table: rows whose NO ACTION parent a tombstone of this pull deleted go too (the
+   * delete of a parent wins for its children), in dependency order so grandchildren follow.
+   * Returns the rows removed per table. Runs only when the pull deleted something.
+   */
+  async removeDanglingChildren(ctx: ApplyContext, results: TableResult[]): Promise<Map<string, number>> {
+    const touched = new Set(results.filter((r) => r.deleted > 0).map((r) => r.table));
+    const removed = new Map<string, number>();
+    if (touched.size === 0) return removed;
+    for (const model of this.catalog.tables()) {
+      for (const fk of model.foreignKeys) {
+        if (fk.onDelete !== 'NO ACTION' || !touched.has(fk.referencedTable)) continue;
+        const result = (await ctx.runner.query(deleteDanglingChildrenSql(model, fk), [ctx.syncLogId, ctx.peerRegistryId], true)) as { affected?: number };
+        const n = result.affected ?? 0;
+        if (n > 0) {
+          removed.set(model.table, (removed.get(model.table) ?? 0) + n);
+          touched.add(model.table);
+        }
+      }
+    }
+    return removed;
+  }
+
+  /**
+   * Foreign keys whose parents are applied before this table (or are this table): their presence is
+   * checked row by row. Back-edges of a cycle and node-local columns are left to the deferred
+   * constraint check at commit.
+   */
+  private checkedParents(model: TableModel) {
+    return model.foreignKeys.filter((fk) => {
+      if (fk.columns.some((c) => model.columns.find((col) => col.column === c)?.local)) return false;
+      if (!this.catalog.hasTable(fk.referencedTable)) return false;
+      return this.catalog.table(fk.referencedTable).applyOrder <= model.applyOrder;
+    });
   }
 
   private async copyInto(runner: QueryRunner, table: string, file: string): Promise<void> {

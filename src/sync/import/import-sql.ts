@@ -1,4 +1,4 @@
-import { ColumnModel, sqlType, TableModel } from '../../core/sync-kernel/table-model';
+import { ColumnModel, ForeignKeyModel, sqlType, TableModel } from '../../core/sync-kernel/table-model';
 import { jsonObject, keyColumns, q, recordsetDefinition, wireColumns } from '../../core/sync-kernel/sql';
 
 /**
@@ -75,11 +75,43 @@ export function countDeletedLocallySql(model: TableModel, rows: string): string 
   return `SELECT count(*)::int AS n FROM ${rows} r WHERE NOT ${notDeletedLocally(model, 'r')}`;
 }
 
+const property = (model: TableModel, column: string) => model.columns.find((c) => c.column === column)!.property;
+
+/**
+ * Every checked parent of an incoming row exists (here, or among the incoming rows of the same
+ * table for a self-reference). A row whose parent this node deleted (and the peer did not change)
+ * is not applied: the delete wins for the aggregate, the row is archived, and the pull goes on
+ * instead of failing at commit on every later attempt.
+ */
+function parentsPresent(model: TableModel, foreignKeys: ForeignKeyModel[], alias: string, rows: string): string {
+  if (foreignKeys.length === 0) return 'TRUE';
+  return foreignKeys
+    .map((fk) => {
+      const unset = fk.columns.map((c) => `${alias}.${q(property(model, c))} IS NULL`).join(' OR ');
+      const here = fk.columns.map((c, i) => `p.${q(fk.referencedColumns[i])} = ${alias}.${q(property(model, c))}`).join(' AND ');
+      let present = `EXISTS (SELECT 1 FROM ${q(fk.referencedTable)} p WHERE ${here})`;
+      if (fk.referencedTable === model.table) {
+        const staged = fk.columns.map((c, i) => `s.${q(property(model, fk.referencedColumns[i]))} = ${alias}.${q(property(model, c))}`).join(' AND ');
+        present += ` OR EXISTS (SELECT 1 FROM ${rows} s WHERE ${staged})`;
+      }
+      return `(${unset} OR ${present})`;
+    })
+    .join(' AND ');
+}
+
+/** Archives incoming rows that would otherwise be applied but whose parent is gone here. Params as archiveRowConflictsSql. */
+export function archiveOrphansSql(model: TableModel, foreignKeys: ForeignKeyModel[], rows: string): string {
+  return `INSERT INTO sync_conflicts (id, sync_log_id, remote_node_id, table_name, row_key, local_version, remote_version, winner, rule, created_at)
+SELECT gen_random_uuid(), $1::uuid, $2::uuid, '${model.table}', ${incomingRowKey(model, 'r')}, NULL, to_jsonb(r), 'local', 'missing_parent', clock_timestamp()
+FROM ${rows} r
+WHERE $3::bigint IS NOT NULL AND ${notDeletedLocally(model, 'r')} AND NOT (${parentsPresent(model, foreignKeys, 'r', rows)})`;
+}
+
 /**
  * The newer-wins upsert. Params: $1 local node id (research_node_id), $2 peer protocol id
  * (origin of rows from a peer that does not send one), $3 file hashes, $4 their local locators.
  */
-export function upsertSql(model: TableModel, rows: string): string {
+export function upsertSql(model: TableModel, rows: string, foreignKeys: ForeignKeyModel[]): string {
   const columns = wireColumns(model);
   const value = (c: ColumnModel): string => {
     if (c.local === 'localNodeId') return `$1::uuid`;
@@ -96,7 +128,7 @@ export function upsertSql(model: TableModel, rows: string): string {
 up AS (
   INSERT INTO ${q(model.table)} AS t (${columns.map((c) => q(c.column)).join(', ')})
   SELECT ${columns.map(value).join(', ')} FROM ${rows} r
-  WHERE ${notDeletedLocally(model, 'r')}
+  WHERE ${notDeletedLocally(model, 'r')} AND ${parentsPresent(model, foreignKeys, 'r', rows)}
   ON CONFLICT (${model.key.map(q).join(', ')}) DO UPDATE SET ${updates.join(', ')}
   WHERE (t.updated_at, ${contentHash('t', model, false)}) < (EXCLUDED.updated_at, ${contentHash('EXCLUDED', model, false)})
   RETURNING (xmax = 0) AS inserted
@@ -151,4 +183,22 @@ WHERE d.table_name = '${model.table}' AND NOT EXISTS (SELECT 1 FROM ${q(model.ta
 ON CONFLICT (table_name, row_key) DO UPDATE
 SET deleted_at = EXCLUDED.deleted_at, origin_node_id = EXCLUDED.origin_node_id, change_xid = EXCLUDED.change_xid
 WHERE tombstones.deleted_at < EXCLUDED.deleted_at OR tombstones.change_xid = EXCLUDED.change_xid`;
+}
+
+/**
+ * Deletes rows of `model` left pointing at a parent this pull deleted (through a NO ACTION
+ * foreign key, which a cascade does not cover), archiving each. A delete of a parent wins for its
+ * children on both nodes, so they converge. Params: $1 sync log id, $2 peer id.
+ */
+export function deleteDanglingChildrenSql(model: TableModel, fk: ForeignKeyModel): string {
+  const dangling = fk.columns.map((c, i) => `p.${q(fk.referencedColumns[i])} = c.${q(c)}`).join(' AND ');
+  const set = fk.columns.map((c) => `c.${q(c)} IS NOT NULL`).join(' AND ');
+  const key = `jsonb_build_object(${keyColumns(model).map((k) => `'${k.column}', gone.${q(k.column)}`).join(', ')})`;
+  return `WITH gone AS (
+  DELETE FROM ${q(model.table)} c WHERE ${set} AND NOT EXISTS (SELECT 1 FROM ${q(fk.referencedTable)} p WHERE ${dangling}) RETURNING c.*
+)
+INSERT INTO sync_conflicts (id, sync_log_id, remote_node_id, table_name, row_key, local_version, remote_version, winner, rule, created_at)
+SELECT gen_random_uuid(), $1::uuid, $2::uuid, '${model.table}', ${key}, ${jsonObject('gone', wireColumns(model))},
+  jsonb_build_object('deletedWithParent', '${fk.referencedTable}'), 'remote', 'parent_deleted', clock_timestamp()
+FROM gone`;
 }

@@ -28,6 +28,8 @@ export interface TableResult {
   unchanged: number;
   /** Incoming rows not applied because a newer local delete removed them. */
   skippedDeleted: number;
+  /** Incoming rows not applied because their parent was deleted here (archived as conflicts). */
+  skippedOrphans: number;
   /** Local rows deleted by incoming tombstones. */
   deleted: number;
   tombstonesReceived: number;
@@ -45,6 +47,7 @@ export const emptyTableResult = (table: string): TableResult => ({
   updated: 0,
   unchanged: 0,
   skippedDeleted: 0,
+  skippedOrphans: 0,
   deleted: 0,
   tombstonesReceived: 0,
   conflicts: 0,

@@ -56,6 +56,11 @@ export class ApplyStep {
         const Command = IMPORT_COMMANDS[step.aggregate];
         results.push(...(await this.commands.execute(new Command(step.tables, context))));
       }
+      for (const [table, n] of await this.engine.removeDanglingChildren(context, results)) {
+        const result = results.find((r) => r.table === table)!;
+        result.deleted += n;
+        result.conflicts += n;
+      }
       if (input.dryRun) {
         await runner.rollbackTransaction();
       } else {

@@ -28,10 +28,15 @@ export async function pullInto(pair: MutualPair, into: 'a' | 'b') {
     .send({ remoteNodeId: into === 'a' ? pair.peerOnA : pair.peerOnB });
 }
 
-/** Empties every synced table, the tombstones, the sync history and conflicts (fast reset between runs). */
+/** Empties every synced table, the tombstones, the sync history and conflicts (reset between runs). */
 export async function resetData(node: TestNode): Promise<void> {
-  const tables = node.app.get(SyncCatalog).tables().map((t) => `"${t.table}"`);
-  await node.dataSource.query(`TRUNCATE ${[...tables, 'tombstones', 'sync_conflicts', 'sync_logs'].join(', ')} CASCADE`);
+  // DELETE (children first), not TRUNCATE … CASCADE: that would also empty tables outside the sync
+  // (users) that reference synced rows.
+  const tables = [...node.app.get(SyncCatalog).tables()].reverse();
+  await node.dataSource.transaction(async (manager) => {
+    for (const t of tables) await manager.query(`DELETE FROM "${t.table}"`);
+    await manager.query('TRUNCATE tombstones, sync_conflicts, sync_logs');
+  });
 }
 
 /** A plain text column a test may change (not key, FK, managed or node-local). */

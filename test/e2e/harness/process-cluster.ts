@@ -45,7 +45,7 @@ export function identityOf(proc: NodeProcess): ClientIdentity & { certificateDer
   };
 }
 
-async function startNodeProcess(nodeId: string, nodeName: string, env: Record<string, string>): Promise<E2ENode> {
+export async function startNodeProcess(nodeId: string, nodeName: string, env: Record<string, string>): Promise<E2ENode> {
   const db = await createTestDatabase(nodeId);
   const proc = await NodeProcess.create({ nodeId, nodeName, databaseUrl: db.url, env });
   const adminLogin = { login: `admin-${nodeId}`, password: `pw-${randomBytes(9).toString('hex')}` };

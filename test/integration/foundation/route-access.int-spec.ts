@@ -118,6 +118,7 @@ GET /api/volunteers/:volunteerId/medications/:id                                
 GET /api/volunteers/:volunteerId/vital-signs                                               user
 GET /api/volunteers/:volunteerId/vital-signs/:id                                           user
 GET /health                                                                                public
+GET /metrics                                                                               public
 PATCH /api/devices/:deviceId                                                               user
 PATCH /api/devices/:deviceId/sensors/:sensorId                                             user
 PATCH /api/records/:recordId/channels/:id                                                  user

@@ -92,6 +92,28 @@ describe('pull rules', () => {
     expect((await lateralityRow(pair.b, 'keep'))!.name).toBe('edited after the delete');
   });
 
+  it('a remote change to a row whose parent was deleted here does not block the pull', async () => {
+    await pair.b.dataSource.query(`INSERT INTO snomed_body_region (snomed_code, display_name, description, is_active) VALUES ('R1', 'region', 'd', true)`);
+    await pair.b.dataSource.query(
+      `INSERT INTO snomed_body_structure (snomed_code, body_region_code, display_name, structure_type, description, is_active) VALUES ('S1', 'R1', 'structure', 't', 'd', true)`,
+    );
+    await ok(pullA());
+    await pair.a.dataSource.query(`DELETE FROM snomed_body_structure WHERE snomed_code = 'S1'`);
+    await pair.a.dataSource.query(`DELETE FROM snomed_body_region WHERE snomed_code = 'R1'`);
+    await pair.b.dataSource.query(`UPDATE snomed_body_structure SET display_name = 'changed after the delete' WHERE snomed_code = 'S1'`);
+    const body = await ok(pullA());
+    expect(body.summary.tables.find((t: { table: string }) => t.table === 'snomed_body_structure')).toMatchObject({ received: 1, skippedOrphans: 1 });
+    expect(await pair.a.dataSource.query(`SELECT count(*)::int AS n FROM snomed_body_structure WHERE snomed_code = 'S1'`)).toEqual([{ n: 0 }]);
+    const archived = (await request(pair.a.url).get('/api/sync/conflicts').set(bearer(pair.adminA)).query({ table: 'snomed_body_structure' })).body.data;
+    expect(archived).toEqual([expect.objectContaining({ rule: 'missing_parent', winner: 'local' })]);
+    // The delete travels back: both nodes end without the region and its structure.
+    await ok(pullB());
+    expect(await pair.b.dataSource.query(`SELECT count(*)::int AS n FROM snomed_body_region WHERE snomed_code = 'R1'`)).toEqual([{ n: 0 }]);
+    // B's newer edit of the structure went with its region, archived on B.
+    expect(await pair.b.dataSource.query(`SELECT count(*)::int AS n FROM snomed_body_structure WHERE snomed_code = 'S1'`)).toEqual([{ n: 0 }]);
+    expect(await pair.b.dataSource.query(`SELECT rule FROM sync_conflicts WHERE table_name = 'snomed_body_structure'`)).toEqual([{ rule: 'parent_deleted' }]);
+  });
+
   it('a preview reports exactly what the following pull does, and changes nothing', async () => {
     await laterality(pair.b, 'preview-1');
     await pair.b.dataSource.query(`UPDATE snomed_laterality SET display_name = 'previewed' WHERE code = 'new-1'`);
@@ -103,6 +125,25 @@ describe('pull rules', () => {
     const pulled = await ok(pullA());
     expect(pulled.summary.totals).toEqual(preview.body.preview.totals);
     expect(pulled.summary.totals).toMatchObject({ inserted: 1, updated: 1 });
+  });
+
+  it('different records sharing an email or code never abort a pull', async () => {
+    const volunteer = (code: string) => ({
+      volunteerCode: code,
+      name: 'Same Person?',
+      email: 'same@example.org',
+      birthDate: '1990-05-01T00:00:00Z',
+      gender: 'F',
+      bloodType: 'O+',
+      consentStatus: 'Granted',
+      enrolledAt: '2026-01-01T00:00:00.000001Z',
+    });
+    const onA = await request(pair.a.url).post('/api/volunteers').set(bearer(pair.adminA)).send(volunteer('V-SAME'));
+    const onB = await request(pair.b.url).post('/api/volunteers').set(bearer(pair.adminB)).send(volunteer('V-SAME'));
+    expect([onA.status, onB.status]).toEqual([201, 201]);
+    await ok(pullA());
+    const rows = await pair.a.dataSource.query(`SELECT origin_node_id FROM volunteer WHERE email = 'same@example.org' ORDER BY 1`);
+    expect(rows).toEqual([{ origin_node_id: 'node-a' }, { origin_node_id: 'node-b' }]);
   });
 
   it('refuses a peer whose connection is ReadOnly before any network call', async () => {
