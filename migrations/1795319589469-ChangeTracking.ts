@@ -66,8 +66,10 @@ BEGIN
     ELSE
       NEW.updated_at := clock_timestamp();
     END IF;
-    -- A re-created row is alive again.
-    DELETE FROM tombstones WHERE table_name = TG_TABLE_NAME AND row_key = prism_row_key(to_jsonb(NEW), TG_ARGV);
+    -- A re-created row is alive again (a pull removes the tombstones of its rows in one statement).
+    IF NOT applying THEN
+      DELETE FROM public.tombstones WHERE table_name = TG_TABLE_NAME AND row_key = public.prism_row_key(to_jsonb(NEW), TG_ARGV);
+    END IF;
   ELSIF applying THEN
     NEW.origin_node_id := coalesce(NEW.origin_node_id, OLD.origin_node_id);
   ELSE
@@ -85,10 +87,10 @@ $$;
 CREATE FUNCTION prism_tombstone() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-  INSERT INTO tombstones (table_name, row_key, deleted_at, change_xid, origin_node_id)
+  INSERT INTO public.tombstones (table_name, row_key, deleted_at, change_xid, origin_node_id)
   VALUES (
     TG_TABLE_NAME,
-    prism_row_key(to_jsonb(OLD), TG_ARGV),
+    public.prism_row_key(to_jsonb(OLD), TG_ARGV),
     clock_timestamp(),
     pg_current_xact_id()::text::bigint,
     coalesce(nullif(current_setting('prism.node_id', true), ''), 'unknown')

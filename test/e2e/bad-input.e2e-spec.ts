@@ -9,6 +9,7 @@ import { fuzzRequests, FuzzKeys, FuzzRequest } from './harness/fuzz-cases';
 import { call } from './harness/http';
 import { E2E_NODE_ENV, E2ENode, startNodeProcess } from './harness/process-cluster';
 import { recordSummary } from './harness/summary';
+import { assertTargetAvailable } from './harness/target';
 
 const PER_FAMILY = Number(process.env.FUZZ_PER_FAMILY ?? 200);
 const SEED = Number(process.env.FUZZ_SEED ?? 20260301);
@@ -21,6 +22,7 @@ describe('bad input: generated malformed requests against the handshake and sync
   const serverErrors: string[] = [];
 
   beforeAll(async () => {
+    await assertTargetAvailable();
     node = await startNodeProcess('node-f', 'Fuzzed node', E2E_NODE_ENV);
     // A registered, approved peer identity: the fuzzer holds a real channel and session.
     const generated = generateSelfSignedIdentity('fuzzer');

@@ -7,6 +7,7 @@ import { ProcessPair, startProcessPair } from './harness/process-cluster';
 import { latestLog, pullFrom, requesterState, stagingEntries, verifyOf } from './harness/requester';
 import { SourceData } from './harness/source-data';
 import { recordSummary } from './harness/summary';
+import { assertTargetAvailable } from './harness/target';
 
 const REQUESTER_ENV = { SYNC_PULL_PAGE_SIZE: '1', SYNC_RETRY_ATTEMPTS: '3', SYNC_PEER_TIMEOUT_MS: '3000' };
 
@@ -38,6 +39,7 @@ describe('fault injection: two node processes, A pulls from B through a fault pr
   const failed: string[] = [];
 
   beforeAll(async () => {
+    await assertTargetAvailable();
     pair = await startProcessPair(REQUESTER_ENV);
     source = await SourceData.open(pair.b);
     await source.seed();

@@ -11,6 +11,7 @@ import {
   archiveDeleteConflictsSql,
   archiveOrphansSql,
   deleteDanglingChildrenSql,
+  reviveSql,
   archiveRowConflictsSql,
   countDeletedLocallySql,
   recordTombstonesSql,
@@ -41,6 +42,13 @@ export class ImportEngine {
     await ctx.runner.query(TOMBSTONE_STAGE_SQL);
     if (ctx.staging.hasPages('_tombstones')) await this.copyInto(ctx.runner, '_tombstones_in', ctx.staging.tombstoneFile);
     await ctx.runner.query(TOMBSTONE_ROWS_SQL);
+    // Which checks a table needs: most pulls meet no local tombstones, and then skip them all.
+    const local: { table_name: string }[] = await ctx.runner.query(`SELECT DISTINCT table_name FROM tombstones`);
+    const incoming: { table_name: string; n: number }[] = await ctx.runner.query(`SELECT table_name, count(*)::int AS n FROM _tombstones GROUP BY 1`);
+    ctx.tombstoneState = {
+      local: new Set([...local.map((r) => r.table_name), ...incoming.map((r) => r.table_name)]),
+      incoming: new Map(incoming.map((r) => [r.table_name, r.n])),
+    };
   }
 
   /** Applies the incoming tombstones and rows of the given tables, in the given order. */
@@ -61,10 +69,10 @@ export class ImportEngine {
     const one = async (sql: string, params: unknown[] = []) => ((await ctx.runner.query(sql, params)) as Record<string, number>[])[0];
     const affected = async (sql: string, params: unknown[]) => ((await ctx.runner.query(sql, params, true)) as { affected?: number }).affected ?? 0;
 
+    const state = ctx.tombstoneState!;
+    const localTombstones = state.local.has(model.table);
     // Deletes first: a key deleted at the source is not kept alive by an older copy here.
-    const [{ n: tombstones }] = (await ctx.runner.query(`SELECT count(*)::int AS n FROM _tombstones WHERE table_name = $1`, [
-      model.table,
-    ])) as { n: number }[];
+    const tombstones = state.incoming.get(model.table) ?? 0;
     if (tombstones > 0) {
       result.tombstonesReceived = tombstones;
       result.conflicts += await affected(archiveDeleteConflictsSql(model), conflictParams);
@@ -81,17 +89,18 @@ export class ImportEngine {
     await ctx.runner.query(`DROP TABLE ${stage}`);
     result.received = (await one(`SELECT count(*)::int AS n FROM ${rows}`)).n;
     result.conflicts += await affected(archiveRowConflictsSql(model, rows), conflictParams);
-    result.skippedDeleted = (await one(countDeletedLocallySql(model, rows))).n;
-    const parents = this.checkedParents(model);
+    if (localTombstones) result.skippedDeleted = (await one(countDeletedLocallySql(model, rows))).n;
+    const parents = this.checkedParents(model, state.local);
     if (parents.length > 0) {
       result.skippedOrphans = await affected(archiveOrphansSql(model, parents, rows), conflictParams);
       result.conflicts += result.skippedOrphans;
     }
     const hashes = [...ctx.fileLocators.keys()];
-    const upserted = await one(upsertSql(model, rows, parents), [ctx.localNodeId, ctx.peerProtocolId, hashes, hashes.map((h) => ctx.fileLocators.get(h))]);
+    const upserted = await one(upsertSql(model, rows, parents, localTombstones), [ctx.localNodeId, ctx.peerProtocolId, hashes, hashes.map((h) => ctx.fileLocators.get(h))]);
     result.inserted = upserted.inserted;
     result.updated = upserted.updated;
     result.unchanged = result.received - result.inserted - result.updated - result.skippedDeleted - result.skippedOrphans;
+    if (localTombstones) await ctx.runner.query(reviveSql(model, rows));
     await ctx.runner.query(`DROP TABLE ${rows}`);
     return result;
   }
@@ -120,12 +129,14 @@ export class ImportEngine {
   }
 
   /**
-   * Foreign keys whose parents are applied before this table (or are this table): their presence is
-   * checked row by row. Back-edges of a cycle and node-local columns are left to the deferred
-   * constraint check at commit.
+   * Foreign keys whose parents are applied before this table (or are this table) and of which this
+   * node deleted rows: their presence is checked row by row. A parent table without tombstones has
+   * every parent the consistent window refers to. Back-edges of a cycle and node-local columns are
+   * left to the deferred constraint check at commit.
    */
-  private checkedParents(model: TableModel) {
+  private checkedParents(model: TableModel, tablesWithTombstones: Set<string>) {
     return model.foreignKeys.filter((fk) => {
+      if (!tablesWithTombstones.has(fk.referencedTable)) return false;
       if (fk.columns.some((c) => model.columns.find((col) => col.column === c)?.local)) return false;
       if (!this.catalog.hasTable(fk.referencedTable)) return false;
       return this.catalog.table(fk.referencedTable).applyOrder <= model.applyOrder;

@@ -111,7 +111,7 @@ WHERE $3::bigint IS NOT NULL AND ${notDeletedLocally(model, 'r')} AND NOT (${par
  * The newer-wins upsert. Params: $1 local node id (research_node_id), $2 peer protocol id
  * (origin of rows from a peer that does not send one), $3 file hashes, $4 their local locators.
  */
-export function upsertSql(model: TableModel, rows: string, foreignKeys: ForeignKeyModel[]): string {
+export function upsertSql(model: TableModel, rows: string, foreignKeys: ForeignKeyModel[], localTombstones: boolean): string {
   const columns = wireColumns(model);
   const value = (c: ColumnModel): string => {
     if (c.local === 'localNodeId') return `$1::uuid`;
@@ -128,7 +128,7 @@ export function upsertSql(model: TableModel, rows: string, foreignKeys: ForeignK
 up AS (
   INSERT INTO ${q(model.table)} AS t (${columns.map((c) => q(c.column)).join(', ')})
   SELECT ${columns.map(value).join(', ')} FROM ${rows} r
-  WHERE ${notDeletedLocally(model, 'r')} AND ${parentsPresent(model, foreignKeys, 'r', rows)}
+  WHERE ${localTombstones ? notDeletedLocally(model, 'r') : 'TRUE'} AND ${parentsPresent(model, foreignKeys, 'r', rows)}
   ON CONFLICT (${model.key.map(q).join(', ')}) DO UPDATE SET ${updates.join(', ')}
   WHERE (t.updated_at, ${contentHash('t', model, false)}) < (EXCLUDED.updated_at, ${contentHash('EXCLUDED', model, false)})
   RETURNING (xmax = 0) AS inserted
@@ -201,4 +201,11 @@ INSERT INTO sync_conflicts (id, sync_log_id, remote_node_id, table_name, row_key
 SELECT gen_random_uuid(), $1::uuid, $2::uuid, '${model.table}', ${key}, ${jsonObject('gone', wireColumns(model))},
   jsonb_build_object('deletedWithParent', '${fk.referencedTable}'), 'remote', 'parent_deleted', clock_timestamp()
 FROM gone`;
+}
+
+/** Tombstones of keys that now exist again (an incoming row newer than the local delete). */
+export function reviveSql(model: TableModel, rows: string): string {
+  return `DELETE FROM tombstones tb USING ${rows} r
+WHERE tb.table_name = '${model.table}' AND tb.row_key = ${incomingRowKey(model, 'r')} AND tb.deleted_at < r."updatedAt"
+  AND EXISTS (SELECT 1 FROM ${q(model.table)} t WHERE ${keyMatch(model, 't', 'r')})`;
 }

@@ -17,6 +17,8 @@ export interface ApplyContext {
   fileLocators: Map<string, string>;
   signal?: AbortSignal;
   onTableApplied?(result: TableResult): void;
+  /** Filled by the engine at begin: tables with local tombstones, incoming tombstones per table. */
+  tombstoneState?: { local: Set<string>; incoming: Map<string, number> };
 }
 
 /** What applying one table did. */

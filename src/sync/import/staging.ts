@@ -1,4 +1,4 @@
-import { createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 
@@ -17,6 +17,18 @@ export class StagingArea {
     const dir = join(root, jobId);
     mkdirSync(join(dir, 'files'), { recursive: true });
     return new StagingArea(dir);
+  }
+
+  /** Per job: SHA-256 of every file the pull put into the store (one per line), for crash recovery. */
+  static readonly STORED_FILES = 'stored-files';
+
+  /** Files that pulls with staging under `root` stored (read before a sweep). */
+  static storedFiles(root: string): string[] {
+    if (!existsSync(root)) return [];
+    return readdirSync(root).flatMap((entry) => {
+      const list = join(root, entry, StagingArea.STORED_FILES);
+      return existsSync(list) ? readFileSync(list, 'utf8').split('\n').filter(Boolean) : [];
+    });
   }
 
   /** Removes staging directories of jobs that are not running (after a crash or restart). */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, statSync } from 'node:fs';
+import { appendFileSync, createReadStream, createWriteStream, existsSync, statSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -140,6 +140,8 @@ export class FetchStep {
       }
       result.bytesDownloaded += await withRetry(() => this.download(file), this.options.retry, this.options.signal);
       // The store verifies hash and size again as it moves the file to its address.
+      // Intent first: after a crash, recovery collects what an interrupted pull may have stored.
+      appendFileSync(join(this.staging.dir, StagingArea.STORED_FILES), `${file.sha256}\n`);
       await this.store.put(createReadStream(this.partFile(file)), { expectedSha256: file.sha256, expectedSize: file.size });
       result.storedFiles.push(file.sha256);
       await rm(this.partFile(file), { force: true });

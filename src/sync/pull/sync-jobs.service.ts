@@ -67,6 +67,11 @@ export class SyncJobs implements OnApplicationBootstrap {
         await this.logs.fail(log.id, 'failed', 'ERR_INTERRUPTED', 'the node stopped while this sync was running; nothing of it was applied');
         this.logger.warn(`sync ${log.id} was interrupted by a restart: marked failed`);
       }
+      // Files an interrupted pull stored but no committed row references are garbage.
+      for (const sha of new Set(StagingArea.storedFiles(this.stagingRoot))) {
+        const [{ used }]: { used: boolean }[] = await this.dataSource.query(`SELECT EXISTS (SELECT 1 FROM record_channel WHERE file_sha256 = $1) AS used`, [sha]);
+        if (!used) await this.store.delete(sha).catch(() => undefined);
+      }
       const removed = StagingArea.sweep(this.stagingRoot);
       if (removed.length) this.logger.warn(`removed staging of interrupted syncs: ${removed.join(', ')}`);
     } finally {

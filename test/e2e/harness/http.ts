@@ -1,5 +1,5 @@
 /** A small JSON client over real HTTP (fetch) for nodes the test does not hold in-process. */
-export interface ApiResponse<T = any> {
+export interface ApiResponse<T = Record<string, any>> {
   status: number;
   body: T;
   headers: Headers;

@@ -111,7 +111,11 @@ describe('pull rules', () => {
     expect(await pair.b.dataSource.query(`SELECT count(*)::int AS n FROM snomed_body_region WHERE snomed_code = 'R1'`)).toEqual([{ n: 0 }]);
     // B's newer edit of the structure went with its region, archived on B.
     expect(await pair.b.dataSource.query(`SELECT count(*)::int AS n FROM snomed_body_structure WHERE snomed_code = 'S1'`)).toEqual([{ n: 0 }]);
-    expect(await pair.b.dataSource.query(`SELECT rule FROM sync_conflicts WHERE table_name = 'snomed_body_structure'`)).toEqual([{ rule: 'parent_deleted' }]);
+    // B's edit also met A's delete of the structure itself (B's edit was newer: kept, then removed with its region).
+    expect(await pair.b.dataSource.query(`SELECT rule, winner FROM sync_conflicts WHERE table_name = 'snomed_body_structure' ORDER BY created_at`)).toEqual([
+      { rule: 'delete_vs_update', winner: 'local' },
+      { rule: 'parent_deleted', winner: 'remote' },
+    ]);
   });
 
   it('a preview reports exactly what the following pull does, and changes nothing', async () => {
