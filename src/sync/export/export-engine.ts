@@ -54,15 +54,11 @@ export class ExportEngine {
       if (cursor.db === dbId) from = cursor.xid;
       else reset = true;
     }
-    const opened = await this.windows.open(from, request.peer, async (runner) => ({
-      reference: await this.referenceCounts(runner, request.since ?? null),
-      window: await this.windowStats(runner, from),
-    }));
+    const opened = await this.windows.open(from, request.peer, (runner) => this.windowStats(runner, from));
     const nextCursor = encodeToken({ v: 1, xid: opened.window.to, db: dbId } satisfies FeedCursor);
     return {
       ...base,
-      ...opened.result.reference,
-      ...opened.result.window,
+      ...opened.result,
       window: { token: opened.token, from, to: opened.window.to, nextCursor, reset, expiresAt: opened.expiresAt.toISOString() },
     };
   }
@@ -153,19 +149,25 @@ export class ExportEngine {
     return { ...counts, recordings: { count: files.count, totalSizeBytes: Number(files.bytes) } };
   }
 
+  /** Counts of the window, in the window's snapshot: per feed and aggregate, plus the reference's flat fields. */
   private async windowStats(runner: QueryRunner, from: string) {
     const tombstones = new Map<string, number>(
       ((await runner.query(TOMBSTONE_STATS_SQL, [from])) as { table_name: string; n: number }[]).map((r) => [r.table_name, r.n]),
     );
+    const stats = new Map<string, { rows: number; bytes: number; latest: string | null }>(
+      ((await runner.query(windowStatsSql(this.catalog.tables()), [from])) as { table_name: string; rows: string; bytes: string; latest: string | null }[]).map(
+        (r) => [r.table_name, { rows: Number(r.rows), bytes: Number(r.bytes), latest: r.latest }],
+      ),
+    );
     const feeds: SyncManifest['feeds'] = [];
     const aggregates: SyncManifest['aggregates'] = {};
+    const reference: Record<string, { count: number; latestUpdate: string | null }> = {};
     for (const feed of this.catalog.feeds()) {
       const aggregate = this.catalog.aggregateOf(feed.root);
       const entry = { route: feed.route, aggregate, rows: 0, tombstones: 0, bytes: 0 };
       for (const name of feedTables(feed)) {
-        const [row]: { rows: string; bytes: string }[] = await runner.query(windowStatsSql(this.catalog.table(name)), [from]);
-        entry.rows += Number(row.rows);
-        entry.bytes += Number(row.bytes);
+        entry.rows += stats.get(name)!.rows;
+        entry.bytes += stats.get(name)!.bytes;
         entry.tombstones += tombstones.get(name) ?? 0;
       }
       feeds.push(entry);
@@ -173,9 +175,15 @@ export class ExportEngine {
       total.rows += entry.rows;
       total.tombstones += entry.tombstones;
       total.bytes += entry.bytes;
+      // The reference counts top-level rows per aggregate.
+      const root = stats.get(feed.root)!;
+      const flat = (reference[aggregate] ??= { count: 0, latestUpdate: null });
+      flat.count += root.rows;
+      if (root.latest && (!flat.latestUpdate || root.latest > flat.latestUpdate)) flat.latestUpdate = root.latest;
     }
     const [files]: { count: number; bytes: string }[] = await runner.query(WINDOW_FILES_SQL, [from]);
-    return { feeds, aggregates, files: { count: files.count, totalBytes: Number(files.bytes) } };
+    const fileTotals = { count: files.count, totalBytes: Number(files.bytes) };
+    return { ...reference, recordings: { count: fileTotals.count, totalSizeBytes: fileTotals.totalBytes }, feeds, aggregates, files: fileTotals };
   }
 
   private async tombstonePage(runner: QueryRunner, from: string, tables: TableModel[], limit: number, position: PageToken) {

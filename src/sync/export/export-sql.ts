@@ -50,9 +50,15 @@ ORDER BY change_xid, id
 LIMIT $3`;
 
 /** Rows and approximate bytes of a table in the window. Parameter: $1 from-xid. */
-export function windowStatsSql(model: TableModel): string {
-  return `SELECT count(*)::bigint::text AS rows, coalesce(sum(pg_column_size(t.*)), 0)::bigint::text AS bytes
-FROM ${q(model.table)} t WHERE t.change_xid >= $1::bigint`;
+/** Rows, approximate bytes and newest updated_at of every table in the window, in one statement. Parameter: $1 from-xid. */
+export function windowStatsSql(models: TableModel[]): string {
+  return models
+    .map(
+      (model) => `SELECT '${model.table}' AS table_name, count(*)::bigint::text AS rows, coalesce(sum(pg_column_size(t.*)), 0)::bigint::text AS bytes,
+  to_char(max(t.updated_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS latest
+FROM ${q(model.table)} t WHERE t.change_xid >= $1::bigint`,
+    )
+    .join('\nUNION ALL\n');
 }
 
 export const TOMBSTONE_STATS_SQL = `SELECT table_name, count(*)::int AS n FROM tombstones

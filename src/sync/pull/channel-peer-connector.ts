@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { NodeChannelClient } from '../../node-trust/client/node-channel-client';
 import { NodeChannelClientFactory } from '../../node-trust/client/node-channel-client.factory';
 import { PeerError } from '../../node-trust/client/peer-error';
@@ -39,23 +39,38 @@ class ChannelPeerConnection implements PeerConnection {
     }
   }
 
-  close(): Promise<void> {
-    return this.client.close();
-  }
+  /** The session stays open for the next pull (the client re-handshakes when it expires). */
+  async close(): Promise<void> {}
 }
 
+/**
+ * Connections to peers over the 4-phase handshake. A peer's channel and session are kept between
+ * pulls (one handshake per session lifetime, not per pull), keyed by registry id and URL.
+ */
 @Injectable()
-export class ChannelPeerConnector extends PeerConnector {
+export class ChannelPeerConnector extends PeerConnector implements OnApplicationShutdown {
+  private readonly sessions = new Map<string, NodeChannelClient>();
+
   constructor(private readonly clients: NodeChannelClientFactory) {
     super();
   }
 
   async connect(peer: PeerTarget): Promise<PeerConnection> {
+    const key = `${peer.registryId}|${peer.url}`;
     try {
-      const client = await this.clients.connect({ url: peer.url, certificate: peer.certificate || undefined });
+      let client = this.sessions.get(key);
+      if (!client) {
+        client = await this.clients.connect({ url: peer.url, certificate: peer.certificate || undefined });
+        this.sessions.set(key, client);
+      }
       return new ChannelPeerConnection(client, peer.name);
     } catch (error) {
       throw classify(error);
     }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all([...this.sessions.values()].map((c) => c.close().catch(() => undefined)));
+    this.sessions.clear();
   }
 }
