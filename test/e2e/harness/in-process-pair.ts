@@ -62,7 +62,9 @@ export async function writeRow(node: TestNode, model: TableModel, key: Record<st
     if (updatedAt) await manager.query(`SET LOCAL prism.sync_apply = 'on'`);
     const where = model.key.map((k, i) => `"${k}" = $${i + 1}`).join(' AND ');
     const params = model.key.map((k) => key[k]);
-    const stamp = updatedAt ? `, updated_at = '${updatedAt}'::timestamptz` : '';
+    // A node's own clock never moves a row back in time (see the report on clock skew): a forced
+    // stamp is at least 1 µs after the version the node holds. Ties still arise between the nodes.
+    const stamp = updatedAt ? `, updated_at = greatest('${updatedAt}'::timestamptz, updated_at + interval '1 microsecond')` : '';
     const [{ present }]: { present: boolean }[] = await manager.query(`SELECT EXISTS (SELECT 1 FROM "${model.table}" WHERE ${where}) AS present`, params);
     if (present) {
       await manager.query(`UPDATE "${model.table}" SET "${column.column}" = $${params.length + 1}::${sqlType(column)}${stamp} WHERE ${where}`, [...params, value]);
@@ -77,9 +79,17 @@ export async function writeRow(node: TestNode, model: TableModel, key: Record<st
 export async function deleteRow(node: TestNode, model: TableModel, key: Record<string, string>, deletedAt: string | null): Promise<void> {
   await node.dataSource.transaction(async (manager) => {
     const where = model.key.map((k, i) => `"${k}" = $${i + 1}`).join(' AND ');
+    const deleted: { updated_at: string }[] = await manager.query(
+      `SELECT to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS updated_at FROM "${model.table}" WHERE ${where}`,
+      model.key.map((k) => key[k]),
+    );
     await manager.query(`DELETE FROM "${model.table}" WHERE ${where}`, model.key.map((k) => key[k]));
     if (deletedAt) {
-      await manager.query(`UPDATE tombstones SET deleted_at = $3::timestamptz WHERE table_name = $1 AND row_key = $2::jsonb`, [model.table, JSON.stringify(key), deletedAt]);
+      // Never before the deleted version's updated_at (a delete on the node that holds that version).
+      await manager.query(
+        `UPDATE tombstones SET deleted_at = greatest($3::timestamptz, $4::timestamptz) WHERE table_name = $1 AND row_key = $2::jsonb`,
+        [model.table, JSON.stringify(key), deletedAt, deleted[0]?.updated_at ?? deletedAt],
+      );
     }
   });
 }

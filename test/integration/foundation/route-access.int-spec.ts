@@ -46,6 +46,7 @@ GET /api/devices/:deviceId/sensors/:sensorId                                    
 GET /api/node/:id                                                                          user(Admin)
 GET /api/node/GetActiveNodeConnectionsPaginated                                            user(Admin)
 GET /api/node/GetAllUnaprovedPaginated                                                     user(Admin)
+GET /api/node/identity                                                                     public
 GET /api/node/nodes                                                                        user(Admin)
 GET /api/record-channels/:id/file                                                          user
 GET /api/records/:recordId/channels                                                        user
@@ -156,6 +157,7 @@ POST /api/node/:id/reject                                                       
 POST /api/node/:id/revoke                                                                  user(Admin)
 POST /api/node/authenticate                                                                channel
 POST /api/node/challenge                                                                   channel
+POST /api/node/connect                                                                     user(Admin)
 POST /api/node/identify                                                                    channel
 POST /api/node/NewConnection                                                               user(Admin)
 POST /api/node/register                                                                    channel
