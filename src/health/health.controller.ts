@@ -1,8 +1,10 @@
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../core/auth/access';
 import { NoThrottle } from '../node-trust/throttling/throttle.decorators';
 
+@ApiTags('health')
 @Controller('health')
 export class HealthController {
   constructor(
@@ -12,6 +14,7 @@ export class HealthController {
 
   @Public()
   @NoThrottle()
+  @ApiOperation({ summary: 'Node and database health' })
   @Get()
   @HealthCheck()
   check() {

@@ -1,3 +1,4 @@
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUrl, MaxLength } from 'class-validator';
@@ -20,12 +21,14 @@ export class ConnectDto {
 }
 
 /** Additive operator routes that make introducing two nodes a single call on each side. */
+@ApiTags('nodes')
 @Controller('api/node')
 export class NodeIntroductionController {
   constructor(private readonly introduction: NodeIntroduction) {}
 
   /** This node's public identity (id, name, certificate, fingerprint, URL) for peers' operators. */
   @Public()
+  @ApiOperation({ summary: "This node's public identity (id, name, certificate, fingerprint, URL)" })
   @Get('identity')
   identity() {
     return this.introduction.publicIdentity();
@@ -33,6 +36,7 @@ export class NodeIntroductionController {
 
   /** Registers this node at the peer (default: asking ReadWrite) and records the peer as a connection. */
   @RequireUser(UserRole.Admin)
+  @ApiOperation({ summary: 'Register this node at a peer and record the peer as a connection' })
   @Post('connect')
   @HttpCode(201)
   connect(@Body() body: ConnectDto) {

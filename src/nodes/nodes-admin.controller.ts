@@ -1,3 +1,4 @@
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { RequireUser, UserRole } from '../core/auth/access';
 import { AppError } from '../core/errors/app-error';
@@ -56,6 +57,7 @@ function connectionFields(body: unknown): ConnectionFields {
  * Registry administration for Admin users (reference NodeConnectionController paths under
  * /api/node, plus additive operator routes). Static paths are declared before `:id`.
  */
+@ApiTags('nodes')
 @Controller('api/node')
 @RequireUser(UserRole.Admin)
 export class NodesAdminController {
@@ -70,11 +72,13 @@ export class NodesAdminController {
     return (await this.dtos([node]))[0];
   }
 
+  @ApiOperation({ summary: 'List the node registry' })
   @Get('nodes')
   async all() {
     return this.dtos((await this.registry.list()).items);
   }
 
+  @ApiOperation({ summary: 'Authorized connections with last sync date and status' })
   @Get('GetActiveNodeConnectionsPaginated')
   async active(@Query() query: Record<string, unknown>) {
     const { page, pageSize } = pageOf(query);
@@ -82,6 +86,7 @@ export class NodesAdminController {
     return toPage(await this.dtos(items), page, pageSize, total);
   }
 
+  @ApiOperation({ summary: 'Pending registrations' })
   @Get('GetAllUnaprovedPaginated')
   async unapproved(@Query() query: Record<string, unknown>) {
     const { page, pageSize } = pageOf(query);
@@ -90,6 +95,7 @@ export class NodesAdminController {
   }
 
   /** A peer this node will pull from (URL + its certificate); same registry table. */
+  @ApiOperation({ summary: 'Add a peer to pull from (URL + certificate)' })
   @Post('NewConnection')
   @HttpCode(201)
   async newConnection(@Body() body: unknown) {
@@ -108,16 +114,19 @@ export class NodesAdminController {
     return this.dto(node);
   }
 
+  @ApiOperation({ summary: 'Show a registry entry' })
   @Get(':id')
   async one(@Param('id') id: string) {
     return this.dto(await this.registry.require(id));
   }
 
+  @ApiOperation({ summary: 'Update a registry entry' })
   @Put('Update/:id')
   async update(@Param('id') id: string, @Body() body: unknown) {
     return this.dto(await this.registry.update(id, connectionFields(body)));
   }
 
+  @ApiOperation({ summary: 'Set the registration status' })
   @Put(':id/status')
   async setStatus(@Param('id') id: string, @Body() body: unknown) {
     const raw = new Fields(body).raw('status');
@@ -130,6 +139,7 @@ export class NodesAdminController {
   }
 
   /** Pending → Authorized; optionally with the access level to grant (additive `nodeAccessLevel`). */
+  @ApiOperation({ summary: 'Approve a pending node (optionally with an access level)' })
   @Post(':id/approve')
   @HttpCode(200)
   async approve(@Param('id') id: string, @Body() body: unknown) {
@@ -137,6 +147,7 @@ export class NodesAdminController {
   }
 
   /** Pending → Revoked. */
+  @ApiOperation({ summary: 'Reject a pending node' })
   @Post(':id/reject')
   @HttpCode(200)
   async reject(@Param('id') id: string) {
@@ -144,6 +155,7 @@ export class NodesAdminController {
   }
 
   /** Additive: revoke any node (its live sessions stop working at their next request). */
+  @ApiOperation({ summary: 'Revoke a node' })
   @Post(':id/revoke')
   @HttpCode(200)
   async revoke(@Param('id') id: string) {
@@ -151,6 +163,7 @@ export class NodesAdminController {
   }
 
   /** Additive: change the capability granted to a node (applies to its live sessions immediately). */
+  @ApiOperation({ summary: 'Change the access level granted to a node' })
   @Put(':id/access-level')
   async accessLevel(@Param('id') id: string, @Body() body: unknown) {
     const level = connectionFields(body).nodeAccessLevel;

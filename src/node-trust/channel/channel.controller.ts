@@ -1,3 +1,4 @@
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { Public } from '../../core/auth/access';
@@ -6,11 +7,13 @@ import { NoThrottle } from '../throttling/throttle.decorators';
 import { ChannelService } from './channel.service';
 
 /** Phase 1 (reference ChannelController). */
+@ApiTags('handshake')
 @Controller('api/channel')
 export class ChannelController {
   constructor(private readonly channels: ChannelService) {}
 
   @Public()
+  @ApiOperation({ summary: 'Phase 1: open an encrypted channel (ECDH, HKDF, AES-256-GCM)' })
   @Post('open')
   @HttpCode(200)
   async open(@Body() body: unknown, @Res({ passthrough: true }) res: Response) {
@@ -21,12 +24,14 @@ export class ChannelController {
 
   @Public()
   @NoThrottle()
+  @ApiOperation({ summary: 'Channel service health' })
   @Get('health')
   health() {
     return { status: 'healthy', timestamp: new Date().toISOString() };
   }
 
   @Public()
+  @ApiOperation({ summary: 'Information about a channel' })
   @Get(':channelId')
   info(@Param('channelId') channelId: string) {
     return this.channels.info(channelId);

@@ -1,3 +1,4 @@
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { AuthenticatedNodeSession, NodeAccessLevel, RequireCapability } from '../../core/auth/access';
@@ -13,6 +14,7 @@ const sessionOf = (req: Request): AuthenticatedNodeSession => (req as NodeTrustR
 const remaining = (expiresAt: string) => Math.max(0, Math.floor((Date.parse(expiresAt) - Date.now()) / 1000));
 
 /** Phase 4 session endpoints (reference SessionController). */
+@ApiTags('handshake')
 @Controller('api/session')
 export class SessionController {
   constructor(
@@ -22,6 +24,7 @@ export class SessionController {
 
   @RequireCapability(NodeAccessLevel.ReadOnly)
   @EncryptedChannel()
+  @ApiOperation({ summary: 'Phase 4: the current session' })
   @Post('whoami')
   @HttpCode(200)
   async whoami(@Req() req: Request) {
@@ -43,6 +46,7 @@ export class SessionController {
 
   @RequireCapability(NodeAccessLevel.ReadOnly)
   @EncryptedChannel()
+  @ApiOperation({ summary: 'Phase 4: extend the session' })
   @Post('renew')
   @HttpCode(200)
   async renew(@Req() req: Request, @Body() body: unknown) {
@@ -64,6 +68,7 @@ export class SessionController {
 
   @RequireCapability(NodeAccessLevel.ReadOnly)
   @EncryptedChannel()
+  @ApiOperation({ summary: 'Phase 4: end the session' })
   @Post('revoke')
   @HttpCode(200)
   async revoke(@Req() req: Request) {
@@ -74,6 +79,7 @@ export class SessionController {
 
   @RequireCapability(NodeAccessLevel.Admin)
   @EncryptedChannel()
+  @ApiOperation({ summary: 'Phase 4: session metrics of a node (Admin capability)' })
   @Post('metrics')
   @HttpCode(200)
   async metrics(@Req() req: Request, @Body() body: unknown) {

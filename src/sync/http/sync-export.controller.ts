@@ -1,3 +1,4 @@
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import type { Response } from 'express';
@@ -20,6 +21,7 @@ import { CloseWindowDto, ExportPageQueryDto, ManifestRequestDto } from './sync-e
  * The source side of a pull (SPEC §5): reference-compatible paths under /api/sync, ReadWrite
  * session over the encrypted channel, `sync` throttle profile. Controllers only dispatch.
  */
+@ApiTags('sync (serving peers)')
 @Controller('api/sync')
 export class SyncExportController {
   constructor(
@@ -31,6 +33,7 @@ export class SyncExportController {
   ) {}
 
   @SyncExportRoute()
+  @ApiOperation({ summary: 'Manifest; with X-Sync-Protocol opens an export window' })
   @Post('manifest')
   @HttpCode(200)
   manifest(@Body() body: ManifestRequestDto, @Req() req: NodeTrustRequest, @Headers(SYNC_PROTOCOL_HEADER) protocol?: string) {
@@ -40,6 +43,7 @@ export class SyncExportController {
   }
 
   @SyncExportRoute()
+  @ApiOperation({ summary: 'Release an export window' })
   @Post('window/close')
   @HttpCode(200)
   async closeWindow(@Body() body: CloseWindowDto) {
@@ -47,36 +51,42 @@ export class SyncExportController {
   }
 
   @SyncExportRoute()
+  @ApiOperation({ summary: 'A page of one SNOMED catalog' })
   @Get('snomed/:entityType')
   snomed(@Param('entityType') entityType: string, @Query() query: ExportPageQueryDto): Promise<RawJson> {
     return this.page(`snomed/${entityType}`, query);
   }
 
   @SyncExportRoute()
+  @ApiOperation({ summary: 'A page of volunteers (with clinical data)' })
   @Get('volunteers')
   volunteers(@Query() query: ExportPageQueryDto): Promise<RawJson> {
     return this.page('volunteers', query);
   }
 
   @SyncExportRoute()
+  @ApiOperation({ summary: 'A page of researchers' })
   @Get('researchers')
   researchers(@Query() query: ExportPageQueryDto): Promise<RawJson> {
     return this.page('researchers', query);
   }
 
   @SyncExportRoute()
+  @ApiOperation({ summary: 'A page of devices (with sensors)' })
   @Get('devices')
   devices(@Query() query: ExportPageQueryDto): Promise<RawJson> {
     return this.page('devices', query);
   }
 
   @SyncExportRoute()
+  @ApiOperation({ summary: 'A page of research (with applications and links)' })
   @Get('research')
   research(@Query() query: ExportPageQueryDto): Promise<RawJson> {
     return this.page('research', query);
   }
 
   @SyncExportRoute()
+  @ApiOperation({ summary: 'A page of sessions (with target area, records, channels, annotations)' })
   @Get('sessions')
   sessions(@Query() query: ExportPageQueryDto): Promise<RawJson> {
     return this.page('sessions', query);
@@ -84,6 +94,7 @@ export class SyncExportController {
 
   /** The reference's form: base64 JSON (bounded size). */
   @SyncExportRoute()
+  @ApiOperation({ summary: 'A recording file as base64 JSON (bounded size)' })
   @Get('recordings/:recordChannelId/file')
   file(@Param('recordChannelId') id: string) {
     return this.files.base64(id);
@@ -91,6 +102,7 @@ export class SyncExportController {
 
   /** Streamed form: binary frames encrypted with the channel key, Range to resume (SPEC §5.2). */
   @SyncExportRoute()
+  @ApiOperation({ summary: 'A recording file as encrypted frames (Range to resume)' })
   @Get('recordings/:recordChannelId/stream')
   async stream(@Param('recordChannelId') id: string, @Req() req: NodeTrustRequest, @Res() res: Response): Promise<void> {
     const key = req.prismChannel?.key;

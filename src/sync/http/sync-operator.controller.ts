@@ -1,3 +1,4 @@
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Body, Controller, Get, HttpCode, MessageEvent, Param, ParseUUIDPipe, Post, Query, Req, Sse } from '@nestjs/common';
 import { Observable, map } from 'rxjs';
 import { NodeAccessLevel, RequireUserOrCapability, UserRole } from '../../core/auth/access';
@@ -13,6 +14,7 @@ const Operator = () => RequireUserOrCapability(NodeAccessLevel.ReadOnly, UserRol
 const requester = (req: NodeTrustRequest) => req.user?.login ?? (req.nodeSession ? `node:${req.nodeSession.nodeId}` : null);
 
 /** The requester side (SPEC §7): preview, pull, jobs with live progress, history, conflicts. */
+@ApiTags('sync (operator)')
 @Controller('api/sync')
 export class SyncOperatorController {
   constructor(
@@ -23,6 +25,7 @@ export class SyncOperatorController {
 
   /** Reference-compatible, honest preview: fetches and applies in a rolled-back transaction. */
   @Operator()
+  @ApiOperation({ summary: 'Honest preview of a pull (applied in a rolled-back transaction)' })
   @Post('preview')
   @HttpCode(200)
   async preview(@Body() body: SyncRequestDto, @Req() req: NodeTrustRequest) {
@@ -33,6 +36,7 @@ export class SyncOperatorController {
 
   /** Reference-compatible pull: waits for the end and returns the SyncResult. */
   @Operator()
+  @ApiOperation({ summary: 'Pull from a peer and wait for the result' })
   @Post('pull')
   @HttpCode(200)
   async pull(@Body() body: SyncRequestDto, @Req() req: NodeTrustRequest) {
@@ -43,6 +47,7 @@ export class SyncOperatorController {
 
   /** The same, asynchronous: 202 {jobId}; follow it with GET jobs/{id} or its events. */
   @Operator()
+  @ApiOperation({ summary: 'Start a pull or preview job (202)' })
   @Post('jobs')
   @HttpCode(202)
   async startJob(@Body() body: StartJobDto, @Req() req: NodeTrustRequest) {
@@ -51,6 +56,7 @@ export class SyncOperatorController {
   }
 
   @Operator()
+  @ApiOperation({ summary: 'Progress of a job' })
   @Get('jobs/:id')
   job(@Param('id', ParseUUIDPipe) id: string) {
     return this.jobs.status(id);
@@ -58,12 +64,14 @@ export class SyncOperatorController {
 
   /** Server-Sent Events: one `progress` event per change, the last one with the final state. */
   @Operator()
+  @ApiOperation({ summary: 'Progress of a job as Server-Sent Events' })
   @Sse('jobs/:id/events')
   async events(@Param('id', ParseUUIDPipe) id: string): Promise<Observable<MessageEvent>> {
     return (await this.jobs.events$(id)).pipe(map((progress) => ({ type: 'progress', data: progress })));
   }
 
   @Operator()
+  @ApiOperation({ summary: 'Cancel a job (nothing of it stays applied)' })
   @Post('jobs/:id/cancel')
   @HttpCode(200)
   cancel(@Param('id', ParseUUIDPipe) id: string) {
@@ -72,6 +80,7 @@ export class SyncOperatorController {
 
   /** Reference-compatible history, newest first. */
   @Operator()
+  @ApiOperation({ summary: 'Sync history' })
   @Get('log')
   log(@Query() query: SyncLogQueryDto) {
     return this.history.log(query.remoteNodeId, query.page ?? 1, query.pageSize ?? 10);
@@ -79,6 +88,7 @@ export class SyncOperatorController {
 
   /** Digests of every synced table and the file store: equal digests = equal data on two nodes. */
   @RequireUserOrCapability(NodeAccessLevel.ReadWrite, UserRole.Admin, UserRole.Researcher)
+  @ApiOperation({ summary: 'Digests of every synced table and the file store' })
   @Get('verify')
   verify() {
     return this.verifier.report();
@@ -86,6 +96,7 @@ export class SyncOperatorController {
 
   /** Archived losing versions of conflicts (SPEC §6). */
   @Operator()
+  @ApiOperation({ summary: 'Archived losing versions of conflicts' })
   @Get('conflicts')
   conflicts(@Query() query: ConflictQueryDto) {
     return this.history.conflicts(query);

@@ -55,7 +55,8 @@ let version = 0;
  * Creates or updates a row with a given key on a node. With `updatedAt`, the write runs in sync-apply
  * mode so that exact timestamp is kept (ties between nodes); otherwise the trigger stamps it.
  */
-export async function writeRow(node: TestNode, model: TableModel, key: Record<string, string>, updatedAt: string | null): Promise<void> {
+export async function writeRow(node: TestNode, model: TableModel, key: Record<string, string>, forcedUpdatedAt: string | null): Promise<void> {
+  let updatedAt = forcedUpdatedAt;
   const column = mutableColumn(model);
   const value = `v${++version}-${node.config.node.nodeId}`.slice(0, column.length ?? 100);
   await node.dataSource.transaction(async (manager) => {
@@ -70,6 +71,14 @@ export async function writeRow(node: TestNode, model: TableModel, key: Record<st
       await manager.query(`UPDATE "${model.table}" SET "${column.column}" = $${params.length + 1}::${sqlType(column)}${stamp} WHERE ${where}`, [...params, value]);
       return;
     }
+    // A local re-create replaces the key's tombstone, and (monotonic clock) comes after it.
+    const tombstones: { after: string }[] = await manager.query(
+      `DELETE FROM tombstones WHERE table_name = $1 AND row_key = $2::jsonb
+       RETURNING to_char((deleted_at + interval '1 microsecond') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS after`,
+      [model.table, JSON.stringify(key)],
+    );
+    const after = tombstones[0]?.after;
+    if (updatedAt && after && after > updatedAt) updatedAt = after;
     const factory = new SyncedRowFactory(node.app.get(SyncCatalog), node.config.node.nodeId);
     await factory.insert(manager, model, { ...key, [column.column]: value, ...(updatedAt ? { updated_at: updatedAt, created_at: updatedAt } : {}) });
   });
