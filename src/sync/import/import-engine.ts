@@ -87,6 +87,8 @@ export class ImportEngine {
     await this.copyInto(ctx.runner, stage, ctx.staging.pageFile(model.table));
     await ctx.runner.query(typedRowsSql(model, stage, rows));
     await ctx.runner.query(`DROP TABLE ${stage}`);
+    // Temp tables get no automatic statistics; the joins below plan on these.
+    await ctx.runner.query(`ANALYZE ${rows}`);
     result.received = (await one(`SELECT count(*)::int AS n FROM ${rows}`)).n;
     result.conflicts += await affected(archiveRowConflictsSql(model, rows), conflictParams);
     if (localTombstones) result.skippedDeleted = (await one(countDeletedLocallySql(model, rows))).n;

@@ -41,12 +41,13 @@ export function stageTableSql(stage: string): string {
   return `CREATE TEMP TABLE ${stage} (doc json NOT NULL) ON COMMIT DROP; ALTER TABLE ${stage} ALTER COLUMN doc SET STORAGE EXTERNAL`;
 }
 
-/** Typed, de-duplicated incoming rows (newest version of a key wins inside one pull). */
+/**
+ * Typed incoming rows. One window is one consistent snapshot, so a key comes at most once; a peer
+ * that sends a key twice fails the upsert ("cannot affect row a second time") and the pull.
+ */
 export function typedRowsSql(model: TableModel, stage: string, rows: string): string {
-  const keys = keyColumns(model).map((k) => `r.${q(k.property)}`).join(', ');
   return `CREATE TEMP TABLE ${rows} ON COMMIT DROP AS
-SELECT DISTINCT ON (${keys}) r.* FROM ${stage} s CROSS JOIN LATERAL json_to_recordset(s.doc) AS r(${recordsetDefinition(wireColumns(model))})
-ORDER BY ${keys}, r."updatedAt" DESC`;
+SELECT r.* FROM ${stage} s CROSS JOIN LATERAL json_to_recordset(s.doc) AS r(${recordsetDefinition(wireColumns(model))})`;
 }
 
 /**

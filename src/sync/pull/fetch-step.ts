@@ -1,12 +1,12 @@
-import { createHash } from 'node:crypto';
 import { appendFileSync, createReadStream, createWriteStream, existsSync, statSync } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { AppError } from '../../core/errors/app-error';
-import { RecordingStorage } from '../../recordings/storage/recording-storage';
+import { ChecksumMismatchError, RecordingStorage } from '../../recordings/storage/recording-storage';
 import { FrameDecryptor } from '../shared/chunked-cipher';
+import { runPool } from '../shared/pool';
 import type { SyncManifest } from '../export/export.types';
 import { StagingArea } from '../import/staging';
 import { PeerCallError, PeerConnection } from './peer.port';
@@ -43,8 +43,9 @@ export interface FetchResult {
 }
 
 const SHA256 = /^[0-9a-f]{64}$/;
-/** Files downloaded at once. */
+/** Files downloaded at once, and feeds fetched at once. */
 const FILE_CONCURRENCY = 4;
+const FEED_CONCURRENCY = 2;
 
 function malformed(message: string): PeerCallError {
   return new PeerCallError(`malformed page from the peer: ${message}`, undefined, 'ERR_MALFORMED_PAGE', false);
@@ -81,11 +82,12 @@ export class FetchStep {
   async run(manifest: SyncManifest, feedTables: (route: string) => string[]): Promise<FetchResult> {
     const window = manifest.window!;
     const files = new Map<string, FileRef>();
-    for (const feed of manifest.feeds ?? []) {
-      if (feed.rows + feed.tombstones === 0) continue;
+    // Pages of one feed follow each other (keyset); different feeds are fetched side by side.
+    const feeds = (manifest.feeds ?? []).filter((feed) => feed.rows + feed.tombstones > 0);
+    await runPool(feeds, FEED_CONCURRENCY, async (feed) => {
       this.progress.phase('fetching', { aggregate: feed.aggregate, table: null });
       await this.fetchFeed(feed.route, window.token, new Set(feedTables(feed.route)), files);
-    }
+    });
     await this.connection.invoke('POST', '/api/sync/window/close', { window: window.token }).catch(() => undefined);
     await this.staging.seal();
     return this.fetchFiles([...files.values()]);
@@ -134,35 +136,21 @@ export class FetchStep {
     if (files.length === 0) return result;
     this.progress.phase('files', { aggregate: 'recordings', table: 'record_channel' });
     // A few transfers at once: one file at a time leaves the link idle between requests.
-    const queue = [...files];
-    let failed = false;
-    const worker = async () => {
-      for (let file = queue.shift(); file && !failed; file = queue.shift()) {
-        this.checkCancelled();
-        if (await this.store.has(file.sha256)) {
-          result.presentFiles++;
-          this.progress.fileProgress(file.size, true);
-          continue;
-        }
-        result.bytesDownloaded += await withRetry(() => this.download(file!), this.options.retry, this.options.signal);
-        // The store verifies hash and size again as it moves the file to its address.
-        await this.store.put(createReadStream(this.partFile(file)), { expectedSha256: file.sha256, expectedSize: file.size });
-        result.storedFiles.push(file.sha256);
-        await rm(this.partFile(file), { force: true });
-        this.progress.fileProgress(0, true);
+    await runPool(files, FILE_CONCURRENCY, async (file) => {
+      this.checkCancelled();
+      if (await this.store.has(file.sha256)) {
+        result.presentFiles++;
+        this.progress.fileProgress(file.size, true);
+        return;
       }
-    };
-    // All workers finish (or stop at the first failure) before the pull goes on or cleans up.
-    const outcomes = await Promise.allSettled(
-      Array.from({ length: Math.min(FILE_CONCURRENCY, files.length) }, () =>
-        worker().catch((error: unknown) => {
-          failed = true;
-          throw error;
-        }),
-      ),
-    );
-    const rejected = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
-    if (rejected) throw rejected.reason;
+      result.bytesDownloaded += await withRetry(() => this.download(file), this.options.retry, this.options.signal);
+      // Intent first: after a crash, recovery collects what an interrupted pull may have stored.
+      appendFileSync(join(this.staging.dir, StagingArea.STORED_FILES), `${file.sha256}\n`);
+      await this.storeVerified(file);
+      result.storedFiles.push(file.sha256);
+      await rm(this.partFile(file), { force: true });
+      this.progress.fileProgress(0, true);
+    });
     return result;
   }
 
@@ -203,18 +191,26 @@ export class FetchStep {
       // Keep the verified-so-far bytes: the retry resumes with a Range request.
       throw error instanceof PeerCallError ? error : new PeerCallError(`file ${file.sha256} transfer failed: ${(error as Error).message}`, undefined, 'ERR_FILE_TRANSFER', true);
     }
-    await this.verify(file, part);
     return received;
   }
 
-  private async verify(file: FileRef, part: string): Promise<void> {
-    const hash = createHash('sha256');
-    for await (const chunk of createReadStream(part)) hash.update(chunk as Buffer);
-    const size = statSync(part).size;
-    const sha = hash.digest('hex');
-    if (size !== file.size || sha !== file.sha256) {
-      await rename(part, `${part}.bad`).catch(() => undefined);
-      throw new PeerCallError(`file ${file.sha256}: received ${size} bytes with SHA-256 ${sha}`, undefined, 'ERR_FILE_CHECKSUM_MISMATCH', false);
+  /**
+   * Moves a downloaded file into the store, which hashes it on the way and refuses it (storing
+   * nothing) unless SHA-256 and size are the announced ones.
+   */
+  private async storeVerified(file: FileRef): Promise<void> {
+    const part = this.partFile(file);
+    try {
+      await this.store.put(createReadStream(part), { expectedSha256: file.sha256, expectedSize: file.size });
+    } catch (error) {
+      if (!(error instanceof ChecksumMismatchError)) throw error;
+      await rm(part, { force: true });
+      throw new PeerCallError(
+        `file ${file.sha256}: received ${error.actual.size} bytes with SHA-256 ${error.actual.sha256}`,
+        undefined,
+        'ERR_FILE_CHECKSUM_MISMATCH',
+        false,
+      );
     }
   }
 

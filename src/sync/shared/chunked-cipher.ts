@@ -68,7 +68,10 @@ export class FrameError extends Error {}
 
 /** Decrypts frames back to plaintext; fails on any tampering, reordering or a missing end frame. */
 export class FrameDecryptor extends Transform {
-  private buffer: Buffer = Buffer.alloc(0);
+  // Received bytes not yet decrypted, kept as chunks and joined only when a whole frame is there
+  // (joining on every chunk would copy a 1 MB frame many times over).
+  private chunks: Buffer[] = [];
+  private buffered = 0;
   private ended = false;
 
   constructor(
@@ -80,22 +83,21 @@ export class FrameDecryptor extends Transform {
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
     try {
-      while (this.buffer.length >= HEADER) {
-        const length = this.buffer.readUInt32BE(0);
+      while (this.buffered >= HEADER) {
+        const head = this.peek(HEADER);
+        const length = head.readUInt32BE(0);
         if (length > FRAME_PLAINTEXT_MAX) throw new FrameError('frame larger than allowed');
         const total = HEADER + length + TAG;
-        if (this.buffer.length < total) break;
+        if (this.buffered < total) break;
         if (this.ended) throw new FrameError('data after the end frame');
-        const iv = this.buffer.subarray(4, HEADER);
-        const body = this.buffer.subarray(HEADER, HEADER + length);
-        const tag = this.buffer.subarray(HEADER + length, total);
-        const decipher = createDecipheriv('aes-256-gcm', this.key, iv);
+        const frame = this.consume(total);
+        const decipher = createDecipheriv('aes-256-gcm', this.key, frame.subarray(4, HEADER));
         decipher.setAAD(aad(this.sha256, this.offset, length === 0));
-        decipher.setAuthTag(tag);
-        const plaintext = Buffer.concat([decipher.update(body), decipher.final()]);
-        this.buffer = this.buffer.subarray(total);
+        decipher.setAuthTag(frame.subarray(HEADER + length, total));
+        const plaintext = Buffer.concat([decipher.update(frame.subarray(HEADER, HEADER + length)), decipher.final()]);
         if (length === 0) this.ended = true;
         else {
           this.offset += length;
@@ -109,7 +111,22 @@ export class FrameDecryptor extends Transform {
   }
 
   override _flush(done: TransformCallback): void {
-    if (!this.ended || this.buffer.length > 0) done(new FrameError('file stream ended early (truncated)'));
+    if (!this.ended || this.buffered > 0) done(new FrameError('file stream ended early (truncated)'));
     else done();
+  }
+
+  /** The first n buffered bytes, without consuming them. */
+  private peek(n: number): Buffer {
+    if (this.chunks[0].length < n) this.chunks = [Buffer.concat(this.chunks)];
+    return this.chunks[0].subarray(0, n);
+  }
+
+  /** Consumes the first n buffered bytes. */
+  private consume(n: number): Buffer {
+    const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
+    const rest = all.subarray(n);
+    this.chunks = rest.length ? [rest] : [];
+    this.buffered -= n;
+    return all.subarray(0, n);
   }
 }

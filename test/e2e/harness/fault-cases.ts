@@ -49,7 +49,7 @@ export const FAULT_CASES: FaultCase[] = [
   { name: 'manifest delayed 300 ms', phase: 'manifest', rules: () => on(/^\/api\/sync\/manifest$/, { kind: 'delay', ms: 300 }), expect: converges },
   { name: 'manifest stalls once (timeout, retried)', phase: 'manifest', rules: () => on(/^\/api\/sync\/manifest$/, { kind: 'stall' }), expect: converges },
   { name: 'manifest 503 persistent', phase: 'manifest', rules: () => on(/^\/api\/sync\/manifest$/, s503, { times: ALWAYS }), expect: fails(/ERR_UNAVAILABLE/) },
-  { name: 'manifest answer corrupted', phase: 'manifest', rules: () => on(/^\/api\/sync\/manifest$/, { kind: 'corrupt', at: 'half' }), expect: fails(/ERR_PEER_PROTOCOL/) },
+  { name: 'manifest answer corrupted', phase: 'manifest', rules: () => on(/^\/api\/sync\/manifest$/, { kind: 'corrupt', at: 'half' }), expect: fails(/ERR_PEER_PROTOCOL|ERR_PROTOCOL_MISMATCH/) },
   { name: 'manifest cut mid-answer (persistent)', phase: 'manifest', rules: () => on(/^\/api\/sync\/manifest$/, { kind: 'cut', afterBytes: 'half' }, { times: ALWAYS }), expect: fails(/ERR_PEER_UNREACHABLE|ERR_PEER/) },
 
   // Feed pages of every aggregate.
