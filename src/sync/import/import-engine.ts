@@ -39,6 +39,11 @@ export class ImportEngine {
   async begin(ctx: ApplyContext): Promise<void> {
     await ctx.runner.query(`SET LOCAL prism.sync_apply = 'on'`);
     await ctx.runner.query('SET CONSTRAINTS ALL DEFERRED');
+    if (ctx.staging.isEmpty) {
+      // A pull that moved nothing only records itself.
+      ctx.tombstoneState = { local: new Set(), incoming: new Map() };
+      return;
+    }
     await ctx.runner.query(TOMBSTONE_STAGE_SQL);
     if (ctx.staging.hasPages('_tombstones')) await this.copyInto(ctx.runner, '_tombstones_in', ctx.staging.tombstoneFile);
     await ctx.runner.query(TOMBSTONE_ROWS_SQL);

@@ -68,8 +68,13 @@ export class StagingArea {
     this.lines.set(table, (this.lines.get(table) ?? 0) + 1);
   }
 
+  /** Nothing was fetched: no page of any table, no tombstone. */
+  get isEmpty(): boolean {
+    return [...this.lines.values()].every((n) => n === 0);
+  }
+
   hasPages(table: string): boolean {
-    return (this.lines.get(table) ?? 0) > 0 || existsSync(table === '_tombstones' ? this.tombstoneFile : this.pageFile(table));
+    return (this.lines.get(table) ?? 0) > 0;
   }
 
   /** Flushes and closes every page file (before apply). */

@@ -88,7 +88,8 @@ export class FetchStep {
       this.progress.phase('fetching', { aggregate: feed.aggregate, table: null });
       await this.fetchFeed(feed.route, window.token, new Set(feedTables(feed.route)), files);
     });
-    await this.connection.invoke('POST', '/api/sync/window/close', { window: window.token }).catch(() => undefined);
+    // Releasing the source's snapshot need not hold up this pull.
+    void this.connection.invoke('POST', '/api/sync/window/close', { window: window.token }).catch(() => undefined);
     await this.staging.seal();
     return this.fetchFiles([...files.values()]);
   }
