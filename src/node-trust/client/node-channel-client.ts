@@ -297,7 +297,12 @@ export class NodeChannelClient {
         throw new PeerError(res.status, 'ERR_PEER_PROTOCOL', `cannot read the peer's encrypted answer: ${reason}`, false);
       }
     }
-    if (res.status >= 200 && res.status < 300) return (body === '' ? undefined : body) as T;
+    if (res.status >= 200 && res.status < 300) {
+      // Every successful answer on a channel is encrypted: a plaintext one is not from a peer we trust.
+      const empty = body === '' || body === undefined || body === null;
+      if (!envelope && !empty) throw new PeerError(res.status, 'ERR_PEER_PROTOCOL', 'the peer answered in plaintext on an encrypted channel', false);
+      return (empty ? undefined : body) as T;
+    }
     throw peerErrorFromBody(res.status, body, res.headers?.['retry-after']);
   }
 
