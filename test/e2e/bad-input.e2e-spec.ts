@@ -7,9 +7,9 @@ import { formatO } from '../../src/node-trust/crypto/timestamp';
 import { generateSelfSignedIdentity } from '../../src/node-trust/identity/identity-generator';
 import { fuzzRequests, FuzzKeys, FuzzRequest } from './harness/fuzz-cases';
 import { call } from './harness/http';
-import { E2E_NODE_ENV, E2ENode, startNodeProcess } from './harness/process-cluster';
+import type { E2ENode } from './harness/process-cluster';
 import { recordSummary } from './harness/summary';
-import { assertTargetAvailable } from './harness/target';
+import { startNode } from './harness/target';
 
 const PER_FAMILY = Number(process.env.FUZZ_PER_FAMILY ?? 200);
 const SEED = Number(process.env.FUZZ_SEED ?? 20260301);
@@ -22,8 +22,7 @@ describe('bad input: generated malformed requests against the handshake and sync
   const serverErrors: string[] = [];
 
   beforeAll(async () => {
-    await assertTargetAvailable();
-    node = await startNodeProcess('node-f', 'Fuzzed node', E2E_NODE_ENV);
+    node = await startNode('node-f', 'Fuzzed node');
     // A registered, approved peer identity: the fuzzer holds a real channel and session.
     const generated = generateSelfSignedIdentity('fuzzer');
     const key = createPrivateKey(generated.privateKeyPem);

@@ -3,11 +3,11 @@ import { feedTables } from '../../src/sync/export/export.types';
 import { call } from './harness/http';
 import { FAULT_CASES, FaultCase, ProcessFault } from './harness/fault-cases';
 import { FaultRule, ProxiedRequest } from './harness/fault-proxy';
-import { ProcessPair, startProcessPair } from './harness/process-cluster';
+import type { ProcessPair } from './harness/process-cluster';
 import { latestLog, pullFrom, requesterState, stagingEntries, verifyOf } from './harness/requester';
 import { SourceData } from './harness/source-data';
 import { recordSummary } from './harness/summary';
-import { assertTargetAvailable } from './harness/target';
+import { startPair } from './harness/target';
 
 const REQUESTER_ENV = { SYNC_PULL_PAGE_SIZE: '1', SYNC_RETRY_ATTEMPTS: '3', SYNC_PEER_TIMEOUT_MS: '3000' };
 
@@ -39,8 +39,7 @@ describe('fault injection: two node processes, A pulls from B through a fault pr
   const failed: string[] = [];
 
   beforeAll(async () => {
-    await assertTargetAvailable();
-    pair = await startProcessPair(REQUESTER_ENV);
+    pair = await startPair(REQUESTER_ENV);
     source = await SourceData.open(pair.b);
     await source.seed();
     const first = await pullFrom(pair.a, pair.peerOnA);
@@ -128,7 +127,7 @@ describe('fault injection: two node processes, A pulls from B through a fault pr
         expect(outcome.error).toMatch(fault.expect.code);
         // Nothing of the failed pull is visible: same rows, same file store bytes, no staging left.
         expect(await requesterState(a)).toEqual(before);
-        expect(stagingEntries(a)).toEqual([]);
+        expect(await stagingEntries(a)).toEqual([]);
         const log = await latestLog(a, peerOnA);
         expect({ status: log.status, code: log.errorCode }).toEqual({ status: fault.expect.status, code: expect.stringMatching(fault.expect.code) });
         expect(log.errorMessage).toEqual(expect.any(String));

@@ -59,13 +59,14 @@ export class FaultProxy {
 
   constructor(private readonly target: string) {}
 
-  async start(): Promise<void> {
+  /** `host` '0.0.0.0' lets containers reach it (compose target); the URL stays the loopback one. */
+  async start(host = '127.0.0.1'): Promise<void> {
     this.server = createServer((req, res) => void this.handle(req, res));
     this.server.on('connection', (socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
     });
-    await new Promise<void>((done) => this.server!.listen(0, '127.0.0.1', done));
+    await new Promise<void>((done) => this.server!.listen(0, host, done));
     const address = this.server.address();
     this.url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   }

@@ -1,9 +1,10 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdtempSync, WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '../../support/pg-server';
+import { hashDirectory } from './source-data';
 
 const ROOT = resolve(__dirname, '../../..');
 const MAIN = join(ROOT, 'dist/src/main.js');
@@ -125,6 +126,19 @@ export class NodeProcess {
   async cli(args: string[]): Promise<string> {
     const { stdout } = await run(process.execPath, [CLI, ...args], { env: this.env, timeout: 60_000 });
     return stdout;
+  }
+
+  async readDataFile(path: string): Promise<Buffer> {
+    return readFileSync(join(this.dataDir, path));
+  }
+
+  async listDataDir(path: string): Promise<string[]> {
+    const dir = join(this.dataDir, path);
+    return existsSync(dir) ? readdirSync(dir) : [];
+  }
+
+  async hashDataDir(path: string): Promise<string> {
+    return hashDirectory(join(this.dataDir, path));
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,4 @@
 import { createPrivateKey, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { NodeAccessLevel } from '../../../src/core/auth/access';
 import { NodeChannelClient, ClientIdentity } from '../../../src/node-trust/client/node-channel-client';
 import { parseCertificate, signData } from '../../../src/node-trust/crypto/certificates';
@@ -10,10 +8,31 @@ import { FaultProxy } from './fault-proxy';
 import { call, login } from './http';
 import { NodeProcess } from './node-process';
 
+/**
+ * How the suite drives one node, whatever runs it: an OS process (`NodeProcess`) or a container of
+ * docker/compose.yml (`ComposeNode`). DATA_DIR paths are relative to the node's DATA_DIR.
+ */
+export interface NodeRuntime {
+  readonly options: { nodeId: string; nodeName: string };
+  readonly running: boolean;
+  start(): Promise<void>;
+  kill9(): Promise<void>;
+  restart(): Promise<void>;
+  ensureRunning(): Promise<void>;
+  close(): Promise<void>;
+  cli(args: string[]): Promise<string>;
+  readDataFile(path: string): Promise<Buffer>;
+  /** Entries of a DATA_DIR folder, [] when it does not exist. */
+  listDataDir(path: string): Promise<string[]>;
+  /** SHA-256 over a DATA_DIR folder's files (paths + bytes), comparable between two calls on one node. */
+  hashDataDir(path: string): Promise<string>;
+}
+
 /** A running node the suite talks to over HTTP only. */
 export interface E2ENode {
-  proc: NodeProcess;
-  db: TestDatabase;
+  proc: NodeRuntime;
+  /** The node's database, reachable from this machine (seeding, locks, inspection). */
+  db: Pick<TestDatabase, 'url' | 'drop'>;
   url: string;
   /** Bearer token of an Admin created with the CLI and logged in over HTTP. */
   admin: string;
@@ -33,10 +52,9 @@ export interface ProcessPair {
 }
 
 /** The node's identity as a protocol client (files it generated in DATA_DIR/identity). */
-export function identityOf(proc: NodeProcess): ClientIdentity & { certificateDer: string } {
-  const dir = join(proc.dataDir, 'identity');
-  const certificate = parseCertificate(readFileSync(join(dir, IDENTITY_FILES.certificate), 'utf8'));
-  const key = createPrivateKey(readFileSync(join(dir, IDENTITY_FILES.privateKey)));
+export async function identityOf(proc: NodeRuntime): Promise<ClientIdentity & { certificateDer: string }> {
+  const certificate = parseCertificate((await proc.readDataFile(`identity/${IDENTITY_FILES.certificate}`)).toString('utf8'));
+  const key = createPrivateKey(await proc.readDataFile(`identity/${IDENTITY_FILES.privateKey}`));
   return {
     nodeId: proc.options.nodeId,
     nodeName: proc.options.nodeName,
@@ -65,12 +83,12 @@ export async function relogin(node: E2ENode): Promise<void> {
  * adds `to` as a connection at `connectionUrl` (the fault proxy, for A → B).
  */
 export async function introduceProcesses(from: E2ENode, to: E2ENode, connectionUrl: string, level = NodeAccessLevel.ReadWrite): Promise<string> {
-  const client = new NodeChannelClient({ url: to.url }, identityOf(from.proc));
+  const client = new NodeChannelClient({ url: to.url }, await identityOf(from.proc));
   await client.openChannel();
   const registration = await client.register({ requestedNodeAccessLevel: level, nodeUrl: from.url });
   const approved = await call(to.url, 'POST', `/api/node/${String(registration.registrationId)}/approve`, { token: to.admin, body: { nodeAccessLevel: level } });
   if (approved.status !== 200) throw new Error(`approve failed: ${approved.status} ${JSON.stringify(approved.body)}`);
-  const target = identityOf(to.proc);
+  const target = await identityOf(to.proc);
   const added = await call(from.url, 'POST', '/api/node/NewConnection', {
     token: from.admin,
     body: { nodeName: to.proc.options.nodeName, nodeUrl: connectionUrl, certificate: target.certificateDer, status: 1, nodeAccessLevel: level },

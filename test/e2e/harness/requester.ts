@@ -1,8 +1,5 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { call } from './http';
 import type { E2ENode } from './process-cluster';
-import { hashDirectory } from './source-data';
 
 export interface VerifyBody {
   digest: string;
@@ -18,12 +15,11 @@ export async function verifyOf(node: E2ENode): Promise<VerifyBody> {
 
 /** What must not change when a pull fails: the verify digest and the bytes of the file store. */
 export async function requesterState(node: E2ENode): Promise<{ digest: string; files: string }> {
-  return { digest: (await verifyOf(node)).digest, files: hashDirectory(join(node.proc.dataDir, 'files')) };
+  return { digest: (await verifyOf(node)).digest, files: await node.proc.hashDataDir('files') };
 }
 
-export function stagingEntries(node: E2ENode): string[] {
-  const dir = join(node.proc.dataDir, 'staging');
-  return existsSync(dir) ? readdirSync(dir) : [];
+export async function stagingEntries(node: E2ENode): Promise<string[]> {
+  return node.proc.listDataDir('staging');
 }
 
 export interface SyncLogEntry {
