@@ -1,6 +1,7 @@
 /**
- * Domain types of the PRISM node operator API, as served over HTTP (the SDK has no dependency on
- * the node's sources, so these mirror src/sync/** and src/nodes/** response shapes).
+ * Domain types of the PRISM node operator API, as served over HTTP. The SDK has no dependency on
+ * the node's sources; the node imports these types (type-only) for what it serves, so the wire
+ * contract is written once, here.
  */
 
 export type AggregateName = 'snomed' | 'researchers' | 'devices' | 'volunteers' | 'research' | 'sessions';
@@ -67,6 +68,8 @@ export interface TableResult {
   updated: number;
   unchanged: number;
   skippedDeleted: number;
+  /** Incoming rows not applied because their parent was deleted on the pulling node. */
+  skippedOrphans: number;
   deleted: number;
   tombstonesReceived: number;
   conflicts: number;

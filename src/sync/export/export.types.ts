@@ -1,4 +1,4 @@
-import { AggregateName, ChildSpec, FeedSpec } from '../../core/sync-kernel/aggregate-spec';
+import { ChildSpec, FeedSpec } from '../../core/sync-kernel/aggregate-spec';
 
 export interface ManifestRequest {
   since?: string;
@@ -24,34 +24,8 @@ export interface TombstoneWire {
   originNodeId: string;
 }
 
-export interface WindowStats {
-  rows: number;
-  tombstones: number;
-  bytes: number;
-}
-
-/** The reference's flat manifest plus our additive fields (SPEC §5.2). */
-export interface SyncManifest {
-  nodeId: string;
-  protocolNodeId: string;
-  nodeName: string;
-  generatedAt: string;
-  serverTime: string;
-  lastSyncedAt: null;
-  protocolVersion: string;
-  schemaVersion: string;
-  snomed?: { count: number; latestUpdate: string | null };
-  volunteers?: { count: number; latestUpdate: string | null };
-  researchers?: { count: number; latestUpdate: string | null };
-  devices?: { count: number; latestUpdate: string | null };
-  research?: { count: number; latestUpdate: string | null };
-  sessions?: { count: number; latestUpdate: string | null };
-  recordings?: { count: number; totalSizeBytes: number };
-  feeds?: { route: string; aggregate: AggregateName; rows: number; tombstones: number; bytes: number }[];
-  aggregates?: Partial<Record<AggregateName, WindowStats>>;
-  files?: { count: number; totalBytes: number };
-  window?: { token: string; from: string; to: string; nextCursor: string; reset: boolean; expiresAt: string };
-}
+/** The manifest (reference flat shape + our additive fields, SPEC §5.2): the wire contract in client/. */
+export type { SyncManifest, WindowStats } from '../../../client/src/types';
 
 /** A feed's tables in window order: the root, then its children depth-first. */
 export function feedTables(feed: FeedSpec): string[] {

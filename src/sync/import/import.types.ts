@@ -21,22 +21,9 @@ export interface ApplyContext {
   tombstoneState?: { local: Set<string>; incoming: Map<string, number> };
 }
 
-/** What applying one table did. */
-export interface TableResult {
-  table: string;
-  received: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  /** Incoming rows not applied because a newer local delete removed them. */
-  skippedDeleted: number;
-  /** Incoming rows not applied because their parent was deleted here (archived as conflicts). */
-  skippedOrphans: number;
-  /** Local rows deleted by incoming tombstones. */
-  deleted: number;
-  tombstonesReceived: number;
-  conflicts: number;
-}
+/** What applying one table did (part of the SyncSummary wire contract in client/). */
+export type { TableResult } from '../../../client/src/types';
+import type { TableResult } from '../../../client/src/types';
 
 export interface AggregateImportResult {
   tables: TableResult[];

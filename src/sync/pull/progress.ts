@@ -1,29 +1,9 @@
 import { Subject } from 'rxjs';
 
-export type SyncPhase = 'queued' | 'connecting' | 'manifest' | 'fetching' | 'files' | 'applying' | 'done';
-export type JobState = 'running' | 'completed' | 'failed' | 'rolled_back' | 'cancelled';
+import type { JobState, SyncPhase, SyncProgress } from '../../../client/src/types';
 
-/** Live progress of a job, as served by GET /api/sync/jobs/{id} and its SSE stream. */
-export interface SyncProgress {
-  jobId: string;
-  kind: 'pull' | 'preview';
-  remoteNodeId: string;
-  state: JobState;
-  phase: SyncPhase;
-  aggregate: string | null;
-  table: string | null;
-  rows: { done: number; total: number };
-  bytes: { done: number; total: number };
-  files: { done: number; total: number; bytesDone: number; bytesTotal: number };
-  applied: { done: number; total: number };
-  /** 0–100, never above 100, 100 only when completed. */
-  percent: number;
-  rowsPerSecond: number;
-  etaSeconds: number | null;
-  startedAt: string;
-  updatedAt: string;
-  error: { code: string; message: string } | null;
-}
+/** Live progress of a job (GET /api/sync/jobs/{id} and its SSE stream): the wire contract in client/. */
+export type { JobState, SyncPhase, SyncProgress };
 
 /**
  * Keeps a job's progress honest: totals come from the manifest, done counts only grow, the

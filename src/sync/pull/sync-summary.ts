@@ -2,24 +2,10 @@ import { AggregateName } from '../../core/sync-kernel/aggregate-spec';
 import { TableResult } from '../import/import.types';
 import { FetchResult } from './fetch-step';
 
-export interface AggregateCounts {
-  received: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  deleted: number;
-  conflicts: number;
-}
+import type { AggregateCounts, SyncSummary } from '../../../client/src/types';
 
-/** What a pull did (or a preview would do), per table, per aggregate and for files. */
-export interface SyncSummary {
-  tables: TableResult[];
-  totals: AggregateCounts;
-  /** Reference-compatible counts per manifest aggregate (rows received, all tables). */
-  entitiesReceived: Record<string, number>;
-  files: { referenced: number; downloaded: number; alreadyPresent: number; bytesDownloaded: number };
-  durationMs: number;
-}
+/** What a pull did (or a preview would do), per table, per aggregate and for files: the wire contract in client/. */
+export type { AggregateCounts, SyncSummary };
 
 export function summarize(tables: TableResult[], fetched: FetchResult, durationMs: number, aggregateOf?: (table: string) => AggregateName): SyncSummary {
   const totals: AggregateCounts = { received: 0, inserted: 0, updated: 0, unchanged: 0, deleted: 0, conflicts: 0 };
