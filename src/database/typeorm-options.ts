@@ -19,7 +19,9 @@ export function typeOrmOptions(config: AppConfig, url: string): DataSourceOption
     migrationsRun: false,
     migrationsTransactionMode: 'each',
     synchronize: false,
-    logging: config.database.logQueries ? 'all' : ['error', 'warn', 'migration'],
+    // Failed statements are not logged here: most are expected (a uniqueness clash becomes a 409);
+    // the ones that are bugs reach the exception filter, which logs them with the request.
+    logging: config.database.logQueries ? 'all' : config.server.logLevel === 'silent' ? false : ['warn', 'migration'],
     extra: {
       max: config.database.poolSize,
       options: `-c prism.node_id=${config.node.nodeId} -c TimeZone=UTC`,
