@@ -56,6 +56,7 @@ CREATE FUNCTION prism_stamp_row() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
   applying boolean := coalesce(current_setting('prism.sync_apply', true), '') = 'on';
+  deleted timestamptz;
 BEGIN
   NEW.change_xid := pg_current_xact_id()::text::bigint;
   IF TG_OP = 'INSERT' THEN
@@ -66,9 +67,14 @@ BEGIN
     ELSE
       NEW.updated_at := clock_timestamp();
     END IF;
-    -- A re-created row is alive again (a pull removes the tombstones of its rows in one statement).
+    -- A re-created row is alive again (a pull removes the tombstones of its rows in one statement),
+    -- and newer than its delete even if the clock stepped back: newer-wins must see the re-creation.
     IF NOT applying THEN
-      DELETE FROM public.tombstones WHERE table_name = TG_TABLE_NAME AND row_key = public.prism_row_key(to_jsonb(NEW), TG_ARGV);
+      DELETE FROM public.tombstones WHERE table_name = TG_TABLE_NAME AND row_key = public.prism_row_key(to_jsonb(NEW), TG_ARGV)
+        RETURNING deleted_at INTO deleted;
+      IF deleted IS NOT NULL THEN
+        NEW.updated_at := greatest(NEW.updated_at, deleted + interval '1 microsecond');
+      END IF;
     END IF;
   ELSIF applying THEN
     NEW.origin_node_id := coalesce(NEW.origin_node_id, OLD.origin_node_id);
