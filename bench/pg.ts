@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../src/config';
 import { typeOrmOptions } from '../src/database/typeorm-options';
 import { startTemporaryPostgres } from '../src/database/embedded-postgres';
 import { freePort } from '../src/core/free-port';
+import { databaseUrl, withClient } from '../src/database/pg-admin';
 
 /** The PostgreSQL server of a bench run and the client tools that match it. */
 export interface BenchServer {
@@ -22,21 +22,7 @@ export interface BenchServer {
 
 export { freePort };
 
-export function databaseUrl(adminUrl: string, database: string): string {
-  const url = new URL(adminUrl);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-export async function withClient<T>(url: string, fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
+export { databaseUrl, withClient };
 
 /** BENCH_DATABASE_URL / TEST_DATABASE_URL (an existing server), else an embedded PostgreSQL (fsync on). */
 export async function startServer(): Promise<BenchServer> {

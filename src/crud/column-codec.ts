@@ -1,4 +1,5 @@
 import { ColumnModel } from '../core/sync-kernel/table-model';
+import { isUuid } from '../core/uuid';
 
 /**
  * Checks one input value against its column model and turns it into the SQL parameter sent to
@@ -6,7 +7,6 @@ import { ColumnModel } from '../core/sync-kernel/table-model';
  */
 export type Decoded = { ok: true; value: string | number | boolean | null } | { ok: false; problem: string };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d)(?:\.\d{1,9})?)?(?:Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const INT32 = { min: -2147483648, max: 2147483647 };
@@ -24,7 +24,7 @@ export function decodeJson(column: ColumnModel, value: unknown): Decoded {
   if (value === null) return column.nullable ? ok(null) : fail('must not be null');
   switch (column.type) {
     case 'uuid':
-      return typeof value === 'string' && UUID.test(value) ? ok(value.toLowerCase()) : fail('must be a UUID');
+      return typeof value === 'string' && isUuid(value) ? ok(value.toLowerCase()) : fail('must be a UUID');
     case 'character varying':
     case 'text':
       if (typeof value !== 'string') return fail('must be a string');

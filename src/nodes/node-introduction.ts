@@ -10,14 +10,10 @@ import { LocalIdentity } from '../node-trust/identity/local-identity';
 import { AuthorizationStatus } from './entities/research-node.entity';
 import { NodeRegistryService } from './node-registry.service';
 import { levelFromWire } from './node-wire';
+import type { PublicIdentity } from '../../client/src/types';
 
-export interface PublicIdentity {
-  nodeId: string;
-  nodeName: string;
-  certificate: string;
-  certificateFingerprint: string;
-  nodeUrl: string;
-}
+/** This node's public identity (GET /api/node/identity): the wire contract in client/. */
+export type { PublicIdentity };
 
 export interface ConnectRequest {
   nodeUrl: string;

@@ -7,6 +7,7 @@ import { CrudEngine, Row } from '../crud/crud-engine';
 import { CrudResources } from '../crud/crud-resources';
 import { parseRange } from './http-range';
 import { ByteRange, ChecksumMismatchError, FileTooLargeError, RecordingStorage, SHA256_HEX } from './storage/recording-storage';
+import { isUuid } from '../core/uuid';
 
 /**
  * Content types a recording may have (the reference's CSV, raw binary, plain text, EDF). Never a type
@@ -14,7 +15,6 @@ import { ByteRange, ChecksumMismatchError, FileTooLargeError, RecordingStorage, 
  */
 export const RECORDING_CONTENT_TYPES = ['text/csv', 'text/plain', 'application/octet-stream', 'application/edf'];
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface UploadRequest {
   channelId: string;
@@ -102,7 +102,7 @@ export class RecordingFilesService {
   }
 
   private async channelFile(channelId: string): Promise<ChannelFile> {
-    if (!UUID.test(channelId)) {
+    if (!isUuid(channelId)) {
       throw new AppError(400, 'ERR_VALIDATION', 'id must be a UUID', { details: { fields: [{ field: 'id', problems: ['must be a UUID'] }] } });
     }
     const rows: ChannelFile[] = await this.dataSource.query(

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
+import { databaseUrl, withClient } from '../../src/database/pg-admin';
 import { DataSource } from 'typeorm';
 import { testConfig } from '../../src/config';
 import { typeOrmOptions } from '../../src/database/typeorm-options';
@@ -9,21 +9,10 @@ export const ADMIN_URL_ENV = 'PRISM_TEST_PG_ADMIN_URL';
 export const TEMPLATE_ENV = 'PRISM_TEST_TEMPLATE_DB';
 export const RUN_ENV = 'PRISM_TEST_RUN_ID';
 
-export function databaseUrl(adminUrl: string, database: string): string {
-  const url = new URL(adminUrl);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
+export { databaseUrl };
 
-export async function withAdmin<T>(adminUrl: string, fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
+/** A client on the test server's maintenance database. */
+export const withAdmin = withClient;
 
 /** Builds the template database by running every migration (never `synchronize`). */
 export async function createTemplate(adminUrl: string, name: string): Promise<void> {

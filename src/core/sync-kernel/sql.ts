@@ -52,7 +52,3 @@ export function keyColumns(model: TableModel): ColumnModel[] {
   });
 }
 
-/** `(a.k1, a.k2)` */
-export function keyTuple(alias: string, model: TableModel): string {
-  return `(${model.key.map((k) => `${alias}.${q(k)}`).join(', ')})`;
-}

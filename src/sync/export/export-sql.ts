@@ -1,6 +1,6 @@
 import { ChildSpec } from '../../core/sync-kernel/aggregate-spec';
 import { sqlType, TableModel } from '../../core/sync-kernel/table-model';
-import { jsonObject, keyColumns, q, wireColumns, wireValue } from '../../core/sync-kernel/sql';
+import { jsonObject, keyColumns, q, timestampText, wireColumns, wireValue } from '../../core/sync-kernel/sql';
 
 /**
  * SQL of the export side, built from table models. Window reads: rows with change_xid >= $1,
@@ -43,7 +43,7 @@ function pageRowJson(alias: string, model: TableModel): string {
 }
 
 /** Tombstones of some tables in the window. Parameters: $1 from-xid, $2 tables, $3 limit, $4 after-xid, $5 after-id. */
-export const TOMBSTONE_PAGE_SQL = `SELECT id::text, change_xid::text AS x, table_name, row_key, to_char(deleted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS deleted_at, origin_node_id
+export const TOMBSTONE_PAGE_SQL = `SELECT id::text, change_xid::text AS x, table_name, row_key, ${timestampText('deleted_at')} AS deleted_at, origin_node_id
 FROM tombstones
 WHERE change_xid >= $1::bigint AND table_name = ANY($2::text[]) AND (change_xid, id) > ($4::bigint, $5::bigint)
 ORDER BY change_xid, id
@@ -55,7 +55,7 @@ export function windowStatsSql(models: TableModel[]): string {
   return models
     .map(
       (model) => `SELECT '${model.table}' AS table_name, count(*)::bigint::text AS rows, coalesce(sum(pg_column_size(t.*)), 0)::bigint::text AS bytes,
-  to_char(max(t.updated_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS latest
+  ${timestampText('max(t.updated_at)')} AS latest
 FROM ${q(model.table)} t WHERE t.change_xid >= $1::bigint`,
     )
     .join('\nUNION ALL\n');
@@ -104,7 +104,7 @@ FROM (SELECT * FROM ${q(root.table)} WHERE ($1::timestamptz IS NULL OR updated_a
 }
 
 export function referenceCountSql(root: TableModel): string {
-  return `SELECT count(*)::int AS n, to_char(max(updated_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS latest
+  return `SELECT count(*)::int AS n, ${timestampText('max(updated_at)')} AS latest
 FROM ${q(root.table)} WHERE ($1::timestamptz IS NULL OR updated_at > $1::timestamptz)`;
 }
 

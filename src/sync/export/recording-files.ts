@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config';
 import { AppError } from '../../core/errors/app-error';
 import { RecordingStorage } from '../../recordings/storage/recording-storage';
+import { isUuid } from '../../core/uuid';
 
 export interface RecordingFileInfo {
   recordChannelId: string;
@@ -18,7 +19,6 @@ export interface ByteRange {
   end: number;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Serves the recording file of a record channel to a peer (base64 JSON or encrypted stream). */
 @Injectable()
@@ -30,7 +30,7 @@ export class RecordingFiles {
   ) {}
 
   async info(recordChannelId: string): Promise<RecordingFileInfo> {
-    if (!UUID.test(recordChannelId)) throw new AppError(400, 'ERR_VALIDATION', 'recordChannelId must be a UUID');
+    if (!isUuid(recordChannelId)) throw new AppError(400, 'ERR_VALIDATION', 'recordChannelId must be a UUID');
     const rows: { sha: string | null; size: string | null; type: string | null; record_id: string; session: string; research: string | null }[] =
       await this.dataSource.query(
         `SELECT rc.file_sha256 AS sha, rc.file_size_bytes::text AS size, rc.file_content_type AS type, rc.record_id,

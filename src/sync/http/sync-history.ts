@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { timestampText } from '../../core/sync-kernel/sql';
 import { SagaOutcome } from '../pull/sync-saga';
 import { SyncLogs } from '../pull/sync-logs';
 import { ConflictQueryDto } from './sync-operator.dto';
 
-const ts = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+const ts = timestampText;
 
 /** Shapes sync results and history for the operator API (reference shapes plus our fields). */
 @Injectable()

@@ -25,9 +25,6 @@ export interface ApplyContext {
 export type { TableResult } from '../../../client/src/types';
 import type { TableResult } from '../../../client/src/types';
 
-export interface AggregateImportResult {
-  tables: TableResult[];
-}
 
 export const emptyTableResult = (table: string): TableResult => ({
   table,

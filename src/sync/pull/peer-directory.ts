@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppError } from '../../core/errors/app-error';
 import { PeerTarget } from './peer.port';
+import { isUuid } from '../../core/uuid';
 
 interface PeerRow {
   id: string;
@@ -13,7 +14,6 @@ interface PeerRow {
   is_local: boolean;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The pre-checks of a pull, before any network call (SPEC §6): the peer exists, is Authorized, has
@@ -24,7 +24,7 @@ export class PeerDirectory {
   constructor(private readonly dataSource: DataSource) {}
 
   async resolveForPull(remoteNodeId: string): Promise<PeerTarget> {
-    if (!UUID.test(remoteNodeId)) {
+    if (!isUuid(remoteNodeId)) {
       throw new AppError(400, 'ERR_VALIDATION', 'remoteNodeId must be a UUID', {
         details: { fields: [{ field: 'remoteNodeId', problems: ['must be a UUID'] }] },
       });

@@ -1,8 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, QueryRunner } from 'typeorm';
+import { timestampText } from '../../core/sync-kernel/sql';
+import type { JobKind } from '../../../client/src/types';
 
 export type SyncStatus = 'in_progress' | 'completed' | 'failed' | 'rolled_back' | 'cancelled';
-export type SyncKind = 'pull' | 'preview';
+/** What a job does: the SDK's JobKind (client/). */
+export type SyncKind = JobKind;
 
 export interface SyncLogRow {
   id: string;
@@ -24,7 +27,7 @@ export interface SyncLogRow {
   requestedBy: string | null;
 }
 
-const ts = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+const ts = timestampText;
 
 const SELECT = `SELECT id, remote_node_id AS "remoteNodeId", kind, status, phase, ${ts('started_at')} AS "startedAt",
   ${ts('completed_at')} AS "completedAt", ${ts('last_synced_at')} AS "lastSyncedAt", cursor_from AS "cursorFrom",
