@@ -3,6 +3,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { serveAdminConsole } from './admin/admin-console';
 import { AppConfig } from './config';
 import { AllExceptionsFilter } from './core/errors/all-exceptions.filter';
+import { corsOptions } from './core/http/cors';
 import { createValidationPipe } from './core/validation';
 import { setupApiDocs } from './crud/openapi';
 import { channelErrorEncoder } from './node-trust/channel/channel-error-encoder';
@@ -11,6 +12,7 @@ import { channelErrorEncoder } from './node-trust/channel/channel-error-encoder'
 export function configureApp(app: NestExpressApplication, config: AppConfig): void {
   app.set('query parser', 'extended');
   app.disable('x-powered-by');
+  if (config.server.corsOrigins.length > 0) app.enableCors(corsOptions(config.server.corsOrigins));
   if (config.server.compressionLevel > 0) {
     app.use(
       compression({
