@@ -1,4 +1,5 @@
 import compression from 'compression';
+import { VersioningType } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { serveAdminConsole } from './admin/admin-console';
 import { AppConfig } from './config';
@@ -6,6 +7,7 @@ import { AllExceptionsFilter } from './core/errors/all-exceptions.filter';
 import { corsOptions } from './core/http/cors';
 import { createValidationPipe } from './core/validation';
 import { setupApiDocs } from './crud/openapi';
+import { channelCallerVersion } from './crud/reference/reference-controller';
 import { channelErrorEncoder } from './node-trust/channel/channel-error-encoder';
 
 /** Global pipes, filters and HTTP settings shared by the node and the in-process test apps. */
@@ -24,6 +26,8 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
     );
   }
   app.useBodyParser('json', { limit: '64mb' });
+  // Picks the reference handler for channel callers where a reference and a native route share a path.
+  app.enableVersioning({ type: VersioningType.CUSTOM, extractor: channelCallerVersion });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter(channelErrorEncoder));
   setupApiDocs(app);

@@ -9,14 +9,14 @@ import { collectionPath, ResourceDefinition } from './resource-definition';
 type Handler = 'list' | 'get' | 'create' | 'update' | 'remove';
 
 /** Which HTTP route each engine operation gets; singles have no list and live at the item path. */
-function routesOf(def: ResourceDefinition): { handler: Handler; method: typeof Get; path: string; status?: number }[] {
+export function routesOf(def: ResourceDefinition): { handler: Handler; method: typeof Get; verb: string; path: string; status?: number }[] {
   const collection = collectionPath(def);
   return [
-    ...(def.single ? [] : [{ handler: 'list' as const, method: Get, path: collection }]),
-    { handler: 'create', method: Post, path: collection, status: 201 },
-    { handler: 'get', method: Get, path: def.path },
-    { handler: 'update', method: Patch, path: def.path },
-    { handler: 'remove', method: Delete, path: def.path, status: 204 },
+    ...(def.single ? [] : [{ handler: 'list' as const, method: Get, verb: 'GET', path: collection }]),
+    { handler: 'create', method: Post, verb: 'POST', path: collection, status: 201 },
+    { handler: 'get', method: Get, verb: 'GET', path: def.path },
+    { handler: 'update', method: Patch, verb: 'PATCH', path: def.path },
+    { handler: 'remove', method: Delete, verb: 'DELETE', path: def.path, status: 204 },
   ];
 }
 

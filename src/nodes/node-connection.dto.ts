@@ -12,7 +12,7 @@ export function toConnectionDto(node: ResearchNode, sync?: LastSync) {
     nodeAccessLevel: levelToWire(node.nodeAccessLevel),
     contactInfo: node.contactInfo,
     certificate: node.certificate,
-    certificateFingerprint: node.certificateFingerprint,
+    certificateFingerprint: node.certificateFingerprint ?? '',
     institutionDetails: node.institutionDetails,
     registeredAt: node.registeredAt.toISOString(),
     updatedAt: node.updatedAt.toISOString(),

@@ -54,6 +54,12 @@ export class NodeRegistryService {
     return this.repo.findOneBy({ id, isLocal: false });
   }
 
+  /** Registry rows by id, this node's own row included (research projects belong to it). */
+  async findMany(ids: string[]): Promise<ResearchNode[]> {
+    const valid = [...new Set(ids)].filter((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id));
+    return valid.length ? this.repo.findBy({ id: In(valid) }) : [];
+  }
+
   async require(id: string): Promise<ResearchNode> {
     const node = await this.findById(id);
     if (!node) throw new AppError(404, 'ERR_NODE_NOT_FOUND', `node ${id} not found`);
@@ -138,12 +144,14 @@ export class NodeRegistryService {
     await this.repo.update({ id }, { lastAuthenticatedAt: () => 'clock_timestamp()' });
   }
 
-  /** Peers, newest first, optionally by status; paginated (page from 1). */
-  async list(options: { statuses?: AuthorizationStatus[]; page?: number; pageSize?: number } = {}): Promise<{ items: ResearchNode[]; total: number }> {
+  /** Peers (with `includeLocal`, also this node's row), newest first, optionally by status; paginated (page from 1). */
+  async list(
+    options: { statuses?: AuthorizationStatus[]; page?: number; pageSize?: number; includeLocal?: boolean } = {},
+  ): Promise<{ items: ResearchNode[]; total: number }> {
     const page = Math.max(1, options.page ?? 1);
     const pageSize = Math.min(Math.max(1, options.pageSize ?? 1000), 1000);
     const [items, total] = await this.repo.findAndCount({
-      where: { isLocal: false, ...(options.statuses ? { status: In(options.statuses) } : {}) },
+      where: { ...(options.includeLocal ? {} : { isLocal: false }), ...(options.statuses ? { status: In(options.statuses) } : {}) },
       order: { registeredAt: 'DESC', id: 'ASC' },
       skip: (page - 1) * pageSize,
       take: pageSize,

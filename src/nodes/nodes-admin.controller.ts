@@ -78,11 +78,15 @@ export class NodesAdminController {
     return this.dtos((await this.registry.list()).items);
   }
 
-  @ApiOperation({ summary: 'Authorized connections with last sync date and status' })
+  /**
+   * As the reference (D18): every connection whatever its status, plus this node's own row (IRIS's
+   * research form picks the research's node from this list; a fresh node has no peers yet).
+   */
+  @ApiOperation({ summary: 'Every connection (any status) and this node, with last sync date and status' })
   @Get('GetActiveNodeConnectionsPaginated')
   async active(@Query() query: Record<string, unknown>) {
     const { page, pageSize } = pageOf(query);
-    const { items, total } = await this.registry.list({ statuses: [AuthorizationStatus.Authorized], page, pageSize });
+    const { items, total } = await this.registry.list({ page, pageSize, includeLocal: true });
     return toPage(await this.dtos(items), page, pageSize, total);
   }
 
@@ -94,22 +98,26 @@ export class NodesAdminController {
     return toPage(await this.dtos(items), page, pageSize, total);
   }
 
-  /** A peer this node will pull from (URL + its certificate); same registry table. */
-  @ApiOperation({ summary: 'Add a peer to pull from (URL + certificate)' })
+  /**
+   * A node connection: a peer to pull from, or a client node such as the IRIS desktop that will
+   * identify with this certificate. As in the reference, the certificate and the URL are optional
+   * (a connection without a certificate cannot identify; without a URL it cannot be pulled from).
+   */
+  @ApiOperation({ summary: 'Add a node connection (certificate and URL optional)' })
   @Post('NewConnection')
   @HttpCode(201)
   async newConnection(@Body() body: unknown) {
     const fields = connectionFields(body);
     if (!fields.nodeName) throw invalid('nodeName is required');
-    if (!fields.nodeUrl) throw invalid('nodeUrl is required');
-    if (!fields.certificate || !fields.certificateFingerprint) throw invalid('certificate is required (base64 DER of the peer\'s certificate)');
-    const existing = await this.registry.findByFingerprint(fields.certificateFingerprint);
-    if (existing) throw new AppError(409, 'ERR_NODE_EXISTS', 'a node with this certificate is already registered', { details: { id: existing.id } });
+    if (fields.certificateFingerprint) {
+      const existing = await this.registry.findByFingerprint(fields.certificateFingerprint);
+      if (existing) throw new AppError(409, 'ERR_NODE_EXISTS', 'a node with this certificate is already registered', { details: { id: existing.id } });
+    }
     const node = await this.registry.addConnection({
       ...fields,
       nodeName: fields.nodeName,
-      certificate: fields.certificate,
-      certificateFingerprint: fields.certificateFingerprint,
+      certificate: fields.certificate ?? '',
+      certificateFingerprint: fields.certificateFingerprint ?? null,
     });
     return this.dto(node);
   }

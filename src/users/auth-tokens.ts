@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { AppConfig } from '../config';
@@ -8,6 +9,17 @@ interface TokenClaims {
   sub: string;
   login: string;
   role: UserRole;
+}
+
+/**
+ * The reference's profile claims of a user linked to a researcher (iris-desktop-api.md §2.2): IRIS
+ * decodes the token and shows `name` and `email`. Informational only; never used for access.
+ */
+export interface ResearcherClaims {
+  researcherId: string;
+  name: string;
+  email: string;
+  orcid: string;
 }
 
 export interface IssuedToken {
@@ -24,10 +36,11 @@ export class AuthTokens {
     private readonly config: AppConfig,
   ) {}
 
-  async issue(user: AuthenticatedUser): Promise<IssuedToken> {
+  async issue(user: AuthenticatedUser, profile?: ResearcherClaims): Promise<IssuedToken> {
     const ttl = this.config.auth.jwtTtlSeconds;
-    const claims: TokenClaims = { sub: user.id, login: user.login, role: user.role };
-    const token = await this.jwt.signAsync(claims, { expiresIn: ttl, algorithm: 'HS256' });
+    const claims: TokenClaims & Partial<ResearcherClaims> = { sub: user.id, login: user.login, role: user.role, ...profile };
+    // jti (as the reference): two tokens issued in the same second still differ (refresh).
+    const token = await this.jwt.signAsync(claims, { expiresIn: ttl, algorithm: 'HS256', jwtid: randomUUID() });
     const { exp } = this.jwt.decode<{ exp: number }>(token);
     return { token, expiresAt: new Date(exp * 1000).toISOString() };
   }

@@ -40,6 +40,6 @@ export class JwtUserAuthenticator extends UserAuthenticator {
         details: { requiredRoles: roles, role: user.role },
       });
     }
-    (req as AuthenticatedRequest).user = { id: user.id, login: user.login, role: user.role };
+    (req as AuthenticatedRequest).user = { id: user.id, login: user.login, role: user.role, researcherId: user.researcherId };
   }
 }

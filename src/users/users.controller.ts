@@ -1,8 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import {ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AuthenticatedRequest, Public, RequireUser, UserRole } from '../core/auth/access';
+import { AuthenticatedRequest, NodeAccessLevel, PublicOrCapability, RequireUser, UserRole } from '../core/auth/access';
+import { createValidationPipe } from '../core/validation';
+import { IssuedToken } from './auth-tokens';
+import { readReferenceLogin } from './reference-login';
 import { CreateUserRequest, LoginRequest, UserIdParams } from './users.dto';
 import { LoginResult, UsersService } from './users.service';
+
+/** The reference's UserLoginResponse `{token, expiration}` (plus `expiresAt`, which IRIS also reads). */
+const referenceToken = ({ token, expiresAt }: IssuedToken) => ({ token, expiration: expiresAt, expiresAt });
 import { UserView } from './users.store';
 
 @ApiTags('users')
@@ -11,12 +17,32 @@ import { UserView } from './users.store';
 export class UserAuthController {
   constructor(private readonly users: UsersService) {}
 
-  @Public()
-  @ApiOperation({ summary: 'Log in: a JWT for the API' })
+  /**
+   * Two callers, one path: plain `{login, password}` (operators, CLI, console) answers
+   * `{token, expiresAt, user}`; over an encrypted channel with a node session (the IRIS desktop)
+   * the reference's `{username, password: base64, researchId?}` answers `{token, expiration}`.
+   */
+  @PublicOrCapability(NodeAccessLevel.ReadOnly)
+  @ApiOperation({ summary: 'Log in: a JWT for the API (plain {login, password}; or the reference payload over channel + session)' })
   @Post('login')
   @HttpCode(200)
-  login(@Body() body: LoginRequest): Promise<LoginResult> {
-    return this.users.login(body.login, body.password);
+  async login(@Body() body: unknown, @Req() req: AuthenticatedRequest): Promise<LoginResult | ReturnType<typeof referenceToken>> {
+    if (req.nodeSession) {
+      const { username, passwords, researchId } = readReferenceLogin(body);
+      return referenceToken(await this.users.referenceLogin(username, passwords, researchId));
+    }
+    const input = (await createValidationPipe().transform(body, { type: 'body', metatype: LoginRequest })) as LoginRequest;
+    return this.users.login(input.login, input.password);
+  }
+
+  /** Reference RefreshToken: the identity is the Bearer token's; the body (`{token}` from IRIS) is ignored. */
+  @RequireUser()
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'A fresh JWT for the holder of a valid one (reference RefreshToken)' })
+  @Post('refreshtoken')
+  @HttpCode(200)
+  async refresh(@Req() req: AuthenticatedRequest) {
+    return referenceToken(await this.users.refresh(req.user!.id));
   }
 
   @RequireUser()

@@ -2,9 +2,11 @@ import { Global, Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { AppConfig } from '../config';
 import { UserAuthenticator } from '../core/auth/authenticators';
+import { CrudModule } from '../crud/crud.module';
 import { AuthTokens } from './auth-tokens';
 import { JwtUserAuthenticator } from './jwt-user.authenticator';
 import { resolveJwtSecret } from './jwt-secret';
+import { ReferenceUsersController } from './reference-users.controller';
 import { UserAdminController, UserAuthController } from './users.controller';
 import { UsersService } from './users.service';
 
@@ -15,12 +17,13 @@ import { UsersService } from './users.service';
 @Global()
 @Module({
   imports: [
+    CrudModule,
     JwtModule.registerAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({ secret: resolveJwtSecret(config), signOptions: { algorithm: 'HS256' } }),
     }),
   ],
-  controllers: [UserAuthController, UserAdminController],
+  controllers: [UserAuthController, UserAdminController, ReferenceUsersController],
   providers: [AuthTokens, UsersService, { provide: UserAuthenticator, useClass: JwtUserAuthenticator }],
   exports: [AuthTokens, UsersService, UserAuthenticator],
 })

@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { UserRole } from '../core/auth/access';
 import { AppError } from '../core/errors/app-error';
-import { AuthTokens, IssuedToken } from './auth-tokens';
+import { CrudEngine } from '../crud/crud-engine';
+import { CrudResources } from '../crud/crud-resources';
+import { AuthTokens, IssuedToken, ResearcherClaims } from './auth-tokens';
 import { User } from './entities/user.entity';
 import { hashPassword, verifyPassword } from './password-hasher';
 import { insertUser, NewUser, toUserView, UserView } from './users.store';
@@ -19,6 +22,8 @@ export class UsersService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly tokens: AuthTokens,
+    private readonly crud: CrudEngine,
+    private readonly resources: CrudResources,
   ) {}
 
   async create(input: NewUser): Promise<UserView> {
@@ -28,6 +33,43 @@ export class UsersService {
   async list(): Promise<UserView[]> {
     const users = await this.dataSource.getRepository(User).find({ order: { login: 'ASC' } });
     return users.map(toUserView);
+  }
+
+  /** A page of users by login, each with its researcher profile. */
+  async page(page: number, pageSize: number): Promise<{ items: User[]; total: number }> {
+    const [items, total] = await this.dataSource
+      .getRepository(User)
+      .findAndCount({ relations: { researcher: true }, order: { login: 'ASC' }, skip: (page - 1) * pageSize, take: pageSize });
+    return { items, total };
+  }
+
+  findWithResearcher(id: string): Promise<User | null> {
+    return this.dataSource.getRepository(User).findOne({ where: { id }, relations: { researcher: true } });
+  }
+
+  async requireWithResearcher(id: string): Promise<User> {
+    const user = await this.findWithResearcher(id);
+    if (!user) throw new AppError(404, 'ERR_NOT_FOUND', `user ${id} not found`);
+    return user;
+  }
+
+  /** Changes login, role or researcher link (undefined = unchanged); false when the user does not exist. */
+  async update(id: string, changes: { login?: string; role?: UserRole; researcherId?: string }): Promise<boolean> {
+    const set = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
+    if (Object.keys(set).length === 0) return !!(await this.findById(id));
+    try {
+      const result = await this.dataSource.getRepository(User).update({ id }, { ...set, updatedAt: () => 'clock_timestamp()' });
+      return !!result.affected;
+    } catch (error) {
+      const code = (error as { driverError?: { code?: string } }).driverError?.code;
+      if (code === '23505') throw new AppError(409, 'ERR_LOGIN_TAKEN', `login "${changes.login}" is already taken`);
+      if (code === '23503') {
+        throw new AppError(422, 'ERR_REFERENCE_NOT_FOUND', `researcher ${changes.researcherId} does not exist`, {
+          details: { field: 'researcherId', value: changes.researcherId },
+        });
+      }
+      throw error;
+    }
   }
 
   async findById(id: string): Promise<User | null> {
@@ -47,10 +89,54 @@ export class UsersService {
   }
 
   async login(login: string, password: string): Promise<LoginResult> {
+    const user = await this.verifyCredentials(login, [password]);
+    return { ...(await this.issueFor(user)), user: toUserView(user) };
+  }
+
+  /**
+   * The reference's sign-in (the IRIS desktop, through channel + session): any of the decoded
+   * password readings may match; with `researchId` the user's researcher must be on that research.
+   */
+  async referenceLogin(login: string, passwords: string[], researchId?: string): Promise<IssuedToken> {
+    const user = await this.verifyCredentials(login, passwords);
+    if (researchId) await this.requireResearchMember(user, researchId);
+    return this.issueFor(user);
+  }
+
+  /** A new token for the holder of a valid one (reference RefreshToken); the account is re-read. */
+  async refresh(userId: string): Promise<IssuedToken> {
+    const user = await this.findById(userId);
+    if (!user) throw new AppError(401, 'ERR_INVALID_TOKEN', 'the token belongs to a user that no longer exists');
+    return this.issueFor(user);
+  }
+
+  private async verifyCredentials(login: string, passwords: string[]): Promise<User> {
     const user = await this.dataSource.getRepository(User).findOneBy({ login });
-    const valid = await verifyPassword(password, user?.passwordHash ?? (await this.dummyHash));
+    const hash = user?.passwordHash ?? (await this.dummyHash);
+    let valid = false;
+    for (const password of passwords) valid = (await verifyPassword(password, hash)) || valid;
     if (!user || !valid) throw new AppError(401, 'ERR_INVALID_CREDENTIALS', 'wrong login or password');
-    return { ...(await this.tokens.issue(user)), user: toUserView(user) };
+    return user;
+  }
+
+  private async issueFor(user: User): Promise<IssuedToken> {
+    return this.tokens.issue(user, await this.researcherClaims(user));
+  }
+
+  private async researcherClaims(user: User): Promise<ResearcherClaims | undefined> {
+    if (!user.researcherId) return undefined;
+    const row = await this.crud.get(this.resources.get('researchers'), { researcherId: user.researcherId }).catch(() => undefined);
+    if (!row) return undefined;
+    return { researcherId: user.researcherId, name: String(row.name), email: String(row.email), orcid: String(row.orcid) };
+  }
+
+  private async requireResearchMember(user: User, researchId: string): Promise<void> {
+    const link = user.researcherId
+      ? await this.crud.get(this.resources.get('research-researchers'), { researchId, researcherId: user.researcherId }).catch(() => undefined)
+      : undefined;
+    if (!link || link.removedAt !== null) {
+      throw new AppError(403, 'ERR_NOT_IN_RESEARCH', 'the user is not a researcher of this research', { details: { researchId } });
+    }
   }
 
   /** Creates a user and returns a token for it (tests and tools). */

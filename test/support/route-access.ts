@@ -22,6 +22,8 @@ function describeRule(rule: AccessRule | undefined): string {
       return rule.roles.length ? `user(${rule.roles.join('|')})` : 'user';
     case 'node':
       return `node(${NodeAccessLevel[rule.capability]})`;
+    case 'publicOrNode':
+      return `public or node(${NodeAccessLevel[rule.capability]})`;
     case 'userOrNode':
       return `user(${rule.roles.join('|') || 'any'}) or node(${NodeAccessLevel[rule.capability]})`;
   }

@@ -33,6 +33,9 @@ export class AccessGuard implements CanActivate {
       case 'node':
         await this.nodeAuthenticator().authenticate(req, rule.capability);
         return true;
+      case 'publicOrNode':
+        if (this.nodes?.hasCredentials(req)) await this.nodeAuthenticator().authenticate(req, rule.capability);
+        return true;
       case 'userOrNode':
         if (this.nodes?.hasCredentials(req) && !this.users?.hasCredentials(req)) {
           await this.nodeAuthenticator().authenticate(req, rule.capability);

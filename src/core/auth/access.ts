@@ -25,7 +25,12 @@ export type AccessRule =
   /** Either of the two (operator routes the reference also serves to channel+session callers). */
   | { kind: 'userOrNode'; roles: UserRole[]; capability: NodeAccessLevel }
   /** Only an encrypted channel (handshake phases 2-3), no session yet. */
-  | { kind: 'channel' };
+  | { kind: 'channel' }
+  /**
+   * Anyone in plain HTTP; over an encrypted channel (X-Channel-Id) a node session of at least this
+   * capability (the reference's user login: the IRIS desktop signs in through channel + session).
+   */
+  | { kind: 'publicOrNode'; capability: NodeAccessLevel };
 
 export const ACCESS_RULE = 'prism:access';
 
@@ -35,6 +40,8 @@ export const RequireCapability = (capability: NodeAccessLevel) =>
   SetMetadata(ACCESS_RULE, { kind: 'node', capability } satisfies AccessRule);
 export const RequireUserOrCapability = (capability: NodeAccessLevel, ...roles: UserRole[]) =>
   SetMetadata(ACCESS_RULE, { kind: 'userOrNode', roles, capability } satisfies AccessRule);
+export const PublicOrCapability = (capability: NodeAccessLevel) =>
+  SetMetadata(ACCESS_RULE, { kind: 'publicOrNode', capability } satisfies AccessRule);
 export const RequireChannel = () => SetMetadata(ACCESS_RULE, { kind: 'channel' } satisfies AccessRule);
 
 /** What a verified caller looks like on the request object. */
@@ -42,6 +49,8 @@ export interface AuthenticatedUser {
   id: string;
   login: string;
   role: UserRole;
+  /** The user's researcher profile, when linked (reference `recordedBy` of clinical rows). */
+  researcherId?: string | null;
 }
 
 export interface AuthenticatedNodeSession {

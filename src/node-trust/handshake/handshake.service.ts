@@ -59,7 +59,7 @@ export class HandshakeService {
         nextPhase: null,
       };
     }
-    await this.channels.save({ ...channel, identifiedNodeId: node.id, certificateFingerprint: node.certificateFingerprint });
+    await this.channels.save({ ...channel, identifiedNodeId: node.id, certificateFingerprint: node.certificateFingerprint ?? undefined });
     const messages: Record<string, string> = {
       [AuthorizationStatus.Authorized]: 'Node is authorized. Proceed to Phase 3 (Mutual Authentication).',
       [AuthorizationStatus.Pending]: 'Node registration is pending approval.',

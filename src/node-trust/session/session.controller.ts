@@ -72,9 +72,9 @@ export class SessionController {
   @Post('revoke')
   @HttpCode(200)
   async revoke(@Req() req: Request) {
-    const { token } = sessionOf(req);
+    const { token, nodeId } = sessionOf(req);
     if (!(await this.sessions.revoke(token))) throw new AppError(400, 'ERR_SESSION_REVOCATION_FAILED', 'Session could not be revoked');
-    return { revoked: true, sessionToken: token, message: 'Session revoked', timestamp: new Date().toISOString() };
+    return { sessionToken: token, nodeId, revoked: true, message: 'Session revoked', timestamp: new Date().toISOString() };
   }
 
   @RequireCapability(NodeAccessLevel.Admin)

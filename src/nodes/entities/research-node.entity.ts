@@ -43,14 +43,14 @@ export class ResearchNode {
   @Column({ name: 'node_name', type: 'varchar', length: 200 })
   nodeName: string;
 
-  /** Base64 DER of the node's X.509 certificate. */
+  /** Base64 DER of the node's X.509 certificate ('' for a connection added without one). */
   @Column({ type: 'text' })
   certificate: string;
 
-  /** Base64 SHA-256 of the certificate DER: the registry's natural key. */
+  /** Base64 SHA-256 of the certificate DER: the registry's natural key; null without a certificate. */
   @Index('uq_research_nodes_certificate_fingerprint', { unique: true })
-  @Column({ name: 'certificate_fingerprint', type: 'varchar', length: 100 })
-  certificateFingerprint: string;
+  @Column({ name: 'certificate_fingerprint', type: 'varchar', length: 100, nullable: true })
+  certificateFingerprint: string | null;
 
   @Column({ name: 'node_url', type: 'varchar', length: 500, default: '' })
   nodeUrl: string;

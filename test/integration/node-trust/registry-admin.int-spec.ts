@@ -51,8 +51,10 @@ describe('registry administration (Admin users)', () => {
     expect(again.status).toBe(400);
     expect(again.body.error).toBe('ERR_INVALID_STATUS_TRANSITION');
 
+    // As the reference: every connection whatever its status, and this node itself (IRIS's research form).
+    const pending = await registerPending('peer-still-pending');
     const active = await api().get('/api/node/GetActiveNodeConnectionsPaginated').set(bearer(admin)).expect(200);
-    expect(active.body.data.map((n: { id: string }) => n.id)).toContain(id);
+    expect(active.body.data.map((n: { id: string }) => n.id)).toEqual(expect.arrayContaining([id, pending, localNodeUuid('registry-admin')]));
     const all = await api().get('/api/node/nodes').set(bearer(admin)).expect(200);
     expect(all.body.map((n: { id: string }) => n.id)).not.toContain(localNodeUuid('registry-admin'));
     expect((await api().get(`/api/node/${localNodeUuid('registry-admin')}`).set(bearer(admin))).status).toBe(404);
@@ -85,7 +87,12 @@ describe('registry administration (Admin users)', () => {
     expect(created.body).toMatchObject({ nodeName: 'Upstream', status: 1, nodeAccessLevel: 0, lastSyncedAt: null, lastSyncStatus: null });
     const duplicate = await api().post('/api/node/NewConnection').set(bearer(admin)).send({ nodeName: 'Again', nodeUrl: 'http://x.example', certificate: peer.certificatePem });
     expect(duplicate.status).toBe(409);
-    expect((await api().post('/api/node/NewConnection').set(bearer(admin)).send({ nodeName: 'NoCert', nodeUrl: 'http://x.example' })).status).toBe(400);
+    // Certificate and URL are optional, as in the reference; two such connections do not collide.
+    for (const nodeName of ['NoCert', 'NoCert either']) {
+      const bare = await api().post('/api/node/NewConnection').set(bearer(admin)).send({ NodeName: nodeName, Status: 2, NodeAccessLevel: 1 }).expect(201);
+      expect(bare.body).toMatchObject({ nodeName, certificate: '', certificateFingerprint: '', nodeUrl: '', status: 2, nodeAccessLevel: 1 });
+    }
+    expect((await api().post('/api/node/NewConnection').set(bearer(admin)).send({ nodeUrl: 'http://x.example' })).status).toBe(400);
 
     await node.dataSource.query(
       `INSERT INTO sync_logs (id, remote_node_id, status, kind, started_at, completed_at) VALUES
