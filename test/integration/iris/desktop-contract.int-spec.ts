@@ -1,11 +1,10 @@
-import { createPrivateKey } from 'node:crypto';
 import request from 'supertest';
 import { NodeAccessLevel, UserRole } from '../../../src/core/auth/access';
 import { localNodeUuid } from '../../../src/core/local-node';
-import { generateSelfSignedIdentity } from '../../../src/node-trust/identity/identity-generator';
 import { UsersService } from '../../../src/users/users.service';
 import { DESKTOP_CALLS, DesktopCall } from '../../support/iris/desktop-calls';
-import { IrisAnswer, IrisClient, IrisIdentity } from '../../support/iris/iris-client';
+import { desktopIdentity } from '../../support/iris/desktop-identity';
+import { IrisAnswer, IrisClient } from '../../support/iris/iris-client';
 import { startTestNode, TestNode } from '../../support/test-node';
 import { bearer, loginAsAdmin } from '../../support/users';
 import { introduce } from '../node-trust/trust-helpers';
@@ -17,13 +16,6 @@ const NOT_SERVED = new Set(['RS24', 'M1', 'M3', 'M4', 'M5']);
 
 const NODE_A = 'iris-contract-a';
 const DESKTOP_USER = { login: 'maria@iris.example', password: 'Senha-longa-çã-2026' };
-
-/** A desktop identity (certificate + key) like VITE_IRN_MIDDLEWARE_* (subject = node id). */
-export function desktopIdentity(nodeId = 'iris-desktop'): IrisIdentity {
-  const generated = generateSelfSignedIdentity(nodeId);
-  const pkcs8 = createPrivateKey(generated.privateKeyPem).export({ type: 'pkcs8', format: 'der' }).toString('base64');
-  return { nodeId, certificate: generated.certificateDer, privateKeyPkcs8: pkcs8 };
-}
 
 /**
  * The IRIS desktop contract (../shared/reference/iris-desktop-api.md), replayed by a client that
