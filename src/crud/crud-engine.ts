@@ -270,7 +270,8 @@ export class CrudEngine {
   }
 
   /** A scoped list or a single resource under a missing parent is a 404, not an empty answer. */
-  async requireParent(r: CompiledResource, scope: Assignment[], code = 'ERR_NOT_FOUND', db: EntityManager = this.dataSource.manager): Promise<void> {
+  async requireParent(r: CompiledResource, scope: Assignment[], options: { code?: string; db?: EntityManager } = {}): Promise<void> {
+    const { code = 'ERR_NOT_FOUND', db = this.dataSource.manager } = options;
     for (const fk of r.model.foreignKeys) {
       const parts = fk.columns.map((c) => scope.find((s) => s.column.column === c));
       if (parts.length === 0 || parts.some((p) => !p)) continue;

@@ -4,6 +4,7 @@ import { RequireUser, UserRole } from '../core/auth/access';
 import { AppError } from '../core/errors/app-error';
 import { FieldProblem, validationError } from '../core/validation';
 import { isUuid } from '../core/uuid';
+import { referenceError } from '../crud/reference/reference-errors';
 import { referencePage, referencePaging } from '../crud/reference/reference-paging';
 import { Fields } from '../node-trust/protocol';
 import { User } from './entities/user.entity';
@@ -24,6 +25,15 @@ export function toReferenceUser(user: User) {
 }
 
 const notFound = () => new AppError(404, 'ERR_USER_NOT_FOUND', 'User not found', { shape: 'detail' });
+
+/** Runs an action with its errors in the reference's `Error` shape. */
+async function reference<T>(action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (error) {
+    throw referenceError(error);
+  }
+}
 
 /** The desktop sends "ADMIN" / "RESEARCHER"; roles are matched case-insensitively. */
 function roleOf(value: unknown, problems: FieldProblem[]): UserRole | undefined {
@@ -60,16 +70,22 @@ export class ReferenceUsersController {
 
   @ApiOperation({ summary: 'Reference: users, paged (Admin)' })
   @Get('GetUsers')
-  async list(@Query() query: Record<string, unknown>) {
-    const { page, pageSize } = referencePaging(query);
-    const { items, total } = await this.users.page(page, pageSize);
-    return referencePage(items.map(toReferenceUser), page, pageSize, total);
+  list(@Query() query: Record<string, unknown>) {
+    return reference(async () => {
+      const { page, pageSize } = referencePaging(query);
+      const { items, total } = await this.users.page(page, pageSize);
+      return referencePage(items.map(toReferenceUser), page, pageSize, total);
+    });
   }
 
   @ApiOperation({ summary: 'Reference: create a user (Admin)' })
   @Post('New')
   @HttpCode(200)
-  async create(@Body() body: unknown) {
+  create(@Body() body: unknown) {
+    return reference(() => this.add(body));
+  }
+
+  private async add(body: unknown) {
     const f = new Fields(body);
     const problems: FieldProblem[] = [];
     const login = text(f, 'login', 200, problems);
@@ -87,7 +103,11 @@ export class ReferenceUsersController {
 
   @ApiOperation({ summary: 'Reference: update a user\'s login, role or researcher (Admin)' })
   @Put('Update/:id')
-  async update(@Param('id') id: string, @Body() body: unknown) {
+  update(@Param('id') id: string, @Body() body: unknown) {
+    return reference(() => this.change(id, body));
+  }
+
+  private async change(id: string, body: unknown) {
     if (!isUuid(id)) throw notFound();
     const f = new Fields(body);
     const problems: FieldProblem[] = [];

@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req } from '@nest
 import {ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthenticatedRequest, NodeAccessLevel, PublicOrCapability, RequireUser, UserRole } from '../core/auth/access';
 import { createValidationPipe } from '../core/validation';
+import { referenceError } from '../crud/reference/reference-errors';
 import { IssuedToken } from './auth-tokens';
 import { readReferenceLogin } from './reference-login';
 import { CreateUserRequest, LoginRequest, UserIdParams } from './users.dto';
@@ -28,8 +29,12 @@ export class UserAuthController {
   @HttpCode(200)
   async login(@Body() body: unknown, @Req() req: AuthenticatedRequest): Promise<LoginResult | ReturnType<typeof referenceToken>> {
     if (req.nodeSession) {
-      const { username, passwords, researchId } = readReferenceLogin(body);
-      return referenceToken(await this.users.referenceLogin(username, passwords, researchId));
+      try {
+        const { username, passwords, researchId } = readReferenceLogin(body);
+        return referenceToken(await this.users.referenceLogin(username, passwords, researchId));
+      } catch (error) {
+        throw referenceError(error);
+      }
     }
     const input = (await createValidationPipe().transform(body, { type: 'body', metatype: LoginRequest })) as LoginRequest;
     return this.users.login(input.login, input.password);

@@ -13,7 +13,7 @@ import { Assignment, CrudEngine, ExtraWhere, Params, PathParams, ReadShape, Row 
 import { fieldsError } from '../crud-errors';
 import { CrudResources } from '../crud-resources';
 import { CompiledReferenceRoute } from './compiled-reference';
-import { Actor, bindReferenceBody, fillValue } from './reference-binder';
+import { Actor, BoundBody, bindReferenceBody, fillValue } from './reference-binder';
 import { ReferencePage, referencePage, referencePaging } from './reference-paging';
 import { ReferenceRoutes } from './reference-routes';
 import { CodeList, FillValue } from './reference-shape';
@@ -75,9 +75,9 @@ export class ReferenceApi {
   async create(id: string, path: PathParams, body: unknown, actor: Actor): Promise<Row> {
     const r = this.routes.get(id);
     const scope = this.engine.decodeAddress(r.resource, path, 'scope');
-    if (r.shape.parentNotFoundCode) await this.engine.requireParent(r.resource, scope, r.shape.parentNotFoundCode);
+    if (r.shape.parentNotFoundCode) await this.engine.requireParent(r.resource, scope, { code: r.shape.parentNotFoundCode });
     const bound = bindReferenceBody(r, body, 'create', actor);
-    const values = this.engine.validateBody(r.resource, bound.values, 'create');
+    const values = this.validate(r, bound, 'create');
     for (const { column, value } of scope) values.set(column, value);
     this.engine.withNodeValues(r.resource, values);
     const lists = this.codeLists(r, bound.codeLists);
@@ -94,7 +94,7 @@ export class ReferenceApi {
     const r = this.routes.get(id);
     const address = this.engine.decodeAddress(r.resource, path, 'address');
     const bound = bindReferenceBody(r, body, 'update', actor);
-    const set = this.engine.validateBody(r.resource, bound.values, 'update');
+    const set = this.validate(r, bound, 'update');
     const lists = this.codeLists(r, bound.codeLists);
     return this.engine.transaction(async (db) => {
       const key = set.size
@@ -118,6 +118,21 @@ export class ReferenceApi {
   }
 
   // ---- helpers -------------------------------------------------------------------------------
+
+  /** The engine's validation of the bound payload, reporting the reference's rules in the same answer. */
+  private validate(r: CompiledReferenceRoute, bound: BoundBody, kind: 'create' | 'update'): Map<ColumnModel, unknown> {
+    try {
+      const values = this.engine.validateBody(r.resource, bound.values, kind);
+      if (bound.problems.length) throw fieldsError(bound.problems);
+      return values;
+    } catch (error) {
+      const fields = error instanceof AppError ? (error.details?.fields as FieldProblem[] | undefined) : undefined;
+      if (!fields || !bound.problems.length) throw error;
+      const merged = new Map<string, string[]>();
+      for (const p of [...bound.problems, ...fields]) merged.set(p.field, [...new Set([...(merged.get(p.field) ?? []), ...p.problems])]);
+      throw fieldsError([...merged].map(([field, problems]) => ({ field, problems })));
+    }
+  }
 
   private read(r: CompiledReferenceRoute): ReadShape {
     return {
@@ -244,7 +259,7 @@ export class ReferenceApi {
   private async listScope(r: CompiledReferenceRoute, path: PathParams): Promise<{ equal: Assignment[]; extra?: ExtraWhere }> {
     if (!r.through) {
       const equal = this.engine.decodeAddress(r.resource, path, 'scope');
-      if (r.shape.parentNotFoundCode) await this.engine.requireParent(r.resource, equal, r.shape.parentNotFoundCode);
+      if (r.shape.parentNotFoundCode) await this.engine.requireParent(r.resource, equal, { code: r.shape.parentNotFoundCode });
       return { equal };
     }
     const { resource: link, join, live, notFoundCode } = r.through;
@@ -254,7 +269,7 @@ export class ReferenceApi {
     if (addressesOne) {
       if (!(await this.engine.selectOne(link, this.keyShape(link), given, linkLive))) throw new AppError(404, notFoundCode, 'link not found', { shape: 'detail' });
     } else if (r.shape.parentNotFoundCode) {
-      await this.engine.requireParent(link, given, r.shape.parentNotFoundCode);
+      await this.engine.requireParent(link, given, { code: r.shape.parentNotFoundCode });
     }
     const extra: ExtraWhere = (params) => {
       const on = join.map(([theirs, ours]) => `l.${q(theirs.column)} = t.${q(ours.column)}`);

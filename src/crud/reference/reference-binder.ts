@@ -17,6 +17,8 @@ export const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
 export interface BoundBody {
   values: Record<string, unknown>;
   codeLists: Map<string, unknown>;
+  /** The reference's own rules broken by the payload (reported with the engine's type checks). */
+  problems: FieldProblem[];
 }
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
@@ -45,8 +47,8 @@ const isBlank = (value: unknown) => value === null || value === undefined || val
  * Binds a reference payload the way ASP.NET does: member names case-insensitively (PascalCase and
  * camelCase alike), unknown members ignored (the IRIS middleware adds channelId, sessionToken and
  * timestamp to every body). On update an empty or null member means "unchanged", as the reference.
- * The reference's required members, value lists and URL/date rules are checked here; types and
- * lengths are checked afterwards by the engine's own validation (same ERR_VALIDATION answer).
+ * The reference's required members, value lists and URL/date rules are collected here; the caller
+ * reports them together with the engine's own type and length checks (one ERR_VALIDATION answer).
  */
 export function bindReferenceBody(route: CompiledReferenceRoute, body: unknown, kind: 'create' | 'update', actor: Actor): BoundBody {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -103,8 +105,7 @@ export function bindReferenceBody(route: CompiledReferenceRoute, body: unknown, 
     const value = values[property];
     if (typeof value === 'string' && Date.parse(value) > Date.now() + 60_000) problems.push({ field: property, problems: ['must not be in the future'] });
   }
-  if (problems.length) throw fieldsError(problems);
-  return { values, codeLists };
+  return { values, codeLists, problems };
 }
 
 function isAbsoluteHttpUrl(value: unknown): boolean {

@@ -6,6 +6,7 @@ import { routesOf } from '../crud-controllers';
 import { PathParams } from '../crud-engine';
 import { ResourceDefinition } from '../resource-definition';
 import { ReferenceApi } from './reference-api';
+import { referenceError } from './reference-errors';
 import { ReferenceRouteEntry } from './reference-routes';
 import { HttpVerb } from './reference-shape';
 
@@ -55,20 +56,24 @@ export function referenceControllerFor(entries: ReferenceRouteEntry[], resources
   for (const entry of sorted) {
     const { id, route } = entry;
     const name = id.replace(/[^A-Za-z0-9]+/g, '_');
-    proto[name] = function (this: ReferenceApiController, req: Request & AuthenticatedRequest) {
+    proto[name] = async function (this: ReferenceApiController, req: Request & AuthenticatedRequest) {
       const path = req.params as PathParams;
       const actor = { researcherId: req.user?.researcherId };
-      switch (route.op) {
-        case 'list':
-          return this.api.list(id, path, req.query as Record<string, unknown>);
-        case 'get':
-          return this.api.get(id, path);
-        case 'create':
-          return this.api.create(id, path, req.body, actor);
-        case 'update':
-          return this.api.update(id, path, req.body, actor);
-        case 'remove':
-          return this.api.remove(id, path);
+      try {
+        switch (route.op) {
+          case 'list':
+            return await this.api.list(id, path, req.query as Record<string, unknown>);
+          case 'get':
+            return await this.api.get(id, path);
+          case 'create':
+            return await this.api.create(id, path, req.body, actor);
+          case 'update':
+            return await this.api.update(id, path, req.body, actor);
+          case 'remove':
+            return await this.api.remove(id, path);
+        }
+      } catch (error) {
+        throw referenceError(error);
       }
     };
     const descriptor = Object.getOwnPropertyDescriptor(proto, name)!;

@@ -134,7 +134,7 @@ describe('IRIS desktop contract', () => {
   it('refuses a wrong password and a login without a node session', async () => {
     const wrong = await desktop.invoke('POST', '/api/userauth/login', { username: DESKTOP_USER.login, password: btoa('wrong-password') });
     expect(wrong.status).toBe(401);
-    expect(wrong.body).toMatchObject({ error: 'ERR_INVALID_CREDENTIALS' });
+    expect(wrong.body).toMatchObject({ errorDetail: { code: 'ERR_INVALID_CREDENTIALS' } });
     // Over a channel the login needs a node session (the desktop is a registered node), as the reference.
     const noSession = await desktop.channelCall('POST', '/api/userauth/login', { username: DESKTOP_USER.login, password: btoa(DESKTOP_USER.password) });
     expect({ status: noSession.status, body: noSession.body }).toMatchObject({ status: 401, body: { error: 'ERR_NO_SESSION_TOKEN' } });
