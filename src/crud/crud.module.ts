@@ -6,6 +6,7 @@ import { CrudResources } from './crud-resources';
 import { ReferenceApi } from './reference/reference-api';
 import { referenceControllerFor } from './reference/reference-controller';
 import { ReferenceRoutes, referenceRouteTable } from './reference/reference-routes';
+import { ResearchExport, ResearchExportController } from './reference/research-export';
 import { RESOURCES } from './resources';
 
 /**
@@ -15,8 +16,8 @@ import { RESOURCES } from './resources';
  */
 @Module({
   imports: [NodesModule],
-  controllers: [referenceControllerFor(referenceRouteTable(), RESOURCES), ...RESOURCES.map(crudControllerFor)],
-  providers: [CrudEngine, CrudResources, ReferenceRoutes, ReferenceApi],
+  controllers: [referenceControllerFor(referenceRouteTable(), RESOURCES), ResearchExportController, ...RESOURCES.map(crudControllerFor)],
+  providers: [CrudEngine, CrudResources, ReferenceRoutes, ReferenceApi, ResearchExport],
   exports: [CrudEngine, CrudResources],
 })
 export class CrudModule {}

@@ -56,13 +56,19 @@ export class ReferenceApi {
 
   async list(id: string, path: PathParams, query: Record<string, unknown>): Promise<ReferencePage<Row> | Row[]> {
     const r = this.routes.get(id);
+    if (r.route.array) return this.listAll(id, path, query);
     const scope = await this.listScope(r, path);
-    const filters = this.queryFilters(r, query);
-    const extra = and(r.where, filters, scope.extra);
-    if (r.route.array) return (await this.engine.selectRows(r.resource, this.read(r), scope.equal, extra)).rows;
+    const extra = and(r.where, this.queryFilters(r, query), scope.extra);
     const { page, pageSize } = referencePaging(query);
     const { rows, total } = await this.engine.selectRows(r.resource, this.read(r), scope.equal, extra, { limit: pageSize, offset: (page - 1) * pageSize });
     return referencePage(rows, page, pageSize, total);
+  }
+
+  /** Every row of a list route, unpaged (bare-array routes; the research export). */
+  async listAll(id: string, path: PathParams, query: Record<string, unknown> = {}): Promise<Row[]> {
+    const r = this.routes.get(id);
+    const scope = await this.listScope(r, path);
+    return (await this.engine.selectRows(r.resource, this.read(r), scope.equal, and(r.where, this.queryFilters(r, query), scope.extra))).rows;
   }
 
   async get(id: string, path: PathParams): Promise<Row> {

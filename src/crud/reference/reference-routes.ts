@@ -39,6 +39,13 @@ export class ReferenceRoutes implements OnModuleInit {
     return route;
   }
 
+  /** The first route of a resource's shape with this operation (and, when given, path). */
+  find(resource: string, op: string, path?: string): CompiledReferenceRoute {
+    const route = this.all().find((r) => r.shape.resource === resource && r.route.op === op && (path === undefined || r.route.path === path));
+    if (!route) throw new Error(`no reference ${op} route for ${resource}`);
+    return route;
+  }
+
   all(): CompiledReferenceRoute[] {
     return [...this.compiled.values()];
   }

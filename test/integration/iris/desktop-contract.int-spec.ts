@@ -7,12 +7,13 @@ import { desktopIdentity } from '../../support/iris/desktop-identity';
 import { IrisAnswer, IrisClient } from '../../support/iris/iris-client';
 import { startTestNode, TestNode } from '../../support/test-node';
 import { bearer, loginAsAdmin } from '../../support/users';
+import { readZip } from '../../support/zip-reader';
 import { introduce } from '../node-trust/trust-helpers';
 
 type Body = Record<string, unknown>;
 
 /** Calls of the document this node does not serve yet; each must still answer 404 (see docs/iris-compatibility.md). */
-const NOT_SERVED = new Set(['RS24', 'M1', 'M3', 'M4', 'M5']);
+const NOT_SERVED = new Set(['M1', 'M3', 'M4', 'M5']);
 
 const NODE_A = 'iris-contract-a';
 const DESKTOP_USER = { login: 'maria@iris.example', password: 'Senha-longa-çã-2026' };
@@ -301,6 +302,43 @@ describe('IRIS desktop contract', () => {
     expect(items(await call('M2')).map((s) => s.id)).toContain(session.body.id);
     const note = await call('M6', { sessionId: session.body.id }, { Id: '7f1d2c3b-0000-4000-8000-0000000000aa', Text: 'electrode moved', CreatedAt: '2026-03-01T10:05:00Z' });
     expect(note).toMatchObject({ text: 'electrode moved', recordSessionId: session.body.id });
+  });
+
+  it('exports a research project with its data and recording files as a ZIP (RS24, plain HTTP + Bearer)', async () => {
+    const native = (path: string) => request(a.url).post(path).set(bearer(desktop.token!));
+    const sessionId = '7f1d2c3b-0000-4000-8000-000000000002';
+    await native('/api/sessions').send({ id: sessionId, volunteerId: ids.volunteer2, researchId: ids.research, startAt: '2026-03-02T10:00:00Z' }).expect(201);
+    const record = await native(`/api/sessions/${sessionId}/records`).send({ collectionDate: '2026-03-02T10:00:00Z', sessionId, recordType: 'EMG' }).expect(201);
+    const channel = await native(`/api/records/${record.body.id}/channels`)
+      .send({ signalType: 'EMG', samplingRate: 1000, samplesCount: 2, startTimestamp: '2026-03-02T10:00:00Z' })
+      .expect(201);
+    const signal = 'timestamp,value\n0,0.1\n1,0.2\n';
+    await native(`/api/record-channels/${channel.body.id}/file`).set('Content-Type', 'text/csv').send(signal).expect(200);
+
+    const answer = await desktop.rawGet(fill(spec('RS24').path, { id: ids.research }));
+    expect({ status: answer.status, type: answer.headers['content-type'] }).toEqual({ status: 200, type: 'application/zip' });
+    expect(answer.headers['content-disposition']).toContain(`_${ids.research}.zip`);
+    const files = readZip(Buffer.from(answer.bytes));
+    const root = `Gait_study_2_${ids.research}`;
+    const channelPath = `${root}/sessions/${sessionId}/records/${record.body.id}/channels/${channel.body.id}`;
+    expect([...files.keys()]).toEqual(
+      expect.arrayContaining([
+        `${root}/research.json`,
+        `${root}/researchers/researchers.json`,
+        `${root}/volunteers/volunteers.json`,
+        `${root}/applications/applications.json`,
+        `${root}/devices/devices.json`,
+        `${root}/sessions/${sessionId}/session.json`,
+        `${channelPath}/channel.json`,
+        `${channelPath}/signal.csv`,
+        `${root}/_missing_files.json`,
+      ]),
+    );
+    expect(JSON.parse(files.get(`${root}/research.json`)!.toString())).toMatchObject({ id: ids.research, title: 'Gait study 2' });
+    expect(files.get(`${channelPath}/signal.csv`)!.toString()).toBe(signal);
+    expect(JSON.parse(files.get(`${root}/_missing_files.json`)!.toString())).toEqual([]);
+    replayed.set('RS24', { status: answer.status, body: undefined, headers: answer.headers, encrypted: false, ok: true });
+    expect((await desktop.rawGet('/api/Research/00000000-0000-4000-8000-000000000000/export')).status).toBe(404);
   });
 
   it('manages node connections (N1–N7) and syncs from a peer through the desktop (SY1–SY3)', async () => {
