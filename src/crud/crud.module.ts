@@ -3,6 +3,7 @@ import { NodesModule } from '../nodes/nodes.module';
 import { crudControllerFor } from './crud-controllers';
 import { CrudEngine } from './crud-engine';
 import { CrudResources } from './crud-resources';
+import { ClinicalSessionController, ClinicalSessionIntake } from './reference/clinical-sessions';
 import { ReferenceApi } from './reference/reference-api';
 import { referenceControllerFor } from './reference/reference-controller';
 import { ReferenceRoutes, referenceRouteTable } from './reference/reference-routes';
@@ -16,8 +17,8 @@ import { RESOURCES } from './resources';
  */
 @Module({
   imports: [NodesModule],
-  controllers: [referenceControllerFor(referenceRouteTable(), RESOURCES), ResearchExportController, ...RESOURCES.map(crudControllerFor)],
-  providers: [CrudEngine, CrudResources, ReferenceRoutes, ReferenceApi, ResearchExport],
+  controllers: [referenceControllerFor(referenceRouteTable(), RESOURCES), ResearchExportController, ClinicalSessionController, ...RESOURCES.map(crudControllerFor)],
+  providers: [CrudEngine, CrudResources, ReferenceRoutes, ReferenceApi, ResearchExport, ClinicalSessionIntake],
   exports: [CrudEngine, CrudResources],
 })
 export class CrudModule {}

@@ -4,6 +4,7 @@ import { AppConfig } from '../config';
 import { CrudModule } from '../crud/crud.module';
 import { RecordingFilesController } from './recording-files.controller';
 import { RecordingFilesService } from './recording-files.service';
+import { ReferenceRecordingUpload, ReferenceUploadController } from './reference-upload';
 import { AzureBlobRecordingStorage } from './storage/azure-blob-recording-storage';
 import { FsRecordingStorage } from './storage/fs-recording-storage';
 import { RecordingStorage } from './storage/recording-storage';
@@ -23,8 +24,8 @@ export function createRecordingStorage(config: AppConfig): RecordingStorage {
 @Global()
 @Module({
   imports: [CrudModule],
-  controllers: [RecordingFilesController],
-  providers: [RecordingFilesService, { provide: RecordingStorage, useFactory: createRecordingStorage, inject: [AppConfig] }],
+  controllers: [RecordingFilesController, ReferenceUploadController],
+  providers: [RecordingFilesService, ReferenceRecordingUpload, { provide: RecordingStorage, useFactory: createRecordingStorage, inject: [AppConfig] }],
   exports: [RecordingStorage],
 })
 export class RecordingFilesModule {}

@@ -173,12 +173,12 @@ export class ReferenceApi {
       const others: ExtraWhere = (params) => [`NOT (${address.map((a) => `t.${q(a.column.column)} = ${params.add(a.value, a.column)}`).join(' AND ')})`, `t.${q(flag.column)}`];
       await this.engine.updateRow(r.resource, within, new Map([[flag, false]]), this.keyShape(r.resource), others, db);
     }
-    for (const [list, codes] of lists) await this.replaceCodes(r, list, address, codes, actor, db);
+    for (const [list, codes] of lists) await this.replaceCodes(list, address, codes, actor, db);
     return (await this.engine.selectOne(r.resource, this.read(r), address, undefined, db))!;
   }
 
   /** The child rows of a code list become exactly the given codes (missing ones inserted, others deleted). */
-  private async replaceCodes(r: CompiledReferenceRoute, list: CodeList, parent: Assignment[], codes: string[], actor: Actor, db: EntityManager): Promise<void> {
+  async replaceCodes(list: CodeList, parent: Assignment[], codes: string[], actor: Actor, db: EntityManager): Promise<void> {
     const child = this.childResource(list.table);
     const codeColumn = child.byProperty.get(list.column)!;
     const link: Assignment[] = Object.entries(list.on).map(([theirs, ours]) => ({
@@ -204,7 +204,7 @@ export class ReferenceApi {
   }
 
   /** Validated code lists of the payload (arrays of non-empty strings, each within the column's length). */
-  private codeLists(r: CompiledReferenceRoute, given: Map<string, unknown>): Map<CodeList, string[]> {
+  codeLists(r: Pick<CompiledReferenceRoute, 'shape'>, given: Map<string, unknown>): Map<CodeList, string[]> {
     const problems: FieldProblem[] = [];
     const lists = new Map<CodeList, string[]>();
     for (const list of r.shape.codeLists ?? []) {

@@ -12,9 +12,6 @@ import { introduce } from '../node-trust/trust-helpers';
 
 type Body = Record<string, unknown>;
 
-/** Calls of the document this node does not serve yet; each must still answer 404 (see docs/iris-compatibility.md). */
-const NOT_SERVED = new Set(['M1', 'M3', 'M4', 'M5']);
-
 const NODE_A = 'iris-contract-a';
 const DESKTOP_USER = { login: 'maria@iris.example', password: 'Senha-longa-çã-2026' };
 
@@ -291,17 +288,51 @@ describe('IRIS desktop contract', () => {
     expect(await call('RS7', { rid }, { ResearcherId: ids.researcher, IsPrincipal: false })).toMatchObject({ removedAt: null });
   });
 
-  it('serves the mobile app\'s research lists and session routes that exist (M2, M6, M7, M8)', async () => {
+  it('serves the IRIS mobile app\'s session uploads and research lists (M1–M8)', async () => {
     expect(items(await call('M7')).map((r) => r.id)).toContain(ids.research);
     expect(items(await call('M8')).map((r) => r.id)).toContain(ids.research);
-    const session = await request(a.url)
-      .post('/api/sessions')
-      .set(bearer(desktop.token!))
-      .send({ id: '7f1d2c3b-0000-4000-8000-000000000001', volunteerId: ids.volunteer2, researchId: ids.research, startAt: '2026-03-01T10:00:00Z' })
-      .expect(201);
-    expect(items(await call('M2')).map((s) => s.id)).toContain(session.body.id);
-    const note = await call('M6', { sessionId: session.body.id }, { Id: '7f1d2c3b-0000-4000-8000-0000000000aa', Text: 'electrode moved', CreatedAt: '2026-03-01T10:05:00Z' });
-    expect(note).toMatchObject({ text: 'electrode moved', recordSessionId: session.body.id });
+    const sessionId = (ids.session = '7f1d2c3b-0000-4000-8000-000000000001');
+    const targetArea = { BodyStructureCode: '113257007', LateralityCode: null, TopographicalModifierCodes: ['255549009'] };
+    const session = { Id: sessionId, ResearchId: ids.research, VolunteerId: ids.volunteer2, TargetArea: targetArea, StartAt: '2026-03-01T10:00:00.000Z', FinishedAt: null };
+    const created = await call('M1', {}, session);
+    expect(created).toMatchObject({ id: sessionId, finishedAt: null, targetAreaId: expect.any(String) });
+    // Upsert on the client's id: the same call again overwrites, and keeps one target area.
+    expect(await call('M1', {}, { ...session, FinishedAt: '2026-03-01T10:30:00.000Z' })).toMatchObject({ finishedAt: '2026-03-01T10:30:00.000000Z', targetAreaId: created.targetAreaId });
+    const unknown = await desktop.invoke('POST', '/api/ClinicalSession/New', { ...session, Id: '7f1d2c3b-0000-4000-8000-0000000000ff', VolunteerId: '00000000-0000-4000-8000-000000000000' });
+    expect({ status: unknown.status, body: unknown.body }).toMatchObject({ status: 404, body: { errorDetail: { code: 'ERR_VOLUNTEER_NOT_FOUND' } } });
+    expect(await call('M3', { id: sessionId }, { FinishedAt: '2026-03-01T11:00:00Z', TargetArea: { ...targetArea, TopographicalModifierCodes: [] } })).toMatchObject({
+      finishedAt: '2026-03-01T11:00:00.000000Z',
+    });
+    const modifiers = await request(a.url).get(`/api/target-areas/${created.targetAreaId}/topographical-modifiers`).set(bearer(desktop.token!)).expect(200);
+    expect(modifiers.body.totalRecords).toBe(0);
+
+    const recording = { Id: '7f1d2c3b-0000-4000-8000-0000000000b1', SignalType: 'EMG', SamplingRate: 1000, SamplesCount: 2, FileUrl: '', CollectionDate: '2026-03-01T10:00:00.000Z', SensorId: null };
+    expect(await call('M4', { sessionId }, recording)).toMatchObject({ id: recording.Id, recordType: 'EMG', sessionId });
+    await call('M4', { sessionId }, recording); // idempotent: no second channel
+    const channels = await request(a.url).get(`/api/records/${recording.Id}/channels`).set(bearer(desktop.token!)).expect(200);
+    expect(channels.body.data).toHaveLength(1);
+    const csv = 'timestamp,value\n0,0.5\n1,0.6\n';
+    const uploaded = await call('M5', {}, {
+      RecordingId: recording.Id,
+      SessionId: sessionId,
+      FileName: 'emg.csv',
+      ContentType: 'text/csv',
+      FileData: Buffer.from(csv).toString('base64'),
+      FileSizeBytes: csv.length,
+    });
+    expect(uploaded).toMatchObject({ message: 'Recording uploaded successfully', fileUrl: expect.any(String) });
+    const file = await request(a.url).get(`/api/record-channels/${channels.body.data[0].id}/file`).set(bearer(desktop.token!)).buffer(true).parse((res, done) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => done(null, Buffer.concat(chunks)));
+    });
+    expect((file.body as Buffer).toString()).toBe(csv);
+    const badType = await desktop.invoke('POST', '/api/Upload/recording', { RecordingId: recording.Id, SessionId: sessionId, ContentType: 'application/json', FileData: 'e30=' });
+    expect(badType.body).toMatchObject({ errorDetail: { code: 'ERR_UPLOAD_VALIDATION_FAILED' } });
+
+    expect(items(await call('M2')).map((s) => s.id)).toContain(sessionId);
+    const note = await call('M6', { sessionId }, { Id: '7f1d2c3b-0000-4000-8000-0000000000aa', Text: 'electrode moved', CreatedAt: '2026-03-01T10:05:00Z' });
+    expect(note).toMatchObject({ text: 'electrode moved', recordSessionId: sessionId });
   });
 
   it('exports a research project with its data and recording files as a ZIP (RS24, plain HTTP + Bearer)', async () => {
@@ -391,17 +422,8 @@ describe('IRIS desktop contract', () => {
     await call('U1');
   });
 
-  it('answers 404 for the documented calls this node does not serve yet', async () => {
-    for (const id of NOT_SERVED) {
-      const c = spec(id);
-      const path = fill(c.path, { id: ids.research ?? '00000000-0000-4000-8000-000000000000', sessionId: '00000000-0000-4000-8000-000000000000' });
-      const answer = c.transport === 'PJ' ? await desktop.rawGet(path) : await desktop.invoke(c.method, path, {});
-      expect({ id, status: answer.status }).toEqual({ id, status: 404 });
-    }
-  });
-
   it('replayed every call of the document', () => {
-    const expected = DESKTOP_CALLS.map((c) => c.id).filter((id) => !NOT_SERVED.has(id)).sort();
+    const expected = DESKTOP_CALLS.map((c) => c.id).sort();
     expect([...replayed.keys()].sort()).toEqual(expected);
     expect(DESKTOP_CALLS.filter((c) => !c.mobile)).toHaveLength(80);
   });
