@@ -64,6 +64,7 @@ GET /api/records/:recordId/channels/:id                                         
 GET /api/research                                                                          user
 GET /api/research/:id                                                                      user
 GET /api/Research/:id                                                                      user
+GET /api/Research/:id/export                                                               user
 GET /api/research/:researchId/applications                                                 user
 GET /api/Research/:researchId/applications                                                 user
 GET /api/research/:researchId/applications/:applicationId                                  user
@@ -200,6 +201,8 @@ PATCH /api/volunteers/:volunteerId/medications/:id                              
 PATCH /api/volunteers/:volunteerId/vital-signs/:id                                         user
 POST /api/channel/open                                                                     public
 POST /api/ClinicalSession/:recordSessionId/annotations/New                                 user
+POST /api/ClinicalSession/:sessionId/recordings/New                                        user
+POST /api/ClinicalSession/New                                                              user
 POST /api/Device/New                                                                       user
 POST /api/devices                                                                          user
 POST /api/devices/:deviceId/sensors                                                        user
@@ -258,6 +261,7 @@ POST /api/sync/preview                                                          
 POST /api/sync/pull                                                                        user(Admin|Researcher) or node(ReadOnly)
 POST /api/sync/window/close                                                                node(ReadWrite)
 POST /api/target-areas/:targetAreaId/topographical-modifiers                               user
+POST /api/Upload/recording                                                                 user
 POST /api/User/New                                                                         user(Admin)
 POST /api/userauth/login                                                                   public or node(ReadOnly)
 POST /api/userauth/refreshtoken                                                            user
@@ -269,6 +273,7 @@ POST /api/volunteers/:volunteerId/clinical-conditions                           
 POST /api/volunteers/:volunteerId/clinical-events                                          user
 POST /api/volunteers/:volunteerId/medications                                              user
 POST /api/volunteers/:volunteerId/vital-signs                                              user
+PUT /api/ClinicalSession/Update/:id                                                        user
 PUT /api/node/:id/access-level                                                             user(Admin)
 PUT /api/node/:id/status                                                                   user(Admin)
 PUT /api/node/Update/:id                                                                   user(Admin)
