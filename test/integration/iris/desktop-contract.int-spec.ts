@@ -169,6 +169,10 @@ describe('IRIS desktop contract', () => {
     // A user linked to the researcher signs in with the researcher's name and e-mail in the token.
     await call('U4', { id: ids.user }, { ResearcherId: ids.researcher });
     expect(await call('U3', { id: ids.user })).toMatchObject({ researcher: { name: 'Dra. Ana Souza', email: 'ana@lab.example' } });
+    const linked = await desktop.login('joao.silva', 'another-long-password');
+    const claims = JSON.parse(Buffer.from(linked.body.token.split('.')[1], 'base64url').toString('utf8'));
+    expect(claims).toMatchObject({ login: 'joao.silva', researcherId: ids.researcher, name: 'Dra. Ana Souza', email: 'ana@lab.example' });
+    expect((await desktop.login(DESKTOP_USER.login, DESKTOP_USER.password)).status).toBe(200);
   });
 
   it('manages the four SNOMED catalogs of the desktop (20 routes)', async () => {

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import request from 'supertest';
 import { UserRole } from '../../../src/core/auth/access';
 import { localNodeUuid } from '../../../src/core/local-node';
@@ -63,6 +64,42 @@ describe('reference REST API rules', () => {
     }
     expect((await api('get', '/api/Research/GetByStatus')).status).toBe(400);
     expect((await api('get', '/api/Research/GetByStatus?status=Bogus')).status).toBe(400);
+  });
+
+  it('never answers 5xx to arbitrary payloads and queries (property-based)', async () => {
+    const research = (await api('post', '/api/Research/New', { Title: 'fuzz', Description: 'd' })).body.id as string;
+    const weird = fc.oneof(fc.string({ maxLength: 30 }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constantFrom('', '1990-13-45', '2026-01-01', 'x'.repeat(600), '00000000-0000-4000-8000-000000000000'), fc.array(fc.string({ maxLength: 8 }), { maxLength: 3 }), fc.object({ maxDepth: 1 }));
+    const members = ['Name', 'email', 'BirthDate', 'Gender', 'Height', 'ClinicalConditionCodes', 'Title', 'Status', 'EndDate', 'snomedCode', 'displayName', 'type', 'parentRegionCode', 'bodyRegionCode', 'ResearcherId', 'IsPrincipal', 'VolunteerId', 'ConsentDate', 'ConsentVersion', 'AppName', 'Url', 'DeviceId', 'Role', 'CalibrationStatus', 'SensorName', 'MaxSamplingRate', 'Orcid', 'Login', 'Password'];
+    const body = fc.oneof(fc.dictionary(fc.constantFrom(...members), weird, { maxKeys: 8 }), fc.jsonValue({ maxDepth: 2 }));
+    const targets: [string, string][] = [
+      ['post', '/api/Volunteer/New'],
+      ['post', '/api/SNOMED/BodyStructure/New'],
+      ['put', '/api/SNOMED/BodyRegion/Update/nope'],
+      ['post', '/api/Researcher/New'],
+      ['put', `/api/Research/${research}`],
+      ['post', `/api/Research/${research}/researchers`],
+      ['post', `/api/Research/${research}/volunteers`],
+      ['post', `/api/Research/${research}/applications`],
+      ['post', `/api/Research/${research}/devices`],
+      ['post', '/api/Sensor/New'],
+      ['post', '/api/User/New'],
+      ['post', '/api/ClinicalSession/New'],
+    ];
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...targets), body, async ([method, path], payload) => {
+        const res = await request(pair.b.url)[method as 'post' | 'put'](path).set(bearer(pair.adminB)).set('Content-Type', 'application/json').send(JSON.stringify(payload));
+        return res.status < 500;
+      }),
+      { numRuns: 150, seed: Number(process.env.PROPERTY_SEED ?? 1515) },
+    );
+    const query = fc.dictionary(fc.constantFrom('page', 'pageSize', 'PageSize', 'status', 'researchId', 'dateFrom'), fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('0', '-1', '1e9', '99999999999')), { maxKeys: 3 });
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('/api/Volunteer/GetAllPaginated', '/api/Research/GetByStatus', '/api/ClinicalSession/GetAllPaginated', '/api/User/GetUsers'), query, async (path, q) => {
+        const res = await request(pair.b.url).get(path).query(q).set(bearer(pair.adminB));
+        return res.status < 500;
+      }),
+      { numRuns: 60, seed: Number(process.env.PROPERTY_SEED ?? 1515) },
+    );
   });
 
   it('writes nothing when part of a write fails (unknown code in a code list)', async () => {
