@@ -76,15 +76,7 @@ export class ZipWriter {
       const header = Buffer.alloc(46);
       header.writeUInt32LE(0x02014b50, 0);
       header.writeUInt16LE(20, 4);
-      header.writeUInt16LE(20, 6);
-      header.writeUInt16LE(entry.flags, 8);
-      header.writeUInt16LE(0, 10);
-      header.writeUInt16LE(this.stamp.time, 12);
-      header.writeUInt16LE(this.stamp.date, 14);
-      header.writeUInt32LE(entry.crc >>> 0, 16);
-      header.writeUInt32LE(entry.size, 20);
-      header.writeUInt32LE(entry.size, 24);
-      header.writeUInt16LE(entry.name.length, 28);
+      this.commonFields(entry, true).copy(header, 6);
       header.writeUInt32LE(entry.offset, 42);
       await this.write(Buffer.concat([header, entry.name]));
     }
@@ -108,17 +100,27 @@ export class ZipWriter {
   private localHeader(entry: Entry): Buffer {
     const header = Buffer.alloc(30);
     header.writeUInt32LE(0x04034b50, 0);
-    header.writeUInt16LE(20, 4);
-    header.writeUInt16LE(entry.flags, 6);
-    header.writeUInt16LE(0, 8);
-    header.writeUInt16LE(this.stamp.time, 10);
-    header.writeUInt16LE(this.stamp.date, 12);
-    const known = !(entry.flags & FLAG_DESCRIPTOR);
-    header.writeUInt32LE(known ? entry.crc >>> 0 : 0, 14);
-    header.writeUInt32LE(known ? entry.size : 0, 18);
-    header.writeUInt32LE(known ? entry.size : 0, 22);
-    header.writeUInt16LE(entry.name.length, 26);
+    this.commonFields(entry, !(entry.flags & FLAG_DESCRIPTOR)).copy(header, 4);
     return Buffer.concat([header, entry.name]);
+  }
+
+  /**
+   * The 24 bytes local and central headers share: version needed, flags, method (stored), time,
+   * date, CRC-32, sizes, name length. A streamed entry's local header leaves CRC and sizes at 0
+   * (they follow in its data descriptor).
+   */
+  private commonFields(entry: Entry, known: boolean): Buffer {
+    const fields = Buffer.alloc(24);
+    fields.writeUInt16LE(20, 0);
+    fields.writeUInt16LE(entry.flags, 2);
+    fields.writeUInt16LE(0, 4);
+    fields.writeUInt16LE(this.stamp.time, 6);
+    fields.writeUInt16LE(this.stamp.date, 8);
+    fields.writeUInt32LE(known ? entry.crc >>> 0 : 0, 10);
+    fields.writeUInt32LE(known ? entry.size : 0, 14);
+    fields.writeUInt32LE(known ? entry.size : 0, 18);
+    fields.writeUInt16LE(entry.name.length, 22);
+    return fields;
   }
 
   private guard(adding: number): void {

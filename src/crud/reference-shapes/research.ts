@@ -1,8 +1,25 @@
-import { ReferenceShape } from '../reference/reference-shape';
+import { ReferenceRoute, ReferenceShape } from '../reference/reference-shape';
 
 const RESEARCH_STATUSES = ['Planning', 'Active', 'Completed', 'Suspended', 'Cancelled'];
 const researchOf = { researchId: 'id' };
 const sensorsOfDevice = { count: 'sensor', on: { deviceId: 'deviceId' } };
+
+/** The four routes of a research sub-resource: list (live rows), add, change, remove. */
+function researchChildRoutes(segment: string, key: string, noun: string, live?: string): ReferenceRoute[] {
+  const base = `Research/:researchId/${segment}`;
+  return [
+    { op: 'list', method: 'GET', path: base, ...(live ? { where: [{ property: live, isNull: true }] } : {}), summary: `Reference: ${noun}s of a research, paged` },
+    { op: 'create', method: 'POST', path: base, summary: `Reference: add a ${noun} to a research` },
+    { op: 'update', method: 'PUT', path: `${base}/:${key}`, summary: `Reference: change a research's ${noun}` },
+    { op: 'remove', method: 'DELETE', path: `${base}/:${key}`, summary: `Reference: remove a ${noun} from a research` },
+  ];
+}
+
+/** A column of the researcher / volunteer / device a link row points at. */
+const of = (table: string, key: string) => (column: string) => ({ lookup: table, on: { [key]: key }, column });
+const researcher = of('researcher', 'researcherId');
+const volunteer = of('volunteer', 'volunteerId');
+const device = of('device', 'deviceId');
 
 /**
  * The reference's ResearcherController, DeviceController, SensorController and ResearchController
@@ -153,20 +170,15 @@ export const RESEARCH_REFERENCE: ReferenceShape[] = [
   },
   {
     resource: 'research-researchers',
-    routes: [
-      { op: 'list', method: 'GET', path: 'Research/:researchId/researchers', where: [{ property: 'removedAt', isNull: true }], summary: 'Reference: researchers of a research, paged' },
-      { op: 'create', method: 'POST', path: 'Research/:researchId/researchers', summary: 'Reference: assign a researcher to a research' },
-      { op: 'update', method: 'PUT', path: 'Research/:researchId/researchers/:researcherId', summary: 'Reference: change a researcher assignment' },
-      { op: 'remove', method: 'DELETE', path: 'Research/:researchId/researchers/:researcherId', summary: 'Reference: remove a researcher from a research' },
-    ],
+    routes: researchChildRoutes('researchers', 'researcherId', 'researcher', 'removedAt'),
     view: {
       researchId: 'researchId',
       researcherId: 'researcherId',
-      researcherName: { lookup: 'researcher', on: { researcherId: 'researcherId' }, column: 'name' },
-      email: { lookup: 'researcher', on: { researcherId: 'researcherId' }, column: 'email' },
-      institution: { lookup: 'researcher', on: { researcherId: 'researcherId' }, column: 'institution' },
-      role: { lookup: 'researcher', on: { researcherId: 'researcherId' }, column: 'role' },
-      orcid: { lookup: 'researcher', on: { researcherId: 'researcherId' }, column: 'orcid' },
+      researcherName: researcher('name'),
+      email: researcher('email'),
+      institution: researcher('institution'),
+      role: researcher('role'),
+      orcid: researcher('orcid'),
       isPrincipal: 'isPrincipal',
       assignedAt: 'assignedAt',
       removedAt: 'removedAt',
@@ -185,18 +197,13 @@ export const RESEARCH_REFERENCE: ReferenceShape[] = [
   },
   {
     resource: 'research-volunteers',
-    routes: [
-      { op: 'list', method: 'GET', path: 'Research/:researchId/volunteers', where: [{ property: 'withdrawnAt', isNull: true }], summary: 'Reference: volunteers enrolled in a research, paged' },
-      { op: 'create', method: 'POST', path: 'Research/:researchId/volunteers', summary: 'Reference: enroll a volunteer' },
-      { op: 'update', method: 'PUT', path: 'Research/:researchId/volunteers/:volunteerId', summary: 'Reference: change an enrollment' },
-      { op: 'remove', method: 'DELETE', path: 'Research/:researchId/volunteers/:volunteerId', summary: 'Reference: withdraw a volunteer' },
-    ],
+    routes: researchChildRoutes('volunteers', 'volunteerId', 'volunteer', 'withdrawnAt'),
     view: {
       researchId: 'researchId',
       volunteerId: 'volunteerId',
-      volunteerName: { lookup: 'volunteer', on: { volunteerId: 'volunteerId' }, column: 'name' },
-      volunteerCode: { lookup: 'volunteer', on: { volunteerId: 'volunteerId' }, column: 'volunteerCode' },
-      email: { lookup: 'volunteer', on: { volunteerId: 'volunteerId' }, column: 'email' },
+      volunteerName: volunteer('name'),
+      volunteerCode: volunteer('volunteerCode'),
+      email: volunteer('email'),
       enrollmentStatus: 'enrollmentStatus',
       consentDate: 'consentDate',
       consentVersion: 'consentVersion',
@@ -221,12 +228,7 @@ export const RESEARCH_REFERENCE: ReferenceShape[] = [
   },
   {
     resource: 'research-applications',
-    routes: [
-      { op: 'list', method: 'GET', path: 'Research/:researchId/applications', summary: 'Reference: applications of a research, paged' },
-      { op: 'create', method: 'POST', path: 'Research/:researchId/applications', summary: 'Reference: add an application' },
-      { op: 'update', method: 'PUT', path: 'Research/:researchId/applications/:applicationId', summary: 'Reference: update an application' },
-      { op: 'remove', method: 'DELETE', path: 'Research/:researchId/applications/:applicationId', summary: 'Reference: delete an application' },
-    ],
+    routes: researchChildRoutes('applications', 'applicationId', 'application'),
     view: {
       applicationId: 'applicationId',
       researchId: 'researchId',
@@ -246,18 +248,13 @@ export const RESEARCH_REFERENCE: ReferenceShape[] = [
   },
   {
     resource: 'research-devices',
-    routes: [
-      { op: 'list', method: 'GET', path: 'Research/:researchId/devices', where: [{ property: 'removedAt', isNull: true }], summary: 'Reference: devices assigned to a research, paged' },
-      { op: 'create', method: 'POST', path: 'Research/:researchId/devices', summary: 'Reference: assign a device to a research' },
-      { op: 'update', method: 'PUT', path: 'Research/:researchId/devices/:deviceId', summary: 'Reference: change a device assignment' },
-      { op: 'remove', method: 'DELETE', path: 'Research/:researchId/devices/:deviceId', summary: 'Reference: remove a device from a research' },
-    ],
+    routes: researchChildRoutes('devices', 'deviceId', 'device', 'removedAt'),
     view: {
       researchId: 'researchId',
       deviceId: 'deviceId',
-      deviceName: { lookup: 'device', on: { deviceId: 'deviceId' }, column: 'deviceName' },
-      manufacturer: { lookup: 'device', on: { deviceId: 'deviceId' }, column: 'manufacturer' },
-      model: { lookup: 'device', on: { deviceId: 'deviceId' }, column: 'model' },
+      deviceName: device('deviceName'),
+      manufacturer: device('manufacturer'),
+      model: device('model'),
       role: 'role',
       calibrationStatus: 'calibrationStatus',
       lastCalibrationDate: 'lastCalibrationDate',

@@ -6,7 +6,7 @@ import { ColumnModel } from '../../core/sync-kernel/table-model';
 import { jsonObject, q } from '../../core/sync-kernel/sql';
 import { ResearchNode } from '../../nodes/entities/research-node.entity';
 import { NodeRegistryService } from '../../nodes/node-registry.service';
-import { levelToWire, statusToWire } from '../../nodes/node-wire';
+import { toConnectionDto } from '../../nodes/node-connection.dto';
 import { decodeJson, decodeText } from '../column-codec';
 import { CompiledResource } from '../compiled-resource';
 import { Assignment, CrudEngine, ExtraWhere, Params, PathParams, ReadShape, Row } from '../crud-engine';
@@ -20,23 +20,9 @@ import { CodeList, FillValue } from './reference-shape';
 
 const and = (...parts: (ExtraWhere | undefined)[]): ExtraWhere => (params) => parts.flatMap((p) => p?.(params) ?? []);
 
-/** ResearchNodeConnectionDTO as the reference fills it inside research DTOs (only identity and state). */
+/** ResearchNodeConnectionDTO as the reference fills it inside research DTOs (identity and state; no certificate, no sync history). */
 function researchNodeDto(node: ResearchNode) {
-  return {
-    id: node.id,
-    nodeName: node.nodeName,
-    nodeUrl: node.nodeUrl,
-    status: statusToWire(node.status),
-    nodeAccessLevel: levelToWire(node.nodeAccessLevel),
-    contactInfo: '',
-    certificate: '',
-    certificateFingerprint: '',
-    institutionDetails: '',
-    registeredAt: node.registeredAt.toISOString(),
-    updatedAt: node.updatedAt.toISOString(),
-    lastSyncedAt: null,
-    lastSyncStatus: null,
-  };
+  return { ...toConnectionDto(node), contactInfo: '', certificate: '', certificateFingerprint: '', institutionDetails: '', lastSyncedAt: null, lastSyncStatus: null };
 }
 
 /**
