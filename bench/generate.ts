@@ -159,7 +159,7 @@ interface ForeignValue {
 type KeyStore = Map<string, string[][]>;
 
 /** One COPY of a table's rows, in batches of `batch` rows (each batch its own transaction). */
-async function copyTable(client: Client, model: TableModel, count: number, keys: KeyStore, options: GenerateOptions): Promise<void> {
+async function copyTable(client: Client, model: TableModel, count: number, keys: KeyStore, keepKeys: boolean, options: GenerateOptions): Promise<void> {
   const random = prng(options.seed * 1000 + model.applyOrder);
   const columns = model.columns.filter((c) => !c.managed);
   const fkOf = new Map<string, ForeignValue>();
@@ -184,7 +184,7 @@ async function copyTable(client: Client, model: TableModel, count: number, keys:
     for (let i = start; i < end; i++) {
       const values: Record<string, unknown> = {};
       for (const column of columns) values[column.column] = valueOf(column, i, count, model, fkOf, keys, random, options);
-      rowKeys.push(model.key.map((k) => String(values[k])));
+      if (keepKeys) rowKeys.push(model.key.map((k) => String(values[k])));
       chunk += columns.map((c) => copyText(values[c.column])).join('\t') + '\n';
       if (chunk.length > 1 << 20) {
         if (!stream.write(chunk)) await new Promise((r) => stream.once('drain', r));
@@ -194,7 +194,7 @@ async function copyTable(client: Client, model: TableModel, count: number, keys:
     stream.end(chunk);
     await done;
   }
-  keys.set(model.table, rowKeys);
+  if (keepKeys) keys.set(model.table, rowKeys);
 }
 
 function valueOf(
@@ -226,8 +226,11 @@ function valueOf(
 export async function generateRows(client: Client, catalog: SyncCatalog, options: GenerateOptions): Promise<Record<string, number>> {
   const keys: KeyStore = new Map();
   const counts: Record<string, number> = {};
+  // Only referenced tables' keys are kept (children pick parents from them): at 10M rows, keeping
+  // every table's keys would hold ~10M arrays in the bench process.
+  const referenced = new Set(catalog.tables().flatMap((t) => t.foreignKeys.map((f) => f.referencedTable)));
   for (const { model, count } of plan(catalog, options.rows)) {
-    await copyTable(client, model, count, keys, options);
+    await copyTable(client, model, count, keys, referenced.has(model.table), options);
     counts[model.table] = count;
   }
   await client.query('ANALYZE');
@@ -249,9 +252,14 @@ export async function changeRows(client: Client, catalog: SyncCatalog, round: nu
     const set = editable
       ? `${q(editable.column)} = left('changed ${round} ' || coalesce(${q(editable.column)}, ''), ${editable.length ?? 100000})`
       : `updated_at = updated_at`;
-    const keyText = model.key.map((k) => `${q(k)}::text`).join(" || '|' || ");
-    const result = await client.query(`UPDATE ${q(model.table)} SET ${set} WHERE abs(hashtext(${keyText}) % 100) = ${round % 100}`);
+    const result = await client.query(`UPDATE ${q(model.table)} SET ${set} WHERE ${changedRowsWhere(model, round)}`);
     changed += result.rowCount ?? 0;
   }
   return changed;
+}
+
+/** Which ~1 % of a table's rows `changeRows` changes in a round (by a hash of the key). */
+export function changedRowsWhere(model: TableModel, round: number): string {
+  const keyText = model.key.map((k) => `${q(k)}::text`).join(" || '|' || ");
+  return `abs(hashtext(${keyText}) % 100) = ${round % 100}`;
 }
