@@ -12,13 +12,20 @@ import { typeOrmOptions } from '../src/database/typeorm-options';
 import { q } from '../src/core/sync-kernel/sql';
 import { SYNC_SPECS } from '../src/sync-specs';
 import { CaseContext, changePulls, filePulls, fullPull, noopPulls, pgDumpBaseline, rawFileCopy } from './cases';
+import { couchReplication } from './peers/couchdb';
+import { logicalReplication } from './peers/logical-replication';
+import { PeerContext } from './peers/peer-context';
+import { rssMb } from './process-stats';
 import { generateRows } from './generate';
 import { BenchNode, identityOf, introduce, startNode } from './nodes';
 import { BenchServer, createMigratedDatabase, dropDatabase, startServer } from './pg';
-import { CaseResult, checkTargets, median, resultTable, RunReport, writeReport } from './report';
+import { CaseResult, median, resultTable, RunReport, sourceCostTable, writeReport } from './report';
+import { checkTargets, targetTable } from './targets';
 
-const USAGE = `npm run bench -- [--sizes 1k,10k,100k,1m] [--reps 3] [--noop 20] [--files 1g|0] [--file-size 2m]
-  [--seed 42] [--page-size N] [--node-args="--cpu-prof"] [--keep] [--smoke]`;
+const USAGE = `npm run bench -- [--sizes 1k,10k,100k,1m,10m] [--reps 3] [--noop 20] [--files 1g|0] [--file-size 2m]
+  [--seed 42] [--page-size N] [--node-args="--cpu-prof"] [--peers logical,couchdb|none] [--couch-max-rows 1m] [--keep] [--smoke]`;
+
+const PEERS = ['logical', 'couchdb'] as const;
 
 /** "10k" → 10000, "1m" → 1e6, "1g" → 1e9 (decimal: sizes of datasets and file sets). */
 export function parseAmount(text: string): number {
@@ -39,6 +46,8 @@ function options() {
       seed: { type: 'string' },
       'page-size': { type: 'string' },
       'node-args': { type: 'string' },
+      peers: { type: 'string' },
+      'couch-max-rows': { type: 'string' },
       keep: { type: 'boolean' },
       smoke: { type: 'boolean' },
       help: { type: 'boolean' },
@@ -50,6 +59,8 @@ function options() {
   }
   const smoke = values.smoke ?? false;
   const sizes = (values.sizes ?? (smoke ? '300' : '1k,10k,100k')).split(',').map((s) => s.trim().toLowerCase());
+  const peers = (values.peers ?? PEERS.join(',')).split(',').map((p) => p.trim()).filter((p) => p && p !== 'none');
+  for (const peer of peers) if (!(PEERS as readonly string[]).includes(peer)) throw new Error(`--peers: unknown peer "${peer}" (known: ${PEERS.join(', ')}, none)`);
   const env: Record<string, string> = {};
   if (values['page-size']) env.SYNC_PULL_PAGE_SIZE = env.SYNC_MAX_PAGE_SIZE = values['page-size'];
   return {
@@ -62,6 +73,8 @@ function options() {
     seed: Number(values.seed ?? 42),
     env,
     nodeArgs: (values['node-args'] ?? '').split(' ').filter(Boolean),
+    peers,
+    couchMaxRows: parseAmount(values['couch-max-rows'] ?? '1m'),
     keep: values.keep ?? false,
   };
 }
@@ -94,7 +107,8 @@ async function runSize(server: BenchServer, opts: ReturnType<typeof options>, si
     await ds.destroy();
     const sourceDb = new Client({ connectionString: sourceUrl, options: '-c prism.node_id=bench-b -c TimeZone=UTC' });
     const requesterDb = new Client({ connectionString: requesterUrl, options: '-c prism.node_id=bench-a -c TimeZone=UTC' });
-    clients.push(sourceDb, requesterDb);
+    const watcher = new Client({ connectionString: server.adminUrl });
+    clients.push(sourceDb, requesterDb, watcher);
     await Promise.all(clients.map((c) => c.connect()));
 
     const started = performance.now();
@@ -104,23 +118,55 @@ async function runSize(server: BenchServer, opts: ReturnType<typeof options>, si
       (await sourceDb.query(`SELECT sum(pg_table_size(c))::bigint::text AS b FROM unnest($1::regclass[]) c`, [catalog.tables().map((t) => q(t.table))])).rows[0].b,
     );
     log(`  generated ${rows} rows (${(tableBytes / 1e6).toFixed(1)} MB) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    report.datasets.push({ size: size.label, rows, tableBytes, perTable });
+    // Each node as it is before its first pull (started, introduced, idle).
+    const idleRssMb = { requester: rssMb(requester.process.pid!), source: rssMb(source.process.pid!) };
+    log(`  idle RSS: requester ${idleRssMb.requester} MB, source ${idleRssMb.source} MB`);
+    report.datasets.push({ size: size.label, rows, tableBytes, perTable, idleRssMb });
 
-    const ctx: CaseContext = { size: size.label, rows, tableBytes, requester, source, peer, requesterDb, sourceDb, catalog, server, reps: opts.reps, log };
+    const ctx: CaseContext = { size: size.label, rows, tableBytes, requester, source, peer, requesterDb, sourceDb, sourceDatabase: names.source, watcher, catalog, server, reps: opts.reps, log };
     const results: CaseResult[] = [];
     const full = await fullPull(ctx);
-    results.push(full, await noopPulls(ctx, opts.noop), await changePulls(ctx));
+    const noop = await noopPulls(ctx, opts.noop);
+    const change = await changePulls(ctx);
+    results.push(full, noop, change);
     if (withFiles) {
       const { result, set } = await filePulls(ctx, { totalBytes: opts.fileBytes, fileBytes: opts.fileSize, seed: opts.seed });
       const raw = await rawFileCopy(ctx, set);
-      result.vsBaseline = median(result.times) / median(raw.times);
+      compare(result, raw);
       results.push(result, raw);
     }
     const dump = await pgDumpBaseline(ctx);
     if (dump) {
-      full.vsBaseline = median(full.times) / median(dump.times);
+      compare(full, dump);
       results.push(dump);
     }
+
+    // The peers last: their changes to the source database must not disturb the node's cases.
+    const peerCtx: PeerContext = { size: size.label, rows, tableBytes, catalog, server, sourceDatabase: names.source, sourceUrl, sourceDb, sourceNodeId: source.nodeId, reps: opts.reps, log };
+    const note = (line: string | undefined) => {
+      if (!line || report.peerNotes.includes(line)) return;
+      report.peerNotes.push(line);
+      log(`  ${line}`);
+    };
+    if (opts.peers.includes('logical')) {
+      const logical = await logicalReplication(peerCtx);
+      note(logical.note);
+      results.push(...logical.results);
+      compare(full, logical.results.find((r) => r.case === 'logical replication: initial copy'));
+      // On a private server: its pg_dump | psql ÷ the run's own says how comparable the two servers are.
+      const calibration = logical.results.find((r) => r.case === 'pg_dump | psql on the logical replication server');
+      if (calibration) compare(calibration, dump);
+      compare(change, logical.results.find((r) => r.case === 'logical replication: 1% change'));
+    } else note('logical replication not run (--peers)');
+    if (opts.peers.includes('couchdb')) {
+      const couch = await couchReplication(peerCtx, { noop: Math.min(opts.noop, 10), maxRows: opts.couchMaxRows });
+      note(couch.note);
+      results.push(...couch.results);
+      compare(full, couch.results.find((r) => r.case === 'CouchDB replication: full'));
+      compare(noop, couch.results.find((r) => r.case === 'CouchDB replication: no-op'));
+      compare(change, couch.results.find((r) => r.case === 'CouchDB replication: 1% change'));
+    } else note('CouchDB-protocol replication not run (--peers)');
+    report.machine.loadDuring = [...(report.machine.loadDuring ?? []), { size: size.label, load: loadavg() }];
     return results;
   } finally {
     await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
@@ -133,6 +179,12 @@ async function runSize(server: BenchServer, opts: ReturnType<typeof options>, si
   }
 }
 
+/** Records our median time ÷ the baseline's median time on our case. */
+function compare(ours: CaseResult, baseline: CaseResult | undefined): void {
+  if (!baseline || baseline.times.length === 0) return;
+  ours.ratios = { ...ours.ratios, [baseline.case]: median(ours.times) / median(baseline.times) };
+}
+
 async function main(): Promise<void> {
   const opts = options();
   const server = await startServer();
@@ -141,9 +193,10 @@ async function main(): Promise<void> {
     host: hostname(),
     machine: { cpus: cpus().length, loadBefore: loadavg() },
     server: { kind: server.kind, version: server.version, tools: server.tools && `${server.tools.pgDump} (v${server.tools.version})`, toolsNote: server.toolsNote },
-    settings: { sizes: opts.sizes.map((s) => s.label), reps: opts.reps, noop: opts.noop, files: opts.fileBytes, fileSize: opts.fileSize, seed: opts.seed, env: opts.env, nodeArgs: opts.nodeArgs },
+    settings: { sizes: opts.sizes.map((s) => s.label), reps: opts.reps, noop: opts.noop, files: opts.fileBytes, fileSize: opts.fileSize, seed: opts.seed, env: opts.env, nodeArgs: opts.nodeArgs, peers: opts.peers, couchMaxRows: opts.couchMaxRows },
     datasets: [],
     results: [],
+    peerNotes: [],
   };
   log(`PostgreSQL ${server.version} (${server.kind}); baseline tools: ${report.server.tools ?? server.toolsNote}`);
   try {
@@ -160,7 +213,8 @@ async function main(): Promise<void> {
   // A smoke run only proves the bench works: its figures stay out of bench/results.
   const files = writeReport(report, opts.smoke ? join(tmpdir(), 'prism-bench-smoke') : join(__dirname, '..', '..', 'bench', 'results'));
   log(`\n${table}\n`);
-  for (const t of report.targets) log(`${t.met === null ? '  -' : t.met ? ' ok' : 'NOT'} ${t.target}: ${t.measured}`);
+  // A smoke dataset is too small to judge the targets: the smoke prints no verdicts.
+  if (!opts.smoke) log(`${targetTable(report.targets)}\n\n${sourceCostTable(report)}\n`);
   log(`\nwritten ${files.md} and ${files.json}`);
 }
 

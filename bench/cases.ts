@@ -8,6 +8,8 @@ import { q } from '../src/core/sync-kernel/sql';
 import { changeRows } from './generate';
 import { attachFiles, FileSet, rawHttpCopy } from './files';
 import { BenchNode, pull, PullOutcome, RssMonitor } from './nodes';
+import { SourceCost, SourceCostSampler } from './process-stats';
+import { tracedPull } from './progress-trace';
 import { BenchServer } from './pg';
 import { CaseResult, median } from './report';
 
@@ -22,20 +24,28 @@ export interface CaseContext {
   peer: string;
   requesterDb: Client;
   sourceDb: Client;
+  /** The source's database name and a connection of its own for watching it (pg_stat_activity). */
+  sourceDatabase: string;
+  watcher: Client;
   catalog: SyncCatalog;
   server: BenchServer;
   reps: number;
   log: (line: string) => void;
 }
 
-/** Runs `fn` while watching both node processes' peak RSS. */
-async function measured<T>(ctx: CaseContext, fn: () => Promise<T>): Promise<{ value: T; rss: number[] }> {
-  const monitor = new RssMonitor([ctx.requester.process.pid!, ctx.source.process.pid!]);
+/** Runs `fn` while watching both node processes' peak RSS and what it costs the source. */
+async function measured<T>(ctx: CaseContext, fn: () => Promise<T>): Promise<{ value: T; rss: number[]; cost: SourceCost }> {
+  const [requesterPid, sourcePid] = [ctx.requester.process.pid!, ctx.source.process.pid!];
+  const monitor = new RssMonitor([requesterPid, sourcePid]);
+  const sampler = new SourceCostSampler(ctx.watcher, ctx.sourceDatabase, sourcePid, requesterPid);
+  await sampler.start();
   monitor.start();
   try {
-    return { value: await fn(), rss: monitor.stop() };
+    const value = await fn();
+    return { value, rss: monitor.stop(), cost: await sampler.stop() };
   } catch (error) {
     monitor.stop();
+    await sampler.stop().catch(() => undefined);
     throw error;
   }
 }
@@ -65,40 +75,48 @@ function expectRows(outcome: PullOutcome, expected: number, what: string): void 
   if (outcome.received !== expected) throw new Error(`${what}: received ${outcome.received} rows, expected ${expected}`);
 }
 
+/** Full pulls through the job API (as the CLI and console run them), with the progress snapshots of each. */
 export async function fullPull(ctx: CaseContext): Promise<CaseResult> {
-  const result: CaseResult = { size: ctx.size, case: 'full pull', times: [], rows: ctx.rows, bytes: ctx.tableBytes };
+  const result: CaseResult = { size: ctx.size, case: 'full pull', times: [], rows: ctx.rows, bytes: ctx.tableBytes, sourceCosts: [], eta: [], traces: [], retries: 0 };
   for (let rep = 0; rep < ctx.reps; rep++) {
     await resetRequester(ctx);
-    const { value, rss } = await measured(ctx, () => pull(ctx.requester, ctx.peer));
+    const { value, rss, cost } = await measured(ctx, () => tracedPull(ctx.requester, ctx.peer, () => result.retries!++));
     expectRows(value, ctx.rows, 'full pull');
     result.times.push(value.ms);
+    result.sourceCosts!.push(cost);
+    result.eta!.push(value.eta);
+    result.traces!.push(value.trace);
     [result.rssRequesterMb, result.rssSourceMb] = maxRss(result, rss);
-    ctx.log(`  full pull rep ${rep + 1}: ${(value.ms / 1000).toFixed(2)} s, RSS ${rss.join('/')} MB`);
+    const eta = value.eta.worstError === undefined ? 'no ETA after 10 %' : `worst ETA error ${(value.eta.worstError * 100).toFixed(0)} %`;
+    ctx.log(`  full pull rep ${rep + 1}: ${(value.ms / 1000).toFixed(2)} s, RSS ${rss.join('/')} MB, snapshot held ${(cost.snapshotHeldMs / 1000).toFixed(2)} s, ${eta}`);
   }
   return result;
 }
 
 export async function noopPulls(ctx: CaseContext, count: number): Promise<CaseResult> {
-  const result: CaseResult = { size: ctx.size, case: 'no-op pull', times: [] };
-  const { rss } = await measured(ctx, async () => {
+  const result: CaseResult = { size: ctx.size, case: 'no-op pull', times: [], retries: 0 };
+  const { rss, cost } = await measured(ctx, async () => {
     for (let i = 0; i < count; i++) {
-      const outcome = await pull(ctx.requester, ctx.peer);
+      const outcome = await pull(ctx.requester, ctx.peer, () => result.retries!++);
       expectRows(outcome, 0, 'no-op pull');
       result.times.push(outcome.ms);
     }
   });
   [result.rssRequesterMb, result.rssSourceMb] = rss;
+  // One sample over all the pulls: the CPU is per pull, the snapshot the longest one held.
+  result.sourceCosts = [{ ...cost, nodeCpuMs: cost.nodeCpuMs / count, dbCpuMs: cost.dbCpuMs === undefined ? undefined : cost.dbCpuMs / count, requesterCpuMs: cost.requesterCpuMs / count, wallMs: cost.wallMs / count }];
   ctx.log(`  no-op pulls: median ${median(result.times).toFixed(1)} ms over ${count}`);
   return result;
 }
 
 export async function changePulls(ctx: CaseContext): Promise<CaseResult> {
-  const result: CaseResult = { size: ctx.size, case: '1% change pull', times: [] };
+  const result: CaseResult = { size: ctx.size, case: '1% change pull', times: [], sourceCosts: [], retries: 0 };
   for (let rep = 0; rep < ctx.reps; rep++) {
     const changed = await changeRows(ctx.sourceDb, ctx.catalog, rep + 1);
-    const { value, rss } = await measured(ctx, () => pull(ctx.requester, ctx.peer));
+    const { value, rss, cost } = await measured(ctx, () => pull(ctx.requester, ctx.peer, () => result.retries!++));
     expectRows(value, changed, '1% change pull');
     result.times.push(value.ms);
+    result.sourceCosts!.push(cost);
     result.rows = changed;
     [result.rssRequesterMb, result.rssSourceMb] = maxRss(result, rss);
     ctx.log(`  1% change (${changed} rows) rep ${rep + 1}: ${(value.ms / 1000).toFixed(2)} s`);
@@ -110,13 +128,14 @@ export async function changePulls(ctx: CaseContext): Promise<CaseResult> {
 export async function filePulls(ctx: CaseContext, options: { totalBytes: number; fileBytes: number; seed: number }): Promise<{ result: CaseResult; set: FileSet }> {
   const set = await attachFiles(ctx.sourceDb, join(ctx.source.dataDir, 'files'), options);
   ctx.log(`  file set: ${set.files.length} files, ${(set.bytes / 1e6).toFixed(1)} MB`);
-  const result: CaseResult = { size: ctx.size, case: 'files pull', times: [], bytes: set.bytes, note: `${set.files.length} files` };
+  const result: CaseResult = { size: ctx.size, case: 'files pull', times: [], bytes: set.bytes, note: `${set.files.length} files`, sourceCosts: [], retries: 0 };
   for (let rep = 0; rep < ctx.reps; rep++) {
     if (rep > 0) {
       rmSync(join(ctx.requester.dataDir, 'files'), { recursive: true, force: true });
       await ctx.sourceDb.query(`UPDATE record_channel SET updated_at = updated_at WHERE file_sha256 IS NOT NULL`);
     }
-    const { value, rss } = await measured(ctx, () => pull(ctx.requester, ctx.peer));
+    const { value, rss, cost } = await measured(ctx, () => pull(ctx.requester, ctx.peer, () => result.retries!++));
+    result.sourceCosts!.push(cost);
     if (value.filesDownloaded !== set.files.length) throw new Error(`files pull downloaded ${value.filesDownloaded} of ${set.files.length} files`);
     result.times.push(value.ms);
     [result.rssRequesterMb, result.rssSourceMb] = maxRss(result, rss);
@@ -134,33 +153,42 @@ export async function rawFileCopy(ctx: CaseContext, set: FileSet): Promise<CaseR
 
 /**
  * The physical baseline: `pg_dump --data-only` of the synced tables piped into `psql` (one
- * transaction), from the source database into the emptied requester database. The requester
- * gets a registry row with the source's local id so research_node_id references hold. The dump's
- * empty search_path is dropped: the change-tracking trigger names `tombstones` unqualified.
+ * transaction), from the source database into the emptied requester database.
  */
 export async function pgDumpBaseline(ctx: CaseContext): Promise<CaseResult | undefined> {
   const tools = ctx.server.tools;
   if (!tools) return undefined;
   const result: CaseResult = { size: ctx.size, case: 'pg_dump | psql', times: [], rows: ctx.rows, bytes: ctx.tableBytes };
-  const sourceLocalId = localNodeUuid(ctx.source.nodeId);
-  const tables = ctx.catalog.tables().flatMap((t) => ['-t', `public.${t.table}`]);
   for (let rep = 0; rep < ctx.reps; rep++) {
     await resetRequester(ctx);
-    await ctx.requesterDb.query(
-      `INSERT INTO research_nodes (id, protocol_node_id, node_name, certificate, certificate_fingerprint, status, node_access_level, is_local)
-       VALUES ($1, $2, $2, '', $3, 'Authorized', 'ReadOnly', false) ON CONFLICT DO NOTHING`,
-      [sourceLocalId, `${ctx.source.nodeId}-dump`, `dump:${sourceLocalId}`],
-    );
-    const started = performance.now();
-    await pipeShell(
-      `set -o pipefail; "${tools.pgDump}" --data-only --no-owner --no-privileges ${tables.join(' ')} "${dsn(ctx.sourceDb)}" 2>/dev/null | sed "/set_config('search_path'/d" | "${tools.psql}" -X -q -1 -v ON_ERROR_STOP=1 -o /dev/null "${dsn(ctx.requesterDb)}"`,
-    );
-    result.times.push(performance.now() - started);
+    result.times.push(await dumpInto(tools, ctx.catalog, ctx.source.nodeId, ctx.sourceDb, ctx.requesterDb));
     ctx.log(`  pg_dump | psql rep ${rep + 1}: ${(result.times.at(-1)! / 1000).toFixed(2)} s`);
   }
-  const [{ n }] = (await ctx.requesterDb.query(`SELECT count(*)::int AS n FROM ${q(ctx.catalog.tables().at(-1)!.table)}`)).rows as { n: number }[];
-  if (n === 0) throw new Error('pg_dump | psql copied no rows');
   return result;
+}
+
+/**
+ * One `pg_dump --data-only … | psql -1` of the synced tables from `source` into the emptied
+ * `target` database (FKs and triggers on); returns its time in ms. The target gets a registry row
+ * with the source's local id so research_node_id references hold. The dump's empty search_path is
+ * dropped: the change-tracking trigger names `tombstones` unqualified.
+ */
+export async function dumpInto(tools: NonNullable<BenchServer['tools']>, catalog: SyncCatalog, sourceNodeId: string, source: Client, target: Client): Promise<number> {
+  const sourceLocalId = localNodeUuid(sourceNodeId);
+  const tables = catalog.tables().flatMap((t) => ['-t', `public.${t.table}`]);
+  await target.query(
+    `INSERT INTO research_nodes (id, protocol_node_id, node_name, certificate, certificate_fingerprint, status, node_access_level, is_local)
+     VALUES ($1, $2, $2, '', $3, 'Authorized', 'ReadOnly', false) ON CONFLICT DO NOTHING`,
+    [sourceLocalId, `${sourceNodeId}-dump`, `dump:${sourceLocalId}`],
+  );
+  const started = performance.now();
+  await pipeShell(
+    `set -o pipefail; "${tools.pgDump}" --data-only --no-owner --no-privileges ${tables.join(' ')} "${dsn(source)}" 2>/dev/null | sed "/set_config('search_path'/d" | "${tools.psql}" -X -q -1 -v ON_ERROR_STOP=1 -o /dev/null "${dsn(target)}"`,
+  );
+  const ms = performance.now() - started;
+  const [{ n }] = (await target.query(`SELECT count(*)::int AS n FROM ${q(catalog.tables().at(-1)!.table)}`)).rows as { n: number }[];
+  if (n === 0) throw new Error('pg_dump | psql copied no rows');
+  return ms;
 }
 
 function dsn(client: Client): string {

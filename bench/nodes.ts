@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
@@ -10,6 +10,8 @@ import { NodeChannelClient } from '../src/node-trust/client/node-channel-client'
 import { loadLocalIdentity } from '../src/node-trust/identity/local-identity';
 import { insertUser } from '../src/users/users.store';
 import { freePort } from './pg';
+import { statusKb } from './process-stats';
+import { isStaleLockRefusal } from './progress-trace';
 
 /** One node as its own OS process: `node dist/src/main.js` on its own database and data directory. */
 export interface BenchNode {
@@ -173,12 +175,23 @@ export interface PullOutcome {
   bytesDownloaded: number;
 }
 
-/** One pull through the operator API (POST /api/sync/pull waits for the end). */
-export async function pull(requester: BenchNode, remoteNodeId: string): Promise<PullOutcome> {
-  const res = await http('POST', `${requester.url}/api/sync/pull`, { remoteNodeId }, requester.token);
-  const body = res.body as { status?: string; summary?: { totals: { received: number }; files: { downloaded: number; bytesDownloaded: number } } };
-  if (res.status !== 200 || body.status !== 'completed' || !body.summary) throw new Error(`pull failed: ${res.status} ${JSON.stringify(res.body).slice(0, 2000)}`);
-  return { ms: res.ms, received: body.summary.totals.received, filesDownloaded: body.summary.files.downloaded, bytesDownloaded: body.summary.files.bytesDownloaded };
+/**
+ * One pull through the operator API (POST /api/sync/pull waits for the end). A refusal of the
+ * previous job's lock that is still being released is retried (`onRetry`); the time is the
+ * accepted attempt's.
+ */
+export async function pull(requester: BenchNode, remoteNodeId: string, onRetry: () => void = () => undefined): Promise<PullOutcome> {
+  for (let attempt = 0; ; attempt++) {
+    const res = await http('POST', `${requester.url}/api/sync/pull`, { remoteNodeId }, requester.token);
+    if (isStaleLockRefusal(res.status, res.body) && attempt < 50) {
+      onRetry();
+      await new Promise((r) => setTimeout(r, 20));
+      continue;
+    }
+    const body = res.body as { status?: string; summary?: { totals: { received: number }; files: { downloaded: number; bytesDownloaded: number } } };
+    if (res.status !== 200 || body.status !== 'completed' || !body.summary) throw new Error(`pull failed: ${res.status} ${JSON.stringify(res.body).slice(0, 2000)}`);
+    return { ms: res.ms, received: body.summary.totals.received, filesDownloaded: body.summary.files.downloaded, bytesDownloaded: body.summary.files.bytesDownloaded };
+  }
 }
 
 /**
@@ -208,19 +221,10 @@ export class RssMonitor {
   stop(): number[] {
     clearInterval(this.timer);
     this.sample();
-    return this.pids.map((pid) => Math.round(Math.max(this.peak.get(pid) ?? 0, readKb(pid, 'VmHWM')) / 1024));
+    return this.pids.map((pid) => Math.round(Math.max(this.peak.get(pid) ?? 0, statusKb(pid, 'VmHWM')) / 1024));
   }
 
   private sample(): void {
-    for (const pid of this.pids) this.peak.set(pid, Math.max(this.peak.get(pid) ?? 0, readKb(pid, 'VmRSS')));
-  }
-}
-
-function readKb(pid: number, field: string): number {
-  try {
-    const match = new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) : 0;
-  } catch {
-    return 0;
+    for (const pid of this.pids) this.peak.set(pid, Math.max(this.peak.get(pid) ?? 0, statusKb(pid, 'VmRSS')));
   }
 }
