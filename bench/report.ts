@@ -95,8 +95,9 @@ export function resultTable(results: CaseResult[]): string {
     const perSecond = (x?: number) => (x === undefined ? undefined : x / (ms / 1000));
     const latency = r.case.endsWith('no-op pull') || r.case.endsWith('no-op') ? `${fmt(percentile(r.times, 50))} / ${fmt(percentile(r.times, 95))}` : '';
     const rss = r.rssRequesterMb === undefined && r.rssSourceMb === undefined ? '' : `${r.rssRequesterMb ?? ''} / ${r.rssSourceMb ?? ''}`;
+    const note = [r.note, r.retries ? `${r.retries} job starts retried: previous lock still held` : undefined].filter(Boolean).join('; ');
     lines.push(
-      `| ${r.size} | ${escapeCell(r.case)}${r.note ? ` (${escapeCell(r.note)})` : ''} | ${r.times.length} | ${fmt(ms / 1000, 2)} | ${fmt(perSecond(r.rows))} | ${fmt(perSecond(r.bytes === undefined ? undefined : r.bytes / 1e6), 1)} | ${latency} | ${rss} | ${ratioText(r)} |`,
+      `| ${r.size} | ${escapeCell(r.case)}${note ? ` (${escapeCell(note)})` : ''} | ${r.times.length} | ${fmt(ms / 1000, 2)} | ${fmt(perSecond(r.rows))} | ${fmt(perSecond(r.bytes === undefined ? undefined : r.bytes / 1e6), 1)} | ${latency} | ${rss} | ${ratioText(r)} |`,
     );
   }
   return lines.join('\n');
