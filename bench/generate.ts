@@ -88,9 +88,13 @@ export function plan(catalog: SyncCatalog, total: number): TablePlan[] {
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
 
+/**
+ * Built with join(), which makes one flat string: a template of slices is a tree of string parts in
+ * V8 (~460 bytes a key instead of ~120), and the generator keeps millions of parent keys at 10M rows.
+ */
 function uuidFrom(random: () => number): string {
   const hex = Array.from({ length: 4 }, () => Math.floor(random() * 0x100000000).toString(16).padStart(8, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${'89ab'[Math.floor(random() * 4)]}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  return [hex.slice(0, 8), hex.slice(8, 12), `4${hex.slice(13, 16)}`, `${'89ab'[Math.floor(random() * 4)]}${hex.slice(17, 20)}`, hex.slice(20, 32)].join('-');
 }
 
 function phrase(random: () => number, words: number): string {
@@ -218,7 +222,7 @@ function valueOf(
     const parent = fk.divisor > 0 ? Math.floor(i / fk.divisor) % parents.length : Math.min(parents.length - 1, Math.floor((i * parents.length) / count));
     return parents[parent][fk.index];
   }
-  if (column.primary && model.key.length === 1 && column.type !== 'uuid') return `${model.table.slice(0, 3).toUpperCase()}-${pad(i, 7)}`;
+  if (column.primary && model.key.length === 1 && column.type !== 'uuid') return [model.table.slice(0, 3).toUpperCase(), pad(i, 7)].join('-');
   return plainValue(column, i, random);
 }
 
