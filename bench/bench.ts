@@ -18,7 +18,7 @@ import { PeerContext } from './peers/peer-context';
 import { rssMb } from './process-stats';
 import { generateRows } from './generate';
 import { BenchNode, identityOf, introduce, startNode } from './nodes';
-import { BenchServer, createMigratedDatabase, dropDatabase, startServer } from './pg';
+import { BenchServer, createMigratedDatabase, dropDatabase, interruptCleanups, startServer } from './pg';
 import { CaseResult, median, resultTable, RunReport, sourceCostTable, writeReport } from './report';
 import { checkTargets, targetTable } from './targets';
 
@@ -187,6 +187,11 @@ function compare(ours: CaseResult, baseline: CaseResult | undefined): void {
 
 async function main(): Promise<void> {
   const opts = options();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      void Promise.allSettled([...interruptCleanups].map((cleanup) => cleanup())).then(() => process.exit(130));
+    });
+  }
   const server = await startServer();
   const report: RunReport = {
     startedAt: new Date().toISOString(),

@@ -9,7 +9,7 @@ import { typeOrmOptions } from '../src/database/typeorm-options';
 import { NodeChannelClient } from '../src/node-trust/client/node-channel-client';
 import { loadLocalIdentity } from '../src/node-trust/identity/local-identity';
 import { insertUser } from '../src/users/users.store';
-import { freePort } from './pg';
+import { freePort, interruptCleanups } from './pg';
 import { statusKb } from './process-stats';
 import { isStaleLockRefusal } from './progress-trace';
 
@@ -118,6 +118,12 @@ export async function startNode(options: NodeOptions): Promise<BenchNode> {
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    interruptCleanups.delete(stop);
+    if (child.exitCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  interruptCleanups.add(stop);
   for (let attempt = 0; ; attempt++) {
     if (child.exitCode !== null) throw new Error(`node ${options.nodeId} exited: see ${join(options.dataDir, 'node.log')}`);
     const ok = await http('GET', `${url}/api/channel/health`).then((r) => r.status === 200, () => false);
@@ -134,10 +140,7 @@ export async function startNode(options: NodeOptions): Promise<BenchNode> {
     databaseUrl: options.databaseUrl,
     process: child,
     token: (login.body as { token: string }).token,
-    stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    },
+    stop,
   };
 }
 

@@ -85,6 +85,9 @@ function findTools(serverMajor: number): BenchServer['tools'] {
   return undefined;
 }
 
+/** What an interrupted run (SIGINT, SIGTERM) must still undo: servers the bench started detached. */
+export const interruptCleanups = new Set<() => Promise<void>>();
+
 /** Settings a private server copies from the given one, so both do the same work per row. */
 const COPIED_SETTINGS = [
   'shared_buffers', 'work_mem', 'maintenance_work_mem', 'effective_cache_size', 'fsync', 'synchronous_commit', 'full_page_writes', 'wal_buffers',
@@ -123,12 +126,15 @@ export async function startPrivateServer(like: BenchServer): Promise<{ server?: 
     return { reason: (error as Error).message.slice(0, 500) };
   }
   const stop = async () => {
+    interruptCleanups.delete(stop);
     try {
       run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   };
+  // pg_ctl detaches the server: an interrupted bench must still stop it and remove its directory.
+  interruptCleanups.add(stop);
   return { server: await describeServer('private', `postgres://postgres@127.0.0.1:${port}/postgres`, stop) };
 }
 

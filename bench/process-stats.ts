@@ -59,6 +59,7 @@ export class SourceCostSampler {
   private serverVisible = true;
   private timer?: NodeJS.Timeout;
   private sampling?: Promise<void>;
+  private failure?: unknown;
   private started = 0;
   private cpuAtStart: { source: number; requester: number } = { source: 0, requester: 0 };
 
@@ -74,13 +75,16 @@ export class SourceCostSampler {
     this.cpuAtStart = { source: cpuMs(this.sourcePid) ?? 0, requester: cpuMs(this.requesterPid) ?? 0 };
     await this.sample(true);
     this.timer = setInterval(() => {
-      this.sampling ??= this.sample(false).finally(() => (this.sampling = undefined));
+      this.sampling ??= this.sample(false)
+        .catch((error: unknown) => void (this.failure ??= error))
+        .finally(() => (this.sampling = undefined));
     }, 25);
   }
 
   async stop(): Promise<SourceCost> {
     clearInterval(this.timer);
     await this.sampling;
+    if (this.failure) throw this.failure;
     await this.sample(false);
     let snapshotHeldMs = 0;
     for (const hold of this.holds.values()) snapshotHeldMs = Math.max(snapshotHeldMs, hold.lastSeen - hold.start);

@@ -11,6 +11,7 @@ import { median } from '../format';
 import { changedRowsWhere, changeRows } from '../generate';
 import { http, RssMonitor } from '../nodes';
 import { CaseResult } from '../report';
+import { interruptCleanups } from '../pg';
 import { PeerContext, PeerOutcome } from './peer-context';
 
 /**
@@ -67,14 +68,13 @@ async function startPouchServer(dir: string): Promise<PouchServer> {
     child.once('message', (m) => resolve(Number(m)));
     child.once('exit', (code) => reject(new Error(`PouchDB server exited (${code}): ${stderr}`)));
   });
-  return {
-    url: `http://127.0.0.1:${port}`,
-    process: child,
-    stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    },
+  const stop = async () => {
+    interruptCleanups.delete(stop);
+    if (child.exitCode === null) child.kill('SIGTERM');
+    await exited;
   };
+  interruptCleanups.add(stop);
+  return { url: `http://127.0.0.1:${port}`, process: child, stop };
 }
 
 async function couch(method: string, url: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> & unknown[]; ms: number }> {
