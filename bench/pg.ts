@@ -92,19 +92,23 @@ export const interruptCleanups = new Set<() => Promise<void>>();
 const COPIED_SETTINGS = [
   'shared_buffers', 'work_mem', 'maintenance_work_mem', 'effective_cache_size', 'fsync', 'synchronous_commit', 'full_page_writes', 'wal_buffers',
   'wal_compression', 'max_wal_size', 'min_wal_size', 'checkpoint_timeout', 'checkpoint_completion_target', 'random_page_cost', 'effective_io_concurrency', 'jit',
+  'autovacuum', 'autovacuum_naptime', 'autovacuum_vacuum_threshold', 'autovacuum_analyze_threshold', 'autovacuum_vacuum_insert_threshold', 'max_parallel_workers_per_gather',
 ];
 
 /**
  * A private server for the logical replication peer when the given server's wal_level is not
  * logical (the bench never reconfigures a server it did not start): a fresh cluster of the SAME
  * major from the system binaries (/usr/lib/postgresql/<major>/bin), with the given server's
- * performance settings and wal_level=logical, on a free port, removed at stop. As root it runs as
+ * performance and autovacuum settings, its locale, and wal_level=logical, on a free port, removed at stop. As root it runs as
  * the `postgres` OS user. Undefined (with the reason) when no binaries of that major are installed.
  */
 export async function startPrivateServer(like: BenchServer): Promise<{ server?: BenchServer; reason?: string }> {
   const bin = `/usr/lib/postgresql/${like.major}/bin`;
   if (!['initdb', 'pg_ctl', 'postgres'].every((b) => existsSync(join(bin, b)))) return { reason: `no PostgreSQL ${like.major} server binaries in ${bin}` };
-  const settings = await withClient(like.adminUrl, async (c) => (await c.query(`SELECT name, setting FROM pg_settings WHERE name = ANY($1)`, [COPIED_SETTINGS])).rows as { name: string; setting: string }[]);
+  const [settings, locale] = await withClient(like.adminUrl, async (c) => [
+    (await c.query(`SELECT name, setting FROM pg_settings WHERE name = ANY($1)`, [COPIED_SETTINGS])).rows as { name: string; setting: string }[],
+    (await c.query(`SELECT datcollate AS collate, datctype AS ctype FROM pg_database WHERE datname = 'template1'`)).rows[0] as { collate: string; ctype: string },
+  ]);
   const dir = mkdtempSync(join(tmpdir(), 'prism-bench-logical-pg-'));
   const data = join(dir, 'data');
   const asRoot = process.getuid?.() === 0;
@@ -118,7 +122,7 @@ export async function startPrivateServer(like: BenchServer): Promise<{ server?: 
   };
   const port = await freePort();
   try {
-    run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+    run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', `--lc-collate=${locale.collate}`, `--lc-ctype=${locale.ctype}`, '--no-sync']);
     const options = [...settings.map((s) => `-c ${s.name}=${s.setting}`), '-c wal_level=logical', `-c port=${port}`, "-c listen_addresses=127.0.0.1", `-c unix_socket_directories=${dir}`];
     run('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60', '-o', options.join(' '), 'start']);
   } catch (error) {
