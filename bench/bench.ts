@@ -10,7 +10,7 @@ import { localNodeUuid } from '../src/core/local-node';
 import { buildCatalog } from '../src/core/sync-kernel/sync-catalog';
 import { typeOrmOptions } from '../src/database/typeorm-options';
 import { q } from '../src/core/sync-kernel/sql';
-import { SYNC_SPECS } from '../src/sync-specs';
+import { SYNC_SPECS } from '../src/aggregates';
 import { CaseContext, changePulls, filePulls, fullPull, noopPulls, pgDumpBaseline, rawFileCopy } from './cases';
 import { couchReplication } from './peers/couchdb';
 import { logicalReplication } from './peers/logical-replication';

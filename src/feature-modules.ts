@@ -1,30 +1,18 @@
 import { DynamicModule, Type } from '@nestjs/common';
+import { AGGREGATE_MODULES } from './aggregates';
 import { SyncKernelModule } from './core/sync-kernel/sync-kernel.module';
-import { RecordingsModule } from './recordings/recordings.module';
-import { ResearchModule } from './research/research.module';
-import { SessionsModule } from './sessions/sessions.module';
-import { SnomedModule } from './snomed/snomed.module';
-import { SYNC_SPECS } from './sync-specs';
-import { VolunteersModule } from './volunteers/volunteers.module';
 import { UsersModule } from './users/users.module';
 import { CrudModule } from './crud/crud.module';
-import { RecordingFilesModule } from './recordings/recording-files.module';
+import { resourcesOf } from './crud/crud-resources';
 import { NodeTrustModule } from './node-trust/node-trust.module';
 import { SyncModule } from './sync/sync.module';
 import { ObservabilityModule } from './observability/observability.module';
 
-/** The node's feature modules, in one list so AppModule stays small. */
-export const FEATURE_MODULES: (Type<unknown> | DynamicModule)[] = [
-  SyncKernelModule.forRoot(SYNC_SPECS),
-  SnomedModule,
-  VolunteersModule,
-  ResearchModule,
-  SessionsModule,
-  RecordingsModule,
-  UsersModule,
-  CrudModule,
-  RecordingFilesModule,
-  NodeTrustModule,
-  SyncModule,
-  ObservabilityModule,
-];
+/**
+ * The node's feature modules, in one list so AppModule stays small; `aggregates` are the aggregate
+ * modules. The reference routes come before the aggregates: their literal paths must be
+ * registered before the native `:id` routes the aggregate modules bring.
+ */
+export function featureModules(aggregates: readonly (Type<unknown> | DynamicModule)[] = AGGREGATE_MODULES): (Type<unknown> | DynamicModule)[] {
+  return [SyncKernelModule, CrudModule.forReference(resourcesOf(aggregates)), ...aggregates, UsersModule, CrudModule, NodeTrustModule, SyncModule, ObservabilityModule];
+}

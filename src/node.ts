@@ -26,8 +26,8 @@ export async function openDatabase(config: AppConfig): Promise<{ url: string; cl
 }
 
 /** Creates the Nest application for a config and database (not listening yet). */
-export async function createApp(config: AppConfig, databaseUrl: string): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, databaseUrl), {
+export async function createApp(config: AppConfig, databaseUrl: string, aggregates?: Parameters<typeof AppModule.register>[2]): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, databaseUrl, aggregates), {
     bufferLogs: config.server.logLevel !== 'silent',
     logger: config.server.logLevel === 'silent' ? false : undefined,
   });

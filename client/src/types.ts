@@ -29,8 +29,9 @@ export interface SyncManifest {
   research?: { count: number; latestUpdate: string | null };
   sessions?: { count: number; latestUpdate: string | null };
   recordings?: { count: number; totalSizeBytes: number };
-  feeds?: { route: string; aggregate: AggregateName; rows: number; tombstones: number; bytes: number }[];
-  aggregates?: Partial<Record<AggregateName, WindowStats>>;
+  /** Per feed and per aggregate: a peer may serve aggregates this SDK does not list (AGGREGATE_TABLES). */
+  feeds?: { route: string; aggregate: string; rows: number; tombstones: number; bytes: number }[];
+  aggregates?: Record<string, WindowStats>;
   files?: { count: number; totalBytes: number };
   window?: { token: string; from: string; to: string; nextCursor: string; reset: boolean; expiresAt: string };
 }

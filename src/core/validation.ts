@@ -14,13 +14,17 @@ function flatten(errors: ValidationError[], prefix = ''): FieldProblem[] {
   });
 }
 
-export function validationError(fields: FieldProblem[]): AppError {
-  return new AppError(
-    400,
-    'ERR_VALIDATION',
-    `invalid input: ${fields.map((f) => `${f.field} (${f.problems.join('; ')})`).join(', ')}`,
-    { details: { fields } },
-  );
+/**
+ * The one way to build a validation error: 400 ERR_VALIDATION whose `fields` list each field with
+ * its problems (DTO validation, CRUD bodies, path and header checks alike).
+ */
+export function validationError(fields: FieldProblem[], message = `invalid input: ${fields.map((f) => `${f.field} (${f.problems.join('; ')})`).join(', ')}`): AppError {
+  return AppError.of('ERR_VALIDATION', message, { details: { fields } });
+}
+
+/** A validation error of one field, e.g. invalidField('remoteNodeId', 'must be a UUID'). */
+export function invalidField(field: string, problem: string): AppError {
+  return validationError([{ field, problems: [problem] }], `${field} ${problem}`);
 }
 
 /** Whitelisting, transforming validation with the node's `ERR_VALIDATION` body listing the fields. */

@@ -3,13 +3,14 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../config';
 import { AppError } from '../core/errors/app-error';
-import { FieldProblem } from '../core/validation';
+import { FieldProblem, validationError } from '../core/validation';
 import { localNodeUuid } from '../core/local-node';
 import { ColumnModel } from '../core/sync-kernel/table-model';
 import { jsonObject, q, wireColumns } from '../core/sync-kernel/sql';
 import { decodeJson, decodeText } from './column-codec';
 import { CompiledResource, isGeneratedKey } from './compiled-resource';
-import { fieldsError, mapWriteError, notFound } from './crud-errors';
+import { mapWriteError, notFound } from './crud-errors';
+import { ErrorCode } from '../core/errors/error-codes';
 
 export type Row = Record<string, unknown>;
 export type PathParams = Record<string, string>;
@@ -104,7 +105,7 @@ export class CrudEngine {
   async update(r: CompiledResource, path: PathParams, body: unknown): Promise<Row> {
     const address = this.decodeAddress(r, path, 'address');
     const set = this.validateBody(r, body, 'update');
-    if (set.size === 0) throw fieldsError([{ field: '(body)', problems: ['must contain at least one updatable field'] }]);
+    if (set.size === 0) throw validationError([{ field: '(body)', problems: ['must contain at least one updatable field'] }]);
     const row = await this.updateRow(r, address, set, this.nativeShape(r));
     if (!row) throw notFound(r, path);
     return row;
@@ -135,14 +136,14 @@ export class CrudEngine {
       if (!result.ok) problems.push({ field: param, problems: [result.problem] });
       return { column, value: result.ok ? result.value : null };
     });
-    if (problems.length) throw fieldsError(problems);
+    if (problems.length) throw validationError(problems);
     return decoded;
   }
 
   /** Checks a body against the writable columns of the resource; every problem is reported at once. */
   validateBody(r: CompiledResource, body: unknown, kind: 'create' | 'update'): Map<ColumnModel, unknown> {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      throw fieldsError([{ field: '(body)', problems: ['must be a JSON object'] }]);
+      throw validationError([{ field: '(body)', problems: ['must be a JSON object'] }]);
     }
     const allowed = new Map((kind === 'create' ? r.creatable : r.updatable).map((c) => [c.property, c]));
     const problems: FieldProblem[] = [];
@@ -162,7 +163,7 @@ export class CrudEngine {
         if (!(column.property in body)) problems.push({ field: column.property, problems: ['is required'] });
       }
     }
-    if (problems.length) throw fieldsError(problems);
+    if (problems.length) throw validationError(problems);
     return values;
   }
 
@@ -270,7 +271,7 @@ export class CrudEngine {
   }
 
   /** A scoped list or a single resource under a missing parent is a 404, not an empty answer. */
-  async requireParent(r: CompiledResource, scope: Assignment[], options: { code?: string; db?: EntityManager } = {}): Promise<void> {
+  async requireParent(r: CompiledResource, scope: Assignment[], options: { code?: ErrorCode; db?: EntityManager } = {}): Promise<void> {
     const { code = 'ERR_NOT_FOUND', db = this.dataSource.manager } = options;
     for (const fk of r.model.foreignKeys) {
       const parts = fk.columns.map((c) => scope.find((s) => s.column.column === c));
@@ -323,7 +324,7 @@ export class CrudEngine {
       if (result.ok) filters.push({ column, value: result.value });
       else problems.push({ field: name, problems: [result.problem] });
     }
-    if (problems.length) throw fieldsError(problems);
+    if (problems.length) throw validationError(problems);
     return { page, pageSize, filters };
   }
 

@@ -1,6 +1,5 @@
 import { QueryFailedError } from 'typeorm';
 import { AppError } from '../core/errors/app-error';
-import { FieldProblem, validationError } from '../core/validation';
 import { CompiledResource } from './compiled-resource';
 
 interface PgError {
@@ -51,10 +50,6 @@ export function mapWriteError(resource: CompiledResource, kind: WriteKind, error
     });
   }
   throw error;
-}
-
-export function fieldsError(problems: FieldProblem[]): AppError {
-  return validationError(problems);
 }
 
 export function notFound(resource: CompiledResource, params: Record<string, string>): AppError {

@@ -10,11 +10,11 @@ import { ALL_ENTITIES } from './entities';
  * Every connection carries `prism.node_id`, which the change-tracking triggers use as the origin
  * of rows written locally, and runs in UTC so timestamps render the same on every node.
  */
-export function typeOrmOptions(config: AppConfig, url: string): DataSourceOptions {
+export function typeOrmOptions(config: AppConfig, url: string, entities: Function[] = ALL_ENTITIES): DataSourceOptions {
   return {
     type: 'postgres',
     url,
-    entities: ALL_ENTITIES,
+    entities,
     migrations: ALL_MIGRATIONS,
     migrationsRun: false,
     migrationsTransactionMode: 'each',

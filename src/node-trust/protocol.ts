@@ -1,4 +1,5 @@
 import { AppError } from '../core/errors/app-error';
+import { ErrorCode } from '../core/errors/error-codes';
 
 /** Protocol constants of the reference (prism-reference.md §2.7). */
 export const PROTOCOL_VERSION = '1.0';
@@ -17,7 +18,7 @@ export const HEADER_SESSION = 'X-Session-Id';
 /** The reference's `{errorDetail:{…}}` error (channel and handshake codes). */
 export function detailError(
   status: number,
-  code: string,
+  code: ErrorCode,
   message: string,
   options: { retryable?: boolean; details?: Record<string, unknown>; plaintext?: boolean } = {},
 ): AppError {

@@ -1,5 +1,5 @@
 import { ResearchNode } from './entities/research-node.entity';
-import { LastSync } from './node-registry.service';
+import { LastSync } from './peer-sync-status.port';
 import { levelToWire, statusToWire } from './node-wire';
 
 /** Reference ResearchNodeConnectionDTO (numeric enums) plus additive fields. */

@@ -4,7 +4,7 @@ import { AppConfig } from '../config';
 import { NodeAccessLevel } from '../core/auth/access';
 import { AppError } from '../core/errors/app-error';
 import { NodeChannelClientFactory } from '../node-trust/client/node-channel-client.factory';
-import { PeerError } from '../node-trust/client/peer-error';
+import { PeerError } from '../core/errors/peer-error';
 import { certificateFingerprint } from '../node-trust/crypto/certificates';
 import { LocalIdentity } from '../node-trust/identity/local-identity';
 import { AuthorizationStatus } from './entities/research-node.entity';

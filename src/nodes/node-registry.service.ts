@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, In, Repository } from 'typeorm';
 import { AppError } from '../core/errors/app-error';
+import { isUuid } from '../core/uuid';
 import { localNodeUuid } from '../core/local-node';
 import { AuthorizationStatus, NodeAccessLevelName, ResearchNode } from './entities/research-node.entity';
 import { levelToWire } from './node-wire';
@@ -29,11 +30,6 @@ export type ConnectionFields = Partial<
   Pick<ResearchNode, 'nodeName' | 'nodeUrl' | 'contactInfo' | 'institutionDetails' | 'status' | 'nodeAccessLevel' | 'certificate' | 'certificateFingerprint'>
 >;
 
-export interface LastSync {
-  lastSyncedAt: string | null;
-  lastSyncStatus: string | null;
-}
-
 /** The research_nodes registry: peers that registered with us, peers we pull from, and our own row. */
 @Injectable()
 export class NodeRegistryService {
@@ -50,7 +46,7 @@ export class NodeRegistryService {
 
   /** A peer (never the local row) by registry id; undefined for a malformed id. */
   async findById(id: string): Promise<ResearchNode | null> {
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return null;
+    if (!isUuid(id)) return null;
     return this.repo.findOneBy({ id, isLocal: false });
   }
 
@@ -179,23 +175,5 @@ export class NodeRegistryService {
       isLocal: false,
     });
     return this.repo.save(node);
-  }
-
-  /** Latest completed pull per node (sync_logs belongs to the sync module; read as SQL). */
-  async lastSyncs(ids: string[]): Promise<Map<string, LastSync>> {
-    const result = new Map<string, LastSync>();
-    if (ids.length === 0) return result;
-    const [{ exists }] = await this.dataSource.query(`SELECT to_regclass('sync_logs') IS NOT NULL AS exists`);
-    if (!exists) return result;
-    const rows: { remote_node_id: string; synced_at: Date | null; status: string }[] = await this.dataSource.query(
-      `SELECT DISTINCT ON (remote_node_id) remote_node_id, coalesce(completed_at, last_synced_at) AS synced_at, status
-         FROM sync_logs WHERE status = 'completed' AND kind = 'pull' AND remote_node_id = ANY($1::uuid[])
-        ORDER BY remote_node_id, completed_at DESC NULLS LAST`,
-      [ids],
-    );
-    for (const row of rows) {
-      result.set(row.remote_node_id, { lastSyncedAt: row.synced_at ? new Date(row.synced_at).toISOString() : null, lastSyncStatus: row.status });
-    }
-    return result;
   }
 }

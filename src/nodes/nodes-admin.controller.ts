@@ -1,21 +1,22 @@
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Optional, Param, Post, Put, Query } from '@nestjs/common';
 import { RequireUser, UserRole } from '../core/auth/access';
 import { AppError } from '../core/errors/app-error';
+import { invalidField } from '../core/validation';
 import { certificateFingerprint, parseCertificate } from '../node-trust/crypto/certificates';
 import { Fields } from '../node-trust/protocol';
 import { AuthorizationStatus, NodeAccessLevelName, ResearchNode } from './entities/research-node.entity';
 import { toConnectionDto, toPage } from './node-connection.dto';
 import { ConnectionFields, NodeRegistryService } from './node-registry.service';
+import { LastSync, PeerSyncStatus } from './peer-sync-status.port';
 import { levelFromWire, statusFromWire, statusToWire } from './node-wire';
 
-const invalid = (message: string) => new AppError(400, 'ERR_VALIDATION', message);
 
 function pageOf(query: Record<string, unknown>): { page: number; pageSize: number } {
   const page = query.page === undefined ? 1 : Number(query.page);
   const pageSize = query.pageSize === undefined ? 10 : Number(query.pageSize);
-  if (!Number.isInteger(page) || page < 1) throw invalid('page must be a positive integer');
-  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) throw invalid('pageSize must be an integer between 1 and 1000');
+  if (!Number.isInteger(page) || page < 1) throw invalidField('page', 'must be a positive integer');
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) throw invalidField('pageSize', 'must be an integer between 1 and 1000');
   return { page, pageSize };
 }
 
@@ -26,27 +27,27 @@ function connectionFields(body: unknown): ConnectionFields {
   for (const [name, max] of [['nodeName', 200], ['nodeUrl', 500], ['contactInfo', 500], ['institutionDetails', 1000]] as const) {
     const value = f.raw(name);
     if (value === undefined || value === null) continue;
-    if (typeof value !== 'string' || value.length > max) throw invalid(`${name} must be a string of at most ${max} characters`);
+    if (typeof value !== 'string' || value.length > max) throw invalidField(name, `must be a string of at most ${max} characters`);
     fields[name] = value.trim();
   }
-  if (fields.nodeName === '') throw invalid('nodeName must not be empty');
-  if (fields.nodeUrl && !/^https?:\/\/\S+$/.test(fields.nodeUrl)) throw invalid('nodeUrl must be an http(s) URL');
+  if (fields.nodeName === '') throw invalidField('nodeName', 'must not be empty');
+  if (fields.nodeUrl && !/^https?:\/\/\S+$/.test(fields.nodeUrl)) throw invalidField('nodeUrl', 'must be an http(s) URL');
   const status = f.raw('status');
   if (status !== undefined && status !== null) {
     fields.status = statusFromWire(status);
-    if (!fields.status || fields.status === AuthorizationStatus.Unknown) throw invalid('status must be 1 (Authorized), 2 (Pending) or 3 (Revoked)');
+    if (!fields.status || fields.status === AuthorizationStatus.Unknown) throw invalidField('status', 'must be 1 (Authorized), 2 (Pending) or 3 (Revoked)');
   }
   const level = f.raw('nodeAccessLevel');
   if (level !== undefined && level !== null) {
     fields.nodeAccessLevel = levelFromWire(level);
-    if (!fields.nodeAccessLevel) throw invalid('nodeAccessLevel must be 0 (ReadOnly), 1 (ReadWrite) or 2 (Admin)');
+    if (!fields.nodeAccessLevel) throw invalidField('nodeAccessLevel', 'must be 0 (ReadOnly), 1 (ReadWrite) or 2 (Admin)');
   }
   const certificate = f.str('certificate');
   if (certificate) {
     try {
       fields.certificate = parseCertificate(certificate).raw.toString('base64');
     } catch {
-      throw invalid('certificate must be a base64 DER (or PEM) X.509 certificate');
+      throw invalidField('certificate', 'must be a base64 DER (or PEM) X.509 certificate');
     }
     fields.certificateFingerprint = certificateFingerprint(fields.certificate);
   }
@@ -61,10 +62,13 @@ function connectionFields(body: unknown): ConnectionFields {
 @Controller('api/node')
 @RequireUser(UserRole.Admin)
 export class NodesAdminController {
-  constructor(private readonly registry: NodeRegistryService) {}
+  constructor(
+    private readonly registry: NodeRegistryService,
+    @Optional() private readonly syncStatus?: PeerSyncStatus,
+  ) {}
 
   private async dtos(nodes: ResearchNode[]) {
-    const syncs = await this.registry.lastSyncs(nodes.map((n) => n.id));
+    const syncs = (await this.syncStatus?.lastSyncs(nodes.map((n) => n.id))) ?? new Map<string, LastSync>();
     return nodes.map((n) => toConnectionDto(n, syncs.get(n.id)));
   }
 
@@ -108,7 +112,7 @@ export class NodesAdminController {
   @HttpCode(201)
   async newConnection(@Body() body: unknown) {
     const fields = connectionFields(body);
-    if (!fields.nodeName) throw invalid('nodeName is required');
+    if (!fields.nodeName) throw invalidField('nodeName', 'is required');
     if (fields.certificateFingerprint) {
       const existing = await this.registry.findByFingerprint(fields.certificateFingerprint);
       if (existing) throw new AppError(409, 'ERR_NODE_EXISTS', 'a node with this certificate is already registered', { details: { id: existing.id } });
@@ -175,7 +179,7 @@ export class NodesAdminController {
   @Put(':id/access-level')
   async accessLevel(@Param('id') id: string, @Body() body: unknown) {
     const level = connectionFields(body).nodeAccessLevel;
-    if (!level) throw invalid('nodeAccessLevel is required: 0 (ReadOnly), 1 (ReadWrite) or 2 (Admin)');
+    if (!level) throw invalidField('nodeAccessLevel', 'is required: 0 (ReadOnly), 1 (ReadWrite) or 2 (Admin)');
     return this.dto(await this.registry.update(id, { nodeAccessLevel: level }));
   }
 

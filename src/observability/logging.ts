@@ -4,7 +4,7 @@ import { LoggerService } from '@nestjs/common';
 import pino, { Logger as PinoInstance } from 'pino';
 import type { Options as PinoHttpOptions } from 'pino-http';
 import { AppConfig } from '../config';
-import { currentLogContext } from './log-context';
+import { currentLogContext } from '../core/log-context';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 

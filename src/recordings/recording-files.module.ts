@@ -2,6 +2,8 @@ import { Global, Module } from '@nestjs/common';
 import { join } from 'node:path';
 import { AppConfig } from '../config';
 import { CrudModule } from '../crud/crud.module';
+import { SyncedFiles } from '../sync/files/synced-files.port';
+import { RecordingFileIndex } from './recording-file-index';
 import { RecordingFilesController } from './recording-files.controller';
 import { RecordingFilesService } from './recording-files.service';
 import { ReferenceRecordingUpload, ReferenceUploadController } from './reference-upload';
@@ -18,14 +20,20 @@ export function createRecordingStorage(config: AppConfig): RecordingStorage {
 }
 
 /**
- * Recording file routes and the RecordingStorage port. Global so the sync module can inject
- * RecordingStorage to store pulled files.
+ * Recording file routes, the RecordingStorage port and RecordingFileIndex. Global so the sync
+ * module reaches the files of synced rows through its SyncedFiles port.
  */
 @Global()
 @Module({
   imports: [CrudModule],
   controllers: [RecordingFilesController, ReferenceUploadController],
-  providers: [RecordingFilesService, ReferenceRecordingUpload, { provide: RecordingStorage, useFactory: createRecordingStorage, inject: [AppConfig] }],
-  exports: [RecordingStorage],
+  providers: [
+    RecordingFilesService,
+    RecordingFileIndex,
+    ReferenceRecordingUpload,
+    { provide: RecordingStorage, useFactory: createRecordingStorage, inject: [AppConfig] },
+    { provide: SyncedFiles, useExisting: RecordingFileIndex },
+  ],
+  exports: [RecordingStorage, SyncedFiles],
 })
 export class RecordingFilesModule {}

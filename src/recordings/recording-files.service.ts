@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { Readable } from 'node:stream';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '../config';
 import { AppError } from '../core/errors/app-error';
 import { CrudEngine, Row } from '../crud/crud-engine';
 import { CrudResources } from '../crud/crud-resources';
-import { parseRange } from './http-range';
-import { ByteRange, ChecksumMismatchError, FileTooLargeError, RecordingStorage, SHA256_HEX } from './storage/recording-storage';
+import { ByteRange, requireSatisfiableRange } from '../core/http/range';
+import { invalidField } from '../core/validation';
+import { ChannelFile, RecordingFileIndex } from './recording-file-index';
+import { ChecksumMismatchError, FileTooLargeError, RecordingStorage, SHA256_HEX } from './storage/recording-storage';
 import { isUuid } from '../core/uuid';
 
 /**
@@ -34,17 +35,11 @@ export interface Download {
   range?: ByteRange;
 }
 
-interface ChannelFile {
-  sha256: string | null;
-  size: string | null;
-  contentType: string | null;
-}
-
 /** Uploads and downloads of record channel files; the bytes go through the RecordingStorage port. */
 @Injectable()
 export class RecordingFilesService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly index: RecordingFileIndex,
     private readonly storage: RecordingStorage,
     private readonly config: AppConfig,
     private readonly crud: CrudEngine,
@@ -62,9 +57,7 @@ export class RecordingFilesService {
     const maxBytes = this.config.storage.uploadMaxBytes;
     if (request.contentLength !== undefined && request.contentLength > maxBytes) throw this.tooLarge(maxBytes);
     if (request.expectedSha256 !== undefined && !SHA256_HEX.test(request.expectedSha256.toLowerCase())) {
-      throw new AppError(400, 'ERR_VALIDATION', 'X-Content-SHA256 must be 64 hex characters', {
-        details: { fields: [{ field: 'X-Content-SHA256', problems: ['must be 64 hex characters'] }] },
-      });
+      throw invalidField('X-Content-SHA256', 'must be 64 hex characters');
     }
     let stored;
     try {
@@ -76,14 +69,10 @@ export class RecordingFilesService {
       }
       throw error;
     }
-    const [updated]: [{ recordId: string }[], number] = await this.dataSource.query(
-      `UPDATE record_channel SET file_sha256 = $2, file_size_bytes = $3, file_content_type = $4, file_url = $5
-       WHERE id = $1 RETURNING record_id AS "recordId"`,
-      [request.channelId, stored.sha256, stored.size, contentType, this.storage.locator(stored.sha256)],
-    );
+    const recordId = await this.index.attach(request.channelId, stored, contentType);
     // The channel was deleted while the file streamed in; the stored file is left to garbage collection.
-    if (updated.length === 0) throw this.notFound(request.channelId);
-    return this.crud.get(this.resources.get('record-channels'), { recordId: updated[0].recordId, id: request.channelId });
+    if (recordId === undefined) throw this.notFound(request.channelId);
+    return this.crud.get(this.resources.get('record-channels'), { recordId, id: request.channelId });
   }
 
   async download(channelId: string, rangeHeader: string | undefined): Promise<Download> {
@@ -91,26 +80,16 @@ export class RecordingFilesService {
     if (!file.sha256) throw new AppError(404, 'ERR_FILE_NOT_FOUND', `record channel ${channelId} has no file`);
     const stat = await this.storage.stat(file.sha256);
     if (!stat) throw new AppError(404, 'ERR_FILE_NOT_FOUND', `the file of record channel ${channelId} is not in this node's storage`);
-    const range = parseRange(rangeHeader, stat.size);
-    if (range === 'unsatisfiable') {
-      throw new AppError(416, 'ERR_RANGE_NOT_SATISFIABLE', `range ${rangeHeader} is outside the file (${stat.size} bytes)`, {
-        details: { size: stat.size },
-      });
-    }
+    const range = requireSatisfiableRange(rangeHeader, stat.size);
     const stream = await this.storage.openRead(file.sha256, range);
     return { stream, contentType: file.contentType ?? 'application/octet-stream', sha256: file.sha256, size: stat.size, range };
   }
 
   private async channelFile(channelId: string): Promise<ChannelFile> {
-    if (!isUuid(channelId)) {
-      throw new AppError(400, 'ERR_VALIDATION', 'id must be a UUID', { details: { fields: [{ field: 'id', problems: ['must be a UUID'] }] } });
-    }
-    const rows: ChannelFile[] = await this.dataSource.query(
-      `SELECT trim(file_sha256) AS "sha256", file_size_bytes::text AS "size", file_content_type AS "contentType" FROM record_channel WHERE id = $1`,
-      [channelId],
-    );
-    if (rows.length === 0) throw this.notFound(channelId);
-    return rows[0];
+    if (!isUuid(channelId)) throw invalidField('id', 'must be a UUID');
+    const file = await this.index.channelFile(channelId);
+    if (!file) throw this.notFound(channelId);
+    return file;
   }
 
   private notFound(channelId: string): AppError {

@@ -1,4 +1,4 @@
-import { AggregateSpec, ChildSpec } from '../core/sync-kernel/aggregate-spec';
+import { ChildSpec, FileSpec } from '../core/sync-kernel/aggregate-spec';
 
 /**
  * Records and channels travel inside the "sessions" aggregate (reference §3.7: session.records[]
@@ -13,7 +13,16 @@ export const RECORDS_CHILD: ChildSpec = {
   children: [{ table: 'record_channel', property: 'recordChannels', parentColumns: ['record_id'] }],
 };
 
-/** file_url points into this node's storage: rewritten on import to where the file was stored. */
-export const RECORDINGS_LOCAL_COLUMNS: NonNullable<AggregateSpec['localColumns']> = {
-  record_channel: { file_url: 'fileLocator' },
+/**
+ * A record channel's samples live in a file, content-addressed by SHA-256. Peers receive the rows,
+ * then the files at /api/sync/recordings/{recordChannelId}/file|stream; file_url says where THIS
+ * node keeps the file (node-local, rewritten on import). RecordingFileIndex holds every SQL
+ * statement on these columns.
+ */
+export const RECORDING_FILES: FileSpec = {
+  name: 'recordings',
+  table: 'record_channel',
+  route: 'recordings',
+  param: 'recordChannelId',
+  columns: { hash: 'file_sha256', size: 'file_size_bytes', contentType: 'file_content_type', locator: 'file_url' },
 };

@@ -9,13 +9,14 @@ import { isUuid } from '../core/uuid';
 import { referenceError } from '../crud/reference/reference-errors';
 import { Fields } from '../node-trust/protocol';
 import { FileTooLargeError, RecordingStorage } from './storage/recording-storage';
+import { ErrorCode } from '../core/errors/error-codes';
 
 /** The reference accepts recordings of at most 50 MB through this route (the streaming file route allows more). */
 export const REFERENCE_UPLOAD_MAX_BYTES = 50 * 1024 * 1024;
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-const invalid = (code: string, message: string) => new AppError(400, code, message, { shape: 'detail' });
+const invalid = (code: ErrorCode, message: string) => new AppError(400, code, message, { shape: 'detail' });
 
 export interface RecordingUpload {
   recordingId: string;

@@ -1,9 +1,9 @@
 import { AggregateSpec } from '../core/sync-kernel/aggregate-spec';
-import { RECORDINGS_LOCAL_COLUMNS, RECORDS_CHILD, RECORDINGS_TABLES } from '../recordings/recordings.sync-spec';
+import { RECORDING_FILES, RECORDS_CHILD, RECORDINGS_TABLES } from '../recordings/recordings.sync-spec';
 
 const bySession = ['record_session_id'];
 
-/** One session aggregate on the wire; its records and channels are owned by the recordings module. */
+/** One session aggregate on the wire; its records, channels and their files are owned by the recordings module. */
 export const SESSIONS_SYNC_SPEC: AggregateSpec = {
   name: 'sessions',
   tables: ['record_session', 'target_area', 'target_area_topographical_modifier', ...RECORDINGS_TABLES, 'session_annotation'],
@@ -26,5 +26,5 @@ export const SESSIONS_SYNC_SPEC: AggregateSpec = {
       ],
     },
   ],
-  localColumns: { ...RECORDINGS_LOCAL_COLUMNS },
+  files: [RECORDING_FILES],
 };

@@ -1,50 +1,84 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { RESEARCH_SYNC_HANDLERS } from '../research/research.sync-handlers';
-import { SESSIONS_SYNC_HANDLERS } from '../sessions/sessions.sync-handlers';
-import { SNOMED_SYNC_HANDLERS } from '../snomed/snomed.sync-handlers';
-import { VOLUNTEERS_SYNC_HANDLERS } from '../volunteers/volunteers.sync-handlers';
+import { contribute } from '../core/registry/contributions';
+import { AGGREGATE_REGISTRY, AggregateRegistration } from '../core/sync-kernel/aggregate-registry';
+import { PeerSyncStatus } from '../nodes/peer-sync-status.port';
+import { SyncBus, SyncFeature } from './cqrs/sync-bus';
+import { syncHandlersFor } from './cqrs/sync-handlers';
 import { SYNC_ENTITIES } from './entities';
 import { ExportEngine } from './export/export-engine';
 import { ExportWindows } from './export/export-windows';
-import { RecordingFiles } from './export/recording-files';
+import { FeedPages } from './export/feed-pages';
+import { FileServing } from './export/file-serving';
 import { SyncExportController } from './http/sync-export.controller';
+import { exportControllersFor } from './http/sync-feed-routes';
 import { SyncHistory } from './http/sync-history';
 import { SyncOperatorController } from './http/sync-operator.controller';
 import { ImportEngine } from './import/import-engine';
 import { ApplyStep } from './pull/apply-step';
 import { ChannelPeerConnector } from './pull/channel-peer-connector';
+import { FetchStep } from './pull/fetch-step';
 import { PeerConnector } from './pull/peer.port';
 import { PeerDirectory } from './pull/peer-directory';
 import { SyncJobs } from './pull/sync-jobs.service';
+import { SyncLock } from './pull/sync-lock';
 import { SyncLogs } from './pull/sync-logs';
+import { SyncSaga } from './pull/sync-saga';
 import { VerifyService } from './verify/verify.service';
+
+/** Where the per-aggregate handlers and routes of SyncModule.forFeature live (one instance per call). */
+@Module({})
+export class SyncFeatureModule {}
 
 /**
  * Sync between nodes: the source side (export engine, windows, files) and the requester side
- * (SyncSaga jobs, import engine, operator API). The per-aggregate query and command handlers live
- * in the aggregate modules' folders and are registered here with the engines they delegate to.
+ * (SyncSaga jobs, import engine, operator API). It names no aggregate: each aggregate module
+ * registers its entities and specs with SyncModule.forFeature, which builds that aggregate's
+ * export query handler, import command handler and export routes, and adds the specs to the
+ * registry the catalog is built from. Files reach the engine through the SyncedFiles port, which
+ * the module owning the file columns provides. Global: exports PeerSyncStatus to the registry.
  */
+@Global()
 @Module({
-  imports: [TypeOrmModule.forFeature(SYNC_ENTITIES)],
+  imports: [DiscoveryModule, TypeOrmModule.forFeature(SYNC_ENTITIES)],
   controllers: [SyncOperatorController, SyncExportController],
   providers: [
+    SyncBus,
     ExportWindows,
     ExportEngine,
-    RecordingFiles,
+    FeedPages,
+    FileServing,
     ImportEngine,
     ApplyStep,
+    FetchStep,
     SyncLogs,
+    SyncLock,
     PeerDirectory,
+    SyncSaga,
     SyncJobs,
     SyncHistory,
     VerifyService,
     { provide: PeerConnector, useClass: ChannelPeerConnector },
-    ...SNOMED_SYNC_HANDLERS,
-    ...VOLUNTEERS_SYNC_HANDLERS,
-    ...RESEARCH_SYNC_HANDLERS,
-    ...SESSIONS_SYNC_HANDLERS,
+    { provide: PeerSyncStatus, useExisting: SyncLogs },
   ],
-  exports: [SyncJobs, SyncLogs, ExportEngine, VerifyService],
+  exports: [SyncJobs, SyncLogs, ExportEngine, ImportEngine, FeedPages, FileServing, VerifyService, PeerSyncStatus],
 })
-export class SyncModule {}
+export class SyncModule {
+  /**
+   * An aggregate module's registration (as TypeOrmModule.forFeature registers entities): its
+   * entities join the node's DataSource, its specs the sync catalog; per aggregate, an export
+   * query handler and an import command handler come from syncHandlersFor, and the feed and file
+   * routes from exportControllersFor.
+   */
+  static forFeature(registration: AggregateRegistration): DynamicModule {
+    const handlers = registration.specs.map(syncHandlersFor);
+    const feature: SyncFeature = { ...registration, handlers };
+    return {
+      module: SyncFeatureModule,
+      imports: [SyncModule],
+      controllers: exportControllersFor(registration.specs),
+      providers: [...handlers.flatMap((h) => h.handlers), contribute(AGGREGATE_REGISTRY, feature)],
+    };
+  }
+}

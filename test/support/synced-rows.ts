@@ -3,7 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { buildCatalog, SyncCatalog } from '../../src/core/sync-kernel/sync-catalog';
 import { ColumnModel, sqlType, TableModel } from '../../src/core/sync-kernel/table-model';
 import { localNodeUuid } from '../../src/core/local-node';
-import { SYNC_SPECS } from '../../src/sync-specs';
+import { SYNC_SPECS } from '../../src/aggregates';
 
 /** A µs timestamp that a JS Date could not carry: every generated timestamp column gets it. */
 export const MICROSECOND_TIMESTAMP = '2026-03-01T10:20:30.123456Z';

@@ -1,12 +1,18 @@
+import { ErrorCode, httpStatusOf } from './error-codes';
+
 /**
- * A domain or protocol error with a stable `ERR_…` code. Handlers throw these (never
- * HttpException); the global filter turns them into HTTP responses in one place.
+ * A domain or protocol error with a stable `ERR_…` code of the vocabulary (error-codes.ts).
+ * Handlers throw these (never HttpException); the global filter turns them into HTTP responses in
+ * one place.
  *
  * `shape` selects the reference's wire form: `flat` = `{error, message, ...details}` (session and
  * sync routes), `detail` = `{errorDetail: {code, message, details, retryable, retryAfter}}`
  * (channel and handshake routes, prism-reference.md §2.0).
  */
 export type ErrorShape = 'flat' | 'detail';
+
+/** A code this node did not choose: a peer's, passed on as the peer sent it (see AppError.relayed). */
+export type RelayedCode = string & { readonly relayed: unique symbol };
 
 export interface AppErrorOptions {
   details?: Record<string, unknown>;
@@ -20,25 +26,50 @@ export interface AppErrorOptions {
 }
 
 export class AppError extends Error {
+  readonly code: string;
   readonly details?: Record<string, unknown>;
   readonly shape: ErrorShape;
   readonly retryable: boolean;
   readonly retryAfter?: number;
   readonly plaintext: boolean;
 
+  /** `status` must be the one error-codes.ts gives `code` (checked by the unit tier); prefer AppError.of. */
   constructor(
     readonly status: number,
-    readonly code: string,
+    code: ErrorCode | RelayedCode,
     message: string,
     options: AppErrorOptions = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AppError';
+    this.code = code;
     this.details = options.details;
     this.shape = options.shape ?? 'flat';
     this.retryable = options.retryable ?? false;
     this.retryAfter = options.retryAfter;
     this.plaintext = options.plaintext ?? false;
+  }
+
+  /** An error of the vocabulary, with the HTTP status it maps to. */
+  static of(code: ErrorCode, message: string, options: AppErrorOptions = {}): AppError {
+    return new AppError(httpStatusOf(code), code, message, options);
+  }
+
+  /** A peer's error code passed on unchanged (the peer's vocabulary, not ours), with our status. */
+  static relayed(status: number, code: string, message: string, options: AppErrorOptions = {}): AppError {
+    return new AppError(status, code as RelayedCode, message, options);
+  }
+
+  /** The same error (status, code, message, details) in another wire shape. */
+  reshaped(shape: ErrorShape): AppError {
+    return new AppError(this.status, this.code as RelayedCode, this.message, {
+      shape,
+      details: this.details,
+      retryable: this.retryable,
+      retryAfter: this.retryAfter,
+      plaintext: this.plaintext,
+      cause: this,
+    });
   }
 
   toBody(): Record<string, unknown> {
@@ -61,10 +92,3 @@ export class AppError extends Error {
     };
   }
 }
-
-export const badRequest = (code: string, message: string, details?: Record<string, unknown>) =>
-  new AppError(400, code, message, { details });
-export const notFound = (code: string, message: string, details?: Record<string, unknown>) =>
-  new AppError(404, code, message, { details });
-export const conflict = (code: string, message: string, details?: Record<string, unknown>) =>
-  new AppError(409, code, message, { details });

@@ -34,3 +34,9 @@ export function fromDatabaseError(exception: unknown): AppError | undefined {
       return undefined;
   }
 }
+
+/** A PostgreSQL error (SQLSTATE code: five digits or capitals), raw or wrapped by TypeORM. */
+export function isDatabaseError(exception: unknown): boolean {
+  const pg = (exception instanceof QueryFailedError ? exception.driverError : exception) as PgError | undefined;
+  return typeof pg?.code === 'string' && /^[0-9A-Z]{5}$/.test(pg.code);
+}

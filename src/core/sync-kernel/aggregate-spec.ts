@@ -7,8 +7,11 @@
  * One engine executes these specs for CRUD, export and import; no per-aggregate code paths.
  */
 
-/** Manifest aggregate names, as in the reference manifest (prism-reference.md §4.3). */
-export type AggregateName = 'snomed' | 'researchers' | 'devices' | 'volunteers' | 'research' | 'sessions';
+/**
+ * An aggregate's name: its key in the manifest, the summaries and the metrics (the reference's
+ * manifest names, prism-reference.md §4.3, for the aggregates it has).
+ */
+export type AggregateName = string;
 
 /** A child collection (or single object) nested in its parent on the reference wire. */
 export interface ChildSpec {
@@ -35,8 +38,31 @@ export interface FeedSpec {
 export type LocalColumnRule =
   /** The local node's research_nodes id (reference rule: imported rows belong to the local node). */
   | 'localNodeId'
-  /** Where this node stores the file with the row's SHA-256 (rewritten file_url). */
+  /** Where this node stores the file the row references (the locator column of a FileSpec). */
   | 'fileLocator';
+
+/**
+ * Files that rows of a table reference by content (one file per row at most): a peer sends the
+ * rows, then the files they name, verified by hash and size. The module owning the table declares
+ * this (with the columns) and implements the engine's SyncedFiles port over them.
+ */
+export interface FileSpec {
+  /** The files' name in manifests, summaries, progress and metrics (the reference's "recordings"). */
+  name: string;
+  table: string;
+  /** Export routes: /api/sync/<route>/:<param>/file (base64 JSON) and …/stream (encrypted frames). */
+  route: string;
+  /** Path parameter naming the row (its single-column key). */
+  param: string;
+  columns: {
+    /** Hex SHA-256 of the content (NULL: the row has no file). */
+    hash: string;
+    size: string;
+    contentType: string;
+    /** Where this node stores the file: node-local, rewritten on import. */
+    locator: string;
+  };
+}
 
 export interface AggregateSpec {
   name: AggregateName;
@@ -48,6 +74,8 @@ export interface AggregateSpec {
   tables: string[];
   /** Node-local columns per table: exported as they are, replaced on import, not compared. */
   localColumns?: Record<string, Record<string, LocalColumnRule>>;
+  /** Files the rows of one of its tables reference (the locator column is node-local). */
+  files?: FileSpec[];
 }
 
 /** Columns every synced table has; maintained by triggers, never by application code. */

@@ -7,10 +7,11 @@ import {
   ChildSpec,
   CREATED_AT_COLUMN,
   FeedSpec,
+  FileSpec,
   ORIGIN_COLUMN,
   UPDATED_AT_COLUMN,
 } from './aggregate-spec';
-import { ColumnModel, ForeignKeyModel, PgType, TableModel } from './table-model';
+import { ColumnModel, FileColumns, ForeignKeyModel, PgType, TableModel } from './table-model';
 import { applyOrder } from './apply-order';
 
 /** Tables that carry a change_xid but are bookkeeping, not synced data. */
@@ -59,6 +60,8 @@ export class SyncCatalog {
   constructor(
     readonly specs: readonly AggregateSpec[],
     private readonly ordered: readonly TableModel[],
+    /** The migration the schema is at: two nodes exchange rows only at the same version. */
+    readonly schemaVersion = 'none',
   ) {
     for (const table of ordered) this.byTable.set(table.table, table);
     for (const spec of specs) {
@@ -109,6 +112,17 @@ export class SyncCatalog {
   feed(route: string): ResolvedFeed | undefined {
     return this.byRoute.get(route);
   }
+
+  /** The files synced rows reference (at most one FileSpec per node, checked at boot). */
+  files(): FileColumns | undefined {
+    return this.ordered.find((t) => t.files)?.files;
+  }
+}
+
+/** The schema version of a DataSource: the name of its last migration. */
+export function schemaVersionOf(dataSource: DataSource): string {
+  const migrations = dataSource.migrations ?? [];
+  return migrations.length ? (migrations[migrations.length - 1].name ?? String(migrations.length)) : 'none';
 }
 
 /**
@@ -143,6 +157,8 @@ export function buildCatalog(dataSource: DataSource, specs: readonly AggregateSp
   }
   checkUnique('aggregate name', specs.map((s) => s.name), problems);
   checkUnique('feed route', specs.flatMap((s) => s.feeds.map((f) => f.route)), problems);
+  const fileSpecs = specs.flatMap((s) => s.files ?? []);
+  if (fileSpecs.length > 1) problems.push(`${fileSpecs.length} file specs (${fileSpecs.map((f) => f.name).join(', ')}); the sync protocol carries one kind of file`);
   if (problems.length > 0) throw new SyncCatalogError(problems);
 
   const models: TableModel[] = [];
@@ -156,7 +172,7 @@ export function buildCatalog(dataSource: DataSource, specs: readonly AggregateSp
   const order = applyOrder(models);
   if (order.problems.length > 0) throw new SyncCatalogError(order.problems);
   const ordered = order.tables.map((table, index) => ({ ...table, applyOrder: index }));
-  return new SyncCatalog(specs, ordered);
+  return new SyncCatalog(specs, ordered, schemaVersionOf(dataSource));
 }
 
 function checkUnique(what: string, values: string[], problems: string[]): void {
@@ -189,11 +205,36 @@ function checkFeedsAndLocals(spec: AggregateSpec, metadataByTable: Map<string, E
     if (!inSpec.has(table)) problems.push(`aggregate "${spec.name}" declares local columns of "${table}", which is not in it`);
     checkColumns(table, Object.keys(columns), `aggregate "${spec.name}" localColumns`);
   }
+  for (const files of spec.files ?? []) {
+    if (!inSpec.has(files.table)) problems.push(`files "${files.name}" are on "${files.table}", which is not in aggregate "${spec.name}"`);
+    checkColumns(files.table, Object.values(files.columns), `files "${files.name}"`);
+    const metadata = metadataByTable.get(files.table);
+    if (metadata && metadata.primaryColumns.length !== 1) problems.push(`files "${files.name}": table "${files.table}" needs a single-column key`);
+  }
+}
+
+/** The node-local columns of a table: declared ones plus the locator column of its files. */
+function localColumnsOf(spec: AggregateSpec, table: string): Record<string, ColumnModel['local']> {
+  const locals: Record<string, ColumnModel['local']> = { ...(spec.localColumns?.[table] ?? {}) };
+  for (const files of spec.files ?? []) if (files.table === table) locals[files.columns.locator] = 'fileLocator';
+  return locals;
+}
+
+function fileColumns(files: FileSpec, columns: ColumnModel[], key: string[]): FileColumns {
+  const byName = (name: string) => columns.find((c) => c.column === name)!;
+  return {
+    spec: files,
+    key: byName(key[0]),
+    hash: byName(files.columns.hash),
+    size: byName(files.columns.size),
+    contentType: byName(files.columns.contentType),
+    locator: byName(files.columns.locator),
+  };
 }
 
 function tableModel(dataSource: DataSource, metadata: EntityMetadata, spec: AggregateSpec, problems: string[]): TableModel {
   const table = metadata.tableName;
-  const locals = spec.localColumns?.[table] ?? {};
+  const locals = localColumnsOf(spec, table);
   for (const managed of MANAGED_COLUMNS) {
     if (!metadata.findColumnWithDatabaseName(managed)) problems.push(`synced table "${table}" lacks the ${managed} column`);
   }
@@ -205,14 +246,9 @@ function tableModel(dataSource: DataSource, metadata: EntityMetadata, spec: Aggr
     onDelete: normaliseOnDelete(fk.onDelete),
     optional: fk.columns.every((c) => c.isNullable),
   }));
-  return {
-    table,
-    aggregate: spec.name,
-    key: metadata.primaryColumns.map((c) => c.databaseName),
-    columns,
-    foreignKeys,
-    applyOrder: -1,
-  };
+  const key = metadata.primaryColumns.map((c) => c.databaseName);
+  const files = spec.files?.find((f) => f.table === table);
+  return { table, aggregate: spec.name, key, columns, foreignKeys, applyOrder: -1, ...(files ? { files: fileColumns(files, columns, key) } : {}) };
 }
 
 function columnModel(

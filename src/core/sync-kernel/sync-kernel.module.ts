@@ -1,20 +1,26 @@
-import { DynamicModule, Global, Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
+import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
 import { DataSource } from 'typeorm';
-import { AggregateSpec } from './aggregate-spec';
+import { contributionsOf } from '../registry/contributions';
+import { AGGREGATE_REGISTRY, AggregateRegistration } from './aggregate-registry';
 import { buildCatalog, SyncCatalog } from './sync-catalog';
 
 /**
- * Provides the SyncCatalog to every module. It is built as soon as the DataSource is ready, before
- * any module initialises, so an inconsistent spec stops boot with SyncCatalogError's message.
+ * Provides the SyncCatalog to every module, built from the specs the aggregate modules registered
+ * (SyncModule.forFeature). It is built as soon as the DataSource is ready, before any module
+ * initialises, so an inconsistent spec stops boot with SyncCatalogError's message.
  */
 @Global()
-@Module({})
-export class SyncKernelModule {
-  static forRoot(specs: readonly AggregateSpec[]): DynamicModule {
-    return {
-      module: SyncKernelModule,
-      providers: [{ provide: SyncCatalog, useFactory: (dataSource: DataSource) => buildCatalog(dataSource, specs), inject: [DataSource] }],
-      exports: [SyncCatalog],
-    };
-  }
-}
+@Module({
+  imports: [DiscoveryModule],
+  providers: [
+    {
+      provide: SyncCatalog,
+      inject: [DataSource, DiscoveryService],
+      useFactory: (dataSource: DataSource, discovery: DiscoveryService) =>
+        buildCatalog(dataSource, contributionsOf<AggregateRegistration>(discovery, AGGREGATE_REGISTRY).flatMap((r) => r.specs)),
+    },
+  ],
+  exports: [SyncCatalog],
+})
+export class SyncKernelModule {}

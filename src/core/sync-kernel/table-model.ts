@@ -42,6 +42,16 @@ export interface ForeignKeyModel {
   optional: boolean;
 }
 
+/** A FileSpec resolved against its table: the row key and the file columns as column models. */
+export interface FileColumns {
+  spec: import('./aggregate-spec').FileSpec;
+  key: ColumnModel;
+  hash: ColumnModel;
+  size: ColumnModel;
+  contentType: ColumnModel;
+  locator: ColumnModel;
+}
+
 export interface TableModel {
   table: string;
   aggregate: import('./aggregate-spec').AggregateName;
@@ -51,6 +61,8 @@ export interface TableModel {
   foreignKeys: ForeignKeyModel[];
   /** Position in the dependency order of all synced tables (parents first). */
   applyOrder: number;
+  /** The files this table's rows reference, if any. */
+  files?: FileColumns;
 }
 
 /** A column's SQL type for casts and temp tables, e.g. "character varying(200)". */

@@ -1,3 +1,4 @@
+import { ErrorCode } from '../../core/errors/error-codes';
 import { ReferenceShape, ReferenceView } from '../reference/reference-shape';
 
 /**
@@ -11,7 +12,7 @@ function catalog(
   plural: string,
   key: string,
   view: ReferenceView,
-  notFoundCode: string,
+  notFoundCode: ErrorCode,
   rules: Omit<ReferenceShape, 'resource' | 'routes' | 'view' | 'notFoundCode'> = {},
 ): ReferenceShape {
   const base = `SNOMED/${catalogName}`;

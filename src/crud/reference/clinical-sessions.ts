@@ -4,18 +4,19 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { AuthenticatedRequest, RequireUser } from '../../core/auth/access';
 import { AppError } from '../../core/errors/app-error';
-import { FieldProblem } from '../../core/validation';
+import { FieldProblem, validationError } from '../../core/validation';
 import { isUuid } from '../../core/uuid';
 import { ColumnModel } from '../../core/sync-kernel/table-model';
 import { Fields } from '../../node-trust/protocol';
 import { CompiledResource } from '../compiled-resource';
 import { Assignment, CrudEngine, Row } from '../crud-engine';
-import { fieldsError } from '../crud-errors';
+
 import { CrudResources } from '../crud-resources';
 import { ReferenceApi } from './reference-api';
 import { Actor } from './reference-binder';
 import { referenceError } from './reference-errors';
 import { CodeList } from './reference-shape';
+import { ErrorCode } from '../../core/errors/error-codes';
 
 /** Topographical modifiers of a target area, replaced as a set (reference `TopographicalModifierCodes`). */
 const MODIFIERS: CodeList = {
@@ -26,7 +27,7 @@ const MODIFIERS: CodeList = {
   fill: {},
 };
 
-const notFound = (code: string, what: string) => new AppError(404, code, `${what} not found`, { shape: 'detail' });
+const notFound = (code: ErrorCode, what: string) => new AppError(404, code, `${what} not found`, { shape: 'detail' });
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const timestamp = (value: unknown) => (typeof value === 'string' && DATE_ONLY.test(value) ? `${value}T00:00:00Z` : value);
 
@@ -54,7 +55,7 @@ export class ClinicalSessionIntake {
   async upsert(body: unknown, actor: Actor): Promise<Row> {
     const f = new Fields(body);
     const sessions = this.resource('sessions');
-    if (!isUuid(f.raw('id'))) throw fieldsError([{ field: 'id', problems: ['is required: the client\'s session UUID'] }]);
+    if (!isUuid(f.raw('id'))) throw validationError([{ field: 'id', problems: ['is required: the client\'s session UUID'] }]);
     const values = this.engine.validateBody(sessions, {
       id: f.raw('id'),
       researchId: f.raw('researchId') ?? null,
@@ -96,7 +97,7 @@ export class ClinicalSessionIntake {
   async addRecording(sessionId: string, body: unknown): Promise<Row> {
     if (!isUuid(sessionId)) throw notFound('ERR_CLINICAL_SESSION_NOT_FOUND', 'clinical session');
     const f = new Fields(body);
-    if (!isUuid(f.raw('id'))) throw fieldsError([{ field: 'id', problems: ['is required: the client\'s record UUID'] }]);
+    if (!isUuid(f.raw('id'))) throw validationError([{ field: 'id', problems: ['is required: the client\'s record UUID'] }]);
     const records = this.resource('session-records');
     const channels = this.resource('record-channels');
     const collectionDate = timestamp(f.raw('collectionDate'));
@@ -127,14 +128,14 @@ export class ClinicalSessionIntake {
 
   private targetArea(raw: unknown): TargetAreaInput | undefined {
     if (raw === undefined || raw === null) return undefined;
-    if (typeof raw !== 'object' || Array.isArray(raw)) throw fieldsError([{ field: 'targetArea', problems: ['must be an object or null'] }]);
+    if (typeof raw !== 'object' || Array.isArray(raw)) throw validationError([{ field: 'targetArea', problems: ['must be an object or null'] }]);
     const f = new Fields(raw);
     const codes = f.raw('topographicalModifierCodes') ?? [];
     const problems: FieldProblem[] = [];
     if (!Array.isArray(codes) || codes.some((c) => typeof c !== 'string' || c === '') || codes.length > 100) {
       problems.push({ field: 'targetArea.topographicalModifierCodes', problems: ['must be an array of codes (at most 100)'] });
     }
-    if (problems.length) throw fieldsError(problems);
+    if (problems.length) throw validationError(problems);
     return { bodyStructureCode: f.raw('bodyStructureCode'), lateralityCode: f.raw('lateralityCode') ?? null, modifiers: [...new Set(codes as string[])] };
   }
 

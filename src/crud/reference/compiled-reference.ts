@@ -4,6 +4,7 @@ import { CompiledResource, compileResource } from '../compiled-resource';
 import { ExtraWhere, Params } from '../crud-engine';
 import { ResourceDefinition } from '../resource-definition';
 import { Condition, JsonScalar, QueryFilter, ReferenceRoute, ReferenceShape, ReferenceView, ViewField } from './reference-shape';
+import { ErrorCode } from '../../core/errors/error-codes';
 
 /** One reference route resolved against the table models at boot (a name that does not exist stops the node). */
 export interface CompiledReferenceRoute {
@@ -23,7 +24,7 @@ export interface CompiledReferenceRoute {
   /** Query parameters (lower-case name) the route accepts. */
   filters: Map<string, { name: string; filter: QueryFilter; column: ColumnModel }>;
   /** Link table of `through` routes, addressed by the path params. */
-  through?: { resource: CompiledResource; join: [ColumnModel, ColumnModel][]; live: ColumnModel[]; notFoundCode: string };
+  through?: { resource: CompiledResource; join: [ColumnModel, ColumnModel][]; live: ColumnModel[]; notFoundCode: ErrorCode };
   /** Column that is null while a soft-removed link is live. */
   liveColumn?: ColumnModel;
 }

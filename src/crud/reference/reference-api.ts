@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AppError } from '../../core/errors/app-error';
-import { FieldProblem } from '../../core/validation';
+import { FieldProblem, validationError } from '../../core/validation';
 import { ColumnModel } from '../../core/sync-kernel/table-model';
 import { jsonObject, q } from '../../core/sync-kernel/sql';
 import { ResearchNode } from '../../nodes/entities/research-node.entity';
@@ -10,7 +10,7 @@ import { toConnectionDto } from '../../nodes/node-connection.dto';
 import { decodeJson, decodeText } from '../column-codec';
 import { CompiledResource } from '../compiled-resource';
 import { Assignment, CrudEngine, ExtraWhere, Params, PathParams, ReadShape, Row } from '../crud-engine';
-import { fieldsError } from '../crud-errors';
+
 import { CrudResources } from '../crud-resources';
 import { CompiledReferenceRoute } from './compiled-reference';
 import { Actor, BoundBody, bindReferenceBody, fillValue } from './reference-binder';
@@ -115,14 +115,14 @@ export class ReferenceApi {
   private validate(r: CompiledReferenceRoute, bound: BoundBody, kind: 'create' | 'update'): Map<ColumnModel, unknown> {
     try {
       const values = this.engine.validateBody(r.resource, bound.values, kind);
-      if (bound.problems.length) throw fieldsError(bound.problems);
+      if (bound.problems.length) throw validationError(bound.problems);
       return values;
     } catch (error) {
       const fields = error instanceof AppError ? (error.details?.fields as FieldProblem[] | undefined) : undefined;
       if (!fields || !bound.problems.length) throw error;
       const merged = new Map<string, string[]>();
       for (const p of [...bound.problems, ...fields]) merged.set(p.field, [...new Set([...(merged.get(p.field) ?? []), ...p.problems])]);
-      throw fieldsError([...merged].map(([field, problems]) => ({ field, problems })));
+      throw validationError([...merged].map(([field, problems]) => ({ field, problems })));
     }
   }
 
@@ -205,7 +205,7 @@ export class ReferenceApi {
       if (bad && !bad.ok) problems.push({ field: list.field, problems: [`every code ${bad.problem}`] });
       else lists.set(list, [...new Set(raw as string[])]);
     }
-    if (problems.length) throw fieldsError(problems);
+    if (problems.length) throw validationError(problems);
     return lists;
   }
 
@@ -305,7 +305,7 @@ export class ReferenceApi {
       const op = 'bound' in filter ? (filter.bound === 'from' ? '>=' : '<=') : '=';
       parts.push((params) => `${ref} ${op} ${params.add(decoded.value, column)}`);
     }
-    if (problems.length) throw fieldsError(problems);
+    if (problems.length) throw validationError(problems);
     return (params) => parts.map((p) => p(params));
   }
 

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { FieldProblem } from '../../core/validation';
+import { FieldProblem, validationError } from '../../core/validation';
 import { ColumnModel } from '../../core/sync-kernel/table-model';
-import { fieldsError } from '../crud-errors';
+
 import { CompiledReferenceRoute } from './compiled-reference';
 import { FillValue } from './reference-shape';
 
@@ -52,7 +52,7 @@ const isBlank = (value: unknown) => value === null || value === undefined || val
  */
 export function bindReferenceBody(route: CompiledReferenceRoute, body: unknown, kind: 'create' | 'update', actor: Actor): BoundBody {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw fieldsError([{ field: '(body)', problems: ['must be a JSON object'] }]);
+    throw validationError([{ field: '(body)', problems: ['must be a JSON object'] }]);
   }
   const { shape, resource } = route;
   // The removal marker of a link is the remove route's to set, never the payload's.

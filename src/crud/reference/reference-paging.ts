@@ -1,5 +1,4 @@
-import { FieldProblem } from '../../core/validation';
-import { fieldsError } from '../crud-errors';
+import { FieldProblem, validationError } from '../../core/validation';
 
 /** The reference's paging envelope (iris-desktop-api.md §1.5); IRIS reads `data` and `totalRecords`. */
 export interface ReferencePage<T> {
@@ -29,7 +28,7 @@ export function referencePaging(query: Record<string, unknown>): { page: number;
   };
   const page = read('page') ?? 1;
   const pageSize = Math.min(read('pageSize') ?? REFERENCE_PAGE_SIZE.default, REFERENCE_PAGE_SIZE.max);
-  if (problems.length) throw fieldsError(problems);
+  if (problems.length) throw validationError(problems);
   return { page, pageSize };
 }
 

@@ -1,7 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { SyncCatalog } from '../../core/sync-kernel/sync-catalog';
 import { REFERENCE_SHAPES } from '../reference-shapes';
-import { RESOURCES } from '../resources';
+import { CrudResources } from '../crud-resources';
 import { CompiledReferenceRoute, compileReferenceRoute } from './compiled-reference';
 import { ReferenceRoute, ReferenceShape } from './reference-shape';
 
@@ -22,11 +22,14 @@ export function referenceRouteTable(shapes: ReferenceShape[] = REFERENCE_SHAPES)
 export class ReferenceRoutes implements OnModuleInit {
   private readonly compiled = new Map<string, CompiledReferenceRoute>();
 
-  constructor(private readonly catalog: SyncCatalog) {}
+  constructor(
+    private readonly catalog: SyncCatalog,
+    private readonly resources: CrudResources,
+  ) {}
 
   onModuleInit(): void {
     for (const { shape, route, index } of referenceRouteTable()) {
-      const base = RESOURCES.find((r) => r.name === shape.resource);
+      const base = this.resources.definition(shape.resource);
       if (!base) throw new Error(`reference shape for unknown CRUD resource ${shape.resource}`);
       const compiled = compileReferenceRoute(shape, route, index, base, (table) => this.catalog.table(table));
       this.compiled.set(compiled.id, compiled);

@@ -1,3 +1,5 @@
+import { ErrorCode } from '../../core/errors/error-codes';
+
 /**
  * The reference node's REST API (iris-desktop-api.md §3) as DATA over the node's own CRUD
  * resources: the same tables, the same engine, the same validation; only the route shape differs
@@ -44,7 +46,7 @@ export interface ReferenceRoute {
    * sensors of the devices assigned to a research (`on`: link property → our property). Only live
    * links count (`whereNull`); when the params address one link, a missing one is a 404 `notFoundCode`.
    */
-  through?: { table: string; on: Record<string, string>; whereNull?: string[]; notFoundCode: string };
+  through?: { table: string; on: Record<string, string>; whereNull?: string[]; notFoundCode: ErrorCode };
 }
 
 /**
@@ -120,17 +122,17 @@ export interface ReferenceShape {
   /** List order (property, direction); the key breaks ties. */
   order?: [string, 'ASC' | 'DESC'][];
   /** 404 code of a missing row (the reference's ERR_<ENTITY>_NOT_FOUND). */
-  notFoundCode: string;
+  notFoundCode: ErrorCode;
   /** 404 code when the parent in the path (e.g. the research of a link) does not exist. */
-  parentNotFoundCode?: string;
+  parentNotFoundCode?: ErrorCode;
   /** 404 codes for missing rows referenced by the payload, by property (e.g. researcherId). */
-  referenceCodes?: Record<string, string>;
+  referenceCodes?: Record<string, ErrorCode>;
   /**
    * Link rows removed by marking, not deleting: `activeWhenNull` is null while active; remove sets
    * `set`; creating an existing removed link reactivates it (with `reactivate`), an active one is
    * a 409 with `conflictCode`.
    */
-  softRemove?: { activeWhenNull: string; set: Record<string, FillValue>; reactivate: Record<string, FillValue>; conflictCode: string };
+  softRemove?: { activeWhenNull: string; set: Record<string, FillValue>; reactivate: Record<string, FillValue>; conflictCode: ErrorCode };
   /** A boolean that only one row per parent may hold (research principal investigator). */
   exclusive?: { property: string; within: string[] };
   codeLists?: CodeList[];

@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { from, map, Observable, switchMap } from 'rxjs';
 import { AppError } from '../../core/errors/app-error';
-import { RawJson } from '../../sync/shared/raw-json';
+import { RawJson } from '../../core/http/raw-json';
 import { encryptBytes, encryptJson } from '../crypto/channel-crypto';
 import { HEADER_CHANNEL, HEADER_SESSION } from '../protocol';
 import { ChannelSessionAuthenticator } from '../session/node-session.authenticator';

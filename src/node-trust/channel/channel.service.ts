@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { ErrorCode } from '../../core/errors/error-codes';
 import {
   curveOf,
   deriveChannelKey,
@@ -30,7 +31,7 @@ export interface ChannelReadyResponse {
   nonce: string;
 }
 
-const fail = (code: string, message: string, options: { retryable?: boolean; details?: Record<string, unknown> } = {}) =>
+const fail = (code: ErrorCode, message: string, options: { retryable?: boolean; details?: Record<string, unknown> } = {}) =>
   detailError(400, code, message, { ...options, plaintext: true });
 
 const isBase64 = (value: string) => /^[A-Za-z0-9+/]*={0,2}$/.test(value) && value.length % 4 === 0;

@@ -14,7 +14,8 @@ import {
 } from '../crypto/channel-crypto';
 import { formatO } from '../crypto/timestamp';
 import { HEADER_CHANNEL, HEADER_SESSION, PROTOCOL_VERSION } from '../protocol';
-import { PeerError, peerErrorFromBody } from './peer-error';
+import { PeerError } from '../../core/errors/peer-error';
+import { peerErrorFromBody } from './peer-error';
 
 /** The calling node's identity (LocalIdentity satisfies it). */
 export interface ClientIdentity {

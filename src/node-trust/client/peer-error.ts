@@ -1,22 +1,4 @@
-/**
- * A failed call to a peer node. `status` is the HTTP status (0 when the peer was not reached);
- * `code` the peer's ERR_ code (or ERR_PEER_UNREACHABLE / ERR_PEER_TIMEOUT / ERR_PEER_PROTOCOL);
- * `retryable` says whether the same call may succeed later (network, 429, 5xx, expired channel).
- */
-export class PeerError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly retryable: boolean,
-    /** Seconds to wait before retrying, when the peer said so. */
-    readonly retryAfter?: number,
-    readonly body?: unknown,
-  ) {
-    super(message);
-    this.name = 'PeerError';
-  }
-}
+import { PeerError } from '../../core/errors/peer-error';
 
 /** Reads `{errorDetail:{…}}` or `{error, message, retryAfter}` bodies (reference §2.0). */
 export function peerErrorFromBody(status: number, body: unknown, retryAfterHeader?: string): PeerError {

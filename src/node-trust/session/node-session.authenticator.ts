@@ -3,6 +3,7 @@ import type { Request } from 'express';
 import { NodeAccessLevel } from '../../core/auth/access';
 import { NodeSessionAuthenticator } from '../../core/auth/authenticators';
 import { AppError } from '../../core/errors/app-error';
+import { ErrorCode } from '../../core/errors/error-codes';
 import { AuthorizationStatus } from '../../nodes/entities/research-node.entity';
 import { NodeRegistryService } from '../../nodes/node-registry.service';
 import { levelToWire } from '../../nodes/node-wire';
@@ -12,8 +13,8 @@ import { decryptBytes, envelopeOf, EnvelopeError } from '../crypto/channel-crypt
 import { detailError, Fields, HEADER_CHANNEL, HEADER_SESSION } from '../protocol';
 import { SessionService } from './session.service';
 
-const plain = (code: string, message: string, retryable = false) => detailError(400, code, message, { retryable, plaintext: true });
-const unauthorized = (code: string, message: string) =>
+const plain = (code: ErrorCode, message: string, retryable = false) => detailError(400, code, message, { retryable, plaintext: true });
+const unauthorized = (code: ErrorCode, message: string) =>
   new AppError(401, code, message, { details: { hint: code === 'ERR_INVALID_SESSION' ? 'Re-authenticate using POST /api/node/authenticate' : 'Add X-Session-Id header with your session token' }, plaintext: true });
 
 /**

@@ -3,6 +3,7 @@ import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { AuthenticatedNodeSession, NodeAccessLevel, RequireCapability } from '../../core/auth/access';
 import { AppError } from '../../core/errors/app-error';
+import { invalidField } from '../../core/validation';
 import { NodeRegistryService } from '../../nodes/node-registry.service';
 import { levelToWire } from '../../nodes/node-wire';
 import { NodeTrustRequest } from '../channel/channel-request';
@@ -52,7 +53,7 @@ export class SessionController {
   async renew(@Req() req: Request, @Body() body: unknown) {
     const requested = new Fields(body).raw('additionalSeconds') ?? 3600;
     if (typeof requested !== 'number' || !Number.isInteger(requested) || requested < 1 || requested > 86400) {
-      throw new AppError(400, 'ERR_VALIDATION', 'additionalSeconds must be an integer between 1 and 86400');
+      throw invalidField('additionalSeconds', 'must be an integer between 1 and 86400');
     }
     const session = await this.sessions.renew(sessionOf(req).token, requested);
     if (!session) throw new AppError(401, 'ERR_SESSION_RENEWAL_FAILED', 'Session could not be renewed');

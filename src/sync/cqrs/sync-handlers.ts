@@ -1,8 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Type } from '@nestjs/common';
+import { CommandHandler, QueryHandler } from '@nestjs/cqrs';
+import { AggregateSpec } from '../../core/sync-kernel/aggregate-spec';
+import { RawJson } from '../../core/http/raw-json';
 import { ExportEngine } from '../export/export-engine';
 import { ImportEngine } from '../import/import-engine';
-import { TableResult } from '../import/import.types';
-import { RawJson } from '../shared/raw-json';
+import { ApplyContext, TableResult } from '../import/import.types';
+import { PageRequest } from '../export/export.types';
 import { ExportFeedQuery, ImportAggregateCommand } from './sync-messages';
 
 /** Shared body of every export query handler: the one export engine serves the page. */
@@ -23,4 +26,39 @@ export abstract class ImportAggregateHandler {
   execute(command: ImportAggregateCommand): Promise<TableResult[]> {
     return this.engine.applyTables(command.context, command.tables);
   }
+}
+
+/** One aggregate on the buses: its own query and command classes and the handlers registered for them. */
+export interface AggregateHandlers {
+  aggregate: string;
+  ExportQuery: new (route: string, request: PageRequest) => ExportFeedQuery;
+  ImportCommand: new (tables: string[], context: ApplyContext) => ImportAggregateCommand;
+  handlers: Type<unknown>[];
+}
+
+const pascal = (name: string) => name.replace(/(^|[-_/\s]+)(\w)/g, (_m, _s, c: string) => c.toUpperCase());
+
+const named = <T extends Function>(type: T, name: string): T => Object.defineProperty(type, 'name', { value: name });
+
+/**
+ * The small factory every aggregate's export query handler and import command handler come from
+ * (as crudControllerFor builds the CRUD controllers): per aggregate, a query and a command class
+ * of its own, so the buses route per aggregate, executed by the one export and import engines.
+ * The classes are named after the aggregate (ExportVolunteersQuery, ImportVolunteersHandler, …).
+ */
+export function syncHandlersFor(spec: AggregateSpec): AggregateHandlers {
+  const name = pascal(spec.name);
+  class ExportQuery extends ExportFeedQuery {}
+  class ImportCommand extends ImportAggregateCommand {}
+  named(ExportQuery, `Export${name}Query`);
+  named(ImportCommand, `Import${name}Command`);
+
+  @QueryHandler(ExportQuery)
+  class ExportHandler extends ExportFeedHandler {}
+  @CommandHandler(ImportCommand)
+  class ImportHandler extends ImportAggregateHandler {}
+  named(ExportHandler, `Export${name}Handler`);
+  named(ImportHandler, `Import${name}Handler`);
+
+  return { aggregate: spec.name, ExportQuery, ImportCommand, handlers: [ExportHandler, ImportHandler] };
 }

@@ -1,7 +1,7 @@
 import { Command, Query } from '@nestjs/cqrs';
 import { ApplyContext, TableResult } from '../import/import.types';
 import { PageRequest } from '../export/export.types';
-import { RawJson } from '../shared/raw-json';
+import { RawJson } from '../../core/http/raw-json';
 
 /**
  * Base messages of the per-aggregate export queries and import commands. Each aggregate module

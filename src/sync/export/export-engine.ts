@@ -1,12 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, QueryRunner } from 'typeorm';
 import { AppConfig } from '../../config';
-import { AggregateName, FeedSpec } from '../../core/sync-kernel/aggregate-spec';
+import { FeedSpec } from '../../core/sync-kernel/aggregate-spec';
 import { SyncCatalog } from '../../core/sync-kernel/sync-catalog';
 import { TableModel } from '../../core/sync-kernel/table-model';
 import { AppError } from '../../core/errors/app-error';
 import { localNodeUuid } from '../../core/local-node';
-import { RawJson, withRawField } from '../shared/raw-json';
+import { RawJson, withRawField } from '../../core/http/raw-json';
+import { validationError } from '../../core/validation';
+import { FileTotals, SyncedFiles } from '../files/synced-files.port';
 import { SYNC_PROTOCOL_VERSION } from '../shared/protocol';
 import { decodeCursor, decodePage, encodeToken, FeedCursor, PageToken } from '../shared/tokens';
 import { ExportWindows } from './export-windows';
@@ -15,13 +17,10 @@ import {
   referencePageSql,
   TOMBSTONE_PAGE_SQL,
   TOMBSTONE_STATS_SQL,
-  WINDOW_FILES_SQL,
   windowPageSql,
   windowStatsSql,
 } from './export-sql';
 import { feedTables, ManifestRequest, PageRequest, SyncManifest, TombstoneWire } from './export.types';
-
-const MANIFEST_AGGREGATES: AggregateName[] = ['snomed', 'volunteers', 'researchers', 'devices', 'research', 'sessions'];
 
 /**
  * The one export engine: manifest and pages for every feed, from the declarative specs.
@@ -35,6 +34,7 @@ export class ExportEngine {
     private readonly windows: ExportWindows,
     private readonly dataSource: DataSource,
     private readonly config: AppConfig,
+    private readonly files: SyncedFiles,
   ) {}
 
   feed(route: string): FeedSpec {
@@ -65,7 +65,7 @@ export class ExportEngine {
 
   async windowPage(route: string, request: PageRequest): Promise<RawJson> {
     const feed = this.feed(route);
-    if (!request.window) throw new AppError(400, 'ERR_VALIDATION', 'window is required with after', { details: { fields: [{ field: 'window', problems: ['required'] }] } });
+    if (!request.window) throw validationError([{ field: 'window', problems: ['required'] }], 'window is required with after');
     const tables = feedTables(feed).map((t) => this.catalog.table(t));
     const after: PageToken = request.after ? decodePage(request.after) : { v: 1, t: 0, x: '0', k: [] };
     if (after.t > tables.length) throw new AppError(400, 'ERR_INVALID_TOKEN_FORMAT', 'after token does not belong to this feed');
@@ -115,7 +115,6 @@ export class ExportEngine {
   }
 
   private manifestBase() {
-    const migrations = this.dataSource.migrations;
     return {
       nodeId: localNodeUuid(this.config.node.nodeId),
       protocolNodeId: this.config.node.nodeId,
@@ -124,29 +123,31 @@ export class ExportEngine {
       serverTime: new Date().toISOString(),
       lastSyncedAt: null,
       protocolVersion: SYNC_PROTOCOL_VERSION,
-      schemaVersion: migrations.length ? migrations[migrations.length - 1].name ?? String(migrations.length) : 'none',
+      schemaVersion: this.catalog.schemaVersion,
     };
   }
 
-  /** The reference's flat counts: top-level rows changed since `since` per aggregate. */
+  /** The reference's flat counts: top-level rows changed since `since` per aggregate, and the files. */
   private async referenceCounts(runner: QueryRunner | DataSource, since: string | null) {
     const counts: Record<string, { count: number; latestUpdate: string | null }> = {};
-    for (const name of MANIFEST_AGGREGATES) {
+    for (const aggregate of this.catalog.aggregates()) {
       let count = 0;
       let latest: string | null = null;
-      for (const feed of this.catalog.aggregate(name).feeds) {
+      for (const feed of aggregate.feeds) {
         const [row]: { n: number; latest: string | null }[] = await runner.query(referenceCountSql(this.catalog.table(feed.root)), [since]);
         count += row.n;
         if (row.latest && (!latest || row.latest > latest)) latest = row.latest;
       }
-      counts[name] = { count, latestUpdate: latest };
+      counts[aggregate.name] = { count, latestUpdate: latest };
     }
-    const [files]: { count: number; bytes: string }[] = await runner.query(
-      `SELECT count(*)::int AS count, coalesce(sum(file_size_bytes), 0)::bigint::text AS bytes FROM record_channel
-       WHERE file_sha256 IS NOT NULL AND ($1::timestamptz IS NULL OR updated_at > $1::timestamptz)`,
-      [since],
-    );
-    return { ...counts, recordings: { count: files.count, totalSizeBytes: Number(files.bytes) } };
+    const files = this.catalog.files();
+    if (!files) return counts;
+    return { ...counts, ...this.referenceFiles(files.spec.name, await this.files.changedTotals(runner, since)) };
+  }
+
+  /** The reference's flat file entry, e.g. `recordings: {count, totalSizeBytes}`. */
+  private referenceFiles(name: string, totals: FileTotals) {
+    return { [name]: { count: totals.count, totalSizeBytes: totals.bytes } };
   }
 
   /** Counts of the window, in the window's snapshot: per feed and aggregate, plus the reference's flat fields. */
@@ -181,9 +182,10 @@ export class ExportEngine {
       flat.count += root.rows;
       if (root.latest && (!flat.latestUpdate || root.latest > flat.latestUpdate)) flat.latestUpdate = root.latest;
     }
-    const [files]: { count: number; bytes: string }[] = await runner.query(WINDOW_FILES_SQL, [from]);
-    const fileTotals = { count: files.count, totalBytes: Number(files.bytes) };
-    return { ...reference, recordings: { count: fileTotals.count, totalSizeBytes: fileTotals.totalBytes }, feeds, aggregates, files: fileTotals };
+    const files = this.catalog.files();
+    const totals = files ? await this.files.windowTotals(runner, from) : { count: 0, bytes: 0 };
+    const fileEntry = files ? this.referenceFiles(files.spec.name, totals) : {};
+    return { ...reference, ...fileEntry, feeds, aggregates, files: { count: totals.count, totalBytes: totals.bytes } };
   }
 
   private async tombstonePage(runner: QueryRunner, from: string, tables: TableModel[], limit: number, position: PageToken) {

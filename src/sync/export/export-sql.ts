@@ -49,7 +49,6 @@ WHERE change_xid >= $1::bigint AND table_name = ANY($2::text[]) AND (change_xid,
 ORDER BY change_xid, id
 LIMIT $3`;
 
-/** Rows and approximate bytes of a table in the window. Parameter: $1 from-xid. */
 /** Rows, approximate bytes and newest updated_at of every table in the window, in one statement. Parameter: $1 from-xid. */
 export function windowStatsSql(models: TableModel[]): string {
   return models
@@ -63,11 +62,6 @@ FROM ${q(model.table)} t WHERE t.change_xid >= $1::bigint`,
 
 export const TOMBSTONE_STATS_SQL = `SELECT table_name, count(*)::int AS n FROM tombstones
 WHERE change_xid >= $1::bigint GROUP BY table_name`;
-
-/** Files referenced by record channels in the window (distinct content). Parameter: $1 from-xid. */
-export const WINDOW_FILES_SQL = `SELECT count(*)::int AS count, coalesce(sum(size), 0)::bigint::text AS bytes FROM (
-  SELECT DISTINCT file_sha256, file_size_bytes AS size FROM record_channel
-  WHERE change_xid >= $1::bigint AND file_sha256 IS NOT NULL) f`;
 
 /**
  * The reference's nested JSON of a row aliased p<depth>: its columns plus each child collection

@@ -3,6 +3,7 @@ import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource, QueryRunner } from 'typeorm';
 import { AppConfig } from '../../config';
 import { AppError } from '../../core/errors/app-error';
+import { inSnapshot } from '../../core/database/transaction';
 import { decodeWindow, encodeToken, WindowToken } from '../shared/tokens';
 
 interface HeldWindow {
@@ -83,10 +84,7 @@ export class ExportWindows implements OnApplicationShutdown {
     const token = decodeWindow(encoded);
     const held = this.windows.get(token.snapshot);
     if (held) this.touch(held);
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      await runner.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    return inSnapshot(this.dataSource, async (runner) => {
       try {
         await runner.query(`SET TRANSACTION SNAPSHOT '${token.snapshot}'`);
       } catch (error) {
@@ -94,15 +92,8 @@ export class ExportWindows implements OnApplicationShutdown {
           cause: error,
         });
       }
-      const result = await read(runner, token);
-      await runner.query('COMMIT');
-      return result;
-    } catch (error) {
-      await runner.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      await runner.release();
-    }
+      return read(runner, token);
+    });
   }
 
   /** Releases a window (the puller finished fetching). Unknown windows are ignored. */

@@ -3,6 +3,8 @@ import { pipeline } from 'node:stream/promises';
 import { Injectable } from '@nestjs/common';
 import { from as copyFrom } from 'pg-copy-streams';
 import { QueryRunner } from 'typeorm';
+import { AppConfig } from '../../config';
+import { localNodeUuid } from '../../core/local-node';
 import { SyncCatalog } from '../../core/sync-kernel/sync-catalog';
 import { TableModel } from '../../core/sync-kernel/table-model';
 import { AppError } from '../../core/errors/app-error';
@@ -33,7 +35,10 @@ interface PgClient {
  */
 @Injectable()
 export class ImportEngine {
-  constructor(private readonly catalog: SyncCatalog) {}
+  constructor(
+    private readonly catalog: SyncCatalog,
+    private readonly config: AppConfig,
+  ) {}
 
   /** Prepares the apply transaction: sync-apply mode for the triggers, deferred FKs, tombstones staged. */
   async begin(ctx: ApplyContext): Promise<void> {
@@ -103,7 +108,7 @@ export class ImportEngine {
       result.conflicts += result.skippedOrphans;
     }
     const hashes = [...ctx.fileLocators.keys()];
-    const upserted = await one(upsertSql(model, rows, parents, localTombstones), [ctx.localNodeId, ctx.peerProtocolId, hashes, hashes.map((h) => ctx.fileLocators.get(h))]);
+    const upserted = await one(upsertSql(model, rows, parents, localTombstones), [localNodeUuid(this.config.node.nodeId), ctx.peerProtocolId, hashes, hashes.map((h) => ctx.fileLocators.get(h))]);
     result.inserted = upserted.inserted;
     result.updated = upserted.updated;
     result.unchanged = result.received - result.inserted - result.updated - result.skippedDeleted - result.skippedOrphans;

@@ -111,13 +111,15 @@ WHERE $3::bigint IS NOT NULL AND ${notDeletedLocally(model, 'r')} AND NOT (${par
 /**
  * The newer-wins upsert. Params: $1 local node id (research_node_id), $2 peer protocol id
  * (origin of rows from a peer that does not send one), $3 file hashes, $4 their local locators.
+ * Node-local columns are filled here: the local node id, the locator of the row's file.
  */
 export function upsertSql(model: TableModel, rows: string, foreignKeys: ForeignKeyModel[], localTombstones: boolean): string {
   const columns = wireColumns(model);
   const value = (c: ColumnModel): string => {
     if (c.local === 'localNodeId') return `$1::uuid`;
-    if (c.local === 'fileLocator') {
-      return `coalesce((SELECT u.url FROM unnest($3::text[], $4::text[]) AS u(sha, url) WHERE u.sha = r."fileSha256"), '')::${sqlType(c)}`;
+    if (c.local === 'fileLocator' && model.files) {
+      // Where this node stored the file the row's hash names ('' when it has none).
+      return `coalesce((SELECT u.url FROM unnest($3::text[], $4::text[]) AS u(sha, url) WHERE u.sha = r.${q(model.files.hash.property)}), '')::${sqlType(c)}`;
     }
     if (c.column === 'origin_node_id') return `coalesce(r.${q(c.property)}, $2)`;
     if (c.column === 'created_at') return `coalesce(r.${q(c.property)}, r."updatedAt")`;

@@ -12,8 +12,7 @@ export interface ApplyContext {
   peerProtocolId: string;
   /** Local xid of the last completed apply from this peer ('0' if none): local rows changed after it are conflicts. */
   lastApplyXid: string;
-  localNodeId: string;
-  /** SHA-256 → file_url of files already stored locally. */
+  /** SHA-256 → where this node keeps the file (the locator column of imported rows). */
   fileLocators: Map<string, string>;
   signal?: AbortSignal;
   onTableApplied?(result: TableResult): void;

@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { CommandBus } from '@nestjs/cqrs';
 import { DataSource, QueryRunner } from 'typeorm';
+import { inTransaction } from '../../core/database/transaction';
 import { AggregateName } from '../../core/sync-kernel/aggregate-spec';
 import { SyncCatalog } from '../../core/sync-kernel/sync-catalog';
-import { IMPORT_COMMANDS } from '../cqrs/aggregate-messages';
+import { SyncBus } from '../cqrs/sync-bus';
 import { ImportEngine } from '../import/import-engine';
 import { ApplyContext, TableResult } from '../import/import.types';
+import { FetchResult } from './fetch-step';
+import { summarize, SyncSummary } from './sync-summary';
 
 export interface ApplyStepInput extends Omit<ApplyContext, 'runner'> {
   /** Preview: everything runs, then the transaction is rolled back. */
@@ -31,7 +33,7 @@ export class ApplyStep {
     private readonly dataSource: DataSource,
     private readonly catalog: SyncCatalog,
     private readonly engine: ImportEngine,
-    private readonly commands: CommandBus,
+    private readonly bus: SyncBus,
   ) {}
 
   plan(): ApplyStepPlan[] {
@@ -44,35 +46,28 @@ export class ApplyStep {
     return steps;
   }
 
-  async run(input: ApplyStepInput): Promise<TableResult[]> {
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    await runner.startTransaction();
-    try {
-      const context: ApplyContext = { ...input, runner };
-      await this.engine.begin(context);
-      const results: TableResult[] = [];
-      for (const step of this.plan()) {
-        const Command = IMPORT_COMMANDS[step.aggregate];
-        results.push(...(await this.commands.execute(new Command(step.tables, context))));
-      }
-      for (const [table, n] of await this.engine.removeDanglingChildren(context, results)) {
-        const result = results.find((r) => r.table === table)!;
-        result.deleted += n;
-        result.conflicts += n;
-      }
-      if (input.dryRun) {
-        await runner.rollbackTransaction();
-      } else {
-        await input.beforeCommit?.(runner, results);
-        await runner.commitTransaction();
-      }
-      return results;
-    } catch (error) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-      throw error;
-    } finally {
-      await runner.release();
-    }
+  run(input: ApplyStepInput): Promise<TableResult[]> {
+    return inTransaction(
+      this.dataSource,
+      async (runner) => {
+        const context: ApplyContext = { ...input, runner };
+        await this.engine.begin(context);
+        const results: TableResult[] = [];
+        for (const step of this.plan()) results.push(...(await this.bus.importTables(step.aggregate, step.tables, context)));
+        for (const [table, n] of await this.engine.removeDanglingChildren(context, results)) {
+          const result = results.find((r) => r.table === table)!;
+          result.deleted += n;
+          result.conflicts += n;
+        }
+        if (!input.dryRun) await input.beforeCommit?.(runner, results);
+        return results;
+      },
+      { rollback: input.dryRun },
+    );
+  }
+
+  /** What the pull did (or a preview would do), per table, aggregate and for files. */
+  summarize(results: TableResult[], fetched: FetchResult, durationMs: number): SyncSummary {
+    return summarize(results, fetched, durationMs, (t) => this.catalog.aggregateOf(t), this.catalog.files()?.spec.name);
   }
 }

@@ -1,15 +1,7 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { NodeChannelClient } from '../../node-trust/client/node-channel-client';
 import { NodeChannelClientFactory } from '../../node-trust/client/node-channel-client.factory';
-import { PeerError } from '../../node-trust/client/peer-error';
-import { PeerCallError, PeerConnection, PeerConnector, PeerStream, PeerTarget } from './peer.port';
-
-function classify(error: unknown): unknown {
-  if (error instanceof PeerError) {
-    return new PeerCallError(error.message, error.status || undefined, error.code, error.retryable, error.retryAfter);
-  }
-  return error;
-}
+import { PeerConnection, PeerConnector, PeerStream, PeerTarget } from './peer.port';
 
 /** The pull's PeerConnection over the node-trust NodeChannelClient (4-phase handshake, encrypted calls). */
 class ChannelPeerConnection implements PeerConnection {
@@ -22,21 +14,13 @@ class ChannelPeerConnection implements PeerConnection {
     return this.client.channelKey;
   }
 
-  async invoke<T>(method: 'GET' | 'POST', path: string, body?: unknown, headers?: Record<string, string>): Promise<T> {
-    try {
-      return await this.client.invoke<T>(method, path, body, headers);
-    } catch (error) {
-      throw classify(error);
-    }
+  invoke<T>(method: 'GET' | 'POST', path: string, body?: unknown, headers?: Record<string, string>): Promise<T> {
+    return this.client.invoke<T>(method, path, body, headers);
   }
 
   async stream(path: string, headers?: Record<string, string>, signal?: AbortSignal): Promise<PeerStream> {
-    try {
-      const res = await this.client.stream('GET', path, undefined, headers, signal);
-      return { status: res.status, headers: res.headers, body: res.data };
-    } catch (error) {
-      throw classify(error);
-    }
+    const res = await this.client.stream('GET', path, undefined, headers, signal);
+    return { status: res.status, headers: res.headers, body: res.data };
   }
 
   /** The session stays open for the next pull (the client re-handshakes when it expires). */
@@ -57,16 +41,12 @@ export class ChannelPeerConnector extends PeerConnector implements OnApplication
 
   async connect(peer: PeerTarget): Promise<PeerConnection> {
     const key = `${peer.registryId}|${peer.url}`;
-    try {
-      let client = this.sessions.get(key);
-      if (!client) {
-        client = await this.clients.connect({ url: peer.url, certificate: peer.certificate || undefined });
-        this.sessions.set(key, client);
-      }
-      return new ChannelPeerConnection(client, peer.name);
-    } catch (error) {
-      throw classify(error);
+    let client = this.sessions.get(key);
+    if (!client) {
+      client = await this.clients.connect({ url: peer.url, certificate: peer.certificate || undefined });
+      this.sessions.set(key, client);
     }
+    return new ChannelPeerConnection(client, peer.name);
   }
 
   async onApplicationShutdown(): Promise<void> {

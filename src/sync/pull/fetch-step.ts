@@ -1,23 +1,48 @@
 import { appendFileSync, createReadStream, createWriteStream, existsSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '../../config';
 import { AppError } from '../../core/errors/app-error';
-import { ChecksumMismatchError, RecordingStorage } from '../../recordings/storage/recording-storage';
+import { PeerError } from '../../core/errors/peer-error';
+import { SyncCatalog } from '../../core/sync-kernel/sync-catalog';
+import { FileColumns } from '../../core/sync-kernel/table-model';
+import { feedTables, SyncManifest } from '../export/export.types';
+import { FileRef, SyncedFiles } from '../files/synced-files.port';
+import { StagingArea } from '../import/staging';
 import { FrameDecryptor } from '../shared/chunked-cipher';
 import { runPool } from '../shared/pool';
-import type { SyncManifest } from '../export/export.types';
-import { StagingArea } from '../import/staging';
-import { PeerCallError, PeerConnection } from './peer.port';
+import { SYNC_PROTOCOL_HEADER, SYNC_PROTOCOL_VERSION } from '../shared/protocol';
+import { PeerConnection, PeerConnector, PeerTarget } from './peer.port';
 import { ProgressTracker } from './progress';
-import { RetryPolicy, withRetry } from './retry';
+import { DEFAULT_RETRY, RetryPolicy, withRetry } from './retry';
 
-export interface FileRef {
-  sha256: string;
-  size: number;
-  /** A record channel of the peer that references this content (the file is fetched through it). */
-  recordChannelId: string;
+/** What the fetch needs to know of a job. */
+export interface FetchJob {
+  jobId: string;
+  peer: PeerTarget;
+  /** Cursor of the last completed pull from this peer (undefined: first pull, full window). */
+  cursor?: string;
+  progress: ProgressTracker;
+  signal: AbortSignal;
+  /** Called once the manifest is in, before the pages are fetched (the job records its progress). */
+  onManifest?(manifest: SyncManifest): Promise<void>;
+}
+
+/** Everything a pull brought in, in local staging: what the apply step applies. */
+export interface FetchResult {
+  manifest: SyncManifest;
+  staging: StagingArea;
+  files: FileRef[];
+  /** Content this pull stored (garbage-collected if the pull does not commit). */
+  storedFiles: string[];
+  /** Content already present locally (not downloaded). */
+  presentFiles: number;
+  bytesDownloaded: number;
+  /** SHA-256 → where this node keeps the file (the locator column of imported rows). */
+  fileLocators: Map<string, string>;
 }
 
 interface WindowPage {
@@ -27,32 +52,25 @@ interface WindowPage {
   next: string | null;
 }
 
-export interface FetchOptions {
+interface DownloadOptions {
   pageSize: number;
   retry: RetryPolicy;
   signal?: AbortSignal;
 }
 
-export interface FetchResult {
-  files: FileRef[];
-  /** Content this pull stored (garbage-collected if the pull does not commit). */
-  storedFiles: string[];
-  /** Content already present locally (not downloaded). */
-  presentFiles: number;
-  bytesDownloaded: number;
-}
+type Downloaded = Pick<FetchResult, 'files' | 'storedFiles' | 'presentFiles' | 'bytesDownloaded'>;
 
 const SHA256 = /^[0-9a-f]{64}$/;
 /** Files downloaded at once, and feeds fetched at once. */
 const FILE_CONCURRENCY = 4;
 const FEED_CONCURRENCY = 2;
 
-function malformed(message: string): PeerCallError {
-  return new PeerCallError(`malformed page from the peer: ${message}`, undefined, 'ERR_MALFORMED_PAGE', false);
+function malformed(message: string): PeerError {
+  return new PeerError(0, 'ERR_MALFORMED_PAGE', `malformed page from the peer: ${message}`, false);
 }
 
 /** Structural check of a window page; column values are checked by PostgreSQL at apply. */
-function validatePage(page: unknown, tables: Set<string>): WindowPage {
+export function validatePage(page: unknown, tables: Set<string>): WindowPage {
   const p = page as WindowPage;
   if (!p || typeof p !== 'object' || !Array.isArray(p.data) || !Array.isArray(p.deleted)) throw malformed('data/deleted must be arrays');
   if (p.next !== null && typeof p.next !== 'string') throw malformed('next must be a string or null');
@@ -66,20 +84,141 @@ function validatePage(page: unknown, tables: Set<string>): WindowPage {
   return p;
 }
 
+/** The files the rows of a page reference (first row per content wins), checked for shape. */
+export function collectFileRefs(rows: Record<string, unknown>[], columns: FileColumns, into: Map<string, FileRef>): void {
+  for (const row of rows) {
+    const sha = row[columns.hash.property];
+    if (sha === null || sha === undefined) continue;
+    const size = Number(row[columns.size.property]);
+    const id = row[columns.key.property];
+    if (typeof sha !== 'string' || !SHA256.test(sha) || !Number.isSafeInteger(size) || size < 0 || typeof id !== 'string') {
+      throw malformed(`${columns.spec.table} ${String(id)} has a bad file reference`);
+    }
+    if (!into.has(sha)) into.set(sha, { sha256: sha, size, rowId: id });
+  }
+}
+
+function isWindowExpired(error: unknown): boolean {
+  return (error instanceof PeerError || error instanceof AppError) && error.code === 'ERR_WINDOW_EXPIRED';
+}
+
 /**
- * Fetch: every page of every feed of the manifest's window, and every file those rows reference,
- * to local staging. No database transaction is open meanwhile.
+ * Fetch: connect to the peer, take its manifest (which opens an export window), and bring every
+ * page of every feed of the window, and every file those rows reference, into local staging. No
+ * database transaction is open meanwhile. The staging belongs to the job until release().
  */
+@Injectable()
 export class FetchStep {
+  private readonly logger = new Logger(FetchStep.name);
+
+  constructor(
+    private readonly connector: PeerConnector,
+    private readonly catalog: SyncCatalog,
+    private readonly config: AppConfig,
+    private readonly files: SyncedFiles,
+  ) {}
+
+  get stagingRoot(): string {
+    return this.config.sync.stagingDir ?? join(this.config.server.dataDir, 'staging');
+  }
+
+  private get retry(): RetryPolicy {
+    return { ...DEFAULT_RETRY, attempts: this.config.sync.retryAttempts };
+  }
+
+  /**
+   * A window the source no longer holds (it restarted, or the window idled out) is fetched again
+   * from a fresh manifest, once; what was staged for the old window is dropped. On failure the
+   * staging is removed before the error is thrown.
+   */
+  async run(job: FetchJob): Promise<FetchResult> {
+    let staging = StagingArea.create(this.stagingRoot, job.jobId);
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.fetchWindow(job, staging);
+        } catch (error) {
+          if (attempt >= 2 || !isWindowExpired(error) || job.signal.aborted) throw error;
+          this.logger.warn(`sync ${job.jobId}: the peer released the export window; fetching again`);
+          await staging.remove();
+          staging = StagingArea.create(this.stagingRoot, job.jobId);
+        }
+      }
+    } catch (error) {
+      await staging.remove();
+      throw error;
+    }
+  }
+
+  /** Drops a pull's staging; `collectGarbage`: also the files it stored that no committed row references. */
+  async release(fetched: FetchResult, options: { collectGarbage: boolean }): Promise<void> {
+    await fetched.staging.remove();
+    if (options.collectGarbage) await this.files.collectGarbage(fetched.storedFiles);
+  }
+
+  /**
+   * After a crash (no job can be running): files interrupted pulls stored but no committed row
+   * references are garbage, and their staging goes. Returns the staging directories removed.
+   */
+  async recover(): Promise<string[]> {
+    await this.files.collectGarbage(StagingArea.storedFiles(this.stagingRoot));
+    return StagingArea.sweep(this.stagingRoot);
+  }
+
+  /** Connect, manifest, and every page and file of the window to staging; the connection is closed after. */
+  private async fetchWindow(job: FetchJob, staging: StagingArea): Promise<FetchResult> {
+    job.progress.phase('connecting');
+    const connection = await this.connector.connect(job.peer, job.signal);
+    try {
+      job.progress.phase('manifest');
+      const manifest = await this.manifest(connection, job);
+      await job.onManifest?.(manifest);
+      const download = new WindowDownload(connection, staging, this.files, this.catalog.files(), job.progress, {
+        pageSize: this.config.sync.pullPageSize,
+        retry: this.retry,
+        signal: job.signal,
+      });
+      const downloaded = await download.run(manifest, (route) => feedTables(this.catalog.feed(route)!));
+      const fileLocators = new Map(downloaded.files.map((f) => [f.sha256, this.files.locator(f.sha256)]));
+      return { manifest, staging, ...downloaded, fileLocators };
+    } finally {
+      await connection.close().catch(() => undefined);
+    }
+  }
+
+  private async manifest(connection: PeerConnection, job: FetchJob): Promise<SyncManifest> {
+    const manifest = await withRetry(
+      () => connection.invoke<SyncManifest>('POST', '/api/sync/manifest', job.cursor ? { cursor: job.cursor } : {}, { [SYNC_PROTOCOL_HEADER]: SYNC_PROTOCOL_VERSION }),
+      this.retry,
+      job.signal,
+    );
+    if (!manifest || typeof manifest !== 'object' || !manifest.window || !Array.isArray(manifest.feeds)) {
+      throw new AppError(409, 'ERR_PROTOCOL_MISMATCH', `peer ${job.peer.name} did not open a change-feed window (a reference node without protocol ${SYNC_PROTOCOL_VERSION}?)`);
+    }
+    const ours = this.catalog.schemaVersion;
+    if (manifest.schemaVersion !== ours) {
+      throw new AppError(409, 'ERR_SCHEMA_MISMATCH', `peer ${job.peer.name} has schema ${manifest.schemaVersion}, this node ${ours}; upgrade the older node first`, {
+        details: { peerSchemaVersion: manifest.schemaVersion, localSchemaVersion: ours },
+      });
+    }
+    const totals = manifest.feeds.reduce((t, f) => ({ rows: t.rows + f.rows + f.tombstones, bytes: t.bytes + f.bytes }), { rows: 0, bytes: 0 });
+    job.progress.totals(totals.rows, totals.bytes, manifest.files?.count ?? 0, manifest.files?.totalBytes ?? 0);
+    return manifest;
+  }
+}
+
+/** One window's pages and files, downloaded to staging over one connection. */
+class WindowDownload {
   constructor(
     private readonly connection: PeerConnection,
     private readonly staging: StagingArea,
-    private readonly store: RecordingStorage,
+    private readonly store: SyncedFiles,
+    private readonly fileColumns: FileColumns | undefined,
     private readonly progress: ProgressTracker,
-    private readonly options: FetchOptions,
+    private readonly options: DownloadOptions,
   ) {}
 
-  async run(manifest: SyncManifest, feedTables: (route: string) => string[]): Promise<FetchResult> {
+  async run(manifest: SyncManifest, feedTables: (route: string) => string[]): Promise<Downloaded> {
     const window = manifest.window!;
     const files = new Map<string, FileRef>();
     // Pages of one feed follow each other (keyset); different feeds are fetched side by side.
@@ -106,7 +245,7 @@ export class FetchStep {
       if (result.data.length > 0) {
         const text = JSON.stringify(result.data);
         await this.staging.appendPage(result.table!, text);
-        if (result.table === 'record_channel') this.collectFiles(result.data, files);
+        if (this.fileColumns && result.table === this.fileColumns.spec.table) collectFileRefs(result.data, this.fileColumns, files);
         this.progress.phase('fetching', { table: result.table });
         this.progress.fetched(result.data.length, text.length);
       }
@@ -120,22 +259,10 @@ export class FetchStep {
     } while (after);
   }
 
-  private collectFiles(rows: Record<string, unknown>[], files: Map<string, FileRef>): void {
-    for (const row of rows) {
-      const sha = row.fileSha256;
-      if (sha === null || sha === undefined) continue;
-      const size = Number(row.fileSizeBytes);
-      if (typeof sha !== 'string' || !SHA256.test(sha) || !Number.isSafeInteger(size) || size < 0 || typeof row.id !== 'string') {
-        throw malformed(`record_channel ${String(row.id)} has a bad file reference`);
-      }
-      if (!files.has(sha)) files.set(sha, { sha256: sha, size, recordChannelId: row.id });
-    }
-  }
-
-  private async fetchFiles(files: FileRef[]): Promise<FetchResult> {
-    const result: FetchResult = { files, storedFiles: [], presentFiles: 0, bytesDownloaded: 0 };
-    if (files.length === 0) return result;
-    this.progress.phase('files', { aggregate: 'recordings', table: 'record_channel' });
+  private async fetchFiles(files: FileRef[]): Promise<Downloaded> {
+    const result: Downloaded = { files, storedFiles: [], presentFiles: 0, bytesDownloaded: 0 };
+    if (files.length === 0 || !this.fileColumns) return result;
+    this.progress.phase('files', { aggregate: this.fileColumns.spec.name, table: this.fileColumns.spec.table });
     // A few transfers at once: one file at a time leaves the link idle between requests.
     await runPool(files, FILE_CONCURRENCY, async (file) => {
       this.checkCancelled();
@@ -165,13 +292,13 @@ export class FetchStep {
     const have = existsSync(part) ? statSync(part).size : 0;
     const start = have <= file.size ? have : 0;
     const headers: Record<string, string> = start > 0 && start < file.size ? { Range: `bytes=${start}-` } : {};
-    const response = await this.connection.stream(`/api/sync/recordings/${file.recordChannelId}/stream`, headers, this.options.signal);
+    const response = await this.connection.stream(`/api/sync/${this.fileColumns!.spec.route}/${file.rowId}/stream`, headers, this.options.signal);
     const resumed = response.status === 206 && start > 0;
     const announcedSha = response.headers['x-file-sha256'];
     const announcedSize = Number(response.headers['x-file-size']);
     if (announcedSha !== file.sha256 || announcedSize !== file.size) {
       response.body.destroy();
-      throw new PeerCallError(`peer announced ${announcedSha}/${announcedSize} for file ${file.sha256}/${file.size}`, response.status, 'ERR_FILE_CHECKSUM_MISMATCH', false);
+      throw new PeerError(response.status, 'ERR_FILE_CHECKSUM_MISMATCH', `peer announced ${announcedSha}/${announcedSize} for file ${file.sha256}/${file.size}`, false);
     }
     let received = 0;
     const count = new Transform({
@@ -190,7 +317,7 @@ export class FetchStep {
       );
     } catch (error) {
       // Keep the verified-so-far bytes: the retry resumes with a Range request.
-      throw error instanceof PeerCallError ? error : new PeerCallError(`file ${file.sha256} transfer failed: ${(error as Error).message}`, undefined, 'ERR_FILE_TRANSFER', true);
+      throw error instanceof PeerError ? error : new PeerError(0, 'ERR_FILE_TRANSFER', `file ${file.sha256} transfer failed: ${(error as Error).message}`, true);
     }
     return received;
   }
@@ -201,18 +328,10 @@ export class FetchStep {
    */
   private async storeVerified(file: FileRef): Promise<void> {
     const part = this.partFile(file);
-    try {
-      await this.store.put(createReadStream(part), { expectedSha256: file.sha256, expectedSize: file.size });
-    } catch (error) {
-      if (!(error instanceof ChecksumMismatchError)) throw error;
-      await rm(part, { force: true });
-      throw new PeerCallError(
-        `file ${file.sha256}: received ${error.actual.size} bytes with SHA-256 ${error.actual.sha256}`,
-        undefined,
-        'ERR_FILE_CHECKSUM_MISMATCH',
-        false,
-      );
-    }
+    const rejected = await this.store.store(createReadStream(part), { sha256: file.sha256, size: file.size });
+    if (!rejected) return;
+    await rm(part, { force: true });
+    throw new PeerError(0, 'ERR_FILE_CHECKSUM_MISMATCH', `file ${file.sha256}: received ${rejected.size} bytes with SHA-256 ${rejected.sha256}`, false);
   }
 
   private checkCancelled(): void {

@@ -23,7 +23,7 @@ export interface PeerStream {
 export interface PeerConnection {
   /** The peer's protocol node id (origin of its rows). */
   readonly peerProtocolId: string;
-  /** Encrypted JSON call; rejects with a PeerCallError. */
+  /** Encrypted JSON call; rejects with a PeerError (core/errors/peer-error.ts). */
   invoke<T>(method: 'GET' | 'POST', path: string, body?: unknown, headers?: Record<string, string>): Promise<T>;
   /** Raw streamed response (file transfers), with the channel's key to decrypt frames. */
   stream(path: string, headers?: Record<string, string>, signal?: AbortSignal): Promise<PeerStream>;
@@ -33,18 +33,4 @@ export interface PeerConnection {
 
 export abstract class PeerConnector {
   abstract connect(peer: PeerTarget, signal?: AbortSignal): Promise<PeerConnection>;
-}
-
-/** A failed peer call, classified for retries and for the SyncLog. */
-export class PeerCallError extends Error {
-  constructor(
-    message: string,
-    readonly status: number | undefined,
-    readonly code: string,
-    readonly retryable: boolean,
-    readonly retryAfterSeconds?: number,
-  ) {
-    super(message);
-    this.name = 'PeerCallError';
-  }
 }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PeerCallError } from './peer.port';
+import { PeerError } from '../../core/errors/peer-error';
 
 export interface RetryPolicy {
   attempts: number;
@@ -11,6 +11,12 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 250, maxDelayMs: 15_000 };
 
+/** The wait before retry number `attempt` (1-based): exponential, capped; a peer's Retry-After wins, capped too. */
+export function retryDelay(policy: RetryPolicy, attempt: number, retryAfterSeconds?: number): number {
+  if (retryAfterSeconds !== undefined) return Math.min(policy.maxDelayMs, retryAfterSeconds * 1000);
+  return Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+}
+
 /**
  * Retries an idempotent peer read on transient failures (429 honouring Retry-After, 502/503/504,
  * connection reset, timeout) with exponential backoff, within a bounded budget.
@@ -19,16 +25,15 @@ export async function withRetry<T>(
   call: () => Promise<T>,
   policy: RetryPolicy,
   signal?: AbortSignal,
-  onRetry?: (error: PeerCallError, attempt: number, delayMs: number) => void,
+  onRetry?: (error: PeerError, attempt: number, delayMs: number) => void,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await call();
     } catch (error) {
-      const transient = error instanceof PeerCallError && error.retryable;
+      const transient = error instanceof PeerError && error.retryable;
       if (!transient || attempt >= policy.attempts || signal?.aborted) throw error;
-      const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-      const delay = error.retryAfterSeconds !== undefined ? Math.min(policy.maxDelayMs, error.retryAfterSeconds * 1000) : backoff;
+      const delay = retryDelay(policy, attempt, error.retryAfter);
       onRetry?.(error, attempt, delay);
       await sleep(delay, undefined, { signal }).catch(() => undefined);
     }

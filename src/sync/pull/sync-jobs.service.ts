@@ -1,24 +1,12 @@
-import { join } from 'node:path';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { EventBus } from '@nestjs/cqrs';
 import { Observable, concat, of } from 'rxjs';
-import { DataSource, QueryRunner } from 'typeorm';
-import { AppConfig } from '../../config';
 import { AppError } from '../../core/errors/app-error';
-import { SyncCatalog } from '../../core/sync-kernel/sync-catalog';
-import { StagingArea } from '../import/staging';
-import { ApplyStep } from './apply-step';
-import { RecordingStorage } from '../../recordings/storage/recording-storage';
-import { PeerConnector } from './peer.port';
+import { withSyncJobContext } from '../../core/log-context';
 import { PeerDirectory } from './peer-directory';
 import { ProgressTracker, SyncProgress } from './progress';
-import { SagaOutcome, SyncSaga } from './sync-saga';
+import { SyncLock } from './sync-lock';
 import { SyncLogs } from './sync-logs';
-import { SyncCompletedEvent, SyncFailedEvent } from './sync.events';
-import { withSyncJobContext } from '../../observability/log-context';
-
-/** PostgreSQL advisory lock key: one sync job per database at a time ("PRSM"). */
-const SYNC_LOCK_KEY = 0x5052534d;
+import { SagaOutcome, SyncSaga } from './sync-saga';
 
 interface RunningJob {
   id: string;
@@ -34,8 +22,9 @@ export interface StartRequest {
 }
 
 /**
- * Starts, tracks and cancels sync jobs. One at a time per database (advisory lock, so replicas
- * agree); a job interrupted by a crash is marked failed at the next start and its staging removed.
+ * The job registry: starts, tracks and cancels sync jobs, each run by the SyncSaga. One at a time
+ * per database (the SyncLock, so replicas agree); a job interrupted by a crash is marked failed at
+ * the next start and what it left behind is cleaned up.
  */
 @Injectable()
 export class SyncJobs implements OnApplicationBootstrap {
@@ -43,45 +32,31 @@ export class SyncJobs implements OnApplicationBootstrap {
   private readonly jobs = new Map<string, RunningJob>();
 
   constructor(
-    private readonly dataSource: DataSource,
-    private readonly config: AppConfig,
-    private readonly logs: SyncLogs,
     private readonly peers: PeerDirectory,
-    private readonly connector: PeerConnector,
-    private readonly catalog: SyncCatalog,
-    private readonly apply: ApplyStep,
-    private readonly store: RecordingStorage,
-    private readonly events: EventBus,
+    private readonly lock: SyncLock,
+    private readonly logs: SyncLogs,
+    private readonly saga: SyncSaga,
   ) {}
-
-  get stagingRoot(): string {
-    return this.config.sync.stagingDir ?? join(this.config.server.dataDir, 'staging');
-  }
 
   /** Recovery after a crash: nothing can be running if the lock is free. */
   async onApplicationBootstrap(): Promise<void> {
-    const lock = await this.tryLock();
+    const lock = await this.lock.tryAcquire();
     if (!lock) return;
     try {
       for (const log of await this.logs.running()) {
         await this.logs.fail(log.id, 'failed', 'ERR_INTERRUPTED', 'the node stopped while this sync was running; nothing of it was applied');
         this.logger.warn(`sync ${log.id} was interrupted by a restart: marked failed`);
       }
-      // Files an interrupted pull stored but no committed row references are garbage.
-      for (const sha of new Set(StagingArea.storedFiles(this.stagingRoot))) {
-        const [{ used }]: { used: boolean }[] = await this.dataSource.query(`SELECT EXISTS (SELECT 1 FROM record_channel WHERE file_sha256 = $1) AS used`, [sha]);
-        if (!used) await this.store.delete(sha).catch(() => undefined);
-      }
-      const removed = StagingArea.sweep(this.stagingRoot);
+      const removed = await this.saga.recover();
       if (removed.length) this.logger.warn(`removed staging of interrupted syncs: ${removed.join(', ')}`);
     } finally {
-      await this.unlock(lock);
+      await this.lock.release(lock);
     }
   }
 
   async start(request: StartRequest): Promise<string> {
     const peer = await this.peers.resolveForPull(request.remoteNodeId);
-    const lock = await this.tryLock();
+    const lock = await this.lock.tryAcquire();
     if (!lock) {
       const [running] = await this.logs.running();
       throw new AppError(409, 'ERR_SYNC_IN_PROGRESS', `a sync is already running${running ? ` (job ${running.id})` : ''}`, {
@@ -93,39 +68,26 @@ export class SyncJobs implements OnApplicationBootstrap {
       const log = await this.logs.create(peer.registryId, request.kind, request.requestedBy, last?.cursorTo ?? null);
       const tracker = new ProgressTracker(log.id, request.kind, peer.registryId);
       const abort = new AbortController();
-      const saga = new SyncSaga({
-        connector: this.connector,
-        logs: this.logs,
-        catalog: this.catalog,
-        apply: this.apply,
-        store: this.store,
-        dataSource: this.dataSource,
-        config: this.config,
-        stagingRoot: this.stagingRoot,
-      });
-      // Every log line of the job carries its id (src/observability/log-context.ts).
+      // Every log line of the job carries its id (src/core/log-context.ts).
       const done = withSyncJobContext(log.id, () =>
-        saga
-          .run({ log, peer, kind: request.kind, cursor: last?.cursorTo ?? undefined, lastApplyXid: last?.localApplyXid ?? '0', progress: tracker, signal: abort.signal })
-          .then(
-            (outcome) => {
-              this.events.publish(new SyncCompletedEvent(log.id, peer.registryId, request.kind, outcome.summary, outcome.manifest));
-              return outcome;
-            },
-            (error: unknown) => {
-              this.events.publish(new SyncFailedEvent(log.id, peer.registryId, request.kind, (error as AppError).code ?? 'ERR_SYNC_FAILED'));
-              throw error;
-            },
-          ),
+        this.saga.run({
+          log,
+          peer,
+          kind: request.kind,
+          cursor: last?.cursorTo ?? undefined,
+          lastApplyXid: last?.localApplyXid ?? '0',
+          progress: tracker,
+          signal: abort.signal,
+        }),
       ).finally(() => {
         this.jobs.delete(log.id);
-        void this.unlock(lock);
+        void this.lock.release(lock);
       });
       done.catch(() => undefined);
       this.jobs.set(log.id, { id: log.id, tracker, abort, done });
       return log.id;
     } catch (error) {
-      await this.unlock(lock);
+      await this.lock.release(lock);
       throw error;
     }
   }
@@ -170,19 +132,5 @@ export class SyncJobs implements OnApplicationBootstrap {
     job.abort.abort();
     await job.done.catch(() => undefined);
     return this.status(jobId);
-  }
-
-  private async tryLock(): Promise<QueryRunner | undefined> {
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    const [{ locked }]: { locked: boolean }[] = await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [SYNC_LOCK_KEY]);
-    if (locked) return runner;
-    await runner.release();
-    return undefined;
-  }
-
-  private async unlock(runner: QueryRunner): Promise<void> {
-    await runner.query('SELECT pg_advisory_unlock($1)', [SYNC_LOCK_KEY]).catch(() => undefined);
-    await runner.release().catch(() => undefined);
   }
 }

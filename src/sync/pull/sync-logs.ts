@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, QueryRunner } from 'typeorm';
 import { timestampText } from '../../core/sync-kernel/sql';
 import type { JobKind } from '../../../client/src/types';
+import { LastSync, PeerSyncStatus } from '../../nodes/peer-sync-status.port';
 
 export type SyncStatus = 'in_progress' | 'completed' | 'failed' | 'rolled_back' | 'cancelled';
 /** What a job does: the SDK's JobKind (client/). */
@@ -34,10 +35,12 @@ const SELECT = `SELECT id, remote_node_id AS "remoteNodeId", kind, status, phase
   cursor_to AS "cursorTo", local_apply_xid::text AS "localApplyXid", entities_received AS "entitiesReceived", counts, progress,
   error_code AS "errorCode", error_message AS "errorMessage", requested_by AS "requestedBy" FROM sync_logs`;
 
-/** The sync_logs table: job state of the SyncSaga (persisted, survives restarts). */
+/** The sync_logs table: job state of the SyncSaga (persisted, survives restarts), and each peer's last pull. */
 @Injectable()
-export class SyncLogs {
-  constructor(private readonly dataSource: DataSource) {}
+export class SyncLogs extends PeerSyncStatus {
+  constructor(private readonly dataSource: DataSource) {
+    super();
+  }
 
   async create(remoteNodeId: string, kind: SyncKind, requestedBy: string | null, cursorFrom: string | null): Promise<SyncLogRow> {
     const [row]: { id: string }[] = await this.dataSource.query(
@@ -117,5 +120,20 @@ export class SyncLogs {
          updated_at = clock_timestamp() WHERE id = $1`,
       [id, JSON.stringify(counts), JSON.stringify(progress)],
     );
+  }
+
+  async lastSyncs(ids: string[]): Promise<Map<string, LastSync>> {
+    const result = new Map<string, LastSync>();
+    if (ids.length === 0) return result;
+    const rows: { remote_node_id: string; synced_at: Date | null; status: string }[] = await this.dataSource.query(
+      `SELECT DISTINCT ON (remote_node_id) remote_node_id, coalesce(completed_at, last_synced_at) AS synced_at, status
+         FROM sync_logs WHERE status = 'completed' AND kind = 'pull' AND remote_node_id = ANY($1::uuid[])
+        ORDER BY remote_node_id, completed_at DESC NULLS LAST`,
+      [ids],
+    );
+    for (const row of rows) {
+      result.set(row.remote_node_id, { lastSyncedAt: row.synced_at ? new Date(row.synced_at).toISOString() : null, lastSyncStatus: row.status });
+    }
+    return result;
   }
 }

@@ -1,13 +1,29 @@
 import { AggregateName } from '../../core/sync-kernel/aggregate-spec';
 import { TableResult } from '../import/import.types';
-import { FetchResult } from './fetch-step';
-
 import type { AggregateCounts, SyncSummary } from '../../../client/src/types';
 
 /** What a pull did (or a preview would do), per table, per aggregate and for files: the wire contract in client/. */
 export type { AggregateCounts, SyncSummary };
 
-export function summarize(tables: TableResult[], fetched: FetchResult, durationMs: number, aggregateOf?: (table: string) => AggregateName): SyncSummary {
+/** The file counts of a pull (FetchResult). */
+export interface FetchedFiles {
+  files: unknown[];
+  storedFiles: string[];
+  presentFiles: number;
+  bytesDownloaded: number;
+}
+
+/**
+ * Totals of a pull; `entitiesReceived` counts rows per aggregate (the reference's field) and the
+ * files under their spec's name (the reference's "recordings").
+ */
+export function summarize(
+  tables: TableResult[],
+  fetched: FetchedFiles,
+  durationMs: number,
+  aggregateOf?: (table: string) => AggregateName,
+  filesName?: string,
+): SyncSummary {
   const totals: AggregateCounts = { received: 0, inserted: 0, updated: 0, unchanged: 0, deleted: 0, conflicts: 0 };
   const entitiesReceived: Record<string, number> = {};
   for (const t of tables) {
@@ -22,7 +38,7 @@ export function summarize(tables: TableResult[], fetched: FetchResult, durationM
       entitiesReceived[aggregate] = (entitiesReceived[aggregate] ?? 0) + t.received;
     }
   }
-  entitiesReceived.recordings = fetched.files.length;
+  if (filesName) entitiesReceived[filesName] = fetched.files.length;
   return {
     tables,
     totals,

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { CompiledResource } from '../../../src/crud/compiled-resource';
-import { RESOURCES } from '../../../src/crud/resources';
+import { RESOURCES } from '../../../src/aggregates';
 import {
   BULK_HTTP_ENV,
   collectionUrl,

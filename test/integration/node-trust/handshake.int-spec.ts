@@ -2,7 +2,7 @@ import request from 'supertest';
 import { NodeAccessLevel } from '../../../src/core/auth/access';
 import { localNodeUuid } from '../../../src/core/local-node';
 import { NodeChannelClientFactory } from '../../../src/node-trust/client/node-channel-client.factory';
-import { PeerError } from '../../../src/node-trust/client/peer-error';
+import { PeerError } from '../../../src/core/errors/peer-error';
 import { LocalIdentity } from '../../../src/node-trust/identity/local-identity';
 import { TrustStateStore } from '../../../src/node-trust/state/trust-state.store';
 import { startTestNode, TestNode } from '../../support/test-node';

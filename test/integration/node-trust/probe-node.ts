@@ -9,7 +9,7 @@ import { testConfig } from '../../../src/config';
 import { configureApp } from '../../../src/configure-app';
 import { NodeAccessLevel, RequireCapability } from '../../../src/core/auth/access';
 import { EncryptedChannel, SyncExportRoute } from '../../../src/node-trust/channel/encrypted-route';
-import { RawJson } from '../../../src/sync/shared/raw-json';
+import { RawJson } from '../../../src/core/http/raw-json';
 import { createTestDatabase, TestDatabase } from '../../support/database';
 
 /** Test-only routes: a ReadWrite route, a sync route returning pre-serialised JSON, a handler error. */

@@ -2,7 +2,7 @@ import request from 'supertest';
 import { NodeAccessLevel } from '../../../src/core/auth/access';
 import { NodeAccessLevelName } from '../../../src/nodes/entities/research-node.entity';
 import { NodeChannelClient } from '../../../src/node-trust/client/node-channel-client';
-import { PeerError } from '../../../src/node-trust/client/peer-error';
+import { PeerError } from '../../../src/core/errors/peer-error';
 import { ProbeNode, SharedStorage, sharedStorage, startProbeNode } from './probe-node';
 import { authorizedClient, makeClientIdentity } from './trust-helpers';
 import type { TestNode } from '../../support/test-node';

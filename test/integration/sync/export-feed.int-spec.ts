@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import request from 'supertest';
 import { NodeChannelClient } from '../../../src/node-trust/client/node-channel-client';
 import { NodeChannelClientFactory } from '../../../src/node-trust/client/node-channel-client.factory';
-import { PeerError } from '../../../src/node-trust/client/peer-error';
+import { PeerError } from '../../../src/core/errors/peer-error';
 import { BULK_HTTP_ENV, buildDatasetOverHttp } from '../../support/dataset';
 import { bearer } from '../../support/users';
 import { NodePair, startPair } from '../../support/two-nodes';

@@ -1,7 +1,7 @@
 import { ColumnModel, TableModel } from '../../../src/core/sync-kernel/table-model';
 import { compileResource } from '../../../src/crud/compiled-resource';
 import { collectionPath, openApiPath } from '../../../src/crud/resource-definition';
-import { RESOURCES } from '../../../src/crud/resources';
+import { RESOURCES } from '../../../src/aggregates';
 
 const col = (column: string, property: string, extra: Partial<ColumnModel> = {}): ColumnModel => ({
   column,

@@ -4,7 +4,7 @@ import { applyOrder } from '../../../src/core/sync-kernel/apply-order';
 import { buildCatalog, SyncCatalog, SyncCatalogError } from '../../../src/core/sync-kernel/sync-catalog';
 import { TableModel } from '../../../src/core/sync-kernel/table-model';
 import { ALL_ENTITIES } from '../../../src/database/entities';
-import { SYNC_SPECS } from '../../../src/sync-specs';
+import { SYNC_SPECS } from '../../../src/aggregates';
 
 /** Entity metadata without a database connection (the catalog needs metadata only). */
 async function metadataOnly(): Promise<DataSource> {

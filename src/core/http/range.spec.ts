@@ -1,4 +1,4 @@
-import { parseRange } from './http-range';
+import { parseRange } from './range';
 
 describe('parseRange', () => {
   it.each([

@@ -1,0 +1,131 @@
+import { Injectable } from '@nestjs/common';
+import { Readable } from 'node:stream';
+import { DataSource, QueryRunner } from 'typeorm';
+import { AppError } from '../core/errors/app-error';
+import { ByteRange } from '../core/http/range';
+import { q } from '../core/sync-kernel/sql';
+import { FileTotals, RejectedContent, ServedFile, SyncedFiles } from '../sync/files/synced-files.port';
+import { RECORDING_FILES } from './recordings.sync-spec';
+import { ChecksumMismatchError, RecordingStorage, StoredFile } from './storage/recording-storage';
+
+const { table, columns } = RECORDING_FILES;
+const CHANNEL = q(table);
+const SHA = q(columns.hash);
+const SIZE = q(columns.size);
+const TYPE = q(columns.contentType);
+const LOCATOR = q(columns.locator);
+
+/** The file columns of one record channel. */
+export interface ChannelFile {
+  sha256: string | null;
+  size: string | null;
+  contentType: string | null;
+}
+
+/**
+ * Every SQL statement on the file columns of record_channel (RECORDING_FILES), for the file routes
+ * of this module and, as the SyncedFiles port, for the sync engine (window totals, the served
+ * file's lookup, verify's hash list, the referenced-hash check of garbage collection).
+ */
+@Injectable()
+export class RecordingFileIndex extends SyncedFiles {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly storage: RecordingStorage,
+  ) {
+    super();
+  }
+
+  /** The file columns of a channel; undefined when the channel does not exist. */
+  async channelFile(channelId: string): Promise<ChannelFile | undefined> {
+    const rows: ChannelFile[] = await this.dataSource.query(
+      `SELECT trim(${SHA}) AS "sha256", ${SIZE}::text AS "size", ${TYPE} AS "contentType" FROM ${CHANNEL} WHERE id = $1`,
+      [channelId],
+    );
+    return rows[0];
+  }
+
+  /** Points a channel at stored content; returns its record id, or undefined when the channel is gone. */
+  async attach(channelId: string, stored: StoredFile, contentType: string): Promise<string | undefined> {
+    const [updated]: [{ recordId: string }[], number] = await this.dataSource.query(
+      `UPDATE ${CHANNEL} SET ${SHA} = $2, ${SIZE} = $3, ${TYPE} = $4, ${LOCATOR} = $5 WHERE id = $1 RETURNING record_id AS "recordId"`,
+      [channelId, stored.sha256, stored.size, contentType, this.storage.locator(stored.sha256)],
+    );
+    return updated[0]?.recordId;
+  }
+
+  async served(channelId: string): Promise<ServedFile> {
+    const rows: { sha: string | null; size: string | null; type: string | null; record_id: string; session: string; research: string | null }[] =
+      await this.dataSource.query(
+        `SELECT rc.${SHA} AS sha, rc.${SIZE}::text AS size, rc.${TYPE} AS type, rc.record_id,
+                r.record_session_id AS session, s.research_id AS research
+         FROM ${CHANNEL} rc JOIN record r ON r.id = rc.record_id JOIN record_session s ON s.id = r.record_session_id
+         WHERE rc.id = $1`,
+        [channelId],
+      );
+    const row = rows[0];
+    if (!row || !row.sha) throw new AppError(404, 'ERR_RECORDING_NOT_FOUND', `record channel ${channelId} has no recording file`);
+    const fileName = `${row.record_id}.csv`;
+    return {
+      rowId: channelId,
+      sha256: row.sha,
+      size: Number(row.size),
+      contentType: row.type ?? 'application/octet-stream',
+      fileName,
+      // The reference's blob layout: {researchId|unlinked}/{sessionId}/{recordId}.csv
+      blobPath: `${row.research ?? 'unlinked'}/${row.session}/${fileName}`,
+    };
+  }
+
+  openRead(sha256: string, range?: ByteRange): Promise<Readable> {
+    return this.storage.openRead(sha256, range);
+  }
+
+  async windowTotals(runner: QueryRunner, fromXid: string): Promise<FileTotals> {
+    const [files]: { count: number; bytes: string }[] = await runner.query(
+      `SELECT count(*)::int AS count, coalesce(sum(size), 0)::bigint::text AS bytes FROM (
+         SELECT DISTINCT ${SHA}, ${SIZE} AS size FROM ${CHANNEL} WHERE change_xid >= $1::bigint AND ${SHA} IS NOT NULL) f`,
+      [fromXid],
+    );
+    return { count: files.count, bytes: Number(files.bytes) };
+  }
+
+  async changedTotals(runner: QueryRunner | DataSource, since: string | null): Promise<FileTotals> {
+    const [files]: { count: number; bytes: string }[] = await runner.query(
+      `SELECT count(*)::int AS count, coalesce(sum(${SIZE}), 0)::bigint::text AS bytes FROM ${CHANNEL}
+       WHERE ${SHA} IS NOT NULL AND ($1::timestamptz IS NULL OR updated_at > $1::timestamptz)`,
+      [since],
+    );
+    return { count: files.count, bytes: Number(files.bytes) };
+  }
+
+  async referencedHashes(runner: QueryRunner): Promise<string[]> {
+    const rows: { sha: string }[] = await runner.query(`SELECT DISTINCT ${SHA} AS sha FROM ${CHANNEL} WHERE ${SHA} IS NOT NULL ORDER BY 1`);
+    return rows.map((r) => r.sha);
+  }
+
+  has(sha256: string): Promise<boolean> {
+    return this.storage.has(sha256);
+  }
+
+  async store(source: Readable, expected: { sha256: string; size: number }): Promise<RejectedContent | undefined> {
+    try {
+      await this.storage.put(source, { expectedSha256: expected.sha256, expectedSize: expected.size });
+      return undefined;
+    } catch (error) {
+      if (error instanceof ChecksumMismatchError) return error.actual;
+      throw error;
+    }
+  }
+
+  locator(sha256: string): string {
+    return this.storage.locator(sha256);
+  }
+
+  async collectGarbage(hashes: Iterable<string>): Promise<void> {
+    for (const sha of new Set(hashes)) {
+      const [{ used }]: { used: boolean }[] = await this.dataSource.query(`SELECT EXISTS (SELECT 1 FROM ${CHANNEL} WHERE ${SHA} = $1) AS used`, [sha]);
+      if (!used) await this.storage.delete(sha).catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import { Readable } from 'node:stream';
+import { AppConfig } from '../../config';
+import { AppError } from '../../core/errors/app-error';
+import { ByteRange } from '../../core/http/range';
+import { SyncCatalog } from '../../core/sync-kernel/sync-catalog';
+import { FileColumns } from '../../core/sync-kernel/table-model';
+import { isUuid } from '../../core/uuid';
+import { invalidField } from '../../core/validation';
+import { ServedFile, SyncedFiles } from '../files/synced-files.port';
+
+/** Serves the file a synced row references to a peer: base64 JSON (bounded) or an encrypted stream. */
+@Injectable()
+export class FileServing {
+  constructor(
+    private readonly files: SyncedFiles,
+    private readonly catalog: SyncCatalog,
+    private readonly config: AppConfig,
+  ) {}
+
+  private get columns(): FileColumns {
+    const columns = this.catalog.files();
+    if (!columns) throw new Error('no file spec registered');
+    return columns;
+  }
+
+  async info(rowId: string): Promise<ServedFile> {
+    const { key, spec } = this.columns;
+    if (key.type === 'uuid' && !isUuid(rowId)) throw invalidField(spec.param, 'must be a UUID');
+    return this.files.served(rowId);
+  }
+
+  /** The reference's form: the whole file as base64 in JSON, for files up to a bounded size. */
+  async base64(rowId: string): Promise<{ contentBase64: string; contentType: string; fileName: string; blobPath: string; sha256: string; size: number }> {
+    const info = await this.info(rowId);
+    const limit = this.config.sync.base64FileMaxBytes;
+    if (info.size > limit) {
+      const streamPath = `/api/sync/${this.columns.spec.route}/${rowId}/stream`;
+      throw new AppError(413, 'ERR_FILE_TOO_LARGE', `the file is ${info.size} bytes; files over ${limit} bytes are only served by GET ${streamPath}`, {
+        details: { size: info.size, limit, streamPath },
+      });
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of await this.files.openRead(info.sha256)) chunks.push(chunk as Buffer);
+    return { contentBase64: Buffer.concat(chunks).toString('base64'), contentType: info.contentType, fileName: info.fileName, blobPath: info.blobPath, sha256: info.sha256, size: info.size };
+  }
+
+  open(info: ServedFile, range?: ByteRange): Promise<Readable> {
+    return this.files.openRead(info.sha256, range);
+  }
+}

@@ -1,0 +1,58 @@
+import { Readable } from 'node:stream';
+import { DataSource, QueryRunner } from 'typeorm';
+import { ByteRange } from '../../core/http/range';
+
+/** A file a synced row references, as a peer's page announces it. */
+export interface FileRef {
+  sha256: string;
+  size: number;
+  /** Key of a row of the peer that references this content (the file is fetched through it). */
+  rowId: string;
+}
+
+/** A file this node serves to a peer, by the row that references it. */
+export interface ServedFile {
+  rowId: string;
+  sha256: string;
+  size: number;
+  contentType: string;
+  /** The reference's file name and blob path (base64 form). */
+  fileName: string;
+  blobPath: string;
+}
+
+export interface FileTotals {
+  count: number;
+  bytes: number;
+}
+
+/** Content that hashed differently from what the peer announced: nothing was stored. */
+export interface RejectedContent {
+  sha256: string;
+  size: number;
+}
+
+/**
+ * The port through which the sync engine reaches the files that synced rows reference (the
+ * catalog's FileSpec). The module owning the file columns implements it and holds every SQL
+ * statement on them; the engine never names that table or its columns.
+ */
+export abstract class SyncedFiles {
+  /** The file a row references (404 when it has none). */
+  abstract served(rowId: string): Promise<ServedFile>;
+  abstract openRead(sha256: string, range?: ByteRange): Promise<Readable>;
+  /** Distinct files referenced by rows in an export window (rows with change_xid >= fromXid). */
+  abstract windowTotals(runner: QueryRunner, fromXid: string): Promise<FileTotals>;
+  /** Files referenced by rows changed after `since` (the reference's manifest; null: all). */
+  abstract changedTotals(runner: QueryRunner | DataSource, since: string | null): Promise<FileTotals>;
+  /** Every distinct hash committed rows reference, sorted (verify). */
+  abstract referencedHashes(runner: QueryRunner): Promise<string[]>;
+
+  abstract has(sha256: string): Promise<boolean>;
+  /** Stores content verified against the announced hash and size; stores nothing otherwise. */
+  abstract store(source: Readable, expected: { sha256: string; size: number }): Promise<RejectedContent | undefined>;
+  /** Where this node keeps a file (the locator column of imported rows). */
+  abstract locator(sha256: string): string;
+  /** The one file collector: deletes those of `hashes` that no committed row references. */
+  abstract collectGarbage(hashes: Iterable<string>): Promise<void>;
+}

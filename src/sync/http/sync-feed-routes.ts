@@ -1,0 +1,114 @@
+import { Controller, Get, Param, Query, Req, Res, Type } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { AppError } from '../../core/errors/app-error';
+import { RawJson } from '../../core/http/raw-json';
+import { contentRange, requireSatisfiableRange } from '../../core/http/range';
+import { AggregateSpec, ChildSpec, FeedSpec, FileSpec } from '../../core/sync-kernel/aggregate-spec';
+import type { NodeTrustRequest } from '../../node-trust/channel/channel-request';
+import { SyncExportRoute } from '../../node-trust/channel/encrypted-route';
+import { FeedPages } from '../export/feed-pages';
+import { FileServing } from '../export/file-serving';
+import { CHUNK_MEDIA_TYPE, FrameEncryptor } from '../shared/chunked-cipher';
+import { ExportPageQueryDto } from './sync-export.dto';
+
+export const SYNC_EXPORT_TAG = 'sync (serving peers)';
+
+const named = <T extends Function>(type: T, name: string): T => Object.defineProperty(type, 'name', { value: name });
+const pascal = (name: string) => name.replace(/(^|[-_/\s]+)(\w)/g, (_m, _s, c: string) => c.toUpperCase());
+const withChildren = (children: ChildSpec[] = []) => (children.length ? ` (with ${children.map((c) => c.property).join(', ')})` : '');
+
+/** GET /api/sync/<route>: a page of one feed. */
+function feedController(feed: FeedSpec): Type<unknown> {
+  @ApiTags(SYNC_EXPORT_TAG)
+  @Controller('api/sync')
+  class FeedController {
+    constructor(private readonly pages: FeedPages) {}
+
+    @SyncExportRoute()
+    @ApiOperation({ summary: `A page of ${feed.route}${withChildren(feed.children)}` })
+    @Get(feed.route)
+    page(@Query() query: ExportPageQueryDto): Promise<RawJson> {
+      return this.pages.page(feed.route, query);
+    }
+  }
+  return named(FeedController, `${pascal(feed.route)}FeedController`);
+}
+
+/** GET /api/sync/<group>/:entityType: a page of one feed of a group ("snomed/body-regions", …). */
+function feedGroupController(group: string, feeds: FeedSpec[]): Type<unknown> {
+  const types = feeds.map((f) => f.route.slice(group.length + 1));
+  @ApiTags(SYNC_EXPORT_TAG)
+  @Controller('api/sync')
+  class FeedGroupController {
+    constructor(private readonly pages: FeedPages) {}
+
+    @SyncExportRoute()
+    @ApiOperation({ summary: `A page of one ${group} feed (${types.join(', ')})` })
+    @Get(`${group}/:entityType`)
+    page(@Param('entityType') entityType: string, @Query() query: ExportPageQueryDto): Promise<RawJson> {
+      return this.pages.page(`${group}/${entityType}`, query, entityType);
+    }
+  }
+  return named(FeedGroupController, `${pascal(group)}FeedsController`);
+}
+
+/** GET /api/sync/<route>/:<param>/file and …/stream: the file a row references. */
+function filesController(files: FileSpec): Type<unknown> {
+  const path = `${files.route}/:${files.param}`;
+  @ApiTags(SYNC_EXPORT_TAG)
+  @Controller('api/sync')
+  class FilesController {
+    constructor(private readonly files: FileServing) {}
+
+    /** The reference's form: base64 JSON (bounded size). */
+    @SyncExportRoute()
+    @ApiOperation({ summary: `A ${files.name} file as base64 JSON (bounded size)` })
+    @Get(`${path}/file`)
+    file(@Param(files.param) id: string) {
+      return this.files.base64(id);
+    }
+
+    /** Streamed form: binary frames encrypted with the channel key, Range to resume (SPEC §5.2). */
+    @SyncExportRoute()
+    @ApiOperation({ summary: `A ${files.name} file as encrypted frames (Range to resume)` })
+    @Get(`${path}/stream`)
+    async stream(@Param(files.param) id: string, @Req() req: NodeTrustRequest, @Res() res: Response): Promise<void> {
+      const key = req.prismChannel?.key;
+      if (!key) throw new AppError(400, 'ERR_CHANNEL_REQUIRED', 'file streams need an encrypted channel');
+      const info = await this.files.info(id);
+      const range = requireSatisfiableRange(req.headers.range, info.size);
+      const body = await this.files.open(info, range);
+      res.status(range ? 206 : 200);
+      res.setHeader('Content-Type', CHUNK_MEDIA_TYPE);
+      res.setHeader('Accept-Ranges', 'bytes');
+      res.setHeader('X-File-Sha256', info.sha256);
+      res.setHeader('X-File-Size', String(info.size));
+      if (range) res.setHeader('Content-Range', contentRange(range, info.size));
+      await pipeline(body as Readable, new FrameEncryptor(key, info.sha256, range?.start ?? 0), res).catch(() => res.destroy());
+    }
+  }
+  return named(FilesController, `${pascal(files.name)}FilesController`);
+}
+
+/**
+ * The export routes of an aggregate module's specs (SPEC §5), built from the specs as
+ * crudControllerFor builds CRUD routes: a route per feed, one `<group>/:entityType` route per
+ * group of feeds named "<group>/<type>" (the reference's SNOMED catalogs), and the file routes.
+ * ReadWrite session over the encrypted channel, `sync` throttle profile; controllers only dispatch.
+ */
+export function exportControllersFor(specs: readonly AggregateSpec[]): Type<unknown>[] {
+  const feeds = specs.flatMap((s) => s.feeds);
+  const groups = new Map<string, FeedSpec[]>();
+  const controllers: Type<unknown>[] = [];
+  for (const feed of feeds) {
+    const slash = feed.route.indexOf('/');
+    if (slash < 0) controllers.push(feedController(feed));
+    else groups.set(feed.route.slice(0, slash), [...(groups.get(feed.route.slice(0, slash)) ?? []), feed]);
+  }
+  for (const [group, members] of groups) controllers.push(feedGroupController(group, members));
+  for (const files of specs.flatMap((s) => s.files ?? [])) controllers.push(filesController(files));
+  return controllers;
+}
