@@ -21,23 +21,28 @@ const common = {
     '/node_modules/(?!(@nestjs|file-type|strtok3|token-types|@tokenizer|@borewit|uint8array-extras)/)',
   ],
 };
+// One PostgreSQL server for a run of the database tiers (TEST_DATABASE_URL, testcontainers or
+// embedded), with a migrated template database; every suite clones its own database from it. The
+// unit tier needs no database, so it starts none (per-project setup runs only for projects that run).
+const database = {
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+};
 module.exports = {
   // Jest reads testTimeout globally, not per project; nodes, databases and pulls need more than 5 s
   // on a loaded 2-core machine.
   testTimeout: 120000,
-  // One PostgreSQL server for the whole run (TEST_DATABASE_URL, testcontainers or embedded), with a
-  // migrated template database; every suite clones its own database from it.
-  globalSetup: '<rootDir>/test/support/global-setup.ts',
-  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/unit/**/*.spec.ts'] },
     {
       ...common,
+      ...database,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.int-spec.ts'],
     },
     {
       ...common,
+      ...database,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
     },

@@ -4,7 +4,9 @@
  * contract is written once, here.
  */
 
-export type AggregateName = 'snomed' | 'researchers' | 'devices' | 'volunteers' | 'research' | 'sessions';
+import { AGGREGATE_TABLES, type AggregateName } from './aggregate-tables.js';
+
+export { AGGREGATE_TABLES, FILES_NAME, type AggregateName } from './aggregate-tables.js';
 
 export interface WindowStats {
   rows: number;
@@ -212,19 +214,6 @@ export function statusName(code: number): string {
 export function accessLevelName(code: number): string {
   return Object.entries(NodeAccessLevel).find(([, v]) => v === code)?.[0] ?? String(code);
 }
-
-/** The tables of each aggregate, in apply order (the node's sync catalog). */
-export const AGGREGATE_TABLES: Record<AggregateName, string[]> = {
-  snomed: [
-    'snomed_body_region', 'snomed_body_structure', 'snomed_topographical_modifier', 'snomed_laterality', 'snomed_severity_codes',
-    'clinical_conditions', 'clinical_events', 'medications', 'allergy_intolerances',
-  ],
-  researchers: ['researcher'],
-  devices: ['device', 'sensor'],
-  volunteers: ['volunteer', 'vital_signs', 'volunteer_clinical_conditions', 'volunteer_clinical_events', 'volunteer_medications', 'volunteer_allergy_intolerances'],
-  research: ['research', 'application', 'research_researcher', 'research_volunteer', 'research_device'],
-  sessions: ['record_session', 'target_area', 'target_area_topographical_modifier', 'record', 'record_channel', 'session_annotation'],
-};
 
 /** The aggregate a table belongs to (the table name itself when unknown). */
 export function aggregateOfTable(table: string): string {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
-import { AGGREGATE_TABLES, aggregateOfTable } from '../../client/src/types.js';
+import { SyncCatalog } from '../core/sync-kernel/sync-catalog';
 import type { SyncManifest } from '../sync/export/export.types';
 import type { SyncSummary } from '../sync/pull/sync-summary';
 
@@ -42,10 +42,15 @@ export class NodeMetrics {
 
   readonly throttledRequests = new Counter({ name: 'prism_throttled_requests_total', help: 'Requests refused with 429 by the throttler, by profile (sync or standard)', labelNames: ['profile'], registers: [this.registry] });
 
-  constructor() {
+  /** The files' label (the reference's "recordings"), when synced rows reference files. */
+  private readonly filesLabel: string | undefined;
+
+  constructor(private readonly catalog: SyncCatalog) {
     collectDefaultMetrics({ register: this.registry, prefix: 'prism_' });
+    this.filesLabel = catalog.files()?.spec.name;
     // Series exist from the start (0), so dashboards and alerts see them before the first sync.
-    for (const aggregate of [...Object.keys(AGGREGATE_TABLES), 'recordings']) this.syncBytes.inc({ aggregate }, 0);
+    const labels = [...catalog.aggregates().map((a) => a.name), ...(this.filesLabel ? [this.filesLabel] : [])];
+    for (const aggregate of labels) this.syncBytes.inc({ aggregate }, 0);
     for (const profile of ['sync', 'standard']) this.throttledRequests.inc({ profile }, 0);
   }
 
@@ -54,11 +59,11 @@ export class NodeMetrics {
     this.syncDuration.observe({ kind }, summary.durationMs / 1000);
     if (kind !== 'pull') return;
     for (const t of summary.tables) {
-      const aggregate = aggregateOfTable(t.table);
+      const aggregate = this.catalog.hasTable(t.table) ? this.catalog.aggregateOf(t.table) : t.table;
       for (const operation of ['received', 'inserted', 'updated', 'deleted', 'conflicts'] as const) if (t[operation] > 0) this.syncRows.inc({ aggregate, operation }, t[operation]);
     }
     for (const [aggregate, stats] of Object.entries(manifest?.aggregates ?? {})) if (stats) this.syncBytes.inc({ aggregate }, stats.bytes);
-    this.syncBytes.inc({ aggregate: 'recordings' }, summary.files.bytesDownloaded);
+    if (this.filesLabel) this.syncBytes.inc({ aggregate: this.filesLabel }, summary.files.bytesDownloaded);
   }
 
   syncFailed(kind: string, cause: string): void {

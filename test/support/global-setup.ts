@@ -2,6 +2,8 @@ import { ADMIN_URL_ENV, createTemplate, RUN_ENV, TEMPLATE_ENV } from './database
 import { startTestPgServer } from './pg-server';
 
 export default async function globalSetup(): Promise<void> {
+  // Each database tier declares this setup; a run of several tiers shares one server.
+  if ((globalThis as Record<string, unknown>).__PRISM_PG__) return;
   const server = await startTestPgServer();
   (globalThis as Record<string, unknown>).__PRISM_PG__ = server;
   const run = `r${process.pid}`;

@@ -4,6 +4,8 @@ import type { TestPgServer } from './pg-server';
 export default async function globalTeardown(): Promise<void> {
   const server = (globalThis as Record<string, unknown>).__PRISM_PG__ as TestPgServer | undefined;
   if (!server) return;
+  // Each database tier declares this teardown; the first one stops the shared server.
+  delete (globalThis as Record<string, unknown>).__PRISM_PG__;
   if (server.kind === 'url') {
     // Shared server: remove what this run created.
     await withAdmin(server.adminUrl, async (c) => {

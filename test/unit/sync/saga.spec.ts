@@ -1,0 +1,304 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { Logger } from '@nestjs/common';
+import { EventBus } from '@nestjs/cqrs';
+import { QueryRunner } from 'typeorm';
+import { testConfig } from '../../../src/config';
+import { AppError } from '../../../src/core/errors/app-error';
+import { PeerError } from '../../../src/core/errors/peer-error';
+import { SyncCatalog } from '../../../src/core/sync-kernel/sync-catalog';
+import type { SyncManifest } from '../../../src/sync/export/export.types';
+import { FileTotals, RejectedContent, ServedFile, SyncedFiles } from '../../../src/sync/files/synced-files.port';
+import { TableResult } from '../../../src/sync/import/import.types';
+import { ApplyStep, ApplyStepInput } from '../../../src/sync/pull/apply-step';
+import { FetchStep } from '../../../src/sync/pull/fetch-step';
+import { PeerConnection, PeerConnector, PeerStream, PeerTarget } from '../../../src/sync/pull/peer.port';
+import { ProgressTracker } from '../../../src/sync/pull/progress';
+import { SyncLogRow, SyncLogs } from '../../../src/sync/pull/sync-logs';
+import { SagaJob, SyncSaga } from '../../../src/sync/pull/sync-saga';
+import { SyncCompletedEvent, SyncFailedEvent } from '../../../src/sync/pull/sync.events';
+import { CHUNK_MEDIA_TYPE, FrameEncryptor } from '../../../src/sync/shared/chunked-cipher';
+import { metadataCatalog } from '../../support/metadata-catalog';
+
+/** A peer, scripted: what each call answers. */
+interface Script {
+  connect?(): Promise<void>;
+  manifest?(call: number): unknown;
+  page?(route: string, params: URLSearchParams): unknown;
+  file?: { content: Buffer; announce?: { sha256: string; size: number } };
+}
+
+class FakeConnection implements PeerConnection {
+  readonly peerProtocolId = 'peer-node';
+  readonly channelKey = randomBytes(32);
+  manifests = 0;
+  constructor(private readonly script: Script) {}
+
+  async invoke<T>(method: 'GET' | 'POST', path: string): Promise<T> {
+    if (path === '/api/sync/manifest') return this.script.manifest!(++this.manifests) as T;
+    if (path === '/api/sync/window/close') return { closed: true } as T;
+    const url = new URL(path, 'http://peer');
+    return this.script.page!(url.pathname.replace('/api/sync/', ''), url.searchParams) as T;
+  }
+
+  async stream(): Promise<PeerStream> {
+    const { content, announce } = this.script.file!;
+    const sha256 = createHash('sha256').update(content).digest('hex');
+    // A dishonest peer frames the content under the hash it announces.
+    const body = Readable.from([content]).pipe(new FrameEncryptor(this.channelKey, announce?.sha256 ?? sha256, 0));
+    const headers = { 'content-type': CHUNK_MEDIA_TYPE, 'x-file-sha256': announce?.sha256 ?? sha256, 'x-file-size': String(announce?.size ?? content.length) };
+    return { status: 200, headers, body: body as unknown as Readable };
+  }
+
+  async close(): Promise<void> {}
+}
+
+class FakeConnector extends PeerConnector {
+  connection?: FakeConnection;
+  constructor(private readonly script: Script) {
+    super();
+  }
+  async connect(_peer: PeerTarget): Promise<PeerConnection> {
+    await this.script.connect?.();
+    this.connection = new FakeConnection(this.script);
+    return this.connection;
+  }
+}
+
+/** The files port over a Map, verifying content like the real store. */
+class MemoryFiles extends SyncedFiles {
+  readonly stored = new Map<string, Buffer>();
+  readonly collected: string[][] = [];
+  served(): Promise<ServedFile> {
+    throw new Error('not serving');
+  }
+  openRead(): Promise<Readable> {
+    throw new Error('not serving');
+  }
+  async windowTotals(): Promise<FileTotals> {
+    return { count: 0, bytes: 0 };
+  }
+  async changedTotals(): Promise<FileTotals> {
+    return { count: 0, bytes: 0 };
+  }
+  async referencedHashes(): Promise<string[]> {
+    return [];
+  }
+  async has(sha256: string): Promise<boolean> {
+    return this.stored.has(sha256);
+  }
+  async store(source: Readable, expected: { sha256: string; size: number }): Promise<RejectedContent | undefined> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of source) chunks.push(chunk as Buffer);
+    const content = Buffer.concat(chunks);
+    const actual = { sha256: createHash('sha256').update(content).digest('hex'), size: content.length };
+    if (actual.sha256 !== expected.sha256 || actual.size !== expected.size) return actual;
+    this.stored.set(actual.sha256, content);
+    return undefined;
+  }
+  locator(sha256: string): string {
+    return `memory://${sha256}`;
+  }
+  async collectGarbage(hashes: Iterable<string>): Promise<void> {
+    this.collected.push([...hashes]);
+  }
+}
+
+/** sync_logs in memory: what the saga recorded. */
+class MemoryLogs {
+  readonly calls: string[] = [];
+  failure?: { status: string; code: string };
+  completed = false;
+  async updateProgress(_id: string, phase: string) {
+    this.calls.push(`progress:${phase}`);
+  }
+  async complete() {
+    this.completed = true;
+    this.calls.push('complete');
+  }
+  async fail(_id: string, status: string, code: string) {
+    this.failure = { status, code };
+    this.calls.push(`fail:${status}`);
+  }
+  async finishPreview() {
+    this.calls.push('finishPreview');
+  }
+}
+
+/** The apply step without a database: records its input, answers or fails as told. */
+class StubApply {
+  inputs: ApplyStepInput[] = [];
+  failWith?: unknown;
+  async run(input: ApplyStepInput): Promise<TableResult[]> {
+    this.inputs.push(input);
+    if (this.failWith) throw this.failWith;
+    if (!input.dryRun) await input.beforeCommit?.({} as QueryRunner, []);
+    return [];
+  }
+  summarize(_results: TableResult[], fetched: { files: unknown[] }, durationMs: number) {
+    return { tables: [], totals: { received: 0, inserted: 0, updated: 0, unchanged: 0, deleted: 0, conflicts: 0 }, entitiesReceived: { files: fetched.files.length }, files: { referenced: fetched.files.length, downloaded: 0, alreadyPresent: 0, bytesDownloaded: 0 }, durationMs };
+  }
+}
+
+describe('SyncSaga with a fake peer connector', () => {
+  let catalog: SyncCatalog;
+  let dataDir: string;
+  beforeAll(async () => {
+    Logger.overrideLogger(false);
+    catalog = await metadataCatalog();
+    dataDir = mkdtempSync(join(tmpdir(), 'prism-saga-'));
+  });
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  const peer: PeerTarget = { registryId: '11111111-1111-4111-8111-111111111111', url: 'http://peer', name: 'peer-node', certificate: '' };
+  let jobs = 0;
+
+  function manifestFor(feeds: { route: string; aggregate: string; rows: number }[], extra: Partial<SyncManifest> = {}): SyncManifest {
+    return {
+      nodeId: 'n',
+      protocolNodeId: 'peer-node',
+      nodeName: 'peer',
+      generatedAt: '2026-01-01T00:00:00.000Z',
+      serverTime: '2026-01-01T00:00:00.000Z',
+      lastSyncedAt: null,
+      protocolVersion: '2',
+      schemaVersion: catalog.schemaVersion,
+      feeds: feeds.map((f) => ({ ...f, tombstones: 0, bytes: 10 })),
+      files: { count: 0, totalBytes: 0 },
+      window: { token: 'w1', from: '0', to: '9', nextCursor: 'c2', reset: false, expiresAt: '2026-01-01T00:05:00.000Z' },
+      ...extra,
+    };
+  }
+
+  function setup(script: Script) {
+    const config = testConfig({ DATA_DIR: dataDir, SYNC_RETRY_ATTEMPTS: '1', LOG_LEVEL: 'silent' });
+    const connector = new FakeConnector(script);
+    const files = new MemoryFiles();
+    const logs = new MemoryLogs();
+    const apply = new StubApply();
+    const events: unknown[] = [];
+    const fetch = new FetchStep(connector, catalog, config, files);
+    const saga = new SyncSaga(fetch, apply as unknown as ApplyStep, logs as unknown as SyncLogs, { publish: (e: unknown) => events.push(e) } as unknown as EventBus);
+    const abort = new AbortController();
+    const id = `00000000-0000-4000-8000-${String(++jobs).padStart(12, '0')}`;
+    const job: SagaJob = {
+      log: { id } as SyncLogRow,
+      peer,
+      kind: 'pull',
+      lastApplyXid: '0',
+      progress: new ProgressTracker(id, 'pull', peer.registryId),
+      signal: abort.signal,
+    };
+    const staging = join(fetch.stagingRoot, id);
+    return { saga, job, abort, connector, files, logs, apply, events, staging };
+  }
+
+  async function fails(run: Promise<unknown>): Promise<AppError> {
+    const error = await run.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(AppError);
+    return error as AppError;
+  }
+
+  it('an unreachable peer fails the job before anything is staged or applied', async () => {
+    const t = setup({ connect: () => Promise.reject(new PeerError(0, 'ERR_PEER_UNREACHABLE', 'connect ECONNREFUSED', true)) });
+    const error = await fails(t.saga.run(t.job));
+    expect(error).toMatchObject({ status: 502, code: 'ERR_PEER_UNREACHABLE' });
+    expect(t.logs.failure).toEqual({ status: 'failed', code: 'ERR_PEER_UNREACHABLE' });
+    expect(t.job.progress.snapshot()).toMatchObject({ state: 'failed', error: { code: 'ERR_PEER_UNREACHABLE' } });
+    expect(t.apply.inputs).toHaveLength(0);
+    expect(existsSync(t.staging)).toBe(false);
+    expect(t.events).toEqual([expect.any(SyncFailedEvent)]);
+    expect(t.events[0]).toMatchObject({ jobId: t.job.log.id, code: 'ERR_PEER_UNREACHABLE', kind: 'pull' });
+  });
+
+  it('a peer that refuses this node says that pulling needs a ReadWrite grant', async () => {
+    const t = setup({ connect: () => Promise.reject(new PeerError(403, 'ERR_NODE_NOT_AUTHORIZED', 'the peer has not authorized this node', false)) });
+    expect(await fails(t.saga.run(t.job))).toMatchObject({ status: 403, code: 'ERR_INSUFFICIENT_CAPABILITY' });
+  });
+
+  it('a reference node without the change feed, and a peer on another schema, are refused before any page', async () => {
+    const reference = setup({ manifest: () => ({ nodeId: 'n', snomed: { count: 1 } }) });
+    expect(await fails(reference.saga.run(reference.job))).toMatchObject({ status: 409, code: 'ERR_PROTOCOL_MISMATCH' });
+    const older = setup({ manifest: () => manifestFor([], { schemaVersion: 'Baseline0' }), page: () => Promise.reject(new Error('no page expected')) });
+    const error = await fails(older.saga.run(older.job));
+    expect(error).toMatchObject({ code: 'ERR_SCHEMA_MISMATCH', details: { peerSchemaVersion: 'Baseline0', localSchemaVersion: catalog.schemaVersion } });
+    expect(older.logs.calls).toEqual(['fail:failed']);
+  });
+
+  it('a malformed page fails the pull with ERR_MALFORMED_PAGE and leaves no staging', async () => {
+    const t = setup({
+      manifest: () => manifestFor([{ route: 'researchers', aggregate: 'researchers', rows: 1 }]),
+      page: () => ({ data: [{ researcherId: 'r' }], deleted: [], table: 'volunteer', next: null }),
+    });
+    expect(await fails(t.saga.run(t.job))).toMatchObject({ code: 'ERR_MALFORMED_PAGE' });
+    expect(existsSync(t.staging)).toBe(false);
+    expect(t.logs.calls).toEqual(['progress:fetching', 'fail:failed']);
+  });
+
+  it('a window the peer released is fetched again from a fresh manifest, once', async () => {
+    let pages = 0;
+    const t = setup({
+      manifest: () => manifestFor([{ route: 'researchers', aggregate: 'researchers', rows: 1 }]),
+      page: () => (++pages === 1 ? Promise.reject(new PeerError(410, 'ERR_WINDOW_EXPIRED', 'gone', false)) : { data: [], deleted: [], table: null, next: null }),
+    });
+    const outcome = await t.saga.run(t.job);
+    expect(t.connector.connection!.manifests).toBe(1);
+    expect(pages).toBe(2);
+    expect(outcome.manifest.window?.nextCursor).toBe('c2');
+    expect(t.logs.completed).toBe(true);
+    expect(t.events).toEqual([expect.any(SyncCompletedEvent)]);
+    expect(existsSync(t.staging)).toBe(false);
+
+    const twice = setup({
+      manifest: () => manifestFor([{ route: 'researchers', aggregate: 'researchers', rows: 1 }]),
+      page: () => Promise.reject(new PeerError(410, 'ERR_WINDOW_EXPIRED', 'gone', false)),
+    });
+    expect(await fails(twice.saga.run(twice.job))).toMatchObject({ status: 502, code: 'ERR_WINDOW_EXPIRED' });
+  });
+
+  it('a cancelled job says so, whatever the last call failed with', async () => {
+    const t = setup({ manifest: () => manifestFor([{ route: 'researchers', aggregate: 'researchers', rows: 1 }]), page: () => ({ data: [], deleted: [], table: null, next: 'more' }) });
+    t.abort.abort();
+    expect(await fails(t.saga.run(t.job))).toMatchObject({ status: 409, code: 'ERR_SYNC_CANCELLED' });
+    expect(t.logs.failure).toEqual({ status: 'failed', code: 'ERR_SYNC_CANCELLED' });
+  });
+
+  it('content that does not hash as announced is refused and nothing is stored', async () => {
+    const content = Buffer.from('t,v\n0,1\n');
+    const sha = createHash('sha256').update('something else').digest('hex');
+    const files = catalog.files()!;
+    const row = { [files.key.property]: '22222222-2222-4222-8222-222222222222', [files.hash.property]: sha, [files.size.property]: String(content.length) };
+    const t = setup({
+      manifest: () => manifestFor([{ route: 'sessions', aggregate: 'sessions', rows: 1 }]),
+      page: () => ({ data: [row], deleted: [], table: files.spec.table, next: null }),
+      file: { content, announce: { sha256: sha, size: content.length } },
+    });
+    expect(await fails(t.saga.run(t.job))).toMatchObject({ status: 502, code: 'ERR_FILE_CHECKSUM_MISMATCH' });
+    expect(t.files.stored.size).toBe(0);
+  });
+
+  it('an apply that fails rolls back, and the files the pull stored are collected', async () => {
+    const content = Buffer.from('t,v\n0,1\n1,2\n');
+    const sha = createHash('sha256').update(content).digest('hex');
+    const files = catalog.files()!;
+    const row = { [files.key.property]: '33333333-3333-4333-8333-333333333333', [files.hash.property]: sha, [files.size.property]: String(content.length) };
+    const t = setup({
+      manifest: () => manifestFor([{ route: 'sessions', aggregate: 'sessions', rows: 1 }], { files: { count: 1, totalBytes: content.length } }),
+      page: () => ({ data: [row], deleted: [], table: files.spec.table, next: null }),
+      file: { content },
+    });
+    t.apply.failWith = Object.assign(new Error('insert or update violates foreign key constraint'), { code: '23503', detail: 'Key (record_id)=(x) is not present' });
+    const error = await fails(t.saga.run(t.job));
+    expect(error).toMatchObject({ status: 502, code: 'ERR_APPLY_FAILED' });
+    expect(t.logs.failure).toEqual({ status: 'rolled_back', code: 'ERR_APPLY_FAILED' });
+    expect(t.apply.inputs[0].fileLocators.get(sha)).toBe(`memory://${sha}`);
+    expect(t.files.collected).toEqual([[sha]]);
+    expect(existsSync(t.staging)).toBe(false);
+  });
+});

@@ -1,0 +1,68 @@
+import { SyncCatalog } from '../../../src/core/sync-kernel/sync-catalog';
+import { referenceCountSql, referencePageSql, TOMBSTONE_PAGE_SQL, windowPageSql, windowStatsSql } from '../../../src/sync/export/export-sql';
+import {
+  applyTombstonesSql,
+  archiveDeleteConflictsSql,
+  archiveOrphansSql,
+  archiveRowConflictsSql,
+  countDeletedLocallySql,
+  deleteDanglingChildrenSql,
+  recordTombstonesSql,
+  reviveSql,
+  typedRowsSql,
+  upsertSql,
+} from '../../../src/sync/import/import-sql';
+import { metadataCatalog } from '../../support/metadata-catalog';
+
+/**
+ * The engines' SQL, built from the table models, checked against the snapshot files in
+ * __snapshots__/: a change to a builder shows as a diff of the statements it writes. Tables that
+ * cover the shapes: a text key (snomed_laterality), a node-local column (volunteer), a composite
+ * key (research_researcher), a table with files and a NO ACTION parent (record_channel).
+ */
+describe('SQL builders', () => {
+  let catalog: SyncCatalog;
+  beforeAll(async () => {
+    catalog = await metadataCatalog();
+  });
+  const TABLES = ['snomed_laterality', 'volunteer', 'research_researcher', 'record_channel'];
+
+  it.each(TABLES)('export statements of %s', (name) => {
+    const model = catalog.table(name);
+    const feed = catalog.feeds().find((f) => f.root === name);
+    expect({
+      firstPage: windowPageSql(model, false),
+      nextPage: windowPageSql(model, true),
+      ...(feed ? { referencePage: referencePageSql(model, feed.children ?? [], (t) => catalog.table(t)), referenceCount: referenceCountSql(model) } : {}),
+    }).toMatchSnapshot();
+  });
+
+  it.each(TABLES)('apply statements of %s', (name) => {
+    const model = catalog.table(name);
+    const parents = model.foreignKeys.filter((fk) => catalog.hasTable(fk.referencedTable));
+    expect({
+      typedRows: typedRowsSql(model, '_s_1', '_r_1'),
+      archiveRowConflicts: archiveRowConflictsSql(model, '_r_1'),
+      countDeletedLocally: countDeletedLocallySql(model, '_r_1'),
+      archiveOrphans: archiveOrphansSql(model, parents, '_r_1'),
+      upsert: upsertSql(model, '_r_1', parents, true),
+      upsertWithoutTombstones: upsertSql(model, '_r_1', [], false),
+      archiveDeleteConflicts: archiveDeleteConflictsSql(model),
+      applyTombstones: applyTombstonesSql(model),
+      recordTombstones: recordTombstonesSql(model),
+      revive: reviveSql(model, '_r_1'),
+      deleteDanglingChildren: parents.map((fk) => deleteDanglingChildrenSql(model, fk)),
+    }).toMatchSnapshot();
+  });
+
+  it('window statistics and tombstone pages', () => {
+    expect({ stats: windowStatsSql(TABLES.map((t) => catalog.table(t))), tombstones: TOMBSTONE_PAGE_SQL }).toMatchSnapshot();
+  });
+
+  it('fills node-local columns on import: the local node id, and the locator of the row\'s file by its hash', () => {
+    expect(upsertSql(catalog.table('volunteer'), '_r', [], false)).toContain('$1::uuid');
+    const channel = catalog.table('record_channel');
+    expect(channel.files?.hash.column).toBe('file_sha256');
+    expect(upsertSql(channel, '_r', [], false)).toMatch(/unnest\(\$3::text\[\], \$4::text\[\]\) AS u\(sha, url\) WHERE u\.sha = r\."fileSha256"/);
+  });
+});
