@@ -1,5 +1,39 @@
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
+
+/**
+ * Module boundaries (src/**): what each folder may import. Anything else in src is refused, so a
+ * new folder starts walled off. Aggregate modules are the folders with a *.sync-spec.ts; they
+ * depend on the engines and the kernel, and reach other aggregates only for entities (foreign
+ * keys) and spec parts (recordings travel inside sessions). Dependencies run one way: aggregate
+ * modules → engines (sync, crud) → kernel (core).
+ */
+const ROOT = dirname(fileURLToPath(import.meta.url));
+const SRC = join(ROOT, 'src');
+const aggregates = readdirSync(SRC, { withFileTypes: true })
+  .filter((d) => d.isDirectory() && readdirSync(join(SRC, d.name)).some((f) => f.endsWith('.sync-spec.ts')))
+  .map((d) => d.name);
+const only = (target, allowed, message) => ({ target: `./src/${target}`, from: './src', except: [`./${target}`, ...allowed.map((a) => `./${a}`)], message });
+const boundaries = [
+  only('core', ['config'], 'core (kernel, errors, HTTP helpers) depends on no feature module.'),
+  only('crud', ['core', 'config'], 'the CRUD engine names no aggregate: resources come from CrudModule.forFeature.'),
+  only('sync', ['core', 'config', 'nodes', 'node-trust'], 'the sync engine names no aggregate: specs come from SyncModule.forFeature, files through the SyncedFiles port.'),
+  only('node-trust', ['core', 'config', 'nodes'], 'node-trust depends on nothing above it (in particular not on sync).'),
+  only('nodes', ['core', 'config', 'node-trust'], 'the node registry reads other modules only through ports it declares (PeerSyncStatus).'),
+  only('users', ['core', 'config', 'research/entities'], 'users depend on the kernel (and the researcher entity their foreign key names).'),
+  only('observability', ['core', 'config', 'sync', 'node-trust'], 'observability listens to sync events; it does not reach into other modules.'),
+  ...aggregates.map((name) =>
+    only(
+      name,
+      ['core', 'config', 'sync', 'crud', 'nodes/entities', ...aggregates.filter((other) => other !== name).flatMap((other) => [`${other}/entities`, `${other}/${other}.sync-spec.ts`])],
+      `an aggregate module uses the engines and the kernel; other aggregates only for entities and spec parts.`,
+    ),
+  ),
+];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'client/dist/**', 'client/node_modules/**', 'data/**', 'bench/results/**', 'src/admin/static/**'] },
@@ -13,6 +47,12 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-function-type': 'off',
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'read configuration in src/config only' }],
     },
+  },
+  {
+    files: ['src/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: { 'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.json'], extensionAlias: { '.js': ['.ts', '.js'] } })] },
+    rules: { 'import-x/no-restricted-paths': ['error', { basePath: ROOT, zones: boundaries }] },
   },
   {
     files: ['src/config/**', 'test/**', 'bench/**', 'scripts/**', 'ormconfig.ts', 'src/cli/**', '**/*.js', '**/*.mjs', '**/*.cjs'],
