@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { NodeAccessLevel } from '../../src/core/auth/access';
-import { startTestNode, TestNode } from './test-node';
+import { NodeShape, startTestNode, TestNode } from './test-node';
 import { bearer, loginAsAdmin } from './users';
 
 export interface NodePair {
@@ -34,9 +34,9 @@ export async function introduce(from: TestNode, fromAdmin: string, to: TestNode,
 }
 
 /** Two in-process nodes on their own databases, A introduced to B with ReadWrite. */
-export async function startPair(env: Record<string, string> = {}): Promise<NodePair> {
-  const a = await startTestNode({ NODE_ID: 'node-a', NODE_NAME: 'Node A', ...env });
-  const b = await startTestNode({ NODE_ID: 'node-b', NODE_NAME: 'Node B', ...env });
+export async function startPair(env: Record<string, string> = {}, shape: NodeShape = {}): Promise<NodePair> {
+  const a = await startTestNode({ NODE_ID: 'node-a', NODE_NAME: 'Node A', ...env }, shape);
+  const b = await startTestNode({ NODE_ID: 'node-b', NODE_NAME: 'Node B', ...env }, shape);
   const [adminA, adminB] = await Promise.all([loginAsAdmin(a), loginAsAdmin(b)]);
   const { registeredId, connectionId } = await introduce(a, adminA, b, adminB);
   return {
