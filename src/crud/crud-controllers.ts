@@ -2,6 +2,7 @@ import { Controller, Delete, Get, HttpCode, Patch, Post, Req, Type } from '@nest
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { RequireUser } from '../core/auth/access';
+import { named, pascalCase } from '../core/naming';
 import { CrudEngine, Page, Row } from './crud-engine';
 import { CrudResources } from './crud-resources';
 import { collectionPath, ResourceDefinition } from './resource-definition';
@@ -63,7 +64,5 @@ export function crudControllerFor(def: ResourceDefinition): Type<unknown> {
   for (const handler of ['list', 'get', 'create', 'update', 'remove'] as Handler[]) {
     if (!routed.has(handler)) delete (proto as unknown as Record<string, unknown>)[handler];
   }
-  const name = def.name.replace(/(^|-)(\w)/g, (_m, _d, c: string) => c.toUpperCase());
-  Object.defineProperty(GeneratedCrudController, 'name', { value: `${name}CrudController` });
-  return GeneratedCrudController;
+  return named(GeneratedCrudController, `${pascalCase(def.name)}CrudController`);
 }

@@ -1,5 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { pascalCase } from '../core/naming';
 import { ColumnModel } from '../core/sync-kernel/table-model';
 import { wireColumns } from '../core/sync-kernel/sql';
 import { jsonSchemaOf } from './column-codec';
@@ -11,8 +12,7 @@ import { collectionPath, openApiPath } from './resource-definition';
 type Json = Record<string, unknown>;
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const schemaName = (r: CompiledResource, suffix = '') =>
-  r.def.name.replace(/(^|-)(\w)/g, (_m, _d, c: string) => c.toUpperCase()) + suffix;
+const schemaName = (r: CompiledResource, suffix = '') => pascalCase(r.def.name) + suffix;
 
 function objectSchema(columns: ColumnModel[], required: ColumnModel[] = [], readOnly = false): Json {
   return {

@@ -7,6 +7,7 @@ import { ImportEngine } from '../import/import-engine';
 import { ApplyContext, TableResult } from '../import/import.types';
 import { PageRequest } from '../export/export.types';
 import { ExportFeedQuery, ImportAggregateCommand } from './sync-messages';
+import { named, pascalCase } from '../../core/naming';
 
 /** Shared body of every export query handler: the one export engine serves the page. */
 @Injectable()
@@ -36,10 +37,6 @@ export interface AggregateHandlers {
   handlers: Type<unknown>[];
 }
 
-const pascal = (name: string) => name.replace(/(^|[-_/\s]+)(\w)/g, (_m, _s, c: string) => c.toUpperCase());
-
-const named = <T extends Function>(type: T, name: string): T => Object.defineProperty(type, 'name', { value: name });
-
 /**
  * The small factory every aggregate's export query handler and import command handler come from
  * (as crudControllerFor builds the CRUD controllers): per aggregate, a query and a command class
@@ -47,7 +44,7 @@ const named = <T extends Function>(type: T, name: string): T => Object.definePro
  * The classes are named after the aggregate (ExportVolunteersQuery, ImportVolunteersHandler, …).
  */
 export function syncHandlersFor(spec: AggregateSpec): AggregateHandlers {
-  const name = pascal(spec.name);
+  const name = pascalCase(spec.name);
   class ExportQuery extends ExportFeedQuery {}
   class ImportCommand extends ImportAggregateCommand {}
   named(ExportQuery, `Export${name}Query`);

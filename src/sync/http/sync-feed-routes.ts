@@ -13,11 +13,10 @@ import { FeedPages } from '../export/feed-pages';
 import { FileServing } from '../export/file-serving';
 import { CHUNK_MEDIA_TYPE, FrameEncryptor } from '../shared/chunked-cipher';
 import { ExportPageQueryDto } from './sync-export.dto';
+import { named, pascalCase } from '../../core/naming';
 
 export const SYNC_EXPORT_TAG = 'sync (serving peers)';
 
-const named = <T extends Function>(type: T, name: string): T => Object.defineProperty(type, 'name', { value: name });
-const pascal = (name: string) => name.replace(/(^|[-_/\s]+)(\w)/g, (_m, _s, c: string) => c.toUpperCase());
 const withChildren = (children: ChildSpec[] = []) => (children.length ? ` (with ${children.map((c) => c.property).join(', ')})` : '');
 
 /** GET /api/sync/<route>: a page of one feed. */
@@ -34,7 +33,7 @@ function feedController(feed: FeedSpec): Type<unknown> {
       return this.pages.page(feed.route, query);
     }
   }
-  return named(FeedController, `${pascal(feed.route)}FeedController`);
+  return named(FeedController, `${pascalCase(feed.route)}FeedController`);
 }
 
 /** GET /api/sync/<group>/:entityType: a page of one feed of a group ("snomed/body-regions", …). */
@@ -52,7 +51,7 @@ function feedGroupController(group: string, feeds: FeedSpec[]): Type<unknown> {
       return this.pages.page(`${group}/${entityType}`, query, entityType);
     }
   }
-  return named(FeedGroupController, `${pascal(group)}FeedsController`);
+  return named(FeedGroupController, `${pascalCase(group)}FeedsController`);
 }
 
 /** GET /api/sync/<route>/:<param>/file and …/stream: the file a row references. */
@@ -90,7 +89,7 @@ function filesController(files: FileSpec): Type<unknown> {
       await pipeline(body as Readable, new FrameEncryptor(key, info.sha256, range?.start ?? 0), res).catch(() => res.destroy());
     }
   }
-  return named(FilesController, `${pascal(files.name)}FilesController`);
+  return named(FilesController, `${pascalCase(files.name)}FilesController`);
 }
 
 /**

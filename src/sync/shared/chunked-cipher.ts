@@ -27,10 +27,38 @@ function seal(key: Buffer, plaintext: Buffer, additional: Buffer): Buffer {
   return Buffer.concat([length, iv, body, cipher.getAuthTag()]);
 }
 
+/**
+ * Received bytes not yet framed, kept as chunks and joined only when a prefix is taken (joining on
+ * every chunk would copy a 1 MB frame many times over).
+ */
+class ChunkQueue {
+  private chunks: Buffer[] = [];
+  length = 0;
+
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.length += chunk.length;
+  }
+
+  /** The first n bytes, without taking them. */
+  peek(n: number): Buffer {
+    if (this.chunks[0].length < n) this.chunks = [Buffer.concat(this.chunks)];
+    return this.chunks[0].subarray(0, n);
+  }
+
+  /** Takes the first n bytes. */
+  take(n: number): Buffer {
+    const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
+    const rest = all.subarray(n);
+    this.chunks = rest.length ? [rest] : [];
+    this.length -= n;
+    return all.subarray(0, n);
+  }
+}
+
 /** Encrypts a plaintext byte stream that starts at `offset` of the file `sha256`. */
 export class FrameEncryptor extends Transform {
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  private readonly pending = new ChunkQueue();
 
   constructor(
     private readonly key: Buffer,
@@ -42,24 +70,18 @@ export class FrameEncryptor extends Transform {
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.pending.push(chunk);
-    this.pendingBytes += chunk.length;
-    while (this.pendingBytes >= FRAME_PLAINTEXT_MAX) this.emitFrame(FRAME_PLAINTEXT_MAX);
+    while (this.pending.length >= FRAME_PLAINTEXT_MAX) this.emitFrame(FRAME_PLAINTEXT_MAX);
     done();
   }
 
   override _flush(done: TransformCallback): void {
-    if (this.pendingBytes > 0) this.emitFrame(this.pendingBytes);
+    if (this.pending.length > 0) this.emitFrame(this.pending.length);
     this.push(seal(this.key, Buffer.alloc(0), aad(this.sha256, this.offset, true)));
     done();
   }
 
   private emitFrame(size: number): void {
-    const all = Buffer.concat(this.pending);
-    const plaintext = all.subarray(0, size);
-    const rest = all.subarray(size);
-    this.pending = rest.length ? [rest] : [];
-    this.pendingBytes = rest.length;
-    this.push(seal(this.key, plaintext, aad(this.sha256, this.offset)));
+    this.push(seal(this.key, this.pending.take(size), aad(this.sha256, this.offset)));
     this.offset += size;
   }
 }
@@ -68,10 +90,7 @@ export class FrameError extends Error {}
 
 /** Decrypts frames back to plaintext; fails on any tampering, reordering or a missing end frame. */
 export class FrameDecryptor extends Transform {
-  // Received bytes not yet decrypted, kept as chunks and joined only when a whole frame is there
-  // (joining on every chunk would copy a 1 MB frame many times over).
-  private chunks: Buffer[] = [];
-  private buffered = 0;
+  private readonly received = new ChunkQueue();
   private ended = false;
 
   constructor(
@@ -83,17 +102,16 @@ export class FrameDecryptor extends Transform {
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
+    this.received.push(chunk);
     try {
-      while (this.buffered >= HEADER) {
-        const head = this.peek(HEADER);
+      while (this.received.length >= HEADER) {
+        const head = this.received.peek(HEADER);
         const length = head.readUInt32BE(0);
         if (length > FRAME_PLAINTEXT_MAX) throw new FrameError('frame larger than allowed');
         const total = HEADER + length + TAG;
-        if (this.buffered < total) break;
+        if (this.received.length < total) break;
         if (this.ended) throw new FrameError('data after the end frame');
-        const frame = this.consume(total);
+        const frame = this.received.take(total);
         const decipher = createDecipheriv('aes-256-gcm', this.key, frame.subarray(4, HEADER));
         decipher.setAAD(aad(this.sha256, this.offset, length === 0));
         decipher.setAuthTag(frame.subarray(HEADER + length, total));
@@ -111,22 +129,7 @@ export class FrameDecryptor extends Transform {
   }
 
   override _flush(done: TransformCallback): void {
-    if (!this.ended || this.buffered > 0) done(new FrameError('file stream ended early (truncated)'));
+    if (!this.ended || this.received.length > 0) done(new FrameError('file stream ended early (truncated)'));
     else done();
-  }
-
-  /** The first n buffered bytes, without consuming them. */
-  private peek(n: number): Buffer {
-    if (this.chunks[0].length < n) this.chunks = [Buffer.concat(this.chunks)];
-    return this.chunks[0].subarray(0, n);
-  }
-
-  /** Consumes the first n buffered bytes. */
-  private consume(n: number): Buffer {
-    const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
-    const rest = all.subarray(n);
-    this.chunks = rest.length ? [rest] : [];
-    this.buffered -= n;
-    return all.subarray(0, n);
   }
 }
