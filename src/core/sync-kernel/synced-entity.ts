@@ -1,7 +1,7 @@
 import { Column, JoinColumn, RelationOptions } from 'typeorm';
 
 /**
- * The four columns every synced table has (ARCHITECTURE §2), maintained by the trigger
+ * The four columns every synced table has (docs/architecture.md §2), maintained by the trigger
  * prism_stamp_row(), never by application code. Entities of synced tables extend this class; each
  * still declares its own `(change_xid, <pk>)` index, which needs the table's key columns.
  *

@@ -3,7 +3,7 @@ import { Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
 /**
  * A deleted synced row, written by the prism_tombstone() trigger (one per table and key, the
  * latest delete wins) and removed when the row is re-created. Exported with the aggregate of
- * `table_name`, windowed by change_xid like the rows (ARCHITECTURE §2, §6).
+ * `table_name`, windowed by change_xid like the rows (docs/architecture.md §2, §6).
  *
  * It has a change_xid but is not a synced table itself: the sync catalog skips it by name.
  */
