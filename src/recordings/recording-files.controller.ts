@@ -2,6 +2,7 @@ import { Controller, Get, Headers, HttpCode, Param, Post, Put, Req, Res, Streama
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiHeader, ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { RequireUser } from '../core/auth/access';
+import { contentRange } from '../core/http/range';
 import { Row } from '../crud/crud-engine';
 import { RECORDING_CONTENT_TYPES, RecordingFilesService } from './recording-files.service';
 
@@ -58,7 +59,7 @@ export class RecordingFilesController {
     res.setHeader('Content-Disposition', `attachment; filename="${id}"`);
     if (file.range) {
       res.status(206);
-      res.setHeader('Content-Range', `bytes ${file.range.start}-${file.range.end}/${file.size}`);
+      res.setHeader('Content-Range', contentRange(file.range, file.size));
     }
     const length = file.range ? file.range.end - file.range.start + 1 : file.size;
     return new StreamableFile(file.stream, { type: file.contentType, length });
