@@ -9,7 +9,7 @@ import { createNodeResolver, importX } from 'eslint-plugin-import-x';
  * Module boundaries (src/**): what each folder may import. Anything else in src is refused, so a
  * new folder starts walled off. Aggregate modules are the folders with a *.sync-spec.ts; they
  * depend on the engines and the kernel, and reach other aggregates only for entities (foreign
- * keys) and spec parts (recordings travel inside sessions). Dependencies run one way: aggregate
+ * keys), spec parts (recordings travel inside sessions) and the ports they declare. Dependencies run one way: aggregate
  * modules → engines (sync, crud) → kernel (core).
  */
 const ROOT = dirname(fileURLToPath(import.meta.url));
@@ -17,6 +17,8 @@ const SRC = join(ROOT, 'src');
 const aggregates = readdirSync(SRC, { withFileTypes: true })
   .filter((d) => d.isDirectory() && readdirSync(join(SRC, d.name)).some((f) => f.endsWith('.sync-spec.ts')))
   .map((d) => d.name);
+/** Files of an aggregate another one may import: its entities, its spec part, the ports it declares. */
+const shared = (name) => [`${name}/entities`, `${name}/${name}.sync-spec.ts`, ...readdirSync(join(SRC, name)).filter((f) => f.endsWith('.port.ts')).map((f) => `${name}/${f}`)];
 const only = (target, allowed, message) => ({ target: `./src/${target}`, from: './src', except: [`./${target}`, ...allowed.map((a) => `./${a}`)], message });
 const boundaries = [
   only('core', ['config'], 'core (kernel, errors, HTTP helpers) depends on no feature module.'),
@@ -29,8 +31,15 @@ const boundaries = [
   ...aggregates.map((name) =>
     only(
       name,
-      ['core', 'config', 'sync', 'crud', 'nodes/entities', ...aggregates.filter((other) => other !== name).flatMap((other) => [`${other}/entities`, `${other}/${other}.sync-spec.ts`])],
-      `an aggregate module uses the engines and the kernel; other aggregates only for entities and spec parts.`,
+      [
+        'core',
+        'config',
+        'sync',
+        'crud',
+        'nodes/entities',
+        ...aggregates.filter((other) => other !== name).flatMap(shared),
+      ],
+      `an aggregate module uses the engines and the kernel; other aggregates only for entities, spec parts and the ports they declare.`,
     ),
   ),
 ];

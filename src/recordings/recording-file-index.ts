@@ -6,6 +6,7 @@ import { ByteRange } from '../core/http/range';
 import { q } from '../core/sync-kernel/sql';
 import { FileTotals, RejectedContent, ServedFile, SyncedFiles } from '../sync/files/synced-files.port';
 import { RECORDING_FILES } from './recordings.sync-spec';
+import { SessionResearch } from './session-research.port';
 import { ChecksumMismatchError, RecordingStorage, StoredFile } from './storage/recording-storage';
 
 const { table, columns } = RECORDING_FILES;
@@ -32,6 +33,7 @@ export class RecordingFileIndex extends SyncedFiles {
   constructor(
     private readonly dataSource: DataSource,
     private readonly storage: RecordingStorage,
+    private readonly sessions: SessionResearch,
   ) {
     super();
   }
@@ -55,17 +57,15 @@ export class RecordingFileIndex extends SyncedFiles {
   }
 
   async served(channelId: string): Promise<ServedFile> {
-    const rows: { sha: string | null; size: string | null; type: string | null; record_id: string; session: string; research: string | null }[] =
-      await this.dataSource.query(
-        `SELECT rc.${SHA} AS sha, rc.${SIZE}::text AS size, rc.${TYPE} AS type, rc.record_id,
-                r.record_session_id AS session, s.research_id AS research
-         FROM ${CHANNEL} rc JOIN record r ON r.id = rc.record_id JOIN record_session s ON s.id = r.record_session_id
-         WHERE rc.id = $1`,
-        [channelId],
-      );
+    const rows: { sha: string | null; size: string | null; type: string | null; record_id: string; session: string }[] = await this.dataSource.query(
+      `SELECT rc.${SHA} AS sha, rc.${SIZE}::text AS size, rc.${TYPE} AS type, rc.record_id, r.record_session_id AS session
+       FROM ${CHANNEL} rc JOIN record r ON r.id = rc.record_id WHERE rc.id = $1`,
+      [channelId],
+    );
     const row = rows[0];
     if (!row || !row.sha) throw new AppError(404, 'ERR_RECORDING_NOT_FOUND', `record channel ${channelId} has no recording file`);
     const fileName = `${row.record_id}.csv`;
+    const research = await this.sessions.researchOf(row.session);
     return {
       rowId: channelId,
       sha256: row.sha,
@@ -73,7 +73,7 @@ export class RecordingFileIndex extends SyncedFiles {
       contentType: row.type ?? 'application/octet-stream',
       fileName,
       // The reference's blob layout: {researchId|unlinked}/{sessionId}/{recordId}.csv
-      blobPath: `${row.research ?? 'unlinked'}/${row.session}/${fileName}`,
+      blobPath: `${research ?? 'unlinked'}/${row.session}/${fileName}`,
     };
   }
 
