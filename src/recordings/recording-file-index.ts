@@ -4,7 +4,7 @@ import { DataSource, QueryRunner } from 'typeorm';
 import { AppError } from '../core/errors/app-error';
 import { ByteRange } from '../core/http/range';
 import { q } from '../core/sync-kernel/sql';
-import { FileTotals, RejectedContent, ServedFile, SyncedFiles } from '../sync/files/synced-files.port';
+import { FileTotals, ReferencePlacement, RejectedContent, ServedFile, SyncedFiles } from '../sync/files/synced-files.port';
 import { RECORDING_FILES } from './recordings.sync-spec';
 import { SessionResearch } from './session-research.port';
 import { ChecksumMismatchError, RecordingStorage, StoredFile } from './storage/recording-storage';
@@ -57,24 +57,24 @@ export class RecordingFileIndex extends SyncedFiles {
   }
 
   async served(channelId: string): Promise<ServedFile> {
-    const rows: { sha: string | null; size: string | null; type: string | null; record_id: string; session: string }[] = await this.dataSource.query(
-      `SELECT rc.${SHA} AS sha, rc.${SIZE}::text AS size, rc.${TYPE} AS type, rc.record_id, r.record_session_id AS session
-       FROM ${CHANNEL} rc JOIN record r ON r.id = rc.record_id WHERE rc.id = $1`,
+    const rows: { sha: string | null; size: string | null; type: string | null }[] = await this.dataSource.query(
+      `SELECT ${SHA} AS sha, ${SIZE}::text AS size, ${TYPE} AS type FROM ${CHANNEL} WHERE id = $1`,
       [channelId],
     );
     const row = rows[0];
     if (!row || !row.sha) throw new AppError(404, 'ERR_RECORDING_NOT_FOUND', `record channel ${channelId} has no recording file`);
+    return { rowId: channelId, sha256: row.sha, size: Number(row.size), contentType: row.type ?? 'application/octet-stream' };
+  }
+
+  /** The reference's blob layout: {researchId|unlinked}/{sessionId}/{recordId}.csv */
+  async placement(file: ServedFile): Promise<ReferencePlacement> {
+    const [row]: { record_id: string; session: string }[] = await this.dataSource.query(
+      `SELECT rc.record_id, r.record_session_id AS session FROM ${CHANNEL} rc JOIN record r ON r.id = rc.record_id WHERE rc.id = $1`,
+      [file.rowId],
+    );
     const fileName = `${row.record_id}.csv`;
     const research = await this.sessions.researchOf(row.session);
-    return {
-      rowId: channelId,
-      sha256: row.sha,
-      size: Number(row.size),
-      contentType: row.type ?? 'application/octet-stream',
-      fileName,
-      // The reference's blob layout: {researchId|unlinked}/{sessionId}/{recordId}.csv
-      blobPath: `${research ?? 'unlinked'}/${row.session}/${fileName}`,
-    };
+    return { fileName, blobPath: `${research ?? 'unlinked'}/${row.session}/${fileName}` };
   }
 
   openRead(sha256: string, range?: ByteRange): Promise<Readable> {

@@ -40,9 +40,10 @@ export class FileServing {
         details: { size: info.size, limit, streamPath },
       });
     }
+    const { fileName, blobPath } = await this.files.placement(info);
     const chunks: Buffer[] = [];
     for await (const chunk of await this.files.openRead(info.sha256)) chunks.push(chunk as Buffer);
-    return { contentBase64: Buffer.concat(chunks).toString('base64'), contentType: info.contentType, fileName: info.fileName, blobPath: info.blobPath, sha256: info.sha256, size: info.size };
+    return { contentBase64: Buffer.concat(chunks).toString('base64'), contentType: info.contentType, fileName, blobPath, sha256: info.sha256, size: info.size };
   }
 
   open(info: ServedFile, range?: ByteRange): Promise<Readable> {

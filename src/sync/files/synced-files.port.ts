@@ -16,7 +16,10 @@ export interface ServedFile {
   sha256: string;
   size: number;
   contentType: string;
-  /** The reference's file name and blob path (base64 form). */
+}
+
+/** Where the reference keeps a served file: its name and blob path (the base64 form names them). */
+export interface ReferencePlacement {
   fileName: string;
   blobPath: string;
 }
@@ -40,6 +43,8 @@ export interface RejectedContent {
 export abstract class SyncedFiles {
   /** The file a row references (404 when it has none). */
   abstract served(rowId: string): Promise<ServedFile>;
+  /** The reference's file name and blob path of a served file (its base64 form only). */
+  abstract placement(file: ServedFile): Promise<ReferencePlacement>;
   abstract openRead(sha256: string, range?: ByteRange): Promise<Readable>;
   /** Distinct files referenced by rows in an export window (rows with change_xid >= fromXid). */
   abstract windowTotals(runner: QueryRunner, fromXid: string): Promise<FileTotals>;

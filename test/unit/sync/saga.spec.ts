@@ -75,6 +75,9 @@ class MemoryFiles extends SyncedFiles {
   served(): Promise<ServedFile> {
     throw new Error('not serving');
   }
+  placement(): Promise<{ fileName: string; blobPath: string }> {
+    throw new Error('not serving');
+  }
   openRead(): Promise<Readable> {
     throw new Error('not serving');
   }
