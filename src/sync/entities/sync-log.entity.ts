@@ -40,7 +40,7 @@ export class SyncLog {
   @Column({ name: 'last_synced_at', type: 'timestamptz', nullable: true })
   lastSyncedAt: Date | null;
 
-  /** Reference shape: new top-level rows per aggregate, e.g. {"snomed":42,"volunteers":10}. */
+  /** Reference shape: rows received per aggregate, e.g. {"<aggregate>":42, "<files>":3}. */
   @Column({ name: 'entities_received', type: 'jsonb', nullable: true })
   entitiesReceived: Record<string, number> | null;
 

@@ -36,7 +36,7 @@ function feedController(feed: FeedSpec): Type<unknown> {
   return named(FeedController, `${pascalCase(feed.route)}FeedController`);
 }
 
-/** GET /api/sync/<group>/:entityType: a page of one feed of a group ("snomed/body-regions", …). */
+/** GET /api/sync/<group>/:entityType: a page of one feed of a group (feeds routed "<group>/<type>"). */
 function feedGroupController(group: string, feeds: FeedSpec[]): Type<unknown> {
   const types = feeds.map((f) => f.route.slice(group.length + 1));
   @ApiTags(SYNC_EXPORT_TAG)
