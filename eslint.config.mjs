@@ -22,11 +22,11 @@ const shared = (name) => [`${name}/entities`, `${name}/${name}.sync-spec.ts`, ..
 const only = (target, allowed, message) => ({ target: `./src/${target}`, from: './src', except: [`./${target}`, ...allowed.map((a) => `./${a}`)], message });
 const boundaries = [
   only('core', ['config'], 'core (kernel, errors, HTTP helpers) depends on no feature module.'),
-  only('crud', ['core', 'config'], 'the CRUD engine names no aggregate: resources come from CrudModule.forFeature.'),
+  only('crud', ['core', 'config', 'nodes'], 'the CRUD engine names no aggregate: resources come from CrudModule.forFeature, files through its ExportFiles port.'),
   only('sync', ['core', 'config', 'nodes', 'node-trust'], 'the sync engine names no aggregate: specs come from SyncModule.forFeature, files through the SyncedFiles port.'),
   only('node-trust', ['core', 'config', 'nodes'], 'node-trust depends on nothing above it (in particular not on sync).'),
   only('nodes', ['core', 'config', 'node-trust'], 'the node registry reads other modules only through ports it declares (PeerSyncStatus).'),
-  only('users', ['core', 'config', 'research/entities'], 'users depend on the kernel (and the researcher entity their foreign key names).'),
+  only('users', ['core', 'config', 'crud', 'research/entities'], 'users depend on the kernel, the CRUD engine\'s reference helpers and the researcher entity their foreign key names.'),
   only('observability', ['core', 'config', 'sync', 'node-trust'], 'observability listens to sync events; it does not reach into other modules.'),
   ...aggregates.map((name) =>
     only(

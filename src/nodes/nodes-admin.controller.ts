@@ -4,7 +4,7 @@ import { RequireUser, UserRole } from '../core/auth/access';
 import { AppError } from '../core/errors/app-error';
 import { invalidField } from '../core/validation';
 import { certificateFingerprint, parseCertificate } from '../node-trust/crypto/certificates';
-import { Fields } from '../node-trust/protocol';
+import { Fields } from '../core/http/fields';
 import { AuthorizationStatus, NodeAccessLevelName, ResearchNode } from './entities/research-node.entity';
 import { toConnectionDto, toPage } from './node-connection.dto';
 import { ConnectionFields, NodeRegistryService } from './node-registry.service';

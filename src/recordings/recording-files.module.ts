@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { join } from 'node:path';
 import { AppConfig } from '../config';
 import { CrudModule } from '../crud/crud.module';
+import { ExportFiles } from '../crud/reference/export-files.port';
 import { SyncedFiles } from '../sync/files/synced-files.port';
 import { RecordingFileIndex } from './recording-file-index';
 import { RecordingFilesController } from './recording-files.controller';
@@ -20,8 +21,9 @@ export function createRecordingStorage(config: AppConfig): RecordingStorage {
 }
 
 /**
- * Recording file routes, the RecordingStorage port and RecordingFileIndex. Global so the sync
- * module reaches the files of synced rows through its SyncedFiles port.
+ * Recording file routes, the RecordingStorage port and RecordingFileIndex. Global so the engines
+ * reach the stored files through the ports they declare: the sync engine's SyncedFiles, the
+ * reference research export's ExportFiles.
  */
 @Global()
 @Module({
@@ -33,7 +35,8 @@ export function createRecordingStorage(config: AppConfig): RecordingStorage {
     ReferenceRecordingUpload,
     { provide: RecordingStorage, useFactory: createRecordingStorage, inject: [AppConfig] },
     { provide: SyncedFiles, useExisting: RecordingFileIndex },
+    { provide: ExportFiles, useExisting: RecordingStorage },
   ],
-  exports: [RecordingStorage, SyncedFiles],
+  exports: [RecordingStorage, SyncedFiles, ExportFiles],
 })
 export class RecordingFilesModule {}

@@ -7,7 +7,7 @@ import { RequireUser } from '../core/auth/access';
 import { AppError } from '../core/errors/app-error';
 import { isUuid } from '../core/uuid';
 import { referenceError } from '../crud/reference/reference-errors';
-import { Fields } from '../node-trust/protocol';
+import { Fields } from '../core/http/fields';
 import { FileTooLargeError, RecordingStorage } from './storage/recording-storage';
 import { ErrorCode } from '../core/errors/error-codes';
 

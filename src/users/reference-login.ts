@@ -1,6 +1,6 @@
 import { AppError } from '../core/errors/app-error';
 import { isUuid } from '../core/uuid';
-import { Fields } from '../node-trust/protocol';
+import { Fields } from '../core/http/fields';
 
 /** The reference's login payload (B UserLoginPayload) as the IRIS middleware sends it. */
 export interface ReferenceLogin {

@@ -6,7 +6,7 @@ import { FieldProblem, validationError } from '../core/validation';
 import { isUuid } from '../core/uuid';
 import { referenceError } from '../crud/reference/reference-errors';
 import { referencePage, referencePaging } from '../crud/reference/reference-paging';
-import { Fields } from '../node-trust/protocol';
+import { Fields } from '../core/http/fields';
 import { User } from './entities/user.entity';
 import { UsersService } from './users.service';
 

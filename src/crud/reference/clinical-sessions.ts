@@ -7,7 +7,7 @@ import { AppError } from '../../core/errors/app-error';
 import { FieldProblem, validationError } from '../../core/validation';
 import { isUuid } from '../../core/uuid';
 import { ColumnModel } from '../../core/sync-kernel/table-model';
-import { Fields } from '../../node-trust/protocol';
+import { Fields } from '../../core/http/fields';
 import { CompiledResource } from '../compiled-resource';
 import { Assignment, CrudEngine, Row } from '../crud-engine';
 

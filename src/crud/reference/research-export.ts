@@ -6,7 +6,7 @@ import { RequireUser } from '../../core/auth/access';
 import { AppError } from '../../core/errors/app-error';
 import { isUuid } from '../../core/uuid';
 import { ZIP_MAX_BYTES, ZipWriter } from '../../core/zip/zip-writer';
-import { RecordingStorage } from '../../recordings/storage/recording-storage';
+import { ExportFiles } from './export-files.port';
 import { CompiledResource } from '../compiled-resource';
 import { CrudEngine, Row } from '../crud-engine';
 import { CrudResources } from '../crud-resources';
@@ -49,7 +49,7 @@ export class ResearchExport {
     private readonly resources: CrudResources,
     private readonly reference: ReferenceApi,
     private readonly routes: ReferenceRoutes,
-    private readonly storage: RecordingStorage,
+    private readonly storage: ExportFiles,
   ) {}
 
   async open(researchId: string): Promise<{ fileName: string; stream: Readable }> {

@@ -12,13 +12,13 @@ import { parseTimestamp } from '../crypto/timestamp';
 import {
   CHANNEL_TTL_MS,
   detailError,
-  Fields,
   MAX_CLOCK_SKEW_MS,
   MIN_NONCE_BYTES,
   PROTOCOL_VERSION,
   SERVER_NONCE_BYTES,
   SUPPORTED_CIPHERS,
 } from '../protocol';
+import { Fields } from '../../core/http/fields';
 import { ChannelState, ChannelStore } from './channel.store';
 
 /** Reference `ChannelReadyResponse`. */

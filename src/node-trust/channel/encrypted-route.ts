@@ -15,7 +15,7 @@ export const EncryptedChannel = () => SetMetadata(ENCRYPTED_CHANNEL, true);
 
 /**
  * A sync export route: ReadWrite session over the encrypted channel, `sync` throttle profile
- * (600/min per node). Handlers may return `RawJson` (src/sync/shared/raw-json.ts) to send JSON
+ * (600/min per node). Handlers may return `RawJson` (src/core/http/raw-json.ts) to send JSON
  * text built elsewhere without re-serialising it; it is still encrypted.
  */
 export const SyncExportRoute = (capability: NodeAccessLevel = NodeAccessLevel.ReadWrite) =>

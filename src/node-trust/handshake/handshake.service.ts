@@ -7,7 +7,8 @@ import { levelFromWire, levelToWire, statusToWire } from '../../nodes/node-wire'
 import { ChannelState, ChannelStore } from '../channel/channel.store';
 import { certificateDerBase64, certificateFingerprint, isCertificateCurrentlyValid, parseCertificate, verifyWithCertificate } from '../crypto/certificates';
 import { signedTimestampForms } from '../crypto/timestamp';
-import { CHALLENGE_TTL_SECONDS, detailError, Fields } from '../protocol';
+import { CHALLENGE_TTL_SECONDS, detailError } from '../protocol';
+import { Fields } from '../../core/http/fields';
 import { SessionService } from '../session/session.service';
 import { ChallengeStore } from './challenge.store';
 

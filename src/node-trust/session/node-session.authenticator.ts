@@ -10,7 +10,8 @@ import { levelToWire } from '../../nodes/node-wire';
 import { NodeTrustRequest } from '../channel/channel-request';
 import { ChannelStore } from '../channel/channel.store';
 import { decryptBytes, envelopeOf, EnvelopeError } from '../crypto/channel-crypto';
-import { detailError, Fields, HEADER_CHANNEL, HEADER_SESSION } from '../protocol';
+import { detailError, HEADER_CHANNEL, HEADER_SESSION } from '../protocol';
+import { Fields } from '../../core/http/fields';
 import { SessionService } from './session.service';
 
 const plain = (code: ErrorCode, message: string, retryable = false) => detailError(400, code, message, { retryable, plaintext: true });

@@ -8,7 +8,7 @@ import { NodeRegistryService } from '../../nodes/node-registry.service';
 import { levelToWire } from '../../nodes/node-wire';
 import { NodeTrustRequest } from '../channel/channel-request';
 import { EncryptedChannel } from '../channel/encrypted-route';
-import { Fields } from '../protocol';
+import { Fields } from '../../core/http/fields';
 import { SessionService } from './session.service';
 
 const sessionOf = (req: Request): AuthenticatedNodeSession => (req as NodeTrustRequest).nodeSession!;

@@ -4,7 +4,7 @@ import { AGGREGATE_MODULES } from '../../../src/aggregates';
 import { SyncCatalog } from '../../../src/core/sync-kernel/sync-catalog';
 import { entitiesFor } from '../../../src/database/entities';
 import { typeOrmOptions } from '../../../src/database/typeorm-options';
-import { Samples1795319589470 } from '../../fixtures/seventh-aggregate/1795319589470-Samples';
+import { Samples1795319589900 } from '../../fixtures/seventh-aggregate/1795319589900-Samples';
 import { SamplesModule } from '../../fixtures/seventh-aggregate/samples.module';
 import { BULK_HTTP_ENV, buildDatasetOverHttp, Dataset } from '../../support/dataset';
 import { listRouteAccess } from '../../support/route-access';
@@ -22,7 +22,7 @@ describe('a seventh aggregate, added by one folder', () => {
   let dataset: Dataset;
 
   beforeAll(async () => {
-    pair = await startPair(BULK_HTTP_ENV, { aggregates, migrations: [Samples1795319589470] });
+    pair = await startPair(BULK_HTTP_ENV, { aggregates, migrations: [Samples1795319589900] });
     // Every CRUD resource in apply order, over HTTP: the samples too, referencing a volunteer.
     dataset = await buildDatasetOverHttp(pair.b, pair.adminB);
   });
