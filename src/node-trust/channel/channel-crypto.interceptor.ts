@@ -12,7 +12,7 @@ import { ENCRYPTED_CHANNEL } from './encrypted-route';
 
 /**
  * Global: encrypts the response of every request that arrived over a verified channel (the access
- * guard decrypted its body), echoes X-Session-Id on success, and writes `RawJson` bodies as is.
+ * guard decrypted its body), echoes X-Session-Id, and writes `RawJson` bodies as is.
  * Streams (StreamableFile) pass through unencrypted: they are the additive file-download
  * extension, not part of the reference envelope.
  */
@@ -49,9 +49,11 @@ export class ChannelCryptoInterceptor implements NestInterceptor {
       );
     }
     state.handlerStarted = true;
+    // Echoed before the handler runs: a handler that streams its own answer (a file, @Res) has sent
+    // its headers by the time its result would pass through here.
+    if (req.nodeSession) res.setHeader(HEADER_SESSION, req.nodeSession.token);
     return next.handle().pipe(
       map((value) => {
-        if (req.nodeSession) res.setHeader(HEADER_SESSION, req.nodeSession.token);
         if (value === undefined || value === null || value instanceof StreamableFile) return value;
         if (value instanceof RawJson) return encryptBytes(state.key, Buffer.from(value.text, 'utf8'));
         return encryptJson(state.key, value);
