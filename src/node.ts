@@ -2,11 +2,11 @@ import 'reflect-metadata';
 import { INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppConfig, redact } from './config';
 import { AppModule } from './app.module';
 import { configureApp } from './configure-app';
 import { EmbeddedDatabase } from './database/embedded-postgres';
+import { PinoNestLogger, ROOT_LOGGER } from './observability/logging';
 
 export interface RunningNode {
   app: INestApplication;
@@ -32,7 +32,7 @@ export async function createApp(config: AppConfig, databaseUrl: string, aggregat
     logger: config.server.logLevel === 'silent' ? false : undefined,
   });
   // Nest's Logger (every `new Logger(...)` of the modules) writes through pino: JSON lines.
-  if (config.server.logLevel !== 'silent') app.useLogger(app.get(PinoLogger));
+  if (config.server.logLevel !== 'silent') app.useLogger(new PinoNestLogger(app.get(ROOT_LOGGER)));
   configureApp(app, config);
   return app;
 }

@@ -8,6 +8,9 @@ import { currentLogContext } from '../core/log-context';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
+/** Injection token of the node's root pino logger (one per application: two nodes can share a process). */
+export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
+
 /**
  * The node's root logger: JSON lines with ISO time, level name, node id, and the sync job id of the
  * current async context; to stdout, or LOG_FILE. LOG_LEVEL=silent writes nothing (tests).
@@ -50,13 +53,23 @@ export function httpLoggerOptions(logger: PinoInstance): PinoHttpOptions {
   };
 }
 
-/** Nest's LoggerService over a pino instance, for lines written before the application exists. */
+/**
+ * Nest's start-up chatter (one line per module and per route, ~280 lines) is written at debug level:
+ * useful when wiring is in question, noise on every start.
+ */
+const START_UP_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer']);
+
+/** Nest's LoggerService over a pino instance: every `new Logger(context)` of the modules writes JSON lines. */
 export class PinoNestLogger implements LoggerService {
   constructor(private readonly logger: PinoInstance) {}
 
   private write(level: 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal', message: unknown, params: unknown[]): void {
     const context = typeof params.at(-1) === 'string' ? (params.at(-1) as string) : undefined;
+    if (level === 'info' && context !== undefined && START_UP_CONTEXTS.has(context)) level = 'debug';
+    // Nest's Logger.error(message, stack, context): keep the stack it passes.
+    const stack = level === 'error' && params.length >= 2 && typeof params[0] === 'string' ? params[0] : undefined;
     if (message instanceof Error) this.logger[level]({ context, err: message }, message.message);
+    else if (stack !== undefined) this.logger[level]({ context, stack }, String(message));
     else if (typeof message === 'object' && message !== null) this.logger[level]({ context, ...message });
     else this.logger[level]({ context }, String(message));
   }

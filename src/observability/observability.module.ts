@@ -1,8 +1,9 @@
-import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { Inject, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
-import { LoggerModule } from 'nestjs-pino';
+import type { Logger as PinoInstance } from 'pino';
+import pinoHttp from 'pino-http';
 import { AppConfig } from '../config';
-import { createRootLogger, httpLoggerOptions } from './logging';
+import { createRootLogger, httpLoggerOptions, ROOT_LOGGER } from './logging';
 import { MetricsController } from './metrics.controller';
 import { NodeMetrics } from './node-metrics';
 import { SyncMetricsHandler } from './sync-metrics.handler';
@@ -12,22 +13,19 @@ import { SyncMetricsHandler } from './sync-metrics.handler';
  * and Prometheus metrics at /metrics.
  */
 @Module({
-  imports: [
-    LoggerModule.forRootAsync({
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({ pinoHttp: httpLoggerOptions(createRootLogger(config)) }),
-    }),
-  ],
   controllers: [MetricsController],
-  providers: [NodeMetrics, SyncMetricsHandler],
-  exports: [NodeMetrics],
+  providers: [NodeMetrics, SyncMetricsHandler, { provide: ROOT_LOGGER, inject: [AppConfig], useFactory: createRootLogger }],
+  exports: [NodeMetrics, ROOT_LOGGER],
 })
 export class ObservabilityModule implements NestModule {
-  constructor(private readonly metrics: NodeMetrics) {}
+  constructor(
+    private readonly metrics: NodeMetrics,
+    @Inject(ROOT_LOGGER) private readonly logger: PinoInstance,
+  ) {}
 
   configure(consumer: MiddlewareConsumer): void {
     consumer
-      .apply((req: Request, res: Response, next: NextFunction) => {
+      .apply(pinoHttp(httpLoggerOptions(this.logger)), (req: Request, res: Response, next: NextFunction) => {
         res.once('finish', () => this.metrics.httpResponse(req.method, req.originalUrl, res.statusCode));
         next();
       })

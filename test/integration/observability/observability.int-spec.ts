@@ -43,6 +43,13 @@ describe('observability: JSON logs with request and job ids, Prometheus metrics'
     expect(readFileSync(logFile, 'utf8')).not.toContain(pair.adminA);
   });
 
+  it('writes no error line for a normal pull (files served included) and route mapping only at debug level', () => {
+    const all = lines();
+    expect(all.filter((l) => l.level === 'error' || l.level === 'fatal').map((l) => l.msg)).toEqual([]);
+    expect(all.filter((l) => l.context === 'RouterExplorer' || l.context === 'RoutesResolver').map((l) => l.level)).toEqual([]);
+    expect(all.some((l) => l.context === 'Sync' && l.level === 'info')).toBe(true);
+  });
+
   it('carries the request id on the request line, taking a caller X-Request-Id or making one', async () => {
     const given = await request(pair.a.url).get('/api/node/nodes').set(bearer(pair.adminA)).set('X-Request-Id', 'desk-42.abc');
     expect(given.headers['x-request-id']).toBe('desk-42.abc');
