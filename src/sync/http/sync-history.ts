@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { timestampText } from '../../core/sync-kernel/sql';
 import { SagaOutcome } from '../pull/sync-saga';
-import { SyncLogs } from '../pull/sync-logs';
+import { SyncLogFilter, SyncLogs } from '../pull/sync-logs';
 import { ConflictQueryDto } from './sync-operator.dto';
 
 const ts = timestampText;
@@ -39,8 +39,8 @@ export class SyncHistory {
     };
   }
 
-  async log(remoteNodeId: string | undefined, page: number, pageSize: number) {
-    const { rows, total } = await this.logs.list({ remoteNodeId, limit: pageSize, offset: (page - 1) * pageSize });
+  async log(filter: SyncLogFilter, page: number, pageSize: number) {
+    const { rows, total } = await this.logs.list({ ...filter, limit: pageSize, offset: (page - 1) * pageSize });
     return {
       data: rows.map((r) => ({
         id: r.id,

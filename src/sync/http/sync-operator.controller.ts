@@ -6,7 +6,7 @@ import type { NodeTrustRequest } from '../../node-trust/channel/channel-request'
 import { SyncJobs } from '../pull/sync-jobs.service';
 import { VerifyService } from '../verify/verify.service';
 import { SyncHistory } from './sync-history';
-import { ConflictQueryDto, StartJobDto, SyncLogQueryDto, SyncRequestDto } from './sync-operator.dto';
+import { ConflictQueryDto, StartJobDto, SyncHistoryQueryDto, SyncRequestDto } from './sync-operator.dto';
 
 /** Who may operate syncs: a logged-in Admin or Researcher, or (as the reference) a node session. */
 const Operator = () => RequireUserOrCapability(NodeAccessLevel.ReadOnly, UserRole.Admin, UserRole.Researcher);
@@ -82,8 +82,8 @@ export class SyncOperatorController {
   @Operator()
   @ApiOperation({ summary: 'Sync history' })
   @Get('log')
-  log(@Query() query: SyncLogQueryDto) {
-    return this.history.log(query.remoteNodeId, query.page ?? 1, query.pageSize ?? 10);
+  log(@Query() query: SyncHistoryQueryDto) {
+    return this.history.log({ remoteNodeId: query.remoteNodeId, status: query.status, kind: query.kind }, query.page ?? 1, query.pageSize ?? 10);
   }
 
   /** Digests of every synced table and the file store: equal digests = equal data on two nodes. */

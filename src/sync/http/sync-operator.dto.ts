@@ -1,5 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import type { SyncStatus } from '../pull/sync-logs';
 
 export class SyncRequestDto {
   @IsUUID()
@@ -41,6 +42,17 @@ export class SyncLogQueryDto extends PagingDto {
   @IsOptional()
   @IsUUID()
   remoteNodeId?: string;
+}
+
+/** GET /api/sync/log: the history, optionally one peer's, one status, one kind. */
+export class SyncHistoryQueryDto extends SyncLogQueryDto {
+  @IsOptional()
+  @IsIn(['in_progress', 'completed', 'failed', 'rolled_back', 'cancelled'])
+  status?: SyncStatus;
+
+  @IsOptional()
+  @IsIn(['pull', 'preview'])
+  kind?: 'pull' | 'preview';
 }
 
 export class ConflictQueryDto extends SyncLogQueryDto {

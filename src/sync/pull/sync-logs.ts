@@ -8,6 +8,13 @@ export type SyncStatus = 'in_progress' | 'completed' | 'failed' | 'rolled_back' 
 /** What a job does: the SDK's JobKind (client/). */
 export type SyncKind = JobKind;
 
+/** Which history rows an operator asks for (every field optional: all rows). */
+export interface SyncLogFilter {
+  remoteNodeId?: string;
+  status?: SyncStatus;
+  kind?: SyncKind;
+}
+
 export interface SyncLogRow {
   id: string;
   remoteNodeId: string;
@@ -56,14 +63,11 @@ export class SyncLogs extends PeerSyncStatus {
     return rows[0];
   }
 
-  async list(filter: { remoteNodeId?: string; limit: number; offset: number }): Promise<{ rows: SyncLogRow[]; total: number }> {
-    const where = filter.remoteNodeId ? 'WHERE remote_node_id = $1' : 'WHERE $1::uuid IS NULL';
-    const rows: SyncLogRow[] = await this.dataSource.query(`${SELECT} ${where} ORDER BY started_at DESC, id LIMIT $2 OFFSET $3`, [
-      filter.remoteNodeId ?? null,
-      filter.limit,
-      filter.offset,
-    ]);
-    const [{ n }]: { n: number }[] = await this.dataSource.query(`SELECT count(*)::int AS n FROM sync_logs ${where}`, [filter.remoteNodeId ?? null]);
+  async list(filter: SyncLogFilter & { limit: number; offset: number }): Promise<{ rows: SyncLogRow[]; total: number }> {
+    const where = 'WHERE ($1::uuid IS NULL OR remote_node_id = $1) AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR kind = $3)';
+    const params = [filter.remoteNodeId ?? null, filter.status ?? null, filter.kind ?? null];
+    const rows: SyncLogRow[] = await this.dataSource.query(`${SELECT} ${where} ORDER BY started_at DESC, id LIMIT $4 OFFSET $5`, [...params, filter.limit, filter.offset]);
+    const [{ n }]: { n: number }[] = await this.dataSource.query(`SELECT count(*)::int AS n FROM sync_logs ${where}`, params);
     return { rows, total: n };
   }
 

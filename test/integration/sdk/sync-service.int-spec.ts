@@ -69,6 +69,17 @@ describe('client SDK against two running nodes', () => {
     expect(history.data[0].counts?.totals.inserted).toBeGreaterThan(20);
   });
 
+  it('filters the history by status and kind, and pages it', async () => {
+    const failed = await client.sync.history({ remoteNodeId: pair.peerOnA, status: 'failed' });
+    expect({ kinds: failed.data.map((e) => `${e.kind}:${e.status}`), total: failed.totalRecords }).toEqual({ kinds: ['pull:failed'], total: 1 });
+    const previews = await client.sync.history({ kind: 'preview' });
+    expect(previews.data.map((e) => e.kind)).toEqual(['preview']);
+    const second = await client.sync.history({ remoteNodeId: pair.peerOnA, page: 2, pageSize: 2 });
+    expect({ kinds: second.data.map((e) => `${e.kind}:${e.status}`), totalPages: second.totalPages }).toEqual({ kinds: ['preview:completed'], totalPages: 2 });
+    const bad = await client.sync.history({ status: 'nonsense' as never }).catch((e: unknown) => e);
+    expect({ status: (bad as PrismApiError).status, code: (bad as PrismApiError).code }).toEqual({ status: 400, code: 'ERR_VALIDATION' });
+  });
+
   it('a second pull moves nothing', async () => {
     const outcome = await client.sync.pull(pair.peerOnA);
     expect(outcome.progress.state).toBe('completed');
