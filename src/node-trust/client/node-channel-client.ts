@@ -202,7 +202,7 @@ export class NodeChannelClient {
     await this.openChannel();
     const status = await this.identify();
     if (status.isKnown !== true) throw new PeerError(403, 'ERR_NODE_UNKNOWN', 'the peer does not know this node; register first', false, undefined, status);
-    if (status.status !== 1) throw new PeerError(403, 'ERR_NODE_NOT_AUTHORIZED', `the peer has not authorized this node (status ${String(status.status)})`, false, undefined, status);
+    if (status.status !== 1) throw new PeerError(403, 'ERR_NODE_NOT_AUTHORIZED', notAuthorizedMessage(status.status), false, undefined, status);
     const challenge = await this.requestChallenge();
     await this.authenticate(challenge.challengeData);
   }
@@ -322,4 +322,11 @@ export class NodeChannelClient {
       throw error;
     }
   }
+}
+
+/** What the peer's registry status for this node means, for the operator who reads the failure. */
+function notAuthorizedMessage(status: unknown): string {
+  if (status === 2) return 'the peer has not approved this node yet (Pending): its operator approves it';
+  if (status === 3) return 'the peer has revoked this node (Revoked): only its operator can authorize it again';
+  return `the peer has not authorized this node (registry status ${String(status)})`;
 }
