@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NextFunction, Request, Response } from 'express';
 
 /** Where the console's files are, from src/ (ts-node, jest) or dist/src/ (built node). */
 function firstExisting(candidates: string[]): string | undefined {
@@ -30,6 +31,9 @@ export function serveAdminConsole(app: NestExpressApplication): { assets?: strin
   const scripts = firstExisting([join(root, 'dist', 'admin-console')]);
   const options = { index: 'index.html', fallthrough: true, maxAge: 0 };
   app.useStaticAssets(assets, { ...options, prefix: `${ADMIN_CONSOLE_PATH}/` });
+  // Browsers ask every origin for /favicon.ico; answer with the console's icon instead of a 404.
+  const favicon = join(assets, 'favicon.ico');
+  app.use('/favicon.ico', (req: Request, res: Response, next: NextFunction) => (req.method === 'GET' || req.method === 'HEAD' ? res.sendFile(favicon, { maxAge: '1d' }) : next()));
   if (!scripts) new Logger('AdminConsole').warn('admin console scripts missing: run `npm run build` (tsc -p src/admin/static/ts)');
   if (scripts) app.useStaticAssets(scripts, { ...options, prefix: `${ADMIN_CONSOLE_PATH}/js/` });
   return { assets, scripts };

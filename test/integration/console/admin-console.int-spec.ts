@@ -1,119 +1,248 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Browser, chromium, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
 import { UserRole } from '../../../src/core/auth/access';
+import { BrowserMissingError, browserMissing, launchChromium } from '../../support/browser';
 import { buildDatasetOverHttp } from '../../support/dataset';
-import { NodePair, startPair, verify } from '../../support/two-nodes';
-import { bearer, createUserAndLogin, TestUser } from '../../support/users';
+import { laterality } from '../../support/sync-sql';
+import { startTestNode, TestNode } from '../../support/test-node';
+import { verify } from '../../support/two-nodes';
+import { createUserAndLogin, TestUser } from '../../support/users';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = resolve(__dirname, '../../../test-output/console');
 const ROOT = resolve(__dirname, '../../..');
 
 jest.setTimeout(120_000);
 
-describe('admin console at /admin (headless Chromium, two running nodes)', () => {
-  let pair: NodePair;
-  let operator: TestUser;
+const missing = browserMissing();
+if (missing) {
+  // One failing test with one message (not a stack trace per test): the suite cannot run without a browser.
+  it('admin console: needs a headless Chromium', () => {
+    throw new BrowserMissingError(missing);
+  });
+} else {
+  describe('admin console at /admin: an operator runs two nodes from their consoles alone (headless Chromium)', consoleSuite);
+}
+
+function consoleSuite(): void {
+  let a: TestNode;
+  let b: TestNode;
+  let operatorA: TestUser;
+  let operatorB: TestUser;
   let browser: Browser;
-  let page: Page;
-  const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  let pageA: Page;
+  let pageB: Page;
+  const shots: string[] = [];
+  const shot = async (page: Page, name: string) => {
+    const path = join(SCREENSHOTS, `${name}.png`);
+    await page.screenshot({ path, fullPage: true });
+    shots.push(path);
+  };
+  const peerRow = (page: Page, name: string) => page.locator('#connections tbody tr', { hasText: name });
+
+  async function logIn(page: Page, node: TestNode, user: TestUser): Promise<void> {
+    await page.goto(`${node.url}/admin`);
+    await page.fill('#login', user.login);
+    await page.fill('#password', user.password);
+    await page.click('#login-form button[type=submit]');
+    await page.waitForSelector('#identity-details dd');
+  }
+
+  /** Sync from the console: Sync → preview in the dialog → Pull now → result; returns the result text. */
+  async function syncFromConsole(name: string, screenshotPrefix?: string): Promise<string> {
+    await pageA.click('nav .tab[data-tab="connections"]');
+    await peerRow(pageA, 'Node B').locator('button.sync').click();
+    await pageA.waitForSelector('#preview-text');
+    if (screenshotPrefix) await shot(pageA, `${screenshotPrefix}-preview`);
+    await pageA.click('#confirm-sync');
+    await pageA.waitForSelector('#sync-result h3');
+    if (screenshotPrefix) await shot(pageA, `${screenshotPrefix}-${name}`);
+    const text = (await pageA.textContent('#sync-result')) ?? '';
+    await pageA.click('#close-sync');
+    return text;
+  }
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: the console test needs Debian's chromium (apt-get install -y chromium; .ci/run installs it)`);
-    }
     // The browser modules are compiled by `npm run build`; compile them here so the test sees this tree's code.
     execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(ROOT, 'src/admin/static/ts')], { cwd: ROOT, stdio: 'pipe' });
+    rmSync(SCREENSHOTS, { recursive: true, force: true });
     mkdirSync(SCREENSHOTS, { recursive: true });
-    pair = await startPair();
-    await buildDatasetOverHttp(pair.b, pair.adminB);
-    operator = await createUserAndLogin(pair.a, UserRole.Admin);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    // A loaded CI machine (2 cores shared) can be slow; the jest timeout above still bounds the suite.
-    page.setDefaultTimeout(50_000);
+    a = await startTestNode({ NODE_ID: 'node-a', NODE_NAME: 'Node A' });
+    b = await startTestNode({ NODE_ID: 'node-b', NODE_NAME: 'Node B' });
+    [operatorA, operatorB] = await Promise.all([createUserAndLogin(a, UserRole.Admin), createUserAndLogin(b, UserRole.Admin)]);
+    await buildDatasetOverHttp(b, operatorB.token);
+    await laterality(b, 'edited-on-both');
+    browser = await launchChromium();
+    pageA = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    pageB = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    // A loaded CI machine (2 cores shared) can be slow; the jest timeout above still bounds each test.
+    for (const page of [pageA, pageB]) page.setDefaultTimeout(50_000);
   });
   afterAll(async () => {
     await browser?.close();
-    await pair?.close();
+    await Promise.all([a?.close(), b?.close()]);
   });
 
-  it('serves the console without credentials while the API stays protected', async () => {
-    const html = await request(pair.a.url).get('/admin/');
+  it('serves the console and a favicon without credentials while the API stays protected', async () => {
+    const html = await request(a.url).get('/admin/');
     expect({ status: html.status, title: /<title>PRISM node console<\/title>/.test(html.text) }).toEqual({ status: 200, title: true });
-    expect((await request(pair.a.url).get('/admin/js/src/admin/static/ts/app.js')).status).toBe(200);
-    expect((await request(pair.a.url).get('/api/node/nodes')).status).toBe(401);
+    expect((await request(a.url).get('/admin/js/src/admin/static/ts/app.js')).status).toBe(200);
+    const favicon = await request(a.url).get('/favicon.ico');
+    expect({ status: favicon.status, type: favicon.headers['content-type'], size: Number(favicon.headers['content-length']) > 100 }).toEqual({
+      status: 200,
+      type: expect.stringMatching(/^image\/(x-icon|vnd\.microsoft\.icon)$/),
+      size: true,
+    });
+    expect((await request(a.url).get('/api/node/nodes')).status).toBe(401);
   });
 
-  it('refuses a wrong password, then logs in and lists the connections', async () => {
-    await page.goto(`${pair.a.url}/admin`);
-    await page.fill('#login', operator.login);
-    await page.fill('#password', 'wrong-password');
-    await page.click('#login-form button[type=submit]');
-    await page.waitForSelector('#login-error:has-text("Wrong login or password")');
-    await page.fill('#password', operator.password);
-    await page.click('#login-form button[type=submit]');
-    const row = page.locator(`#connections tr[data-node-id="${pair.peerOnA}"]`);
-    await row.waitFor();
-    expect(await row.textContent()).toContain('Authorized');
-    expect(await row.textContent()).toContain('ReadWrite');
-    expect(await page.textContent('#whoami')).toContain(operator.login);
-    await shot('01-connections');
+  it('refuses a wrong password, then logs in and shows this node with no peers yet', async () => {
+    await pageA.goto(`${a.url}/admin`);
+    await pageA.fill('#login', operatorA.login);
+    await pageA.fill('#password', 'wrong-password');
+    await pageA.click('#login-form button[type=submit]');
+    await pageA.waitForSelector('#login-error:has-text("Wrong login or password")');
+    await shot(pageA, '01-login-refused');
+    await pageA.fill('#password', operatorA.password);
+    await pageA.click('#login-form button[type=submit]');
+    await pageA.waitForSelector('#connections tr.empty');
+    expect(await pageA.textContent('#identity-details')).toContain('node-a');
+    expect(await pageA.textContent('#whoami')).toContain(operatorA.login);
   });
 
-  it('syncs: preview in a confirmation dialog, live progress, then the success summary', async () => {
-    await page.click(`#connections button.sync[data-peer-id="${pair.peerOnA}"]`);
-    await page.waitForSelector('#preview-text');
-    expect(await page.textContent('#preview-text')).toMatch(/\d+ changed rows and 1 recording file\(s\)/);
-    expect(await page.textContent('#sync-preview')).toMatch(/volunteers/);
-    await shot('02-preview');
-    // Record every progress label the page shows while the pull runs (browser code as text: the
-    // test project has no DOM types).
-    await page.evaluate(`(() => {
+  it('introduces a peer: connect on A, then B approves A with the level it chooses', async () => {
+    await pageA.fill('#connect-url', b.url);
+    await pageA.selectOption('#connect-level', '1');
+    await pageA.click('#connect-form button[type=submit]');
+    await pageA.waitForSelector('#connect-result .connected');
+    expect(await pageA.textContent('#connect-result')).toMatch(/Registered at “Node B”.*approves this node/);
+    await peerRow(pageA, 'Node B').waitFor();
+    expect(await peerRow(pageA, 'Node B').textContent()).toContain('Authorized');
+    await shot(pageA, '02-connected');
+
+    await logIn(pageB, b, operatorB);
+    const pending = peerRow(pageB, 'Node A');
+    expect(await pending.textContent()).toContain('Pending');
+    await shot(pageB, '03-pending-on-b');
+    await pending.locator('select.approve-level').selectOption('1');
+    await pending.locator('button.approve').click();
+    await pageB.waitForSelector('#notice:has-text("Approved Node A with ReadWrite access.")');
+    await pageB.waitForFunction(`document.querySelector('#connections tbody')?.textContent?.includes('Authorized')`);
+    await shot(pageB, '04-approved-on-b');
+  });
+
+  it('syncs: preview in a confirmation dialog, live progress, then the summary', async () => {
+    await peerRow(pageA, 'Node B').locator('button.sync').click();
+    await pageA.waitForSelector('#preview-text');
+    expect(await pageA.textContent('#preview-text')).toMatch(/\d+ changed rows and 1 recording file\(s\)/);
+    expect(await pageA.textContent('#sync-preview')).toMatch(/volunteers/);
+    await shot(pageA, '05-preview');
+    // Every progress label the page shows while the pull runs (browser code as text: the test project has no DOM types).
+    await pageA.evaluate(`(() => {
       const label = document.querySelector('#progress-label');
       window.seenProgress = [];
       new MutationObserver(() => window.seenProgress.push(label.textContent)).observe(label, { childList: true, characterData: true, subtree: true });
     })()`);
-    await page.click('#confirm-sync');
-    await page.waitForSelector('#sync-result.completed h3:has-text("Sync completed")');
-    await shot('03-sync-completed');
-    const seen = (await page.evaluate('window.seenProgress')) as string[];
+    await pageA.click('#confirm-sync');
+    await pageA.waitForSelector('#sync-result.completed h3:has-text("Sync completed")');
+    await shot(pageA, '06-sync-completed');
+    const seen = (await pageA.evaluate('window.seenProgress')) as string[];
     expect(seen.at(-1)).toMatch(/^100 % — done/);
     expect(seen.some((text) => /fetching|files|applying/.test(text))).toBe(true);
-    expect(await page.getAttribute('#progress-bar', 'aria-valuenow')).toBe('100');
-    expect(await page.textContent('#sync-result')).toMatch(/Total/);
-    const [a, b] = await Promise.all([verify(pair.a, pair.adminA), verify(pair.b, pair.adminB)]);
-    expect(a.digest).toBe(b.digest);
-    await page.click('#close-sync');
-    const row = page.locator(`#connections tr[data-node-id="${pair.peerOnA}"]`);
-    await page.waitForFunction(`document.querySelector('#connections tr[data-node-id="${pair.peerOnA}"]')?.textContent?.includes('completed')`);
-    expect(await row.textContent()).toMatch(/\d+ received, \d+ new/);
+    expect(await pageA.getAttribute('#progress-bar', 'aria-valuenow')).toBe('100');
+    const [digestA, digestB] = await Promise.all([verify(a, operatorA.token), verify(b, operatorB.token)]);
+    expect(digestA.digest).toBe(digestB.digest);
+    await pageA.click('#close-sync');
+    await pageA.waitForFunction(`document.querySelector('#connections tbody')?.textContent?.includes('completed')`);
+    expect(await peerRow(pageA, 'Node B').textContent()).toMatch(/\d+ received, \d+ new/);
   });
 
-  it('shows the sync history and the conflicts', async () => {
-    await page.click('nav .tab[data-tab="history"]');
-    await page.waitForSelector('#history tbody tr[data-sync-id]');
-    const kinds = await page.locator('#history tbody tr').evaluateAll((rows) => rows.map((r) => `${r.children[2].textContent}:${r.children[3].textContent}`));
-    expect(kinds).toEqual(['pull:completed', 'preview:completed']);
-    await shot('04-history');
-    await page.click('nav .tab[data-tab="conflicts"]');
-    await page.waitForSelector('#conflicts tbody tr.empty');
-    await shot('05-conflicts');
+  it('shows both versions of a conflict side by side, which one was kept and the rule that decided', async () => {
+    await a.dataSource.query(`UPDATE snomed_laterality SET display_name = 'local edit on A' WHERE code = 'edited-on-both'`);
+    await b.dataSource.query(`UPDATE snomed_laterality SET display_name = 'newer edit on B' WHERE code = 'edited-on-both'`);
+    expect(await syncFromConsole('completed')).toMatch(/Sync completed/);
+    await pageA.click('nav .tab[data-tab="conflicts"]');
+    const row = pageA.locator('#conflicts tbody tr', { hasText: 'snomed_laterality' });
+    await row.waitFor();
+    await row.locator('button.compare').click();
+    const detail = pageA.locator('#conflict-detail');
+    await detail.waitFor();
+    const name = detail.locator('table.compare tr', { hasText: 'displayName' });
+    expect({ local: await name.locator('td.local').textContent(), remote: await name.locator('td.remote').textContent(), differs: await name.getAttribute('class') }).toEqual({
+      local: 'local edit on A',
+      remote: 'newer edit on B',
+      differs: 'differs',
+    });
+    expect(await detail.locator('p.rule').textContent()).toMatch(/Kept: the peer’s \(Node B\) version — rule “newer_updated_at”: the version with the newer updated_at is kept/);
+    expect(await detail.locator('th.lost').textContent()).toContain('This node (local)');
+    await shot(pageA, '07-conflict-side-by-side');
   });
 
-  it('shows the failure when the peer refuses us', async () => {
-    const revoked = await request(pair.b.url).post(`/api/node/${pair.requesterOnB}/revoke`).set(bearer(pair.adminB));
-    expect(revoked.status).toBe(200);
-    await page.click('nav .tab[data-tab="connections"]');
-    await page.click(`#connections button.sync[data-peer-id="${pair.peerOnA}"]`);
-    await page.waitForSelector('#sync-preview .error');
-    expect(await page.textContent('#sync-preview .error')).toMatch(/^Preview failed: .+/);
-    await shot('06-failure');
+  it('pages the history and filters it by peer and status, with readable errors', async () => {
+    const [{ id: peerOnA }] = await a.dataSource.query(`SELECT id FROM research_nodes WHERE node_name = 'Node B' AND NOT is_local`);
+    // 25 older failed pulls, as an unreachable peer leaves them.
+    await a.dataSource.query(
+      `INSERT INTO sync_logs (id, remote_node_id, started_at, completed_at, status, kind, error_code, error_message)
+       SELECT gen_random_uuid(), $1, now() - make_interval(hours => i), now() - make_interval(hours => i) + interval '2 seconds', 'failed', 'pull',
+              'ERR_PEER_UNREACHABLE', 'cannot reach the peer: connect ECONNREFUSED'
+       FROM generate_series(1, 25) AS i`,
+      [peerOnA],
+    );
+    await pageA.click('nav .tab[data-tab="history"]');
+    await pageA.waitForSelector('#history tbody tr[data-sync-id]');
+    expect(await pageA.textContent('#history-pager .page-info')).toBe('Page 1 of 2 (29 syncs)');
+    const statuses = () => pageA.locator('#history tbody tr td:nth-child(4)').allTextContents();
+    expect((await statuses()).slice(0, 4)).toEqual(['completed', 'completed', 'completed', 'completed']);
+    await pageA.click('#history-pager button.next');
+    await pageA.waitForSelector('#history-pager .page-info:has-text("Page 2 of 2")');
+    expect(await pageA.locator('#history tbody tr').count()).toBe(9);
+    await pageA.selectOption('#history-status', 'failed');
+    await pageA.waitForSelector('#history-pager .page-info:has-text("Page 1 of 2 (25 syncs)")');
+    expect(new Set(await statuses())).toEqual(new Set(['failed']));
+    expect(await pageA.locator('#history tbody tr td.error-text').first().textContent()).toMatch(/^The peer cannot be reached at its URL\..*ERR_PEER_UNREACHABLE: cannot reach the peer/);
+    await shot(pageA, '08-history-failed');
+    await pageA.selectOption('#history-status', '');
+    await pageA.selectOption('#history-kind', 'preview');
+    await pageA.waitForSelector('#history-pager .page-info:has-text("(2 syncs)")');
+    await pageA.selectOption('#history-kind', '');
+    await pageA.selectOption('#history-peer', { label: 'Node B' });
+    await pageA.waitForSelector('#history-pager .page-info:has-text("(29 syncs)")');
   });
-});
+
+  it('B lowers A to ReadOnly: A’s next sync says why it cannot pull', async () => {
+    await pageB.click('#refresh');
+    await peerRow(pageB, 'Node A').locator('select.access-level').selectOption('0');
+    await pageB.waitForSelector('#notice:has-text("Node A now has ReadOnly access.")');
+    await pageA.click('nav .tab[data-tab="connections"]');
+    await peerRow(pageA, 'Node B').locator('button.sync').click();
+    await pageA.waitForSelector('#sync-preview .error');
+    expect(await pageA.textContent('#sync-preview .error')).toMatch(/^Preview failed: This node may not pull from that peer.*ERR_INSUFFICIENT_CAPABILITY: .*ReadOnly/);
+    await shot(pageA, '09-readonly-refused');
+    await pageA.click('#cancel-sync');
+  });
+
+  it('B revokes A: A’s sync failure reads “revoked”, not a status number', async () => {
+    await peerRow(pageB, 'Node A').locator('select.access-level').selectOption('1');
+    await pageB.waitForSelector('#notice:has-text("Node A now has ReadWrite access.")');
+    await peerRow(pageB, 'Node A').locator('button.revoke').click();
+    await pageB.waitForSelector('#confirm-dialog[open]');
+    await shot(pageB, '10-revoke-confirm');
+    await pageB.click('#confirm-ok');
+    await pageB.waitForSelector('#notice:has-text("Revoked Node A.")');
+    await peerRow(pageB, 'Node A').locator('.badge.Revoked').waitFor();
+    await peerRow(pageA, 'Node B').locator('button.sync').click();
+    await pageA.waitForSelector('#sync-preview .error');
+    const error = (await pageA.textContent('#sync-preview .error')) ?? '';
+    expect(error).toMatch(/^Preview failed: This node may not pull from that peer.*the peer has revoked this node \(Revoked\)/);
+    expect(error).not.toMatch(/status \d/);
+    await shot(pageA, '11-revoked');
+    await pageA.click('#cancel-sync');
+  });
+
+  it('wrote a screenshot of every screen', () => {
+    expect(shots.length).toBe(11);
+    for (const path of shots) expect({ path, large: statSync(path).size > 5_000 }).toEqual({ path, large: true });
+  });
+}

@@ -1,7 +1,10 @@
 import { PrismApiError, PrismClient } from '../../../../client/src/index.js';
-import { $, errorText } from './dom.js';
+import { renderConflicts, setUpConflictFilters } from './conflicts.js';
+import { $, notify } from './dom.js';
+import { renderHistory, setUpHistoryFilters } from './history.js';
+import { errorText } from './messages.js';
+import { renderPeers, setUpConnectForm, type PeerActions } from './peers.js';
 import { openSyncDialog } from './sync-dialog.js';
-import { renderConflicts, renderConnections, renderHistory } from './views.js';
 
 const TOKEN_KEY = 'prism.console.token';
 const client = new PrismClient({ baseUrl: '', token: sessionStorage.getItem(TOKEN_KEY) ?? undefined });
@@ -17,15 +20,24 @@ function showLogin(message = ''): void {
   $('#login-error').textContent = message;
 }
 
+function showError(error: unknown): void {
+  if (error instanceof PrismApiError && error.status === 401) return showLogin('Your session expired; please log in again.');
+  $('#main-error').textContent = errorText(error);
+}
+
+const peerActions: PeerActions = {
+  sync: (peer) => void openSyncDialog(client, peer, () => void refresh()),
+  refresh: () => void refresh(),
+};
+
 async function refresh(): Promise<void> {
   $('#main-error').textContent = '';
   try {
-    if (currentTab === 'connections') await renderConnections(client, (peer) => void openSyncDialog(client, peer, () => void refresh()));
+    if (currentTab === 'connections') await renderPeers(client, peerActions);
     else if (currentTab === 'history') await renderHistory(client);
     else await renderConflicts(client);
   } catch (error) {
-    if (error instanceof PrismApiError && error.status === 401) return showLogin('Your session expired; please log in again.');
-    $('#main-error').textContent = errorText(error);
+    showError(error);
   }
 }
 
@@ -55,15 +67,22 @@ $('#login-form').addEventListener('submit', async (event) => {
 });
 
 $('#logout').addEventListener('click', () => showLogin());
-$('#refresh').addEventListener('click', () => void refresh());
+$('#refresh').addEventListener('click', () => {
+  notify('');
+  void refresh();
+});
 for (const tab of document.querySelectorAll<HTMLButtonElement>('nav .tab')) {
   tab.addEventListener('click', () => {
     currentTab = tab.dataset.tab ?? 'connections';
+    notify('');
     for (const other of document.querySelectorAll<HTMLElement>('nav .tab')) other.classList.toggle('active', other === tab);
     for (const panel of document.querySelectorAll<HTMLElement>('.tab-panel')) panel.hidden = panel.id !== `tab-${currentTab}`;
     void refresh();
   });
 }
+setUpConnectForm(client, peerActions);
+setUpHistoryFilters(client, showError);
+setUpConflictFilters(client, showError);
 
 if (client.token) void showMain();
 else showLogin();

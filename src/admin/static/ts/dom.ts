@@ -6,6 +6,10 @@ export function $(selector: string): HTMLElement {
   return element;
 }
 
+export function input(selector: string): HTMLInputElement | HTMLSelectElement {
+  return $(selector) as HTMLInputElement | HTMLSelectElement;
+}
+
 type Child = Node | string | number | null | undefined;
 
 export function el(tag: string, attributes: Record<string, string> = {}, ...children: Child[]): HTMLElement {
@@ -15,8 +19,9 @@ export function el(tag: string, attributes: Record<string, string> = {}, ...chil
   return element;
 }
 
-export function badge(text: string): HTMLElement {
-  return el('span', { class: `badge ${text}` }, text);
+/** A status badge: `text` shown, `kind` (CSS class) chosen by the caller. */
+export function badge(text: string, kind = text): HTMLElement {
+  return el('span', { class: `badge ${kind}` }, text);
 }
 
 export function num(value: number | undefined | null): HTMLElement {
@@ -27,15 +32,60 @@ export function td(...children: Child[]): HTMLElement {
   return el('td', {}, ...children);
 }
 
+export function button(label: string, attributes: Record<string, string>, onClick: () => void): HTMLButtonElement {
+  const element = el('button', { type: 'button', ...attributes }, label) as HTMLButtonElement;
+  element.addEventListener('click', onClick);
+  return element;
+}
+
+/** A <select> of `options` ([value, label]) with `selected` chosen. */
+export function select(attributes: Record<string, string>, options: [string, string][], selected: string): HTMLSelectElement {
+  const element = el('select', attributes, ...options.map(([value, label]) => el('option', { value }, label))) as HTMLSelectElement;
+  element.value = selected;
+  return element;
+}
+
 export function fillTable(selector: string, rows: HTMLElement[], emptyText: string, columns: number): void {
   const body = $(`${selector} tbody`);
   body.replaceChildren(...(rows.length ? rows : [el('tr', { class: 'empty' }, el('td', { colspan: String(columns) }, emptyText))]));
+}
+
+/** Previous / "page x of y" / next under a table; `go(page)` loads another page. */
+export function fillPager(selector: string, page: { page: number; totalPages: number; totalRecords: number }, noun: string, go: (page: number) => void): void {
+  const last = Math.max(1, page.totalPages);
+  const previous = button('‹ Previous', { class: 'small prev' }, () => go(page.page - 1));
+  const next = button('Next ›', { class: 'small next' }, () => go(page.page + 1));
+  previous.disabled = page.page <= 1;
+  next.disabled = page.page >= last;
+  $(selector).replaceChildren(el('span', { class: 'page-info' }, `Page ${page.page} of ${last} (${page.totalRecords} ${noun})`), previous, next);
 }
 
 export function when(iso: string | null): string {
   return iso ? new Date(iso).toLocaleString() : '–';
 }
 
-export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/** A short-lived message above the tabs (what an action just did). */
+export function notify(text: string): void {
+  $('#notice').textContent = text;
+}
+
+/** Asks in the page's own dialog (not window.confirm), resolving true when the operator confirms. */
+export function confirmAction(title: string, text: string, ok: string): Promise<boolean> {
+  const dialog = $('#confirm-dialog') as HTMLDialogElement;
+  $('#confirm-title').textContent = title;
+  $('#confirm-text').textContent = text;
+  $('#confirm-ok').textContent = ok;
+  return new Promise((resolve) => {
+    const finish = (answer: boolean) => {
+      ($('#confirm-ok') as HTMLButtonElement).onclick = null;
+      ($('#confirm-cancel') as HTMLButtonElement).onclick = null;
+      dialog.onclose = null;
+      if (dialog.open) dialog.close();
+      resolve(answer);
+    };
+    ($('#confirm-ok') as HTMLButtonElement).onclick = () => finish(true);
+    ($('#confirm-cancel') as HTMLButtonElement).onclick = () => finish(false);
+    dialog.onclose = () => finish(false);
+    dialog.showModal();
+  });
 }

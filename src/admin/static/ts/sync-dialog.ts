@@ -1,5 +1,6 @@
 import { aggregateOfTable, formatBytes, formatDuration, type NodeConnection, type PrismClient, type SyncProgress, type SyncSummary } from '../../../../client/src/index.js';
-import { $, el, errorText } from './dom.js';
+import { $, el } from './dom.js';
+import { describeError, describeFailure, errorText, syncStatusLabel } from './messages.js';
 
 const dialog = () => $('#sync-dialog') as HTMLDialogElement;
 const show = (selector: string, visible: boolean) => ($(selector).hidden = !visible);
@@ -31,6 +32,16 @@ function showProgress(p: SyncProgress): void {
   bar.setAttribute('aria-valuenow', String(p.percent));
   const where = p.aggregate ? `${p.phase} ${p.aggregate}` : p.phase;
   $('#progress-label').textContent = `${p.percent} % — ${where} — ${p.rows.done}/${p.rows.total} rows${p.etaSeconds !== null ? `, about ${p.etaSeconds}s left` : ''}`;
+}
+
+function success(summary: SyncSummary | null): HTMLElement {
+  if (!summary) return el('p', {}, 'The pull completed.');
+  return el('div', {}, el('p', {}, `${summary.totals.received} rows in ${formatDuration(summary.durationMs)}; ${summary.files.downloaded} files downloaded (${formatBytes(summary.files.bytesDownloaded)}).`), summaryTable(summary));
+}
+
+function failed(error: { code: string; message: string } | null): HTMLElement {
+  const failure = describeFailure(error?.code, error?.message);
+  return el('p', {}, `${failure.text} Nothing of this sync was applied.`, failure.detail ? el('span', { class: 'code' }, failure.detail) : null);
 }
 
 /**
@@ -68,7 +79,8 @@ export async function openSyncDialog(client: PrismClient, peer: NodeConnection, 
     );
     show('#confirm-sync', true);
   } catch (error) {
-    $('#sync-preview').replaceChildren(el('p', { class: 'error' }, `Preview failed: ${errorText(error)}`));
+    const failure = describeError(error);
+    $('#sync-preview').replaceChildren(el('p', { class: 'error' }, `Preview failed: ${failure.text}`, failure.detail ? el('span', { class: 'code' }, failure.detail) : null));
     cancel.textContent = 'Close';
     return;
   }
@@ -83,12 +95,7 @@ export async function openSyncDialog(client: PrismClient, peer: NodeConnection, 
       const outcome = await client.sync.pull(peer.id, { onProgress: showProgress, signal: abort.signal });
       const ok = outcome.progress.state === 'completed';
       $('#sync-result').className = ok ? 'completed' : 'failed';
-      $('#sync-result').replaceChildren(
-        el('h3', {}, ok ? 'Sync completed' : `Sync ${outcome.progress.state.replace('_', ' ')}`),
-        ok && outcome.summary
-          ? el('div', {}, el('p', {}, `${outcome.summary.totals.received} rows in ${formatDuration(outcome.summary.durationMs)}; ${outcome.summary.files.downloaded} files downloaded (${formatBytes(outcome.summary.files.bytesDownloaded)}).`), summaryTable(outcome.summary))
-          : el('p', {}, `${outcome.progress.error?.message ?? 'Nothing was applied.'} Nothing of this sync was applied.`),
-      );
+      $('#sync-result').replaceChildren(el('h3', {}, ok ? 'Sync completed' : `Sync ${syncStatusLabel(outcome.progress.state)}`), ok ? success(outcome.summary) : failed(outcome.progress.error));
     } catch (error) {
       $('#sync-result').className = 'failed';
       $('#sync-result').replaceChildren(el('h3', {}, 'Sync failed'), el('p', {}, errorText(error)));

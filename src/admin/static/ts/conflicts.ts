@@ -1,0 +1,85 @@
+import type { PrismClient, SyncConflict } from '../../../../client/src/index.js';
+import { $, button, el, fillPager, fillTable, input, td, when } from './dom.js';
+import { fillPeerFilter } from './history.js';
+import { ruleText } from './messages.js';
+
+const PAGE_SIZE = 20;
+let page = 1;
+
+/** A field's value as text; UTC timestamps in one notation (the archive keeps "Z" and "+00:00" forms). */
+function show(value: unknown): string {
+  if (value === undefined) return '–';
+  if (typeof value !== 'string') return JSON.stringify(value);
+  return /^\d{4}-\d\d-\d\dT[\d:.]+\+00:00$/.test(value) ? value.replace(/\+00:00$/, 'Z') : value;
+}
+
+/**
+ * Both versions of a conflicting row side by side, field by field (differing fields marked), with
+ * which one was kept and the rule that decided.
+ */
+function renderDetail(conflict: SyncConflict, peerName: string): void {
+  const local = conflict.localVersion ?? {};
+  const remote = conflict.remoteVersion ?? {};
+  const fields = [...new Set([...Object.keys(local), ...Object.keys(remote)])];
+  const keptLocal = conflict.winner === 'local';
+  const heading = (label: string, kept: boolean, present: boolean) =>
+    el('th', { class: `version ${kept ? 'kept' : 'lost'}` }, label, el('br'), present ? (kept ? 'kept' : 'not kept (archived here)') : 'absent');
+  const rows = fields.map((field) => {
+    const differs = show(local[field]) !== show(remote[field]);
+    return el('tr', { class: differs ? 'differs' : '' }, el('th', {}, field), el('td', { class: 'local' }, show(local[field])), el('td', { class: 'remote' }, show(remote[field])));
+  });
+  $('#conflict-detail').replaceChildren(
+    el('h3', {}, `${conflict.table} ${JSON.stringify(conflict.key)}`),
+    el('p', { class: 'rule' }, `Kept: the ${keptLocal ? 'local' : `peer’s (${peerName})`} version — rule “${conflict.rule}”: ${ruleText(conflict.rule)}.`),
+    el(
+      'table',
+      { class: 'compare' },
+      el('thead', {}, el('tr', {}, el('th', {}, 'Field'), heading('This node (local)', keptLocal, conflict.localVersion !== null), heading(`Peer (${peerName})`, !keptLocal, conflict.remoteVersion !== null))),
+      el('tbody', {}, ...rows),
+    ),
+  );
+  $('#conflict-detail').hidden = false;
+}
+
+/** Archived conflicts, newest first, one page at a time, optionally of one peer. */
+export async function renderConflicts(client: PrismClient): Promise<void> {
+  const nodes = await client.nodes.list();
+  fillPeerFilter('#conflict-peer', nodes);
+  const conflicts = await client.sync.conflicts({ remoteNodeId: input('#conflict-peer').value || undefined, page, pageSize: PAGE_SIZE });
+  const names = new Map(nodes.map((n) => [n.id, n.nodeName]));
+  $('#conflict-detail').hidden = true;
+  const rows = conflicts.data.map((c) => {
+    const row = el(
+      'tr',
+      { 'data-conflict-id': c.id },
+      td(when(c.createdAt)),
+      td(names.get(c.remoteNodeId) ?? c.remoteNodeId),
+      td(c.table),
+      td(JSON.stringify(c.key)),
+      td(c.winner === 'local' ? 'local version' : 'peer’s version'),
+      td(c.rule.replace(/_/g, ' ')),
+    );
+    row.append(
+      td(
+        button('Compare', { class: 'small compare' }, () => {
+          for (const other of document.querySelectorAll('#conflicts tr.selected')) other.classList.remove('selected');
+          row.classList.add('selected');
+          renderDetail(c, names.get(c.remoteNodeId) ?? c.remoteNodeId);
+        }),
+      ),
+    );
+    return row;
+  });
+  fillTable('#conflicts', rows, 'No conflicts archived.', 7);
+  fillPager('#conflicts-pager', conflicts, 'conflicts', (to) => {
+    page = to;
+    void renderConflicts(client);
+  });
+}
+
+export function setUpConflictFilters(client: PrismClient, onError: (error: unknown) => void): void {
+  $('#conflict-filters').addEventListener('change', () => {
+    page = 1;
+    renderConflicts(client).catch(onError);
+  });
+}

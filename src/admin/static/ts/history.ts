@@ -1,0 +1,68 @@
+import { formatDuration, type JobKind, type NodeConnection, type PrismClient, type SyncLogStatus } from '../../../../client/src/index.js';
+import { $, badge, el, fillPager, fillTable, input, num, td, when } from './dom.js';
+import { describeFailure, syncStatusLabel } from './messages.js';
+
+const PAGE_SIZE = 20;
+let page = 1;
+
+/** The peers offered by a filter <select> (keeps the operator's choice across reloads). */
+export function fillPeerFilter(selector: string, nodes: NodeConnection[]): void {
+  const filter = input(selector) as HTMLSelectElement;
+  const chosen = filter.value;
+  filter.replaceChildren(el('option', { value: '' }, 'All peers'), ...nodes.map((n) => el('option', { value: n.id }, n.nodeName)));
+  filter.value = nodes.some((n) => n.id === chosen) ? chosen : '';
+}
+
+function duration(startedAt: string, completedAt: string | null): string {
+  return completedAt ? formatDuration(Date.parse(completedAt) - Date.parse(startedAt)) : '–';
+}
+
+/** Sync history, newest first, one page at a time, filtered by peer, status and kind. */
+export async function renderHistory(client: PrismClient): Promise<void> {
+  const nodes = await client.nodes.list();
+  fillPeerFilter('#history-peer', nodes);
+  const history = await client.sync.history({
+    remoteNodeId: input('#history-peer').value || undefined,
+    status: (input('#history-status').value || undefined) as SyncLogStatus | undefined,
+    kind: (input('#history-kind').value || undefined) as JobKind | undefined,
+    page,
+    pageSize: PAGE_SIZE,
+  });
+  if (history.data.length === 0 && page > 1 && history.totalPages > 0) {
+    page = history.totalPages;
+    return renderHistory(client);
+  }
+  const names = new Map(nodes.map((n) => [n.id, n.nodeName]));
+  const rows = history.data.map((e) => {
+    const t = e.counts?.totals;
+    const failure = e.errorCode || e.errorMessage ? describeFailure(e.errorCode, e.errorMessage) : undefined;
+    return el(
+      'tr',
+      { 'data-sync-id': e.id },
+      td(when(e.startedAt)),
+      td(names.get(e.remoteNodeId) ?? e.remoteNodeId),
+      td(e.kind),
+      td(badge(syncStatusLabel(e.status), e.status === 'in_progress' ? 'running' : e.status.replace('_', '-'))),
+      td(duration(e.startedAt, e.completedAt)),
+      num(t?.received),
+      num(t?.inserted),
+      num(t?.updated),
+      num(t?.deleted),
+      num(t?.conflicts),
+      el('td', { class: 'error-text' }, failure?.text ?? '', failure?.detail ? el('small', {}, failure.detail) : null),
+    );
+  });
+  fillTable('#history', rows, 'No syncs match.', 11);
+  fillPager('#history-pager', history, 'syncs', (to) => {
+    page = to;
+    void renderHistory(client);
+  });
+}
+
+/** A filter change starts again at the first page. */
+export function setUpHistoryFilters(client: PrismClient, onError: (error: unknown) => void): void {
+  $('#history-filters').addEventListener('change', () => {
+    page = 1;
+    renderHistory(client).catch(onError);
+  });
+}

@@ -1,0 +1,61 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Browser, chromium } from 'playwright-core';
+
+/** Flags for a headless Chromium as root on a machine without network beyond loopback. */
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+const HOW_TO_GET_ONE = [
+  'The admin console tests need a headless Chromium and found none.',
+  '`npm ci` (or `npm install`) installs one with the dev dependencies: the @sparticuz/chromium package ships it',
+  'inside the npm package (Linux x64 and arm64). On another system set CHROMIUM_PATH to a Chrome or Chromium',
+  'binary, e.g. CHROMIUM_PATH=/usr/bin/chromium npm test.',
+].join('\n');
+
+export class BrowserMissingError extends Error {
+  constructor(detail: string) {
+    super(`${HOW_TO_GET_ONE}\n(${detail})`);
+    this.name = 'BrowserMissingError';
+    // The message says everything; a stack trace into this helper would only bury it.
+    this.stack = `${this.name}: ${this.message}`;
+  }
+}
+
+const ROOT = resolve(__dirname, '../..');
+
+/** Why no browser can be had (checked without unpacking anything), or undefined when one can. */
+export function browserMissing(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const given = env.CHROMIUM_PATH?.trim();
+  if (given) return existsSync(given) ? undefined : `CHROMIUM_PATH=${given} does not exist`;
+  if (process.platform !== 'linux' || !['x64', 'arm64'].includes(process.arch)) return `no packaged Chromium for ${process.platform}-${process.arch}`;
+  if (!existsSync(join(ROOT, 'node_modules/@sparticuz/chromium/bin/chromium.br'))) return 'node_modules/@sparticuz/chromium is not installed';
+  return undefined;
+}
+
+/**
+ * The Chromium that ships inside the @sparticuz/chromium npm package (brotli-compressed), unpacked
+ * once per checkout and package version into node_modules/.cache: the package unpacks into the temp
+ * directory, which is pointed there for the call so no other checkout's or version's copy is reused.
+ */
+async function packagedChromium(): Promise<string> {
+  const version = (JSON.parse(readFileSync(join(ROOT, 'node_modules/@sparticuz/chromium/package.json'), 'utf8')) as { version: string }).version;
+  const dir = join(ROOT, 'node_modules', '.cache', `chromium-${version}`);
+  mkdirSync(dir, { recursive: true });
+  const { default: packaged } = await import('@sparticuz/chromium');
+  const previous = process.env.TMPDIR;
+  process.env.TMPDIR = dir;
+  try {
+    return await packaged.executablePath();
+  } finally {
+    if (previous === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = previous;
+  }
+}
+
+/** A headless Chromium driven by Playwright: CHROMIUM_PATH when set, else the project's own packaged one. */
+export async function launchChromium(env: NodeJS.ProcessEnv = process.env): Promise<Browser> {
+  const missing = browserMissing(env);
+  if (missing) throw new BrowserMissingError(missing);
+  const executablePath = env.CHROMIUM_PATH?.trim() || (await packagedChromium());
+  return chromium.launch({ executablePath, headless: true, args: ARGS });
+}
