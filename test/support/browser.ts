@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { Browser, chromium } from 'playwright-core';
 
 /** Flags for a headless Chromium as root on a machine without network beyond loopback. */
@@ -34,22 +36,18 @@ export function browserMissing(env: NodeJS.ProcessEnv = process.env): string | u
 
 /**
  * The Chromium that ships inside the @sparticuz/chromium npm package (brotli-compressed), unpacked
- * once per checkout and package version into node_modules/.cache: the package unpacks into the temp
- * directory, which is pointed there for the call so no other checkout's or version's copy is reused.
+ * once per checkout and package version into node_modules/.cache. The package unpacks into the
+ * temporary directory, so it runs in a child process whose TMPDIR points there: no other
+ * checkout's or version's copy in /tmp is reused (and jest's sandboxed process.env would not reach
+ * os.tmpdir() in this process anyway).
  */
 async function packagedChromium(): Promise<string> {
   const version = (JSON.parse(readFileSync(join(ROOT, 'node_modules/@sparticuz/chromium/package.json'), 'utf8')) as { version: string }).version;
   const dir = join(ROOT, 'node_modules', '.cache', `chromium-${version}`);
   mkdirSync(dir, { recursive: true });
-  const { default: packaged } = await import('@sparticuz/chromium');
-  const previous = process.env.TMPDIR;
-  process.env.TMPDIR = dir;
-  try {
-    return await packaged.executablePath();
-  } finally {
-    if (previous === undefined) delete process.env.TMPDIR;
-    else process.env.TMPDIR = previous;
-  }
+  const unpack = `require('@sparticuz/chromium').executablePath().then((path) => process.stdout.write(path))`;
+  const { stdout } = await promisify(execFile)(process.execPath, ['-e', unpack], { cwd: ROOT, env: { ...process.env, TMPDIR: dir } });
+  return stdout.trim();
 }
 
 /** A headless Chromium driven by Playwright: CHROMIUM_PATH when set, else the project's own packaged one. */
