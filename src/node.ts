@@ -5,7 +5,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppConfig, redact } from './config';
 import { AppModule } from './app.module';
 import { configureApp } from './configure-app';
-import { EmbeddedDatabase } from './database/embedded-postgres';
+import { EmbeddedDatabase, EmbeddedStartOptions } from './database/embedded-postgres';
 import { PinoNestLogger, ROOT_LOGGER } from './observability/logging';
 
 export interface RunningNode {
@@ -17,11 +17,15 @@ export interface RunningNode {
   close(): Promise<void>;
 }
 
-/** Resolves the database: DATABASE_URL, or an embedded PostgreSQL in DATA_DIR/pg. */
-export async function openDatabase(config: AppConfig): Promise<{ url: string; close(): Promise<void> }> {
+/**
+ * Resolves the database: DATABASE_URL, or an embedded PostgreSQL in DATA_DIR/pg — the node's and the
+ * CLI's one way to reach it. With `attachToRunning` (the CLI) the server a running node started on
+ * that data directory is used as it is.
+ */
+export async function openDatabase(config: AppConfig, options: EmbeddedStartOptions = {}): Promise<{ url: string; close(): Promise<void> }> {
   if (config.database.url) return { url: config.database.url, close: async () => undefined };
   const embedded = new EmbeddedDatabase(config.server.dataDir, config.database.embeddedPort);
-  const url = await embedded.start();
+  const url = await embedded.start(options);
   return { url, close: () => embedded.stop() };
 }
 

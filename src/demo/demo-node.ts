@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { PrismClient } from '../../client/src/index.js';
 import { AppConfig, loadConfig } from '../config';
 import { UserRole } from '../core/auth/access';
-import { createUserOffline } from '../cli/commands/user-create';
+import { createUserInDatabase } from '../cli/commands/user-create';
 import { generateSelfSignedIdentity } from '../node-trust/identity/identity-generator';
 import { writeIdentityFiles } from '../node-trust/identity/local-identity';
 
@@ -66,7 +66,7 @@ export class DemoNode {
   /** Identity files in DATA_DIR/identity (where the node looks by default) and the Admin user. */
   async prepare(): Promise<void> {
     writeIdentityFiles(join(this.env.DATA_DIR, 'identity'), generateSelfSignedIdentity(this.spec.nodeId));
-    await createUserOffline(this.config, { ...this.admin, role: UserRole.Admin });
+    await createUserInDatabase(this.config, { ...this.admin, role: UserRole.Admin });
   }
 
   /** Starts the node process and waits until /health answers, then logs the Admin in. */

@@ -16,7 +16,7 @@ export const syncPullCommand = remoteCommand({
     const bar = json || args.values.quiet ? undefined : new ProgressBar();
     const abort = new AbortController();
     const onInterrupt = () => {
-      if (abort.signal.aborted) process.exit(EXIT.failure);
+      if (abort.signal.aborted) process.exit(EXIT.cancelled);
       process.stderr.write('\ncancelling the sync job…\n');
       abort.abort();
     };
@@ -29,7 +29,8 @@ export const syncPullCommand = remoteCommand({
         if (progress.state !== 'completed') return `sync ${outcome.jobId} ${progress.state}: ${progress.error?.message ?? 'no reason given'}${progress.error ? ` (${progress.error.code})` : ''}`;
         return summary ? formatSummary(summary, `Pull ${outcome.jobId} completed`) : `pull ${outcome.jobId} completed`;
       });
-      return progress.state === 'completed' ? EXIT.ok : EXIT.failure;
+      if (progress.state === 'completed') return EXIT.ok;
+      return abort.signal.aborted ? EXIT.cancelled : EXIT.failure;
     } finally {
       process.off('SIGINT', onInterrupt);
     }

@@ -1,7 +1,6 @@
 import { DataSource } from 'typeorm';
 import { AppConfig, loadConfig, loadEnvFile } from '../../config';
 import { UserRole } from '../../core/auth/access';
-import { AppError } from '../../core/errors/app-error';
 import { typeOrmOptions } from '../../database/typeorm-options';
 import { openDatabase } from '../../node';
 import { insertUser } from '../../users/users.store';
@@ -30,14 +29,15 @@ function roleFrom(args: ParsedArgs): UserRole {
 }
 
 /**
- * Creates a user straight in the node's database, without a running node: opens the database
- * (embedded when DATABASE_URL is unset), applies pending migrations, inserts, closes.
+ * Creates a user straight in the node's database: opens it the way the node does (embedded when
+ * DATABASE_URL is unset; a running node's embedded server is used as it is), applies pending
+ * migrations, inserts, closes.
  */
-export async function createUserOffline(
+export async function createUserInDatabase(
   config: AppConfig,
   input: { login: string; password: string; role: UserRole },
 ): Promise<{ id: string }> {
-  const database = await openDatabase(config);
+  const database = await openDatabase(config, { attachToRunning: true });
   const dataSource = new DataSource(typeOrmOptions(config, database.url));
   try {
     await dataSource.initialize();
@@ -52,7 +52,7 @@ export async function createUserOffline(
 
 export const userCreateCommand: CliCommand = {
   name: 'user:create',
-  summary: 'create a user in the node database (works without a running node)',
+  summary: 'create a user in the node database (works with or without a running node)',
   usage: 'user:create --login <login> (--password <pw> | --password-stdin) [--role Admin|Researcher] [--json]',
   options: {
     login: { type: 'string' },
@@ -67,17 +67,8 @@ export const userCreateCommand: CliCommand = {
     const password = await passwordFrom(args);
     loadEnvFile();
     const config = loadConfig();
-    try {
-      const { id } = await createUserOffline(config, { login: login.trim(), password, role });
-      console.log(args.values.json ? JSON.stringify({ id, login: login.trim(), role }) : `created ${role} "${login.trim()}" (${id})`);
-      return EXIT.ok;
-    } catch (error) {
-      if (error instanceof AppError && error.status === 409) {
-        console.error(error.message);
-        return EXIT.conflict;
-      }
-      console.error(`could not create the user: ${(error as Error).message}`);
-      return /ECONNREFUSED|ENOTFOUND|ETIMEDOUT/.test(String((error as Error).message)) ? EXIT.unreachable : EXIT.failure;
-    }
+    const { id } = await createUserInDatabase(config, { login: login.trim(), password, role });
+    console.log(args.values.json ? JSON.stringify({ id, login: login.trim(), role }) : `created ${role} "${login.trim()}" (${id})`);
+    return EXIT.ok;
   },
 };

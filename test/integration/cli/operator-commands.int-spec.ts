@@ -35,9 +35,16 @@ describe('prism-node operator commands against running nodes', () => {
     expect((await cli(['peer:list', '--url', pair.a.url])).code).toBe(EXIT.usage);
     expect((await cli(['sync:preview', ...as])).code).toBe(EXIT.usage);
     const wrong = await cli(['peer:list', '--url', pair.a.url, '--login', admin.login, '--password', 'wrong-password', '--json']);
-    expect({ code: wrong.code, error: JSON.parse(wrong.stderr).status }).toEqual({ code: EXIT.failure, error: 401 });
-    expect((await cli(['peer:list', '--url', 'http://127.0.0.1:1', '--token', 'x'])).code).toBe(EXIT.unreachable);
-    expect((await cli(['peer:approve', pair.peerOnA, ...as])).code).toBe(EXIT.failure);
+    expect({ code: wrong.code, error: JSON.parse(wrong.stderr) }).toEqual({
+      code: EXIT.failure,
+      error: { error: 'ERR_INVALID_CREDENTIALS', status: 401, message: expect.any(String), hint: expect.stringContaining('--password') },
+    });
+    const unreachable = await cli(['peer:list', '--url', 'http://127.0.0.1:1', '--token', 'x']);
+    expect({ code: unreachable.code, stderr: unreachable.stderr }).toEqual({ code: EXIT.unreachable, stderr: expect.stringMatching(/^error: cannot reach the node at .*\n {2}what to do: is the node running\?/) });
+    const notPending = await cli(['peer:approve', pair.peerOnA, ...as]);
+    expect({ code: notPending.code, stderr: notPending.stderr }).toEqual({ code: EXIT.failure, stderr: expect.stringContaining('ERR_INVALID_STATUS_TRANSITION') });
+    const unknownPeer = await cli(['sync:preview', '00000000-0000-4000-8000-000000000000', ...as]);
+    expect({ code: unknownPeer.code, stderr: unknownPeer.stderr }).toEqual({ code: EXIT.failure, stderr: expect.stringContaining('what to do: check the id: `prism-node peer:list`') });
   });
 
   it('previews, showing rows and bytes per aggregate', async () => {
@@ -56,7 +63,7 @@ describe('prism-node operator commands against running nodes', () => {
         process.emit('SIGINT');
       }
     });
-    expect({ code: run.code, interrupted }).toEqual({ code: EXIT.failure, interrupted: true });
+    expect({ code: run.code, interrupted }).toEqual({ code: EXIT.cancelled, interrupted: true });
     expect(run.stdout).toContain('ERR_SYNC_CANCELLED');
     expect((await verify(pair.a, pair.adminA)).aggregates.volunteers.rows).toBe(0);
   });

@@ -62,6 +62,20 @@ describe('node boot', () => {
       expect(res.body.status).toBe('ok');
       expect(existsSync(join(dataDir, 'pg', 'PG_VERSION'))).toBe(true);
 
+      // The README's first steps, verbatim, beside the running node: the CLI uses the node's embedded server.
+      const readme = spawnSync('bash', ['-c', "npx prism-node user:create --login admin --role Admin --password-stdin <<< 'a-long-password'"], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
+      expect({ status: readme.status, stdout: readme.stdout }).toEqual({ status: 0, stdout: expect.stringMatching(/^created Admin "admin" \(.+\)\n$/) });
+      const login = await request(started.url).post('/api/userauth/login').send({ login: 'admin', password: 'a-long-password' }).expect(200);
+      await request(started.url).get('/api/volunteers').set('Authorization', `Bearer ${login.body.token}`).expect(200);
+      const migrate = spawnSync(process.execPath, ['bin/prism-node.js', 'migrate', '--json'], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
+      expect({ status: migrate.status, applied: JSON.parse(migrate.stdout).applied }).toEqual({ status: 0, applied: [] });
+      const taken = spawnSync(process.execPath, ['bin/prism-node.js', 'user:create', '--login', 'admin', '--password', 'another-password'], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
+      expect({ status: taken.status, stderr: taken.stderr }).toEqual({ status: 4, stderr: expect.stringContaining('what to do: choose another --login') });
+
+      // A second node on the same data directory says so instead of failing obscurely.
+      const second = spawnSync(process.execPath, [join(ROOT, 'dist/src/main.js')], { cwd: ROOT, env: { ...env, LOG_LEVEL: 'error' }, encoding: 'utf8', timeout: 60_000 });
+      expect({ status: second.status, stderr: second.stderr }).toEqual({ status: 1, stderr: expect.stringContaining(`the embedded PostgreSQL in ${join(dataDir, 'pg')} is already running`) });
+
       const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
       child.send('close');
       expect(await waitForMessage<{ closed: boolean }>(child, 'closing')).toEqual({ closed: true });

@@ -2,11 +2,15 @@ import { aggregateOfTable, formatBytes, formatDuration, type SyncManifest, type 
 
 export { formatBytes, formatDuration };
 
-/** Left-aligned first column, right-aligned numbers. */
+/** A number, a size ("1.2 KiB") or a placeholder: right-aligned in tables. */
+const NUMERIC_CELL = /^(-|\d[\d.,]*( [KMGT]?i?B)?)$/;
+
+/** Columns of numbers and sizes right-aligned (header too), every other column left-aligned. */
 export function table(header: string[], rows: (string | number)[][]): string {
   const cells = [header, ...rows.map((r) => r.map(String))];
   const widths = header.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const numeric = header.map((_, i) => rows.length > 0 && rows.every((r) => NUMERIC_CELL.test(String(r[i]))) && rows.some((r) => String(r[i]) !== '-'));
+  const line = (r: string[]) => r.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
   return [line(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
 }
 

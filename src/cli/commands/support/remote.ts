@@ -1,7 +1,8 @@
-import { PrismApiError, PrismClient, PrismUnreachableError } from '../../../../client/src/index.js';
+import { PrismClient } from '../../../../client/src/index.js';
 import { loadConfig, loadEnvFile } from '../../../config';
 import { EnvReader } from '../../../config/env-reader';
-import { CliCommand, EXIT, ParsedArgs, UsageError } from '../../command';
+import { CliCommand, ParsedArgs, UsageError } from '../../command';
+import { reportFailure } from '../../failure';
 
 /** Options every command that talks to a running node accepts. */
 export const REMOTE_OPTIONS = {
@@ -55,17 +56,6 @@ export async function connect(args: ParsedArgs): Promise<PrismClient> {
   return client;
 }
 
-/** Maps a failure to a message on stderr (JSON with --json) and a meaningful exit code. */
-export function reportFailure(error: unknown, json: boolean): number {
-  if (error instanceof UsageError) throw error;
-  const code = error instanceof PrismApiError ? error.code : error instanceof PrismUnreachableError ? 'ERR_UNREACHABLE' : 'ERR_CLI';
-  const message = error instanceof Error ? error.message : String(error);
-  console.error(json ? JSON.stringify({ error: code, message, status: error instanceof PrismApiError ? error.status : undefined }) : `error: ${message}${code.startsWith('ERR_') && code !== 'ERR_CLI' ? ` (${code})` : ''}`);
-  if (error instanceof PrismUnreachableError) return EXIT.unreachable;
-  if (error instanceof PrismApiError && error.status === 409) return EXIT.conflict;
-  return EXIT.failure;
-}
-
 /** Runs the body of a remote command with a connected client; failures become exit codes. */
 export function remoteCommand(
   spec: Omit<CliCommand, 'run' | 'options'> & { options?: CliCommand['options']; run(client: PrismClient, args: ParsedArgs, json: boolean): Promise<number> },
@@ -80,6 +70,7 @@ export function remoteCommand(
       try {
         return await spec.run(await connect(args), args, json);
       } catch (error) {
+        if (error instanceof UsageError) throw error;
         return reportFailure(error, json);
       }
     },
