@@ -16,12 +16,15 @@ const SERVICES: Record<ServiceName, { database: string }> = { 'node-a': { databa
 
 /**
  * An override next to docker/compose.yml for one run: the suite's settings, no restart policy (a
- * `kill -9` must stay dead until the suite starts the node again). JSON is YAML, so no serializer.
+ * `kill -9` must stay dead until the suite starts the node again), and PostgreSQL published on an
+ * ephemeral loopback port for the harness's seeding and inspection SQL (compose.yml itself need not
+ * publish it). JSON is YAML, so no serializer.
  */
 function writeOverride(env: Partial<Record<ServiceName, Record<string, string>>>): string {
-  const services = Object.fromEntries(
+  const services: Record<string, unknown> = Object.fromEntries(
     Object.entries(env).map(([service, settings]) => [service, { restart: 'no', environment: { LOG_LEVEL: 'warn', ...settings } }]),
   );
+  services.postgres = { ports: ['127.0.0.1::5432'] };
   const file = join(mkdtempSync(join(tmpdir(), 'prism-e2e-compose-')), 'compose.e2e.yml');
   writeFileSync(file, JSON.stringify({ services }, null, 2));
   return file;
@@ -142,7 +145,7 @@ export class ComposeCluster {
     const container = this.environment.getContainer(`${service}-1`);
     const url = `http://${container.getHost()}:${container.getMappedPort(NODE_PORT)}`;
     const proc = new ComposeNode({ nodeId: service, nodeName }, container.getId(), url);
-    // postgres publishes 5432 on the host (55432 in docker/compose.yml) for seeding and inspection SQL.
+    // postgres publishes 5432 on an ephemeral host port (the override) for seeding and inspection SQL.
     const postgres = this.environment.getContainer('postgres-1');
     const db = {
       // The database lives in the compose environment: dropping it takes the environment down.
