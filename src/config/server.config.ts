@@ -57,7 +57,7 @@ export function readServerConfig(env: EnvReader): ServerConfig {
       'info',
     ),
     logFile: env.optional('LOG_FILE', 'append JSON log lines to this file instead of stdout'),
-    publicUrl: env.str('PUBLIC_URL', 'base URL peers use to reach this node', `http://127.0.0.1:${port}`),
+    publicUrl: env.optional('PUBLIC_URL', 'base URL peers use to reach this node (default http://127.0.0.1:PORT)') ?? `http://127.0.0.1:${port}`,
     compressionLevel: env.int('HTTP_COMPRESSION_LEVEL', 'gzip level (1 fast … 9 small) for clients that accept gzip; 0 = off', 1, 0, 9),
     corsOrigins: readCorsOrigins(env),
   };
