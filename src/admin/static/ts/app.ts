@@ -1,7 +1,7 @@
 import { PrismApiError, PrismClient } from '../../../../client/src/index.js';
-import { renderConflicts, setUpConflictFilters } from './conflicts.js';
+import { renderConflicts, setUpConflicts } from './conflicts.js';
 import { $, notify } from './dom.js';
-import { renderHistory, setUpHistoryFilters } from './history.js';
+import { renderHistory, setUpHistory } from './history.js';
 import { errorText } from './messages.js';
 import { renderPeers, setUpConnectForm, type PeerActions } from './peers.js';
 import { openSyncDialog } from './sync-dialog.js';
@@ -81,8 +81,8 @@ for (const tab of document.querySelectorAll<HTMLButtonElement>('nav .tab')) {
   });
 }
 setUpConnectForm(client, peerActions);
-setUpHistoryFilters(client, showError);
-setUpConflictFilters(client, showError);
+setUpHistory(client, showError);
+setUpConflicts(client, showError);
 
 if (client.token) void showMain();
 else showLogin();

@@ -1,10 +1,10 @@
 import type { PrismClient, SyncConflict } from '../../../../client/src/index.js';
-import { $, button, el, fillPager, fillTable, input, td, when } from './dom.js';
+import { $, button, el, fillTable, input, Pager, td, when } from './dom.js';
 import { fillPeerFilter } from './history.js';
 import { ruleText } from './messages.js';
 
 const PAGE_SIZE = 20;
-let page = 1;
+let pager: Pager | undefined;
 
 /** A field's value as text; UTC timestamps in one notation (the archive keeps "Z" and "+00:00" forms). */
 function show(value: unknown): string {
@@ -45,7 +45,8 @@ function renderDetail(conflict: SyncConflict, peerName: string): void {
 export async function renderConflicts(client: PrismClient): Promise<void> {
   const nodes = await client.nodes.list();
   fillPeerFilter('#conflict-peer', nodes);
-  const conflicts = await client.sync.conflicts({ remoteNodeId: input('#conflict-peer').value || undefined, page, pageSize: PAGE_SIZE });
+  const conflicts = await client.sync.conflicts({ remoteNodeId: input('#conflict-peer').value || undefined, page: pager?.page ?? 1, pageSize: PAGE_SIZE });
+  if (pager && !pager.show(conflicts)) return;
   const names = new Map(nodes.map((n) => [n.id, n.nodeName]));
   $('#conflict-detail').hidden = true;
   const rows = conflicts.data.map((c) => {
@@ -71,15 +72,9 @@ export async function renderConflicts(client: PrismClient): Promise<void> {
     return row;
   });
   fillTable('#conflicts', rows, 'No conflicts archived.', 7);
-  fillPager('#conflicts-pager', conflicts, 'conflicts', (to) => {
-    page = to;
-    void renderConflicts(client);
-  });
 }
 
-export function setUpConflictFilters(client: PrismClient, onError: (error: unknown) => void): void {
-  $('#conflict-filters').addEventListener('change', () => {
-    page = 1;
-    renderConflicts(client).catch(onError);
-  });
+export function setUpConflicts(client: PrismClient, onError: (error: unknown) => void): void {
+  pager = new Pager('#conflicts-pager', 'conflicts', () => renderConflicts(client), onError);
+  pager.restartOnChange('#conflict-filters');
 }

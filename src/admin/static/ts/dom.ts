@@ -50,14 +50,44 @@ export function fillTable(selector: string, rows: HTMLElement[], emptyText: stri
   body.replaceChildren(...(rows.length ? rows : [el('tr', { class: 'empty' }, el('td', { colspan: String(columns) }, emptyText))]));
 }
 
-/** Previous / "page x of y" / next under a table; `go(page)` loads another page. */
-export function fillPager(selector: string, page: { page: number; totalPages: number; totalRecords: number }, noun: string, go: (page: number) => void): void {
-  const last = Math.max(1, page.totalPages);
-  const previous = button('‹ Previous', { class: 'small prev' }, () => go(page.page - 1));
-  const next = button('Next ›', { class: 'small next' }, () => go(page.page + 1));
-  previous.disabled = page.page <= 1;
-  next.disabled = page.page >= last;
-  $(selector).replaceChildren(el('span', { class: 'page-info' }, `Page ${page.page} of ${last} (${page.totalRecords} ${noun})`), previous, next);
+/**
+ * The page shown of a paged, filtered table: "page x of y" with previous / next under it, and the
+ * first page again whenever one of its filters changes.
+ */
+export class Pager {
+  page = 1;
+
+  constructor(
+    private readonly selector: string,
+    private readonly noun: string,
+    private readonly load: () => Promise<void>,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  /** Starts again at the first page when a control of the filter form changes. */
+  restartOnChange(filters: string): void {
+    $(filters).addEventListener('change', () => this.go(1));
+  }
+
+  go(page: number): void {
+    this.page = page;
+    this.load().catch(this.onError);
+  }
+
+  /** Shows where a loaded page is; a page past the end (rows gone meanwhile) loads the last one. */
+  show(result: { page: number; totalPages: number; totalRecords: number }): boolean {
+    const last = Math.max(1, result.totalPages);
+    if (result.page > last) {
+      this.go(last);
+      return false;
+    }
+    const previous = button('‹ Previous', { class: 'small prev' }, () => this.go(result.page - 1));
+    const next = button('Next ›', { class: 'small next' }, () => this.go(result.page + 1));
+    previous.disabled = result.page <= 1;
+    next.disabled = result.page >= last;
+    $(this.selector).replaceChildren(el('span', { class: 'page-info' }, `Page ${result.page} of ${last} (${result.totalRecords} ${this.noun})`), previous, next);
+    return true;
+  }
 }
 
 export function when(iso: string | null): string {

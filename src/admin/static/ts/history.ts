@@ -1,9 +1,9 @@
 import { formatDuration, type JobKind, type NodeConnection, type PrismClient, type SyncLogStatus } from '../../../../client/src/index.js';
-import { $, badge, el, fillPager, fillTable, input, num, td, when } from './dom.js';
+import { badge, el, fillTable, input, num, Pager, td, when } from './dom.js';
 import { describeFailure, syncStatusLabel } from './messages.js';
 
 const PAGE_SIZE = 20;
-let page = 1;
+let pager: Pager | undefined;
 
 /** The peers offered by a filter <select> (keeps the operator's choice across reloads). */
 export function fillPeerFilter(selector: string, nodes: NodeConnection[]): void {
@@ -25,13 +25,10 @@ export async function renderHistory(client: PrismClient): Promise<void> {
     remoteNodeId: input('#history-peer').value || undefined,
     status: (input('#history-status').value || undefined) as SyncLogStatus | undefined,
     kind: (input('#history-kind').value || undefined) as JobKind | undefined,
-    page,
+    page: pager?.page ?? 1,
     pageSize: PAGE_SIZE,
   });
-  if (history.data.length === 0 && page > 1 && history.totalPages > 0) {
-    page = history.totalPages;
-    return renderHistory(client);
-  }
+  if (pager && !pager.show(history)) return;
   const names = new Map(nodes.map((n) => [n.id, n.nodeName]));
   const rows = history.data.map((e) => {
     const t = e.counts?.totals;
@@ -53,16 +50,9 @@ export async function renderHistory(client: PrismClient): Promise<void> {
     );
   });
   fillTable('#history', rows, 'No syncs match.', 11);
-  fillPager('#history-pager', history, 'syncs', (to) => {
-    page = to;
-    void renderHistory(client);
-  });
 }
 
-/** A filter change starts again at the first page. */
-export function setUpHistoryFilters(client: PrismClient, onError: (error: unknown) => void): void {
-  $('#history-filters').addEventListener('change', () => {
-    page = 1;
-    renderHistory(client).catch(onError);
-  });
+export function setUpHistory(client: PrismClient, onError: (error: unknown) => void): void {
+  pager = new Pager('#history-pager', 'syncs', () => renderHistory(client), onError);
+  pager.restartOnChange('#history-filters');
 }
