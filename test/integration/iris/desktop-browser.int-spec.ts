@@ -1,29 +1,20 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Browser, chromium, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
 import ts from 'typescript';
 import { UserRole } from '../../../src/core/auth/access';
 import { UsersService } from '../../../src/users/users.service';
 import type { IrisIdentity } from '../../support/iris/iris-client';
+import { BrowserMissingError, browserMissing, launchChromium } from '../../support/browser';
 import { startTestNode, TestNode } from '../../support/test-node';
 import { bearer, loginAsAdmin } from '../../support/users';
 import { desktopIdentity } from '../../support/iris/desktop-identity';
 
 jest.setTimeout(120_000);
-
-/** Chromium to drive: CHROMIUM_PATH, else Debian's package. */
-function chromiumPath(): string {
-  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter((p): p is string => !!p);
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) {
-    throw new Error(`Chromium is missing (looked at ${candidates.join(', ')}): this test drives a real browser; install it (apt-get install -y chromium) or set CHROMIUM_PATH`);
-  }
-  return found;
-}
 
 /** The IRIS-like client, transpiled for a browser page (window.IrisLib.IrisClient). */
 function clientScript(): string {
@@ -85,7 +76,12 @@ async function runDesktopFlow(page: Page, nodeUrl: string, identity: IrisIdentit
  * packaged Electron app): Chromium preflights every call and needs X-Channel-Id exposed. A real
  * headless Chromium runs the IRIS-like client from such pages against a running node.
  */
-describe('IRIS desktop in a browser page of another origin (headless Chromium)', () => {
+const missing = browserMissing();
+// Without a browser: one failing test with one message (test/support/browser.ts), not one per test.
+const suite = missing ? () => it('needs a headless Chromium', () => { throw new BrowserMissingError(missing); }) : irisBrowserSuite;
+describe('IRIS desktop in a browser page of another origin (headless Chromium)', suite);
+
+function irisBrowserSuite(): void {
   let node: TestNode;
   let browser: Browser;
   let allowed: { server: Server; origin: string };
@@ -95,7 +91,6 @@ describe('IRIS desktop in a browser page of another origin (headless Chromium)',
   const user = { login: 'browser.user', password: 'a-long-browser-password' };
 
   beforeAll(async () => {
-    const executablePath = chromiumPath();
     const html = `<!doctype html><html><head><title>IRIS</title><script>${clientScript()}</script></head><body>IRIS</body></html>`;
     [allowed, other] = await Promise.all([servePage(html), servePage(html)]);
     fileDir = mkdtempSync(join(tmpdir(), 'iris-page-'));
@@ -108,7 +103,7 @@ describe('IRIS desktop in a browser page of another origin (headless Chromium)',
       .set(bearer(await loginAsAdmin(node)))
       .send({ nodeName: 'IRIS desktop', certificate: identity.certificate, status: 1, nodeAccessLevel: 0 })
       .expect(201);
-    browser = await chromium.launch({ executablePath, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -147,4 +142,4 @@ describe('IRIS desktop in a browser page of another origin (headless Chromium)',
     expect(run.error).toMatch(/Failed to fetch/);
     await page.close();
   });
-});
+}
