@@ -1,6 +1,6 @@
 import { readEventStream } from './event-stream.js';
 import { PrismApiError, PrismHttp } from './http.js';
-import type { JobKind, Page, StartedJob, SyncConflict, SyncLogEntry, SyncLogStatus, SyncPreview, SyncProgress, SyncResult, SyncSummary, VerifyReport } from './types.js';
+import type { ConflictRestoreResult, JobKind, Page, StartedJob, SyncConflict, SyncLogEntry, SyncLogStatus, SyncPreview, SyncProgress, SyncResult, SyncSummary, VerifyReport } from './types.js';
 
 export interface FollowOptions {
   /** Called with every progress update (the first one is the job's state when following began). */
@@ -108,6 +108,11 @@ export class SyncService {
 
   conflicts(query: { remoteNodeId?: string; table?: string; syncLogId?: string; page?: number; pageSize?: number } = {}): Promise<Page<SyncConflict>> {
     return this.http.json('GET', '/api/sync/conflicts', { query });
+  }
+
+  /** Admin: writes the losing version of a conflict back as a new local edit (409 when the row changed since). */
+  restoreConflict(conflictId: string): Promise<ConflictRestoreResult> {
+    return this.http.json('POST', `/api/sync/conflicts/${encodeURIComponent(conflictId)}/restore`);
   }
 
   verify(): Promise<VerifyReport> {

@@ -162,6 +162,20 @@ export interface SyncConflict {
   winner: string;
   rule: string;
   createdAt: string;
+  /** Set once an Admin restored the losing version (POST /api/sync/conflicts/{id}/restore). */
+  restoredAt: string | null;
+  restoredBy: string | null;
+}
+
+/** The answer of a conflict restore: the losing version written back (or its delete done again) as a new local edit. */
+export interface ConflictRestoreResult {
+  conflictId: string;
+  table: string;
+  key: Record<string, unknown>;
+  action: 'written' | 'deleted';
+  row: Record<string, unknown> | null;
+  restoredAt: string;
+  restoredBy: string;
 }
 
 export interface VerifyReport {

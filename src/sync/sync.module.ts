@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { contribute } from '../core/registry/contributions';
 import { AGGREGATE_REGISTRY, AggregateRegistration } from '../core/sync-kernel/aggregate-registry';
 import { PeerSyncStatus } from '../nodes/peer-sync-status.port';
+import { ConflictRestore } from './conflicts/conflict-restore';
 import { SyncBus, SyncFeature } from './cqrs/sync-bus';
 import { syncHandlersFor } from './cqrs/sync-handlers';
 import { SYNC_ENTITIES } from './entities';
@@ -58,6 +59,7 @@ export class SyncFeatureModule {}
     SyncSaga,
     SyncJobs,
     SyncHistory,
+    ConflictRestore,
     VerifyService,
     { provide: PeerConnector, useClass: ChannelPeerConnector },
     { provide: PeerSyncStatus, useExisting: SyncLogs },

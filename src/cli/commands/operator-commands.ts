@@ -1,5 +1,6 @@
 import { CliCommand } from '../command';
 import { conflictsListCommand } from './conflicts-list';
+import { conflictsRestoreCommand } from './conflicts-restore';
 import { migrateCommand } from './migrate';
 import { peerAddCommand } from './peer-add';
 import { peerApproveCommand } from './peer-approve';
@@ -21,5 +22,6 @@ export const OPERATOR_COMMANDS: CliCommand[] = [
   syncPullCommand,
   syncLogCommand,
   conflictsListCommand,
+  conflictsRestoreCommand,
   verifyCommand,
 ];

@@ -49,4 +49,12 @@ export class SyncConflict {
 
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'clock_timestamp()' })
   createdAt: Date;
+
+  /** When an Admin wrote the losing version back as a new local edit (POST conflicts/{id}/restore). */
+  @Column({ name: 'restored_at', type: 'timestamptz', nullable: true })
+  restoredAt: Date | null;
+
+  /** Login of the Admin who restored it. */
+  @Column({ name: 'restored_by', type: 'varchar', length: 200, nullable: true })
+  restoredBy: string | null;
 }

@@ -72,7 +72,8 @@ export class SyncHistory {
     const params = [query.remoteNodeId ?? null, query.table ?? null, query.syncLogId ?? null];
     const data = await this.dataSource.query(
       `SELECT id, sync_log_id AS "syncLogId", remote_node_id AS "remoteNodeId", table_name AS "table", row_key AS "key",
-              local_version AS "localVersion", remote_version AS "remoteVersion", winner, rule, ${ts('created_at')} AS "createdAt"
+              local_version AS "localVersion", remote_version AS "remoteVersion", winner, rule, ${ts('created_at')} AS "createdAt",
+              ${ts('restored_at')} AS "restoredAt", restored_by AS "restoredBy"
        FROM sync_conflicts ${where} ORDER BY created_at DESC, id LIMIT $4 OFFSET $5`,
       [...params, pageSize, (page - 1) * pageSize],
     );

@@ -1,8 +1,9 @@
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Body, Controller, Get, HttpCode, MessageEvent, Param, ParseUUIDPipe, Post, Query, Req, Sse } from '@nestjs/common';
 import { Observable, map } from 'rxjs';
-import { NodeAccessLevel, RequireUserOrCapability, UserRole } from '../../core/auth/access';
+import { NodeAccessLevel, RequireUser, RequireUserOrCapability, UserRole } from '../../core/auth/access';
 import type { NodeTrustRequest } from '../../node-trust/channel/channel-request';
+import { ConflictRestore } from '../conflicts/conflict-restore';
 import { SyncJobs } from '../pull/sync-jobs.service';
 import { VerifyService } from '../verify/verify.service';
 import { SyncHistory } from './sync-history';
@@ -21,6 +22,7 @@ export class SyncOperatorController {
     private readonly jobs: SyncJobs,
     private readonly history: SyncHistory,
     private readonly verifier: VerifyService,
+    private readonly restorer: ConflictRestore,
   ) {}
 
   /** Reference-compatible, honest preview: fetches and applies in a rolled-back transaction. */
@@ -100,5 +102,14 @@ export class SyncOperatorController {
   @Get('conflicts')
   conflicts(@Query() query: ConflictQueryDto) {
     return this.history.conflicts(query);
+  }
+
+  /** Writes the losing version back as a new local edit, which then wins everywhere by the normal rule. */
+  @RequireUser(UserRole.Admin)
+  @ApiOperation({ summary: 'Restore the losing version of a conflict as a new local edit (Admin)' })
+  @Post('conflicts/:id/restore')
+  @HttpCode(200)
+  restore(@Param('id', ParseUUIDPipe) id: string, @Req() req: NodeTrustRequest) {
+    return this.restorer.restore(id, req.user!.login);
   }
 }

@@ -178,6 +178,14 @@ function consoleSuite(): void {
     expect(await detail.locator('p.rule').textContent()).toMatch(/Kept: the peer’s \(Node B\) version — rule “newer_updated_at”: the version with the newer updated_at is kept/);
     expect(await detail.locator('th.lost').textContent()).toContain('This node (local)');
     await shot(pageA, '07-conflict-side-by-side');
+    // Restore the version not kept: it becomes a new local edit on A.
+    await detail.locator('button.restore-conflict').click();
+    await pageA.waitForFunction(`!!document.querySelector('#conflict-detail')?.hidden`);
+    await row.locator('button.compare').click();
+    expect(await detail.locator('p.restored').textContent()).toMatch(/restored .* by /);
+    const [restored] = await a.dataSource.query(`SELECT display_name AS name FROM snomed_laterality WHERE code = 'edited-on-both'`);
+    expect(restored.name).toBe('local edit on A');
+    await shot(pageA, '07b-conflict-restored');
   });
 
   it('pages the history and filters it by peer and status, with readable errors', async () => {
@@ -242,7 +250,7 @@ function consoleSuite(): void {
   });
 
   it('wrote a screenshot of every screen', () => {
-    expect(shots.length).toBe(11);
+    expect(shots.length).toBe(12);
     for (const path of shots) expect({ path, large: statSync(path).size > 5_000 }).toEqual({ path, large: true });
   });
 }

@@ -254,6 +254,7 @@ POST /api/snomed/medications                                                    
 POST /api/snomed/severity-codes                                                            user
 POST /api/snomed/topographical-modifiers                                                   user
 POST /api/SNOMED/TopographicalModifier/New                                                 user
+POST /api/sync/conflicts/:id/restore                                                       user(Admin)
 POST /api/sync/jobs                                                                        user(Admin|Researcher) or node(ReadOnly)
 POST /api/sync/jobs/:id/cancel                                                             user(Admin|Researcher) or node(ReadOnly)
 POST /api/sync/manifest                                                                    node(ReadWrite)

@@ -5,19 +5,27 @@ import { ruleText } from './messages.js';
 
 const PAGE_SIZE = 20;
 let pager: Pager | undefined;
+/** Where a failed action's error goes (the console's error banner), set by setUpConflicts. */
+let reportError: (error: unknown) => void = (error) => {
+  throw error;
+};
 
-/** A field's value as text; UTC timestamps in one notation (the archive keeps "Z" and "+00:00" forms). */
+/**
+ * A field's value as text; UTC timestamps in one notation with six fraction digits (the archive
+ * keeps both "…708390Z" and "…70839+00:00" forms of one instant).
+ */
 function show(value: unknown): string {
   if (value === undefined) return '–';
   if (typeof value !== 'string') return JSON.stringify(value);
-  return /^\d{4}-\d\d-\d\dT[\d:.]+\+00:00$/.test(value) ? value.replace(/\+00:00$/, 'Z') : value;
+  const utc = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?(?:Z|\+00:00)$/.exec(value);
+  return utc ? `${utc[1]}.${(utc[2] ?? '').padEnd(6, '0')}Z` : value;
 }
 
 /**
  * Both versions of a conflicting row side by side, field by field (differing fields marked), with
  * which one was kept and the rule that decided.
  */
-function renderDetail(conflict: SyncConflict, peerName: string): void {
+function renderDetail(conflict: SyncConflict, peerName: string, restore: () => void): void {
   const local = conflict.localVersion ?? {};
   const remote = conflict.remoteVersion ?? {};
   const fields = [...new Set([...Object.keys(local), ...Object.keys(remote)])];
@@ -37,6 +45,14 @@ function renderDetail(conflict: SyncConflict, peerName: string): void {
       el('thead', {}, el('tr', {}, el('th', {}, 'Field'), heading('This node (local)', keptLocal, conflict.localVersion !== null), heading(`Peer (${peerName})`, !keptLocal, conflict.remoteVersion !== null))),
       el('tbody', {}, ...rows),
     ),
+    conflict.restoredAt
+      ? el('p', { class: 'restored' }, `The version not kept was restored ${when(conflict.restoredAt)} by ${conflict.restoredBy ?? '?'}.`)
+      : el(
+          'p',
+          { class: 'restore' },
+          button('Restore the version not kept', { class: 'restore-conflict' }, restore),
+          ' writes it back as a new edit on this node; it then wins here and on every node that pulls from here. Refused if the row changed since.',
+        ),
   );
   $('#conflict-detail').hidden = false;
 }
@@ -65,7 +81,12 @@ export async function renderConflicts(client: PrismClient): Promise<void> {
         button('Compare', { class: 'small compare' }, () => {
           for (const other of document.querySelectorAll('#conflicts tr.selected')) other.classList.remove('selected');
           row.classList.add('selected');
-          renderDetail(c, names.get(c.remoteNodeId) ?? c.remoteNodeId);
+          renderDetail(c, names.get(c.remoteNodeId) ?? c.remoteNodeId, () => {
+            client.sync
+              .restoreConflict(c.id)
+              .then(() => renderConflicts(client))
+              .catch(reportError);
+          });
         }),
       ),
     );
@@ -75,6 +96,7 @@ export async function renderConflicts(client: PrismClient): Promise<void> {
 }
 
 export function setUpConflicts(client: PrismClient, onError: (error: unknown) => void): void {
+  reportError = onError;
   pager = new Pager('#conflicts-pager', 'conflicts', () => renderConflicts(client), onError);
   pager.restartOnChange('#conflict-filters');
 }
