@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { ConflictRestoreResult } from '../../../client/src/types';
 import { DataSource, QueryRunner } from 'typeorm';
 import { AppConfig } from '../../config';
 import { inTransaction } from '../../core/database/transaction';
@@ -23,17 +24,8 @@ interface ArchivedConflict {
   restoredBy: string | null;
 }
 
-export interface RestoreResult {
-  conflictId: string;
-  table: string;
-  key: Record<string, unknown>;
-  /** What the restore did: the losing version written back, or the losing delete done again. */
-  action: 'written' | 'deleted';
-  /** The row as it is now (null after a delete). */
-  row: Record<string, unknown> | null;
-  restoredAt: string;
-  restoredBy: string;
-}
+/** The answer's shape is the SDK's (its types are the operator API's wire contract). */
+export type RestoreResult = ConflictRestoreResult;
 
 /**
  * Restores the losing version of an archived conflict as a NEW local edit: the trigger stamps it
