@@ -1,6 +1,6 @@
 import { readEventStream } from './event-stream.js';
 import { PrismApiError, PrismHttp } from './http.js';
-import type { ConflictRestoreResult, JobKind, Page, StartedJob, SyncConflict, SyncLogEntry, SyncLogStatus, SyncPreview, SyncProgress, SyncResult, SyncSummary, VerifyReport } from './types.js';
+import type { ConflictRestoreResult, ConnectionSyncStatus, JobKind, Page, StartedJob, SyncConflict, SyncLogEntry, SyncLogStatus, SyncPreview, SyncProgress, SyncResult, SyncSummary, VerifyReport } from './types.js';
 
 export interface FollowOptions {
   /** Called with every progress update (the first one is the job's state when following began). */
@@ -108,6 +108,16 @@ export class SyncService {
 
   conflicts(query: { remoteNodeId?: string; table?: string; syncLogId?: string; page?: number; pageSize?: number } = {}): Promise<Page<SyncConflict>> {
     return this.http.json('GET', '/api/sync/conflicts', { query });
+  }
+
+  /** Per connection: schedule state, last success, last failure with reason, next run. */
+  status(): Promise<ConnectionSyncStatus[]> {
+    return this.http.json('GET', '/api/sync/status');
+  }
+
+  /** Admin: pull from `remoteNodeId` every `intervalSeconds` (null: off); also resumes a paused schedule. */
+  setSchedule(remoteNodeId: string, intervalSeconds: number | null): Promise<ConnectionSyncStatus> {
+    return this.http.json('PUT', `/api/sync/schedules/${encodeURIComponent(remoteNodeId)}`, { body: { intervalSeconds } });
   }
 
   /** Admin: writes the losing version of a conflict back as a new local edit (409 when the row changed since). */

@@ -178,6 +178,24 @@ export interface ConflictRestoreResult {
   restoredBy: string;
 }
 
+/** One connection in GET /api/sync/status. */
+export interface ConnectionSyncStatus {
+  remoteNodeId: string;
+  nodeName: string;
+  /** off: no schedule (pulls by hand); idle: scheduled, last try fine; backing_off: retrying after failures; paused: stopped after permanent failures. */
+  state: 'off' | 'idle' | 'running' | 'backing_off' | 'paused';
+  /** Seconds between scheduled pulls, null when off. */
+  intervalSeconds: number | null;
+  runningJobId: string | null;
+  nextRunAt: string | null;
+  consecutiveFailures: number;
+  /** Why the scheduler stopped (code: message); PUT the schedule again to resume. */
+  pausedReason: string | null;
+  lastSuccess: { at: string; jobId: string } | null;
+  /** The newest failed pull, if newer than the newest success. */
+  lastFailure: { at: string; jobId: string; code: string; message: string } | null;
+}
+
 export interface VerifyReport {
   digest: string;
   aggregates: Record<string, { rows: number; digest: string; tables: { table: string; rows: number; digest: string }[] }>;

@@ -17,6 +17,19 @@ export interface SyncConfig {
   retryAttempts: number;
   /** Staging directory for pulls (default DATA_DIR/staging). */
   stagingDir?: string;
+  /** Scheduled pulls: how often the scheduler looks for due connections, and its backoff and pause rules. */
+  schedule: ScheduleConfig;
+}
+
+export interface ScheduleConfig {
+  /** Seconds between the scheduler's looks for due connections; 0 turns the scheduler off on this replica. */
+  tickSeconds: number;
+  /** First wait after a failed scheduled pull; doubles per failure in a row (with jitter). */
+  backoffBaseSeconds: number;
+  /** Longest wait between retries of a failing connection. */
+  backoffMaxSeconds: number;
+  /** Permanent failures in a row (revoked, capability, schema…) after which a schedule pauses. */
+  pauseAfter: number;
 }
 
 export function readSyncConfig(env: EnvReader): SyncConfig {
@@ -29,5 +42,11 @@ export function readSyncConfig(env: EnvReader): SyncConfig {
     peerTimeoutMs: env.int('SYNC_PEER_TIMEOUT_MS', 'timeout of one request to a peer (ms)', 60000, 100),
     retryAttempts: env.int('SYNC_RETRY_ATTEMPTS', 'attempts for a transient peer error before the pull fails', 5, 1, 50),
     stagingDir: env.optional('SYNC_STAGING_DIR', 'staging directory for pulls (default DATA_DIR/staging)'),
+    schedule: {
+      tickSeconds: env.int('SYNC_SCHEDULER_TICK_SECONDS', 'seconds between the scheduler\'s looks for due scheduled pulls (0: no scheduler on this replica)', 5, 0, 3600),
+      backoffBaseSeconds: env.int('SYNC_SCHEDULE_BACKOFF_BASE_SECONDS', 'first wait after a failed scheduled pull, doubled per failure in a row', 30, 1, 86400),
+      backoffMaxSeconds: env.int('SYNC_SCHEDULE_BACKOFF_MAX_SECONDS', 'longest wait between retries of a failing scheduled connection', 3600, 1, 604800),
+      pauseAfter: env.int('SYNC_SCHEDULE_PAUSE_AFTER', 'permanent failures in a row (revoked, capability, schema) that pause a schedule', 3, 1, 100),
+    },
   };
 }

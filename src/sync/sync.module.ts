@@ -16,6 +16,7 @@ import { SyncExportController } from './http/sync-export.controller';
 import { exportControllersFor } from './http/sync-feed-routes';
 import { SyncHistory } from './http/sync-history';
 import { SyncOperatorController } from './http/sync-operator.controller';
+import { SyncScheduleController } from './http/sync-schedule.controller';
 import { ImportEngine } from './import/import-engine';
 import { ApplyStep } from './pull/apply-step';
 import { ChannelPeerConnector } from './pull/channel-peer-connector';
@@ -26,6 +27,8 @@ import { SyncJobs } from './pull/sync-jobs.service';
 import { SyncLock } from './pull/sync-lock';
 import { SyncLogs } from './pull/sync-logs';
 import { SyncSaga } from './pull/sync-saga';
+import { SyncScheduler } from './schedule/sync-scheduler';
+import { SyncSchedules } from './schedule/sync-schedules';
 import { VerifyService } from './verify/verify.service';
 
 /** Where the per-aggregate handlers and routes of SyncModule.forFeature live (one instance per call). */
@@ -43,7 +46,7 @@ export class SyncFeatureModule {}
 @Global()
 @Module({
   imports: [DiscoveryModule, TypeOrmModule.forFeature(SYNC_ENTITIES)],
-  controllers: [SyncOperatorController, SyncExportController],
+  controllers: [SyncOperatorController, SyncScheduleController, SyncExportController],
   providers: [
     SyncBus,
     ExportWindows,
@@ -60,6 +63,8 @@ export class SyncFeatureModule {}
     SyncJobs,
     SyncHistory,
     ConflictRestore,
+    SyncSchedules,
+    SyncScheduler,
     VerifyService,
     { provide: PeerConnector, useClass: ChannelPeerConnector },
     { provide: PeerSyncStatus, useExisting: SyncLogs },

@@ -1,9 +1,10 @@
 import { SyncConflict } from './sync-conflict.entity';
 import { SyncLog } from './sync-log.entity';
+import { SyncSchedule } from './sync-schedule.entity';
 import { Tombstone } from './tombstone.entity';
 
-export { SyncConflict, SyncLog, Tombstone };
+export { SyncConflict, SyncLog, SyncSchedule, Tombstone };
 export type { SyncJobKind, SyncLogStatus } from './sync-log.entity';
 
 /** Sync bookkeeping (not synced itself). */
-export const SYNC_ENTITIES: Function[] = [SyncLog, SyncConflict, Tombstone];
+export const SYNC_ENTITIES: Function[] = [SyncLog, SyncConflict, SyncSchedule, Tombstone];

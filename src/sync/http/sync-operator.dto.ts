@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import type { SyncStatus } from '../pull/sync-logs';
 
 export class SyncRequestDto {
@@ -64,4 +64,13 @@ export class ConflictQueryDto extends SyncLogQueryDto {
   @IsOptional()
   @IsUUID()
   syncLogId?: string;
+}
+
+/** A connection's schedule: seconds between pulls (1 s – 30 days), or null to turn it off. */
+export class ScheduleDto {
+  @ValidateIf((o: ScheduleDto) => o.intervalSeconds !== null)
+  @IsInt({ message: 'intervalSeconds must be a whole number of seconds, or null to turn the schedule off' })
+  @Min(1)
+  @Max(30 * 24 * 3600)
+  intervalSeconds: number | null;
 }

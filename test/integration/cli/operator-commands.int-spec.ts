@@ -19,7 +19,7 @@ describe('prism-node operator commands against running nodes', () => {
   afterAll(() => pair?.close());
 
   it('prints --help for every command and exits 0', async () => {
-    for (const name of ['migrate', 'peer:add', 'peer:approve', 'peer:revoke', 'peer:list', 'sync:preview', 'sync:pull', 'sync:log', 'conflicts:list', 'verify']) {
+    for (const name of ['migrate', 'peer:add', 'peer:approve', 'peer:revoke', 'peer:list', 'sync:preview', 'sync:pull', 'sync:log', 'sync:schedule', 'sync:status', 'conflicts:list', 'conflicts:restore', 'verify']) {
       const run = await cli([name, '--help']);
       expect({ name, code: run.code, usage: run.stdout.includes(`Usage: prism-node ${name}`) }).toEqual({ name, code: EXIT.ok, usage: true });
     }
@@ -90,6 +90,20 @@ describe('prism-node operator commands against running nodes', () => {
     expect(log.json<{ data: { kind: string; status: string }[] }>().data.map((e) => `${e.kind}:${e.status}`)).toEqual(['pull:completed', 'pull:completed', 'pull:failed', 'preview:completed']);
     const conflicts = await cli(['conflicts:list', ...as]);
     expect({ code: conflicts.code, out: conflicts.stdout }).toEqual({ code: EXIT.ok, out: 'no conflicts' });
+  });
+
+  it('sets, shows and turns off a schedule; refuses a bad interval with the usage code', async () => {
+    const set = await cli(['sync:schedule', pair.peerOnA, '--every', '3600', ...as]);
+    expect({ code: set.code, out: set.stdout }).toEqual({ code: EXIT.ok, out: expect.stringMatching(/pulls every 3600 s, next /) });
+    const status = await cli(['sync:status', ...as, '--json']);
+    expect(status.json<{ remoteNodeId: string; state: string; intervalSeconds: number }[]>().find((s) => s.remoteNodeId === pair.peerOnA)).toMatchObject({
+      intervalSeconds: 3600,
+    });
+    expect((await cli(['sync:status', ...as])).stdout).toMatch(/state[\s\S]*3600 s/);
+    expect((await cli(['sync:schedule', pair.peerOnA, '--every', 'often', ...as])).code).toBe(EXIT.usage);
+    expect((await cli(['sync:schedule', pair.peerOnA, ...as])).code).toBe(EXIT.usage);
+    const off = await cli(['sync:schedule', pair.peerOnA, '--off', ...as]);
+    expect({ code: off.code, out: off.stdout }).toEqual({ code: EXIT.ok, out: expect.stringMatching(/schedule off/) });
   });
 
   it('approves, and revokes a node registered with this node', async () => {

@@ -69,8 +69,11 @@ function consoleSuite(): void {
     execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(ROOT, 'src/admin/static/ts')], { cwd: ROOT, stdio: 'pipe' });
     rmSync(SCREENSHOTS, { recursive: true, force: true });
     mkdirSync(SCREENSHOTS, { recursive: true });
-    a = await startTestNode({ NODE_ID: 'node-a', NODE_NAME: 'Node A' });
-    b = await startTestNode({ NODE_ID: 'node-b', NODE_NAME: 'Node B' });
+    // One operator clicks through every screen in well under a minute (each screen is 3-4 API calls):
+    // more than the 60/min a user gets by default, until per-user limits for interactive users land.
+    const interactive = { THROTTLE_STANDARD_PER_MINUTE: '600' };
+    a = await startTestNode({ NODE_ID: 'node-a', NODE_NAME: 'Node A', ...interactive });
+    b = await startTestNode({ NODE_ID: 'node-b', NODE_NAME: 'Node B', ...interactive });
     [operatorA, operatorB] = await Promise.all([createUserAndLogin(a, UserRole.Admin), createUserAndLogin(b, UserRole.Admin)]);
     await buildDatasetOverHttp(b, operatorB.token);
     await laterality(b, 'edited-on-both');
@@ -188,6 +191,18 @@ function consoleSuite(): void {
     await shot(pageA, '07b-conflict-restored');
   });
 
+  it('schedules pulls from a peer and shows when the next one runs', async () => {
+    await pageA.click('nav .tab[data-tab="connections"]');
+    const row = peerRow(pageA, 'Node B');
+    await row.locator('select.schedule').selectOption('3600');
+    await pageA.waitForSelector('#notice:has-text("now run every 3600 s")');
+    await pageA.waitForFunction(`document.querySelector('#connections tbody')?.textContent?.includes('every 3600 s')`);
+    expect(await row.locator('.schedule-state').textContent()).toMatch(/^every 3600 s — (next |running now)/);
+    await shot(pageA, '07c-scheduled');
+    await row.locator('select.schedule').selectOption('');
+    await pageA.waitForSelector('#notice:has-text("by hand only")');
+  });
+
   it('pages the history and filters it by peer and status, with readable errors', async () => {
     const [{ id: peerOnA }] = await a.dataSource.query(`SELECT id FROM research_nodes WHERE node_name = 'Node B' AND NOT is_local`);
     // 25 older failed pulls, as an unreachable peer leaves them.
@@ -250,7 +265,7 @@ function consoleSuite(): void {
   });
 
   it('wrote a screenshot of every screen', () => {
-    expect(shots.length).toBe(12);
+    expect(shots.length).toBe(13);
     for (const path of shots) expect({ path, large: statSync(path).size > 5_000 }).toEqual({ path, large: true });
   });
 }

@@ -145,6 +145,7 @@ GET /api/sync/research                                                          
 GET /api/sync/researchers                                                                  node(ReadWrite)
 GET /api/sync/sessions                                                                     node(ReadWrite)
 GET /api/sync/snomed/:entityType                                                           node(ReadWrite)
+GET /api/sync/status                                                                       user(Admin|Researcher)
 GET /api/sync/verify                                                                       user(Admin|Researcher) or node(ReadWrite)
 GET /api/sync/volunteers                                                                   node(ReadWrite)
 GET /api/target-areas/:targetAreaId/topographical-modifiers                                user
@@ -293,6 +294,7 @@ PUT /api/SNOMED/ClinicalCondition/Update/:snomedCode                            
 PUT /api/SNOMED/ClinicalEvent/Update/:snomedCode                                           user
 PUT /api/SNOMED/Medication/Update/:snomedCode                                              user
 PUT /api/SNOMED/TopographicalModifier/Update/:code                                         user
+PUT /api/sync/schedules/:remoteNodeId                                                      user(Admin)
 PUT /api/User/Update/:id                                                                   user(Admin)
 PUT /api/Volunteer/Update/:volunteerId                                                     user
 `;

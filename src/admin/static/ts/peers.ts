@@ -4,6 +4,7 @@ import {
   NodeAccessLevel,
   type NodeAccessLevelCode,
   type NodeConnection,
+  type ConnectionSyncStatus,
   type PrismClient,
   statusName,
   type SyncLogEntry,
@@ -12,6 +13,24 @@ import { $, badge, button, confirmAction, el, fillTable, input, notify, select, 
 import { describeError, errorText, syncStatusLabel } from './messages.js';
 
 const LEVELS: [string, string][] = Object.entries(NodeAccessLevel).map(([name, code]) => [String(code), name]);
+/** Intervals the console offers for scheduled pulls (any other is set with the API or CLI). */
+const INTERVALS: [string, string][] = [
+  ['', 'by hand'],
+  ['300', 'every 5 min'],
+  ['900', 'every 15 min'],
+  ['3600', 'every hour'],
+  ['21600', 'every 6 h'],
+  ['86400', 'every day'],
+];
+
+/** A connection's schedule in words: off, when it runs next, or why it stopped. */
+function scheduleText(status: ConnectionSyncStatus | undefined): string {
+  if (!status || status.state === 'off') return 'by hand';
+  if (status.state === 'paused') return `paused — ${status.pausedReason ?? ''} (choose an interval again to resume)`;
+  if (status.state === 'running') return `every ${status.intervalSeconds} s — running now`;
+  const retry = status.state === 'backing_off' ? `retrying after ${status.consecutiveFailures} failure(s), ` : '';
+  return `every ${status.intervalSeconds} s — ${retry}next ${when(status.nextRunAt)}`;
+}
 
 export interface PeerActions {
   /** Opens the sync dialog for a peer. */
@@ -29,6 +48,23 @@ async function act(what: () => Promise<string>, actions: PeerActions): Promise<v
     return;
   }
   actions.refresh();
+}
+
+function scheduleCell(client: PrismClient, node: NodeConnection, status: ConnectionSyncStatus | undefined, actions: PeerActions): HTMLElement {
+  const cell = el('td', { class: 'schedule-cell' }, el('span', { class: 'schedule-state' }, scheduleText(status)));
+  if (node.status === AuthorizationStatus.Authorized && node.nodeUrl) {
+    const current = status?.intervalSeconds == null ? '' : String(status.intervalSeconds);
+    const options = INTERVALS.some(([value]) => value === current) ? INTERVALS : [...INTERVALS, [current, `every ${current} s`] as [string, string]];
+    const interval = select({ class: 'schedule', 'aria-label': `Schedule of pulls from ${node.nodeName}` }, options, current);
+    interval.addEventListener('change', () =>
+      void act(async () => {
+        const set = await client.sync.setSchedule(node.id, interval.value === '' ? null : Number(interval.value));
+        return set.intervalSeconds === null ? `Pulls from ${node.nodeName} now run by hand only.` : `Pulls from ${node.nodeName} now run every ${set.intervalSeconds} s.`;
+      }, actions),
+    );
+    cell.append(el('br'), interval);
+  }
+  return cell;
 }
 
 function actionsFor(client: PrismClient, node: NodeConnection, actions: PeerActions): HTMLElement {
@@ -73,7 +109,13 @@ function actionsFor(client: PrismClient, node: NodeConnection, actions: PeerActi
 
 /** The registry with each node's sync state and the actions its status allows. */
 export async function renderPeers(client: PrismClient, actions: PeerActions): Promise<void> {
-  const [nodes, history, identity] = await Promise.all([client.nodes.list(), client.sync.history({ kind: 'pull', pageSize: 100 }), client.nodes.identity()]);
+  const [nodes, history, identity, statuses] = await Promise.all([
+    client.nodes.list(),
+    client.sync.history({ kind: 'pull', pageSize: 100 }),
+    client.nodes.identity(),
+    client.sync.status(),
+  ]);
+  const statusOf = new Map(statuses.map((s) => [s.remoteNodeId, s]));
   const lastPull = new Map<string, SyncLogEntry>();
   for (const entry of history.data) if (!lastPull.has(entry.remoteNodeId)) lastPull.set(entry.remoteNodeId, entry);
   $('#identity-details').replaceChildren(
@@ -97,10 +139,11 @@ export async function renderPeers(client: PrismClient, actions: PeerActions): Pr
       td(when(node.lastSyncedAt)),
       td(node.lastSyncStatus ? badge(syncStatusLabel(node.lastSyncStatus), node.lastSyncStatus) : '–'),
       td(totals ? `${totals.received} received, ${totals.inserted} new, ${totals.updated} updated, ${totals.deleted} deleted` : '–'),
+      scheduleCell(client, node, statusOf.get(node.id), actions),
       actionsFor(client, node, actions),
     );
   });
-  fillTable('#connections', rows, 'No peers yet: connect to one above.', 8);
+  fillTable('#connections', rows, 'No peers yet: connect to one above.', 9);
 }
 
 /** "Connect to a peer": registers this node at the peer and says what the peer's operator does next. */
