@@ -13,6 +13,7 @@ export class SyncSchedules1796030365791 implements MigrationInterface {
                 "consecutive_failures" integer NOT NULL DEFAULT '0',
                 "permanent_failures" integer NOT NULL DEFAULT '0',
                 "paused_reason" text,
+                "accept_push_requests" boolean NOT NULL DEFAULT false,
                 "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT clock_timestamp(),
                 CONSTRAINT "PK_985e8d159dde80e54b11ec53819" PRIMARY KEY ("remote_node_id")
             )

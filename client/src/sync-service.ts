@@ -1,6 +1,6 @@
 import { readEventStream } from './event-stream.js';
 import { PrismApiError, PrismHttp } from './http.js';
-import type { ConflictRestoreResult, ConnectionSyncStatus, JobKind, Page, StartedJob, SyncConflict, SyncLogEntry, SyncLogStatus, SyncPreview, SyncProgress, SyncResult, SyncSummary, VerifyReport } from './types.js';
+import type { ConflictRestoreResult, ConnectionSyncStatus, PushRequestResult, JobKind, Page, StartedJob, SyncConflict, SyncLogEntry, SyncLogStatus, SyncPreview, SyncProgress, SyncResult, SyncSummary, VerifyReport } from './types.js';
 
 export interface FollowOptions {
   /** Called with every progress update (the first one is the job's state when following began). */
@@ -118,6 +118,21 @@ export class SyncService {
   /** Admin: pull from `remoteNodeId` every `intervalSeconds` (null: off); also resumes a paused schedule. */
   setSchedule(remoteNodeId: string, intervalSeconds: number | null): Promise<ConnectionSyncStatus> {
     return this.http.json('PUT', `/api/sync/schedules/${encodeURIComponent(remoteNodeId)}`, { body: { intervalSeconds } });
+  }
+
+  /** Asks a peer to pull from this node now (the peer must accept push requests from this node). */
+  push(remoteNodeId: string): Promise<PushRequestResult> {
+    return this.http.json('POST', '/api/sync/push', { body: { remoteNodeId } });
+  }
+
+  /** Progress of the pull a peer runs for our push request. */
+  pushProgress(remoteNodeId: string, remoteJobId: string): Promise<SyncProgress> {
+    return this.http.json('GET', `/api/sync/push/${encodeURIComponent(remoteNodeId)}/jobs/${encodeURIComponent(remoteJobId)}`);
+  }
+
+  /** Admin: whether `remoteNodeId` may ask this node to pull from it now (push requests). */
+  acceptPushRequests(remoteNodeId: string, accept: boolean): Promise<ConnectionSyncStatus> {
+    return this.http.json('PUT', `/api/sync/schedules/${encodeURIComponent(remoteNodeId)}`, { body: { acceptPushRequests: accept } });
   }
 
   /** Admin: writes the losing version of a conflict back as a new local edit (409 when the row changed since). */

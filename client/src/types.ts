@@ -178,6 +178,13 @@ export interface ConflictRestoreResult {
   restoredBy: string;
 }
 
+/** The answer of POST /api/sync/push: the peer accepted and started a pull from this node. */
+export interface PushRequestResult {
+  remoteNodeId: string;
+  /** The peer's job id; follow it with GET /api/sync/push/{remoteNodeId}/jobs/{remoteJobId}. */
+  remoteJobId: string;
+}
+
 /** One connection in GET /api/sync/status. */
 export interface ConnectionSyncStatus {
   remoteNodeId: string;
@@ -186,6 +193,8 @@ export interface ConnectionSyncStatus {
   state: 'off' | 'idle' | 'running' | 'backing_off' | 'paused';
   /** Seconds between scheduled pulls, null when off. */
   intervalSeconds: number | null;
+  /** Whether the peer may ask this node to pull from it now (push requests); off by default. */
+  acceptPushRequests: boolean;
   runningJobId: string | null;
   nextRunAt: string | null;
   consecutiveFailures: number;

@@ -16,6 +16,7 @@ import { SyncExportController } from './http/sync-export.controller';
 import { exportControllersFor } from './http/sync-feed-routes';
 import { SyncHistory } from './http/sync-history';
 import { SyncOperatorController } from './http/sync-operator.controller';
+import { SyncPushController } from './http/sync-push.controller';
 import { SyncScheduleController } from './http/sync-schedule.controller';
 import { ImportEngine } from './import/import-engine';
 import { ApplyStep } from './pull/apply-step';
@@ -27,6 +28,7 @@ import { SyncJobs } from './pull/sync-jobs.service';
 import { SyncLock } from './pull/sync-lock';
 import { SyncLogs } from './pull/sync-logs';
 import { SyncSaga } from './pull/sync-saga';
+import { PushRequests } from './push/push-requests';
 import { SyncScheduler } from './schedule/sync-scheduler';
 import { SyncSchedules } from './schedule/sync-schedules';
 import { VerifyService } from './verify/verify.service';
@@ -46,7 +48,7 @@ export class SyncFeatureModule {}
 @Global()
 @Module({
   imports: [DiscoveryModule, TypeOrmModule.forFeature(SYNC_ENTITIES)],
-  controllers: [SyncOperatorController, SyncScheduleController, SyncExportController],
+  controllers: [SyncOperatorController, SyncScheduleController, SyncPushController, SyncExportController],
   providers: [
     SyncBus,
     ExportWindows,
@@ -65,6 +67,7 @@ export class SyncFeatureModule {}
     ConflictRestore,
     SyncSchedules,
     SyncScheduler,
+    PushRequests,
     VerifyService,
     { provide: PeerConnector, useClass: ChannelPeerConnector },
     { provide: PeerSyncStatus, useExisting: SyncLogs },

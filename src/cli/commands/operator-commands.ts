@@ -9,7 +9,7 @@ import { peerRevokeCommand } from './peer-revoke';
 import { syncLogCommand } from './sync-log';
 import { syncPreviewCommand } from './sync-preview';
 import { syncPullCommand } from './sync-pull';
-import { syncScheduleCommand, syncStatusCommand } from './sync-schedule';
+import { syncAcceptPushCommand, syncPushCommand, syncScheduleCommand, syncStatusCommand } from './sync-schedule';
 import { verifyCommand } from './verify';
 
 /** Setup (migrate) and the operator commands that talk to a running node. */
@@ -23,6 +23,8 @@ export const OPERATOR_COMMANDS: CliCommand[] = [
   syncPullCommand,
   syncLogCommand,
   syncScheduleCommand,
+  syncPushCommand,
+  syncAcceptPushCommand,
   syncStatusCommand,
   conflictsListCommand,
   conflictsRestoreCommand,

@@ -6,6 +6,44 @@ import { print, remoteCommand, required } from './support/remote';
 const describe = (s: ConnectionSyncStatus) =>
   s.intervalSeconds === null ? `${s.nodeName}: schedule off (pulls by hand only)` : `${s.nodeName}: pulls every ${s.intervalSeconds} s, next ${s.nextRunAt ?? '-'}`;
 
+/** `prism-node sync:push`: asks a peer to pull from this node now, and follows its pull to the end. */
+export const syncPushCommand = remoteCommand({
+  name: 'sync:push',
+  summary: 'ask a peer to pull from this node now (the peer must accept push requests from this node) and follow its pull',
+  usage: 'sync:push <peer id>',
+  async run(client, args, json) {
+    const peer = required(args, 'peer id', 0);
+    const asked = await client.sync.push(peer);
+    let progress = await client.sync.pushProgress(peer, asked.remoteJobId);
+    while (progress.state === 'running') {
+      await new Promise((r) => setTimeout(r, 500));
+      progress = await client.sync.pushProgress(peer, asked.remoteJobId);
+    }
+    print(json, progress, () =>
+      progress.state === 'completed'
+        ? `the peer pulled from this node: job ${asked.remoteJobId} completed`
+        : `the peer's pull ${asked.remoteJobId} ended ${progress.state}${progress.error ? `: ${progress.error.code} ${progress.error.message}` : ''}`,
+    );
+    return progress.state === 'completed' ? EXIT.ok : EXIT.failure;
+  },
+});
+
+/** `prism-node sync:accept-push`: whether a peer may ask this node to pull from it. */
+export const syncAcceptPushCommand = remoteCommand({
+  name: 'sync:accept-push',
+  summary: 'allow (--on) or refuse (--off) push requests from a peer: it may then ask this node to pull from it now',
+  usage: 'sync:accept-push <peer id> (--on | --off)',
+  options: { on: { type: 'boolean' }, off: { type: 'boolean' } },
+  async run(client, args, json) {
+    const peer = required(args, 'peer id', 0);
+    const { on, off } = args.values as { on?: boolean; off?: boolean };
+    if (Boolean(on) === Boolean(off)) throw new UsageError('give either --on or --off');
+    const status = await client.sync.acceptPushRequests(peer, Boolean(on));
+    print(json, status, () => `${status.nodeName}: push requests ${status.acceptPushRequests ? 'accepted' : 'refused'}`);
+    return EXIT.ok;
+  },
+});
+
 /** `prism-node sync:schedule`: pull from a peer every N seconds (or stop); also resumes a paused schedule. */
 export const syncScheduleCommand = remoteCommand({
   name: 'sync:schedule',

@@ -2,7 +2,7 @@ import { Column, Entity, Index, JoinColumn, OneToOne, PrimaryColumn, Relation } 
 import { ResearchNode } from '../../nodes/entities/research-node.entity';
 
 /**
- * A connection's sync schedule and the scheduler's state for it (SPEC §7 "runs itself"): pull every
+ * A connection's sync settings (schedule, push requests) and the scheduler's state for it (SPEC §7 "runs itself"): pull every
  * `intervalSeconds` (null = by hand only), back off after failures, pause after repeated permanent
  * ones. Owned by the sync module; one row per connection that ever had a schedule.
  */
@@ -35,6 +35,10 @@ export class SyncSchedule {
   /** Why the scheduler stopped (code: message); null while active. Setting the schedule again resumes. */
   @Column({ name: 'paused_reason', type: 'text', nullable: true })
   pausedReason: string | null;
+
+  /** Whether this peer may ask this node to pull from it now (POST /api/sync/pull-request); off by default. */
+  @Column({ name: 'accept_push_requests', type: 'boolean', default: false })
+  acceptPushRequests: boolean;
 
   @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'clock_timestamp()' })
   updatedAt: Date;

@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import type { SyncStatus } from '../pull/sync-logs';
 
 export class SyncRequestDto {
@@ -66,11 +66,19 @@ export class ConflictQueryDto extends SyncLogQueryDto {
   syncLogId?: string;
 }
 
-/** A connection's schedule: seconds between pulls (1 s – 30 days), or null to turn it off. */
+/**
+ * A connection's sync settings; absent fields stay as they are. `intervalSeconds`: seconds between
+ * pulls (1 s – 30 days), or null to turn the schedule off. `acceptPushRequests`: whether the peer may
+ * ask this node to pull from it now.
+ */
 export class ScheduleDto {
-  @ValidateIf((o: ScheduleDto) => o.intervalSeconds !== null)
+  @ValidateIf((o: ScheduleDto) => o.intervalSeconds !== null && (o.intervalSeconds !== undefined || o.acceptPushRequests === undefined))
   @IsInt({ message: 'intervalSeconds must be a whole number of seconds, or null to turn the schedule off' })
   @Min(1)
   @Max(30 * 24 * 3600)
-  intervalSeconds: number | null;
+  intervalSeconds?: number | null;
+
+  @IsOptional()
+  @IsBoolean()
+  acceptPushRequests?: boolean;
 }

@@ -17,11 +17,11 @@ export class SyncScheduleController {
     return this.scheduler.status();
   }
 
-  /** Also resumes a paused schedule. */
+  /** A new interval also resumes a paused schedule. */
   @RequireUser(UserRole.Admin)
-  @ApiOperation({ summary: "Set a connection's pull interval (seconds; null turns it off); resumes a paused schedule" })
+  @ApiOperation({ summary: "Set a connection's pull interval (seconds; null: off; resumes a paused schedule) and whether it accepts push requests" })
   @Put('schedules/:remoteNodeId')
   schedule(@Param('remoteNodeId') remoteNodeId: string, @Body() body: ScheduleDto) {
-    return this.scheduler.setSchedule(remoteNodeId, body.intervalSeconds);
+    return this.scheduler.configure(remoteNodeId, { intervalSeconds: body.intervalSeconds, acceptPushRequests: body.acceptPushRequests });
   }
 }

@@ -16,6 +16,15 @@ export class PeerDirectory {
   constructor(private readonly registry: NodeRegistryService) {}
 
   async resolveForPull(remoteNodeId: string): Promise<PeerTarget> {
+    return this.resolve(remoteNodeId, true);
+  }
+
+  /** A peer this node may call (Authorized, with a URL), whatever the level of the connection: asking it to pull needs no pull grant here. */
+  async resolveForCall(remoteNodeId: string): Promise<PeerTarget> {
+    return this.resolve(remoteNodeId, false);
+  }
+
+  private async resolve(remoteNodeId: string, pulling: boolean): Promise<PeerTarget> {
     if (!isUuid(remoteNodeId)) throw invalidField('remoteNodeId', 'must be a UUID');
     const node = await this.registry.findById(remoteNodeId);
     if (!node) throw new AppError(404, 'ERR_NODE_NOT_FOUND', `no peer node ${remoteNodeId} in the registry`, { details: { remoteNodeId } });
@@ -28,7 +37,7 @@ export class PeerDirectory {
     if (!node.nodeUrl) {
       throw new AppError(409, 'ERR_NODE_URL_MISSING', `${peer} has no URL; set one before pulling`, { details: { remoteNodeId } });
     }
-    if (node.nodeAccessLevel !== NodeAccessLevelName.ReadWrite && node.nodeAccessLevel !== NodeAccessLevelName.Admin) {
+    if (pulling && node.nodeAccessLevel !== NodeAccessLevelName.ReadWrite && node.nodeAccessLevel !== NodeAccessLevelName.Admin) {
       throw new AppError(403, 'ERR_INSUFFICIENT_CAPABILITY', `${peer} has access level ${node.nodeAccessLevel}; pulling needs ReadWrite or Admin`, {
         details: { remoteNodeId, grantedCapability: node.nodeAccessLevel, requiredCapability: 'ReadWrite' },
       });

@@ -8,7 +8,7 @@ import { invalidField } from '../../core/validation';
 import { NodeRegistryService } from '../../nodes/node-registry.service';
 import { SyncJobs } from '../pull/sync-jobs.service';
 import { backoffSeconds, intervalSeconds, isPermanentFailure, scheduleState } from './schedule-policy';
-import { SyncSchedules } from './sync-schedules';
+import { SettingsChange, SyncSchedules } from './sync-schedules';
 
 /** How long a claimed schedule is reserved for the replica that starts its pull. */
 const CLAIM_LEASE_SECONDS = 600;
@@ -48,12 +48,12 @@ export class SyncScheduler implements OnApplicationBootstrap, OnApplicationShutd
     await this.running?.catch(() => undefined);
   }
 
-  /** Sets a connection's interval in seconds (null: off); also resumes a paused schedule. */
-  async setSchedule(remoteNodeId: string, interval: number | null): Promise<ConnectionSyncStatus> {
+  /** Changes a connection's sync settings: the interval in seconds (null: off; also resumes a paused schedule), push requests. */
+  async configure(remoteNodeId: string, change: SettingsChange): Promise<ConnectionSyncStatus> {
     if (!isUuid(remoteNodeId)) throw invalidField('remoteNodeId', 'must be a UUID');
     const node = await this.registry.findById(remoteNodeId);
     if (!node || node.isLocal) throw new AppError(404, 'ERR_NODE_NOT_FOUND', `no peer node ${remoteNodeId} in the registry`, { details: { remoteNodeId } });
-    await this.schedules.set(remoteNodeId, interval);
+    await this.schedules.configure(remoteNodeId, change);
     return (await this.status()).find((s) => s.remoteNodeId === remoteNodeId)!;
   }
 
@@ -77,6 +77,7 @@ export class SyncScheduler implements OnApplicationBootstrap, OnApplicationShutd
           running: runningJobId !== null,
         }),
         intervalSeconds,
+        acceptPushRequests: schedule?.acceptPushRequests ?? false,
         runningJobId,
         nextRunAt: intervalSeconds !== null && !schedule?.pausedReason ? (schedule?.nextRunAt ?? null) : null,
         consecutiveFailures: schedule?.consecutiveFailures ?? 0,

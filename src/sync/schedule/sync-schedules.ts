@@ -9,6 +9,14 @@ export interface ScheduleRow {
   consecutiveFailures: number;
   permanentFailures: number;
   pausedReason: string | null;
+  acceptPushRequests: boolean;
+}
+
+/** A change of a connection's sync settings; absent fields stay as they are. */
+export interface SettingsChange {
+  /** Seconds between scheduled pulls; null: off. Setting it resets failures and resumes a paused schedule. */
+  intervalSeconds?: number | null;
+  acceptPushRequests?: boolean;
 }
 
 export interface PullOutcomeRow {
@@ -21,7 +29,8 @@ export interface PullOutcomeRow {
 
 const ts = timestampText;
 const COLUMNS = `remote_node_id AS "remoteNodeId", interval_seconds AS "intervalSeconds", ${ts('next_run_at')} AS "nextRunAt",
-  consecutive_failures AS "consecutiveFailures", permanent_failures AS "permanentFailures", paused_reason AS "pausedReason"`;
+  consecutive_failures AS "consecutiveFailures", permanent_failures AS "permanentFailures", paused_reason AS "pausedReason",
+  accept_push_requests AS "acceptPushRequests"`;
 
 /**
  * The sync_schedules table and the per-peer outcomes the status shows. Statements that change a
@@ -31,19 +40,36 @@ const COLUMNS = `remote_node_id AS "remoteNodeId", interval_seconds AS "interval
 export class SyncSchedules {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Sets (or turns off, null) a connection's interval; resumes a paused schedule; the first run is due now. */
-  async set(remoteNodeId: string, intervalSeconds: number | null): Promise<ScheduleRow> {
+  /**
+   * Changes a connection's settings. A new interval (or null: off) resets the failure counts and
+   * resumes a paused schedule; its first run is due now.
+   */
+  async configure(remoteNodeId: string, change: SettingsChange): Promise<ScheduleRow> {
+    const schedule = change.intervalSeconds !== undefined;
+    const push = change.acceptPushRequests !== undefined;
     const [row] = await this.dataSource.query(
       `WITH s AS (
-         INSERT INTO sync_schedules (remote_node_id, interval_seconds, next_run_at, consecutive_failures, permanent_failures, paused_reason, updated_at)
-         VALUES ($1, $2, CASE WHEN $2::int IS NULL THEN NULL ELSE clock_timestamp() END, 0, 0, NULL, clock_timestamp())
-         ON CONFLICT (remote_node_id) DO UPDATE SET interval_seconds = EXCLUDED.interval_seconds, next_run_at = EXCLUDED.next_run_at,
-           consecutive_failures = 0, permanent_failures = 0, paused_reason = NULL, updated_at = clock_timestamp()
-         RETURNING *)
+         INSERT INTO sync_schedules AS t (remote_node_id, interval_seconds, next_run_at, consecutive_failures, permanent_failures, paused_reason, accept_push_requests, updated_at)
+         VALUES ($1, $2, CASE WHEN $2::int IS NULL THEN NULL ELSE clock_timestamp() END, 0, 0, NULL, coalesce($4::boolean, false), clock_timestamp())
+         ON CONFLICT (remote_node_id) DO UPDATE SET
+           interval_seconds = CASE WHEN $3 THEN EXCLUDED.interval_seconds ELSE t.interval_seconds END,
+           next_run_at = CASE WHEN $3 THEN EXCLUDED.next_run_at ELSE t.next_run_at END,
+           consecutive_failures = CASE WHEN $3 THEN 0 ELSE t.consecutive_failures END,
+           permanent_failures = CASE WHEN $3 THEN 0 ELSE t.permanent_failures END,
+           paused_reason = CASE WHEN $3 THEN NULL ELSE t.paused_reason END,
+           accept_push_requests = CASE WHEN $5 THEN EXCLUDED.accept_push_requests ELSE t.accept_push_requests END,
+           updated_at = clock_timestamp()
+         RETURNING t.*)
        SELECT ${COLUMNS} FROM s`,
-      [remoteNodeId, intervalSeconds],
+      [remoteNodeId, change.intervalSeconds ?? null, schedule, change.acceptPushRequests ?? null, push],
     );
     return row;
+  }
+
+  /** Whether the peer with this registry id may ask this node to pull from it. */
+  async acceptsPushFrom(remoteNodeId: string): Promise<boolean> {
+    const rows: { accept: boolean }[] = await this.dataSource.query(`SELECT accept_push_requests AS accept FROM sync_schedules WHERE remote_node_id = $1`, [remoteNodeId]);
+    return rows[0]?.accept ?? false;
   }
 
   async list(): Promise<ScheduleRow[]> {

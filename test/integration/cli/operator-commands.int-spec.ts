@@ -19,7 +19,7 @@ describe('prism-node operator commands against running nodes', () => {
   afterAll(() => pair?.close());
 
   it('prints --help for every command and exits 0', async () => {
-    for (const name of ['migrate', 'peer:add', 'peer:approve', 'peer:revoke', 'peer:list', 'sync:preview', 'sync:pull', 'sync:log', 'sync:schedule', 'sync:status', 'conflicts:list', 'conflicts:restore', 'verify']) {
+    for (const name of ['migrate', 'peer:add', 'peer:approve', 'peer:revoke', 'peer:list', 'sync:preview', 'sync:pull', 'sync:log', 'sync:schedule', 'sync:status', 'sync:push', 'sync:accept-push', 'conflicts:list', 'conflicts:restore', 'verify']) {
       const run = await cli([name, '--help']);
       expect({ name, code: run.code, usage: run.stdout.includes(`Usage: prism-node ${name}`) }).toEqual({ name, code: EXIT.ok, usage: true });
     }

@@ -199,6 +199,16 @@ function consoleSuite(): void {
     await pageA.waitForFunction(`document.querySelector('#connections tbody')?.textContent?.includes('every 3600 s')`);
     expect(await row.locator('.schedule-state').textContent()).toMatch(/^every 3600 s — (next |running now)/);
     await shot(pageA, '07c-scheduled');
+    // Push: B accepts push requests from A in B's console; A asks B to pull.
+    await pageB.click('nav .tab[data-tab="connections"]');
+    await peerRow(pageB, 'Node A').locator('input.accept-push').check();
+    await pageB.waitForSelector('#notice:has-text("may now ask this node to pull")');
+    await a.dataSource.query(`INSERT INTO snomed_laterality (code, display_name, description, is_active) VALUES ('pushed-from-a', 'p', 'd', true)`);
+    await row.locator('button.push').click();
+    await pageA.waitForSelector('#notice:has-text("started pulling from this node")');
+    const pushedToB = async () => (await b.dataSource.query(`SELECT count(*)::int AS n FROM snomed_laterality WHERE code = 'pushed-from-a'`))[0].n as number;
+    for (let i = 0; i < 300 && (await pushedToB()) === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await pushedToB()).toBe(1);
     await row.locator('select.schedule').selectOption('');
     await pageA.waitForSelector('#notice:has-text("by hand only")');
   });

@@ -139,6 +139,8 @@ GET /api/sync/devices                                                           
 GET /api/sync/jobs/:id                                                                     user(Admin|Researcher) or node(ReadOnly)
 GET /api/sync/jobs/:id/events                                                              user(Admin|Researcher) or node(ReadOnly)
 GET /api/sync/log                                                                          user(Admin|Researcher) or node(ReadOnly)
+GET /api/sync/pull-request/:jobId                                                          node(ReadOnly)
+GET /api/sync/push/:remoteNodeId/jobs/:jobId                                               user(Admin|Researcher)
 GET /api/sync/recordings/:recordChannelId/file                                             node(ReadWrite)
 GET /api/sync/recordings/:recordChannelId/stream                                           node(ReadWrite)
 GET /api/sync/research                                                                     node(ReadWrite)
@@ -261,6 +263,8 @@ POST /api/sync/jobs/:id/cancel                                                  
 POST /api/sync/manifest                                                                    node(ReadWrite)
 POST /api/sync/preview                                                                     user(Admin|Researcher) or node(ReadOnly)
 POST /api/sync/pull                                                                        user(Admin|Researcher) or node(ReadOnly)
+POST /api/sync/pull-request                                                                node(ReadOnly)
+POST /api/sync/push                                                                        user(Admin|Researcher)
 POST /api/sync/window/close                                                                node(ReadWrite)
 POST /api/target-areas/:targetAreaId/topographical-modifiers                               user
 POST /api/Upload/recording                                                                 user

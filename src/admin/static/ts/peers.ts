@@ -62,7 +62,24 @@ function scheduleCell(client: PrismClient, node: NodeConnection, status: Connect
         return set.intervalSeconds === null ? `Pulls from ${node.nodeName} now run by hand only.` : `Pulls from ${node.nodeName} now run every ${set.intervalSeconds} s.`;
       }, actions),
     );
-    cell.append(el('br'), interval);
+    const push = button('Ask to pull', { class: 'small secondary push', title: `Ask ${node.nodeName} to pull from this node now` }, () =>
+      void act(async () => {
+        const asked = await client.sync.push(node.id);
+        return `${node.nodeName} started pulling from this node (its job ${asked.remoteJobId}).`;
+      }, actions),
+    );
+    cell.append(el('br'), interval, push);
+  }
+  if (node.status === AuthorizationStatus.Authorized) {
+    const accept = el('input', { type: 'checkbox', class: 'accept-push' }) as HTMLInputElement;
+    accept.checked = status?.acceptPushRequests ?? false;
+    accept.addEventListener('change', () =>
+      void act(async () => {
+        const set = await client.sync.acceptPushRequests(node.id, accept.checked);
+        return `${node.nodeName} ${set.acceptPushRequests ? 'may now ask' : 'may no longer ask'} this node to pull from it.`;
+      }, actions),
+    );
+    cell.append(el('br'), el('label', { class: 'accept-push-label' }, accept, ' accepts push requests'));
   }
   return cell;
 }
