@@ -5,6 +5,7 @@ import { serveAdminConsole } from './admin/admin-console';
 import { AppConfig } from './config';
 import { AllExceptionsFilter } from './core/errors/all-exceptions.filter';
 import { corsOptions } from './core/http/cors';
+import { securityHeaders } from './core/http/security-headers';
 import { createValidationPipe } from './core/validation';
 import { setupApiDocs } from './crud/openapi';
 import { channelCallerVersion } from './crud/reference/reference-controller';
@@ -14,6 +15,7 @@ import { channelErrorEncoder } from './node-trust/channel/channel-error-encoder'
 export function configureApp(app: NestExpressApplication, config: AppConfig): void {
   app.set('query parser', 'extended');
   app.disable('x-powered-by');
+  app.use(securityHeaders({ https: config.server.tls !== undefined }));
   if (config.server.corsOrigins.length > 0) app.enableCors(corsOptions(config.server.corsOrigins));
   if (config.server.compressionLevel > 0) {
     app.use(

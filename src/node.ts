@@ -5,6 +5,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppConfig, redact } from './config';
 import { AppModule } from './app.module';
 import { configureApp } from './configure-app';
+import { httpsServerOptions, plainHttpWarning } from './core/http/tls';
 import { EmbeddedDatabase, EmbeddedStartOptions } from './database/embedded-postgres';
 import { PinoNestLogger, ROOT_LOGGER } from './observability/logging';
 
@@ -32,6 +33,7 @@ export async function openDatabase(config: AppConfig, options: EmbeddedStartOpti
 /** Creates the Nest application for a config and database (not listening yet). */
 export async function createApp(config: AppConfig, databaseUrl: string, aggregates?: Parameters<typeof AppModule.register>[2]): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, databaseUrl, aggregates), {
+    httpsOptions: config.server.tls ? httpsServerOptions(config.server.tls) : undefined,
     bufferLogs: config.server.logLevel !== 'silent',
     logger: config.server.logLevel === 'silent' ? false : undefined,
   });
@@ -57,8 +59,10 @@ export async function startNode(config: AppConfig): Promise<RunningNode> {
   }
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${config.server.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   logger.log(`node "${config.node.nodeId}" listening on ${url}`);
+  const warning = plainHttpWarning(config.server);
+  if (warning) logger.warn(warning);
   let closing: Promise<void> | undefined;
   return {
     app,

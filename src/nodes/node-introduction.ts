@@ -83,7 +83,7 @@ export class NodeIntroduction {
 
   private async fetchIdentity(url: string): Promise<PublicIdentity> {
     try {
-      const res = await axios.get<PublicIdentity>(`${url}/api/node/identity`, { timeout: this.config.sync.peerTimeoutMs });
+      const res = await axios.get<PublicIdentity>(`${url}/api/node/identity`, { timeout: this.config.sync.peerTimeoutMs, httpsAgent: this.clients.httpsAgent });
       const body = res.data;
       if (typeof body?.certificate !== 'string' || certificateFingerprint(body.certificate) !== body.certificateFingerprint) {
         throw new Error('the answer is not a node identity');

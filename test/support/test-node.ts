@@ -57,13 +57,14 @@ export async function startTestNode(env: Record<string, string> = {}, shape: Nod
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  config.server.publicUrl = env.PUBLIC_URL ?? `http://127.0.0.1:${port}`;
+  const scheme = config.server.tls ? 'https' : 'http';
+  config.server.publicUrl = env.PUBLIC_URL ?? `${scheme}://127.0.0.1:${port}`;
   return {
     app,
     config,
     db,
     dataSource: app.get(DataSource),
-    url: `http://127.0.0.1:${port}`,
+    url: `${scheme}://127.0.0.1:${port}`,
     dataDir,
     close: async () => {
       await app.close();

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import request from 'supertest';
 import { UserRole } from '../../src/core/auth/access';
 import { UsersService } from '../../src/users/users.service';
@@ -18,7 +19,11 @@ export async function createUserAndLogin(node: TestNode, role: UserRole, login?:
   const name = login ?? `${role.toLowerCase()}-${randomBytes(4).toString('hex')}`;
   const password = `pw-${randomBytes(12).toString('hex')}`;
   const user = await node.app.get(UsersService).create({ login: name, password, role });
-  const res = await request(node.url).post('/api/userauth/login').send({ login: name, password });
+  const loginRequest = request(node.url).post('/api/userauth/login');
+  // A node serving HTTPS with a test certificate: trust exactly that certificate.
+  const certFile = node.config.server.tls?.certFile;
+  if (certFile) loginRequest.ca(readFileSync(certFile));
+  const res = await loginRequest.send({ login: name, password });
   if (res.status !== 200) throw new Error(`login of ${name} failed: ${res.status} ${JSON.stringify(res.body)}`);
   return { id: user.id, login: name, password, role, token: res.body.token as string };
 }

@@ -1,18 +1,25 @@
 import { Injectable } from '@nestjs/common';
+import type { Agent as HttpsAgent } from 'node:https';
 import { AppConfig } from '../../config';
+import { peerHttpsAgent } from '../../core/http/tls';
 import { LocalIdentity } from '../identity/local-identity';
 import { NodeChannelClient, NodeChannelClientOptions, PeerTarget } from './node-channel-client';
 
 /** Builds clients that speak for this node (its LocalIdentity, SYNC_PEER_TIMEOUT_MS). */
 @Injectable()
 export class NodeChannelClientFactory {
+  /** Trust for https:// peers: system CAs plus PEER_CA_FILE; every request to a peer uses it. */
+  readonly httpsAgent: HttpsAgent | undefined;
+
   constructor(
     private readonly identity: LocalIdentity,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.httpsAgent = peerHttpsAgent(config.server);
+  }
 
   create(peer: PeerTarget, options: NodeChannelClientOptions = {}): NodeChannelClient {
-    return new NodeChannelClient(peer, this.identity, { timeoutMs: this.config.sync.peerTimeoutMs, ...options });
+    return new NodeChannelClient(peer, this.identity, { timeoutMs: this.config.sync.peerTimeoutMs, httpsAgent: this.httpsAgent, ...options });
   }
 
   /** A client with a completed handshake (throws PeerError when the peer does not authorize us). */

@@ -1,4 +1,5 @@
 import axios, { AxiosInstance, AxiosResponse, Method } from 'axios';
+import type { Agent as HttpsAgent } from 'node:https';
 import { createPublicKey, randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { NodeAccessLevel } from '../../core/auth/access';
@@ -43,6 +44,8 @@ export interface NodeChannelClientOptions {
    * the base64 overhead at a real CPU cost on both nodes.
    */
   compression?: boolean;
+  /** TLS trust for https:// peers (PEER_CA_FILE); default: the system CAs. */
+  httpsAgent?: HttpsAgent;
 }
 
 interface ClientChannel {
@@ -96,6 +99,7 @@ export class NodeChannelClient {
       headers: { 'Accept-Encoding': options.compression ? 'gzip' : 'identity' },
       maxContentLength: Infinity,
       maxBodyLength: Infinity,
+      httpsAgent: options.httpsAgent,
     });
     this.margin = options.expiryMarginMs ?? 60_000;
   }

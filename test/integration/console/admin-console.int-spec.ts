@@ -35,6 +35,7 @@ function consoleSuite(): void {
   let pageA: Page;
   let pageB: Page;
   const shots: string[] = [];
+  const cspViolations: string[] = [];
   const shot = async (page: Page, name: string) => {
     const path = join(SCREENSHOTS, `${name}.png`);
     await page.screenshot({ path, fullPage: true });
@@ -81,7 +82,14 @@ function consoleSuite(): void {
     pageA = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
     pageB = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
     // A loaded CI machine (2 cores shared) can be slow; the jest timeout above still bounds each test.
-    for (const page of [pageA, pageB]) page.setDefaultTimeout(50_000);
+    for (const page of [pageA, pageB]) {
+      page.setDefaultTimeout(50_000);
+      // The node's Content-Security-Policy must let the console run: any refusal is a failure.
+      page.on('console', (message) => {
+        if (/Content[- ]Security[- ]Policy|Refused to/i.test(message.text())) cspViolations.push(message.text());
+      });
+      page.on('pageerror', (error) => cspViolations.push(`page error: ${error.message}`));
+    }
   });
   afterAll(async () => {
     await browser?.close();
@@ -132,7 +140,7 @@ function consoleSuite(): void {
     await pending.locator('select.approve-level').selectOption('1');
     await pending.locator('button.approve').click();
     await pageB.waitForSelector('#notice:has-text("Approved Node A with ReadWrite access.")');
-    await pageB.waitForFunction(`document.querySelector('#connections tbody')?.textContent?.includes('Authorized')`);
+    await pageB.locator('#connections tbody', { hasText: 'Authorized' }).waitFor();
     await shot(pageB, '04-approved-on-b');
   });
 
@@ -158,7 +166,7 @@ function consoleSuite(): void {
     const [digestA, digestB] = await Promise.all([verify(a, operatorA.token), verify(b, operatorB.token)]);
     expect(digestA.digest).toBe(digestB.digest);
     await pageA.click('#close-sync');
-    await pageA.waitForFunction(`document.querySelector('#connections tbody')?.textContent?.includes('completed')`);
+    await pageA.locator('#connections tbody', { hasText: 'completed' }).waitFor();
     expect(await peerRow(pageA, 'Node B').textContent()).toMatch(/\d+ received, \d+ new/);
   });
 
@@ -272,6 +280,23 @@ function consoleSuite(): void {
     expect(error).not.toMatch(/status \d/);
     await shot(pageA, '11-revoked');
     await pageA.click('#cancel-sync');
+  });
+
+  it('ran under the node\'s Content-Security-Policy with no refusal and no page error', () => {
+    expect(cspViolations).toEqual([]);
+  });
+
+  it('cannot be framed by another page', async () => {
+    const res = await request(a.url).get('/admin/');
+    expect(res.headers['x-frame-options']).toBe('DENY');
+    expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    const framing = await (await browser.newContext()).newPage();
+    // setContent resolves on the load event, which waits for the frame (loaded or refused).
+    await framing.setContent(`<iframe id="console" src="${a.url}/admin/"></iframe>`);
+    const framed = framing.frames().find((frame) => frame.url().startsWith(a.url));
+    const title = framed ? await framed.title().catch(() => '') : '';
+    expect(title).not.toContain('PRISM node console');
+    await framing.context().close();
   });
 
   it('wrote a screenshot of every screen', () => {
