@@ -65,7 +65,7 @@ export function http(method: string, url: string, body?: unknown, token?: string
   });
 }
 
-const ADMIN_PASSWORD = 'bench-admin-password';
+const ADMIN_PASSWORD = 'bench-operator-pw-1';
 
 /** Creates the admin user in the node's (migrated) database before the node starts. */
 async function createAdmin(databaseUrl: string, nodeId: string): Promise<void> {

@@ -4,6 +4,8 @@ export interface AuthConfig {
   /** HMAC secret for user JWTs; when unset a random secret is generated and kept in DATA_DIR. */
   jwtSecret?: string;
   jwtTtlSeconds: number;
+  /** log2 of scrypt's N for new password hashes (17 = OWASP); lower only in tests. */
+  passwordHashCost: number;
 }
 
 export function readAuthConfig(env: EnvReader): AuthConfig {
@@ -12,5 +14,12 @@ export function readAuthConfig(env: EnvReader): AuthConfig {
   return {
     jwtSecret,
     jwtTtlSeconds: env.int('JWT_TTL_SECONDS', 'lifetime of a user JWT in seconds', 3600, 60, 30 * 24 * 3600),
+    passwordHashCost: env.int(
+      'PASSWORD_HASH_COST',
+      'log2 of the scrypt N of password hashes (17 = OWASP, 128 MiB per hash; older hashes are rehashed at login); below 17 only for tests',
+      17,
+      14,
+      20,
+    ),
   };
 }

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { UserRole } from '../core/auth/access';
 import { AppError } from '../core/errors/app-error';
@@ -6,7 +6,8 @@ import { CrudEngine } from '../crud/crud-engine';
 import { CrudResources } from '../crud/crud-resources';
 import { AuthTokens, IssuedToken, ResearcherClaims } from './auth-tokens';
 import { User } from './entities/user.entity';
-import { hashPassword, verifyPassword } from './password-hasher';
+import { hashPassword, needsRehash, verifyPassword } from './password-hasher';
+import { AppConfig } from '../config';
 import { insertUser, NewUser, toUserView, UserView } from './users.store';
 
 export interface LoginResult extends IssuedToken {
@@ -16,10 +17,12 @@ export interface LoginResult extends IssuedToken {
 /** User administration and login; also the entry point other modules and tests use to create users. */
 @Injectable()
 export class UsersService {
-  /** Verified against when the login is unknown, so both failures cost the same time. */
-  private readonly dummyHash = hashPassword('prism-dummy-password');
+  /** Verified against when the login is unknown, so both failures cost the same time (made on first use). */
+  private dummyHash?: Promise<string>;
+  private readonly logger = new Logger('Users');
 
   constructor(
+    private readonly config: AppConfig,
     private readonly dataSource: DataSource,
     private readonly tokens: AuthTokens,
     private readonly crud: CrudEngine,
@@ -27,7 +30,7 @@ export class UsersService {
   ) {}
 
   async create(input: NewUser): Promise<UserView> {
-    return toUserView(await insertUser(this.dataSource.manager, input));
+    return toUserView(await insertUser(this.dataSource.manager, input, this.config.auth.passwordHashCost));
   }
 
   async list(): Promise<UserView[]> {
@@ -112,11 +115,29 @@ export class UsersService {
 
   private async verifyCredentials(login: string, passwords: string[]): Promise<User> {
     const user = await this.dataSource.getRepository(User).findOneBy({ login });
+    this.dummyHash ??= hashPassword('prism-dummy-password', this.config.auth.passwordHashCost);
     const hash = user?.passwordHash ?? (await this.dummyHash);
-    let valid = false;
-    for (const password of passwords) valid = (await verifyPassword(password, hash)) || valid;
-    if (!user || !valid) throw new AppError(401, 'ERR_INVALID_CREDENTIALS', 'wrong login or password');
+    let matched: string | undefined;
+    for (const password of passwords) if (await verifyPassword(password, hash)) matched ??= password;
+    if (!user || matched === undefined) throw new AppError(401, 'ERR_INVALID_CREDENTIALS', 'wrong login or password');
+    await this.rehashIfOutdated(user, matched);
     return user;
+  }
+
+  /**
+   * A hash made with older (cheaper) parameters is replaced at the login that proved the password.
+   * Only if the row still holds that hash (a concurrent change wins); a failure never fails the login.
+   */
+  private async rehashIfOutdated(user: User, password: string): Promise<void> {
+    const cost = this.config.auth.passwordHashCost;
+    if (!needsRehash(user.passwordHash, cost)) return;
+    try {
+      const fresh = await hashPassword(password, cost);
+      await this.dataSource.getRepository(User).update({ id: user.id, passwordHash: user.passwordHash }, { passwordHash: fresh });
+      user.passwordHash = fresh;
+    } catch (error) {
+      this.logger.warn(`password rehash of user ${user.id} failed: ${(error as Error).message}`);
+    }
   }
 
   private async issueFor(user: User): Promise<IssuedToken> {

@@ -4,6 +4,7 @@ import { UserRole } from '../core/auth/access';
 import { AppError } from '../core/errors/app-error';
 import { User } from './entities/user.entity';
 import { hashPassword } from './password-hasher';
+import { requireAcceptablePassword } from './password-policy';
 
 export interface NewUser {
   login: string;
@@ -33,13 +34,15 @@ export function toUserView(user: User): UserView {
 
 /**
  * Inserts a user with a scrypt hash. Shared by the HTTP API and the `user:create` CLI command (which
- * runs without a node, on its own DataSource). A taken login → 409 ERR_LOGIN_TAKEN.
+ * runs without a node, on its own DataSource). A taken login → 409 ERR_LOGIN_TAKEN; a password the
+ * policy refuses → 400 ERR_WEAK_PASSWORD.
  */
-export async function insertUser(manager: EntityManager, input: NewUser): Promise<User> {
+export async function insertUser(manager: EntityManager, input: NewUser, passwordHashCost?: number): Promise<User> {
+  requireAcceptablePassword(input.password, input.login);
   const user = manager.create(User, {
     id: randomUUID(),
     login: input.login,
-    passwordHash: await hashPassword(input.password),
+    passwordHash: await hashPassword(input.password, passwordHashCost),
     role: input.role,
     researcherId: input.researcherId ?? null,
   });

@@ -45,6 +45,9 @@ export async function startTestNode(env: Record<string, string> = {}, shape: Nod
     LOG_LEVEL: 'silent',
     PORT: '0',
     HOST: '127.0.0.1',
+    // Cheaper password hashes for the many test users (2^14 instead of 2^17); the production cost
+    // and the rehash to it are tested in test/integration/users/passwords.int-spec.ts.
+    PASSWORD_HASH_COST: '14',
     ...env,
   });
   const aggregates = shape.aggregates ?? AGGREGATE_MODULES;

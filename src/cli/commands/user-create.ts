@@ -3,6 +3,7 @@ import { AppConfig, loadConfig, loadEnvFile } from '../../config';
 import { UserRole } from '../../core/auth/access';
 import { typeOrmOptions } from '../../database/typeorm-options';
 import { openDatabase } from '../../node';
+import { passwordProblem } from '../../users/password-policy';
 import { insertUser } from '../../users/users.store';
 import { CliCommand, EXIT, ParsedArgs, UsageError } from '../command';
 
@@ -17,7 +18,6 @@ async function passwordFrom(args: ParsedArgs): Promise<string> {
   if (typeof password === 'string' && fromStdin) throw new UsageError('give either --password or --password-stdin, not both');
   const value = typeof password === 'string' ? password : fromStdin ? await readStdin() : undefined;
   if (value === undefined) throw new UsageError('--password or --password-stdin is required');
-  if (value.length < 8) throw new UsageError('the password must have at least 8 characters');
   return value;
 }
 
@@ -42,7 +42,7 @@ export async function createUserInDatabase(
   try {
     await dataSource.initialize();
     await dataSource.runMigrations({ transaction: 'each' });
-    const user = await insertUser(dataSource.manager, input);
+    const user = await insertUser(dataSource.manager, input, config.auth.passwordHashCost);
     return { id: user.id };
   } finally {
     if (dataSource.isInitialized) await dataSource.destroy();
@@ -65,6 +65,8 @@ export const userCreateCommand: CliCommand = {
     if (typeof login !== 'string' || login.trim() === '') throw new UsageError('--login is required');
     const role = roleFrom(args);
     const password = await passwordFrom(args);
+    const weak = passwordProblem(password, login.trim());
+    if (weak) throw new UsageError(weak);
     loadEnvFile();
     const config = loadConfig();
     const { id } = await createUserInDatabase(config, { login: login.trim(), password, role });

@@ -42,7 +42,7 @@ describe('prism-node user:create', () => {
     expect(await runCli(['user:create', '--login', 'ops', '--password', 'ops-password-1', '--role', 'admin'])).toBe(EXIT.ok);
     const row = await userRow('ops');
     expect(row?.role).toBe('Admin');
-    expect(row?.password_hash).toMatch(/^scrypt\$16384\$8\$1\$/);
+    expect(row?.password_hash).toMatch(/^scrypt\$131072\$8\$1\$/);
     expect(await verifyPassword('ops-password-1', row!.password_hash)).toBe(true);
     expect(await verifyPassword('wrong', row!.password_hash)).toBe(false);
   });

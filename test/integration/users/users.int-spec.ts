@@ -63,14 +63,14 @@ describe('users and login', () => {
     const created = await request(node.url)
       .post('/api/users')
       .set(bearer(admin.token))
-      .send({ login: 'carol', password: 'carol-password', role: 'Researcher' })
+      .send({ login: 'carol', password: 'researcher-pass-1', role: 'Researcher' })
       .expect(201);
     const list = await request(node.url).get('/api/users').set(bearer(admin.token)).expect(200);
     expect(list.body.map((u: { login: string }) => u.login)).toContain('carol');
-    await request(node.url).post('/api/users').set(bearer(admin.token)).send({ login: 'carol', password: 'another-pw', role: 'Admin' }).expect(409);
+    await request(node.url).post('/api/users').set(bearer(admin.token)).send({ login: 'carol', password: 'another-password-2', role: 'Admin' }).expect(409);
     const bad = await request(node.url).post('/api/users').set(bearer(admin.token)).send({ login: 'x', password: 'short', role: 'Boss' }).expect(400);
     expect(bad.body.fields.map((f: { field: string }) => f.field).sort()).toEqual(['password', 'role']);
-    const token = (await request(node.url).post('/api/userauth/login').send({ login: 'carol', password: 'carol-password' }).expect(200)).body.token;
+    const token = (await request(node.url).post('/api/userauth/login').send({ login: 'carol', password: 'researcher-pass-1' }).expect(200)).body.token;
     await request(node.url).delete(`/api/users/${created.body.id}`).set(bearer(admin.token)).expect(204);
     // A deleted user's token stops working at once.
     expect((await request(node.url).get('/api/userauth/me').set(bearer(token)).expect(401)).body.error).toBe('ERR_INVALID_TOKEN');
