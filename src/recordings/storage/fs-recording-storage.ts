@@ -31,7 +31,8 @@ export class FsRecordingStorage extends RecordingStorage {
     // The source may fail before the pipeline is attached; pipeline() still reports the stored error.
     source.on('error', () => undefined);
     const tmpDir = join(this.root, '.tmp');
-    await mkdir(tmpDir, { recursive: true });
+    // Clinical recordings: directories 0700, files 0600 (not readable by other OS users).
+    await mkdir(tmpDir, { recursive: true, mode: 0o700 });
     const tmp = join(tmpDir, randomUUID());
     try {
       const meter = new HashingMeter(options.maxBytes);
@@ -42,7 +43,7 @@ export class FsRecordingStorage extends RecordingStorage {
       if (await this.exists(target)) return stored;
       const handle = await open(tmp, 'r+');
       await handle.sync().finally(() => handle.close());
-      await mkdir(join(target, '..'), { recursive: true });
+      await mkdir(join(target, '..'), { recursive: true, mode: 0o700 });
       await rename(tmp, target);
       return stored;
     } finally {

@@ -1,4 +1,4 @@
-import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, WriteStream } from 'node:fs';
+import { chmodSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 
@@ -13,11 +13,19 @@ export class StagingArea {
 
   constructor(readonly dir: string) {}
 
+  /**
+   * Staging holds another node's clinical rows and files in clear: directories 0700 and files 0600
+   * (STAGING_FILE_MODE), whatever the umask, so other OS users of the machine cannot read them.
+   */
   static create(root: string, jobId: string): StagingArea {
     const dir = join(root, jobId);
-    mkdirSync(join(dir, 'files'), { recursive: true });
+    mkdirSync(join(dir, 'files'), { recursive: true, mode: 0o700 });
+    for (const path of [root, dir, join(dir, 'files')]) chmodSync(path, 0o700);
     return new StagingArea(dir);
   }
+
+  /** Mode of every file written into staging. */
+  static readonly FILE_MODE = 0o600;
 
   /** Per job: SHA-256 of every file the pull put into the store (one per line), for crash recovery. */
   static readonly STORED_FILES = 'stored-files';
@@ -60,7 +68,7 @@ export class StagingArea {
     const file = table === '_tombstones' ? this.tombstoneFile : this.pageFile(table);
     let stream = this.streams.get(file);
     if (!stream) {
-      stream = createWriteStream(file, { flags: 'a' });
+      stream = createWriteStream(file, { flags: 'a', mode: StagingArea.FILE_MODE });
       this.streams.set(file, stream);
     }
     // COPY text format: backslash is the escape character; JSON text has no raw newlines or tabs.

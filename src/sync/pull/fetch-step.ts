@@ -273,7 +273,7 @@ class WindowDownload {
       }
       result.bytesDownloaded += await withRetry(() => this.download(file), this.options.retry, this.options.signal);
       // Intent first: after a crash, recovery collects what an interrupted pull may have stored.
-      appendFileSync(join(this.staging.dir, StagingArea.STORED_FILES), `${file.sha256}\n`);
+      appendFileSync(join(this.staging.dir, StagingArea.STORED_FILES), `${file.sha256}\n`, { mode: StagingArea.FILE_MODE });
       await this.storeVerified(file);
       result.storedFiles.push(file.sha256);
       await rm(this.partFile(file), { force: true });
@@ -313,7 +313,7 @@ class WindowDownload {
         response.body,
         new FrameDecryptor(this.connection.channelKey, file.sha256, resumed ? start : 0),
         count,
-        createWriteStream(part, { flags: resumed ? 'a' : 'w' }),
+        createWriteStream(part, { flags: resumed ? 'a' : 'w', mode: StagingArea.FILE_MODE }),
       );
     } catch (error) {
       // Keep the verified-so-far bytes: the retry resumes with a Range request.

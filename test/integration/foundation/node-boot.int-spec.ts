@@ -1,5 +1,6 @@
 import { ChildProcess, fork, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { Client } from 'pg';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import request from 'supertest';
@@ -23,6 +24,19 @@ function waitForMessage<T>(child: ChildProcess, what: string): Promise<T> {
   });
 }
 
+/** 'ok', or the SQLSTATE of the failed login (28P01 = wrong password). */
+async function canLogIn(url: string): Promise<string> {
+  const client = new Client({ connectionString: url });
+  try {
+    await client.connect();
+    return 'ok';
+  } catch (error) {
+    return (error as { code?: string }).code ?? String(error);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 describe('node boot', () => {
   beforeAll(() => {
     spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
@@ -33,6 +47,17 @@ describe('node boot', () => {
     let child: ChildProcess;
     let dataDir: string;
     let stderr = '';
+    let pgPort = 0;
+    const bootEnv = (): NodeJS.ProcessEnv => ({
+      PATH: process.env.PATH,
+      ENV_FILE: join(ROOT, 'no-such.env'),
+      DATA_DIR: dataDir,
+      EMBEDDED_PG_PORT: String(pgPort),
+      PORT: '0',
+      HOST: '127.0.0.1',
+      NODE_ID: 'embedded-node',
+      LOG_LEVEL: 'silent',
+    });
     afterAll(() => {
       if (child?.exitCode === null) child.kill('SIGKILL');
       if (dataDir) rmSync(dataDir, { recursive: true, force: true });
@@ -41,22 +66,19 @@ describe('node boot', () => {
     it('starts, migrates, serves /health ok and closes cleanly', async () => {
       dataDir = mkdtempSync(join(tmpdir(), 'prism-embedded-'));
       chmodSync(dataDir, 0o755); // the embedded server runs as its own OS user and must reach DATA_DIR
-      const env: NodeJS.ProcessEnv = {
-        PATH: process.env.PATH,
-        ENV_FILE: join(ROOT, 'no-such.env'),
-        DATA_DIR: dataDir,
-        EMBEDDED_PG_PORT: String(await freePort()),
-        PORT: '0',
-        HOST: '127.0.0.1',
-        NODE_ID: 'embedded-node',
-        LOG_LEVEL: 'silent',
-      };
+      pgPort = await freePort();
+      const env = bootEnv();
       child = fork(join(ROOT, 'test/support/node-process.js'), { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
       child.stderr!.on('data', (chunk) => (stderr += chunk));
       const started = await waitForMessage<{ url: string; databaseUrl: string }>(child, 'listening').catch((error) => {
         throw new Error(`${error.message}\n${stderr}`);
       });
-      expect(started.databaseUrl).toMatch(/^postgres:\/\/postgres:postgres@127\.0\.0\.1:\d+\/prism$/);
+      // A random password generated at the first start, kept 0600 in DATA_DIR; the old fixed one is refused.
+      const password = readFileSync(join(dataDir, 'pg-password'), 'utf8');
+      expect(statSync(join(dataDir, 'pg-password')).mode & 0o777).toBe(0o600);
+      expect(password).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(started.databaseUrl).toBe(`postgres://postgres:${password}@127.0.0.1:${env.EMBEDDED_PG_PORT}/prism`);
+      await expect(canLogIn(started.databaseUrl.replace(password, 'postgres'))).resolves.toBe('28P01');
 
       const res = await request(started.url).get('/health').expect(200);
       expect(res.body.status).toBe('ok');
@@ -81,6 +103,32 @@ describe('node boot', () => {
       expect(await waitForMessage<{ closed: boolean }>(child, 'closing')).toEqual({ closed: true });
       expect(await exited).toBe(0);
       await expect(request(started.url).get('/health')).rejects.toThrow();
+    }, 120_000);
+
+    it('upgrades a data directory made with the old fixed password: a random one replaces it, the data stays', async () => {
+      // Make the data directory look like one from before the random password: fixed password, no file.
+      const first = fork(join(ROOT, 'test/support/node-process.js'), { cwd: ROOT, env: bootEnv(), stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+      const running = await waitForMessage<{ url: string; databaseUrl: string }>(first, 'listening');
+      const admin = new Client({ connectionString: running.databaseUrl });
+      await admin.connect();
+      await admin.query("ALTER ROLE postgres PASSWORD 'postgres'");
+      await admin.end();
+      first.send('close');
+      await waitForMessage(first, 'closing');
+      rmSync(join(dataDir, 'pg-password'));
+
+      child = fork(join(ROOT, 'test/support/node-process.js'), { cwd: ROOT, env: bootEnv(), stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+      const upgraded = await waitForMessage<{ url: string; databaseUrl: string }>(child, 'listening');
+      const password = readFileSync(join(dataDir, 'pg-password'), 'utf8');
+      expect(password).not.toBe('postgres');
+      expect(statSync(join(dataDir, 'pg-password')).mode & 0o777).toBe(0o600);
+      expect(upgraded.databaseUrl).toContain(`postgres:${password}@`);
+      await expect(canLogIn(upgraded.databaseUrl.replace(password, 'postgres'))).resolves.toBe('28P01');
+      await expect(canLogIn(upgraded.databaseUrl)).resolves.toBe('ok');
+      // The user created before the upgrade still logs in: same cluster, same data.
+      await request(upgraded.url).post('/api/userauth/login').send({ login: 'admin', password: 'a-long-password' }).expect(200);
+      child.send('close');
+      await waitForMessage(child, 'closing');
     }, 120_000);
   });
 
