@@ -1,4 +1,4 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { AppError } from './errors/app-error';
 
 export interface FieldProblem {
@@ -27,9 +27,37 @@ export function invalidField(field: string, problem: string): AppError {
   return validationError([{ field, problems: [problem] }], `${field} ${problem}`);
 }
 
+/** Deepest nesting of arrays and objects any input may have (no DTO of the node needs more than a few). */
+export const MAX_INPUT_DEPTH = 32;
+
+/** Whether a parsed JSON value nests deeper than `limit` (iterative: a deep value cannot overflow the check). */
+export function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (current === null || typeof current !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(current)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/**
+ * ValidationPipe that first refuses inputs nested deeper than MAX_INPUT_DEPTH: class-transformer and
+ * class-validator recurse per level, and a deep enough body overflows the stack (a 500 before).
+ */
+class BoundedValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (nestsDeeperThan(value, MAX_INPUT_DEPTH)) {
+      throw validationError([{ field: metadata.data ?? metadata.type, problems: [`nested deeper than ${MAX_INPUT_DEPTH} levels`] }]);
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 /** Whitelisting, transforming validation with the node's `ERR_VALIDATION` body listing the fields. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new BoundedValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,

@@ -30,6 +30,10 @@ export function fromDatabaseError(exception: unknown): AppError | undefined {
     case '22003':
     case '22001':
       return new AppError(400, 'ERR_VALIDATION', pg.detail ?? 'a value has the wrong format or size', { details });
+    // A NUL character (\u0000, %00) in text or JSON: PostgreSQL stores neither.
+    case '22021':
+    case '22P05':
+      return new AppError(400, 'ERR_VALIDATION', 'a value contains a character the database cannot store (e.g. \\u0000)', { details: { constraint: pg.constraint } });
     default:
       return undefined;
   }

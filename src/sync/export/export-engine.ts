@@ -68,7 +68,12 @@ export class ExportEngine {
     if (!request.window) throw validationError([{ field: 'window', problems: ['required'] }], 'window is required with after');
     const tables = feedTables(feed).map((t) => this.catalog.table(t));
     const after: PageToken = request.after ? decodePage(request.after) : { v: 1, t: 0, x: '0', k: [] };
-    if (after.t > tables.length) throw new AppError(400, 'ERR_INVALID_TOKEN_FORMAT', 'after token does not belong to this feed');
+    // A position names the last row by its whole key: as many values as the table has key columns
+    // (one tombstone id for the tombstones), or none at the start of a table.
+    const keyArity = after.t < tables.length ? tables[after.t]?.key.length : 1;
+    if (after.t > tables.length || (after.k.length !== 0 && after.k.length !== keyArity)) {
+      throw new AppError(400, 'ERR_INVALID_TOKEN_FORMAT', 'after token does not belong to this feed', { details: { parameter: 'after' } });
+    }
     const pageSize = this.pageSize(request.pageSize);
     return this.windows.read(request.window, async (runner, window) => {
       let position = after;
