@@ -1,3 +1,4 @@
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password-policy';
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireUser, UserRole } from '../core/auth/access';
@@ -91,8 +92,8 @@ export class ReferenceUsersController {
     const login = text(f, 'login', 200, problems);
     const password = f.raw('password');
     if (!login) problems.push({ field: 'login', problems: ['is required'] });
-    if (typeof password !== 'string' || password.length < 8 || password.length > 1000) {
-      problems.push({ field: 'password', problems: ['is required: 8 to 1000 characters'] });
+    if (typeof password !== 'string' || password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
+      problems.push({ field: 'password', problems: [`is required: ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters`] });
     }
     const role = roleOf(f.raw('role'), problems);
     const researcherId = researcherIdOf(f, problems);
