@@ -16,6 +16,12 @@ export interface ProgressPoint {
   etaSeconds: number | null;
   rowsDone: number;
   rowsTotal: number;
+  /** Page bytes (manifest measure) and file bytes settled, of their totals. */
+  bytesDone: number;
+  bytesTotal: number;
+  fileBytesDone: number;
+  fileBytesTotal: number;
+  appliedDone: number;
 }
 
 export interface TracedPull extends PullOutcome {
@@ -82,7 +88,20 @@ export async function tracedPull(requester: BenchNode, remoteNodeId: string, onR
   }, onRetry);
   const trace: ProgressPoint[] = [];
   const record = (p: SyncProgress) =>
-    trace.push({ atMs: performance.now() - started, state: p.state, phase: p.phase, percent: p.percent, etaSeconds: p.etaSeconds, rowsDone: p.rows.done, rowsTotal: p.rows.total });
+    trace.push({
+      atMs: performance.now() - started,
+      state: p.state,
+      phase: p.phase,
+      percent: p.percent,
+      etaSeconds: p.etaSeconds,
+      rowsDone: p.rows.done,
+      rowsTotal: p.rows.total,
+      bytesDone: p.bytes.done,
+      bytesTotal: p.bytes.total,
+      fileBytesDone: p.files.bytesDone,
+      fileBytesTotal: p.files.bytesTotal,
+      appliedDone: p.applied.done,
+    });
   const final = await client.sync.follow(jobId, { onProgress: record });
   const ms = performance.now() - started;
   if (final.state !== 'completed') throw new Error(`pull ${jobId} ended ${final.state}: ${JSON.stringify(final.error)}`);
