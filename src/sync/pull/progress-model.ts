@@ -14,10 +14,18 @@
  * The percentage is the elapsed share of the estimated total time, so percent and ETA agree.
  */
 
-/** Recent rates look at the last few seconds: the first pages are slow (cold caches). */
+/**
+ * Recent rates look at the last part of a stage: at least RATE_WINDOW_MS, a share of the stage's
+ * age, at most RATE_WINDOW_MAX_MS. Short enough to forget a slow start (cold caches, connections
+ * opening), long enough to smooth page-sized bursts.
+ */
 export const RATE_WINDOW_MS = 2000;
+export const RATE_WINDOW_SHARE = 0.5;
+export const RATE_WINDOW_MAX_MS = 10_000;
+/** Samples closer together than this are merged (a file reports every chunk). */
+const SAMPLE_SPACING_MS = 100;
 /** Applying the tables takes about this many times what the whole fetch takes at its recent rate (bench, 100K–1M rows). */
-export const APPLY_PER_FETCH = 0.85;
+export const APPLY_PER_FETCH = 1;
 /** What follows the last table (dangling children, deferred FK checks, COMMIT), as a share of the apply. */
 export const FINISH_PER_APPLY = 0.5;
 /** A file byte moves this many times faster than a page byte (no JSON, no staging, no parsing). */
@@ -42,9 +50,11 @@ export class StageMeter {
   /** Sets the work done (never lowered, never above the total). */
   record(done: number, atMs: number): void {
     this.done = Math.min(this.total, Math.max(this.done, done));
-    this.samples.push({ atMs, done: this.done });
-    // Keep the sample just before the window as the window's start.
-    while (this.samples.length > 2 && this.samples[1].atMs <= atMs - RATE_WINDOW_MS) this.samples.shift();
+    const last = this.samples.at(-1);
+    if (last && this.samples.length > 1 && atMs - this.samples.at(-2)!.atMs < SAMPLE_SPACING_MS) Object.assign(last, { atMs, done: this.done });
+    else this.samples.push({ atMs, done: this.done });
+    // Keep the sample just before the longest window as its start.
+    while (this.samples.length > 2 && this.samples[1].atMs <= atMs - RATE_WINDOW_MAX_MS) this.samples.shift();
   }
 
   finish(atMs: number): void {
@@ -58,11 +68,15 @@ export class StageMeter {
     return (this.finishedAtMs ?? nowMs) - this.startedAtMs;
   }
 
-  /** Units per second over the last RATE_WINDOW_MS (since the stage started if younger); null before any work. */
+  /** Units per second over the recent window (since the stage started if younger); null before any work. */
   rate(nowMs: number): number | null {
     if (this.startedAtMs === null || this.done <= 0) return null;
-    const first = this.samples[0];
-    const seconds = ((this.finishedAtMs ?? nowMs) - first.atMs) / 1000;
+    const end = this.finishedAtMs ?? nowMs;
+    const windowMs = Math.min(RATE_WINDOW_MAX_MS, Math.max(RATE_WINDOW_MS, RATE_WINDOW_SHARE * (end - this.startedAtMs)));
+    // The latest sample at or before the window's start (the first one if the stage is younger).
+    let first = this.samples[0];
+    for (const sample of this.samples) if (sample.atMs <= end - windowMs) first = sample;
+    const seconds = (end - first.atMs) / 1000;
     const moved = this.done - first.done;
     if (seconds <= 0 || moved <= 0) {
       const all = this.elapsedMs(nowMs) / 1000;
