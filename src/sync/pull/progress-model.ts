@@ -24,8 +24,12 @@ export const RATE_WINDOW_SHARE = 0.5;
 export const RATE_WINDOW_MAX_MS = 10_000;
 /** Samples closer together than this are merged (a file reports every chunk). */
 const SAMPLE_SPACING_MS = 100;
-/** Applying the tables takes about this many times the fetch of the same rows (bench: 0.8–1.0 at 100K–1M rows). */
-export const APPLY_PER_FETCH = 0.95;
+/** Applying the tables takes about this many times the fetch of the same rows (bench: 0.8–1.0 at 100K–1M rows)… */
+export const APPLY_PER_FETCH = 0.9;
+/** …plus a fixed part (one set of statements per table, the commit): ~0.8 s for a few hundred rows. */
+export const APPLY_FIXED_SECONDS = 0.5;
+/** The fetch's first pages say little (connections, cold caches): no estimate before it ran this long. */
+export const FIRST_ESTIMATE_MS = 2000;
 /** What follows the last table (dangling children, deferred FK checks, COMMIT), as a share of the apply. */
 export const FINISH_PER_APPLY = 0.5;
 /** A file byte moves this many times faster than a page byte (no JSON, no staging, no parsing). */
@@ -122,8 +126,8 @@ function secondsFor(units: number, rate: number | null): number | null {
  * rate drives the estimate of the stages after it until they report their own progress.
  */
 export function remainingSeconds({ fetch, files, apply, nowMs }: Pick<EstimateInput, 'fetch' | 'files' | 'apply' | 'nowMs'>): number | null {
-  // Nothing is known before the pages start (connecting, manifest).
-  if (fetch.startedAtMs === null) return null;
+  // Nothing is known before the pages have run a while (connecting, manifest, first pages).
+  if (fetch.startedAtMs === null || (fetch.finishedAtMs === null && fetch.elapsedMs(nowMs) < FIRST_ESTIMATE_MS)) return null;
   const fetchRate = fetch.rate(nowMs);
   const fetchLeft = secondsFor(fetch.remaining, fetchRate);
   if (fetchLeft === null) return null;
@@ -134,7 +138,7 @@ export function remainingSeconds({ fetch, files, apply, nowMs }: Pick<EstimateIn
 
   // Apply: the prior (from the fetch) blended with the apply's own rate in proportion to the rows in
   // (its first tables are the small ones, with more fixed cost per row than the rest).
-  const prior = APPLY_PER_FETCH * fetchSeconds;
+  const prior = APPLY_FIXED_SECONDS + APPLY_PER_FETCH * fetchSeconds;
   const share = apply.total > 0 ? apply.done / apply.total : 1;
   const applied = apply.elapsedMs(nowMs) / 1000;
   const measured = apply.done > 0 && applied > 0 ? (applied / apply.done) * apply.total : prior;

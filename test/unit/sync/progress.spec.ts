@@ -1,4 +1,4 @@
-import { APPLY_PER_FETCH, estimate, FINISH_PER_APPLY, RATE_WINDOW_MS, remainingSeconds, StageMeter } from '../../../src/sync/pull/progress-model';
+import { APPLY_FIXED_SECONDS, APPLY_PER_FETCH, estimate, FINISH_PER_APPLY, FIRST_ESTIMATE_MS, RATE_WINDOW_MS, remainingSeconds, StageMeter } from '../../../src/sync/pull/progress-model';
 import { ProgressTracker, SyncProgress } from '../../../src/sync/pull/progress';
 
 const MB = 1024 * 1024;
@@ -29,9 +29,11 @@ describe('progress model (pure arithmetic)', () => {
     expect(RATE_WINDOW_MS).toBeLessThanOrEqual(3000);
   });
 
-  it('no estimate before the pages start; then fetch, files and apply add up', () => {
+  it('no estimate before the pages have run a while; then fetch, files and apply add up', () => {
     const idle = new StageMeter();
     expect(remainingSeconds({ fetch: idle, files: new StageMeter(), apply: new StageMeter(), nowMs: 0 })).toBeNull();
+    const young = meter(1000, [[0, 0], [FIRST_ESTIMATE_MS - 1, 500]]);
+    expect(remainingSeconds({ fetch: young, files: new StageMeter(), apply: new StageMeter(), nowMs: FIRST_ESTIMATE_MS - 1 })).toBeNull();
     // Fetch: half of 1,000 page bytes at 100 B/s; files: 4,000 B, prior 4× the page rate; apply: 100 rows, not started.
     const fetch = meter(1000, [[0, 0], [5000, 500]]);
     const files = new StageMeter();
@@ -41,7 +43,7 @@ describe('progress model (pure arithmetic)', () => {
     const left = remainingSeconds({ fetch, files, apply, nowMs: 5000 })!;
     const fetchLeft = 5;
     const filesLeft = 4000 / 400;
-    const applySeconds = APPLY_PER_FETCH * (1000 / 100);
+    const applySeconds = APPLY_FIXED_SECONDS + APPLY_PER_FETCH * (1000 / 100);
     expect(left).toBeCloseTo(fetchLeft + filesLeft + applySeconds * (1 + FINISH_PER_APPLY), 5);
   });
 
@@ -92,12 +94,12 @@ describe('progress tracker', () => {
     }
     // 10 MiB/s: at 50 of 160 MiB, 11 s of files are left, at 150 MiB 1 s; then the apply, estimated
     // from the fetch (1 s), and its finish.
-    const apply = APPLY_PER_FETCH * 1 * (1 + FINISH_PER_APPLY);
+    const apply = (APPLY_FIXED_SECONDS + APPLY_PER_FETCH * 1) * (1 + FINISH_PER_APPLY);
     expect(etas.every((eta, i) => i === 0 || eta <= etas[i - 1])).toBe(true);
     expect(etas[4]).toBe(Math.round(11 + apply));
     expect(etas.at(-1)).toBe(Math.round(1 + apply));
     expect(percents.every((p, i) => i === 0 || p >= percents[i - 1])).toBe(true);
-    expect(percents.at(-1)).toBeGreaterThan(85);
+    expect(percents.at(-1)).toBeGreaterThan(80);
     expect(tracker.snapshot().files).toMatchObject({ done: 3, total: 4, bytesDone: 150 * MB, bytesTotal: 160 * MB, present: 0 });
   });
 
@@ -130,7 +132,7 @@ describe('progress tracker', () => {
     tracker.filesPlanned({ count: 50, bytes: 500 * MB, present: 10, bytesPresent: 100 * MB, download: false });
     const p = tracker.snapshot();
     // Fetch took 1 s; the apply is estimated from it, the 400 MB are not counted.
-    expect(p.etaSeconds).toBeLessThanOrEqual(Math.ceil(APPLY_PER_FETCH * (1 + FINISH_PER_APPLY)));
+    expect(p.etaSeconds).toBeLessThanOrEqual(Math.ceil((APPLY_FIXED_SECONDS + APPLY_PER_FETCH) * (1 + FINISH_PER_APPLY)));
     expect(p.files).toMatchObject({ total: 50, present: 10, done: 10 });
   });
 
