@@ -128,18 +128,22 @@ export async function changePulls(ctx: CaseContext): Promise<CaseResult> {
 export async function filePulls(ctx: CaseContext, options: { totalBytes: number; fileBytes: number; seed: number }): Promise<{ result: CaseResult; set: FileSet }> {
   const set = await attachFiles(ctx.sourceDb, join(ctx.source.dataDir, 'files'), options);
   ctx.log(`  file set: ${set.files.length} files, ${(set.bytes / 1e6).toFixed(1)} MB`);
-  const result: CaseResult = { size: ctx.size, case: 'files pull', times: [], bytes: set.bytes, note: `${set.files.length} files`, sourceCosts: [], retries: 0 };
+  const result: CaseResult = { size: ctx.size, case: 'files pull', times: [], bytes: set.bytes, note: `${set.files.length} files`, sourceCosts: [], eta: [], traces: [], retries: 0 };
   for (let rep = 0; rep < ctx.reps; rep++) {
     if (rep > 0) {
       rmSync(join(ctx.requester.dataDir, 'files'), { recursive: true, force: true });
       await ctx.sourceDb.query(`UPDATE record_channel SET updated_at = updated_at WHERE file_sha256 IS NOT NULL`);
     }
-    const { value, rss, cost } = await measured(ctx, () => pull(ctx.requester, ctx.peer, () => result.retries!++));
+    // Traced like the full pull: files dominate this one, which is where a rows-only ETA misled.
+    const { value, rss, cost } = await measured(ctx, () => tracedPull(ctx.requester, ctx.peer, () => result.retries!++));
     result.sourceCosts!.push(cost);
     if (value.filesDownloaded !== set.files.length) throw new Error(`files pull downloaded ${value.filesDownloaded} of ${set.files.length} files`);
     result.times.push(value.ms);
+    result.eta!.push(value.eta);
+    result.traces!.push(value.trace);
     [result.rssRequesterMb, result.rssSourceMb] = maxRss(result, rss);
-    ctx.log(`  files pull rep ${rep + 1}: ${(value.ms / 1000).toFixed(2)} s`);
+    const eta = value.eta.worstError === undefined ? 'no ETA after 10 %' : `worst ETA error ${(value.eta.worstError * 100).toFixed(0)} %`;
+    ctx.log(`  files pull rep ${rep + 1}: ${(value.ms / 1000).toFixed(2)} s, ${eta}`);
   }
   return { result, set };
 }

@@ -16,6 +16,12 @@ export interface ProgressPoint {
   etaSeconds: number | null;
   rowsDone: number;
   rowsTotal: number;
+  /** Page bytes (manifest measure) and file bytes settled, of their totals. */
+  bytesDone: number;
+  bytesTotal: number;
+  fileBytesDone: number;
+  fileBytesTotal: number;
+  appliedDone: number;
 }
 
 export interface TracedPull extends PullOutcome {
@@ -31,6 +37,9 @@ export interface EtaAccuracy {
   worstError?: number;
   /** Where the worst one was. */
   worst?: { percent: number; etaSeconds: number; remainingSeconds: number; phase: string };
+  /** Median error over those snapshots, and the share of them within the 20 % target. */
+  medianError?: number;
+  within20?: number;
 }
 
 /** The ETA is given in whole seconds: up to half a second of difference is rounding, not error. */
@@ -39,13 +48,20 @@ const ETA_ROUNDING_SECONDS = 0.5;
 export function etaAccuracy(trace: ProgressPoint[], totalMs: number): EtaAccuracy {
   const considered = trace.filter((p) => p.state === 'running' && p.percent >= 10 && p.etaSeconds !== null && p.atMs < totalMs);
   const result: EtaAccuracy = { points: considered.length };
+  const errors: number[] = [];
   for (const p of considered) {
     const remainingSeconds = (totalMs - p.atMs) / 1000;
     const error = Math.max(0, Math.abs(p.etaSeconds! - remainingSeconds) - ETA_ROUNDING_SECONDS) / remainingSeconds;
+    errors.push(error);
     if (result.worstError === undefined || error > result.worstError) {
       result.worstError = error;
       result.worst = { percent: p.percent, etaSeconds: p.etaSeconds!, remainingSeconds: Math.round(remainingSeconds * 100) / 100, phase: p.phase };
     }
+  }
+  if (errors.length) {
+    errors.sort((a, b) => a - b);
+    result.medianError = errors[Math.floor(errors.length / 2)];
+    result.within20 = errors.filter((e) => e <= 0.2).length / errors.length;
   }
   return result;
 }
@@ -82,7 +98,20 @@ export async function tracedPull(requester: BenchNode, remoteNodeId: string, onR
   }, onRetry);
   const trace: ProgressPoint[] = [];
   const record = (p: SyncProgress) =>
-    trace.push({ atMs: performance.now() - started, state: p.state, phase: p.phase, percent: p.percent, etaSeconds: p.etaSeconds, rowsDone: p.rows.done, rowsTotal: p.rows.total });
+    trace.push({
+      atMs: performance.now() - started,
+      state: p.state,
+      phase: p.phase,
+      percent: p.percent,
+      etaSeconds: p.etaSeconds,
+      rowsDone: p.rows.done,
+      rowsTotal: p.rows.total,
+      bytesDone: p.bytes.done,
+      bytesTotal: p.bytes.total,
+      fileBytesDone: p.files.bytesDone,
+      fileBytesTotal: p.files.bytesTotal,
+      appliedDone: p.applied.done,
+    });
   const final = await client.sync.follow(jobId, { onProgress: record });
   const ms = performance.now() - started;
   if (final.state !== 'completed') throw new Error(`pull ${jobId} ended ${final.state}: ${JSON.stringify(final.error)}`);

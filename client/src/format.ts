@@ -1,5 +1,7 @@
 /** Display helpers shared by the CLI, the admin console and desktop clients. */
 
+import type { SyncProgress, SyncSummary } from './types.js';
+
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let value = bytes;
@@ -16,4 +18,41 @@ export function formatDuration(ms: number): string {
   const seconds = ms / 1000;
   if (seconds < 60) return `${seconds.toFixed(1)} s`;
   return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+}
+
+/** The counts of a job's progress (rows, page bytes, files, rate, time left), as the CLI and the console show them. */
+export function progressCounts(p: SyncProgress): string {
+  const parts = [`${p.rows.done}/${p.rows.total} rows (${formatBytes(p.bytes.done)}/${formatBytes(p.bytes.total)})`];
+  const f = p.files;
+  if (f.total > 0) {
+    const present = f.present ?? 0;
+    const here = present > 0 ? `, ${present} already here` : '';
+    // A preview downloads nothing: it says how many files a pull would download.
+    if (p.kind === 'preview' && (p.phase === 'files' || p.phase === 'applying' || p.phase === 'done')) {
+      parts.push(`${f.total - present} of ${f.total} files to download (${formatBytes(f.bytesTotal - (f.bytesPresent ?? 0))})${here}`);
+    } else {
+      parts.push(`${f.done}/${f.total} files (${formatBytes(f.bytesDone)}/${formatBytes(f.bytesTotal)})${here}`);
+    }
+  }
+  const bytesPerSecond = p.bytesPerSecond ?? 0;
+  if (p.state === 'running') {
+    if (bytesPerSecond > 0) parts.push(`${formatBytes(bytesPerSecond)}/s${p.rowsPerSecond > 0 ? `, ${p.rowsPerSecond} rows/s` : ''}`);
+    else if (p.rowsPerSecond > 0) parts.push(`${p.rowsPerSecond} rows/s`);
+    if (p.etaSeconds !== null) parts.push(`about ${formatDuration(p.etaSeconds * 1000)} left`);
+  }
+  return parts.join(', ');
+}
+
+/** One line of a job's progress: percentage, phase and aggregate, then its counts. */
+export function progressText(p: SyncProgress): string {
+  const where = p.aggregate ? `${p.phase} ${p.aggregate}` : p.phase;
+  return `${p.percent} % — ${where} — ${progressCounts(p)}`;
+}
+
+/** What a pull downloads (or a preview would): files referenced, already here, to download. */
+export function filesText(files: SyncSummary['files'], kind: 'pull' | 'preview'): string {
+  const toDownload = files.toDownload ?? files.referenced - files.alreadyPresent;
+  const bytes = files.bytesToDownload !== undefined ? ` (${formatBytes(files.bytesToDownload)})` : '';
+  if (kind === 'preview') return `${files.referenced} file(s) referenced, ${files.alreadyPresent} already here, ${toDownload} to download${bytes}`;
+  return `${files.referenced} file(s) referenced, ${files.downloaded} downloaded (${formatBytes(files.bytesDownloaded)}), ${files.alreadyPresent} already here`;
 }

@@ -51,13 +51,23 @@ export interface SyncProgress {
   phase: SyncPhase;
   aggregate: string | null;
   table: string | null;
+  /** Rows and deletions fetched, of the manifest's total. */
   rows: { done: number; total: number };
+  /** Page bytes fetched, in the manifest's measure (PostgreSQL's size of the rows; the JSON on the wire is larger). */
   bytes: { done: number; total: number };
-  files: { done: number; total: number; bytesDone: number; bytesTotal: number };
+  /**
+   * Files the window references: `done` are settled (downloaded, or found present), `present` were
+   * already on this node (never downloaded; a preview downloads none and settles only these);
+   * `bytesDone` − `bytesPresent` is what was downloaded.
+   */
+  files: { done: number; total: number; bytesDone: number; bytesTotal: number; present?: number; bytesPresent?: number };
   applied: { done: number; total: number };
-  /** 0–100, 100 only when completed. */
+  /** 0–100, 100 only when completed: the elapsed share of the estimated time (rows, page bytes and file bytes weighed by their rates). */
   percent: number;
+  /** Rows per second of the running stage (fetch or apply; 0 while files move). */
   rowsPerSecond: number;
+  /** Bytes per second of the running stage (page bytes while fetching, file bytes while downloading files). */
+  bytesPerSecond?: number;
   etaSeconds: number | null;
   startedAt: string;
   updatedAt: string;
@@ -92,7 +102,20 @@ export interface SyncSummary {
   tables: TableResult[];
   totals: AggregateCounts;
   entitiesReceived: Record<string, number>;
-  files: { referenced: number; downloaded: number; alreadyPresent: number; bytesDownloaded: number };
+  /**
+   * `referenced`: distinct files the pulled rows reference (`bytesReferenced` in total);
+   * `toDownload`/`bytesToDownload`: those not present here, which a pull downloads and a preview
+   * would (a preview downloads nothing, so its `downloaded` is 0).
+   */
+  files: {
+    referenced: number;
+    downloaded: number;
+    alreadyPresent: number;
+    bytesDownloaded: number;
+    bytesReferenced?: number;
+    toDownload?: number;
+    bytesToDownload?: number;
+  };
   durationMs: number;
 }
 

@@ -10,7 +10,7 @@ export const syncPreviewCommand = remoteCommand({
   async run(client, args, json) {
     const preview = await client.sync.preview(required(args, 'peer id', 0));
     print(json, preview, () =>
-      [formatManifest(preview.manifest), '', formatSummary(preview.preview, 'A pull would apply'), `since: ${preview.autoResolvedSince ?? 'the beginning (first pull)'}`].join('\n'),
+      [formatManifest(preview.manifest), '', formatSummary(preview.preview, 'A pull would apply', 'preview'), `since: ${preview.autoResolvedSince ?? 'the beginning (first pull)'}`].join('\n'),
     );
     return EXIT.ok;
   },

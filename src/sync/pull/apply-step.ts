@@ -12,6 +12,8 @@ import { summarize, SyncSummary } from './sync-summary';
 export interface ApplyStepInput extends Omit<ApplyContext, 'runner'> {
   /** Preview: everything runs, then the transaction is rolled back. */
   dryRun: boolean;
+  /** Called when every table is in, before the dangling children, the deferred checks and the COMMIT. */
+  onTablesApplied?(): void;
   /** Runs last inside the transaction (sync log completion + cursor), so it commits with the data. */
   beforeCommit?(runner: QueryRunner, results: TableResult[]): Promise<void>;
 }
@@ -54,6 +56,7 @@ export class ApplyStep {
         await this.engine.begin(context);
         const results: TableResult[] = [];
         for (const step of this.plan()) results.push(...(await this.bus.importTables(step.aggregate, step.tables, context)));
+        input.onTablesApplied?.();
         for (const [table, n] of await this.engine.removeDanglingChildren(context, results)) {
           const result = results.find((r) => r.table === table)!;
           result.deleted += n;

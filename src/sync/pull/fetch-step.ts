@@ -27,6 +27,8 @@ export interface FetchJob {
   cursor?: string;
   progress: ProgressTracker;
   signal: AbortSignal;
+  /** False for a preview: the files are counted (and checked for presence) but not downloaded. */
+  downloadFiles: boolean;
   /** Called once the manifest is in, before the pages are fetched (the job records its progress). */
   onManifest?(manifest: SyncManifest): Promise<void>;
 }
@@ -40,6 +42,9 @@ export interface FetchResult {
   storedFiles: string[];
   /** Content already present locally (not downloaded). */
   presentFiles: number;
+  /** Files not present here: a pull downloads them, a preview only counts them. */
+  filesToDownload: number;
+  bytesToDownload: number;
   bytesDownloaded: number;
   /** SHA-256 → where this node keeps the file (the locator column of imported rows). */
   fileLocators: Map<string, string>;
@@ -53,12 +58,13 @@ interface WindowPage {
 }
 
 interface DownloadOptions {
+  downloadFiles: boolean;
   pageSize: number;
   retry: RetryPolicy;
   signal?: AbortSignal;
 }
 
-type Downloaded = Pick<FetchResult, 'files' | 'storedFiles' | 'presentFiles' | 'bytesDownloaded'>;
+type Downloaded = Pick<FetchResult, 'files' | 'storedFiles' | 'presentFiles' | 'filesToDownload' | 'bytesToDownload' | 'bytesDownloaded'>;
 
 const SHA256 = /^[0-9a-f]{64}$/;
 /** Files downloaded at once, and feeds fetched at once. */
@@ -174,6 +180,7 @@ export class FetchStep {
       const manifest = await this.manifest(connection, job);
       await job.onManifest?.(manifest);
       const download = new WindowDownload(connection, staging, this.files, this.catalog.files(), job.progress, {
+        downloadFiles: job.downloadFiles,
         pageSize: this.config.sync.pullPageSize,
         retry: this.retry,
         signal: job.signal,
@@ -201,8 +208,10 @@ export class FetchStep {
         details: { peerSchemaVersion: manifest.schemaVersion, localSchemaVersion: ours },
       });
     }
-    const totals = manifest.feeds.reduce((t, f) => ({ rows: t.rows + f.rows + f.tombstones, bytes: t.bytes + f.bytes }), { rows: 0, bytes: 0 });
-    job.progress.totals(totals.rows, totals.bytes, manifest.files?.count ?? 0, manifest.files?.totalBytes ?? 0);
+    job.progress.totals({
+      feeds: manifest.feeds.map((f) => ({ route: f.route, rows: f.rows + f.tombstones, bytes: f.bytes })),
+      files: { count: manifest.files?.count ?? 0, bytes: manifest.files?.totalBytes ?? 0 },
+    });
     return manifest;
   }
 }
@@ -247,30 +256,50 @@ class WindowDownload {
         await this.staging.appendPage(result.table!, text);
         if (this.fileColumns && result.table === this.fileColumns.spec.table) collectFileRefs(result.data, this.fileColumns, files);
         this.progress.phase('fetching', { table: result.table });
-        this.progress.fetched(result.data.length, text.length);
+        this.progress.fetched(route, result.data.length);
       }
       if (result.deleted.length > 0) {
         const text = JSON.stringify(result.deleted);
         await this.staging.appendPage('_tombstones', text);
-        this.progress.fetched(result.deleted.length, text.length);
+        this.progress.fetched(route, result.deleted.length);
       }
       after = result.next;
       page++;
     } while (after);
   }
 
+  /**
+   * The files the rows reference: those already here are counted, the others downloaded (a
+   * preview only counts them: it moves no file).
+   */
   private async fetchFiles(files: FileRef[]): Promise<Downloaded> {
-    const result: Downloaded = { files, storedFiles: [], presentFiles: 0, bytesDownloaded: 0 };
+    const result: Downloaded = { files, storedFiles: [], presentFiles: 0, filesToDownload: 0, bytesToDownload: 0, bytesDownloaded: 0 };
     if (files.length === 0 || !this.fileColumns) return result;
     this.progress.phase('files', { aggregate: this.fileColumns.spec.name, table: this.fileColumns.spec.table });
-    // A few transfers at once: one file at a time leaves the link idle between requests.
+    const missing: FileRef[] = [];
+    let bytesPresent = 0;
     await runPool(files, FILE_CONCURRENCY, async (file) => {
       this.checkCancelled();
       if (await this.store.has(file.sha256)) {
         result.presentFiles++;
-        this.progress.fileProgress(file.size, true);
-        return;
+        bytesPresent += file.size;
+      } else {
+        missing.push(file);
       }
+    });
+    result.filesToDownload = missing.length;
+    result.bytesToDownload = missing.reduce((n, f) => n + f.size, 0);
+    this.progress.filesPlanned({
+      count: files.length,
+      bytes: bytesPresent + result.bytesToDownload,
+      present: result.presentFiles,
+      bytesPresent,
+      download: this.options.downloadFiles,
+    });
+    if (!this.options.downloadFiles) return result;
+    // A few transfers at once: one file at a time leaves the link idle between requests.
+    await runPool(missing, FILE_CONCURRENCY, async (file) => {
+      this.checkCancelled();
       result.bytesDownloaded += await withRetry(() => this.download(file), this.options.retry, this.options.signal);
       // Intent first: after a crash, recovery collects what an interrupted pull may have stored.
       appendFileSync(join(this.staging.dir, StagingArea.STORED_FILES), `${file.sha256}\n`, { mode: StagingArea.FILE_MODE });

@@ -1,23 +1,49 @@
 import { Subject } from 'rxjs';
 
 import type { JobState, SyncPhase, SyncProgress } from '../../../client/src/types';
+import { estimate, StageMeter } from './progress-model';
 
 /** Live progress of a job (GET /api/sync/jobs/{id} and its SSE stream): the wire contract in client/. */
 export type { JobState, SyncPhase, SyncProgress };
 
+/** What the manifest announces: each feed's rows (with deletions) and bytes, and the files. */
+export interface ProgressTotals {
+  feeds: { route: string; rows: number; bytes: number }[];
+  files: { count: number; bytes: number };
+}
+
+/** The files of the window, once their presence on this node is known. */
+export interface PlannedFiles {
+  count: number;
+  bytes: number;
+  present: number;
+  bytesPresent: number;
+  /** False for a preview: nothing is downloaded. */
+  download: boolean;
+}
+
 /**
- * Keeps a job's progress honest: totals come from the manifest, done counts only grow, the
- * percentage is weighted (fetch 50 %, files by bytes 30 %, apply 20 %) and capped at 99 until the
- * commit.
+ * Keeps a job's progress honest: totals come from the manifest, done counts only grow and never
+ * pass their totals, and percent, rates and ETA come from one model (progress-model.ts) that
+ * weighs rows, page bytes and file bytes by their measured rates; percent stays below 100 until
+ * the commit. Every consumer (job status, SSE, sync log, CLI, console) reads these snapshots.
  */
 export class ProgressTracker {
   readonly updates = new Subject<SyncProgress>();
   private readonly value: SyncProgress;
-  private readonly started = Date.now();
+  private readonly startedAtMs: number;
   private lastEmit = 0;
+  private readonly stages = { fetch: new StageMeter(), files: new StageMeter(), apply: new StageMeter(), rowsFetched: new StageMeter() };
+  private feeds = new Map<string, { rows: number; bytes: number; done: number }>();
 
-  constructor(jobId: string, kind: 'pull' | 'preview', remoteNodeId: string) {
-    const now = new Date().toISOString();
+  constructor(
+    jobId: string,
+    kind: 'pull' | 'preview',
+    remoteNodeId: string,
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.startedAtMs = clock();
+    const now = new Date(this.startedAtMs).toISOString();
     this.value = {
       jobId,
       kind,
@@ -28,10 +54,11 @@ export class ProgressTracker {
       table: null,
       rows: { done: 0, total: 0 },
       bytes: { done: 0, total: 0 },
-      files: { done: 0, total: 0, bytesDone: 0, bytesTotal: 0 },
+      files: { done: 0, total: 0, bytesDone: 0, bytesTotal: 0, present: 0, bytesPresent: 0 },
       applied: { done: 0, total: 0 },
       percent: 0,
       rowsPerSecond: 0,
+      bytesPerSecond: 0,
       etaSeconds: null,
       startedAt: now,
       updatedAt: now,
@@ -44,36 +71,88 @@ export class ProgressTracker {
   }
 
   phase(phase: SyncPhase, where: { aggregate?: string | null; table?: string | null } = {}): void {
+    const now = this.clock();
+    if (phase === 'fetching') {
+      this.stages.fetch.start(now);
+      this.stages.rowsFetched.start(now);
+    }
+    if (phase === 'files' || phase === 'applying') {
+      this.stages.fetch.finish(now);
+      this.stages.rowsFetched.finish(now);
+    }
+    if (phase === 'files') this.stages.files.start(now);
+    if (phase === 'applying') {
+      this.stages.files.finish(now);
+      this.stages.apply.start(now);
+    }
     this.value.phase = phase;
     if (where.aggregate !== undefined) this.value.aggregate = where.aggregate;
     if (where.table !== undefined) this.value.table = where.table;
     this.emit(true);
   }
 
-  totals(rows: number, bytes: number, files: number, fileBytes: number): void {
+  totals({ feeds, files }: ProgressTotals): void {
+    this.feeds = new Map(feeds.map((f) => [f.route, { rows: f.rows, bytes: f.bytes, done: 0 }]));
+    const rows = feeds.reduce((n, f) => n + f.rows, 0);
+    const bytes = feeds.reduce((n, f) => n + f.bytes, 0);
     this.value.rows.total = rows;
     this.value.bytes.total = bytes;
     this.value.applied.total = rows;
-    this.value.files.total = files;
-    this.value.files.bytesTotal = fileBytes;
+    this.value.files.total = files.count;
+    this.value.files.bytesTotal = files.bytes;
+    this.stages.rowsFetched.total = rows;
+    this.stages.fetch.total = bytes;
+    this.stages.apply.total = rows;
+    // Until presence is known, every file counts as to download.
+    this.stages.files.total = files.bytes;
     this.emit(true);
   }
 
-  fetched(rows: number, bytes: number): void {
+  /** Rows (or deletions) of a feed arrived; its bytes count in proportion to its rows. */
+  fetched(route: string, rows: number): void {
+    const now = this.clock();
+    const feed = this.feeds.get(route);
+    if (feed) feed.done = Math.min(feed.rows, feed.done + rows);
     this.value.rows.done = Math.min(this.value.rows.total, this.value.rows.done + rows);
-    this.value.bytes.done = Math.min(this.value.bytes.total, this.value.bytes.done + bytes);
+    const bytes = [...this.feeds.values()].reduce((n, f) => n + (f.rows > 0 ? Math.round((f.bytes * f.done) / f.rows) : 0), 0);
+    this.value.bytes.done = Math.min(this.value.bytes.total, bytes);
+    this.stages.rowsFetched.record(this.value.rows.done, now);
+    this.stages.fetch.record(this.value.bytes.done, now);
     this.emit(false);
   }
 
+  /** The window's files, with those already here: only the others are work (none for a preview). */
+  filesPlanned(files: PlannedFiles): void {
+    const f = this.value.files;
+    f.total = files.count;
+    f.bytesTotal = files.bytes;
+    f.present = files.present;
+    f.bytesPresent = files.bytesPresent;
+    f.done = files.present;
+    f.bytesDone = files.bytesPresent;
+    this.stages.files.total = files.download ? files.bytes - files.bytesPresent : 0;
+    this.emit(true);
+  }
+
+  /** Bytes of a file downloaded; `completedFile` once it is stored. */
   fileProgress(bytes: number, completedFile: boolean): void {
-    this.value.files.bytesDone = Math.min(this.value.files.bytesTotal, this.value.files.bytesDone + bytes);
-    if (completedFile) this.value.files.done = Math.min(this.value.files.total, this.value.files.done + 1);
+    const f = this.value.files;
+    f.bytesDone = Math.min(f.bytesTotal, f.bytesDone + bytes);
+    if (completedFile) f.done = Math.min(f.total, f.done + 1);
+    this.stages.files.record(f.bytesDone - (f.bytesPresent ?? 0), this.clock());
     this.emit(completedFile);
   }
 
   appliedRows(rows: number, table: string): void {
     this.value.applied.done = Math.min(this.value.applied.total, this.value.applied.done + rows);
     this.value.table = table;
+    this.stages.apply.record(this.value.applied.done, this.clock());
+    this.emit(true);
+  }
+
+  /** Every table is in; what remains (dangling children, deferred checks, COMMIT) reports nothing. */
+  tablesApplied(): void {
+    this.stages.apply.finish(this.clock());
     this.emit(true);
   }
 
@@ -81,26 +160,22 @@ export class ProgressTracker {
     this.value.state = state;
     this.value.phase = 'done';
     this.value.error = error ?? null;
-    if (state === 'completed') this.value.percent = 100;
+    if (state === 'completed') {
+      this.value.percent = 100;
+      this.value.etaSeconds = 0;
+    }
     this.emit(true);
     this.updates.complete();
   }
 
   private emit(force: boolean): void {
     const v = this.value;
-    const part = (done: number, total: number) => (total > 0 ? Math.min(1, done / total) : 1);
+    const now = this.clock();
     if (v.state === 'running') {
-      const fetchedShare = v.phase === 'queued' || v.phase === 'connecting' || v.phase === 'manifest' ? 0 : part(v.rows.done, v.rows.total);
-      const weighted = 50 * fetchedShare + 30 * part(v.files.bytesDone, v.files.bytesTotal) * (v.phase === 'applying' || v.phase === 'files' ? 1 : 0) + 20 * (v.phase === 'applying' ? part(v.applied.done, v.applied.total) : 0);
-      v.percent = Math.min(99, Math.max(v.percent, Math.floor(weighted)));
-      const seconds = (Date.now() - this.started) / 1000;
-      const work = v.rows.done + v.applied.done;
-      v.rowsPerSecond = seconds > 0 ? Math.round(work / seconds) : 0;
-      const remaining = 2 * v.rows.total - work;
-      v.etaSeconds = v.rowsPerSecond > 0 ? Math.max(0, Math.round(remaining / v.rowsPerSecond)) : null;
+      const { fetch, files, apply, rowsFetched } = this.stages;
+      Object.assign(v, estimate({ fetch, files, apply, rowsFetched, startedAtMs: this.startedAtMs, nowMs: now, previousPercent: v.percent }));
     }
-    v.updatedAt = new Date().toISOString();
-    const now = Date.now();
+    v.updatedAt = new Date(now).toISOString();
     if (force || now - this.lastEmit > 200) {
       this.lastEmit = now;
       this.updates.next(this.snapshot());

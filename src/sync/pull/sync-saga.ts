@@ -55,6 +55,7 @@ export class SyncSaga {
         cursor: job.cursor,
         progress: job.progress,
         signal: job.signal,
+        downloadFiles: job.kind === 'pull',
         onManifest: () => this.logs.updateProgress(job.log.id, 'fetching', job.progress.snapshot()),
       });
       const { manifest } = fetched;
@@ -71,7 +72,8 @@ export class SyncSaga {
         fileLocators: fetched.fileLocators,
         signal: job.signal,
         dryRun: job.kind === 'preview',
-        onTableApplied: (r) => job.progress.appliedRows(r.received, r.table),
+        onTableApplied: (r) => job.progress.appliedRows(r.received + r.tombstonesReceived, r.table),
+        onTablesApplied: () => job.progress.tablesApplied(),
         // Commits with the data: the log says completed exactly when the rows and the cursor are in.
         beforeCommit: async (runner, results) => {
           const summary = summaryOf(results);

@@ -7,9 +7,11 @@ export type { AggregateCounts, SyncSummary };
 
 /** The file counts of a pull (FetchResult). */
 export interface FetchedFiles {
-  files: unknown[];
+  files: { size: number }[];
   storedFiles: string[];
   presentFiles: number;
+  filesToDownload: number;
+  bytesToDownload: number;
   bytesDownloaded: number;
 }
 
@@ -48,6 +50,9 @@ export function summarize(
       downloaded: fetched.storedFiles.length,
       alreadyPresent: fetched.presentFiles,
       bytesDownloaded: fetched.bytesDownloaded,
+      bytesReferenced: fetched.files.reduce((n, f) => n + f.size, 0),
+      toDownload: fetched.filesToDownload,
+      bytesToDownload: fetched.bytesToDownload,
     },
     durationMs,
   };

@@ -5,6 +5,7 @@ import request from 'supertest';
 import { NodeChannelClient } from '../../../src/node-trust/client/node-channel-client';
 import { NodeChannelClientFactory } from '../../../src/node-trust/client/node-channel-client.factory';
 import { RecordingStorage } from '../../../src/recordings/storage/recording-storage';
+import { SyncedFiles } from '../../../src/sync/files/synced-files.port';
 import { FrameDecryptor } from '../../../src/sync/shared/chunked-cipher';
 import { BULK_HTTP_ENV, buildDatasetOverHttp, SAMPLE_RECORDING } from '../../support/dataset';
 import { NodePair, startPair } from '../../support/two-nodes';
@@ -95,10 +96,39 @@ describe('recording files between nodes', () => {
     expect((peak - baseline) / MB).toBeLessThan(50);
   });
 
+  it('a preview reports the files a pull would download without downloading any', async () => {
+    const served = jest.spyOn(pair.b.app.get(SyncedFiles), 'openRead');
+    try {
+      const res = await request(pair.a.url).post('/api/sync/preview').set(bearer(pair.adminA)).send({ remoteNodeId: pair.peerOnA });
+      expect(res.status).toBe(200);
+      expect(res.body.preview.files).toEqual({
+        referenced: 1,
+        downloaded: 0,
+        alreadyPresent: 0,
+        bytesDownloaded: 0,
+        bytesReferenced: big.size,
+        toDownload: 1,
+        bytesToDownload: big.size,
+      });
+      expect(served).not.toHaveBeenCalled();
+      expect(await pair.a.app.get(RecordingStorage).has(big.sha)).toBe(false);
+      // The job's last progress agrees with the summary: the file counted, nothing downloaded.
+      const job = await request(pair.a.url).get(`/api/sync/jobs/${res.body.jobId}`).set(bearer(pair.adminA));
+      expect(job.body).toMatchObject({ state: 'completed', percent: 100, files: { total: 1, present: 0, bytesTotal: big.size, bytesDone: 0 } });
+    } finally {
+      served.mockRestore();
+    }
+  });
+
   it('a pull downloads, verifies and stores the file content-addressed', async () => {
     const res = await request(pair.a.url).post('/api/sync/pull').set(bearer(pair.adminA)).send({ remoteNodeId: pair.peerOnA });
     expect(res.status).toBe(200);
-    expect(res.body.summary.files).toMatchObject({ referenced: 1, downloaded: 1 });
+    expect(res.body.summary.files).toMatchObject({ referenced: 1, downloaded: 1, toDownload: 1, bytesToDownload: big.size, bytesDownloaded: big.size });
+    // One set of counts: the summary, the job's last progress and /metrics say the same bytes.
+    const job = await request(pair.a.url).get(`/api/sync/jobs/${res.body.jobId}`).set(bearer(pair.adminA));
+    expect(job.body).toMatchObject({ state: 'completed', percent: 100, files: { done: 1, total: 1, present: 0, bytesDone: big.size, bytesTotal: big.size } });
+    const metrics = await request(pair.a.url).get('/metrics');
+    expect(metrics.text).toContain(`prism_sync_bytes_total{aggregate="recordings"} ${big.size}`);
     const storage = pair.a.app.get(RecordingStorage);
     expect(await storage.has(big.sha)).toBe(true);
     expect(await sha256Of(await storage.openRead(big.sha))).toEqual(big);

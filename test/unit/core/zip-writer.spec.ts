@@ -34,6 +34,17 @@ describe('ZipWriter', () => {
     expect(files.get('root/empty.csv')!.length).toBe(0);
   });
 
+  it('stops with an error when the output closes early (client gone), so no file stays open', async () => {
+    const out = new PassThrough({ highWaterMark: 1024 });
+    const zip = new ZipWriter(out);
+    const source = new Readable({ read() { this.push(Buffer.alloc(64 * 1024, 1)); } });
+    const adding = zip.addStream('root/endless.csv', source);
+    setTimeout(() => out.destroy(), 50);
+    await expect(adding).rejects.toThrow(/closed/);
+    expect(source.destroyed).toBe(true);
+    await expect(zip.addBuffer('root/after.json', Buffer.from('{}'))).rejects.toThrow(/closed/);
+  });
+
   it('is accepted by the system unzip when there is one', async () => {
     const archive = await build(async (zip) => {
       await zip.addBuffer('a/b.json', Buffer.from('{}'));

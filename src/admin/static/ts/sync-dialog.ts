@@ -1,4 +1,4 @@
-import { aggregateOfTable, formatBytes, formatDuration, type NodeConnection, type PrismClient, type SyncProgress, type SyncSummary } from '../../../../client/src/index.js';
+import { aggregateOfTable, filesText, formatBytes, formatDuration, progressText, type NodeConnection, type PrismClient, type SyncProgress, type SyncSummary } from '../../../../client/src/index.js';
 import { $, el } from './dom.js';
 import { describeError, describeFailure, errorText, syncStatusLabel } from './messages.js';
 
@@ -30,13 +30,12 @@ function showProgress(p: SyncProgress): void {
   const bar = $('#progress-bar');
   bar.style.width = `${p.percent}%`;
   bar.setAttribute('aria-valuenow', String(p.percent));
-  const where = p.aggregate ? `${p.phase} ${p.aggregate}` : p.phase;
-  $('#progress-label').textContent = `${p.percent} % — ${where} — ${p.rows.done}/${p.rows.total} rows${p.etaSeconds !== null ? `, about ${p.etaSeconds}s left` : ''}`;
+  $('#progress-label').textContent = progressText(p);
 }
 
 function success(summary: SyncSummary | null): HTMLElement {
   if (!summary) return el('p', {}, 'The pull completed.');
-  return el('div', {}, el('p', {}, `${summary.totals.received} rows in ${formatDuration(summary.durationMs)}; ${summary.files.downloaded} files downloaded (${formatBytes(summary.files.bytesDownloaded)}).`), summaryTable(summary));
+  return el('div', {}, el('p', {}, `${summary.totals.received} rows in ${formatDuration(summary.durationMs)}; ${filesText(summary.files, 'pull')}.`), summaryTable(summary));
 }
 
 function failed(error: { code: string; message: string } | null): HTMLElement {
@@ -52,7 +51,7 @@ export async function openSyncDialog(client: PrismClient, peer: NodeConnection, 
   const abort = new AbortController();
   let running = false;
   $('#sync-title').textContent = `Sync from ${peer.nodeName}`;
-  $('#sync-preview').replaceChildren(el('p', {}, 'Preparing the preview (fetching and applying in a rolled-back transaction)…'));
+  $('#sync-preview').replaceChildren(el('p', {}, 'Preparing the preview (fetching the rows and applying them in a rolled-back transaction; no file is downloaded)…'));
   $('#sync-result').replaceChildren();
   $('#sync-result').className = '';
   show('#sync-progress', false);
@@ -75,6 +74,7 @@ export async function openSyncDialog(client: PrismClient, peer: NodeConnection, 
     const bytes = Object.values(m.aggregates ?? {}).reduce((n, s) => n + (s?.bytes ?? 0), 0) + (m.files?.totalBytes ?? 0);
     $('#sync-preview').replaceChildren(
       el('p', { id: 'preview-text' }, `${rows} changed rows and ${m.files?.count ?? 0} recording file(s) (${formatBytes(bytes)} in total) since ${preview.autoResolvedSince ? new Date(preview.autoResolvedSince).toLocaleString() : 'the beginning'}.`),
+      el('p', { id: 'preview-files' }, `Files: ${filesText(preview.preview.files, 'preview')}.`),
       summaryTable(preview.preview),
     );
     show('#confirm-sync', true);

@@ -1,4 +1,4 @@
-import { aggregateOfTable, formatBytes, formatDuration, type SyncManifest, type SyncProgress, type SyncSummary, type TableResult } from '../../../../client/src/index.js';
+import { aggregateOfTable, filesText, formatBytes, formatDuration, progressCounts, type SyncManifest, type SyncProgress, type SyncSummary, type TableResult } from '../../../../client/src/index.js';
 
 export { formatBytes, formatDuration };
 
@@ -43,7 +43,7 @@ export function countsByAggregate(summary: SyncSummary, aggregateOf: (table: str
 }
 
 /** Inserted/updated/deleted/conflicts per aggregate, totals, files and duration. */
-export function formatSummary(summary: SyncSummary, title = 'Summary'): string {
+export function formatSummary(summary: SyncSummary, title = 'Summary', kind: 'pull' | 'preview' = 'pull'): string {
   const rows: (string | number)[][] = [...countsByAggregate(summary)].map(([name, c]) => [name, c.received, c.inserted, c.updated, c.unchanged, c.deleted, c.conflicts]);
   const s = summary.totals;
   rows.push(['total', s.received, s.inserted, s.updated, s.unchanged, s.deleted, s.conflicts]);
@@ -51,18 +51,16 @@ export function formatSummary(summary: SyncSummary, title = 'Summary'): string {
   return [
     `${title}: ${s.received} rows received in ${formatDuration(summary.durationMs)}`,
     table(['aggregate', 'received', 'inserted', 'updated', 'unchanged', 'deleted', 'conflicts'], rows),
-    `files: ${f.referenced} referenced, ${f.downloaded} downloaded (${formatBytes(f.bytesDownloaded)}), ${f.alreadyPresent} already present`,
+    `files: ${filesText(f, kind)}`,
   ].join('\n');
 }
 
-/** One status line: bar, percentage, phase/aggregate, rows, bytes, rate, ETA. */
+/** One status line: bar, percentage, phase/aggregate, then the counts the console shows too (rows, bytes, files, rate, ETA). */
 export function progressLine(p: SyncProgress, width = 30): string {
   const filled = Math.round((Math.min(100, p.percent) / 100) * width);
   const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
   const where = p.aggregate ? `${p.phase} ${p.aggregate}` : p.phase;
-  const eta = p.etaSeconds === null ? '' : ` ETA ${p.etaSeconds}s`;
-  const bytes = `${formatBytes(p.bytes.done + p.files.bytesDone)}/${formatBytes(p.bytes.total + p.files.bytesTotal)}`;
-  return `${bar} ${String(p.percent).padStart(3)}% ${where.padEnd(20)} rows ${p.rows.done}/${p.rows.total} ${bytes} ${p.rowsPerSecond} rows/s${eta}`;
+  return `${bar} ${String(p.percent).padStart(3)}% ${where.padEnd(20)} ${progressCounts(p)}`;
 }
 
 /** Redraws the progress line in place on a TTY; prints a line per phase change otherwise. */
