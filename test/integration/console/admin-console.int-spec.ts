@@ -84,7 +84,8 @@ function consoleSuite(): void {
     // A loaded CI machine (2 cores shared) can be slow; the jest timeout above still bounds each test.
     for (const page of [pageA, pageB]) {
       page.setDefaultTimeout(50_000);
-      // The node's Content-Security-Policy must let the console run: any refusal is a failure.
+      // The node's Content-Security-Policy must let the console run: any refusal is a failure. (It also
+      // forbids string evaluation, so the test waits with locators, never waitForFunction(string).)
       page.on('console', (message) => {
         if (/Content[- ]Security[- ]Policy|Refused to/i.test(message.text())) cspViolations.push(message.text());
       });
@@ -191,7 +192,7 @@ function consoleSuite(): void {
     await shot(pageA, '07-conflict-side-by-side');
     // Restore the version not kept: it becomes a new local edit on A.
     await detail.locator('button.restore-conflict').click();
-    await pageA.waitForFunction(`!!document.querySelector('#conflict-detail')?.hidden`);
+    await pageA.locator('#conflict-detail[hidden]').waitFor({ state: 'attached' });
     await row.locator('button.compare').click();
     expect(await detail.locator('p.restored').textContent()).toMatch(/restored .* by /);
     const [restored] = await a.dataSource.query(`SELECT display_name AS name FROM snomed_laterality WHERE code = 'edited-on-both'`);
@@ -204,7 +205,7 @@ function consoleSuite(): void {
     const row = peerRow(pageA, 'Node B');
     await row.locator('select.schedule').selectOption('3600');
     await pageA.waitForSelector('#notice:has-text("now run every 3600 s")');
-    await pageA.waitForFunction(`document.querySelector('#connections tbody')?.textContent?.includes('every 3600 s')`);
+    await pageA.locator('#connections tbody', { hasText: 'every 3600 s' }).waitFor();
     expect(await row.locator('.schedule-state').textContent()).toMatch(/^every 3600 s — (next |running now)/);
     await shot(pageA, '07c-scheduled');
     // Push: B accepts push requests from A in B's console; A asks B to pull.
@@ -231,14 +232,20 @@ function consoleSuite(): void {
        FROM generate_series(1, 25) AS i`,
       [peerOnA],
     );
+    // 4 syncs by hand, 25 failed ones, and the schedule's first pull when the scheduler ran it before
+    // the schedule was turned off (due at once: a race the count must not depend on).
+    const running = async () => (await a.dataSource.query(`SELECT count(*)::int AS n FROM sync_logs WHERE status = 'running'`))[0].n as number;
+    for (let i = 0; i < 300 && (await running()) > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    const [{ total }] = await a.dataSource.query(`SELECT count(*)::int AS total FROM sync_logs`);
     await pageA.click('nav .tab[data-tab="history"]');
     await pageA.waitForSelector('#history tbody tr[data-sync-id]');
-    expect(await pageA.textContent('#history-pager .page-info')).toBe('Page 1 of 2 (29 syncs)');
+    expect([29, 30]).toContain(total);
+    expect(await pageA.textContent('#history-pager .page-info')).toBe(`Page 1 of 2 (${total} syncs)`);
     const statuses = () => pageA.locator('#history tbody tr td:nth-child(4)').allTextContents();
     expect((await statuses()).slice(0, 4)).toEqual(['completed', 'completed', 'completed', 'completed']);
     await pageA.click('#history-pager button.next');
     await pageA.waitForSelector('#history-pager .page-info:has-text("Page 2 of 2")');
-    expect(await pageA.locator('#history tbody tr').count()).toBe(9);
+    expect(await pageA.locator('#history tbody tr').count()).toBe(total - 20);
     await pageA.selectOption('#history-status', 'failed');
     await pageA.waitForSelector('#history-pager .page-info:has-text("Page 1 of 2 (25 syncs)")');
     expect(new Set(await statuses())).toEqual(new Set(['failed']));
@@ -249,7 +256,7 @@ function consoleSuite(): void {
     await pageA.waitForSelector('#history-pager .page-info:has-text("(2 syncs)")');
     await pageA.selectOption('#history-kind', '');
     await pageA.selectOption('#history-peer', { label: 'Node B' });
-    await pageA.waitForSelector('#history-pager .page-info:has-text("(29 syncs)")');
+    await pageA.waitForSelector(`#history-pager .page-info:has-text("(${total} syncs)")`);
   });
 
   it('B lowers A to ReadOnly: A’s next sync says why it cannot pull', async () => {

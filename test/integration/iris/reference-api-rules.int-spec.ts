@@ -32,11 +32,11 @@ describe('reference REST API rules', () => {
       const res = await request(b.url)[method](path).set(bearer(adminB)).send(body ?? {});
       return { status: res.status, body: res.body as Body };
     };
-    await b.app.get(UsersService).create({ login: 'desk', password: 'desk-password-1', role: UserRole.Researcher });
+    await b.app.get(UsersService).create({ login: 'desk', password: 'reading-lamp-42', role: UserRole.Researcher });
     const identity = desktopIdentity('rules-desktop');
     await request(b.url).post('/api/node/NewConnection').set(bearer(adminB)).send({ nodeName: 'desktop', certificate: identity.certificate, status: 1 }).expect(201);
     desktop = new IrisClient(b.url, identity);
-    expect((await desktop.login('desk', 'desk-password-1')).status).toBe(200);
+    expect((await desktop.login('desk', 'reading-lamp-42')).status).toBe(200);
     for (const code of ['C-1', 'C-2']) expect((await api('post', '/api/SNOMED/ClinicalCondition/New', { snomedCode: code, displayName: code })).status).toBe(200);
   });
   afterAll(() => pair?.close());
