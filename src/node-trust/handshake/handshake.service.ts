@@ -110,6 +110,10 @@ export class HandshakeService {
     const derBase64 = cert.raw.toString('base64');
     const known = await this.registry.findByFingerprint(certificateFingerprint(derBase64));
     if (!known) await this.countRegistrationOf(ipAddress);
+    // Only the holder of a signing node's key files a request for it: its public certificate alone is not enough.
+    if (known?.transcriptSignedAt && !transcriptSigned) {
+      throw detailError(400, 'ERR_TRANSCRIPT_SIGNATURE_REQUIRED', 'This node has signed its channel transcripts before; an unsigned registration is refused');
+    }
     const { node, created, changeRequested } = await this.registry.register(
       {
       protocolNodeId: f.str('nodeId').slice(0, 100) || null,

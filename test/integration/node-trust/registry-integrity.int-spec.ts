@@ -10,8 +10,13 @@ import { makeClientIdentity, TestPeer } from './trust-helpers';
 
 const ROW = `SELECT node_name, node_url, contact_info, institution_details, status, node_access_level, protocol_node_id FROM research_nodes WHERE id = $1`;
 
-async function register(node: TestNode, peer: TestPeer, fields: { nodeUrl?: string; contactInfo?: string; requestedNodeAccessLevel?: NodeAccessLevel } = {}) {
-  const client = new NodeChannelClient({ url: node.url }, peer);
+async function register(
+  node: TestNode,
+  peer: TestPeer,
+  fields: { nodeUrl?: string; contactInfo?: string; requestedNodeAccessLevel?: NodeAccessLevel } = {},
+  signTranscript = true,
+) {
+  const client = new NodeChannelClient({ url: node.url }, peer, { signTranscript });
   await client.openChannel();
   return client.register(fields);
 }
@@ -75,6 +80,16 @@ describe('registry integrity: a registration over a channel never changes a know
     expect(lower.message).toMatch(/nothing changed/);
     const [row] = await node.dataSource.query(`SELECT requested_change, node_access_level FROM research_nodes WHERE id = $1`, [id]);
     expect(row).toEqual({ requested_change: null, node_access_level: 'ReadWrite' });
+  });
+
+  it('a node that signed its transcript before: an unsigned registration with its (public) certificate files nothing', async () => {
+    const peer = makeClientIdentity('signing-peer');
+    const id = String((await register(node, peer, { nodeUrl: 'http://signing.example' })).registrationId);
+    await node.app.get(NodeRegistryService).update(id, { status: AuthorizationStatus.Authorized });
+    const error = await rejection(register(node, peer, { nodeUrl: 'http://attacker.example' }, false));
+    expect(error.code).toBe('ERR_TRANSCRIPT_SIGNATURE_REQUIRED');
+    const [row] = await node.dataSource.query(`SELECT requested_change, node_url FROM research_nodes WHERE id = $1`, [id]);
+    expect(row).toEqual({ requested_change: null, node_url: 'http://signing.example' });
   });
 
   it('a Revoked certificate stays Revoked: 403 ERR_NODE_REVOKED, row unchanged', async () => {
