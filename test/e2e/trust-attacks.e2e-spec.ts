@@ -1,7 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { NodeAccessLevel } from '../../src/core/auth/access';
-import { PeerError } from '../../src/core/errors/peer-error';
 import { NodeChannelClient } from '../../src/node-trust/client/node-channel-client';
 import { signData } from '../../src/node-trust/crypto/certificates';
 import { RawChannel, signedNow } from '../integration/node-trust/raw-channel';
@@ -10,15 +9,7 @@ import { MitmRelay } from './harness/mitm-relay';
 import { NodeProcess } from './harness/node-process';
 import { identityOf, ProcessPair } from './harness/process-cluster';
 import { startPair } from './harness/target';
-
-async function rejection(promise: Promise<unknown>): Promise<PeerError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof PeerError)) throw new Error(`expected a PeerError, got ${String(error)}`);
-  return error;
-}
+import { peerRejection } from '../support/peer-rejection';
 
 /** The fields of a registry row an attacker would want to change. */
 async function registryRow(baseUrl: string, token: string, id: string) {
@@ -62,7 +53,7 @@ describe('trust attacks: re-registration, relay, unsigned identify, session repl
     for (const signTranscript of [true, false]) {
       const client = new NodeChannelClient({ url: pair.a.url }, impostor, { signTranscript });
       await client.openChannel();
-      const error = await rejection(client.register({ nodeUrl: 'http://attacker.invalid', requestedNodeAccessLevel: NodeAccessLevel.Admin }));
+      const error = await peerRejection(client.register({ nodeUrl: 'http://attacker.invalid', requestedNodeAccessLevel: NodeAccessLevel.Admin }));
       expect(error.code).toBe(signTranscript ? 'ERR_INVALID_SIGNATURE' : 'ERR_TRANSCRIPT_SIGNATURE_REQUIRED');
     }
     expect(await registryRow(pair.a.url, pair.a.admin, pair.peerOnA)).toEqual(before);
@@ -94,9 +85,9 @@ describe('trust attacks: re-registration, relay, unsigned identify, session repl
     await stripped.start();
     try {
       // A client that did not check the server signature, to reach the real peer at all.
-      const first = await rejection(new NodeChannelClient({ url: relayed.url }, a).connect());
+      const first = await peerRejection(new NodeChannelClient({ url: relayed.url }, a).connect());
       expect(first.code).toBe('ERR_INVALID_SIGNATURE');
-      const second = await rejection(new NodeChannelClient({ url: stripped.url }, a).connect());
+      const second = await peerRejection(new NodeChannelClient({ url: stripped.url }, a).connect());
       expect(second.code).toBe('ERR_TRANSCRIPT_SIGNATURE_REQUIRED');
       const answers = JSON.stringify([...relayed.answers, ...stripped.answers]);
       expect(answers).not.toContain('sessionToken');

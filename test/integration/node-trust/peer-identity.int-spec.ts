@@ -1,6 +1,5 @@
 import request from 'supertest';
 import { NodeAccessLevel } from '../../../src/core/auth/access';
-import { PeerError } from '../../../src/core/errors/peer-error';
 import { NodeChannelClient } from '../../../src/node-trust/client/node-channel-client';
 import { NodeChannelClientFactory } from '../../../src/node-trust/client/node-channel-client.factory';
 import { transcriptText } from '../../../src/node-trust/crypto/transcript';
@@ -12,15 +11,7 @@ import { startTestNode, TestNode } from '../../support/test-node';
 import { bearer, loginAsAdmin } from '../../support/users';
 import { RawChannel } from './raw-channel';
 import { authorizedClient, introduce, makeClientIdentity } from './trust-helpers';
-
-async function rejection(promise: Promise<unknown>): Promise<PeerError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof PeerError)) throw new Error(`expected a PeerError, got ${String(error)}`);
-  return error;
-}
+import { peerRejection } from '../../support/peer-rejection';
 
 describe('peer identity: channel transcript signatures both ways', () => {
   let a: TestNode;
@@ -48,7 +39,7 @@ describe('peer identity: channel transcript signatures both ways', () => {
 
   it('another certificate than the recorded one: ERR_PEER_IDENTITY_MISMATCH at channel open, nothing sent', async () => {
     const client = clientAtoB(b.url, a.app.get(LocalIdentity).certificateDer);
-    const error = await rejection(client.connect());
+    const error = await peerRejection(client.connect());
     expect(error.code).toBe('ERR_PEER_IDENTITY_MISMATCH');
     expect(client.channelId).toBeUndefined();
   });
@@ -58,7 +49,7 @@ describe('peer identity: channel transcript signatures both ways', () => {
       rewriteChannelOpen: ({ transcriptSignature: _dropped, ...rest }) => rest,
     });
     try {
-      expect((await rejection(clientAtoB(relay.url, bCertificate()).connect())).code).toBe('ERR_PEER_IDENTITY_MISMATCH');
+      expect((await peerRejection(clientAtoB(relay.url, bCertificate()).connect())).code).toBe('ERR_PEER_IDENTITY_MISMATCH');
       const reference = clientAtoB(relay.url, bCertificate(), { requireTranscriptSignature: false });
       await reference.connect();
       await reference.close();
@@ -106,7 +97,7 @@ describe('peer identity: channel transcript signatures both ways', () => {
   it('a node that once signed its transcript gets no session from an unsigned handshake (no downgrade)', async () => {
     const { peer } = await authorizedClient(b, NodeAccessLevelName.ReadWrite);
     const unsigned = new NodeChannelClient({ url: b.url }, peer, { signTranscript: false });
-    const error = await rejection(unsigned.connect());
+    const error = await peerRejection(unsigned.connect());
     expect(error.code).toBe('ERR_TRANSCRIPT_SIGNATURE_REQUIRED');
   });
 
@@ -145,7 +136,7 @@ describe('sessions: bound to their channel, bounded, ended by revocation or down
     const { client } = await authorizedClient(node, NodeAccessLevelName.ReadOnly);
     const renewed = await client.invoke<{ expiresAt: string; remainingSeconds: number }>('POST', '/api/session/renew', { additionalSeconds: 3600 });
     expect(renewed.remainingSeconds).toBeLessThanOrEqual(4000);
-    const error = await rejection(client.invoke('POST', '/api/session/renew', { additionalSeconds: 3600 }));
+    const error = await peerRejection(client.invoke('POST', '/api/session/renew', { additionalSeconds: 3600 }));
     expect(error.status).toBe(401);
     expect(error.code).toBe('ERR_SESSION_RENEWAL_FAILED');
   });

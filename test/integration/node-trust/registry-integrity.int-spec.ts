@@ -1,12 +1,12 @@
 import request from 'supertest';
 import { NodeAccessLevel } from '../../../src/core/auth/access';
-import { PeerError } from '../../../src/core/errors/peer-error';
 import { NodeChannelClient } from '../../../src/node-trust/client/node-channel-client';
 import { AuthorizationStatus, NodeAccessLevelName } from '../../../src/nodes/entities/research-node.entity';
 import { NodeRegistryService } from '../../../src/nodes/node-registry.service';
 import { startTestNode, TestNode } from '../../support/test-node';
 import { bearer, loginAsAdmin } from '../../support/users';
 import { makeClientIdentity, TestPeer } from './trust-helpers';
+import { peerRejection } from '../../support/peer-rejection';
 
 const ROW = `SELECT node_name, node_url, contact_info, institution_details, status, node_access_level, protocol_node_id FROM research_nodes WHERE id = $1`;
 
@@ -19,15 +19,6 @@ async function register(
   const client = new NodeChannelClient({ url: node.url }, peer, { signTranscript });
   await client.openChannel();
   return client.register(fields);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<PeerError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof PeerError)) throw new Error(`expected a PeerError, got ${String(error)}`);
-  return error;
 }
 
 describe('registry integrity: a registration over a channel never changes a known row', () => {
@@ -86,7 +77,7 @@ describe('registry integrity: a registration over a channel never changes a know
     const peer = makeClientIdentity('signing-peer');
     const id = String((await register(node, peer, { nodeUrl: 'http://signing.example' })).registrationId);
     await node.app.get(NodeRegistryService).update(id, { status: AuthorizationStatus.Authorized });
-    const error = await rejection(register(node, peer, { nodeUrl: 'http://attacker.example' }, false));
+    const error = await peerRejection(register(node, peer, { nodeUrl: 'http://attacker.example' }, false));
     expect(error.code).toBe('ERR_TRANSCRIPT_SIGNATURE_REQUIRED');
     const [row] = await node.dataSource.query(`SELECT requested_change, node_url FROM research_nodes WHERE id = $1`, [id]);
     expect(row).toEqual({ requested_change: null, node_url: 'http://signing.example' });
@@ -97,7 +88,7 @@ describe('registry integrity: a registration over a channel never changes a know
     const id = String((await register(node, peer)).registrationId);
     await node.app.get(NodeRegistryService).update(id, { status: AuthorizationStatus.Revoked });
     const before = await node.dataSource.query(ROW, [id]);
-    const error = await rejection(register(node, peer, { nodeUrl: 'http://elsewhere.example', requestedNodeAccessLevel: NodeAccessLevel.Admin }));
+    const error = await peerRejection(register(node, peer, { nodeUrl: 'http://elsewhere.example', requestedNodeAccessLevel: NodeAccessLevel.Admin }));
     expect(error.status).toBe(403);
     expect(error.code).toBe('ERR_NODE_REVOKED');
     expect(await node.dataSource.query(ROW, [id])).toEqual(before);
@@ -110,7 +101,7 @@ describe('registry integrity: registration requests are bounded and expire', () 
     try {
       await register(node, makeClientIdentity('flood-1'));
       await register(node, makeClientIdentity('flood-2'));
-      const error = await rejection(register(node, makeClientIdentity('flood-3')));
+      const error = await peerRejection(register(node, makeClientIdentity('flood-3')));
       expect(error.status).toBe(429);
       expect(error.code).toBe('ERR_REGISTRATION_LIMIT');
       const [{ pending }] = await node.dataSource.query(`SELECT count(*)::int AS pending FROM research_nodes WHERE status = 'Pending'`);
@@ -130,7 +121,7 @@ describe('registry integrity: registration requests are bounded and expire', () 
     try {
       await register(node, makeClientIdentity('ip-1'));
       await register(node, makeClientIdentity('ip-2'));
-      const error = await rejection(register(node, makeClientIdentity('ip-3')));
+      const error = await peerRejection(register(node, makeClientIdentity('ip-3')));
       expect(error.status).toBe(429);
       expect(error.code).toBe('ERR_REGISTRATION_LIMIT');
     } finally {
