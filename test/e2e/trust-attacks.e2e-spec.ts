@@ -102,9 +102,11 @@ describe('trust attacks: re-registration, relay, unsigned identify, session repl
     const a = await identityOf(pair.a.proc);
     const channel = await RawChannel.open(pair.b.url);
     const identified = await channel.post('/api/node/identify', { channelId: channel.channelId, nodeId: 'node-a', nodeName: 'Node A', certificate: a.certificateDer });
-    expect(identified.status).toBe(200);
+    expect(identified.status).toBe(400);
+    expect(identified.body).toMatchObject({ errorDetail: { code: 'ERR_TRANSCRIPT_SIGNATURE_REQUIRED' } });
+    expect(JSON.stringify(identified.body)).not.toMatch(/registrationId|Node A|isKnown/);
     const challenge = await channel.post('/api/node/challenge', { channelId: channel.channelId, nodeId: 'node-a' });
-    expect(challenge.status).toBe(200);
+    expect(challenge.body).toMatchObject({ errorDetail: { code: 'ERR_NODE_NOT_IDENTIFIED' } });
     const impostor = impostorOf('node-a', a.certificateDer);
     const { timestamp, signature } = signedNow(impostor.sign, `${String(challenge.body.challengeData)}${channel.channelId}node-a`);
     const authenticated = await channel.post('/api/node/authenticate', { channelId: channel.channelId, nodeId: 'node-a', challengeData: challenge.body.challengeData, signature, timestamp });

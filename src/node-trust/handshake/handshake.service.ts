@@ -64,6 +64,11 @@ export class HandshakeService {
         nextPhase: null,
       };
     }
+    // A node that signs its transcripts always does: an unsigned identify with its (public)
+    // certificate learns nothing about its registration and binds nothing to the channel.
+    if (node.transcriptSignedAt && !transcriptSigned) {
+      throw detailError(400, 'ERR_TRANSCRIPT_SIGNATURE_REQUIRED', 'This certificate identifies with a channel transcript signature');
+    }
     await this.channels.save({
       ...channel,
       identifiedNodeId: node.id,
