@@ -9,8 +9,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * - `transcript_signed_at`: when the peer first showed the transcript-signature extension; from
  *   then on it must always show it (no downgrade).
  */
-export class NodeTrustIntegrity1795319589512 implements MigrationInterface {
-  name = 'NodeTrustIntegrity1795319589512';
+export class NodeTrustIntegrity1796032247997 implements MigrationInterface {
+  name = 'NodeTrustIntegrity1796032247997';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`ALTER TABLE "research_nodes" ADD "requested_change" jsonb`);
