@@ -179,7 +179,10 @@ export class NodesAdminController {
   @HttpCode(200)
   async reject(@Param('id') id: string) {
     const node = await this.registry.require(id);
-    if (node.requestedChange && node.status !== AuthorizationStatus.Pending) return this.dto(await this.registry.dropRequestedChange(id));
+    if (node.requestedChange) {
+      const kept = await this.registry.dropRequestedChange(id);
+      if (node.status !== AuthorizationStatus.Pending) return this.dto(kept);
+    }
     return this.transition(id, AuthorizationStatus.Revoked);
   }
 
