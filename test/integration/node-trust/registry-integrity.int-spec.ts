@@ -63,6 +63,16 @@ describe('registry integrity: a registration over a channel never changes a know
     expect(approved.body).toMatchObject({ status: 1, nodeUrl: 'http://new.example', nodeAccessLevel: 1, requestedChange: null });
   });
 
+  it('a Pending node asking again files a change too; rejecting the node drops it', async () => {
+    const peer = makeClientIdentity('pending-peer');
+    const id = String((await register(node, peer, { nodeUrl: 'http://first.example' })).registrationId);
+    await register(node, peer, { nodeUrl: 'http://second.example' });
+    const [pending] = await node.dataSource.query(`SELECT status, node_url, requested_change->>'nodeUrl' AS requested FROM research_nodes WHERE id = $1`, [id]);
+    expect(pending).toEqual({ status: 'Pending', node_url: 'http://first.example', requested: 'http://second.example' });
+    const rejected = await request(node.url).post(`/api/node/${id}/reject`).set(bearer(admin)).send({});
+    expect(rejected.body).toMatchObject({ status: 3, requestedChange: null });
+  });
+
   it('the same request again is no new change, and a lower level is no change at all', async () => {
     const peer = makeClientIdentity('steady-peer');
     const id = String((await register(node, peer, { nodeUrl: 'http://steady.example', requestedNodeAccessLevel: NodeAccessLevel.ReadWrite })).registrationId);
