@@ -257,6 +257,24 @@ export interface NodeConnection {
   lastSyncStatus: string | null;
   protocolNodeId: string | null;
   lastAuthenticatedAt: string | null;
+  /** 'prism-node' (must sign channel transcripts) or 'reference' (accepted without, until it once signs). */
+  protocol: PeerProtocol;
+  /** When the peer first signed a channel transcript (from then on it must), or null. */
+  transcriptSignedAt: string | null;
+  /** What this certificate asked for over the protocol, waiting for an Admin (approve applies, reject drops). */
+  requestedChange: RequestedChange | null;
+}
+
+export type PeerProtocol = 'prism-node' | 'reference';
+
+export interface RequestedChange {
+  nodeName: string;
+  nodeUrl: string;
+  contactInfo: string;
+  institutionDetails: string;
+  protocolNodeId: string | null;
+  nodeAccessLevel: NodeAccessLevelCode;
+  requestedAt: string | null;
 }
 
 export interface NewConnection {
@@ -268,6 +286,8 @@ export interface NewConnection {
   status?: AuthorizationStatusCode;
   contactInfo?: string;
   institutionDetails?: string;
+  /** 'reference' for a reference node, which does not sign channel transcripts (default 'prism-node'). */
+  protocol?: PeerProtocol;
 }
 
 /** Name of a numeric status / access level, for display. */

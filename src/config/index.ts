@@ -7,6 +7,7 @@ import { readServerConfig, ServerConfig } from './server.config';
 import { readStorageConfig, StorageConfig } from './storage.config';
 import { readSyncConfig, SyncConfig } from './sync.config';
 import { readThrottleConfig, ThrottleConfig } from './throttle.config';
+import { readTrustConfig, TrustConfig } from './trust.config';
 
 export { ConfigError, redact } from './env-reader';
 
@@ -22,9 +23,10 @@ export abstract class AppConfig {
   abstract storage: StorageConfig;
   abstract sync: SyncConfig;
   abstract throttle: ThrottleConfig;
+  abstract trust: TrustConfig;
 }
 
-export type { ServerConfig, DatabaseConfig, NodeIdentityConfig, AuthConfig, StorageConfig, SyncConfig, ThrottleConfig };
+export type { ServerConfig, DatabaseConfig, NodeIdentityConfig, AuthConfig, StorageConfig, SyncConfig, ThrottleConfig, TrustConfig };
 
 function readAll(env: Record<string, string | undefined>): { config: AppConfig; reader: EnvReader } {
   const reader = new EnvReader(env);
@@ -38,6 +40,7 @@ function readAll(env: Record<string, string | undefined>): { config: AppConfig; 
     storage: readStorageConfig(reader),
     sync: readSyncConfig(reader),
     throttle: readThrottleConfig(reader),
+    trust: readTrustConfig(reader),
   };
   return { config, reader };
 }

@@ -20,6 +20,14 @@ export function toConnectionDto(node: ResearchNode, sync?: LastSync) {
     lastSyncStatus: sync?.lastSyncStatus ?? null,
     protocolNodeId: node.protocolNodeId,
     lastAuthenticatedAt: node.lastAuthenticatedAt?.toISOString() ?? null,
+    /** 'prism-node' (must sign channel transcripts) or 'reference' (an operator accepts it without). */
+    protocol: node.protocol,
+    /** When the peer first signed a channel transcript (from then on it must), or null. */
+    transcriptSignedAt: node.transcriptSignedAt?.toISOString() ?? null,
+    /** What this certificate asked for over the protocol, waiting for an Admin (approve/reject), or null. */
+    requestedChange: node.requestedChange
+      ? { ...node.requestedChange, nodeAccessLevel: levelToWire(node.requestedChange.nodeAccessLevel), requestedAt: node.requestedChangeAt?.toISOString() ?? null }
+      : null,
   };
 }
 

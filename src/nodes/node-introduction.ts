@@ -52,7 +52,8 @@ export class NodeIntroduction {
     if (peer.certificateFingerprint === this.identity.fingerprint) throw new AppError(400, 'ERR_SELF_CONNECTION', 'that URL is this node itself');
     let registration: Record<string, unknown>;
     try {
-      const client = this.clients.create({ url, certificate: peer.certificate });
+      // The peer must prove, over this channel, that it holds the key of the identity it served.
+      const client = this.clients.create({ url, certificate: peer.certificate, requireTranscriptSignature: true });
       await client.openChannel();
       registration = await client.register({
         requestedNodeAccessLevel: request.requestedNodeAccessLevel,
@@ -61,6 +62,7 @@ export class NodeIntroduction {
         institutionDetails: request.institutionDetails,
       });
     } catch (error) {
+      if (error instanceof PeerError && error.code === 'ERR_PEER_IDENTITY_MISMATCH') throw new AppError(502, 'ERR_PEER_IDENTITY_MISMATCH', error.message, { cause: error });
       if (error instanceof PeerError) throw new AppError(502, 'ERR_PEER_REGISTRATION_FAILED', `registering at ${url} failed: ${error.message}`, { cause: error });
       throw error;
     }

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource, In, Repository } from 'typeorm';
+import { DataSource, EntityManager, FindOptionsWhere, In, IsNull, Not, Repository } from 'typeorm';
 import { AppError } from '../core/errors/app-error';
 import { isUuid } from '../core/uuid';
 import { localNodeUuid } from '../core/local-node';
-import { AuthorizationStatus, NodeAccessLevelName, ResearchNode } from './entities/research-node.entity';
+import { AuthorizationStatus, NodeAccessLevelName, RequestedChange, ResearchNode } from './entities/research-node.entity';
 import { levelToWire } from './node-wire';
 
 export interface RegistrationInput {
@@ -16,6 +16,42 @@ export interface RegistrationInput {
   contactInfo: string;
   institutionDetails: string;
   requestedLevel: NodeAccessLevelName;
+  /** The registrant signed this channel's transcript (verified by the caller). */
+  transcriptSigned?: boolean;
+}
+
+export interface RegistrationLimits {
+  maxPending: number;
+  pendingTtlHours: number;
+}
+
+export interface RegistrationOutcome {
+  /** The registry row as it is (a known certificate's row is never changed by a registration). */
+  node: ResearchNode;
+  created: boolean;
+  /** The row has a requested change waiting for an Admin. */
+  changeRequested: boolean;
+}
+
+/** The part of a request that differs from the row (a lower or equal level is no change), or undefined. */
+function changeAgainst(node: ResearchNode, requested: RequestedChange): RequestedChange | undefined {
+  const raisesLevel = levelToWire(requested.nodeAccessLevel) > levelToWire(node.nodeAccessLevel);
+  const differs =
+    requested.nodeName !== node.nodeName ||
+    requested.nodeUrl !== node.nodeUrl ||
+    requested.contactInfo !== node.contactInfo ||
+    requested.institutionDetails !== node.institutionDetails ||
+    (requested.protocolNodeId !== null && requested.protocolNodeId !== node.protocolNodeId);
+  if (!raisesLevel && !differs) return undefined;
+  return {
+    ...requested,
+    protocolNodeId: requested.protocolNodeId ?? node.protocolNodeId,
+    nodeAccessLevel: raisesLevel ? requested.nodeAccessLevel : node.nodeAccessLevel,
+  };
+}
+
+function sameChange(a: RequestedChange, b: RequestedChange | null): boolean {
+  return !!b && (Object.keys(a) as (keyof RequestedChange)[]).every((k) => a[k] === b[k]);
 }
 
 export interface LocalNodeIdentity {
@@ -27,7 +63,21 @@ export interface LocalNodeIdentity {
 }
 
 export type ConnectionFields = Partial<
-  Pick<ResearchNode, 'nodeName' | 'nodeUrl' | 'contactInfo' | 'institutionDetails' | 'status' | 'nodeAccessLevel' | 'certificate' | 'certificateFingerprint'>
+  Pick<
+    ResearchNode,
+    | 'nodeName'
+    | 'nodeUrl'
+    | 'contactInfo'
+    | 'institutionDetails'
+    | 'status'
+    | 'nodeAccessLevel'
+    | 'certificate'
+    | 'certificateFingerprint'
+    | 'protocol'
+    | 'protocolNodeId'
+    | 'requestedChange'
+    | 'requestedChangeAt'
+  >
 >;
 
 /** The research_nodes registry: peers that registered with us, peers we pull from, and our own row. */
@@ -63,42 +113,123 @@ export class NodeRegistryService {
   }
 
   /**
-   * Reference RegisterNodeAsync: a new certificate becomes a Pending row with the requested level;
-   * a known one has its details updated, and asking for a higher level than granted resets it to
-   * Pending with that level.
+   * A registration over the protocol (reference RegisterNodeAsync, made safe): a new certificate
+   * becomes a Pending row; a known one NEVER changes its row — other details or a higher level
+   * become the row's requested change, which only an Admin applies (`applyRequestedChange`). A
+   * Revoked certificate stays Revoked. Requests waiting for an Admin are bounded in total and
+   * expire (`limits`), so anonymous callers cannot flood the approval list.
    */
-  async register(input: RegistrationInput): Promise<{ node: ResearchNode; created: boolean }> {
+  async register(input: RegistrationInput, limits: RegistrationLimits): Promise<RegistrationOutcome> {
     return this.dataSource.transaction(async (em) => {
+      // One registration at a time: the total bound below is a count, not a constraint.
+      await em.query(`SELECT pg_advisory_xact_lock(hashtext('prism.node-registrations'))`);
+      await this.expireRequests(em, limits.pendingTtlHours);
       const repo = em.getRepository(ResearchNode);
       const existing = await repo.findOne({ where: { certificateFingerprint: input.certificateFingerprint }, lock: { mode: 'pessimistic_write' } });
       if (existing?.isLocal) throw new AppError(400, 'ERR_REGISTRATION_FAILED', 'this certificate is the local node\'s own', { shape: 'detail' });
-      const details = {
+      if (existing?.status === AuthorizationStatus.Revoked) {
+        throw new AppError(403, 'ERR_NODE_REVOKED', 'This node has been revoked; only an administrator of this node can authorize it again', { shape: 'detail' });
+      }
+      const requested: RequestedChange = {
+        nodeName: input.nodeName,
+        nodeUrl: input.nodeUrl,
+        contactInfo: input.contactInfo,
+        institutionDetails: input.institutionDetails,
+        protocolNodeId: input.protocolNodeId,
+        nodeAccessLevel: input.requestedLevel,
+      };
+      if (existing) {
+        const change = changeAgainst(existing, requested);
+        if (!change || sameChange(change, existing.requestedChange)) return { node: existing, created: false, changeRequested: !!existing.requestedChange };
+        if (!existing.requestedChange) await this.requireRoomForRequest(em, limits.maxPending);
+        await repo.update({ id: existing.id }, { requestedChange: change, requestedChangeAt: () => 'clock_timestamp()' });
+        return { node: existing, created: false, changeRequested: true };
+      }
+      await this.requireRoomForRequest(em, limits.maxPending);
+      const node = repo.create({
+        id: randomUUID(),
         protocolNodeId: input.protocolNodeId,
         nodeName: input.nodeName,
         nodeUrl: input.nodeUrl,
         contactInfo: input.contactInfo,
         institutionDetails: input.institutionDetails,
-        updatedAt: new Date(),
-      };
-      if (!existing) {
-        const node = repo.create({
-          id: randomUUID(),
-          ...details,
-          certificate: input.certificate,
-          certificateFingerprint: input.certificateFingerprint,
-          status: AuthorizationStatus.Pending,
-          nodeAccessLevel: input.requestedLevel,
-          isLocal: false,
-        });
-        return { node: await repo.save(node), created: true };
-      }
-      Object.assign(existing, details);
-      if (levelToWire(input.requestedLevel) > levelToWire(existing.nodeAccessLevel)) {
-        existing.nodeAccessLevel = input.requestedLevel;
-        existing.status = AuthorizationStatus.Pending;
-      }
-      return { node: await repo.save(existing), created: false };
+        certificate: input.certificate,
+        certificateFingerprint: input.certificateFingerprint,
+        status: AuthorizationStatus.Pending,
+        nodeAccessLevel: input.requestedLevel,
+        transcriptSignedAt: input.transcriptSigned ? new Date() : null,
+        isLocal: false,
+      });
+      return { node: await repo.save(node), created: true, changeRequested: false };
     });
+  }
+
+  /** Requests waiting for an Admin: Pending rows and rows with a requested change. */
+  private async requireRoomForRequest(em: EntityManager, maxPending: number): Promise<void> {
+    const [{ waiting }] = await em.query(
+      `SELECT count(*)::int AS waiting FROM research_nodes WHERE NOT is_local AND (status = $1 OR requested_change IS NOT NULL)`,
+      [AuthorizationStatus.Pending],
+    );
+    if (waiting >= maxPending) {
+      throw new AppError(429, 'ERR_REGISTRATION_LIMIT', 'Too many registration requests are waiting for approval; try again later', { shape: 'detail', retryable: true });
+    }
+  }
+
+  /**
+   * Drops requests older than the TTL: requested changes, and Pending rows that never
+   * authenticated and that no row references (the research_node_id foreign keys cascade, so a
+   * referenced row is kept rather than taking data with it).
+   */
+  private async expireRequests(em: EntityManager, ttlHours: number): Promise<void> {
+    await em.query(
+      `UPDATE research_nodes SET requested_change = NULL, requested_change_at = NULL
+        WHERE requested_change_at < clock_timestamp() - make_interval(hours => $1)`,
+      [ttlHours],
+    );
+    const references: { tbl: string; col: string }[] = await em.query(
+      `SELECT c.conrelid::regclass::text AS tbl, a.attname AS col
+         FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+        WHERE c.contype = 'f' AND c.confrelid = 'research_nodes'::regclass`,
+    );
+    const unreferenced = references.map((r) => `AND NOT EXISTS (SELECT 1 FROM ${r.tbl} x WHERE x."${r.col}" = rn.id)`).join(' ');
+    await em.query(
+      `DELETE FROM research_nodes rn
+        WHERE NOT rn.is_local AND rn.status = $1 AND rn.last_authenticated_at IS NULL
+          AND rn.registered_at < clock_timestamp() - make_interval(hours => $2) ${unreferenced}`,
+      [AuthorizationStatus.Pending, ttlHours],
+    );
+  }
+
+  /**
+   * An Admin accepts the requested change: details replaced, the level raised to the requested
+   * one (or `level`), the change cleared. Status unchanged (a Pending row is approved separately).
+   */
+  async applyRequestedChange(id: string, level?: NodeAccessLevelName): Promise<ResearchNode> {
+    const node = await this.require(id);
+    const change = node.requestedChange;
+    if (!change) throw new AppError(409, 'ERR_NO_REQUESTED_CHANGE', 'this node has no requested change');
+    return this.update(id, {
+      nodeName: change.nodeName,
+      nodeUrl: change.nodeUrl,
+      contactInfo: change.contactInfo,
+      institutionDetails: change.institutionDetails,
+      protocolNodeId: change.protocolNodeId,
+      nodeAccessLevel: level ?? change.nodeAccessLevel,
+      requestedChange: null,
+      requestedChangeAt: null,
+    });
+  }
+
+  /** An Admin drops the requested change; the row stays as it was. */
+  async dropRequestedChange(id: string): Promise<ResearchNode> {
+    const node = await this.require(id);
+    if (!node.requestedChange) throw new AppError(409, 'ERR_NO_REQUESTED_CHANGE', 'this node has no requested change');
+    return this.update(id, { requestedChange: null, requestedChangeAt: null });
+  }
+
+  /** Records that the peer signed a channel transcript (first time only): from now on it must. */
+  async markTranscriptSigned(id: string): Promise<void> {
+    await this.repo.createQueryBuilder().update().set({ transcriptSignedAt: () => 'clock_timestamp()' }).where('id = :id AND transcript_signed_at IS NULL', { id }).execute();
   }
 
   /** Upserts this node's own row (id = localNodeUuid(nodeId), is_local, Authorized, Admin). */
@@ -142,12 +273,15 @@ export class NodeRegistryService {
 
   /** Peers (with `includeLocal`, also this node's row), newest first, optionally by status; paginated (page from 1). */
   async list(
-    options: { statuses?: AuthorizationStatus[]; page?: number; pageSize?: number; includeLocal?: boolean } = {},
+    options: { statuses?: AuthorizationStatus[]; withRequestedChange?: boolean; page?: number; pageSize?: number; includeLocal?: boolean } = {},
   ): Promise<{ items: ResearchNode[]; total: number }> {
     const page = Math.max(1, options.page ?? 1);
     const pageSize = Math.min(Math.max(1, options.pageSize ?? 1000), 1000);
+    const base: FindOptionsWhere<ResearchNode> = options.includeLocal ? {} : { isLocal: false };
+    const where: FindOptionsWhere<ResearchNode>[] = [{ ...base, ...(options.statuses ? { status: In(options.statuses) } : {}) }];
+    if (options.withRequestedChange) where.push({ ...base, requestedChange: Not(IsNull()) });
     const [items, total] = await this.repo.findAndCount({
-      where: { ...(options.includeLocal ? {} : { isLocal: false }), ...(options.statuses ? { status: In(options.statuses) } : {}) },
+      where,
       order: { registeredAt: 'DESC', id: 'ASC' },
       skip: (page - 1) * pageSize,
       take: pageSize,

@@ -5,7 +5,7 @@ import { AppError } from '../core/errors/app-error';
 import { invalidField } from '../core/validation';
 import { certificateFingerprint, parseCertificate } from '../node-trust/crypto/certificates';
 import { Fields } from '../core/http/fields';
-import { AuthorizationStatus, NodeAccessLevelName, ResearchNode } from './entities/research-node.entity';
+import { AuthorizationStatus, NodeAccessLevelName, PEER_PROTOCOLS, PeerProtocol, ResearchNode } from './entities/research-node.entity';
 import { toConnectionDto, toPage } from './node-connection.dto';
 import { ConnectionFields, NodeRegistryService } from './node-registry.service';
 import { LastSync, PeerSyncStatus } from './peer-sync-status.port';
@@ -41,6 +41,11 @@ function connectionFields(body: unknown): ConnectionFields {
   if (level !== undefined && level !== null) {
     fields.nodeAccessLevel = levelFromWire(level);
     if (!fields.nodeAccessLevel) throw invalidField('nodeAccessLevel', 'must be 0 (ReadOnly), 1 (ReadWrite) or 2 (Admin)');
+  }
+  const protocol = f.raw('protocol');
+  if (protocol !== undefined && protocol !== null) {
+    if (!PEER_PROTOCOLS.includes(protocol as PeerProtocol)) throw invalidField('protocol', `must be one of ${PEER_PROTOCOLS.join(', ')}`);
+    fields.protocol = protocol as PeerProtocol;
   }
   const certificate = f.str('certificate');
   if (certificate) {
@@ -94,11 +99,12 @@ export class NodesAdminController {
     return toPage(await this.dtos(items), page, pageSize, total);
   }
 
-  @ApiOperation({ summary: 'Pending registrations' })
+  /** Pending registrations and, additively, known nodes with a requested change (`requestedChange`). */
+  @ApiOperation({ summary: 'Pending registrations and requested changes' })
   @Get('GetAllUnaprovedPaginated')
   async unapproved(@Query() query: Record<string, unknown>) {
     const { page, pageSize } = pageOf(query);
-    const { items, total } = await this.registry.list({ statuses: [AuthorizationStatus.Pending], page, pageSize });
+    const { items, total } = await this.registry.list({ statuses: [AuthorizationStatus.Pending], withRequestedChange: true, page, pageSize });
     return toPage(await this.dtos(items), page, pageSize, total);
   }
 
@@ -150,19 +156,33 @@ export class NodesAdminController {
     return { message: 'Node status updated successfully', id, status: statusToWire(status) };
   }
 
-  /** Pending → Authorized; optionally with the access level to grant (additive `nodeAccessLevel`). */
-  @ApiOperation({ summary: 'Approve a pending node (optionally with an access level)' })
+  /**
+   * Pending → Authorized; optionally with the access level to grant (additive `nodeAccessLevel`).
+   * A node with a requested change gets that change applied (its status unchanged unless Pending).
+   */
+  @ApiOperation({ summary: 'Approve a pending node or its requested change (optionally with an access level)' })
   @Post(':id/approve')
   @HttpCode(200)
   async approve(@Param('id') id: string, @Body() body: unknown) {
-    return this.transition(id, AuthorizationStatus.Authorized, connectionFields(body).nodeAccessLevel);
+    const level = connectionFields(body).nodeAccessLevel;
+    const node = await this.registry.require(id);
+    if (node.requestedChange) {
+      const changed = await this.registry.applyRequestedChange(id, level);
+      return node.status === AuthorizationStatus.Pending ? this.transition(id, AuthorizationStatus.Authorized) : this.dto(changed);
+    }
+    return this.transition(id, AuthorizationStatus.Authorized, level);
   }
 
-  /** Pending → Revoked. */
-  @ApiOperation({ summary: 'Reject a pending node' })
+  /** Pending → Revoked; for a node with a requested change, the change is dropped and the node kept as it was. */
+  @ApiOperation({ summary: 'Reject a pending node or its requested change' })
   @Post(':id/reject')
   @HttpCode(200)
   async reject(@Param('id') id: string) {
+    const node = await this.registry.require(id);
+    if (node.requestedChange) {
+      const kept = await this.registry.dropRequestedChange(id);
+      if (node.status !== AuthorizationStatus.Pending) return this.dto(kept);
+    }
     return this.transition(id, AuthorizationStatus.Revoked);
   }
 

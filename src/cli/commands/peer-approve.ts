@@ -6,7 +6,7 @@ import { print, remoteCommand, required } from './support/remote';
 /** `prism-node peer:approve`: authorizes a node that registered with this node. */
 export const peerApproveCommand = remoteCommand({
   name: 'peer:approve',
-  summary: 'approve a Pending node that registered with this node, granting an access level (default ReadWrite)',
+  summary: 'approve a Pending node that registered with this node, or its requested change, granting an access level (default ReadWrite)',
   usage: 'peer:approve <node id> [--level ReadOnly|ReadWrite|Admin]',
   options: { level: { type: 'string' } },
   async run(client, args, json) {

@@ -19,7 +19,9 @@ import {
   SUPPORTED_CIPHERS,
 } from '../protocol';
 import { Fields } from '../../core/http/fields';
-import { ChannelState, ChannelStore } from './channel.store';
+import { LocalIdentity } from '../identity/local-identity';
+import { transcriptText } from '../crypto/transcript';
+import { ChannelState, ChannelStore, transcriptOf } from './channel.store';
 
 /** Reference `ChannelReadyResponse`. */
 export interface ChannelReadyResponse {
@@ -29,6 +31,8 @@ export interface ChannelReadyResponse {
   selectedCipher: string;
   timestamp: string;
   nonce: string;
+  /** Additive: this node's signature of the channel transcript (crypto/transcript.ts). */
+  transcriptSignature: string;
 }
 
 const fail = (code: ErrorCode, message: string, options: { retryable?: boolean; details?: Record<string, unknown> } = {}) =>
@@ -39,7 +43,10 @@ const isBase64 = (value: string) => /^[A-Za-z0-9+/]*={0,2}$/.test(value) && valu
 /** Phase 1: ECDH on the client's curve, HKDF channel key, 30-minute channel. */
 @Injectable()
 export class ChannelService {
-  constructor(private readonly channels: ChannelStore) {}
+  constructor(
+    private readonly channels: ChannelStore,
+    private readonly identity: LocalIdentity,
+  ) {}
 
   async open(body: unknown): Promise<{ channelId: string; response: ChannelReadyResponse }> {
     const f = new Fields(body);
@@ -66,8 +73,9 @@ export class ChannelService {
       throw fail('ERR_INVALID_NONCE', `Nonce must be base64 of at least ${MIN_NONCE_BYTES} bytes`);
     }
     let clientKey;
+    const clientKeyText = f.str('ephemeralPublicKey');
     try {
-      clientKey = importEphemeralPublicKey(f.str('ephemeralPublicKey'), curve.nodeCurve);
+      clientKey = importEphemeralPublicKey(clientKeyText, curve.nodeCurve);
     } catch (error) {
       throw fail('ERR_INVALID_EPHEMERAL_KEY', `Invalid ephemeral public key: ${(error as Error).message}`, { retryable: true });
     }
@@ -83,6 +91,8 @@ export class ChannelService {
       createdAt: new Date(now).toISOString(),
       expiresAt: new Date(now + CHANNEL_TTL_MS).toISOString(),
       role: 'server',
+      clientEphemeralPublicKey: clientKeyText,
+      serverEphemeralPublicKey: own.publicKeySpki,
     };
     await this.channels.save(channel);
     return {
@@ -94,6 +104,7 @@ export class ChannelService {
         selectedCipher,
         timestamp: new Date(now).toISOString(),
         nonce: serverNonce.toString('base64'),
+        transcriptSignature: this.identity.sign(transcriptText(transcriptOf(channel), 'server')),
       },
     };
   }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ChannelTranscript } from '../crypto/transcript';
 import { TrustStateStore } from '../state/trust-state.store';
 
 /** Server-side state of one encrypted channel (reference ChannelContext). */
@@ -12,9 +13,25 @@ export interface ChannelState {
   createdAt: string;
   expiresAt: string;
   role: 'server';
+  /** Both ephemeral public keys (base64 SPKI): with the nonces and id, the transcript both ends sign. */
+  clientEphemeralPublicKey: string;
+  serverEphemeralPublicKey: string;
+  /** Fingerprint of the certificate whose key signed this channel's client transcript (identify). */
+  transcriptSignedBy?: string;
   /** Set by identify when the caller's certificate is in the registry. */
   identifiedNodeId?: string;
   certificateFingerprint?: string;
+}
+
+/** The transcript of a server-side channel. */
+export function transcriptOf(channel: ChannelState): ChannelTranscript {
+  return {
+    channelId: channel.channelId,
+    clientEphemeralPublicKey: channel.clientEphemeralPublicKey,
+    serverEphemeralPublicKey: channel.serverEphemeralPublicKey,
+    clientNonce: channel.clientNonce,
+    serverNonce: channel.serverNonce,
+  };
 }
 
 @Injectable()

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Agent as HttpsAgent } from 'node:https';
 import { AppConfig } from '../../config';
 import { peerHttpsAgent } from '../../core/http/tls';
+import { NodeRegistryService } from '../../nodes/node-registry.service';
 import { LocalIdentity } from '../identity/local-identity';
 import { NodeChannelClient, NodeChannelClientOptions, PeerTarget } from './node-channel-client';
 
@@ -14,6 +15,7 @@ export class NodeChannelClientFactory {
   constructor(
     private readonly identity: LocalIdentity,
     private readonly config: AppConfig,
+    private readonly registry: NodeRegistryService,
   ) {
     this.httpsAgent = peerHttpsAgent(config.server);
   }
@@ -27,5 +29,20 @@ export class NodeChannelClientFactory {
     const client = this.create(peer, options);
     await client.connect();
     return client;
+  }
+
+  /**
+   * The target of a registry connection with its identity policy: the recorded certificate; the
+   * transcript signature required unless an operator marked the connection as reference-protocol
+   * and the peer never signed (no downgrade); its first signature recorded on the row.
+   */
+  async registeredPeer(registryId: string, url: string): Promise<PeerTarget> {
+    const node = await this.registry.require(registryId);
+    return {
+      url,
+      certificate: node.certificate || undefined,
+      requireTranscriptSignature: node.protocol !== 'reference' || !!node.transcriptSignedAt,
+      onTranscriptVerified: node.transcriptSignedAt ? undefined : () => this.registry.markTranscriptSigned(node.id),
+    };
   }
 }

@@ -13,7 +13,9 @@ import {
   envelopeOf,
   generateEphemeralKey,
 } from '../crypto/channel-crypto';
+import { parseCertificate, verifyWithCertificate } from '../crypto/certificates';
 import { formatO } from '../crypto/timestamp';
+import { ChannelTranscript, TRANSCRIPT_SIGNATURE_FIELD, transcriptText } from '../crypto/transcript';
 import { HEADER_CHANNEL, HEADER_SESSION, PROTOCOL_VERSION } from '../protocol';
 import { PeerError } from '../../core/errors/peer-error';
 import { peerErrorFromBody } from './peer-error';
@@ -29,8 +31,19 @@ export interface ClientIdentity {
 
 export interface PeerTarget {
   url: string;
-  /** The peer's certificate as recorded in our registry (informational: the protocol does not authenticate the server). */
+  /**
+   * The peer's certificate as recorded in our registry at introduction. When given, a transcript
+   * signature the peer sends at channel open must verify with it (else ERR_PEER_IDENTITY_MISMATCH,
+   * nothing sent).
+   */
   certificate?: string;
+  /**
+   * The peer must sign the channel transcript (a PRISM node, or a reference-protocol connection
+   * that once did): a channel without that signature is refused before anything is sent.
+   */
+  requireTranscriptSignature?: boolean;
+  /** Called once a channel's transcript signature verified (to record the extension for this peer). */
+  onTranscriptVerified?: () => Promise<void>;
 }
 
 export interface NodeChannelClientOptions {
@@ -46,12 +59,15 @@ export interface NodeChannelClientOptions {
   compression?: boolean;
   /** TLS trust for https:// peers (PEER_CA_FILE); default: the system CAs. */
   httpsAgent?: HttpsAgent;
+  /** Add this node's transcript signatures (default true; false speaks exactly as a reference node). */
+  signTranscript?: boolean;
 }
 
 interface ClientChannel {
   channelId: string;
   key: Buffer;
   expiresAt: number;
+  transcript: ChannelTranscript;
 }
 
 interface ClientSession {
@@ -136,11 +152,52 @@ export class NodeChannelClient {
     const channelId = String(res.headers[HEADER_CHANNEL.toLowerCase()] ?? '');
     const body = res.data as Record<string, string>;
     if (!channelId || !body?.ephemeralPublicKey || !body.nonce) throw new PeerError(res.status, 'ERR_PEER_PROTOCOL', 'channel open answer lacks X-Channel-Id, key or nonce', false);
-    const peerKey = createPublicKey({ key: Buffer.from(body.ephemeralPublicKey, 'base64'), format: 'der', type: 'spki' });
-    const key = deriveChannelKey(ecdhSecret(own.privateKey, peerKey), clientNonce, Buffer.from(body.nonce, 'base64'));
-    this.channel = { channelId, key, expiresAt: Date.now() + CHANNEL_LIFETIME_MS };
+    const serverNonce = Buffer.from(body.nonce, 'base64');
+    const transcript: ChannelTranscript = {
+      channelId,
+      clientEphemeralPublicKey: own.publicKeySpki,
+      serverEphemeralPublicKey: body.ephemeralPublicKey,
+      clientNonce: clientNonce.toString('base64'),
+      serverNonce: serverNonce.toString('base64'),
+    };
+    this.channel = undefined;
     this.session = undefined;
+    await this.checkPeerIdentity(transcript, body[TRANSCRIPT_SIGNATURE_FIELD]);
+    const peerKey = createPublicKey({ key: Buffer.from(body.ephemeralPublicKey, 'base64'), format: 'der', type: 'spki' });
+    const key = deriveChannelKey(ecdhSecret(own.privateKey, peerKey), clientNonce, serverNonce);
+    this.channel = { channelId, key, expiresAt: Date.now() + CHANNEL_LIFETIME_MS, transcript };
     return channelId;
+  }
+
+  /**
+   * The serving node proves it holds the key of the certificate we recorded for it, over THIS
+   * channel's transcript: a relay (another channel id, other keys or nonces) or another node
+   * answering at the URL fails here, before identify sends anything.
+   */
+  private async checkPeerIdentity(transcript: ChannelTranscript, signature: unknown): Promise<void> {
+    const mismatch = (why: string) => new PeerError(502, 'ERR_PEER_IDENTITY_MISMATCH', `${this.peer.url} is not the node recorded for this connection: ${why}`, false);
+    if (typeof signature !== 'string' || signature === '') {
+      if (this.peer.requireTranscriptSignature) throw mismatch('it did not sign the channel transcript (only connections marked as reference-protocol may skip it)');
+      return;
+    }
+    if (!this.peer.certificate) {
+      if (this.peer.requireTranscriptSignature) throw mismatch('no certificate is recorded for this connection');
+      return;
+    }
+    let certificate;
+    try {
+      certificate = parseCertificate(this.peer.certificate);
+    } catch {
+      throw mismatch('the recorded certificate cannot be read');
+    }
+    if (!verifyWithCertificate(certificate, [transcriptText(transcript, 'server')], signature)) throw mismatch('its transcript signature does not verify with the recorded certificate');
+    await this.peer.onTranscriptVerified?.();
+  }
+
+  /** This node's additive signature of the current channel's transcript (identify, register, authenticate). */
+  private transcriptSignature(): Record<string, string> {
+    if (this.options.signTranscript === false) return {};
+    return { [TRANSCRIPT_SIGNATURE_FIELD]: this.identity.sign(transcriptText(this.requireChannel().transcript, 'client')) };
   }
 
   /** Phase 2 (signed over channelId + nodeId + timestamp "O"). */
@@ -155,6 +212,7 @@ export class NodeChannelClient {
       certificate: this.identity.certificateDer,
       timestamp,
       signature: sign ? this.identity.sign(`${channel.channelId}${this.identity.nodeId}${timestamp}`) : '',
+      ...(sign ? this.transcriptSignature() : {}),
     });
   }
 
@@ -168,6 +226,7 @@ export class NodeChannelClient {
       nodeUrl: request.nodeUrl ?? '',
       requestedNodeAccessLevel: request.requestedNodeAccessLevel ?? NodeAccessLevel.ReadOnly,
       timestamp: formatO(),
+      ...this.transcriptSignature(),
     });
   }
 
@@ -188,6 +247,7 @@ export class NodeChannelClient {
       challengeData,
       signature,
       timestamp,
+      ...this.transcriptSignature(),
     });
     if (answer.authenticated !== true || typeof answer.sessionToken !== 'string') {
       throw new PeerError(200, 'ERR_PEER_PROTOCOL', 'authenticate answer carries no session', false, undefined, answer);

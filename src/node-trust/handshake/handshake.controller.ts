@@ -28,8 +28,8 @@ export class HandshakeController {
   @ApiOperation({ summary: 'Phase 2: register (Pending until approved)' })
   @Post('register')
   @HttpCode(200)
-  register(@Body() body: unknown) {
-    return this.handshake.register(body);
+  register(@Req() req: Request, @Body() body: unknown) {
+    return this.handshake.register(channelOf(req), body, req.ip);
   }
 
   @RequireChannel()

@@ -85,14 +85,18 @@ export class ChannelSessionAuthenticator extends NodeSessionAuthenticator {
     }
     const session = await this.sessions.validate(token);
     if (!session) throw unauthorized('ERR_INVALID_SESSION', 'Session token is invalid or expired');
-    // The registry is the authority: a node revoked or re-levelled by an operator is affected at
-    // its next request, on every replica, without session bookkeeping across modules.
-    const node = await this.registry.findById(session.nodeId);
-    if (!node || node.status !== AuthorizationStatus.Authorized) {
-      await this.sessions.revoke(token);
-      throw unauthorized('ERR_INVALID_SESSION', 'Session token is invalid or expired (node is no longer authorized)');
+    // Bound to its channel (beyond the reference): a token replayed on another channel is useless.
+    if (session.channelId !== r.prismChannel!.channel.channelId) {
+      throw unauthorized('ERR_INVALID_SESSION', 'Session token is invalid or expired (it belongs to another channel)');
     }
-    const granted = levelToWire(node.nodeAccessLevel);
+    // The registry is the authority: a node revoked or downgraded by an operator loses its
+    // sessions at its next request, on every replica, without session bookkeeping across modules.
+    const node = await this.registry.findById(session.nodeId);
+    const granted = node ? levelToWire(node.nodeAccessLevel) : NodeAccessLevel.ReadOnly;
+    if (!node || node.status !== AuthorizationStatus.Authorized || granted < session.accessLevel) {
+      await this.sessions.revoke(token);
+      throw unauthorized('ERR_INVALID_SESSION', 'Session token is invalid or expired (the node was revoked or its access level lowered)');
+    }
     if (granted < capability) {
       throw new AppError(403, 'ERR_INSUFFICIENT_PERMISSIONS', `This endpoint requires capability: ${NodeAccessLevel[capability]} (granted: ${NodeAccessLevel[granted]})`, {
         details: { grantedCapabilities: granted, requiredCapability: capability },

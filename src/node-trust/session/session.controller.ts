@@ -56,13 +56,13 @@ export class SessionController {
       throw invalidField('additionalSeconds', 'must be an integer between 1 and 86400');
     }
     const session = await this.sessions.renew(sessionOf(req).token, requested);
-    if (!session) throw new AppError(401, 'ERR_SESSION_RENEWAL_FAILED', 'Session could not be renewed');
+    if (!session) throw new AppError(401, 'ERR_SESSION_RENEWAL_FAILED', 'Session could not be renewed (it reached its maximum lifetime)');
     return {
       sessionToken: session.sessionToken,
       nodeId: session.nodeId,
       expiresAt: session.expiresAt,
       remainingSeconds: remaining(session.expiresAt),
-      message: `Session extended by ${requested} seconds`,
+      message: `Session extended until ${session.expiresAt}`,
       timestamp: new Date().toISOString(),
     };
   }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { NodeAccessLevel } from '../../core/auth/access';
+import { AppConfig } from '../../config';
 import { SESSION_TTL_SECONDS } from '../protocol';
 import { TrustStateStore } from '../state/trust-state.store';
 
@@ -20,7 +21,10 @@ const COUNTER_WINDOW_MS = 24 * 3600_000;
 
 @Injectable()
 export class SessionService {
-  constructor(private readonly state: TrustStateStore) {}
+  constructor(
+    private readonly state: TrustStateStore,
+    private readonly config: AppConfig,
+  ) {}
 
   private key = (token: string) => `session:${token}`;
   private counterKey = (token: string) => `session:requests:${token}`;
@@ -71,10 +75,17 @@ export class SessionService {
     return { requestCount: count ?? 0, lastAccessedAt: last ?? null };
   }
 
+  /**
+   * Extends a session by up to `additionalSeconds`, never beyond SESSION_MAX_LIFETIME_SECONDS after
+   * its creation; undefined when the session is gone or already at that limit.
+   */
   async renew(token: string, additionalSeconds: number): Promise<SessionData | undefined> {
     const session = await this.validate(token);
     if (!session) return undefined;
-    session.expiresAt = new Date(Date.parse(session.expiresAt) + additionalSeconds * 1000).toISOString();
+    const limit = Date.parse(session.createdAt) + this.config.trust.sessionMaxLifetimeSeconds * 1000;
+    const current = Date.parse(session.expiresAt);
+    if (current >= limit) return undefined;
+    session.expiresAt = new Date(Math.min(current + additionalSeconds * 1000, limit)).toISOString();
     await this.save(session);
     await this.state.addToSet(this.nodeKey(session.nodeId), token, Date.parse(session.expiresAt) - Date.now());
     return session;

@@ -1,4 +1,4 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** Registration states; numeric on the wire, strings in the database (prism-reference.md §2.0). */
 export enum AuthorizationStatus {
@@ -16,6 +16,24 @@ export const AUTHORIZATION_STATUS_WIRE: Record<AuthorizationStatus, number> = {
 };
 
 /** Access levels; ordinal on the wire (ReadOnly=0, ReadWrite=1, Admin=2), strings in the database. */
+/**
+ * How a peer proves who it is: 'prism-node' peers sign the channel transcript (the additive
+ * extension, docs/security.md); 'reference' marks a peer an operator accepts without it (a
+ * reference node). Set by operators only.
+ */
+export type PeerProtocol = 'prism-node' | 'reference';
+export const PEER_PROTOCOLS: readonly PeerProtocol[] = ['prism-node', 'reference'];
+
+/** What a known certificate asked for over the protocol; applied only when an Admin approves it. */
+export interface RequestedChange {
+  nodeName: string;
+  nodeUrl: string;
+  contactInfo: string;
+  institutionDetails: string;
+  protocolNodeId: string | null;
+  nodeAccessLevel: NodeAccessLevelName;
+}
+
 export enum NodeAccessLevelName {
   ReadOnly = 'ReadOnly',
   ReadWrite = 'ReadWrite',
@@ -32,6 +50,7 @@ export enum NodeAccessLevelName {
 @Index('ix_research_nodes_access_level', ['nodeAccessLevel'])
 @Index('ix_research_nodes_registered_at', ['registeredAt'])
 @Index('ix_research_nodes_last_authenticated_at', ['lastAuthenticatedAt'])
+@Check('ck_research_nodes_protocol', `"protocol" IN ('prism-node', 'reference')`)
 export class ResearchNode {
   @PrimaryColumn({ type: 'uuid' })
   id: string;
@@ -78,6 +97,21 @@ export class ResearchNode {
 
   @Column({ type: 'jsonb', default: () => "'{}'" })
   metadata: Record<string, string>;
+
+  /** A change this certificate requested over the protocol, waiting for an Admin (null: none). */
+  @Column({ name: 'requested_change', type: 'jsonb', nullable: true })
+  requestedChange: RequestedChange | null;
+
+  @Column({ name: 'requested_change_at', type: 'timestamptz', nullable: true })
+  requestedChangeAt: Date | null;
+
+  /** See PeerProtocol. */
+  @Column({ type: 'varchar', length: 20, default: 'prism-node' })
+  protocol: PeerProtocol;
+
+  /** When the peer first signed a channel transcript; from then on it must always sign (no downgrade). */
+  @Column({ name: 'transcript_signed_at', type: 'timestamptz', nullable: true })
+  transcriptSignedAt: Date | null;
 
   /** True only for this node's own row. */
   @Column({ name: 'is_local', type: 'boolean', default: false })

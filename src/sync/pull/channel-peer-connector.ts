@@ -43,7 +43,7 @@ export class ChannelPeerConnector extends PeerConnector implements OnApplication
     const key = `${peer.registryId}|${peer.url}`;
     let client = this.sessions.get(key);
     if (!client) {
-      client = await this.clients.connect({ url: peer.url, certificate: peer.certificate || undefined });
+      client = await this.clients.connect(await this.clients.registeredPeer(peer.registryId, peer.url));
       this.sessions.set(key, client);
     }
     return new ChannelPeerConnection(client, peer.name);

@@ -86,18 +86,27 @@ function scheduleCell(client: PrismClient, node: NodeConnection, status: Connect
 
 function actionsFor(client: PrismClient, node: NodeConnection, actions: PeerActions): HTMLElement {
   const cell = el('td', { class: 'actions-cell' });
-  if (node.status === AuthorizationStatus.Pending) {
-    const level = select({ class: 'approve-level', 'aria-label': `Access level for ${node.nodeName}` }, LEVELS, String(NodeAccessLevel.ReadWrite));
+  // A requested change (a known node registered again with other details or a higher level) is
+  // approved or rejected like a registration; rejecting it keeps the node as it was.
+  const change = node.requestedChange;
+  if (node.status === AuthorizationStatus.Pending || change) {
+    const proposed = change?.nodeAccessLevel ?? NodeAccessLevel.ReadWrite;
+    const level = select({ class: 'approve-level', 'aria-label': `Access level for ${node.nodeName}` }, LEVELS, String(proposed));
+    if (change) cell.append(el('span', { class: 'requested-change' }, `Requested: ${change.nodeName}, ${change.nodeUrl || 'no URL'}, ${accessLevelName(change.nodeAccessLevel)}`));
     cell.append(
       level,
-      button('Approve', { class: 'small approve' }, () =>
+      button(change ? 'Approve change' : 'Approve', { class: 'small approve' }, () =>
         void act(async () => {
           const approved = await client.nodes.approve(node.id, Number(level.value) as NodeAccessLevelCode);
           return `Approved ${approved.nodeName} with ${accessLevelName(approved.nodeAccessLevel)} access.`;
         }, actions),
       ),
-      button('Reject', { class: 'small secondary reject' }, () =>
-        void confirmAction(`Reject ${node.nodeName}?`, 'The node will not be able to open sessions with this node.', 'Reject').then((yes) => {
+      button(change ? 'Reject change' : 'Reject', { class: 'small secondary reject' }, () =>
+        void confirmAction(
+          `Reject ${change ? 'the requested change of ' : ''}${node.nodeName}?`,
+          change && node.status !== AuthorizationStatus.Pending ? 'The node stays as it is.' : 'The node will not be able to open sessions with this node.',
+          'Reject',
+        ).then((yes) => {
           if (yes) void act(async () => `Rejected ${(await client.nodes.reject(node.id)).nodeName}.`, actions);
         }),
       ),

@@ -20,9 +20,32 @@ export function certificateOption(value: string): string {
 export function formatConnections(nodes: NodeConnection[]): string {
   if (nodes.length === 0) return 'no nodes registered';
   return table(
-    ['id', 'name', 'url', 'status', 'access', 'last sync', 'last status'],
-    nodes.map((n) => [n.id, n.nodeName, n.nodeUrl ?? '-', statusName(n.status), accessLevelName(n.nodeAccessLevel), n.lastSyncedAt ?? '-', n.lastSyncStatus ?? '-']),
+    ['id', 'name', 'url', 'status', 'access', 'protocol', 'last sync', 'last status', 'requested change'],
+    nodes.map((n) => [
+      n.id,
+      n.nodeName,
+      n.nodeUrl ?? '-',
+      statusName(n.status),
+      accessLevelName(n.nodeAccessLevel),
+      n.protocol ?? '-',
+      n.lastSyncedAt ?? '-',
+      n.lastSyncStatus ?? '-',
+      requestedChangeText(n),
+    ]),
   );
+}
+
+/** A requested change in one cell: what differs from the row ("-" without one). */
+function requestedChangeText(n: NodeConnection): string {
+  const change = n.requestedChange;
+  if (!change) return '-';
+  const parts = [
+    change.nodeName !== n.nodeName ? `name ${change.nodeName}` : '',
+    change.nodeUrl !== n.nodeUrl ? `url ${change.nodeUrl}` : '',
+    change.nodeAccessLevel !== n.nodeAccessLevel ? `access ${accessLevelName(change.nodeAccessLevel)}` : '',
+    change.contactInfo !== n.contactInfo || change.institutionDetails !== n.institutionDetails ? 'contact' : '',
+  ].filter(Boolean);
+  return `${parts.join(', ') || 'details'} (awaits peer:approve)`;
 }
 
 export function describeConnection(verb: string, n: NodeConnection): string {
