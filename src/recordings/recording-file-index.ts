@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { DataSource, QueryRunner } from 'typeorm';
 import { AppError } from '../core/errors/app-error';
 import { ByteRange } from '../core/http/range';
-import { q } from '../core/sync-kernel/sql';
+import { changedSince, q } from '../core/sync-kernel/sql';
 import { FileTotals, ReferencePlacement, RejectedContent, ServedFile, SyncedFiles } from '../sync/files/synced-files.port';
 import { RECORDING_FILES } from './recordings.sync-spec';
 import { SessionResearch } from './session-research.port';
@@ -81,11 +81,11 @@ export class RecordingFileIndex extends SyncedFiles {
     return this.storage.openRead(sha256, range);
   }
 
-  async windowTotals(runner: QueryRunner, fromXid: string): Promise<FileTotals> {
+  async windowTotals(runner: QueryRunner, fromSnapshot: string): Promise<FileTotals> {
     const [files]: { count: number; bytes: string }[] = await runner.query(
       `SELECT count(*)::int AS count, coalesce(sum(size), 0)::bigint::text AS bytes FROM (
-         SELECT DISTINCT ${SHA}, ${SIZE} AS size FROM ${CHANNEL} WHERE change_xid >= $1::bigint AND ${SHA} IS NOT NULL) f`,
-      [fromXid],
+         SELECT DISTINCT ${SHA}, ${SIZE} AS size FROM ${CHANNEL} WHERE ${changedSince('change_xid', '$1')} AND ${SHA} IS NOT NULL) f`,
+      [fromSnapshot],
     );
     return { count: files.count, bytes: Number(files.bytes) };
   }

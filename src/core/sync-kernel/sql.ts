@@ -44,6 +44,24 @@ export function recordsetDefinition(columns: ColumnModel[]): string {
   return columns.map((c) => `${q(c.property)} ${sqlType(c)}`).join(', ');
 }
 
+/**
+ * The change feed's filter: rows written by transactions that the previous window's snapshot did
+ * not see. `snapshot` is a pg_snapshot text parameter (xmin:xmax:xip-list): the range bound on
+ * its xmin keeps the (change_xid, pk) index in use, and pg_visible_in_snapshot drops what the
+ * previous window already delivered — so a transaction that stayed open elsewhere on the server
+ * (which holds xmin back) no longer makes the next pull deliver everything after it again, and a
+ * late commit is still delivered exactly once.
+ */
+export function changedSince(changeXid: string, snapshot: string): string {
+  return `(${changeXid} >= pg_snapshot_xmin(${snapshot}::pg_snapshot)::text::bigint AND NOT pg_visible_in_snapshot(${changeXid}::text::xid8, ${snapshot}::pg_snapshot))`;
+}
+
+/** The pg_snapshot that sees nothing: a first (full) pull. */
+export const EMPTY_SNAPSHOT = '1:1:';
+
+/** pg_snapshot text as PostgreSQL prints it. */
+export const isSnapshotText = (s: unknown): s is string => typeof s === 'string' && s.length <= 100_000 && /^\d{1,20}:\d{1,20}:(\d{1,20}(,\d{1,20})*)?$/.test(s);
+
 export function keyColumns(model: TableModel): ColumnModel[] {
   return model.key.map((k) => {
     const column = model.columns.find((c) => c.column === k);

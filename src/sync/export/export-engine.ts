@@ -10,7 +10,8 @@ import { RawJson, withRawField } from '../../core/http/raw-json';
 import { validationError } from '../../core/validation';
 import { FileTotals, SyncedFiles } from '../files/synced-files.port';
 import { SYNC_PROTOCOL_VERSION } from '../shared/protocol';
-import { decodeCursor, decodePage, encodeToken, FeedCursor, PageToken } from '../shared/tokens';
+import { EMPTY_SNAPSHOT } from '../../core/sync-kernel/sql';
+import { cursorSnapshot, decodeCursor, decodePage, encodeToken, FeedCursor, PageToken } from '../shared/tokens';
 import { ExportWindows } from './export-windows';
 import {
   referenceCountSql,
@@ -47,15 +48,16 @@ export class ExportEngine {
     const base = this.manifestBase();
     if (!request.windowMode) return { ...base, ...(await this.referenceCounts(this.dataSource, request.since ?? null)) };
     const dbId = await this.windows.databaseIdentity();
-    let from = '0';
+    let from = EMPTY_SNAPSHOT;
     let reset = false;
     if (request.cursor) {
       const cursor: FeedCursor = decodeCursor(request.cursor);
-      if (cursor.db === dbId) from = cursor.xid;
+      if (cursor.db === dbId) from = cursorSnapshot(cursor);
       else reset = true;
     }
     const opened = await this.windows.open(from, request.peer, (runner) => this.windowStats(runner, from));
-    const nextCursor = encodeToken({ v: 1, xid: opened.window.to, db: dbId } satisfies FeedCursor);
+    const to = opened.window.to;
+    const nextCursor = encodeToken({ v: 1, xid: to.slice(0, to.indexOf(':')), snap: to, db: dbId } satisfies FeedCursor);
     return {
       ...base,
       ...opened.result,

@@ -1,13 +1,14 @@
 import { ChildSpec } from '../../core/sync-kernel/aggregate-spec';
 import { sqlType, TableModel } from '../../core/sync-kernel/table-model';
-import { jsonObject, keyColumns, q, timestampText, wireColumns, wireValue } from '../../core/sync-kernel/sql';
+import { changedSince, jsonObject, keyColumns, q, timestampText, wireColumns, wireValue } from '../../core/sync-kernel/sql';
 
 /**
- * SQL of the export side, built from table models. Window reads: rows with change_xid >= $1,
- * keyset-paged by (change_xid, primary key) — the index every synced table has.
+ * SQL of the export side, built from table models. Window reads: rows changed since the previous
+ * window's snapshot ($1, see changedSince), keyset-paged by (change_xid, primary key) — the index
+ * every synced table has.
  */
 
-/** Parameters: $1 from-xid, $2 limit, then (when `after`) $3 after-xid and $4… after-key values. */
+/** Parameters: $1 from-snapshot, $2 limit, then (when `after`) $3 after-xid and $4… after-key values. */
 export function windowPageSql(model: TableModel, after: boolean): string {
   const keys = keyColumns(model);
   const order = ['t.change_xid', ...keys.map((k) => `t.${q(k.column)}`)].join(', ');
@@ -21,7 +22,7 @@ export function windowPageSql(model: TableModel, after: boolean): string {
   return `WITH page AS (
   SELECT t.change_xid AS _x, ${keys.map((k, i) => `t.${q(k.column)} AS _k${i}`).join(', ')}, ${pageRowJson('t', model)} AS _j
   FROM ${q(model.table)} t
-  WHERE t.change_xid >= $1::bigint${keyset}
+  WHERE ${changedSince('t.change_xid', '$1')}${keyset}
   ORDER BY ${order}
   LIMIT $2
 )
@@ -42,26 +43,26 @@ function pageRowJson(alias: string, model: TableModel): string {
   return `json_build_object(${columns.map((c) => `'${c.property.replace(/'/g, "''")}', ${wireValue(alias, c)}`).join(', ')})`;
 }
 
-/** Tombstones of some tables in the window. Parameters: $1 from-xid, $2 tables, $3 limit, $4 after-xid, $5 after-id. */
+/** Tombstones of some tables in the window. Parameters: $1 from-snapshot, $2 tables, $3 limit, $4 after-xid, $5 after-id. */
 export const TOMBSTONE_PAGE_SQL = `SELECT id::text, change_xid::text AS x, table_name, row_key, ${timestampText('deleted_at')} AS deleted_at, origin_node_id
 FROM tombstones
-WHERE change_xid >= $1::bigint AND table_name = ANY($2::text[]) AND (change_xid, id) > ($4::bigint, $5::bigint)
+WHERE ${changedSince('change_xid', '$1')} AND table_name = ANY($2::text[]) AND (change_xid, id) > ($4::bigint, $5::bigint)
 ORDER BY change_xid, id
 LIMIT $3`;
 
-/** Rows, approximate bytes and newest updated_at of every table in the window, in one statement. Parameter: $1 from-xid. */
+/** Rows, approximate bytes and newest updated_at of every table in the window, in one statement. Parameter: $1 from-snapshot. */
 export function windowStatsSql(models: TableModel[]): string {
   return models
     .map(
       (model) => `SELECT '${model.table}' AS table_name, count(*)::bigint::text AS rows, coalesce(sum(pg_column_size(t.*)), 0)::bigint::text AS bytes,
   ${timestampText('max(t.updated_at)')} AS latest
-FROM ${q(model.table)} t WHERE t.change_xid >= $1::bigint`,
+FROM ${q(model.table)} t WHERE ${changedSince('t.change_xid', '$1')}`,
     )
     .join('\nUNION ALL\n');
 }
 
 export const TOMBSTONE_STATS_SQL = `SELECT table_name, count(*)::int AS n FROM tombstones
-WHERE change_xid >= $1::bigint GROUP BY table_name`;
+WHERE ${changedSince('change_xid', '$1')} GROUP BY table_name`;
 
 /**
  * The reference's nested JSON of a row aliased p<depth>: its columns plus each child collection

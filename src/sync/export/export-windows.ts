@@ -44,11 +44,11 @@ export class ExportWindows implements OnApplicationShutdown {
   }
 
   /**
-   * Opens a window from `fromXid` and runs `describe` inside its snapshot (counts for the
+   * Opens a window after `fromSnapshot` (pg_snapshot text) and runs `describe` inside its snapshot (counts for the
    * manifest). Returns the window token and what `describe` returned.
    */
   async open<T>(
-    fromXid: string,
+    fromSnapshot: string,
     peer: string,
     describe: (runner: QueryRunner, token: WindowToken) => Promise<T>,
   ): Promise<{ token: string; window: WindowToken; expiresAt: Date; result: T }> {
@@ -63,10 +63,8 @@ export class ExportWindows implements OnApplicationShutdown {
     await runner.connect();
     try {
       await runner.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const [row]: { snapshot: string; xmin: string }[] = await runner.query(
-        `SELECT pg_export_snapshot() AS snapshot, pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`,
-      );
-      const token: WindowToken = { v: 1, snapshot: row.snapshot, from: fromXid, to: row.xmin, db: await this.databaseIdentity(runner) };
+      const [row]: { snapshot: string; current: string }[] = await runner.query(`SELECT pg_export_snapshot() AS snapshot, pg_current_snapshot()::text AS current`);
+      const token: WindowToken = { v: 1, snapshot: row.snapshot, from: fromSnapshot, to: row.current, db: await this.databaseIdentity(runner) };
       const result = await describe(runner, token);
       const held: HeldWindow = { id: randomUUID(), peer, token, runner, expiresAt: new Date() };
       this.windows.set(row.snapshot, held);

@@ -46,8 +46,8 @@ export abstract class SyncedFiles {
   /** The reference's file name and blob path of a served file (its base64 form only). */
   abstract placement(file: ServedFile): Promise<ReferencePlacement>;
   abstract openRead(sha256: string, range?: ByteRange): Promise<Readable>;
-  /** Distinct files referenced by rows in an export window (rows with change_xid >= fromXid). */
-  abstract windowTotals(runner: QueryRunner, fromXid: string): Promise<FileTotals>;
+  /** Distinct files referenced by rows in an export window (rows changed since `fromSnapshot`, see changedSince). */
+  abstract windowTotals(runner: QueryRunner, fromSnapshot: string): Promise<FileTotals>;
   /** Files referenced by rows changed after `since` (the reference's manifest; null: all). */
   abstract changedTotals(runner: QueryRunner | DataSource, since: string | null): Promise<FileTotals>;
   /** Every distinct hash committed rows reference, sorted (verify). */

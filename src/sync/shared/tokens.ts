@@ -1,15 +1,18 @@
 import { AppError } from '../../core/errors/app-error';
+import { isSnapshotText } from '../../core/sync-kernel/sql';
 
 /**
  * Opaque tokens of the change feed, base64url JSON. Peers must treat them as opaque; we version
  * them so a future format can be told apart.
  */
 
-/** Where the next pull from this source starts: every transaction below `xid` had finished. */
+/** Where the next pull from this source starts: after what the previous window's snapshot saw. */
 export interface FeedCursor {
   v: 1;
   /** Source transaction-id bound (pg_snapshot_xmin of the previous window's snapshot). */
   xid: string;
+  /** The previous window's whole snapshot (pg_snapshot text); cursors without it mean "every xid >= xid". */
+  snap?: string;
   /** Source database identity; a cursor of another database (restored, replaced) is refused. */
   db: string;
 }
@@ -19,9 +22,9 @@ export interface WindowToken {
   v: 1;
   /** pg_export_snapshot() id, held by the serving node until the window is closed or idle. */
   snapshot: string;
-  /** Lower bound: rows with change_xid >= from. */
+  /** Lower bound: rows written by transactions this pg_snapshot did not see. */
   from: string;
-  /** Next cursor's bound. */
+  /** This window's own snapshot (pg_snapshot text): the next cursor's bound. */
   to: string;
   db: string;
 }
@@ -57,13 +60,16 @@ function decode<T extends { v: number }>(token: string, kind: string, valid: (v:
 const isXid = (s: unknown) => typeof s === 'string' && /^\d{1,20}$/.test(s);
 
 export const decodeCursor = (token: string) =>
-  decode<FeedCursor>(token, 'cursor', (c) => isXid(c.xid) && typeof c.db === 'string');
+  decode<FeedCursor>(token, 'cursor', (c) => isXid(c.xid) && typeof c.db === 'string' && (c.snap === undefined || isSnapshotText(c.snap)));
+
+/** The snapshot a cursor stands for (an xid-only cursor: everything from that xid on). */
+export const cursorSnapshot = (cursor: FeedCursor): string => cursor.snap ?? `${cursor.xid}:${cursor.xid}:`;
 
 export const decodeWindow = (token: string) =>
   decode<WindowToken>(
     token,
     'window',
-    (w) => typeof w.snapshot === 'string' && /^[0-9A-F-]+$/i.test(w.snapshot) && isXid(w.from) && isXid(w.to) && typeof w.db === 'string',
+    (w) => typeof w.snapshot === 'string' && /^[0-9A-F-]+$/i.test(w.snapshot) && isSnapshotText(w.from) && isSnapshotText(w.to) && typeof w.db === 'string',
   );
 
 export const decodePage = (token: string) =>
