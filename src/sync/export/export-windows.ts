@@ -4,6 +4,7 @@ import { DataSource, QueryRunner } from 'typeorm';
 import { AppConfig } from '../../config';
 import { AppError } from '../../core/errors/app-error';
 import { inSnapshot } from '../../core/database/transaction';
+import { EMPTY_SNAPSHOT } from '../../core/sync-kernel/sql';
 import { decodeWindow, encodeToken, WindowToken } from '../shared/tokens';
 
 interface HeldWindow {
@@ -18,6 +19,12 @@ interface HeldWindow {
 
 /** The most windows held at once; each pins one database connection. */
 const MAX_WINDOWS = 8;
+
+/** A lower bound given as a bare xid ("every xid from there on") as the pg_snapshot that means the same. */
+function asSnapshot(from: string): string {
+  if (!/^\d+$/.test(from)) return from;
+  return BigInt(from) <= 1n ? EMPTY_SNAPSHOT : `${from}:${from}:`;
+}
 
 /**
  * Export windows: a pull reads every page from ONE exported snapshot, held open by the node that
@@ -64,7 +71,7 @@ export class ExportWindows implements OnApplicationShutdown {
     try {
       await runner.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       const [row]: { snapshot: string; current: string }[] = await runner.query(`SELECT pg_export_snapshot() AS snapshot, pg_current_snapshot()::text AS current`);
-      const token: WindowToken = { v: 1, snapshot: row.snapshot, from: fromSnapshot, to: row.current, db: await this.databaseIdentity(runner) };
+      const token: WindowToken = { v: 1, snapshot: row.snapshot, from: asSnapshot(fromSnapshot), to: row.current, db: await this.databaseIdentity(runner) };
       const result = await describe(runner, token);
       const held: HeldWindow = { id: randomUUID(), peer, token, runner, expiresAt: new Date() };
       this.windows.set(row.snapshot, held);
