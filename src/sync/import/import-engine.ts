@@ -13,6 +13,7 @@ import {
   archiveDeleteConflictsSql,
   archiveOrphansSql,
   deleteDanglingChildrenSql,
+  lockAgainstLocalWritesSql,
   reviveSql,
   archiveRowConflictsSql,
   countDeletedLocallySql,
@@ -49,6 +50,8 @@ export class ImportEngine {
       ctx.tombstoneState = { local: new Set(), incoming: new Map() };
       return;
     }
+    // From here on no local write commits until this transaction does (see lockAgainstLocalWritesSql).
+    await ctx.runner.query(lockAgainstLocalWritesSql(this.catalog.tables()));
     await ctx.runner.query(TOMBSTONE_STAGE_SQL);
     if (ctx.staging.hasPages('_tombstones')) await this.copyInto(ctx.runner, '_tombstones_in', ctx.staging.tombstoneFile);
     await ctx.runner.query(TOMBSTONE_ROWS_SQL);

@@ -33,6 +33,19 @@ const incomingRowKey = (model: TableModel, alias: string) =>
     .join(', ')})`;
 
 /**
+ * Local writers wait while a pull is applied, so a local insert, update or delete commits either
+ * before the apply (which then sees it) or after it (and wins as the newer version): never in the
+ * middle, where it could be undone (a row deleted meanwhile re-inserted from an older copy, next to
+ * its tombstone) or break a deferred foreign key at commit. SHARE ROW EXCLUSIVE conflicts with the
+ * writers' ROW EXCLUSIVE only: reads, FK checks (ROW SHARE) and the export windows served to peers
+ * go on. Taken once, in dependency order (parents first), the order in which local transactions
+ * take them too (a parent before its children), so an apply and a writer do not deadlock.
+ */
+export function lockAgainstLocalWritesSql(models: readonly TableModel[]): string {
+  return `LOCK TABLE ${models.map((m) => q(m.table)).join(', ')} IN SHARE ROW EXCLUSIVE MODE`;
+}
+
+/**
  * One staged page (a JSON array) per row. json, not jsonb: COPY only validates it and
  * json_to_recordset reads it once. Storage EXTERNAL: pages are large and read once, so TOAST
  * compression would only cost time (~2.5× the stage step at 100K rows).
