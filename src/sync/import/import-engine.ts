@@ -13,6 +13,7 @@ import {
   archiveRemovedRowsSql,
   archiveRevivedSql,
   archiveDeleteConflictsSql,
+  archiveNaturalKeyCollisionsSql,
   archiveOrphansSql,
   deleteDanglingChildrenSql,
   lockAgainstLocalWritesSql,
@@ -120,6 +121,9 @@ export class ImportEngine {
     result.inserted = upserted.inserted;
     result.updated = upserted.updated;
     result.unchanged = result.received - result.inserted - result.updated - result.skippedDeleted - result.skippedOrphans;
+    for (const naturalKey of model.naturalKeys ?? []) {
+      result.conflicts += await affected(archiveNaturalKeyCollisionsSql(model, rows, naturalKey), [ctx.syncLogId, ctx.peerRegistryId]);
+    }
     if (localTombstones) {
       result.conflicts += await affected(archiveRevivedSql(model, rows), conflictParams);
       await ctx.runner.query(reviveSql(model, rows));

@@ -1,4 +1,4 @@
-import { ColumnModel, ForeignKeyModel, sqlType, TableModel } from '../../core/sync-kernel/table-model';
+import { ColumnModel, ForeignKeyModel, NaturalKeyModel, sqlType, TableModel } from '../../core/sync-kernel/table-model';
 import { jsonObject, keyColumns, q, recordsetDefinition, wireColumns } from '../../core/sync-kernel/sql';
 
 /**
@@ -150,6 +150,24 @@ up AS (
   RETURNING (xmax = 0) AS inserted
 )
 SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM up`;
+}
+
+/**
+ * Records the collisions of a natural key this pull made: every row of `model` the pull wrote
+ * (change_xid = this transaction) whose key another row has. Both rows stay (a pull never fails
+ * on a natural key, and both nodes converge to the same rows); the operator sees the applied row
+ * (remote version, its key) and the row it collides with (local version), rule `natural_key`.
+ * Params: $1 sync log id, $2 peer id.
+ */
+export function archiveNaturalKeyCollisionsSql(model: TableModel, rows: string, naturalKey: NaturalKeyModel): string {
+  const sameKey = naturalKey.columns.map((c) => `o.${q(c)} = t.${q(c)}`).join(' AND ');
+  const otherRow = model.key.map((k) => `o.${q(k)} IS DISTINCT FROM t.${q(k)}`).join(' OR ');
+  const columns = wireColumns(model);
+  return `INSERT INTO sync_conflicts (id, sync_log_id, remote_node_id, table_name, row_key, local_version, remote_version, winner, rule, created_at)
+SELECT gen_random_uuid(), $1::uuid, $2::uuid, '${model.table}', ${incomingRowKey(model, 'r')}, ${jsonObject('o', columns)}, ${jsonObject('t', columns)},
+  'remote', 'natural_key', clock_timestamp()
+FROM ${rows} r JOIN ${q(model.table)} t ON ${keyMatch(model, 't', 'r')} AND t.change_xid = pg_current_xact_id()::text::bigint
+JOIN ${q(model.table)} o ON ${sameKey} AND (${otherRow})`;
 }
 
 /** Incoming tombstones, staged once for the whole pull. */
