@@ -1,6 +1,7 @@
 import { QueryRunner } from 'typeorm';
 import { SyncCatalog } from '../../src/core/sync-kernel/sync-catalog';
 import { TableModel } from '../../src/core/sync-kernel/table-model';
+import { CommittedWrite, LocalWriters } from '../support/local-writers';
 import { SyncedRowFactory } from '../support/synced-rows';
 import { verify } from '../support/two-nodes';
 import { MutualPair, pullInto, startMutualPair, writeRow } from './harness/in-process-pair';
@@ -9,11 +10,12 @@ import { recordSummary } from './harness/summary';
 const RUNS = Number(process.env.CONCURRENCY_RUNS ?? 50);
 const KEYS_PER_TABLE = 6;
 
-describe('concurrency: writers change the source during pulls', () => {
+describe('concurrency: writers change the source and the requester during pulls', () => {
   let pair: MutualPair;
   let models: TableModel[];
   let runs = 0;
   let missed = 0;
+  let lostLocal = 0;
   let keySeq = 0;
 
   beforeAll(async () => {
@@ -23,7 +25,7 @@ describe('concurrency: writers change the source during pulls', () => {
   }, 120_000);
 
   afterAll(async () => {
-    recordSummary({ spec: 'concurrency', scenarios: 1, concurrencyRuns: runs, failures: missed, notes: [`missed updates: ${missed}`] });
+    recordSummary({ spec: 'concurrency', scenarios: 1, concurrencyRuns: runs, failures: missed, notes: [`missed updates: ${missed}`, `local writes lost during applies: ${lostLocal}`] });
     await pair?.close();
   }, 60_000);
 
@@ -78,5 +80,31 @@ describe('concurrency: writers change the source during pulls', () => {
       if (a.digest !== b.digest) missed++;
       expect({ run: i, equal: a.digest === b.digest }).toEqual({ run: i, equal: true });
     }
+  }, 300_000);
+
+  it(`${RUNS} pulls under writers on every table of both nodes lose no local write of the requester`, async () => {
+    const writers = await LocalWriters.seed(pair.b);
+    expect((await pullInto(pair, 'a')).status).toBe(200);
+    const writes: CommittedWrite[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      runs++;
+      for (let n = 0; n < 5; n++) await writers.randomWrite(pair.b);
+      const stop = { done: false };
+      const running = [writers.writeUntil(pair.a, stop), writers.writeUntil(pair.a, stop), writers.writeUntil(pair.b, stop)];
+      const during = await pullInto(pair, 'a');
+      stop.done = true;
+      const [first, second] = await Promise.all(running);
+      expect(during.status).toBe(200);
+      writes.push(...first, ...second);
+      const problems = await writers.problems(pair.a.dataSource, writes);
+      lostLocal += problems.length;
+      expect({ run: i, problems }).toEqual({ run: i, problems: [] });
+    }
+    for (let n = 0; n < 2; n++) {
+      expect((await pullInto(pair, 'b')).status).toBe(200);
+      expect((await pullInto(pair, 'a')).status).toBe(200);
+    }
+    const [a, b] = await Promise.all([verify(pair.a, pair.adminA), verify(pair.b, pair.adminB)]);
+    expect(a.digest).toBe(b.digest);
   }, 300_000);
 });

@@ -54,6 +54,26 @@ describe('deletes that win are recorded', () => {
     expect(body.summary.tables.find((t: { table: string }) => t.table === 'sensor').conflicts).toBe(1);
   });
 
+  it('the same for a child in a table named like a type ("record", a child of record_session)', async () => {
+    // Every table up to record_session, one row each, so the session has all its parents.
+    const catalog = pair.b.app.get(SyncCatalog);
+    const factory = new SyncedRowFactory(catalog, pair.b.config.node.nodeId);
+    await pair.b.dataSource.transaction(async (m) => {
+      for (const model of catalog.tables()) {
+        await factory.insert(m, model);
+        if (model.table === 'record_session') break;
+      }
+    });
+    const session = factory.rows.get('record_session')!;
+    await pullInto('a');
+    const record = await insert(pair.a, 'record', { record_session: session });
+    await pair.b.dataSource.query(`DELETE FROM record_session WHERE id = $1`, [session.id]);
+    await pullInto('a');
+    expect(await conflicts(pair.a, 'record', { id: record.id })).toEqual([
+      expect.objectContaining({ rule: 'parent_deleted', winner: 'remote', remoteVersion: { deletedWithParent: 'record_session' } }),
+    ]);
+  });
+
   it('a newer edit of a parent wins over its delete: the children the delete removed stay removed on both nodes, recorded on both', async () => {
     const device = await insert(pair.b, 'device');
     const sensors = [await insert(pair.b, 'sensor', { device }), await insert(pair.b, 'sensor', { device })];
