@@ -3,11 +3,11 @@ import { ChangeTracking1795319589469 } from './1795319589469-ChangeTracking';
 import { OptionalNodeFingerprint1795319589470 } from './1795319589470-OptionalNodeFingerprint';
 import { ConflictRestore1795319589480 } from './1795319589480-ConflictRestore';
 import { SyncSchedules1796030365791 } from './1796030365791-SyncSchedules';
-import { ArchiveRemovedRows1795319589475 } from './1795319589475-ArchiveRemovedRows';
-import { NaturalKeysNeverBlockPulls1795319589476 } from './1795319589476-NaturalKeysNeverBlockPulls';
+import { ArchiveRemovedRows1796100000140 } from './1796100000140-ArchiveRemovedRows';
+import { NaturalKeysNeverBlockPulls1796100000141 } from './1796100000141-NaturalKeysNeverBlockPulls';
 
 /**
  * Every migration, in order. Listed explicitly (rather than globbed) so the app, the CLI and Jest
  * load exactly the same classes.
  */
-export const ALL_MIGRATIONS: Function[] = [Baseline1795319589468, ChangeTracking1795319589469, OptionalNodeFingerprint1795319589470, ConflictRestore1795319589480, SyncSchedules1796030365791, ArchiveRemovedRows1795319589475, NaturalKeysNeverBlockPulls1795319589476];
+export const ALL_MIGRATIONS: Function[] = [Baseline1795319589468, ChangeTracking1795319589469, OptionalNodeFingerprint1795319589470, ConflictRestore1795319589480, SyncSchedules1796030365791, ArchiveRemovedRows1796100000140, NaturalKeysNeverBlockPulls1796100000141];

@@ -102,6 +102,11 @@ describe('natural keys', () => {
     }
     expect(await naturalKeyConflicts(pair.a)).toEqual([{ row: two, other: one, winner: 'remote' }]);
     expect(await naturalKeyConflicts(pair.b)).toEqual([{ row: one, other: two, winner: 'remote' }]);
+    // Nothing was lost, so there is nothing to restore (its local version is the other row).
+    const [{ id }] = await pair.a.dataSource.query(`SELECT id FROM sync_conflicts WHERE rule = 'natural_key'`);
+    const restore = await request(pair.a.url).post(`/api/sync/conflicts/${id}/restore`).set(bearer(pair.adminA)).send({});
+    expect(restore.status).toBe(409);
+    expect(restore.body.error).toBe('ERR_CONFLICT_NOT_RESTORABLE');
   });
 
   it('B deletes and re-creates a volunteer code, A edits its old copy after the delete: both pulls apply, both nodes keep both', async () => {

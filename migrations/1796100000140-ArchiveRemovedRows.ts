@@ -52,8 +52,8 @@ END
 $$;
 `;
 
-export class ArchiveRemovedRows1795319589475 implements MigrationInterface {
-  name = 'ArchiveRemovedRows1795319589475';
+export class ArchiveRemovedRows1796100000140 implements MigrationInterface {
+  name = 'ArchiveRemovedRows1796100000140';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(TOMBSTONE_WITH_CAPTURE);

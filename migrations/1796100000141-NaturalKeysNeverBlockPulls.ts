@@ -62,8 +62,8 @@ $$;
 
 const list = (columns: string[]) => columns.map((c) => `"${c}"`).join(', ');
 
-export class NaturalKeysNeverBlockPulls1795319589476 implements MigrationInterface {
-  name = 'NaturalKeysNeverBlockPulls1795319589476';
+export class NaturalKeysNeverBlockPulls1796100000141 implements MigrationInterface {
+  name = 'NaturalKeysNeverBlockPulls1796100000141';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(FUNCTION);
