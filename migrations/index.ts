@@ -4,6 +4,8 @@ import { OptionalNodeFingerprint1795319589470 } from './1795319589470-OptionalNo
 import { ConflictRestore1795319589480 } from './1795319589480-ConflictRestore';
 import { SyncSchedules1796030365791 } from './1796030365791-SyncSchedules';
 import { NodeTrustIntegrity1796032247997 } from './1796032247997-NodeTrustIntegrity';
+import { ArchiveRemovedRows1796100000140 } from './1796100000140-ArchiveRemovedRows';
+import { NaturalKeysNeverBlockPulls1796100000141 } from './1796100000141-NaturalKeysNeverBlockPulls';
 
 /**
  * Every migration, in order. Listed explicitly (rather than globbed) so the app, the CLI and Jest
@@ -16,4 +18,6 @@ export const ALL_MIGRATIONS: Function[] = [
   ConflictRestore1795319589480,
   SyncSchedules1796030365791,
   NodeTrustIntegrity1796032247997,
+  ArchiveRemovedRows1796100000140,
+  NaturalKeysNeverBlockPulls1796100000141,
 ];

@@ -5,6 +5,7 @@ export const RESEARCHERS_SYNC_SPEC: AggregateSpec = {
   tables: ['researcher'],
   feeds: [{ route: 'researchers', root: 'researcher' }],
   localColumns: { researcher: { research_node_id: 'localNodeId' } },
+  naturalKeys: { researcher: { uq_researcher_origin_email: ['origin_node_id', 'email'] } },
 };
 
 /** Sensors are synced with their device (record_channel.sensor_id references them). */

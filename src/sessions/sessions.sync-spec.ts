@@ -27,4 +27,5 @@ export const SESSIONS_SYNC_SPEC: AggregateSpec = {
     },
   ],
   files: [RECORDING_FILES],
+  naturalKeys: { target_area: { uq_target_area_record_session: ['record_session_id'] } },
 };

@@ -26,4 +26,5 @@ export const VOLUNTEERS_SYNC_SPEC: AggregateSpec = {
     },
   ],
   localColumns: { volunteer: { research_node_id: 'localNodeId' } },
+  naturalKeys: { volunteer: { uq_volunteer_origin_email: ['origin_node_id', 'email'], uq_volunteer_origin_code: ['origin_node_id', 'volunteer_code'] } },
 };

@@ -76,6 +76,13 @@ export interface AggregateSpec {
   localColumns?: Record<string, Record<string, LocalColumnRule>>;
   /** Files the rows of one of its tables reference (the locator column is node-local). */
   files?: FileSpec[];
+  /**
+   * Natural keys per table: name (the trigger enforcing it, named in the 409) → columns. Local
+   * writes are refused a value another row already has in all these columns (include
+   * origin_node_id to make it unique per owning node); a pull applies such rows anyway and records
+   * each collision (`natural_key`). Each needs its trigger in a migration (prism_unique_natural_key).
+   */
+  naturalKeys?: Record<string, Record<string, string[]>>;
 }
 
 /** Columns every synced table has; maintained by triggers, never by application code. */

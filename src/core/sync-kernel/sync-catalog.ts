@@ -205,6 +205,10 @@ function checkFeedsAndLocals(spec: AggregateSpec, metadataByTable: Map<string, E
     if (!inSpec.has(table)) problems.push(`aggregate "${spec.name}" declares local columns of "${table}", which is not in it`);
     checkColumns(table, Object.keys(columns), `aggregate "${spec.name}" localColumns`);
   }
+  for (const [table, keys] of Object.entries(spec.naturalKeys ?? {})) {
+    if (!inSpec.has(table)) problems.push(`aggregate "${spec.name}" declares natural keys of "${table}", which is not in it`);
+    for (const [name, columns] of Object.entries(keys)) checkColumns(table, columns, `natural key "${name}"`);
+  }
   for (const files of spec.files ?? []) {
     if (!inSpec.has(files.table)) problems.push(`files "${files.name}" are on "${files.table}", which is not in aggregate "${spec.name}"`);
     checkColumns(files.table, Object.values(files.columns), `files "${files.name}"`);
@@ -248,7 +252,17 @@ function tableModel(dataSource: DataSource, metadata: EntityMetadata, spec: Aggr
   }));
   const key = metadata.primaryColumns.map((c) => c.databaseName);
   const files = spec.files?.find((f) => f.table === table);
-  return { table, aggregate: spec.name, key, columns, foreignKeys, applyOrder: -1, ...(files ? { files: fileColumns(files, columns, key) } : {}) };
+  const naturalKeys = Object.entries(spec.naturalKeys?.[table] ?? {}).map(([name, keyColumns]) => ({ name, columns: keyColumns }));
+  return {
+    table,
+    aggregate: spec.name,
+    key,
+    columns,
+    foreignKeys,
+    applyOrder: -1,
+    ...(files ? { files: fileColumns(files, columns, key) } : {}),
+    ...(naturalKeys.length ? { naturalKeys } : {}),
+  };
 }
 
 function columnModel(

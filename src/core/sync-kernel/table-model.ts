@@ -52,6 +52,12 @@ export interface FileColumns {
   locator: ColumnModel;
 }
 
+/** A natural key (AggregateSpec.naturalKeys): unique among local writes, collisions of pulls recorded. */
+export interface NaturalKeyModel {
+  name: string;
+  columns: string[];
+}
+
 export interface TableModel {
   table: string;
   aggregate: import('./aggregate-spec').AggregateName;
@@ -63,6 +69,7 @@ export interface TableModel {
   applyOrder: number;
   /** The files this table's rows reference, if any. */
   files?: FileColumns;
+  naturalKeys?: NaturalKeyModel[];
 }
 
 /** A column's SQL type for casts and temp tables, e.g. "character varying(200)". */

@@ -1,11 +1,14 @@
-import { Column, Entity, Index, ManyToOne, PrimaryColumn, Relation, Unique } from 'typeorm';
+import { Column, Entity, Index, ManyToOne, PrimaryColumn, Relation } from 'typeorm';
 import { fk, joinOn, SyncedEntity } from '../../core/sync-kernel/synced-entity';
 import { ResearchNode } from '../../nodes/entities/research-node.entity';
 
-/** Email is unique per origin node only (SPEC §4), so peers' researchers never collide with ours. */
+/**
+ * Email is a natural key per origin node (SPEC §4): local writes are refused a duplicate, a pull
+ * never (researchers.sync-spec naturalKeys, enforced by a trigger, not a unique index).
+ */
 @Entity({ name: 'researcher' })
 @Index('ix_researcher_change', ['changeXid', 'researcherId'])
-@Unique('uq_researcher_origin_email', ['originNodeId', 'email'], { deferrable: 'INITIALLY IMMEDIATE' })
+@Index('ix_researcher_origin_email', ['originNodeId', 'email'])
 export class Researcher extends SyncedEntity {
   @PrimaryColumn({ name: 'researcher_id', type: 'uuid' })
   researcherId: string;

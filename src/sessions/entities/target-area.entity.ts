@@ -1,4 +1,4 @@
-import { Column, Entity, Index, ManyToOne, PrimaryColumn, Relation, Unique } from 'typeorm';
+import { Column, Entity, Index, ManyToOne, PrimaryColumn, Relation } from 'typeorm';
 import { fk, joinOn, SyncedEntity } from '../../core/sync-kernel/synced-entity';
 import { SnomedBodyStructure } from '../../snomed/entities/snomed-body-structure.entity';
 import { SnomedLaterality } from '../../snomed/entities/snomed-laterality.entity';
@@ -7,9 +7,9 @@ import { RecordSession } from './record-session.entity';
 /** The session's target area (1:1 with record_session at the reference's HEAD). */
 @Entity({ name: 'target_area' })
 @Index('ix_target_area_change', ['changeXid', 'id'])
-// Deferrable so an import may replace a session's target area (new row + tombstone of the old one)
-// in any order within its transaction.
-@Unique('uq_target_area_record_session', ['recordSessionId'], { deferrable: 'INITIALLY IMMEDIATE' })
+// One per session for local writes (sessions.sync-spec naturalKeys, a trigger): two nodes giving a
+// session a target area each make a collision a pull records, never a failed pull.
+@Index('ix_target_area_record_session', ['recordSessionId'])
 export class TargetArea extends SyncedEntity {
   @PrimaryColumn({ type: 'uuid' })
   id: string;

@@ -20,6 +20,7 @@ interface ArchivedConflict {
   localVersion: Version;
   remoteVersion: Version;
   winner: 'local' | 'remote';
+  rule: string;
   restoredAt: string | null;
   restoredBy: string | null;
 }
@@ -53,6 +54,10 @@ export class ConflictRestore {
       if (!this.catalog.hasTable(conflict.tableName)) {
         throw AppError.of('ERR_CONFLICT_NOT_RESTORABLE', `table ${conflict.tableName} is no longer synced`);
       }
+      if (conflict.rule === 'natural_key') {
+        // Two rows kept, none lost: its "local version" is the other row, not an older version of this one.
+        throw AppError.of('ERR_CONFLICT_NOT_RESTORABLE', `a natural_key conflict lost no version (both rows were kept); edit or merge the rows instead`);
+      }
       const model = this.catalog.table(conflict.tableName);
       const [winning, losing] = conflict.winner === 'remote' ? [conflict.remoteVersion, conflict.localVersion] : [conflict.localVersion, conflict.remoteVersion];
       const key = keyColumns(model).map((k) => conflict.rowKey[k.column]);
@@ -84,7 +89,7 @@ export class ConflictRestore {
 
   private async lockConflict(runner: QueryRunner, id: string): Promise<ArchivedConflict> {
     const rows: ArchivedConflict[] = await runner.query(
-      `SELECT table_name AS "tableName", row_key AS "rowKey", local_version AS "localVersion", remote_version AS "remoteVersion", winner,
+      `SELECT table_name AS "tableName", row_key AS "rowKey", local_version AS "localVersion", remote_version AS "remoteVersion", winner, rule,
               ${timestampText('restored_at')} AS "restoredAt", restored_by AS "restoredBy"
        FROM sync_conflicts WHERE id = $1 FOR UPDATE`,
       [id],

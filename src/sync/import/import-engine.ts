@@ -10,13 +10,19 @@ import { TableModel } from '../../core/sync-kernel/table-model';
 import { AppError } from '../../core/errors/app-error';
 import {
   applyTombstonesSql,
+  archiveRemovedRowsSql,
+  archiveRevivedSql,
   archiveDeleteConflictsSql,
+  archiveNaturalKeyCollisionsSql,
   archiveOrphansSql,
   deleteDanglingChildrenSql,
+  lockAgainstLocalWritesSql,
   reviveSql,
   archiveRowConflictsSql,
   countDeletedLocallySql,
   recordTombstonesSql,
+  REMOVED_ROW_TABLES_SQL,
+  REMOVED_ROWS_SQL,
   stageTableSql,
   TOMBSTONE_ROWS_SQL,
   TOMBSTONE_STAGE_SQL,
@@ -49,6 +55,9 @@ export class ImportEngine {
       ctx.tombstoneState = { local: new Set(), incoming: new Map() };
       return;
     }
+    // From here on no local write commits until this transaction does (see lockAgainstLocalWritesSql).
+    await ctx.runner.query(lockAgainstLocalWritesSql(this.catalog.tables()));
+    for (const sql of REMOVED_ROWS_SQL) await ctx.runner.query(sql, sql.includes('$1') ? [ctx.lastApplyXid] : []);
     await ctx.runner.query(TOMBSTONE_STAGE_SQL);
     if (ctx.staging.hasPages('_tombstones')) await this.copyInto(ctx.runner, '_tombstones_in', ctx.staging.tombstoneFile);
     await ctx.runner.query(TOMBSTONE_ROWS_SQL);
@@ -112,7 +121,13 @@ export class ImportEngine {
     result.inserted = upserted.inserted;
     result.updated = upserted.updated;
     result.unchanged = result.received - result.inserted - result.updated - result.skippedDeleted - result.skippedOrphans;
-    if (localTombstones) await ctx.runner.query(reviveSql(model, rows));
+    for (const naturalKey of model.naturalKeys ?? []) {
+      result.conflicts += await affected(archiveNaturalKeyCollisionsSql(model, rows, naturalKey), [ctx.syncLogId, ctx.peerRegistryId]);
+    }
+    if (localTombstones) {
+      result.conflicts += await affected(archiveRevivedSql(model, rows), conflictParams);
+      await ctx.runner.query(reviveSql(model, rows));
+    }
     await ctx.runner.query(`DROP TABLE ${rows}`);
     return result;
   }
@@ -138,6 +153,23 @@ export class ImportEngine {
       }
     }
     return removed;
+  }
+
+  /**
+   * After every delete of the pull: archives the locally changed rows it removed and did not archive
+   * yet (children an incoming parent delete cascaded to), whatever the foreign key action. Returns
+   * the rows archived per table.
+   */
+  async archiveRemovedRows(ctx: ApplyContext): Promise<Map<string, number>> {
+    const archived = new Map<string, number>();
+    if (ctx.staging.isEmpty) return archived;
+    const tables: { table_name: string }[] = await ctx.runner.query(REMOVED_ROW_TABLES_SQL);
+    for (const { table_name } of tables) {
+      if (!this.catalog.hasTable(table_name)) continue;
+      const result = (await ctx.runner.query(archiveRemovedRowsSql(this.catalog.table(table_name)), [ctx.syncLogId, ctx.peerRegistryId], true)) as { affected?: number };
+      if (result.affected) archived.set(table_name, result.affected);
+    }
+    return archived;
   }
 
   /**

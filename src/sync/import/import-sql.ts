@@ -1,4 +1,4 @@
-import { ColumnModel, ForeignKeyModel, sqlType, TableModel } from '../../core/sync-kernel/table-model';
+import { ColumnModel, ForeignKeyModel, NaturalKeyModel, sqlType, TableModel } from '../../core/sync-kernel/table-model';
 import { jsonObject, keyColumns, q, recordsetDefinition, wireColumns } from '../../core/sync-kernel/sql';
 
 /**
@@ -31,6 +31,19 @@ const incomingRowKey = (model: TableModel, alias: string) =>
   `jsonb_build_object(${keyColumns(model)
     .map((k) => `'${k.column}', ${alias}.${q(k.property)}`)
     .join(', ')})`;
+
+/**
+ * Local writers wait while a pull is applied, so a local insert, update or delete commits either
+ * before the apply (which then sees it) or after it (and wins as the newer version): never in the
+ * middle, where it could be undone (a row deleted meanwhile re-inserted from an older copy, next to
+ * its tombstone) or break a deferred foreign key at commit. SHARE ROW EXCLUSIVE conflicts with the
+ * writers' ROW EXCLUSIVE only: reads, FK checks (ROW SHARE) and the export windows served to peers
+ * go on. Taken once, in dependency order (parents first), the order in which local transactions
+ * take them too (a parent before its children), so an apply and a writer do not deadlock.
+ */
+export function lockAgainstLocalWritesSql(models: readonly TableModel[]): string {
+  return `LOCK TABLE ${models.map((m) => q(m.table)).join(', ')} IN SHARE ROW EXCLUSIVE MODE`;
+}
 
 /**
  * One staged page (a JSON array) per row. json, not jsonb: COPY only validates it and
@@ -139,6 +152,24 @@ up AS (
 SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM up`;
 }
 
+/**
+ * Records the collisions of a natural key this pull made: every row of `model` the pull wrote
+ * (change_xid = this transaction) whose key another row has. Both rows stay (a pull never fails
+ * on a natural key, and both nodes converge to the same rows); the operator sees the applied row
+ * (remote version, its key) and the row it collides with (local version), rule `natural_key`.
+ * Params: $1 sync log id, $2 peer id.
+ */
+export function archiveNaturalKeyCollisionsSql(model: TableModel, rows: string, naturalKey: NaturalKeyModel): string {
+  const sameKey = naturalKey.columns.map((c) => `o.${q(c)} = t.${q(c)}`).join(' AND ');
+  const otherRow = model.key.map((k) => `o.${q(k)} IS DISTINCT FROM t.${q(k)}`).join(' OR ');
+  const columns = wireColumns(model);
+  return `INSERT INTO sync_conflicts (id, sync_log_id, remote_node_id, table_name, row_key, local_version, remote_version, winner, rule, created_at)
+SELECT gen_random_uuid(), $1::uuid, $2::uuid, '${model.table}', ${incomingRowKey(model, 'r')}, ${jsonObject('o', columns)}, ${jsonObject('t', columns)},
+  'remote', 'natural_key', clock_timestamp()
+FROM ${rows} r JOIN ${q(model.table)} t ON ${keyMatch(model, 't', 'r')} AND t.change_xid = pg_current_xact_id()::text::bigint
+JOIN ${q(model.table)} o ON ${sameKey} AND (${otherRow})`;
+}
+
 /** Incoming tombstones, staged once for the whole pull. */
 export const TOMBSTONE_STAGE_SQL = `CREATE TEMP TABLE _tombstones_in (doc jsonb NOT NULL) ON COMMIT DROP`;
 export const TOMBSTONE_ROWS_SQL = `CREATE TEMP TABLE _tombstones ON COMMIT DROP AS
@@ -204,6 +235,59 @@ INSERT INTO sync_conflicts (id, sync_log_id, remote_node_id, table_name, row_key
 SELECT gen_random_uuid(), $1::uuid, $2::uuid, '${model.table}', ${key}, ${jsonObject('gone', wireColumns(model))},
   jsonb_build_object('deletedWithParent', '${fk.referencedTable}'), 'remote', 'parent_deleted', clock_timestamp()
 FROM gone`;
+}
+
+/**
+ * The apply's record of removed rows (filled by prism_tombstone() in sync-apply mode): every row
+ * the pull removes, directly or by a cascade, that changed locally since the last pull from the
+ * peer (`prism.archive_removed_since`). Param: $1 last apply xid of this peer.
+ */
+export const REMOVED_ROWS_SQL = [
+  `CREATE TEMP TABLE prism_removed_rows (table_name text NOT NULL, row_key jsonb NOT NULL, row_data jsonb NOT NULL) ON COMMIT DROP`,
+  `SELECT set_config('prism.archive_removed_since', $1::bigint::text, true)`,
+] as const;
+
+/** Tables of which the pull removed locally changed rows. */
+export const REMOVED_ROW_TABLES_SQL = `SELECT DISTINCT table_name FROM prism_removed_rows`;
+
+/**
+ * Archives the locally changed rows of `model` the pull removed without archiving them yet: the
+ * children an incoming parent delete cascaded to (`parent_deleted`, remote version names the
+ * parent table whose row is gone). Rows archived earlier in this pull (delete_vs_update, the NO
+ * ACTION children) and keys alive again are skipped. The row type is schema-qualified: unqualified,
+ * the table "record" would name the pseudo-type. Params: $1 sync log id, $2 peer id.
+ */
+export function archiveRemovedRowsSql(model: TableModel): string {
+  const gone = model.foreignKeys.filter((fk) => fk.columns.length > 0);
+  const missing = gone.map((fk) => {
+    const match = fk.columns.map((c, i) => `p.${q(fk.referencedColumns[i])} = gone.${q(c)}`).join(' AND ');
+    return `WHEN NOT EXISTS (SELECT 1 FROM ${q(fk.referencedTable)} p WHERE ${match}) THEN '${fk.referencedTable}'`;
+  });
+  const parent = missing.length ? `CASE ${missing.join(' ')} END` : 'NULL';
+  const alive = keyColumns(model)
+    .map((k) => `t.${q(k.column)} = gone.${q(k.column)}`)
+    .join(' AND ');
+  return `INSERT INTO sync_conflicts (id, sync_log_id, remote_node_id, table_name, row_key, local_version, remote_version, winner, rule, created_at)
+SELECT gen_random_uuid(), $1::uuid, $2::uuid, '${model.table}', r.row_key, ${jsonObject('gone', wireColumns(model))},
+  jsonb_build_object('deletedWithParent', ${parent}), 'remote', 'parent_deleted', clock_timestamp()
+FROM prism_removed_rows r CROSS JOIN LATERAL jsonb_populate_record(NULL::public.${q(model.table)}, r.row_data) AS gone
+WHERE r.table_name = '${model.table}'
+  AND NOT EXISTS (SELECT 1 FROM sync_conflicts c WHERE c.sync_log_id = $1::uuid AND c.table_name = '${model.table}' AND c.row_key = r.row_key)
+  AND NOT EXISTS (SELECT 1 FROM ${q(model.table)} t WHERE ${alive})`;
+}
+
+/**
+ * Archives the local deletes an incoming newer row overrides (the key lives again, here and on the
+ * peer): `delete_vs_update`, winner remote, when the local delete happened since the last pull
+ * from the peer. Params as archiveRowConflictsSql.
+ */
+export function archiveRevivedSql(model: TableModel, rows: string): string {
+  return `INSERT INTO sync_conflicts (id, sync_log_id, remote_node_id, table_name, row_key, local_version, remote_version, winner, rule, created_at)
+SELECT gen_random_uuid(), $1::uuid, $2::uuid, '${model.table}', tb.row_key, jsonb_build_object('deleted', true, 'deletedAt', tb.deleted_at), to_jsonb(r),
+  'remote', 'delete_vs_update', clock_timestamp()
+FROM tombstones tb JOIN ${rows} r ON tb.row_key = ${incomingRowKey(model, 'r')}
+WHERE tb.table_name = '${model.table}' AND tb.deleted_at < r."updatedAt" AND tb.change_xid > $3::bigint
+  AND EXISTS (SELECT 1 FROM ${q(model.table)} t WHERE ${keyMatch(model, 't', 'r')})`;
 }
 
 /** Tombstones of keys that now exist again (an incoming row newer than the local delete). */

@@ -62,6 +62,7 @@ export class ApplyStep {
           result.deleted += n;
           result.conflicts += n;
         }
+        for (const [table, n] of await this.engine.archiveRemovedRows(context)) results.find((r) => r.table === table)!.conflicts += n;
         if (!input.dryRun) await input.beforeCommit?.(runner, results);
         return results;
       },

@@ -1,15 +1,16 @@
-import { Column, Entity, Index, ManyToOne, PrimaryColumn, Relation, Unique } from 'typeorm';
+import { Column, Entity, Index, ManyToOne, PrimaryColumn, Relation } from 'typeorm';
 import { fk, joinOn, SyncedEntity } from '../../core/sync-kernel/synced-entity';
 import { ResearchNode } from '../../nodes/entities/research-node.entity';
 
 /**
- * A research volunteer. Email and volunteer code are unique per origin node only (SPEC §4): two
- * nodes' different volunteers that share them are different entities and must never break a sync.
+ * A research volunteer. Email and volunteer code are natural keys per origin node (SPEC §4): local
+ * writes are refused a duplicate, a pull never (volunteers.sync-spec naturalKeys, enforced by a
+ * trigger, not a unique index): different volunteers sharing them must never break a sync.
  */
 @Entity({ name: 'volunteer' })
 @Index('ix_volunteer_change', ['changeXid', 'volunteerId'])
-@Unique('uq_volunteer_origin_email', ['originNodeId', 'email'], { deferrable: 'INITIALLY IMMEDIATE' })
-@Unique('uq_volunteer_origin_code', ['originNodeId', 'volunteerCode'], { deferrable: 'INITIALLY IMMEDIATE' })
+@Index('ix_volunteer_origin_email', ['originNodeId', 'email'])
+@Index('ix_volunteer_origin_code', ['originNodeId', 'volunteerCode'])
 export class Volunteer extends SyncedEntity {
   @PrimaryColumn({ name: 'volunteer_id', type: 'uuid' })
   volunteerId: string;

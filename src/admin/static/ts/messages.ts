@@ -64,8 +64,10 @@ export function syncStatusLabel(status: string): string {
 const RULES: Record<string, string> = {
   newer_updated_at: 'the version with the newer updated_at is kept',
   tie_content_hash: 'same updated_at on both sides: the version with the greater content hash is kept (the same choice on every node)',
-  delete_vs_update: 'a delete from the peer met a local change: the delete wins unless the local change is newer',
+  delete_vs_update: 'a delete met a change of the same row: the delete wins unless the change is newer',
   missing_parent: 'the row’s parent was deleted here, so the peer’s row was not applied',
+  parent_deleted: 'the peer deleted the row’s parent, and the row went with it',
+  natural_key: 'the applied row shares an email, code or other natural key with another row (both kept: a pull never fails on one; merge or edit them)',
 };
 
 export function ruleText(rule: string): string {
