@@ -3,9 +3,17 @@ import { ChangeTracking1795319589469 } from './1795319589469-ChangeTracking';
 import { OptionalNodeFingerprint1795319589470 } from './1795319589470-OptionalNodeFingerprint';
 import { ConflictRestore1795319589480 } from './1795319589480-ConflictRestore';
 import { SyncSchedules1796030365791 } from './1796030365791-SyncSchedules';
+import { ReferenceProtocol1796030365800 } from './1796030365800-ReferenceProtocol';
 
 /**
  * Every migration, in order. Listed explicitly (rather than globbed) so the app, the CLI and Jest
  * load exactly the same classes.
  */
-export const ALL_MIGRATIONS: Function[] = [Baseline1795319589468, ChangeTracking1795319589469, OptionalNodeFingerprint1795319589470, ConflictRestore1795319589480, SyncSchedules1796030365791];
+export const ALL_MIGRATIONS: Function[] = [
+  Baseline1795319589468,
+  ChangeTracking1795319589469,
+  OptionalNodeFingerprint1795319589470,
+  ConflictRestore1795319589480,
+  SyncSchedules1796030365791,
+  ReferenceProtocol1796030365800,
+];

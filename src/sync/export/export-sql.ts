@@ -87,18 +87,28 @@ function nestedObject(model: TableModel, children: ChildSpec[], models: (table: 
 }
 
 /**
- * The reference-compatible feed page: roots with `updated_at > since` (strict), ordered by
- * (updated_at, key), offset paging, children nested. Parameters: $1 since (nullable), $2 offset, $3 limit.
+ * Which roots a reference-mode read returns: those changed since the change-feed position `since`
+ * stood for (`xid`, when `since` is a generatedAt this node issued), else the reference's
+ * `updated_at > since`. Arguments: the placeholders of since and xid (both nullable).
+ */
+const referenceFilter = (since: string, xid: string) =>
+  `CASE WHEN ${xid}::bigint IS NOT NULL THEN change_xid >= ${xid}::bigint ELSE (${since}::timestamptz IS NULL OR updated_at > ${since}::timestamptz) END`;
+
+/**
+ * The reference-compatible feed page: roots changed since `since` (REFERENCE_FILTER), ordered by
+ * (updated_at, key) — unique, so offsets over one snapshot never skip or repeat — children nested.
+ * Parameters: $1 since (nullable), $2 offset, $3 limit, $4 from-xid (nullable).
  */
 export function referencePageSql(root: TableModel, children: ChildSpec[], models: (table: string) => TableModel): string {
   const order = ['p0.updated_at', ...root.key.map((k) => `p0.${q(k)}`)].join(', ');
   return `SELECT coalesce(json_agg(${nestedObject(root, children, models, 0)} ORDER BY ${order}), '[]'::json)::text AS rows
-FROM (SELECT * FROM ${q(root.table)} WHERE ($1::timestamptz IS NULL OR updated_at > $1::timestamptz)
+FROM (SELECT * FROM ${q(root.table)} WHERE ${referenceFilter('$1', '$4')}
       ORDER BY updated_at, ${root.key.map(q).join(', ')} OFFSET $2 LIMIT $3) p0`;
 }
 
+/** Parameters: $1 since (nullable), $2 from-xid (nullable). */
 export function referenceCountSql(root: TableModel): string {
   return `SELECT count(*)::int AS n, ${timestampText('max(updated_at)')} AS latest
-FROM ${q(root.table)} WHERE ($1::timestamptz IS NULL OR updated_at > $1::timestamptz)`;
+FROM ${q(root.table)} WHERE ${referenceFilter('$1', '$2')}`;
 }
 

@@ -96,6 +96,11 @@ export class ExportWindows implements OnApplicationShutdown {
     });
   }
 
+  /** The window is still held (not released, idled out or lost to a restart). */
+  holds(encoded: string): boolean {
+    return this.windows.has(decodeWindow(encoded).snapshot);
+  }
+
   /** Releases a window (the puller finished fetching). Unknown windows are ignored. */
   async close(encoded: string): Promise<boolean> {
     const token = decodeWindow(encoded);
