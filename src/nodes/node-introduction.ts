@@ -5,7 +5,9 @@ import { NodeAccessLevel } from '../core/auth/access';
 import { AppError } from '../core/errors/app-error';
 import { NodeChannelClientFactory } from '../node-trust/client/node-channel-client.factory';
 import { PeerError } from '../core/errors/peer-error';
-import { certificateFingerprint } from '../node-trust/crypto/certificates';
+import { X509Certificate } from 'node:crypto';
+import { certificateFingerprint, parseCertificate } from '../node-trust/crypto/certificates';
+import { invalidField } from '../core/validation';
 import { LocalIdentity } from '../node-trust/identity/local-identity';
 import { AuthorizationStatus } from './entities/research-node.entity';
 import { NodeRegistryService } from './node-registry.service';
@@ -18,6 +20,13 @@ export type { PublicIdentity };
 export interface ConnectRequest {
   nodeUrl: string;
   requestedNodeAccessLevel: NodeAccessLevel;
+  /**
+   * The peer's certificate (base64 DER or PEM) as its operator gave it: needed for a node that
+   * speaks only the reference protocol, which serves no identity route.
+   */
+  certificate?: string;
+  /** The peer's name, when it cannot tell (a reference node); default its host. */
+  nodeName?: string;
   contactInfo?: string;
   institutionDetails?: string;
 }
@@ -26,6 +35,11 @@ export interface ConnectRequest {
  * Introducing this node to a peer in one operator call: read the peer's public identity, register
  * this node at the peer over the handshake (the peer's operator then approves it), and record the
  * peer as a connection here (URL + certificate), ready to pull once approved.
+ *
+ * A node that speaks only the reference protocol has no identity route (and its handshake never
+ * shows its certificate): the operator gives its certificate, or, without one, it is recorded
+ * without a certificate (as the reference's NewConnection allows). Only `/api/channel/open` and
+ * `/api/node/register` are called there.
  */
 @Injectable()
 export class NodeIntroduction {
@@ -48,11 +62,11 @@ export class NodeIntroduction {
 
   async connect(request: ConnectRequest) {
     const url = request.nodeUrl.replace(/\/+$/, '');
-    const peer = await this.fetchIdentity(url);
+    const peer = await this.peerIdentity(url, request);
     if (peer.certificateFingerprint === this.identity.fingerprint) throw new AppError(400, 'ERR_SELF_CONNECTION', 'that URL is this node itself');
     let registration: Record<string, unknown>;
     try {
-      const client = this.clients.create({ url, certificate: peer.certificate });
+      const client = this.clients.create({ url, certificate: peer.certificate || undefined });
       await client.openChannel();
       registration = await client.register({
         requestedNodeAccessLevel: request.requestedNodeAccessLevel,
@@ -65,14 +79,14 @@ export class NodeIntroduction {
       throw error;
     }
     const level = levelFromWire(request.requestedNodeAccessLevel)!;
-    const existing = await this.registry.findByFingerprint(peer.certificateFingerprint);
+    const existing = peer.certificateFingerprint ? await this.registry.findByFingerprint(peer.certificateFingerprint) : null;
     const connection = existing
       ? await this.registry.update(existing.id, { nodeUrl: url, nodeName: peer.nodeName })
       : await this.registry.addConnection({
           nodeName: peer.nodeName,
           nodeUrl: url,
           certificate: peer.certificate,
-          certificateFingerprint: peer.certificateFingerprint,
+          certificateFingerprint: peer.certificateFingerprint || null,
           status: AuthorizationStatus.Authorized,
           nodeAccessLevel: level,
           contactInfo: request.contactInfo ?? '',
@@ -81,7 +95,29 @@ export class NodeIntroduction {
     return { connectionId: connection.id, peer, registration };
   }
 
-  private async fetchIdentity(url: string): Promise<PublicIdentity> {
+  /**
+   * Who the peer is: the certificate the operator gave (then no identity call), else the peer's
+   * identity route, else — a reference node, which answers 404 there — a peer without certificate.
+   */
+  private async peerIdentity(url: string, request: ConnectRequest): Promise<PublicIdentity> {
+    const fallbackName = request.nodeName ?? new URL(url).host;
+    if (request.certificate) {
+      let certificate: X509Certificate;
+      try {
+        certificate = parseCertificate(request.certificate);
+      } catch {
+        throw invalidField('certificate', 'must be an X.509 certificate (base64 DER or PEM)');
+      }
+      const der = certificate.raw.toString('base64');
+      const commonName = /(?:^|\n)CN=([^\n]+)/.exec(certificate.subject)?.[1];
+      return { nodeId: commonName ?? fallbackName, nodeName: request.nodeName ?? commonName ?? fallbackName, certificate: der, certificateFingerprint: certificateFingerprint(der), nodeUrl: url };
+    }
+    const identity = await this.fetchIdentity(url);
+    return identity ?? { nodeId: fallbackName, nodeName: fallbackName, certificate: '', certificateFingerprint: '', nodeUrl: url };
+  }
+
+  /** The peer's public identity; undefined when it serves no identity route (404: a reference node). */
+  private async fetchIdentity(url: string): Promise<PublicIdentity | undefined> {
     try {
       const res = await axios.get<PublicIdentity>(`${url}/api/node/identity`, { timeout: this.config.sync.peerTimeoutMs, httpsAgent: this.clients.httpsAgent });
       const body = res.data;
@@ -90,6 +126,7 @@ export class NodeIntroduction {
       }
       return body;
     } catch (error) {
+      if (axios.isAxiosError(error) && error.response?.status === 404) return undefined;
       throw new AppError(502, 'ERR_PEER_UNREACHABLE', `cannot read the identity of ${url}: ${(error as Error).message}`);
     }
   }

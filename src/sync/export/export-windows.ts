@@ -14,6 +14,8 @@ interface HeldWindow {
   runner: QueryRunner;
   idleTimer?: NodeJS.Timeout;
   expiresAt: Date;
+  /** Idle seconds before it is released. */
+  idleSeconds: number;
 }
 
 /** The most windows held at once; each pins one database connection. */
@@ -51,6 +53,7 @@ export class ExportWindows implements OnApplicationShutdown {
     fromXid: string,
     peer: string,
     describe: (runner: QueryRunner, token: WindowToken) => Promise<T>,
+    options: { idleSeconds?: number } = {},
   ): Promise<{ token: string; window: WindowToken; expiresAt: Date; result: T }> {
     await Promise.all([...this.windows.values()].filter((w) => w.peer === peer).map((w) => this.release(w)));
     if (this.windows.size >= MAX_WINDOWS) {
@@ -68,7 +71,7 @@ export class ExportWindows implements OnApplicationShutdown {
       );
       const token: WindowToken = { v: 1, snapshot: row.snapshot, from: fromXid, to: row.xmin, db: await this.databaseIdentity(runner) };
       const result = await describe(runner, token);
-      const held: HeldWindow = { id: randomUUID(), peer, token, runner, expiresAt: new Date() };
+      const held: HeldWindow = { id: randomUUID(), peer, token, runner, expiresAt: new Date(), idleSeconds: options.idleSeconds ?? this.config.sync.windowIdleSeconds };
       this.windows.set(row.snapshot, held);
       this.touch(held);
       return { token: encodeToken(token), window: token, expiresAt: held.expiresAt, result };
@@ -116,10 +119,10 @@ export class ExportWindows implements OnApplicationShutdown {
 
   private touch(held: HeldWindow): void {
     clearTimeout(held.idleTimer);
-    const idleMs = this.config.sync.windowIdleSeconds * 1000;
+    const idleMs = held.idleSeconds * 1000;
     held.expiresAt = new Date(Date.now() + idleMs);
     held.idleTimer = setTimeout(() => {
-      this.logger.warn(`export window ${held.id} idle for ${this.config.sync.windowIdleSeconds}s: released`);
+      this.logger.warn(`export window ${held.id} idle for ${held.idleSeconds}s: released`);
       void this.release(held);
     }, idleMs);
     held.idleTimer.unref();

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, QueryRunner } from 'typeorm';
+import { AppConfig } from '../../config';
 import { normalizeToO } from '../../node-trust/crypto/timestamp';
 import { timestampText } from '../../core/sync-kernel/sql';
 import { ExportWindows } from './export-windows';
@@ -42,7 +43,16 @@ export class ReferenceSequences {
   constructor(
     private readonly windows: ExportWindows,
     private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
   ) {}
+
+  /**
+   * A reference client never says it is done: its snapshot goes after a short idle time, since a
+   * held snapshot holds back the xmin of the whole database cluster (vacuum, other windows).
+   */
+  private get windowOptions() {
+    return { idleSeconds: this.config.sync.referenceWindowIdleSeconds };
+  }
 
   /**
    * The manifest: a new snapshot for the caller, `describe` run in it (counts), and its
@@ -52,11 +62,16 @@ export class ReferenceSequences {
     const filter = await this.filterFor(since);
     let generatedAt = '';
     let result!: T;
-    const opened = await this.windows.open('0', this.windowOwner(caller), async (runner) => {
-      // BEGIN's time: not after the snapshot, so even the `updated_at > since` fallback misses nothing committed before it.
-      [{ generatedAt }] = await runner.query(`SELECT ${timestampText('transaction_timestamp()')} AS "generatedAt"`);
-      result = await describe(runner, filter);
-    });
+    const opened = await this.windows.open(
+      '0',
+      this.windowOwner(caller),
+      async (runner) => {
+        // BEGIN's time: not after the snapshot, so even the `updated_at > since` fallback misses nothing committed before it.
+        [{ generatedAt }] = await runner.query(`SELECT ${timestampText('transaction_timestamp()')} AS "generatedAt"`);
+        result = await describe(runner, filter);
+      },
+      this.windowOptions,
+    );
     await this.dataSource.query(
       `INSERT INTO reference_watermarks (generated_at, from_xid) VALUES ($1::timestamptz, $2::bigint)
        ON CONFLICT (generated_at) DO UPDATE SET from_xid = least(reference_watermarks.from_xid, EXCLUDED.from_xid)`,
@@ -84,7 +99,7 @@ export class ReferenceSequences {
     if (pending) return pending;
     const started = (async () => {
       const filter = await this.filterFor(since);
-      const opened = await this.windows.open('0', this.windowOwner(caller), async () => undefined);
+      const opened = await this.windows.open('0', this.windowOwner(caller), async () => undefined, this.windowOptions);
       const sequence: Sequence = { ...filter, key, window: opened.token, started: new Set() };
       if (this.sequences.get(caller) === stale) this.sequences.set(caller, sequence);
       return sequence;

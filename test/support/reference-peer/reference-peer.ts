@@ -9,7 +9,7 @@ import {
   encryptJson,
   generateEphemeralKey,
 } from '../../../src/node-trust/crypto/channel-crypto';
-import { dotnetO, isLater, PagedSyncResult, REFERENCE_FEEDS, referenceIdentity, ReferenceIdentity, WireRow } from './reference-wire';
+import { dotnetO, isLater, PagedSyncResult, REFERENCE_FEEDS, REFERENCE_JSON_STRING_FIELDS, referenceIdentity, ReferenceIdentity, WireRow } from './reference-wire';
 
 /** AuthorizationStatus / NodeAccessTypeEnum as numbers on the wire (prism-reference.md §2.0). */
 export const REF_STATUS = { Unknown: 0, Authorized: 1, Pending: 2, Revoked: 3 } as const;
@@ -101,6 +101,14 @@ export class ReferencePeer {
     return node.id;
   }
 
+  /**
+   * Loads rows as another node's reference-mode export gave them, in the reference's own shape:
+   * without this node's additive fields (origin, file hash/size/type), JSON columns as JSON text.
+   */
+  load(route: string, rows: WireRow[]): void {
+    this.put(route, rows.map((row) => referenceShaped(row)));
+  }
+
   /** Stores (inserts or replaces by key) root rows of a route; their `updatedAt` is as given. */
   put(route: string, rows: WireRow[]): void {
     const key = REFERENCE_FEEDS.find((f) => f.route === route)!.key;
@@ -119,13 +127,15 @@ export class ReferencePeer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
     const line = `${req.method} ${url.pathname}`;
-    this.requests.push(line);
+    this.requests.push(`${line}${url.search}`);
     const raw = await readBody(req);
     const channelId = req.headers['x-channel-id'] as string | undefined;
     const channel = channelId ? this.channels.get(channelId) : undefined;
     try {
       if (this.failWhen?.(`${line}${url.search}`)) throw new HttpFailure(500, { error: 'ERR_EXPORT_FAILED', message: 'injected failure' });
       const body = raw ? (JSON.parse(raw) as unknown) : undefined;
+      // ASP.NET routes before its filters run: an unknown route is a plain 404, channel or not.
+      if (!REFERENCE_ROUTES.test(line)) throw new HttpFailure(404, { error: 'ERR_NOT_FOUND', message: `${line} does not exist on a reference node` });
       if (line === 'POST /api/channel/open') return send(res, 200, ...this.openChannel(body as Record<string, string>));
       if (!channel) throw new HttpFailure(400, refError('ERR_INVALID_CHANNEL', 'missing or unknown X-Channel-Id'));
       const plain = body ? decryptJson<Record<string, unknown>>(channel.key, body as EncryptedEnvelope) : {};
@@ -321,6 +331,24 @@ export class ReferencePeer {
     const served = this.fileOverride ? this.fileOverride(recordChannelId, content) : content;
     return { contentBase64: served.toString('base64'), contentType: 'application/octet-stream', fileName: `${recordChannelId}.csv`, blobPath: `unlinked/${recordChannelId}.csv` };
   }
+}
+
+/** Every route this reference node serves (a subset of the reference's: handshake, session revoke, sync export). */
+const REFERENCE_ROUTES =
+  /^(POST \/api\/(channel\/open|node\/(identify|register|challenge|authenticate)|session\/revoke|sync\/manifest)|GET \/api\/sync\/(snomed\/[^/]+|volunteers|researchers|devices|research|sessions|recordings\/[^/]+\/file))$/;
+
+const ADDITIVE_FIELDS = ['originNodeId', 'fileSha256', 'fileSizeBytes', 'fileContentType'];
+
+function referenceShaped(value: unknown): WireRow {
+  const row: WireRow = {};
+  for (const [key, field] of Object.entries(value as WireRow)) {
+    if (ADDITIVE_FIELDS.includes(key)) continue;
+    if (REFERENCE_JSON_STRING_FIELDS.includes(key)) row[key] = typeof field === 'string' || field === null ? field : JSON.stringify(field);
+    else if (Array.isArray(field)) row[key] = field.map((item) => (item && typeof item === 'object' ? referenceShaped(item) : item));
+    else if (field && typeof field === 'object') row[key] = referenceShaped(field);
+    else row[key] = field;
+  }
+  return row;
 }
 
 function fingerprintOf(certificateDer: string): string {
