@@ -1,5 +1,5 @@
 import { ChildSpec } from '../../core/sync-kernel/aggregate-spec';
-import { sqlType, TableModel } from '../../core/sync-kernel/table-model';
+import { ColumnModel, sqlType, TableModel } from '../../core/sync-kernel/table-model';
 import { jsonObject, keyColumns, q, timestampText, wireColumns, wireValue } from '../../core/sync-kernel/sql';
 
 /**
@@ -64,26 +64,36 @@ export const TOMBSTONE_STATS_SQL = `SELECT table_name, count(*)::int AS n FROM t
 WHERE change_xid >= $1::bigint GROUP BY table_name`;
 
 /**
+ * A column as the reference serializes it: its jsonb columns are C# strings there, so they go as
+ * JSON text (its importer reads them with GetString); the rest as on our wire.
+ */
+function referenceWireValue(alias: string, column: ColumnModel): string {
+  return column.type === 'jsonb' ? `to_jsonb(${alias}.${q(column.column)}::text)` : wireValue(alias, column);
+}
+
+/**
  * The reference's nested JSON of a row aliased p<depth>: its columns plus each child collection
  * (or single child object) as a correlated subquery on alias p<depth+1>.
  */
 function nestedObject(model: TableModel, children: ChildSpec[], models: (table: string) => TableModel, depth: number): string {
   const self = `p${depth}`;
-  const extra = children.map((child): [string, string] => {
+  const extra = children.flatMap((child): [string, string][] => {
     const childModel = models(child.table);
     const alias = `p${depth + 1}`;
     const join = child.parentColumns.map((col, i) => `${alias}.${q(col)} = ${self}.${q(model.key[i])}`).join(' AND ');
     const object = nestedObject(childModel, child.children ?? [], models, depth + 1);
     const order = keyColumns(childModel).map((k) => `${alias}.${q(k.column)}`).join(', ');
     const from = `FROM ${q(childModel.table)} ${alias} WHERE ${join}`;
-    return [
+    const rendered: [string, string] = [
       child.property,
       child.single
         ? `(SELECT ${object} ${from} ORDER BY ${order} LIMIT 1)`
         : `coalesce((SELECT jsonb_agg(${object} ORDER BY ${order}) ${from}), '[]'::jsonb)`,
     ];
+    if (!child.codes) return [rendered];
+    return [rendered, [child.codes.property, `coalesce((SELECT jsonb_agg(${alias}.${q(child.codes.column)} ORDER BY ${order}) ${from}), '[]'::jsonb)`]];
   });
-  return jsonObject(self, wireColumns(model), extra);
+  return jsonObject(self, wireColumns(model), extra, referenceWireValue);
 }
 
 /**

@@ -147,7 +147,13 @@ export class ReferenceDownload {
     for (const child of children) {
       const nested = flat[child.property];
       delete flat[child.property];
-      const list = child.single ? (nested ? [nested] : []) : Array.isArray(nested) ? nested : [];
+      let list: unknown[] = child.single ? (nested ? [nested] : []) : Array.isArray(nested) ? nested : [];
+      if (child.codes) {
+        const codes = flat[child.codes.property];
+        delete flat[child.codes.property];
+        // Only the codes (the reference importer's shape): the child rows are the parent's key plus each code.
+        if (list.length === 0 && Array.isArray(codes)) list = codes.map((code) => this.codeRow(child, model, flat, code));
+      }
       for (const item of list) {
         if (!item || typeof item !== 'object') throw malformed(`${table}.${child.property} must hold objects`);
         this.flatten(item as Row, child.table, child.children ?? [], into, flat);
@@ -164,6 +170,15 @@ export class ReferenceDownload {
     into.set(table, rows);
     const seen = rows.get(key);
     if (!seen || instant(flat.updatedAt) > instant(seen.updatedAt)) rows.set(key, flat);
+  }
+
+  /** A child row given only by one column's value (ChildSpec.codes) under its parent. */
+  private codeRow(child: ChildSpec, parentModel: TableModel, parent: Row, code: unknown): Row {
+    const childModel = this.catalog.table(child.table);
+    const property = (model: TableModel, column: string) => model.columns.find((c) => c.column === column)!.property;
+    const row: Row = { [property(childModel, child.codes!.column)]: code };
+    child.parentColumns.forEach((column, i) => (row[property(childModel, column)] = parent[property(parentModel, parentModel.key[i])]));
+    return row;
   }
 
   /**

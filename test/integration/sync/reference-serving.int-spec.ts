@@ -88,6 +88,33 @@ describe('serving a reference-protocol client (since/page)', () => {
     }
   });
 
+  it('sends JSON columns as JSON text and target-area modifiers as the reference importer reads them; window pages stay typed', async () => {
+    const [event] = await node.dataSource.query(`SELECT id::text, characteristics FROM volunteer_clinical_events LIMIT 1`);
+    const [allergy] = await node.dataSource.query(`SELECT id::text, manifestations FROM volunteer_allergy_intolerances LIMIT 1`);
+    const modifiers: { code: string }[] = await node.dataSource.query(`SELECT topographical_modifier_code AS code FROM target_area_topographical_modifier ORDER BY 1`);
+    expect(modifiers.length).toBeGreaterThan(0);
+    const volunteer = [...reference.store.get('volunteers')!.values()][0] as { clinicalEvents: Record<string, unknown>[]; allergyIntolerances: Record<string, unknown>[] };
+    const sentEvent = volunteer.clinicalEvents.find((e) => e.id === event.id)!;
+    expect(typeof sentEvent.characteristics).toBe('string');
+    expect(JSON.parse(sentEvent.characteristics as string)).toEqual(event.characteristics);
+    const sentAllergy = volunteer.allergyIntolerances.find((a) => a.id === allergy.id)!;
+    expect(JSON.parse(sentAllergy.manifestations as string)).toEqual(allergy.manifestations);
+    const session = [...reference.store.get('sessions')!.values()][0] as { targetArea: { topographicalModifierCodes: string[]; topographicalModifiers: unknown[] } };
+    expect(session.targetArea.topographicalModifierCodes).toEqual(modifiers.map((m) => m.code));
+    expect(session.targetArea.topographicalModifiers).toHaveLength(modifiers.length);
+
+    const manifest = await reference.call<{ window: { token: string } }>('POST', '/api/sync/manifest', {}, { 'X-Sync-Protocol': '2' });
+    const rows: Record<string, unknown>[] = [];
+    let after: string | null = null;
+    do {
+      const query: string = new URLSearchParams({ window: manifest.window.token, pageSize: '1000', ...(after ? { after } : {}) }).toString();
+      const page: { table: string | null; data: Record<string, unknown>[]; next: string | null } = await reference.call('GET', `/api/sync/volunteers?${query}`);
+      if (page.table === 'volunteer_clinical_events') rows.push(...page.data);
+      after = page.next;
+    } while (after);
+    expect(rows.find((r) => r.id === event.id)!.characteristics).toEqual(event.characteristics);
+  });
+
   it('an unknown since falls back to updated_at > since', async () => {
     const other = new ReferenceClient(node.url, referenceIdentity('reference-other'));
     const registration = await other.register(1);

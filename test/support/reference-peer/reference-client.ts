@@ -113,9 +113,9 @@ export class ReferenceClient {
   }
 
   /** One encrypted call (GET has no body); error bodies are decrypted when encrypted. */
-  async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  async call<T>(method: 'GET' | 'POST', path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<T> {
     const channel = this.channel!;
-    const headers: Record<string, string> = { 'X-Channel-Id': channel.id, 'Content-Type': 'application/json' };
+    const headers: Record<string, string> = { 'X-Channel-Id': channel.id, 'Content-Type': 'application/json', ...extraHeaders };
     if (this.session) headers['X-Session-Id'] = this.session;
     // As the reference's NodeChannelClient.InvokeAsync: the body as given, encrypted; GET without one.
     const payload = method === 'POST' ? (body ?? {}) : undefined;
