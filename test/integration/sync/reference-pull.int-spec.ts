@@ -101,8 +101,37 @@ describe('pulling from a reference-protocol peer', () => {
     expect(shown.protocolLimit).toBe('reference protocol: late commits older than the overlap can be missed');
   });
 
+  it('a preview fetches the same way and applies nothing', async () => {
+    const before = await content(node);
+    const volunteer = peer.rows('volunteers')[0];
+    peer.put('volunteers', [{ ...volunteer, name: 'Only previewed', updatedAt: new Date().toISOString() }]);
+    const res = await request(node.url).post('/api/sync/preview').set(bearer(admin)).send({ remoteNodeId: connectionId });
+    expect(res.status).toBe(200);
+    expect(res.body.preview.totals.updated).toBeGreaterThanOrEqual(1);
+    expect(await content(node)).toEqual(before);
+  });
+
+  it('a file whose content does not match the hash and size the peer names fails the pull, nothing applied', async () => {
+    const before = await content(node);
+    const session = peer.rows('sessions')[0] as { records: { recordChannels: Record<string, unknown>[] }[] };
+    const channel = session.records.flatMap((r) => r.recordChannels).find((c) => c.id === dataset.file.recordChannelId)!;
+    peer.put('sessions', [{ ...session, updatedAt: new Date().toISOString() }]);
+    channel.fileSha256 = dataset.file.sha256;
+    channel.fileSizeBytes = dataset.file.content.length;
+    peer.fileOverride = (_id, content) => Buffer.concat([content.subarray(0, content.length - 1), Buffer.from('X')]);
+    try {
+      const res = await pull();
+      expect([res.status, res.body.error]).toEqual([502, 'ERR_FILE_CHECKSUM_MISMATCH']);
+      expect(await content(node)).toEqual(before);
+    } finally {
+      peer.fileOverride = undefined;
+      delete channel.fileSha256;
+      delete channel.fileSizeBytes;
+    }
+  });
+
   it('pulls incrementally from the last watermark minus the overlap', async () => {
-    const [history] = (await node.dataSource.query(`SELECT last_synced_at FROM sync_logs WHERE status = 'completed' ORDER BY completed_at DESC LIMIT 1`)) as { last_synced_at: Date }[];
+    const [history] = (await node.dataSource.query(`SELECT last_synced_at FROM sync_logs WHERE status = 'completed' AND kind = 'pull' ORDER BY completed_at DESC LIMIT 1`)) as { last_synced_at: Date }[];
     const volunteer = peer.rows('volunteers')[0];
     peer.put('volunteers', [{ ...volunteer, name: 'Renamed on the reference', updatedAt: new Date().toISOString() }]);
     peer.requests.length = 0;
