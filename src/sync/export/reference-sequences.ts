@@ -37,7 +37,7 @@ interface Sequence extends ReferenceFilter {
 @Injectable()
 export class ReferenceSequences {
   private readonly sequences = new Map<string, Sequence>();
-  /** Serializes the starts of one caller's sequences (two first pages at once share one snapshot). */
+  /** Serializes the starts of one caller's sequence per `since` (two first pages at once share one snapshot). */
   private readonly starting = new Map<string, Promise<Sequence>>();
 
   constructor(
@@ -95,7 +95,8 @@ export class ReferenceSequences {
   }
 
   private start(caller: string, since: string | null, key: string, stale: Sequence | undefined): Promise<Sequence> {
-    const pending = this.starting.get(caller);
+    const starting = `${caller}|${key}`;
+    const pending = this.starting.get(starting);
     if (pending) return pending;
     const started = (async () => {
       const filter = await this.filterFor(since);
@@ -103,8 +104,8 @@ export class ReferenceSequences {
       const sequence: Sequence = { ...filter, key, window: opened.token, started: new Set() };
       if (this.sequences.get(caller) === stale) this.sequences.set(caller, sequence);
       return sequence;
-    })().finally(() => this.starting.delete(caller));
-    this.starting.set(caller, started);
+    })().finally(() => this.starting.delete(starting));
+    this.starting.set(starting, started);
     return started;
   }
 
