@@ -3,6 +3,7 @@ import { ChangeTracking1795319589469 } from './1795319589469-ChangeTracking';
 import { OptionalNodeFingerprint1795319589470 } from './1795319589470-OptionalNodeFingerprint';
 import { ConflictRestore1795319589480 } from './1795319589480-ConflictRestore';
 import { SyncSchedules1796030365791 } from './1796030365791-SyncSchedules';
+import { ReferenceProtocol1796030365800 } from './1796030365800-ReferenceProtocol';
 import { NodeTrustIntegrity1796032247997 } from './1796032247997-NodeTrustIntegrity';
 import { ArchiveRemovedRows1796100000140 } from './1796100000140-ArchiveRemovedRows';
 import { NaturalKeysNeverBlockPulls1796100000141 } from './1796100000141-NaturalKeysNeverBlockPulls';
@@ -17,6 +18,7 @@ export const ALL_MIGRATIONS: Function[] = [
   OptionalNodeFingerprint1795319589470,
   ConflictRestore1795319589480,
   SyncSchedules1796030365791,
+  ReferenceProtocol1796030365800,
   NodeTrustIntegrity1796032247997,
   ArchiveRemovedRows1796100000140,
   NaturalKeysNeverBlockPulls1796100000141,

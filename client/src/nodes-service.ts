@@ -20,9 +20,17 @@ export class NodesService {
 
   /**
    * Introduces this node to a peer in one call: registers at the peer over the handshake (the
-   * peer's operator then approves it) and records the peer as a connection here.
+   * peer's operator then approves it) and records the peer as a connection here. `certificate`
+   * (and `nodeName`): the peer's, for a reference node, which serves no identity route.
    */
-  connect(request: { nodeUrl: string; requestedNodeAccessLevel?: NodeAccessLevelCode; contactInfo?: string; institutionDetails?: string }): Promise<ConnectResult> {
+  connect(request: {
+    nodeUrl: string;
+    requestedNodeAccessLevel?: NodeAccessLevelCode;
+    contactInfo?: string;
+    institutionDetails?: string;
+    certificate?: string;
+    nodeName?: string;
+  }): Promise<ConnectResult> {
     return this.http.json('POST', '/api/node/connect', { body: request });
   }
 

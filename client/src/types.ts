@@ -162,6 +162,8 @@ export interface SyncLogEntry {
   kind: JobKind;
   phase: string | null;
   requestedBy: string | null;
+  /** The sync protocol the peer spoke at this pull: "2" (change-feed window) or "reference" (since/page). */
+  negotiatedProtocol: string | null;
   /** The job's SyncSummary once it finished. */
   counts: SyncSummary | null;
 }
@@ -255,6 +257,10 @@ export interface NodeConnection {
   updatedAt: string;
   lastSyncedAt: string | null;
   lastSyncStatus: string | null;
+  /** The sync protocol the peer spoke at the last pull ("2", "reference"). */
+  negotiatedProtocol: string | null;
+  /** For a reference-protocol peer: "reference protocol: late commits older than the overlap can be missed". */
+  protocolLimit: string | null;
   protocolNodeId: string | null;
   lastAuthenticatedAt: string | null;
   /** 'prism-node' (must sign channel transcripts) or 'reference' (accepted without, until it once signs). */

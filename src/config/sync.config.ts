@@ -19,6 +19,13 @@ export interface SyncConfig {
   stagingDir?: string;
   /** Scheduled pulls: how often the scheduler looks for due connections, and its backoff and pause rules. */
   schedule: ScheduleConfig;
+  /**
+   * Seconds a pull from a reference-protocol peer re-reads before its watermark: the reference's
+   * `since` cannot see rows committed late with an older updated_at; re-reading is harmless.
+   */
+  referenceOverlapSeconds: number;
+  /** Idle seconds before the snapshot a reference client's pull reads is released (it never closes it). */
+  referenceWindowIdleSeconds: number;
 }
 
 export interface ScheduleConfig {
@@ -48,5 +55,19 @@ export function readSyncConfig(env: EnvReader): SyncConfig {
       backoffMaxSeconds: env.int('SYNC_SCHEDULE_BACKOFF_MAX_SECONDS', 'longest wait between retries of a failing scheduled connection', 3600, 1, 604800),
       pauseAfter: env.int('SYNC_SCHEDULE_PAUSE_AFTER', 'permanent failures in a row (revoked, capability, schema) that pause a schedule', 3, 1, 100),
     },
+    referenceOverlapSeconds: env.int(
+      'SYNC_REFERENCE_OVERLAP_SECONDS',
+      'seconds a pull from a reference-protocol peer re-reads before its watermark (late commits older than this can be missed)',
+      3600,
+      0,
+      30 * 86400,
+    ),
+    referenceWindowIdleSeconds: env.int(
+      'SYNC_REFERENCE_WINDOW_IDLE_SECONDS',
+      'idle seconds before the snapshot a reference client pulls from is released',
+      30,
+      5,
+      86400,
+    ),
   };
 }

@@ -1,5 +1,5 @@
 import { ResearchNode } from './entities/research-node.entity';
-import { LastSync } from './peer-sync-status.port';
+import { LastSync, REFERENCE_PROTOCOL_LIMIT } from './peer-sync-status.port';
 import { levelToWire, statusToWire } from './node-wire';
 
 /** Reference ResearchNodeConnectionDTO (numeric enums) plus additive fields. */
@@ -18,6 +18,9 @@ export function toConnectionDto(node: ResearchNode, sync?: LastSync) {
     updatedAt: node.updatedAt.toISOString(),
     lastSyncedAt: sync?.lastSyncedAt ?? null,
     lastSyncStatus: sync?.lastSyncStatus ?? null,
+    /** Sync protocol the peer spoke at the last pull ("2", "reference"), and the limit that implies. */
+    negotiatedProtocol: sync?.negotiatedProtocol ?? null,
+    protocolLimit: sync?.negotiatedProtocol === 'reference' ? REFERENCE_PROTOCOL_LIMIT : null,
     protocolNodeId: node.protocolNodeId,
     lastAuthenticatedAt: node.lastAuthenticatedAt?.toISOString() ?? null,
     /** 'prism-node' (must sign channel transcripts) or 'reference' (an operator accepts it without). */

@@ -18,6 +18,12 @@ export class ConnectDto {
 
   @IsOptional() @IsString() @MaxLength(500) contactInfo?: string;
   @IsOptional() @IsString() @MaxLength(1000) institutionDetails?: string;
+
+  /** The peer's certificate (base64 DER or PEM): for a reference node, which serves no identity route. */
+  @IsOptional() @IsString() @MaxLength(20000) certificate?: string;
+
+  /** The peer's name when it cannot tell (a reference node without certificate); default its host. */
+  @IsOptional() @IsString() @MaxLength(200) nodeName?: string;
 }
 
 /** Additive operator routes that make introducing two nodes a single call on each side. */

@@ -5,9 +5,11 @@ import { NodeAccessLevel } from '../core/auth/access';
 import { AppError } from '../core/errors/app-error';
 import { NodeChannelClientFactory } from '../node-trust/client/node-channel-client.factory';
 import { PeerError } from '../core/errors/peer-error';
-import { certificateFingerprint } from '../node-trust/crypto/certificates';
+import { X509Certificate } from 'node:crypto';
+import { certificateFingerprint, parseCertificate } from '../node-trust/crypto/certificates';
+import { invalidField } from '../core/validation';
 import { LocalIdentity } from '../node-trust/identity/local-identity';
-import { AuthorizationStatus } from './entities/research-node.entity';
+import { AuthorizationStatus, PeerProtocol } from './entities/research-node.entity';
 import { NodeRegistryService } from './node-registry.service';
 import { levelFromWire } from './node-wire';
 import type { PublicIdentity } from '../../client/src/types';
@@ -18,6 +20,13 @@ export type { PublicIdentity };
 export interface ConnectRequest {
   nodeUrl: string;
   requestedNodeAccessLevel: NodeAccessLevel;
+  /**
+   * The peer's certificate (base64 DER or PEM) as its operator gave it: needed for a node that
+   * speaks only the reference protocol, which serves no identity route.
+   */
+  certificate?: string;
+  /** The peer's name, when it cannot tell (a reference node); default its host. */
+  nodeName?: string;
   contactInfo?: string;
   institutionDetails?: string;
 }
@@ -26,6 +35,11 @@ export interface ConnectRequest {
  * Introducing this node to a peer in one operator call: read the peer's public identity, register
  * this node at the peer over the handshake (the peer's operator then approves it), and record the
  * peer as a connection here (URL + certificate), ready to pull once approved.
+ *
+ * A node that speaks only the reference protocol has no identity route (and its handshake never
+ * shows its certificate): the operator gives its certificate, or, without one, it is recorded
+ * without a certificate (as the reference's NewConnection allows). Only `/api/channel/open` and
+ * `/api/node/register` are called there.
  */
 @Injectable()
 export class NodeIntroduction {
@@ -48,12 +62,13 @@ export class NodeIntroduction {
 
   async connect(request: ConnectRequest) {
     const url = request.nodeUrl.replace(/\/+$/, '');
-    const peer = await this.fetchIdentity(url);
+    const { peer, protocol } = await this.peerIdentity(url, request);
     if (peer.certificateFingerprint === this.identity.fingerprint) throw new AppError(400, 'ERR_SELF_CONNECTION', 'that URL is this node itself');
     let registration: Record<string, unknown>;
     try {
-      // The peer must prove, over this channel, that it holds the key of the identity it served.
-      const client = this.clients.create({ url, certificate: peer.certificate, requireTranscriptSignature: true });
+      // A peer that served our identity route must prove, over this channel, that it holds the key
+      // of the identity it served; a reference-protocol peer cannot sign its transcript.
+      const client = this.clients.create({ url, certificate: peer.certificate || undefined, requireTranscriptSignature: protocol === 'prism-node' });
       await client.openChannel();
       registration = await client.register({
         requestedNodeAccessLevel: request.requestedNodeAccessLevel,
@@ -67,14 +82,15 @@ export class NodeIntroduction {
       throw error;
     }
     const level = levelFromWire(request.requestedNodeAccessLevel)!;
-    const existing = await this.registry.findByFingerprint(peer.certificateFingerprint);
+    const existing = peer.certificateFingerprint ? await this.registry.findByFingerprint(peer.certificateFingerprint) : null;
     const connection = existing
       ? await this.registry.update(existing.id, { nodeUrl: url, nodeName: peer.nodeName })
       : await this.registry.addConnection({
           nodeName: peer.nodeName,
           nodeUrl: url,
+          protocol,
           certificate: peer.certificate,
-          certificateFingerprint: peer.certificateFingerprint,
+          certificateFingerprint: peer.certificateFingerprint || null,
           status: AuthorizationStatus.Authorized,
           nodeAccessLevel: level,
           contactInfo: request.contactInfo ?? '',
@@ -83,7 +99,35 @@ export class NodeIntroduction {
     return { connectionId: connection.id, peer, registration };
   }
 
-  private async fetchIdentity(url: string): Promise<PublicIdentity> {
+  /**
+   * Who the peer is: the certificate the operator gave (then no identity call), else the peer's
+   * identity route, else — a reference node, which answers 404 there — a peer without certificate.
+   * A peer that serves the identity route speaks this node's protocol (it signs its transcripts);
+   * any other is recorded as a reference-protocol connection (docs/security.md).
+   */
+  private async peerIdentity(url: string, request: ConnectRequest): Promise<{ peer: PublicIdentity; protocol: PeerProtocol }> {
+    const fallbackName = request.nodeName ?? new URL(url).host;
+    if (request.certificate) {
+      let certificate: X509Certificate;
+      try {
+        certificate = parseCertificate(request.certificate);
+      } catch {
+        throw invalidField('certificate', 'must be an X.509 certificate (base64 DER or PEM)');
+      }
+      const der = certificate.raw.toString('base64');
+      const commonName = /(?:^|\n)CN=([^\n]+)/.exec(certificate.subject)?.[1];
+      const peer = { nodeId: commonName ?? fallbackName, nodeName: request.nodeName ?? commonName ?? fallbackName, certificate: der, certificateFingerprint: certificateFingerprint(der), nodeUrl: url };
+      // Given by the operator for a peer without the identity route; a PRISM node's first signed
+      // channel still locks the connection to signed transcripts (no downgrade).
+      return { peer, protocol: 'reference' };
+    }
+    const identity = await this.fetchIdentity(url);
+    if (identity) return { peer: identity, protocol: 'prism-node' };
+    return { peer: { nodeId: fallbackName, nodeName: fallbackName, certificate: '', certificateFingerprint: '', nodeUrl: url }, protocol: 'reference' };
+  }
+
+  /** The peer's public identity; undefined when it serves no identity route (404: a reference node). */
+  private async fetchIdentity(url: string): Promise<PublicIdentity | undefined> {
     try {
       const res = await axios.get<PublicIdentity>(`${url}/api/node/identity`, { timeout: this.config.sync.peerTimeoutMs, httpsAgent: this.clients.httpsAgent });
       const body = res.data;
@@ -92,6 +136,7 @@ export class NodeIntroduction {
       }
       return body;
     } catch (error) {
+      if (axios.isAxiosError(error) && error.response?.status === 404) return undefined;
       throw new AppError(502, 'ERR_PEER_UNREACHABLE', `cannot read the identity of ${url}: ${(error as Error).message}`);
     }
   }

@@ -2,7 +2,12 @@
 export interface LastSync {
   lastSyncedAt: string | null;
   lastSyncStatus: string | null;
+  /** The sync protocol the peer spoke at that pull: "2" (change-feed window) or "reference" (since/page). */
+  negotiatedProtocol?: string | null;
 }
+
+/** What the connection shows for a peer that speaks only the reference protocol. */
+export const REFERENCE_PROTOCOL_LIMIT = 'reference protocol: late commits older than the overlap can be missed';
 
 /**
  * The port through which the registry shows each peer's last pull: sync history is the sync

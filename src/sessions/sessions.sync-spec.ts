@@ -18,7 +18,12 @@ export const SESSIONS_SYNC_SPEC: AggregateSpec = {
           parentColumns: bySession,
           single: true,
           children: [
-            { table: 'target_area_topographical_modifier', property: 'topographicalModifiers', parentColumns: ['target_area_id'] },
+            {
+              table: 'target_area_topographical_modifier',
+              property: 'topographicalModifiers',
+              parentColumns: ['target_area_id'],
+              codes: { property: 'topographicalModifierCodes', column: 'topographical_modifier_code' },
+            },
           ],
         },
         RECORDS_CHILD,

@@ -11,6 +11,7 @@ import { SYNC_ENTITIES } from './entities';
 import { ExportEngine } from './export/export-engine';
 import { ExportWindows } from './export/export-windows';
 import { FeedPages } from './export/feed-pages';
+import { ReferenceSequences } from './export/reference-sequences';
 import { FileServing } from './export/file-serving';
 import { SyncExportController } from './http/sync-export.controller';
 import { exportControllersFor } from './http/sync-feed-routes';
@@ -52,6 +53,7 @@ export class SyncFeatureModule {}
   providers: [
     SyncBus,
     ExportWindows,
+    ReferenceSequences,
     ExportEngine,
     FeedPages,
     FileServing,

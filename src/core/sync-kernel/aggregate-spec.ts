@@ -23,6 +23,11 @@ export interface ChildSpec {
   parentColumns: string[];
   /** A 1:1 child rendered as an object (or null) instead of an array (e.g. "targetArea"). */
   single?: boolean;
+  /**
+   * The reference importer reads this child as a list of one of its columns on the parent
+   * (`targetArea.topographicalModifierCodes`): reference-mode pages add it next to the collection.
+   */
+  codes?: { property: string; column: string };
   children?: ChildSpec[];
 }
 

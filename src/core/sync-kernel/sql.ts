@@ -29,8 +29,8 @@ export function wireValue(alias: string, column: ColumnModel): string {
  * `json_build_object('prop', value, …)` for a row; split into jsonb parts merged with `||` when a
  * table has more columns than one call accepts (100 arguments).
  */
-export function jsonObject(alias: string, columns: ColumnModel[], extra: [string, string][] = []): string {
-  const pairs: [string, string][] = [...columns.map((c) => [c.property, wireValue(alias, c)] as [string, string]), ...extra];
+export function jsonObject(alias: string, columns: ColumnModel[], extra: [string, string][] = [], value = wireValue): string {
+  const pairs: [string, string][] = [...columns.map((c) => [c.property, value(alias, c)] as [string, string]), ...extra];
   const chunks: string[] = [];
   for (let i = 0; i < pairs.length; i += 50) {
     const args = pairs.slice(i, i + 50).map(([k, v]) => `'${k.replace(/'/g, "''")}', ${v}`);

@@ -195,6 +195,7 @@ function checkFeedsAndLocals(spec: AggregateSpec, metadataByTable: Map<string, E
   const checkChild = (child: ChildSpec, feed: FeedSpec) => {
     if (!inSpec.has(child.table)) problems.push(`feed "${feed.route}" nests "${child.table}", which is not in aggregate "${spec.name}"`);
     checkColumns(child.table, child.parentColumns, `feed "${feed.route}"`);
+    if (child.codes) checkColumns(child.table, [child.codes.column], `feed "${feed.route}"`);
     for (const grandchild of child.children ?? []) checkChild(grandchild, feed);
   };
   for (const feed of spec.feeds) {

@@ -1,10 +1,11 @@
+import { ReferenceWatermark } from './reference-watermark.entity';
 import { SyncConflict } from './sync-conflict.entity';
 import { SyncLog } from './sync-log.entity';
 import { SyncSchedule } from './sync-schedule.entity';
 import { Tombstone } from './tombstone.entity';
 
-export { SyncConflict, SyncLog, SyncSchedule, Tombstone };
+export { ReferenceWatermark, SyncConflict, SyncLog, SyncSchedule, Tombstone };
 export type { SyncJobKind, SyncLogStatus } from './sync-log.entity';
 
 /** Sync bookkeeping (not synced itself). */
-export const SYNC_ENTITIES: Function[] = [SyncLog, SyncConflict, SyncSchedule, Tombstone];
+export const SYNC_ENTITIES: Function[] = [SyncLog, SyncConflict, SyncSchedule, Tombstone, ReferenceWatermark];

@@ -81,6 +81,10 @@ export class SyncLog {
   @Column({ name: 'requested_by', type: 'varchar', length: 200, nullable: true })
   requestedBy: string | null;
 
+  /** The sync protocol the peer spoke at this pull: "2" (change-feed window) or "reference" (since/page). */
+  @Column({ name: 'negotiated_protocol', type: 'varchar', length: 20, nullable: true })
+  negotiatedProtocol: string | null;
+
   @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'clock_timestamp()' })
   updatedAt: Date;
 }

@@ -13,6 +13,7 @@ import { SYNC_PROTOCOL_VERSION } from '../shared/protocol';
 import { EMPTY_SNAPSHOT } from '../../core/sync-kernel/sql';
 import { cursorSnapshot, decodeCursor, decodePage, encodeToken, FeedCursor, PageToken } from '../shared/tokens';
 import { ExportWindows } from './export-windows';
+import { ReferenceFilter, ReferenceSequences } from './reference-sequences';
 import {
   referenceCountSql,
   referencePageSql,
@@ -36,6 +37,7 @@ export class ExportEngine {
     private readonly dataSource: DataSource,
     private readonly config: AppConfig,
     private readonly files: SyncedFiles,
+    private readonly referenceReads: ReferenceSequences,
   ) {}
 
   feed(route: string): FeedSpec {
@@ -46,7 +48,10 @@ export class ExportEngine {
 
   async manifest(request: ManifestRequest): Promise<SyncManifest> {
     const base = this.manifestBase();
-    if (!request.windowMode) return { ...base, ...(await this.referenceCounts(this.dataSource, request.since ?? null)) };
+    if (!request.windowMode) {
+      const { generatedAt, result } = await this.referenceReads.manifest(request.peer, request.since ?? null, (runner, filter) => this.referenceCounts(runner, filter));
+      return { ...base, generatedAt, ...result };
+    }
     const dbId = await this.windows.databaseIdentity();
     let from = EMPTY_SNAPSHOT;
     let reset = false;
@@ -107,13 +112,16 @@ export class ExportEngine {
     const root = this.catalog.table(feed.root);
     const page = Math.max(1, request.page ?? 1);
     const pageSize = this.pageSize(request.pageSize);
-    const since = request.since ?? null;
-    const [{ n }]: { n: number }[] = await this.dataSource.query(referenceCountSql(root), [since]);
-    const [{ rows }]: { rows: string }[] = await this.dataSource.query(
-      referencePageSql(root, feed.children ?? [], (t) => this.catalog.table(t)),
-      [since, (page - 1) * pageSize, pageSize],
-    );
-    return withRawField({ page, pageSize, totalRecords: n, totalPages: Math.ceil(n / pageSize) }, 'data', rows);
+    return this.referenceReads.page(request.caller ?? 'unknown', route, request.since ?? null, page, async (runner, filter) => {
+      const [{ n }]: { n: number }[] = await runner.query(referenceCountSql(root), [filter.since, filter.fromXid]);
+      const [{ rows }]: { rows: string }[] = await runner.query(referencePageSql(root, feed.children ?? [], (t) => this.catalog.table(t)), [
+        filter.since,
+        (page - 1) * pageSize,
+        pageSize,
+        filter.fromXid,
+      ]);
+      return withRawField({ page, pageSize, totalRecords: n, totalPages: Math.ceil(n / pageSize) }, 'data', rows);
+    });
   }
 
   private pageSize(requested: number | undefined): number {
@@ -135,13 +143,13 @@ export class ExportEngine {
   }
 
   /** The reference's flat counts: top-level rows changed since `since` per aggregate, and the files. */
-  private async referenceCounts(runner: QueryRunner | DataSource, since: string | null) {
+  private async referenceCounts(runner: QueryRunner, filter: ReferenceFilter) {
     const counts: Record<string, { count: number; latestUpdate: string | null }> = {};
     for (const aggregate of this.catalog.aggregates()) {
       let count = 0;
       let latest: string | null = null;
       for (const feed of aggregate.feeds) {
-        const [row]: { n: number; latest: string | null }[] = await runner.query(referenceCountSql(this.catalog.table(feed.root)), [since]);
+        const [row]: { n: number; latest: string | null }[] = await runner.query(referenceCountSql(this.catalog.table(feed.root)), [filter.since, filter.fromXid]);
         count += row.n;
         if (row.latest && (!latest || row.latest > latest)) latest = row.latest;
       }
@@ -149,7 +157,7 @@ export class ExportEngine {
     }
     const files = this.catalog.files();
     if (!files) return counts;
-    return { ...counts, ...this.referenceFiles(files.spec.name, await this.files.changedTotals(runner, since)) };
+    return { ...counts, ...this.referenceFiles(files.spec.name, await this.files.changedTotals(runner, filter.since)) };
   }
 
   /** The reference's flat file entry, e.g. `recordings: {count, totalSizeBytes}`. */

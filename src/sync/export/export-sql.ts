@@ -1,5 +1,5 @@
 import { ChildSpec } from '../../core/sync-kernel/aggregate-spec';
-import { sqlType, TableModel } from '../../core/sync-kernel/table-model';
+import { ColumnModel, sqlType, TableModel } from '../../core/sync-kernel/table-model';
 import { changedSince, jsonObject, keyColumns, q, timestampText, wireColumns, wireValue } from '../../core/sync-kernel/sql';
 
 /**
@@ -65,41 +65,61 @@ export const TOMBSTONE_STATS_SQL = `SELECT table_name, count(*)::int AS n FROM t
 WHERE ${changedSince('change_xid', '$1')} GROUP BY table_name`;
 
 /**
+ * A column as the reference serializes it: its jsonb columns are C# strings there, so they go as
+ * JSON text (its importer reads them with GetString); the rest as on our wire.
+ */
+function referenceWireValue(alias: string, column: ColumnModel): string {
+  return column.type === 'jsonb' ? `to_jsonb(${alias}.${q(column.column)}::text)` : wireValue(alias, column);
+}
+
+/**
  * The reference's nested JSON of a row aliased p<depth>: its columns plus each child collection
  * (or single child object) as a correlated subquery on alias p<depth+1>.
  */
 function nestedObject(model: TableModel, children: ChildSpec[], models: (table: string) => TableModel, depth: number): string {
   const self = `p${depth}`;
-  const extra = children.map((child): [string, string] => {
+  const extra = children.flatMap((child): [string, string][] => {
     const childModel = models(child.table);
     const alias = `p${depth + 1}`;
     const join = child.parentColumns.map((col, i) => `${alias}.${q(col)} = ${self}.${q(model.key[i])}`).join(' AND ');
     const object = nestedObject(childModel, child.children ?? [], models, depth + 1);
     const order = keyColumns(childModel).map((k) => `${alias}.${q(k.column)}`).join(', ');
     const from = `FROM ${q(childModel.table)} ${alias} WHERE ${join}`;
-    return [
+    const rendered: [string, string] = [
       child.property,
       child.single
         ? `(SELECT ${object} ${from} ORDER BY ${order} LIMIT 1)`
         : `coalesce((SELECT jsonb_agg(${object} ORDER BY ${order}) ${from}), '[]'::jsonb)`,
     ];
+    if (!child.codes) return [rendered];
+    return [rendered, [child.codes.property, `coalesce((SELECT jsonb_agg(${alias}.${q(child.codes.column)} ORDER BY ${order}) ${from}), '[]'::jsonb)`]];
   });
-  return jsonObject(self, wireColumns(model), extra);
+  return jsonObject(self, wireColumns(model), extra, referenceWireValue);
 }
 
 /**
- * The reference-compatible feed page: roots with `updated_at > since` (strict), ordered by
- * (updated_at, key), offset paging, children nested. Parameters: $1 since (nullable), $2 offset, $3 limit.
+ * Which roots a reference-mode read returns: those changed since the change-feed position `since`
+ * stood for (`xid`, when `since` is a generatedAt this node issued), else the reference's
+ * `updated_at > since`. Arguments: the placeholders of since and xid (both nullable).
+ */
+const referenceFilter = (since: string, xid: string) =>
+  `CASE WHEN ${xid}::bigint IS NOT NULL THEN change_xid >= ${xid}::bigint ELSE (${since}::timestamptz IS NULL OR updated_at > ${since}::timestamptz) END`;
+
+/**
+ * The reference-compatible feed page: roots changed since `since` (REFERENCE_FILTER), ordered by
+ * (updated_at, key) — unique, so offsets over one snapshot never skip or repeat — children nested.
+ * Parameters: $1 since (nullable), $2 offset, $3 limit, $4 from-xid (nullable).
  */
 export function referencePageSql(root: TableModel, children: ChildSpec[], models: (table: string) => TableModel): string {
   const order = ['p0.updated_at', ...root.key.map((k) => `p0.${q(k)}`)].join(', ');
   return `SELECT coalesce(json_agg(${nestedObject(root, children, models, 0)} ORDER BY ${order}), '[]'::json)::text AS rows
-FROM (SELECT * FROM ${q(root.table)} WHERE ($1::timestamptz IS NULL OR updated_at > $1::timestamptz)
+FROM (SELECT * FROM ${q(root.table)} WHERE ${referenceFilter('$1', '$4')}
       ORDER BY updated_at, ${root.key.map(q).join(', ')} OFFSET $2 LIMIT $3) p0`;
 }
 
+/** Parameters: $1 since (nullable), $2 from-xid (nullable). */
 export function referenceCountSql(root: TableModel): string {
   return `SELECT count(*)::int AS n, ${timestampText('max(updated_at)')} AS latest
-FROM ${q(root.table)} WHERE ($1::timestamptz IS NULL OR updated_at > $1::timestamptz)`;
+FROM ${q(root.table)} WHERE ${referenceFilter('$1', '$2')}`;
 }
 

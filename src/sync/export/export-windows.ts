@@ -15,6 +15,8 @@ interface HeldWindow {
   runner: QueryRunner;
   idleTimer?: NodeJS.Timeout;
   expiresAt: Date;
+  /** Idle seconds before it is released. */
+  idleSeconds: number;
 }
 
 /** The most windows held at once; each pins one database connection. */
@@ -58,6 +60,7 @@ export class ExportWindows implements OnApplicationShutdown {
     fromSnapshot: string,
     peer: string,
     describe: (runner: QueryRunner, token: WindowToken) => Promise<T>,
+    options: { idleSeconds?: number } = {},
   ): Promise<{ token: string; window: WindowToken; expiresAt: Date; result: T }> {
     await Promise.all([...this.windows.values()].filter((w) => w.peer === peer).map((w) => this.release(w)));
     if (this.windows.size >= MAX_WINDOWS) {
@@ -73,7 +76,7 @@ export class ExportWindows implements OnApplicationShutdown {
       const [row]: { snapshot: string; current: string }[] = await runner.query(`SELECT pg_export_snapshot() AS snapshot, pg_current_snapshot()::text AS current`);
       const token: WindowToken = { v: 1, snapshot: row.snapshot, from: asSnapshot(fromSnapshot), to: row.current, db: await this.databaseIdentity(runner) };
       const result = await describe(runner, token);
-      const held: HeldWindow = { id: randomUUID(), peer, token, runner, expiresAt: new Date() };
+      const held: HeldWindow = { id: randomUUID(), peer, token, runner, expiresAt: new Date(), idleSeconds: options.idleSeconds ?? this.config.sync.windowIdleSeconds };
       this.windows.set(row.snapshot, held);
       this.touch(held);
       return { token: encodeToken(token), window: token, expiresAt: held.expiresAt, result };
@@ -101,6 +104,11 @@ export class ExportWindows implements OnApplicationShutdown {
     });
   }
 
+  /** The window is still held (not released, idled out or lost to a restart). */
+  holds(encoded: string): boolean {
+    return this.windows.has(decodeWindow(encoded).snapshot);
+  }
+
   /** Releases a window (the puller finished fetching). Unknown windows are ignored. */
   async close(encoded: string): Promise<boolean> {
     const token = decodeWindow(encoded);
@@ -116,10 +124,10 @@ export class ExportWindows implements OnApplicationShutdown {
 
   private touch(held: HeldWindow): void {
     clearTimeout(held.idleTimer);
-    const idleMs = this.config.sync.windowIdleSeconds * 1000;
+    const idleMs = held.idleSeconds * 1000;
     held.expiresAt = new Date(Date.now() + idleMs);
     held.idleTimer = setTimeout(() => {
-      this.logger.warn(`export window ${held.id} idle for ${this.config.sync.windowIdleSeconds}s: released`);
+      this.logger.warn(`export window ${held.id} idle for ${held.idleSeconds}s: released`);
       void this.release(held);
     }, idleMs);
     held.idleTimer.unref();

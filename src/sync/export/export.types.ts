@@ -10,6 +10,8 @@ export interface ManifestRequest {
 }
 
 export interface PageRequest {
+  /** Who asks (registry id of the peer node): its reference-mode pages share one snapshot per pull. */
+  caller?: string;
   since?: string;
   page?: number;
   pageSize?: number;

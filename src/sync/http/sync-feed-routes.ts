@@ -29,8 +29,8 @@ function feedController(feed: FeedSpec): Type<unknown> {
     @SyncExportRoute()
     @ApiOperation({ summary: `A page of ${feed.route}${withChildren(feed.children)}` })
     @Get(feed.route)
-    page(@Query() query: ExportPageQueryDto): Promise<RawJson> {
-      return this.pages.page(feed.route, query);
+    page(@Query() query: ExportPageQueryDto, @Req() req: NodeTrustRequest): Promise<RawJson> {
+      return this.pages.page(feed.route, { ...query, caller: req.nodeSession?.nodeId });
     }
   }
   return named(FeedController, `${pascalCase(feed.route)}FeedController`);
@@ -47,8 +47,8 @@ function feedGroupController(group: string, feeds: FeedSpec[]): Type<unknown> {
     @SyncExportRoute()
     @ApiOperation({ summary: `A page of one ${group} feed (${types.join(', ')})` })
     @Get(`${group}/:entityType`)
-    page(@Param('entityType') entityType: string, @Query() query: ExportPageQueryDto): Promise<RawJson> {
-      return this.pages.page(`${group}/${entityType}`, query, entityType);
+    page(@Param('entityType') entityType: string, @Query() query: ExportPageQueryDto, @Req() req: NodeTrustRequest): Promise<RawJson> {
+      return this.pages.page(`${group}/${entityType}`, { ...query, caller: req.nodeSession?.nodeId }, entityType);
     }
   }
   return named(FeedGroupController, `${pascalCase(group)}FeedsController`);

@@ -56,6 +56,7 @@ export class SyncHistory {
         kind: r.kind,
         phase: r.phase,
         requestedBy: r.requestedBy,
+        negotiatedProtocol: r.negotiatedProtocol,
         counts: r.counts,
       })),
       page,

@@ -17,6 +17,7 @@ import { runPool } from '../shared/pool';
 import { SYNC_PROTOCOL_HEADER, SYNC_PROTOCOL_VERSION } from '../shared/protocol';
 import { PeerConnection, PeerConnector, PeerTarget } from './peer.port';
 import { ProgressTracker } from './progress';
+import { ReferenceDownload } from './reference-download';
 import { DEFAULT_RETRY, RetryPolicy, withRetry } from './retry';
 
 /** What the fetch needs to know of a job. */
@@ -29,13 +30,24 @@ export interface FetchJob {
   signal: AbortSignal;
   /** False for a preview: the files are counted (and checked for presence) but not downloaded. */
   downloadFiles: boolean;
-  /** Called once the manifest is in, before the pages are fetched (the job records its progress). */
-  onManifest?(manifest: SyncManifest): Promise<void>;
+  /** Watermark of the last completed pull from this peer (its manifest's generatedAt): where a reference-protocol pull starts. */
+  lastSyncedAt?: string;
+  /** Called once the manifest is in, before the pages are fetched (the job records its progress and the protocol). */
+  onManifest?(manifest: SyncManifest, protocol: SyncProtocolName): Promise<void>;
 }
+
+/**
+ * The protocol a peer spoke at a pull: our change-feed window ("2"), or the reference's
+ * `since`/page ("reference": late commits older than the overlap can be missed).
+ */
+export type SyncProtocolName = typeof SYNC_PROTOCOL_VERSION | 'reference';
 
 /** Everything a pull brought in, in local staging: what the apply step applies. */
 export interface FetchResult {
   manifest: SyncManifest;
+  protocol: SyncProtocolName;
+  /** The next pull's change-feed cursor (null after a reference-protocol pull: its watermark is generatedAt). */
+  nextCursor: string | null;
   staging: StagingArea;
   files: FileRef[];
   /** Content this pull stored (garbage-collected if the pull does not commit). */
@@ -171,14 +183,20 @@ export class FetchStep {
     return StagingArea.sweep(this.stagingRoot);
   }
 
-  /** Connect, manifest, and every page and file of the window to staging; the connection is closed after. */
+  /**
+   * Connect, manifest, and every page and file to staging; the connection is closed after. A peer
+   * that opens no window speaks only the reference protocol: its `since`/page feeds are fetched
+   * instead (ReferenceDownload), from the last watermark minus the overlap.
+   */
   private async fetchWindow(job: FetchJob, staging: StagingArea): Promise<FetchResult> {
     job.progress.phase('connecting');
     const connection = await this.connector.connect(job.peer, job.signal);
     try {
       job.progress.phase('manifest');
-      const manifest = await this.manifest(connection, job);
-      await job.onManifest?.(manifest);
+      const since = this.referenceSince(job.lastSyncedAt);
+      const manifest = await this.manifest(connection, job, since);
+      if (!manifest.window) return await this.fetchReference(connection, job, staging, manifest, since);
+      await job.onManifest?.(manifest, SYNC_PROTOCOL_VERSION);
       const download = new WindowDownload(connection, staging, this.files, this.catalog.files(), job.progress, {
         downloadFiles: job.downloadFiles,
         pageSize: this.config.sync.pullPageSize,
@@ -186,21 +204,70 @@ export class FetchStep {
         signal: job.signal,
       });
       const downloaded = await download.run(manifest, (route) => feedTables(this.catalog.feed(route)!));
-      const fileLocators = new Map(downloaded.files.map((f) => [f.sha256, this.files.locator(f.sha256)]));
-      return { manifest, staging, ...downloaded, fileLocators };
+      return { manifest, protocol: SYNC_PROTOCOL_VERSION, nextCursor: manifest.window.nextCursor, staging, ...downloaded, fileLocators: this.locators(downloaded.files) };
     } finally {
       await connection.close().catch(() => undefined);
     }
   }
 
-  private async manifest(connection: PeerConnection, job: FetchJob): Promise<SyncManifest> {
+  private locators(files: FileRef[]): Map<string, string> {
+    return new Map(files.map((f) => [f.sha256, this.files.locator(f.sha256)]));
+  }
+
+  /** Where a reference-protocol pull starts: the last watermark minus the overlap (null: everything). */
+  private referenceSince(lastSyncedAt: string | undefined): string | null {
+    if (!lastSyncedAt) return null;
+    const at = Date.parse(lastSyncedAt);
+    if (Number.isNaN(at)) return null;
+    return new Date(at - this.config.sync.referenceOverlapSeconds * 1000).toISOString();
+  }
+
+  private async fetchReference(connection: PeerConnection, job: FetchJob, staging: StagingArea, manifest: SyncManifest, since: string | null): Promise<FetchResult> {
+    if (typeof manifest.generatedAt !== 'string' || Number.isNaN(Date.parse(manifest.generatedAt))) throw new PeerError(0, 'ERR_MALFORMED_PAGE', 'the peer\'s manifest has no generatedAt', false);
+    // The reference counts top-level rows only: a lower bound for the progress.
+    const counts = manifest as unknown as Record<string, { count?: number } | undefined>;
+    job.progress.totals({
+      feeds: this.catalog.aggregates().flatMap((a) => a.feeds.map((f, i) => ({ route: f.route, rows: i === 0 ? Number(counts[a.name]?.count ?? 0) : 0, bytes: 0 }))),
+      files: { count: 0, bytes: 0 },
+    });
+    await job.onManifest?.(manifest, 'reference');
+    const fileColumns = this.catalog.files();
+    const download = new ReferenceDownload(
+      connection,
+      staging,
+      this.files,
+      { feeds: this.catalog.feeds(), table: (name) => this.catalog.table(name), files: fileColumns },
+      job.progress,
+      {
+        pageSize: this.config.sync.pullPageSize,
+        retry: this.retry,
+        since,
+        maxFileBytes: this.config.sync.base64FileMaxBytes,
+        downloadFiles: job.downloadFiles,
+        signal: job.signal,
+      },
+    );
+    const downloaded = await download.run();
+    return { manifest, protocol: 'reference', nextCursor: null, staging, ...downloaded, fileLocators: this.locators(downloaded.files) };
+  }
+
+  /**
+   * The manifest: asks for a window (X-Sync-Protocol, cursor) and, for a peer that speaks only the
+   * reference protocol, gives `since` too (a window-mode peer ignores it, the reference ignores the rest).
+   */
+  private async manifest(connection: PeerConnection, job: FetchJob, since: string | null): Promise<SyncManifest> {
+    const body: Record<string, string> = {};
+    if (job.cursor) body.cursor = job.cursor;
+    if (since) body.since = since;
     const manifest = await withRetry(
-      () => connection.invoke<SyncManifest>('POST', '/api/sync/manifest', job.cursor ? { cursor: job.cursor } : {}, { [SYNC_PROTOCOL_HEADER]: SYNC_PROTOCOL_VERSION }),
+      () => connection.invoke<SyncManifest>('POST', '/api/sync/manifest', body, { [SYNC_PROTOCOL_HEADER]: SYNC_PROTOCOL_VERSION }),
       this.retry,
       job.signal,
     );
-    if (!manifest || typeof manifest !== 'object' || !manifest.window || !Array.isArray(manifest.feeds)) {
-      throw new AppError(409, 'ERR_PROTOCOL_MISMATCH', `peer ${job.peer.name} did not open a change-feed window (a reference node without protocol ${SYNC_PROTOCOL_VERSION}?)`);
+    if (!manifest || typeof manifest !== 'object') throw new PeerError(0, 'ERR_MALFORMED_PAGE', `peer ${job.peer.name} sent no manifest`, false);
+    if (!manifest.window) return manifest;
+    if (!Array.isArray(manifest.feeds)) {
+      throw new AppError(409, 'ERR_PROTOCOL_MISMATCH', `peer ${job.peer.name} opened a window without feeds (protocol ${SYNC_PROTOCOL_VERSION} expected)`);
     }
     const ours = this.catalog.schemaVersion;
     if (manifest.schemaVersion !== ours) {

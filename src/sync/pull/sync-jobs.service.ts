@@ -75,6 +75,7 @@ export class SyncJobs implements OnApplicationBootstrap {
           peer,
           kind: request.kind,
           cursor: last?.cursorTo ?? undefined,
+          lastSyncedAt: last?.lastSyncedAt ?? undefined,
           lastApplyXid: last?.localApplyXid ?? '0',
           progress: tracker,
           signal: abort.signal,

@@ -33,6 +33,8 @@ export interface SyncLogRow {
   errorCode: string | null;
   errorMessage: string | null;
   requestedBy: string | null;
+  /** The protocol the peer spoke at this pull ("2" or "reference"), once its manifest was in. */
+  negotiatedProtocol: string | null;
 }
 
 const ts = timestampText;
@@ -40,7 +42,7 @@ const ts = timestampText;
 const SELECT = `SELECT id, remote_node_id AS "remoteNodeId", kind, status, phase, ${ts('started_at')} AS "startedAt",
   ${ts('completed_at')} AS "completedAt", ${ts('last_synced_at')} AS "lastSyncedAt", cursor_from AS "cursorFrom",
   cursor_to AS "cursorTo", local_apply_xid::text AS "localApplyXid", entities_received AS "entitiesReceived", counts, progress,
-  error_code AS "errorCode", error_message AS "errorMessage", requested_by AS "requestedBy" FROM sync_logs`;
+  error_code AS "errorCode", error_message AS "errorMessage", requested_by AS "requestedBy", negotiated_protocol AS "negotiatedProtocol" FROM sync_logs`;
 
 /** The sync_logs table: job state of the SyncSaga (persisted, survives restarts), and each peer's last pull. */
 @Injectable()
@@ -92,6 +94,11 @@ export class SyncLogs extends PeerSyncStatus {
     ]);
   }
 
+  /** The protocol the peer negotiated at this pull (recorded when its manifest is in). */
+  async recordProtocol(id: string, protocol: string): Promise<void> {
+    await this.dataSource.query(`UPDATE sync_logs SET negotiated_protocol = $2, updated_at = clock_timestamp() WHERE id = $1`, [id, protocol]);
+  }
+
   /** Completion, inside the apply transaction: it commits together with the data and the cursor. */
   async complete(
     runner: QueryRunner,
@@ -129,14 +136,18 @@ export class SyncLogs extends PeerSyncStatus {
   async lastSyncs(ids: string[]): Promise<Map<string, LastSync>> {
     const result = new Map<string, LastSync>();
     if (ids.length === 0) return result;
-    const rows: { remote_node_id: string; synced_at: Date | null; status: string }[] = await this.dataSource.query(
-      `SELECT DISTINCT ON (remote_node_id) remote_node_id, coalesce(completed_at, last_synced_at) AS synced_at, status
+    const rows: { remote_node_id: string; synced_at: Date | null; status: string; negotiated_protocol: string | null }[] = await this.dataSource.query(
+      `SELECT DISTINCT ON (remote_node_id) remote_node_id, coalesce(completed_at, last_synced_at) AS synced_at, status, negotiated_protocol
          FROM sync_logs WHERE status = 'completed' AND kind = 'pull' AND remote_node_id = ANY($1::uuid[])
         ORDER BY remote_node_id, completed_at DESC NULLS LAST`,
       [ids],
     );
     for (const row of rows) {
-      result.set(row.remote_node_id, { lastSyncedAt: row.synced_at ? new Date(row.synced_at).toISOString() : null, lastSyncStatus: row.status });
+      result.set(row.remote_node_id, {
+        lastSyncedAt: row.synced_at ? new Date(row.synced_at).toISOString() : null,
+        lastSyncStatus: row.status,
+        negotiatedProtocol: row.negotiated_protocol,
+      });
     }
     return result;
   }

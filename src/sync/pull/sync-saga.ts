@@ -17,6 +17,8 @@ export interface SagaJob {
   kind: 'pull' | 'preview';
   /** Cursor of the last completed pull from this peer (undefined: first pull, full window). */
   cursor?: string;
+  /** Watermark (peer's generatedAt) of the last completed pull from this peer: a reference-protocol pull starts there. */
+  lastSyncedAt?: string;
   lastApplyXid: string;
   progress: ProgressTracker;
   signal: AbortSignal;
@@ -53,10 +55,14 @@ export class SyncSaga {
         jobId: job.log.id,
         peer: job.peer,
         cursor: job.cursor,
+        lastSyncedAt: job.lastSyncedAt,
         progress: job.progress,
         signal: job.signal,
         downloadFiles: job.kind === 'pull',
-        onManifest: () => this.logs.updateProgress(job.log.id, 'fetching', job.progress.snapshot()),
+        onManifest: async (_manifest, protocol) => {
+          await this.logs.recordProtocol(job.log.id, protocol);
+          await this.logs.updateProgress(job.log.id, 'fetching', job.progress.snapshot());
+        },
       });
       const { manifest } = fetched;
       phase = 'apply';
@@ -78,7 +84,7 @@ export class SyncSaga {
         beforeCommit: async (runner, results) => {
           const summary = summaryOf(results);
           await this.logs.complete(runner, job.log.id, {
-            cursorTo: manifest.window!.nextCursor,
+            cursorTo: fetched!.nextCursor,
             lastSyncedAt: manifest.generatedAt,
             entitiesReceived: summary.entitiesReceived,
             counts: summary,

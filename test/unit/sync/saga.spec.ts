@@ -115,6 +115,11 @@ class MemoryLogs {
   readonly calls: string[] = [];
   failure?: { status: string; code: string };
   completed = false;
+  protocol?: string;
+  async recordProtocol(_id: string, protocol: string) {
+    this.protocol = protocol;
+  }
+
   async updateProgress(_id: string, phase: string) {
     this.calls.push(`progress:${phase}`);
   }
@@ -225,9 +230,9 @@ describe('SyncSaga with a fake peer connector', () => {
     expect(await fails(t.saga.run(t.job))).toMatchObject({ status: 403, code: 'ERR_INSUFFICIENT_CAPABILITY' });
   });
 
-  it('a reference node without the change feed, and a peer on another schema, are refused before any page', async () => {
+  it('a peer without the change feed is pulled with the reference protocol (a manifest without generatedAt is malformed); a peer on another schema is refused before any page', async () => {
     const reference = setup({ manifest: () => ({ nodeId: 'n', snomed: { count: 1 } }) });
-    expect(await fails(reference.saga.run(reference.job))).toMatchObject({ status: 409, code: 'ERR_PROTOCOL_MISMATCH' });
+    expect(await fails(reference.saga.run(reference.job))).toMatchObject({ status: 502, code: 'ERR_MALFORMED_PAGE' });
     const older = setup({ manifest: () => manifestFor([], { schemaVersion: 'Baseline0' }), page: () => Promise.reject(new Error('no page expected')) });
     const error = await fails(older.saga.run(older.job));
     expect(error).toMatchObject({ code: 'ERR_SCHEMA_MISMATCH', details: { peerSchemaVersion: 'Baseline0', localSchemaVersion: catalog.schemaVersion } });
