@@ -73,7 +73,8 @@ export class ReferenceSequences {
       this.windowOptions,
     );
     await this.dataSource.query(
-      `INSERT INTO reference_watermarks (generated_at, from_xid) VALUES ($1::timestamptz, $2::bigint)
+      // The window's `to` is its whole pg_snapshot; a reference `since` maps to its xmin.
+      `INSERT INTO reference_watermarks (generated_at, from_xid) VALUES ($1::timestamptz, pg_snapshot_xmin($2::pg_snapshot)::text::bigint)
        ON CONFLICT (generated_at) DO UPDATE SET from_xid = least(reference_watermarks.from_xid, EXCLUDED.from_xid)`,
       [generatedAt, opened.window.to],
     );
