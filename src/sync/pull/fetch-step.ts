@@ -45,6 +45,7 @@ export interface FetchResult {
   /** Files not present here: a pull downloads them, a preview only counts them. */
   filesToDownload: number;
   bytesToDownload: number;
+  /** File bytes received from the peer (a resumed transfer counts each byte once; a restarted one again). */
   bytesDownloaded: number;
   /** SHA-256 → where this node keeps the file (the locator column of imported rows). */
   fileLocators: Map<string, string>;
@@ -300,7 +301,7 @@ class WindowDownload {
     // A few transfers at once: one file at a time leaves the link idle between requests.
     await runPool(missing, FILE_CONCURRENCY, async (file) => {
       this.checkCancelled();
-      result.bytesDownloaded += await withRetry(() => this.download(file), this.options.retry, this.options.signal);
+      await withRetry(() => this.download(file, result), this.options.retry, this.options.signal);
       // Intent first: after a crash, recovery collects what an interrupted pull may have stored.
       appendFileSync(join(this.staging.dir, StagingArea.STORED_FILES), `${file.sha256}\n`, { mode: StagingArea.FILE_MODE });
       await this.storeVerified(file);
@@ -315,8 +316,11 @@ class WindowDownload {
     return join(this.staging.filesDir, `${file.sha256}.part`);
   }
 
-  /** Downloads (or resumes) one file into staging and verifies size and SHA-256. Returns bytes received. */
-  private async download(file: FileRef): Promise<number> {
+  /**
+   * Downloads (or resumes) one file into staging and verifies size and SHA-256. Every byte received
+   * is added to `counted` as it arrives (downloads run side by side: no read-await-write of the total).
+   */
+  private async download(file: FileRef, counted: Pick<Downloaded, 'bytesDownloaded'>): Promise<void> {
     const part = this.partFile(file);
     const have = existsSync(part) ? statSync(part).size : 0;
     const start = have <= file.size ? have : 0;
@@ -329,10 +333,9 @@ class WindowDownload {
       response.body.destroy();
       throw new PeerError(response.status, 'ERR_FILE_CHECKSUM_MISMATCH', `peer announced ${announcedSha}/${announcedSize} for file ${file.sha256}/${file.size}`, false);
     }
-    let received = 0;
     const count = new Transform({
       transform: (chunk: Buffer, _enc, done) => {
-        received += chunk.length;
+        counted.bytesDownloaded += chunk.length;
         this.progress.fileProgress(chunk.length, false);
         done(null, chunk);
       },
@@ -348,7 +351,6 @@ class WindowDownload {
       // Keep the verified-so-far bytes: the retry resumes with a Range request.
       throw error instanceof PeerError ? error : new PeerError(0, 'ERR_FILE_TRANSFER', `file ${file.sha256} transfer failed: ${(error as Error).message}`, true);
     }
-    return received;
   }
 
   /**

@@ -49,13 +49,14 @@ export class SyncLogs extends PeerSyncStatus {
     super();
   }
 
-  async create(remoteNodeId: string, kind: SyncKind, requestedBy: string | null, cursorFrom: string | null): Promise<SyncLogRow> {
-    const [row]: { id: string }[] = await this.dataSource.query(
+  /** The job's row, under the id the job already announced with its lock (SyncLock). */
+  async create(id: string, remoteNodeId: string, kind: SyncKind, requestedBy: string | null, cursorFrom: string | null): Promise<SyncLogRow> {
+    await this.dataSource.query(
       `INSERT INTO sync_logs (id, remote_node_id, kind, status, phase, requested_by, cursor_from)
-       VALUES (gen_random_uuid(), $1, $2, 'in_progress', 'queued', $3, $4) RETURNING id`,
-      [remoteNodeId, kind, requestedBy, cursorFrom],
+       VALUES ($1, $2, $3, 'in_progress', 'queued', $4, $5)`,
+      [id, remoteNodeId, kind, requestedBy, cursorFrom],
     );
-    return (await this.get(row.id))!;
+    return (await this.get(id))!;
   }
 
   async get(id: string): Promise<SyncLogRow | undefined> {

@@ -12,9 +12,9 @@ import { PeerError } from '../../../src/core/errors/peer-error';
 import { SyncCatalog } from '../../../src/core/sync-kernel/sync-catalog';
 import type { SyncManifest } from '../../../src/sync/export/export.types';
 import { FileTotals, RejectedContent, ServedFile, SyncedFiles } from '../../../src/sync/files/synced-files.port';
-import { TableResult } from '../../../src/sync/import/import.types';
+import { emptyTableResult, TableResult } from '../../../src/sync/import/import.types';
 import { ApplyStep, ApplyStepInput } from '../../../src/sync/pull/apply-step';
-import { FetchStep } from '../../../src/sync/pull/fetch-step';
+import { FetchResult, FetchStep } from '../../../src/sync/pull/fetch-step';
 import { PeerConnection, PeerConnector, PeerStream, PeerTarget } from '../../../src/sync/pull/peer.port';
 import { ProgressTracker } from '../../../src/sync/pull/progress';
 import { SyncLogRow, SyncLogs } from '../../../src/sync/pull/sync-logs';
@@ -29,6 +29,8 @@ interface Script {
   manifest?(call: number): unknown;
   page?(route: string, params: URLSearchParams): unknown;
   file?: { content: Buffer; announce?: { sha256: string; size: number } };
+  /** Content per row id (several files); `file` answers for any other row. */
+  files?: Map<string, Buffer>;
 }
 
 class FakeConnection implements PeerConnection {
@@ -44,8 +46,9 @@ class FakeConnection implements PeerConnection {
     return this.script.page!(url.pathname.replace('/api/sync/', ''), url.searchParams) as T;
   }
 
-  async stream(): Promise<PeerStream> {
-    const { content, announce } = this.script.file!;
+  async stream(path: string): Promise<PeerStream> {
+    const rowId = path.split('/').at(-2)!;
+    const { content, announce } = this.script.files?.has(rowId) ? { content: this.script.files.get(rowId)!, announce: undefined } : this.script.file!;
     const sha256 = createHash('sha256').update(content).digest('hex');
     // A dishonest peer frames the content under the hash it announces.
     const body = Readable.from([content]).pipe(new FrameEncryptor(this.channelKey, announce?.sha256 ?? sha256, 0));
@@ -135,13 +138,17 @@ class MemoryLogs {
 class StubApply {
   inputs: ApplyStepInput[] = [];
   failWith?: unknown;
+  results: TableResult[] = [];
+  fetched?: FetchResult;
   async run(input: ApplyStepInput): Promise<TableResult[]> {
     this.inputs.push(input);
     if (this.failWith) throw this.failWith;
-    if (!input.dryRun) await input.beforeCommit?.({} as QueryRunner, []);
-    return [];
+    for (const result of this.results) input.onTableApplied?.(result);
+    if (!input.dryRun) await input.beforeCommit?.({} as QueryRunner, this.results);
+    return this.results;
   }
-  summarize(_results: TableResult[], fetched: { files: unknown[] }, durationMs: number) {
+  summarize(_results: TableResult[], fetched: FetchResult, durationMs: number) {
+    this.fetched = fetched;
     return { tables: [], totals: { received: 0, inserted: 0, updated: 0, unchanged: 0, deleted: 0, conflicts: 0 }, entitiesReceived: { files: fetched.files.length }, files: { referenced: fetched.files.length, downloaded: 0, alreadyPresent: 0, bytesDownloaded: 0 }, durationMs };
   }
 }
@@ -303,5 +310,36 @@ describe('SyncSaga with a fake peer connector', () => {
     expect(t.apply.inputs[0].fileLocators.get(sha)).toBe(`memory://${sha}`);
     expect(t.files.collected).toEqual([[sha]]);
     expect(existsSync(t.staging)).toBe(false);
+  });
+
+  it('counts every byte of files downloaded side by side', async () => {
+    const files = catalog.files()!;
+    const contents = new Map<string, Buffer>();
+    for (let i = 1; i <= 8; i++) contents.set(`44444444-4444-4444-8444-${String(i).padStart(12, '0')}`, randomBytes(1000 * i + 7));
+    const rows = [...contents].map(([id, content]) => ({
+      [files.key.property]: id,
+      [files.hash.property]: createHash('sha256').update(content).digest('hex'),
+      [files.size.property]: String(content.length),
+    }));
+    const total = [...contents.values()].reduce((n, c) => n + c.length, 0);
+    const t = setup({
+      manifest: () => manifestFor([{ route: 'sessions', aggregate: 'sessions', rows: rows.length }], { files: { count: rows.length, totalBytes: total } }),
+      page: () => ({ data: rows, deleted: [], table: files.spec.table, next: null }),
+      files: contents,
+    });
+    await t.saga.run(t.job);
+    expect(t.apply.fetched).toMatchObject({ storedFiles: expect.any(Array), bytesDownloaded: total });
+    expect(t.apply.fetched!.storedFiles).toHaveLength(rows.length);
+    expect(t.job.progress.snapshot().files).toEqual({ done: rows.length, total: rows.length, bytesDone: total, bytesTotal: total });
+  });
+
+  it('the applied count reaches the manifest total, deletions included', async () => {
+    const t = setup({
+      manifest: () => ({ ...manifestFor([]), feeds: [{ route: 'researchers', aggregate: 'researchers', rows: 2, tombstones: 1, bytes: 10 }] }),
+      page: () => ({ data: [], deleted: [], table: null, next: null }),
+    });
+    t.apply.results = [{ ...emptyTableResult('researcher'), received: 2, inserted: 2, tombstonesReceived: 1, deleted: 1 }];
+    await t.saga.run(t.job);
+    expect(t.job.progress.snapshot()).toMatchObject({ state: 'completed', rows: { total: 3 }, applied: { done: 3, total: 3 } });
   });
 });
