@@ -4,6 +4,7 @@ import { OptionalNodeFingerprint1795319589470 } from './1795319589470-OptionalNo
 import { ConflictRestore1795319589480 } from './1795319589480-ConflictRestore';
 import { SyncSchedules1796030365791 } from './1796030365791-SyncSchedules';
 import { NodeTrustIntegrity1796032247997 } from './1796032247997-NodeTrustIntegrity';
+import { ClockSkewGuard1796032248000 } from './1796032248000-ClockSkewGuard';
 
 /**
  * Every migration, in order. Listed explicitly (rather than globbed) so the app, the CLI and Jest
@@ -16,4 +17,5 @@ export const ALL_MIGRATIONS: Function[] = [
   ConflictRestore1795319589480,
   SyncSchedules1796030365791,
   NodeTrustIntegrity1796032247997,
+  ClockSkewGuard1796032248000,
 ];

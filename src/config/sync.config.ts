@@ -17,6 +17,11 @@ export interface SyncConfig {
   retryAttempts: number;
   /** Staging directory for pulls (default DATA_DIR/staging). */
   stagingDir?: string;
+  /**
+   * Largest difference between this node's clock and a peer's that a pull accepts (newer-wins
+   * compares the two clocks); also how far in the future a row's updated_at may be.
+   */
+  maxClockSkewSeconds: number;
   /** Scheduled pulls: how often the scheduler looks for due connections, and its backoff and pause rules. */
   schedule: ScheduleConfig;
 }
@@ -48,5 +53,12 @@ export function readSyncConfig(env: EnvReader): SyncConfig {
       backoffMaxSeconds: env.int('SYNC_SCHEDULE_BACKOFF_MAX_SECONDS', 'longest wait between retries of a failing scheduled connection', 3600, 1, 604800),
       pauseAfter: env.int('SYNC_SCHEDULE_PAUSE_AFTER', 'permanent failures in a row (revoked, capability, schema) that pause a schedule', 3, 1, 100),
     },
+    maxClockSkewSeconds: env.int(
+      'SYNC_MAX_CLOCK_SKEW_SECONDS',
+      "largest clock difference with a peer a pull accepts (ERR_CLOCK_SKEW), and how far in the future a row's updated_at may be",
+      120,
+      1,
+      86400,
+    ),
   };
 }

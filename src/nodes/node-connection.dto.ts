@@ -18,6 +18,7 @@ export function toConnectionDto(node: ResearchNode, sync?: LastSync) {
     updatedAt: node.updatedAt.toISOString(),
     lastSyncedAt: sync?.lastSyncedAt ?? null,
     lastSyncStatus: sync?.lastSyncStatus ?? null,
+    lastClockSkewMs: sync?.lastClockSkewMs ?? null,
     protocolNodeId: node.protocolNodeId,
     lastAuthenticatedAt: node.lastAuthenticatedAt?.toISOString() ?? null,
     /** 'prism-node' (must sign channel transcripts) or 'reference' (an operator accepts it without). */

@@ -2,6 +2,8 @@
 export interface LastSync {
   lastSyncedAt: string | null;
   lastSyncStatus: string | null;
+  /** The peer's clock minus this node's (ms) at the last pull that measured it. */
+  lastClockSkewMs: number | null;
 }
 
 /**

@@ -57,6 +57,7 @@ export class SyncHistory {
         phase: r.phase,
         requestedBy: r.requestedBy,
         counts: r.counts,
+        clockSkewMs: r.clockSkewMs,
       })),
       page,
       pageSize,

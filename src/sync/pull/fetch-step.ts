@@ -31,6 +31,8 @@ export interface FetchJob {
   downloadFiles: boolean;
   /** Called once the manifest is in, before the pages are fetched (the job records its progress). */
   onManifest?(manifest: SyncManifest): Promise<void>;
+  /** Called with the measured clock skew (peer minus local, ms) before it is checked against the limit. */
+  onClockSkew?(skewMs: number): Promise<void>;
 }
 
 /** Everything a pull brought in, in local staging: what the apply step applies. */
@@ -195,11 +197,16 @@ export class FetchStep {
   }
 
   private async manifest(connection: PeerConnection, job: FetchJob): Promise<SyncManifest> {
+    let asked = 0;
     const manifest = await withRetry(
-      () => connection.invoke<SyncManifest>('POST', '/api/sync/manifest', job.cursor ? { cursor: job.cursor } : {}, { [SYNC_PROTOCOL_HEADER]: SYNC_PROTOCOL_VERSION }),
+      () => {
+        asked = Date.now();
+        return connection.invoke<SyncManifest>('POST', '/api/sync/manifest', job.cursor ? { cursor: job.cursor } : {}, { [SYNC_PROTOCOL_HEADER]: SYNC_PROTOCOL_VERSION });
+      },
       this.retry,
       job.signal,
     );
+    const answered = Date.now();
     if (!manifest || typeof manifest !== 'object' || !manifest.window || !Array.isArray(manifest.feeds)) {
       throw new AppError(409, 'ERR_PROTOCOL_MISMATCH', `peer ${job.peer.name} did not open a change-feed window (a reference node without protocol ${SYNC_PROTOCOL_VERSION}?)`);
     }
@@ -209,12 +216,51 @@ export class FetchStep {
         details: { peerSchemaVersion: manifest.schemaVersion, localSchemaVersion: ours },
       });
     }
+    await this.checkClock(manifest, (asked + answered) / 2, job).catch((error: unknown) => {
+      // Refused: the peer need not hold its snapshot until the window idles out.
+      void connection.invoke('POST', '/api/sync/window/close', { window: manifest.window!.token }).catch(() => undefined);
+      throw error;
+    });
     job.progress.totals({
       feeds: manifest.feeds.map((f) => ({ route: f.route, rows: f.rows + f.tombstones, bytes: f.bytes })),
       files: { count: manifest.files?.count ?? 0, bytes: manifest.files?.totalBytes ?? 0 },
     });
     return manifest;
   }
+
+  /**
+   * Newer-wins compares this node's clock with the peer's: the skew is recorded at every pull, and
+   * beyond SYNC_MAX_CLOCK_SKEW_SECONDS the pull is refused before anything is fetched.
+   */
+  private async checkClock(manifest: SyncManifest, localMidpointMs: number, job: FetchJob): Promise<void> {
+    const skewMs = clockSkewMs(manifest.serverTime, localMidpointMs);
+    if (skewMs === undefined) return;
+    await job.onClockSkew?.(skewMs);
+    const limitMs = this.config.sync.maxClockSkewSeconds * 1000;
+    if (Math.abs(skewMs) <= limitMs) return;
+    const localTime = new Date(localMidpointMs).toISOString();
+    const peerTime = new Date(localMidpointMs + skewMs).toISOString();
+    throw new AppError(
+      409,
+      'ERR_CLOCK_SKEW',
+      `the clock of peer ${job.peer.name} (${peerTime}) and this node's (${localTime}) differ by ${formatSkew(skewMs)}, more than the limit of ${formatSkew(limitMs)} ` +
+        '(SYNC_MAX_CLOCK_SKEW_SECONDS): newer-wins would compare them. Set the wrong clock right (NTP), then pull again',
+      { details: { localTime, peerTime, skewMs, limitMs } },
+    );
+  }
+}
+
+/** "2 min", "5 min 3 s", "45 s" (sign dropped). */
+function formatSkew(ms: number): string {
+  const seconds = Math.round(Math.abs(ms) / 1000);
+  const [min, s] = [Math.floor(seconds / 60), seconds % 60];
+  return min === 0 ? `${s} s` : s === 0 ? `${min} min` : `${min} min ${s} s`;
+}
+
+/** The peer's clock minus this node's, in ms: its manifest's serverTime against the middle of the request. */
+export function clockSkewMs(serverTime: unknown, localMidpointMs: number): number | undefined {
+  const peer = typeof serverTime === 'string' ? Date.parse(serverTime) : NaN;
+  return Number.isFinite(peer) ? Math.round(peer - localMidpointMs) : undefined;
 }
 
 /** One window's pages and files, downloaded to staging over one connection. */

@@ -33,6 +33,8 @@ export interface SyncLogRow {
   errorCode: string | null;
   errorMessage: string | null;
   requestedBy: string | null;
+  /** The peer's clock minus this node's (ms), measured at the manifest; null before it. */
+  clockSkewMs: number | null;
 }
 
 const ts = timestampText;
@@ -40,7 +42,7 @@ const ts = timestampText;
 const SELECT = `SELECT id, remote_node_id AS "remoteNodeId", kind, status, phase, ${ts('started_at')} AS "startedAt",
   ${ts('completed_at')} AS "completedAt", ${ts('last_synced_at')} AS "lastSyncedAt", cursor_from AS "cursorFrom",
   cursor_to AS "cursorTo", local_apply_xid::text AS "localApplyXid", entities_received AS "entitiesReceived", counts, progress,
-  error_code AS "errorCode", error_message AS "errorMessage", requested_by AS "requestedBy" FROM sync_logs`;
+  error_code AS "errorCode", error_message AS "errorMessage", requested_by AS "requestedBy", clock_skew_ms AS "clockSkewMs" FROM sync_logs`;
 
 /** The sync_logs table: job state of the SyncSaga (persisted, survives restarts), and each peer's last pull. */
 @Injectable()
@@ -93,6 +95,10 @@ export class SyncLogs extends PeerSyncStatus {
     ]);
   }
 
+  async recordClockSkew(id: string, skewMs: number): Promise<void> {
+    await this.dataSource.query(`UPDATE sync_logs SET clock_skew_ms = $2, updated_at = clock_timestamp() WHERE id = $1`, [id, skewMs]);
+  }
+
   /** Completion, inside the apply transaction: it commits together with the data and the cursor. */
   async complete(
     runner: QueryRunner,
@@ -137,7 +143,18 @@ export class SyncLogs extends PeerSyncStatus {
       [ids],
     );
     for (const row of rows) {
-      result.set(row.remote_node_id, { lastSyncedAt: row.synced_at ? new Date(row.synced_at).toISOString() : null, lastSyncStatus: row.status });
+      result.set(row.remote_node_id, { lastSyncedAt: row.synced_at ? new Date(row.synced_at).toISOString() : null, lastSyncStatus: row.status, lastClockSkewMs: null });
+    }
+    // The last measured skew, whatever became of that pull (a refused one included).
+    const skews: { remote_node_id: string; skew: number }[] = await this.dataSource.query(
+      `SELECT DISTINCT ON (remote_node_id) remote_node_id, clock_skew_ms AS skew
+         FROM sync_logs WHERE clock_skew_ms IS NOT NULL AND remote_node_id = ANY($1::uuid[])
+        ORDER BY remote_node_id, started_at DESC`,
+      [ids],
+    );
+    for (const row of skews) {
+      const last = result.get(row.remote_node_id) ?? { lastSyncedAt: null, lastSyncStatus: null, lastClockSkewMs: null };
+      result.set(row.remote_node_id, { ...last, lastClockSkewMs: row.skew });
     }
     return result;
   }

@@ -57,6 +57,7 @@ export class SyncSaga {
         signal: job.signal,
         downloadFiles: job.kind === 'pull',
         onManifest: () => this.logs.updateProgress(job.log.id, 'fetching', job.progress.snapshot()),
+        onClockSkew: (skewMs) => this.logs.recordClockSkew(job.log.id, skewMs),
       });
       const { manifest } = fetched;
       phase = 'apply';

@@ -32,6 +32,7 @@ describe('pull progress and summary', () => {
       unchanged: 0,
       skippedDeleted: 0,
       skippedOrphans: 0,
+      skippedFuture: 0,
       deleted: tombstonesReceived,
       tombstonesReceived,
       conflicts: 0,

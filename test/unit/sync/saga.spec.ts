@@ -132,6 +132,7 @@ class MemoryLogs {
   async finishPreview() {
     this.calls.push('finishPreview');
   }
+  async recordClockSkew() {}
 }
 
 /** The apply step without a database: records its input, answers or fails as told. */
@@ -172,7 +173,8 @@ describe('SyncSaga with a fake peer connector', () => {
       protocolNodeId: 'peer-node',
       nodeName: 'peer',
       generatedAt: '2026-01-01T00:00:00.000Z',
-      serverTime: '2026-01-01T00:00:00.000Z',
+      // The peer's clock agrees with this one (ERR_CLOCK_SKEW otherwise).
+      serverTime: new Date().toISOString(),
       lastSyncedAt: null,
       protocolVersion: '2',
       schemaVersion: catalog.schemaVersion,
