@@ -149,20 +149,30 @@ export class FetchStep {
         } catch (error) {
           if (attempt >= 2 || !isWindowExpired(error) || job.signal.aborted) throw error;
           this.logger.warn(`sync ${job.jobId}: the peer released the export window; fetching again`);
-          await staging.remove();
+          await this.discard(staging);
           staging = StagingArea.create(this.stagingRoot, job.jobId);
         }
       }
     } catch (error) {
-      await staging.remove();
+      await this.discard(staging);
       throw error;
     }
   }
 
   /** Drops a pull's staging; `collectGarbage`: also the files it stored that no committed row references. */
   async release(fetched: FetchResult, options: { collectGarbage: boolean }): Promise<void> {
-    await fetched.staging.remove();
-    if (options.collectGarbage) await this.files.collectGarbage(fetched.storedFiles);
+    if (options.collectGarbage) await this.discard(fetched.staging);
+    else await fetched.staging.remove();
+  }
+
+  /**
+   * Collects the files a pull stored (its staging's list: the intent is written before each file
+   * goes into the store) that no committed row references, then removes the staging. The list goes
+   * last, so a crash at any point leaves it for recover().
+   */
+  private async discard(staging: StagingArea): Promise<void> {
+    await this.files.collectGarbage(staging.storedFiles());
+    await staging.remove();
   }
 
   /**

@@ -108,8 +108,10 @@ class MemoryFiles extends SyncedFiles {
   locator(sha256: string): string {
     return `memory://${sha256}`;
   }
+  /** No row references anything here: every hash given is garbage. */
   async collectGarbage(hashes: Iterable<string>): Promise<void> {
     this.collected.push([...hashes]);
+    for (const sha of hashes) this.stored.delete(sha);
   }
 }
 
@@ -343,5 +345,26 @@ describe('SyncSaga with a fake peer connector', () => {
     t.apply.results = [{ ...emptyTableResult('researcher'), received: 2, inserted: 2, tombstonesReceived: 1, deleted: 1 }];
     await t.saga.run(t.job);
     expect(t.job.progress.snapshot()).toMatchObject({ state: 'completed', rows: { total: 3 }, applied: { done: 3, total: 3 } });
+  });
+
+  it('a pull that fails while fetching files leaves none of the files it stored', async () => {
+    const files = catalog.files()!;
+    const good = randomBytes(5000);
+    const contents = new Map<string, Buffer>([['55555555-5555-4555-8555-000000000001', good]]);
+    const damaged = { id: '55555555-5555-4555-8555-000000000002', content: randomBytes(20_000) };
+    const rows = [
+      { [files.key.property]: '55555555-5555-4555-8555-000000000001', [files.hash.property]: createHash('sha256').update(good).digest('hex'), [files.size.property]: String(good.length) },
+      // Announced with a hash its content does not have: refused after the first file is stored.
+      { [files.key.property]: damaged.id, [files.hash.property]: createHash('sha256').update('other').digest('hex'), [files.size.property]: String(damaged.content.length) },
+    ];
+    const t = setup({
+      manifest: () => manifestFor([{ route: 'sessions', aggregate: 'sessions', rows: 2 }], { files: { count: 2, totalBytes: good.length + damaged.content.length } }),
+      page: () => ({ data: rows, deleted: [], table: files.spec.table, next: null }),
+      files: contents,
+      file: { content: damaged.content, announce: { sha256: rows[1][files.hash.property], size: damaged.content.length } },
+    });
+    expect(await fails(t.saga.run(t.job))).toMatchObject({ code: 'ERR_FILE_CHECKSUM_MISMATCH' });
+    expect(t.files.stored.size).toBe(0);
+    expect(existsSync(t.staging)).toBe(false);
   });
 });
