@@ -22,6 +22,8 @@ export interface SyncConfig {
    * compares the two clocks); also how far in the future a row's updated_at may be.
    */
   maxClockSkewSeconds: number;
+  /** Minutes between sweeps of the content store for files no row references any more (0: never). */
+  fileSweepMinutes: number;
   /** Scheduled pulls: how often the scheduler looks for due connections, and its backoff and pause rules. */
   schedule: ScheduleConfig;
 }
@@ -60,5 +62,6 @@ export function readSyncConfig(env: EnvReader): SyncConfig {
       1,
       86400,
     ),
+    fileSweepMinutes: env.int('SYNC_FILE_SWEEP_MINUTES', 'minutes between sweeps of recording files no row references any more (0: never)', 60, 0, 10080),
   };
 }

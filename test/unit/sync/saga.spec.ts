@@ -93,6 +93,9 @@ class MemoryFiles extends SyncedFiles {
   async referencedHashes(): Promise<string[]> {
     return [];
   }
+  async storedHashes(): Promise<string[]> {
+    return [...this.stored.keys()];
+  }
   async has(sha256: string): Promise<boolean> {
     return this.stored.has(sha256);
   }
