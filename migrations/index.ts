@@ -5,6 +5,7 @@ import { ConflictRestore1795319589480 } from './1795319589480-ConflictRestore';
 import { SyncSchedules1796030365791 } from './1796030365791-SyncSchedules';
 import { ReferenceProtocol1796030365800 } from './1796030365800-ReferenceProtocol';
 import { NodeTrustIntegrity1796032247997 } from './1796032247997-NodeTrustIntegrity';
+import { ClockSkewGuard1796032248000 } from './1796032248000-ClockSkewGuard';
 import { ArchiveRemovedRows1796100000140 } from './1796100000140-ArchiveRemovedRows';
 import { NaturalKeysNeverBlockPulls1796100000141 } from './1796100000141-NaturalKeysNeverBlockPulls';
 
@@ -20,6 +21,7 @@ export const ALL_MIGRATIONS: Function[] = [
   SyncSchedules1796030365791,
   ReferenceProtocol1796030365800,
   NodeTrustIntegrity1796032247997,
+  ClockSkewGuard1796032248000,
   ArchiveRemovedRows1796100000140,
   NaturalKeysNeverBlockPulls1796100000141,
 ];

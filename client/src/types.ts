@@ -83,6 +83,8 @@ export interface TableResult {
   skippedDeleted: number;
   /** Incoming rows not applied because their parent was deleted on the pulling node. */
   skippedOrphans: number;
+  /** Incoming rows not applied because they are stamped further in the future than the clock skew limit (archived, rule future_timestamp). */
+  skippedFuture: number;
   deleted: number;
   tombstonesReceived: number;
   conflicts: number;
@@ -166,6 +168,8 @@ export interface SyncLogEntry {
   negotiatedProtocol: string | null;
   /** The job's SyncSummary once it finished. */
   counts: SyncSummary | null;
+  /** The peer's clock minus this node's (ms), measured at the manifest (null before it). */
+  clockSkewMs: number | null;
 }
 
 export interface Page<T> {
@@ -261,6 +265,8 @@ export interface NodeConnection {
   negotiatedProtocol: string | null;
   /** For a reference-protocol peer: "reference protocol: late commits older than the overlap can be missed". */
   protocolLimit: string | null;
+  /** The peer's clock minus this node's (ms) at the last pull that measured it. */
+  lastClockSkewMs: number | null;
   protocolNodeId: string | null;
   lastAuthenticatedAt: string | null;
   /** 'prism-node' (must sign channel transcripts) or 'reference' (accepted without, until it once signs). */

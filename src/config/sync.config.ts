@@ -17,6 +17,13 @@ export interface SyncConfig {
   retryAttempts: number;
   /** Staging directory for pulls (default DATA_DIR/staging). */
   stagingDir?: string;
+  /**
+   * Largest difference between this node's clock and a peer's that a pull accepts (newer-wins
+   * compares the two clocks); also how far in the future a row's updated_at may be.
+   */
+  maxClockSkewSeconds: number;
+  /** Minutes between sweeps of the content store for files no row references any more (0: never). */
+  fileSweepMinutes: number;
   /** Scheduled pulls: how often the scheduler looks for due connections, and its backoff and pause rules. */
   schedule: ScheduleConfig;
   /**
@@ -69,5 +76,13 @@ export function readSyncConfig(env: EnvReader): SyncConfig {
       5,
       86400,
     ),
+    maxClockSkewSeconds: env.int(
+      'SYNC_MAX_CLOCK_SKEW_SECONDS',
+      "largest clock difference with a peer a pull accepts (ERR_CLOCK_SKEW), and how far in the future a row's updated_at may be",
+      120,
+      1,
+      86400,
+    ),
+    fileSweepMinutes: env.int('SYNC_FILE_SWEEP_MINUTES', 'minutes between sweeps of recording files no row references any more (0: never)', 60, 0, 10080),
   };
 }

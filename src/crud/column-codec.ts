@@ -14,9 +14,18 @@ const INT32 = { min: -2147483648, max: 2147483647 };
 const ok = (value: string | number | boolean | null): Decoded => ({ ok: true, value });
 const fail = (problem: string): Decoded => ({ ok: false, problem });
 
+/** A real day of years 1–9999 (PostgreSQL has no year 0; Date.UTC would read 0–99 as 1900–1999). */
 function validCalendarDate(year: string, month: string, day: string): boolean {
-  const date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
-  return date.getUTCFullYear() === Number(year) && date.getUTCMonth() === Number(month) - 1 && date.getUTCDate() === Number(day);
+  const date = new Date(0);
+  date.setUTCFullYear(Number(year), Number(month) - 1, Number(day));
+  return Number(year) >= 1 && date.getUTCFullYear() === Number(year) && date.getUTCMonth() === Number(month) - 1 && date.getUTCDate() === Number(day);
+}
+
+/** Characters as PostgreSQL counts them for varchar(n) (code points: an emoji is one, not two UTF-16 units). */
+function characters(value: string): number {
+  let n = 0;
+  for (const _ of value) n++;
+  return n;
 }
 
 /** A JSON body value for a column. */
@@ -28,7 +37,7 @@ export function decodeJson(column: ColumnModel, value: unknown): Decoded {
     case 'character varying':
     case 'text':
       if (typeof value !== 'string') return fail('must be a string');
-      if (column.length !== undefined && value.length > column.length) return fail(`must be at most ${column.length} characters`);
+      if (column.length !== undefined && value.length > column.length && characters(value) > column.length) return fail(`must be at most ${column.length} characters`);
       return value.includes('\u0000') ? fail('must not contain NUL characters') : ok(value);
     case 'boolean':
       return typeof value === 'boolean' ? ok(value) : fail('must be true or false');

@@ -8,7 +8,9 @@ import { ALL_ENTITIES } from './entities';
  * tests. The schema always comes from migrations: `synchronize` is never enabled.
  *
  * Every connection carries `prism.node_id`, which the change-tracking triggers use as the origin
- * of rows written locally, and runs in UTC so timestamps render the same on every node.
+ * of rows written locally, and `prism.max_clock_skew` (how far ahead of this node's clock a stamp
+ * is not trusted: the triggers and the apply step), and runs in UTC so timestamps render the same
+ * on every node.
  */
 export function typeOrmOptions(config: AppConfig, url: string, entities: Function[] = ALL_ENTITIES): DataSourceOptions {
   return {
@@ -24,7 +26,7 @@ export function typeOrmOptions(config: AppConfig, url: string, entities: Functio
     logging: config.database.logQueries ? 'all' : config.server.logLevel === 'silent' ? false : ['warn', 'migration'],
     extra: {
       max: config.database.poolSize,
-      options: `-c prism.node_id=${config.node.nodeId} -c TimeZone=UTC`,
+      options: `-c prism.node_id=${config.node.nodeId} -c prism.max_clock_skew=${config.sync.maxClockSkewSeconds}s -c TimeZone=UTC`,
     },
   };
 }

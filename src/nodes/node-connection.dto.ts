@@ -21,6 +21,7 @@ export function toConnectionDto(node: ResearchNode, sync?: LastSync) {
     /** Sync protocol the peer spoke at the last pull ("2", "reference"), and the limit that implies. */
     negotiatedProtocol: sync?.negotiatedProtocol ?? null,
     protocolLimit: sync?.negotiatedProtocol === 'reference' ? REFERENCE_PROTOCOL_LIMIT : null,
+    lastClockSkewMs: sync?.lastClockSkewMs ?? null,
     protocolNodeId: node.protocolNodeId,
     lastAuthenticatedAt: node.lastAuthenticatedAt?.toISOString() ?? null,
     /** 'prism-node' (must sign channel transcripts) or 'reference' (an operator accepts it without). */

@@ -4,6 +4,8 @@ export interface LastSync {
   lastSyncStatus: string | null;
   /** The sync protocol the peer spoke at that pull: "2" (change-feed window) or "reference" (since/page). */
   negotiatedProtocol?: string | null;
+  /** The peer's clock minus this node's (ms) at the last pull that measured it. */
+  lastClockSkewMs: number | null;
 }
 
 /** What the connection shows for a peer that speaks only the reference protocol. */

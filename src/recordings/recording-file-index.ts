@@ -15,6 +15,12 @@ const SHA = q(columns.hash);
 const SIZE = q(columns.size);
 const TYPE = q(columns.contentType);
 const LOCATOR = q(columns.locator);
+/**
+ * Advisory lock between the file collector (exclusive) and attaching stored content to a row
+ * (shared): content is either collected before a row references it (the attach sees it gone and
+ * asks for the upload again) or referenced before the collector looks ("PRSF").
+ */
+const FILES_LOCK_KEY = 0x50525346;
 
 /** The file columns of one record channel. */
 export interface ChannelFile {
@@ -49,11 +55,27 @@ export class RecordingFileIndex extends SyncedFiles {
 
   /** Points a channel at stored content; returns its record id, or undefined when the channel is gone. */
   async attach(channelId: string, stored: StoredFile, contentType: string): Promise<string | undefined> {
-    const [updated]: [{ recordId: string }[], number] = await this.dataSource.query(
-      `UPDATE ${CHANNEL} SET ${SHA} = $2, ${SIZE} = $3, ${TYPE} = $4, ${LOCATOR} = $5 WHERE id = $1 RETURNING record_id AS "recordId"`,
-      [channelId, stored.sha256, stored.size, contentType, this.storage.locator(stored.sha256)],
-    );
+    const updated = await this.attachWhere('id = $1', channelId, stored, contentType);
     return updated[0]?.recordId;
+  }
+
+  /** Points every channel of a record at stored content (the reference's upload). */
+  async attachToRecord(recordId: string, stored: StoredFile, contentType: string): Promise<void> {
+    await this.attachWhere('record_id = $1', recordId, stored, contentType);
+  }
+
+  private attachWhere(where: string, id: string, stored: StoredFile, contentType: string): Promise<{ recordId: string }[]> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query('SELECT pg_advisory_xact_lock_shared($1)', [FILES_LOCK_KEY]);
+      if (!(await this.storage.has(stored.sha256))) {
+        throw new AppError(409, 'ERR_CONFLICT', `the stored content ${stored.sha256} was collected as unreferenced before it could be attached: upload it again`);
+      }
+      const [updated]: [{ recordId: string }[], number] = await manager.query(
+        `UPDATE ${CHANNEL} SET ${SHA} = $2, ${SIZE} = $3, ${TYPE} = $4, ${LOCATOR} = $5 WHERE ${where} RETURNING record_id AS "recordId"`,
+        [id, stored.sha256, stored.size, contentType, this.storage.locator(stored.sha256)],
+      );
+      return updated;
+    });
   }
 
   async served(channelId: string): Promise<ServedFile> {
@@ -123,9 +145,23 @@ export class RecordingFileIndex extends SyncedFiles {
   }
 
   async collectGarbage(hashes: Iterable<string>): Promise<void> {
-    for (const sha of new Set(hashes)) {
-      const [{ used }]: { used: boolean }[] = await this.dataSource.query(`SELECT EXISTS (SELECT 1 FROM ${CHANNEL} WHERE ${SHA} = $1) AS used`, [sha]);
-      if (!used) await this.storage.delete(sha).catch(() => undefined);
-    }
+    const candidates = [...new Set(hashes)];
+    if (candidates.length === 0) return;
+    await this.dataSource.transaction(async (manager) => {
+      await manager.query('SELECT pg_advisory_xact_lock($1)', [FILES_LOCK_KEY]);
+      for (let i = 0; i < candidates.length; i += 1000) {
+        const unused: { sha: string }[] = await manager.query(
+          `SELECT u.sha FROM unnest($1::text[]) AS u(sha) WHERE NOT EXISTS (SELECT 1 FROM ${CHANNEL} WHERE ${SHA} = u.sha)`,
+          [candidates.slice(i, i + 1000)],
+        );
+        for (const { sha } of unused) await this.storage.delete(sha).catch(() => undefined);
+      }
+    });
+  }
+
+  async storedHashes(): Promise<string[]> {
+    const hashes: string[] = [];
+    for await (const sha of this.storage.list()) hashes.push(sha);
+    return hashes;
   }
 }

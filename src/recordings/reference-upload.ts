@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Injectable, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Readable } from 'node:stream';
 import { DataSource } from 'typeorm';
+import { RecordingFileIndex } from './recording-file-index';
 import { AppConfig } from '../config';
 import { RequireUser } from '../core/auth/access';
 import { AppError } from '../core/errors/app-error';
@@ -53,6 +54,7 @@ export class ReferenceRecordingUpload {
   constructor(
     private readonly dataSource: DataSource,
     private readonly storage: RecordingStorage,
+    private readonly index: RecordingFileIndex,
     private readonly config: AppConfig,
   ) {}
 
@@ -67,12 +69,8 @@ export class ReferenceRecordingUpload {
       if (error instanceof FileTooLargeError) throw invalid('ERR_UPLOAD_VALIDATION_FAILED', error.message);
       throw error;
     }
-    const fileUrl = this.storage.locator(stored.sha256);
-    await this.dataSource.query(
-      `UPDATE record_channel SET file_sha256 = $2, file_size_bytes = $3, file_content_type = $4, file_url = $5 WHERE record_id = $1`,
-      [input.recordingId, stored.sha256, stored.size, input.contentType, fileUrl],
-    );
-    return { message: 'Recording uploaded successfully', fileUrl };
+    await this.index.attachToRecord(input.recordingId, stored, input.contentType);
+    return { message: 'Recording uploaded successfully', fileUrl: this.storage.locator(stored.sha256) };
   }
 
   maxBytes(): number {

@@ -13,6 +13,7 @@ import { ExportWindows } from './export/export-windows';
 import { FeedPages } from './export/feed-pages';
 import { ReferenceSequences } from './export/reference-sequences';
 import { FileServing } from './export/file-serving';
+import { FileSweep } from './files/file-sweep';
 import { SyncExportController } from './http/sync-export.controller';
 import { exportControllersFor } from './http/sync-feed-routes';
 import { SyncHistory } from './http/sync-history';
@@ -71,10 +72,11 @@ export class SyncFeatureModule {}
     SyncScheduler,
     PushRequests,
     VerifyService,
+    FileSweep,
     { provide: PeerConnector, useClass: ChannelPeerConnector },
     { provide: PeerSyncStatus, useExisting: SyncLogs },
   ],
-  exports: [SyncJobs, SyncLogs, ExportEngine, ImportEngine, FeedPages, FileServing, VerifyService, PeerSyncStatus],
+  exports: [FileSweep, SyncJobs, SyncLogs, ExportEngine, ImportEngine, FeedPages, FileServing, VerifyService, PeerSyncStatus],
 })
 export class SyncModule {
   /**

@@ -104,7 +104,7 @@ describe('fault injection: two node processes, A pulls from B through a fault pr
     try {
       await Promise.all([a.proc.ensureRunning(), b.proc.ensureRunning()]);
       proxy.clear();
-      await source.change({ recording: true });
+      await source.change({ recording: true, extraRecordings: fault.extraFiles });
       // The requester keeps its channel and session between pulls: a source restart makes it shake hands again.
       if (fault.phase === 'handshake') await b.proc.restart();
       const before = await requesterState(a);

@@ -52,6 +52,24 @@ export async function startPair(env: Record<string, string> = {}, shape: NodeSha
   };
 }
 
+/** A synchronous pull by `node` from its peer `remoteNodeId` (the raw response). */
+export function pullFrom(node: TestNode, token: string, remoteNodeId: string) {
+  return request(node.url).post('/api/sync/pull').set(bearer(token)).send({ remoteNodeId });
+}
+
+/** The body of a pull that must succeed; throws with its status and body otherwise. */
+export async function pullOk(res: Promise<request.Response>) {
+  const r = await res;
+  if (r.status !== 200) throw new Error(`pull failed: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+/** The conflicts `node` archived for one snomed_laterality code. */
+export async function lateralityConflicts(node: TestNode, token: string, code: string) {
+  const res = await request(node.url).get('/api/sync/conflicts').set(bearer(token)).query({ table: 'snomed_laterality' });
+  return res.body.data.filter((c: { key: { code: string } }) => c.key.code === code);
+}
+
 /** Runs a reference-style synchronous pull from B into A. */
 export async function pull(pair: NodePair) {
   return request(pair.a.url).post('/api/sync/pull').set(bearer(pair.adminA)).send({ remoteNodeId: pair.peerOnA });

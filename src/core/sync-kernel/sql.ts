@@ -10,8 +10,13 @@ export const q = (identifier: string): string => `"${identifier.replace(/"/g, '"
 /** The UTC ISO-8601 text form with microseconds that every node emits for timestamps. */
 export const TIMESTAMP_FORMAT = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
 
+/**
+ * A timestamp as that text. Every value the column can hold survives: a year before 1 gets " BC"
+ * (to_char drops the era), and ±infinity (NULL from to_char) is 'infinity' / '-infinity';
+ * PostgreSQL reads all of them back.
+ */
 export function timestampText(expression: string): string {
-  return `to_char(${expression} AT TIME ZONE 'UTC', ${TIMESTAMP_FORMAT})`;
+  return `coalesce(to_char(${expression} AT TIME ZONE 'UTC', ${TIMESTAMP_FORMAT}) || CASE WHEN ${expression} < '0001-01-01T00:00:00Z'::timestamptz THEN ' BC' ELSE '' END, (${expression})::text)`;
 }
 
 /** Columns that travel on the wire: everything but the local change stamp. */

@@ -40,6 +40,10 @@ export class SyncLog {
   @Column({ name: 'last_synced_at', type: 'timestamptz', nullable: true })
   lastSyncedAt: Date | null;
 
+  /** The peer's clock minus this node's (ms), measured at the pull's manifest (ERR_CLOCK_SKEW beyond the limit). */
+  @Column({ name: 'clock_skew_ms', type: 'integer', nullable: true })
+  clockSkewMs: number | null;
+
   /** Reference shape: rows received per aggregate, e.g. {"<aggregate>":42, "<files>":3}. */
   @Column({ name: 'entities_received', type: 'jsonb', nullable: true })
   entitiesReceived: Record<string, number> | null;

@@ -58,6 +58,11 @@ export abstract class SyncedFiles {
   abstract store(source: Readable, expected: { sha256: string; size: number }): Promise<RejectedContent | undefined>;
   /** Where this node keeps a file (the locator column of imported rows). */
   abstract locator(sha256: string): string;
-  /** The one file collector: deletes those of `hashes` that no committed row references. */
+  /**
+   * The one file collector: deletes those of `hashes` that no committed row references. Callers
+   * hold the sync lock (no pull is storing files it is about to commit) or own the hashes.
+   */
   abstract collectGarbage(hashes: Iterable<string>): Promise<void>;
+  /** Every hash in the content store (the scheduled sweep's candidates). */
+  abstract storedHashes(): Promise<string[]>;
 }

@@ -58,6 +58,7 @@ export class SyncHistory {
         requestedBy: r.requestedBy,
         negotiatedProtocol: r.negotiatedProtocol,
         counts: r.counts,
+        clockSkewMs: r.clockSkewMs,
       })),
       page,
       pageSize,

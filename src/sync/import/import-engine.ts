@@ -29,6 +29,7 @@ import {
   typedRowsSql,
   upsertSql,
 } from './import-sql';
+import { archiveFutureRowsSql, archiveFutureTombstonesSql, dropFutureRowsSql, dropFutureTombstonesSql } from './future-stamps-sql';
 import { ApplyContext, emptyTableResult, TableResult } from './import.types';
 
 interface PgClient {
@@ -94,6 +95,12 @@ export class ImportEngine {
     const tombstones = state.incoming.get(model.table) ?? 0;
     if (tombstones > 0) {
       result.tombstonesReceived = tombstones;
+      const future = await affected(archiveFutureTombstonesSql(model), [ctx.syncLogId, ctx.peerRegistryId]);
+      if (future > 0) {
+        await ctx.runner.query(dropFutureTombstonesSql(model));
+        result.skippedFuture += future;
+        result.conflicts += future;
+      }
       result.conflicts += await affected(archiveDeleteConflictsSql(model), conflictParams);
       result.deleted = (await one(applyTombstonesSql(model))).n;
       await ctx.runner.query(recordTombstonesSql(model), [ctx.peerProtocolId]);
@@ -109,6 +116,13 @@ export class ImportEngine {
     // Temp tables get no automatic statistics; the joins below plan on these.
     await ctx.runner.query(`ANALYZE ${rows}`);
     result.received = (await one(`SELECT count(*)::int AS n FROM ${rows}`)).n;
+    // The future_timestamp rule (future-stamps-sql.ts): rows stamped beyond this node's clock are archived, not applied.
+    const futureRows = await affected(archiveFutureRowsSql(model, rows), [ctx.syncLogId, ctx.peerRegistryId]);
+    if (futureRows > 0) {
+      await ctx.runner.query(dropFutureRowsSql(rows));
+      result.skippedFuture += futureRows;
+      result.conflicts += futureRows;
+    }
     result.conflicts += await affected(archiveRowConflictsSql(model, rows), conflictParams);
     if (localTombstones) result.skippedDeleted = (await one(countDeletedLocallySql(model, rows))).n;
     const parents = this.checkedParents(model, state.local);
@@ -120,7 +134,7 @@ export class ImportEngine {
     const upserted = await one(upsertSql(model, rows, parents, localTombstones), [localNodeUuid(this.config.node.nodeId), ctx.peerProtocolId, hashes, hashes.map((h) => ctx.fileLocators.get(h))]);
     result.inserted = upserted.inserted;
     result.updated = upserted.updated;
-    result.unchanged = result.received - result.inserted - result.updated - result.skippedDeleted - result.skippedOrphans;
+    result.unchanged = result.received - result.inserted - result.updated - result.skippedDeleted - result.skippedOrphans - futureRows;
     for (const naturalKey of model.naturalKeys ?? []) {
       result.conflicts += await affected(archiveNaturalKeyCollisionsSql(model, rows, naturalKey), [ctx.syncLogId, ctx.peerRegistryId]);
     }

@@ -21,13 +21,19 @@ export function contentHash(alias: string, model: TableModel, incoming: boolean)
   return `md5(ROW(${refs.join(', ')})::text)`;
 }
 
-const keyMatch = (model: TableModel, tableAlias: string, incomingAlias: string) =>
+/**
+ * A stamp further ahead of this node's clock than the skew limit (`prism_max_clock_skew()`, from
+ * SYNC_MAX_CLOCK_SKEW_SECONDS): not trusted to win (the future_timestamp rule, future-stamps-sql.ts).
+ */
+export const beyondClock = (stamp: string): string => `${stamp} > now() + prism_max_clock_skew()`;
+
+export const keyMatch = (model: TableModel, tableAlias: string, incomingAlias: string) =>
   keyColumns(model)
     .map((k) => `${tableAlias}.${q(k.column)} = ${incomingAlias}.${q(k.property)}`)
     .join(' AND ');
 
 /** Tombstone row_key (column names) of an incoming row. */
-const incomingRowKey = (model: TableModel, alias: string) =>
+export const incomingRowKey = (model: TableModel, alias: string) =>
   `jsonb_build_object(${keyColumns(model)
     .map((k) => `'${k.column}', ${alias}.${q(k.property)}`)
     .join(', ')})`;
@@ -73,16 +79,16 @@ export function archiveRowConflictsSql(model: TableModel, rows: string): string 
   const remote = contentHash('r', model, true);
   return `INSERT INTO sync_conflicts (id, sync_log_id, remote_node_id, table_name, row_key, local_version, remote_version, winner, rule, created_at)
 SELECT gen_random_uuid(), $1::uuid, $2::uuid, '${model.table}', ${incomingRowKey(model, 'r')}, ${jsonObject('t', wireColumns(model))}, to_jsonb(r),
-  CASE WHEN (t.updated_at, ${local}) < (r."updatedAt", ${remote}) THEN 'remote' ELSE 'local' END,
-  CASE WHEN t.updated_at = r."updatedAt" THEN 'tie_content_hash' ELSE 'newer_updated_at' END,
+  CASE WHEN ${beyondClock('t.updated_at')} OR (t.updated_at, ${local}) < (r."updatedAt", ${remote}) THEN 'remote' ELSE 'local' END,
+  CASE WHEN ${beyondClock('t.updated_at')} THEN 'future_timestamp' WHEN t.updated_at = r."updatedAt" THEN 'tie_content_hash' ELSE 'newer_updated_at' END,
   clock_timestamp()
 FROM ${rows} r JOIN ${q(model.table)} t ON ${keyMatch(model, 't', 'r')}
-WHERE t.change_xid > $3::bigint AND ${local} <> ${remote}`;
+WHERE (t.change_xid > $3::bigint OR ${beyondClock('t.updated_at')}) AND ${local} <> ${remote}`;
 }
 
 /** Rows a local tombstone deleted at or after their updated_at: not resurrected. */
 function notDeletedLocally(model: TableModel, alias: string): string {
-  return `NOT EXISTS (SELECT 1 FROM tombstones tb WHERE tb.table_name = '${model.table}' AND tb.row_key = ${incomingRowKey(model, alias)} AND tb.deleted_at >= ${alias}."updatedAt")`;
+  return `NOT EXISTS (SELECT 1 FROM tombstones tb WHERE tb.table_name = '${model.table}' AND tb.row_key = ${incomingRowKey(model, alias)} AND tb.deleted_at >= ${alias}."updatedAt" AND NOT ${beyondClock('tb.deleted_at')})`;
 }
 
 export function countDeletedLocallySql(model: TableModel, rows: string): string {
@@ -146,7 +152,7 @@ up AS (
   SELECT ${columns.map(value).join(', ')} FROM ${rows} r
   WHERE ${localTombstones ? notDeletedLocally(model, 'r') : 'TRUE'} AND ${parentsPresent(model, foreignKeys, 'r', rows)}
   ON CONFLICT (${model.key.map(q).join(', ')}) DO UPDATE SET ${updates.join(', ')}
-  WHERE (t.updated_at, ${contentHash('t', model, false)}) < (EXCLUDED.updated_at, ${contentHash('EXCLUDED', model, false)})
+  WHERE ${beyondClock('t.updated_at')} OR (t.updated_at, ${contentHash('t', model, false)}) < (EXCLUDED.updated_at, ${contentHash('EXCLUDED', model, false)})
   RETURNING (xmax = 0) AS inserted
 )
 SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM up`;
@@ -176,12 +182,12 @@ export const TOMBSTONE_ROWS_SQL = `CREATE TEMP TABLE _tombstones ON COMMIT DROP 
 SELECT d."table" AS table_name, d."key" AS key, d."deletedAt" AS deleted_at, d."originNodeId" AS origin_node_id
 FROM _tombstones_in s CROSS JOIN LATERAL jsonb_to_recordset(s.doc) AS d("table" text, "key" jsonb, "deletedAt" timestamptz, "originNodeId" text)`;
 
-const tombstoneKeyMatch = (model: TableModel, tableAlias: string) =>
+export const tombstoneKeyMatch = (model: TableModel, tableAlias: string) =>
   keyColumns(model)
     .map((k) => `${tableAlias}.${q(k.column)} = (d.key->>'${k.property}')::${sqlType(k)}`)
     .join(' AND ');
 
-const tombstoneRowKey = (model: TableModel) =>
+export const tombstoneRowKey = (model: TableModel) =>
   `jsonb_build_object(${keyColumns(model)
     .map((k) => `'${k.column}', (d.key->>'${k.property}')::${sqlType(k)}`)
     .join(', ')})`;

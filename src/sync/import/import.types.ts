@@ -33,6 +33,7 @@ export const emptyTableResult = (table: string): TableResult => ({
   unchanged: 0,
   skippedDeleted: 0,
   skippedOrphans: 0,
+  skippedFuture: 0,
   deleted: 0,
   tombstonesReceived: 0,
   conflicts: 0,

@@ -33,10 +33,13 @@ export class StagingArea {
   /** Files that pulls with staging under `root` stored (read before a sweep). */
   static storedFiles(root: string): string[] {
     if (!existsSync(root)) return [];
-    return readdirSync(root).flatMap((entry) => {
-      const list = join(root, entry, StagingArea.STORED_FILES);
-      return existsSync(list) ? readFileSync(list, 'utf8').split('\n').filter(Boolean) : [];
-    });
+    return readdirSync(root).flatMap((entry) => new StagingArea(join(root, entry)).storedFiles());
+  }
+
+  /** Files this pull put into the store (its STORED_FILES list). */
+  storedFiles(): string[] {
+    const list = join(this.dir, StagingArea.STORED_FILES);
+    return existsSync(list) ? readFileSync(list, 'utf8').split('\n').filter(Boolean) : [];
   }
 
   /** Removes staging directories of jobs that are not running (after a crash or restart). */

@@ -34,6 +34,8 @@ export interface FetchJob {
   lastSyncedAt?: string;
   /** Called once the manifest is in, before the pages are fetched (the job records its progress and the protocol). */
   onManifest?(manifest: SyncManifest, protocol: SyncProtocolName): Promise<void>;
+  /** Called with the measured clock skew (peer minus local, ms) before it is checked against the limit. */
+  onClockSkew?(skewMs: number): Promise<void>;
 }
 
 /**
@@ -57,6 +59,7 @@ export interface FetchResult {
   /** Files not present here: a pull downloads them, a preview only counts them. */
   filesToDownload: number;
   bytesToDownload: number;
+  /** File bytes received from the peer (a resumed transfer counts each byte once; a restarted one again). */
   bytesDownloaded: number;
   /** SHA-256 → where this node keeps the file (the locator column of imported rows). */
   fileLocators: Map<string, string>;
@@ -158,20 +161,30 @@ export class FetchStep {
         } catch (error) {
           if (attempt >= 2 || !isWindowExpired(error) || job.signal.aborted) throw error;
           this.logger.warn(`sync ${job.jobId}: the peer released the export window; fetching again`);
-          await staging.remove();
+          await this.discard(staging);
           staging = StagingArea.create(this.stagingRoot, job.jobId);
         }
       }
     } catch (error) {
-      await staging.remove();
+      await this.discard(staging);
       throw error;
     }
   }
 
   /** Drops a pull's staging; `collectGarbage`: also the files it stored that no committed row references. */
   async release(fetched: FetchResult, options: { collectGarbage: boolean }): Promise<void> {
-    await fetched.staging.remove();
-    if (options.collectGarbage) await this.files.collectGarbage(fetched.storedFiles);
+    if (options.collectGarbage) await this.discard(fetched.staging);
+    else await fetched.staging.remove();
+  }
+
+  /**
+   * Collects the files a pull stored (its staging's list: the intent is written before each file
+   * goes into the store) that no committed row references, then removes the staging. The list goes
+   * last, so a crash at any point leaves it for recover().
+   */
+  private async discard(staging: StagingArea): Promise<void> {
+    await this.files.collectGarbage(staging.storedFiles());
+    await staging.remove();
   }
 
   /**
@@ -259,11 +272,16 @@ export class FetchStep {
     const body: Record<string, string> = {};
     if (job.cursor) body.cursor = job.cursor;
     if (since) body.since = since;
+    let asked = 0;
     const manifest = await withRetry(
-      () => connection.invoke<SyncManifest>('POST', '/api/sync/manifest', body, { [SYNC_PROTOCOL_HEADER]: SYNC_PROTOCOL_VERSION }),
+      () => {
+        asked = Date.now();
+        return connection.invoke<SyncManifest>('POST', '/api/sync/manifest', body, { [SYNC_PROTOCOL_HEADER]: SYNC_PROTOCOL_VERSION });
+      },
       this.retry,
       job.signal,
     );
+    const answered = Date.now();
     if (!manifest || typeof manifest !== 'object') throw new PeerError(0, 'ERR_MALFORMED_PAGE', `peer ${job.peer.name} sent no manifest`, false);
     if (!manifest.window) return manifest;
     if (!Array.isArray(manifest.feeds)) {
@@ -275,12 +293,51 @@ export class FetchStep {
         details: { peerSchemaVersion: manifest.schemaVersion, localSchemaVersion: ours },
       });
     }
+    await this.checkClock(manifest, (asked + answered) / 2, job).catch((error: unknown) => {
+      // Refused: the peer need not hold its snapshot until the window idles out.
+      void connection.invoke('POST', '/api/sync/window/close', { window: manifest.window!.token }).catch(() => undefined);
+      throw error;
+    });
     job.progress.totals({
       feeds: manifest.feeds.map((f) => ({ route: f.route, rows: f.rows + f.tombstones, bytes: f.bytes })),
       files: { count: manifest.files?.count ?? 0, bytes: manifest.files?.totalBytes ?? 0 },
     });
     return manifest;
   }
+
+  /**
+   * Newer-wins compares this node's clock with the peer's: the skew is recorded at every pull, and
+   * beyond SYNC_MAX_CLOCK_SKEW_SECONDS the pull is refused before anything is fetched.
+   */
+  private async checkClock(manifest: SyncManifest, localMidpointMs: number, job: FetchJob): Promise<void> {
+    const skewMs = clockSkewMs(manifest.serverTime, localMidpointMs);
+    if (skewMs === undefined) return;
+    await job.onClockSkew?.(skewMs);
+    const limitMs = this.config.sync.maxClockSkewSeconds * 1000;
+    if (Math.abs(skewMs) <= limitMs) return;
+    const localTime = new Date(localMidpointMs).toISOString();
+    const peerTime = new Date(localMidpointMs + skewMs).toISOString();
+    throw new AppError(
+      409,
+      'ERR_CLOCK_SKEW',
+      `the clock of peer ${job.peer.name} (${peerTime}) and this node's (${localTime}) differ by ${formatSkew(skewMs)}, more than the limit of ${formatSkew(limitMs)} ` +
+        '(SYNC_MAX_CLOCK_SKEW_SECONDS): newer-wins would compare them. Set the wrong clock right (NTP), then pull again',
+      { details: { localTime, peerTime, skewMs, limitMs } },
+    );
+  }
+}
+
+/** "2 min", "5 min 3 s", "45 s" (sign dropped). */
+function formatSkew(ms: number): string {
+  const seconds = Math.round(Math.abs(ms) / 1000);
+  const [min, s] = [Math.floor(seconds / 60), seconds % 60];
+  return min === 0 ? `${s} s` : s === 0 ? `${min} min` : `${min} min ${s} s`;
+}
+
+/** The peer's clock minus this node's, in ms: its manifest's serverTime against the middle of the request. */
+export function clockSkewMs(serverTime: unknown, localMidpointMs: number): number | undefined {
+  const peer = typeof serverTime === 'string' ? Date.parse(serverTime) : NaN;
+  return Number.isFinite(peer) ? Math.round(peer - localMidpointMs) : undefined;
 }
 
 /** One window's pages and files, downloaded to staging over one connection. */
@@ -367,7 +424,7 @@ class WindowDownload {
     // A few transfers at once: one file at a time leaves the link idle between requests.
     await runPool(missing, FILE_CONCURRENCY, async (file) => {
       this.checkCancelled();
-      result.bytesDownloaded += await withRetry(() => this.download(file), this.options.retry, this.options.signal);
+      await withRetry(() => this.download(file, result), this.options.retry, this.options.signal);
       // Intent first: after a crash, recovery collects what an interrupted pull may have stored.
       appendFileSync(join(this.staging.dir, StagingArea.STORED_FILES), `${file.sha256}\n`, { mode: StagingArea.FILE_MODE });
       await this.storeVerified(file);
@@ -382,8 +439,11 @@ class WindowDownload {
     return join(this.staging.filesDir, `${file.sha256}.part`);
   }
 
-  /** Downloads (or resumes) one file into staging and verifies size and SHA-256. Returns bytes received. */
-  private async download(file: FileRef): Promise<number> {
+  /**
+   * Downloads (or resumes) one file into staging and verifies size and SHA-256. Every byte received
+   * is added to `counted` as it arrives (downloads run side by side: no read-await-write of the total).
+   */
+  private async download(file: FileRef, counted: Pick<Downloaded, 'bytesDownloaded'>): Promise<void> {
     const part = this.partFile(file);
     const have = existsSync(part) ? statSync(part).size : 0;
     const start = have <= file.size ? have : 0;
@@ -396,10 +456,9 @@ class WindowDownload {
       response.body.destroy();
       throw new PeerError(response.status, 'ERR_FILE_CHECKSUM_MISMATCH', `peer announced ${announcedSha}/${announcedSize} for file ${file.sha256}/${file.size}`, false);
     }
-    let received = 0;
     const count = new Transform({
       transform: (chunk: Buffer, _enc, done) => {
-        received += chunk.length;
+        counted.bytesDownloaded += chunk.length;
         this.progress.fileProgress(chunk.length, false);
         done(null, chunk);
       },
@@ -415,7 +474,6 @@ class WindowDownload {
       // Keep the verified-so-far bytes: the retry resumes with a Range request.
       throw error instanceof PeerError ? error : new PeerError(0, 'ERR_FILE_TRANSFER', `file ${file.sha256} transfer failed: ${(error as Error).message}`, true);
     }
-    return received;
   }
 
   /**

@@ -1,12 +1,16 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Observable, concat, of } from 'rxjs';
 import { AppError } from '../../core/errors/app-error';
 import { withSyncJobContext } from '../../core/log-context';
 import { PeerDirectory } from './peer-directory';
 import { ProgressTracker, SyncProgress } from './progress';
-import { SyncLock } from './sync-lock';
+import { SyncLock, SyncLockHandle } from './sync-lock';
 import { SyncLogs } from './sync-logs';
 import { SagaOutcome, SyncSaga } from './sync-saga';
+
+/** How long a new job waits for a finished job to release the sync lock (its cleanup) before a 409. */
+const FINISHING_WAIT_MS = 15_000;
 
 interface RunningJob {
   id: string;
@@ -40,7 +44,7 @@ export class SyncJobs implements OnApplicationBootstrap {
 
   /** Recovery after a crash: nothing can be running if the lock is free. */
   async onApplicationBootstrap(): Promise<void> {
-    const lock = await this.lock.tryAcquire();
+    const lock = await this.lock.tryAcquire('recovery');
     if (!lock) return;
     try {
       for (const log of await this.logs.running()) {
@@ -56,16 +60,11 @@ export class SyncJobs implements OnApplicationBootstrap {
 
   async start(request: StartRequest): Promise<string> {
     const peer = await this.peers.resolveForPull(request.remoteNodeId);
-    const lock = await this.lock.tryAcquire();
-    if (!lock) {
-      const [running] = await this.logs.running();
-      throw new AppError(409, 'ERR_SYNC_IN_PROGRESS', `a sync is already running${running ? ` (job ${running.id})` : ''}`, {
-        details: { jobId: running?.id ?? null },
-      });
-    }
+    const jobId = randomUUID();
+    const lock = await this.acquireLock(jobId);
     try {
       const last = await this.logs.lastCompletedPull(peer.registryId);
-      const log = await this.logs.create(peer.registryId, request.kind, request.requestedBy, last?.cursorTo ?? null);
+      const log = await this.logs.create(jobId, peer.registryId, request.kind, request.requestedBy, last?.cursorTo ?? null);
       const tracker = new ProgressTracker(log.id, request.kind, peer.registryId);
       const abort = new AbortController();
       // Every log line of the job carries its id (src/core/log-context.ts).
@@ -80,9 +79,10 @@ export class SyncJobs implements OnApplicationBootstrap {
           progress: tracker,
           signal: abort.signal,
         }),
-      ).finally(() => {
+      ).finally(async () => {
         this.jobs.delete(log.id);
-        void this.lock.release(lock);
+        // Released before the job counts as done: whoever waited for it may start the next one at once.
+        await this.lock.release(lock);
       });
       done.catch(() => undefined);
       this.jobs.set(log.id, { id: log.id, tracker, abort, done });
@@ -91,6 +91,31 @@ export class SyncJobs implements OnApplicationBootstrap {
       await this.lock.release(lock);
       throw error;
     }
+  }
+
+  /**
+   * The sync lock for a new job. A holder whose job has already ended is only cleaning up (its
+   * staging, its files): that is waited for, briefly, instead of refusing. A holder still running is
+   * named in the 409, found by the id its connection announces, or (an older replica) its log row.
+   */
+  private async acquireLock(jobId: string): Promise<SyncLockHandle> {
+    let lock = await this.lock.tryAcquire(jobId);
+    if (!lock && (await this.runningJob()) === undefined) lock = await this.lock.acquireWithin(jobId, FINISHING_WAIT_MS);
+    if (lock) return lock;
+    const running = (await this.runningJob()) ?? (await this.lock.owner()) ?? null;
+    throw new AppError(409, 'ERR_SYNC_IN_PROGRESS', `a sync is already running${running ? ` (job ${running})` : ''}`, { details: { jobId: running } });
+  }
+
+  /** The job holding the sync lock while it still runs; undefined when the holder's job has ended (or nothing holds it). */
+  private async runningJob(): Promise<string | undefined> {
+    const owner = await this.lock.owner();
+    if (owner) {
+      const log = await this.logs.get(owner);
+      // No row yet: the job is starting.
+      return !log || log.status === 'in_progress' ? owner : undefined;
+    }
+    const [running] = await this.logs.running();
+    return running?.id;
   }
 
   /** Waits for a job started by this node (the reference's synchronous pull). */

@@ -1,32 +1,74 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, QueryRunner } from 'typeorm';
+import { isUuid } from '../../core/uuid';
 
 /** PostgreSQL advisory lock key: one sync job per database at a time ("PRSM"). */
 const SYNC_LOCK_KEY = 0x5052534d;
+/** The holder's connection is named after its job, so any replica can say which job holds the lock. */
+const OWNER_PREFIX = 'prism-sync:';
 
 /** A held lock: the connection that holds it. */
 export type SyncLockHandle = QueryRunner;
 
 /**
  * One sync job per database at a time: a session-level advisory lock, so every replica of the
- * node sees the same lock, and a crashed holder's lock goes with its connection.
+ * node sees the same lock, and a crashed holder's lock goes with its connection. The holder's
+ * connection carries its job id (`application_name`) from before the lock is taken, so the job
+ * holding it can be named even before its sync_logs row exists.
  */
 @Injectable()
 export class SyncLock {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** The lock, or undefined when another job holds it. */
-  async tryAcquire(): Promise<SyncLockHandle | undefined> {
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    const [{ locked }]: { locked: boolean }[] = await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [SYNC_LOCK_KEY]);
-    if (locked) return runner;
-    await runner.release();
-    return undefined;
+  /** The lock for `owner` (a job id, or a word such as "recovery"), or undefined when another holds it. */
+  async tryAcquire(owner: string): Promise<SyncLockHandle | undefined> {
+    return this.acquire(owner, 'SELECT pg_try_advisory_lock($1) AS locked');
+  }
+
+  /** Like tryAcquire, but waits up to `ms` for the holder to release it. */
+  async acquireWithin(owner: string, ms: number): Promise<SyncLockHandle | undefined> {
+    return this.acquire(owner, 'SELECT true AS locked FROM pg_advisory_lock($1)', ms);
+  }
+
+  /** The job id the lock's holder announced (undefined: free, or held by something that is not a job). */
+  async owner(): Promise<string | undefined> {
+    const rows: { name: string }[] = await this.dataSource.query(
+      `SELECT a.application_name AS name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+       WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = $1::oid AND l.objsubid = 1
+         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+      [SYNC_LOCK_KEY],
+    );
+    const name = rows[0]?.name ?? '';
+    const id = name.startsWith(OWNER_PREFIX) ? name.slice(OWNER_PREFIX.length) : '';
+    return isUuid(id) ? id : undefined;
   }
 
   async release(handle: SyncLockHandle): Promise<void> {
     await handle.query('SELECT pg_advisory_unlock($1)', [SYNC_LOCK_KEY]).catch(() => undefined);
+    // The connection goes back to the pool: it no longer speaks for a job.
+    await handle.query('RESET application_name').catch(() => undefined);
     await handle.release().catch(() => undefined);
+  }
+
+  private async acquire(owner: string, sql: string, waitMs?: number): Promise<SyncLockHandle | undefined> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    let locked = false;
+    try {
+      await runner.query(`SELECT set_config('application_name', $1, false)`, [`${OWNER_PREFIX}${owner}`]);
+      if (waitMs !== undefined) await runner.query(`SELECT set_config('lock_timeout', $1, false)`, [`${Math.max(1, Math.round(waitMs))}ms`]);
+      [{ locked }] = (await runner.query(sql, [SYNC_LOCK_KEY])) as { locked: boolean }[];
+    } catch (error) {
+      // 55P03: lock_timeout passed while waiting.
+      if ((error as { code?: string }).code !== '55P03') {
+        await this.release(runner);
+        throw error;
+      }
+    } finally {
+      if (waitMs !== undefined) await runner.query('RESET lock_timeout').catch(() => undefined);
+    }
+    if (locked) return runner;
+    await this.release(runner);
+    return undefined;
   }
 }

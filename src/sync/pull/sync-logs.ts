@@ -35,6 +35,8 @@ export interface SyncLogRow {
   requestedBy: string | null;
   /** The protocol the peer spoke at this pull ("2" or "reference"), once its manifest was in. */
   negotiatedProtocol: string | null;
+  /** The peer's clock minus this node's (ms), measured at the manifest; null before it. */
+  clockSkewMs: number | null;
 }
 
 const ts = timestampText;
@@ -42,7 +44,8 @@ const ts = timestampText;
 const SELECT = `SELECT id, remote_node_id AS "remoteNodeId", kind, status, phase, ${ts('started_at')} AS "startedAt",
   ${ts('completed_at')} AS "completedAt", ${ts('last_synced_at')} AS "lastSyncedAt", cursor_from AS "cursorFrom",
   cursor_to AS "cursorTo", local_apply_xid::text AS "localApplyXid", entities_received AS "entitiesReceived", counts, progress,
-  error_code AS "errorCode", error_message AS "errorMessage", requested_by AS "requestedBy", negotiated_protocol AS "negotiatedProtocol" FROM sync_logs`;
+  error_code AS "errorCode", error_message AS "errorMessage", requested_by AS "requestedBy", negotiated_protocol AS "negotiatedProtocol",
+  clock_skew_ms AS "clockSkewMs" FROM sync_logs`;
 
 /** The sync_logs table: job state of the SyncSaga (persisted, survives restarts), and each peer's last pull. */
 @Injectable()
@@ -51,13 +54,14 @@ export class SyncLogs extends PeerSyncStatus {
     super();
   }
 
-  async create(remoteNodeId: string, kind: SyncKind, requestedBy: string | null, cursorFrom: string | null): Promise<SyncLogRow> {
-    const [row]: { id: string }[] = await this.dataSource.query(
+  /** The job's row, under the id the job already announced with its lock (SyncLock). */
+  async create(id: string, remoteNodeId: string, kind: SyncKind, requestedBy: string | null, cursorFrom: string | null): Promise<SyncLogRow> {
+    await this.dataSource.query(
       `INSERT INTO sync_logs (id, remote_node_id, kind, status, phase, requested_by, cursor_from)
-       VALUES (gen_random_uuid(), $1, $2, 'in_progress', 'queued', $3, $4) RETURNING id`,
-      [remoteNodeId, kind, requestedBy, cursorFrom],
+       VALUES ($1, $2, $3, 'in_progress', 'queued', $4, $5)`,
+      [id, remoteNodeId, kind, requestedBy, cursorFrom],
     );
-    return (await this.get(row.id))!;
+    return (await this.get(id))!;
   }
 
   async get(id: string): Promise<SyncLogRow | undefined> {
@@ -97,6 +101,10 @@ export class SyncLogs extends PeerSyncStatus {
   /** The protocol the peer negotiated at this pull (recorded when its manifest is in). */
   async recordProtocol(id: string, protocol: string): Promise<void> {
     await this.dataSource.query(`UPDATE sync_logs SET negotiated_protocol = $2, updated_at = clock_timestamp() WHERE id = $1`, [id, protocol]);
+  }
+
+  async recordClockSkew(id: string, skewMs: number): Promise<void> {
+    await this.dataSource.query(`UPDATE sync_logs SET clock_skew_ms = $2, updated_at = clock_timestamp() WHERE id = $1`, [id, skewMs]);
   }
 
   /** Completion, inside the apply transaction: it commits together with the data and the cursor. */
@@ -143,11 +151,18 @@ export class SyncLogs extends PeerSyncStatus {
       [ids],
     );
     for (const row of rows) {
-      result.set(row.remote_node_id, {
-        lastSyncedAt: row.synced_at ? new Date(row.synced_at).toISOString() : null,
-        lastSyncStatus: row.status,
-        negotiatedProtocol: row.negotiated_protocol,
-      });
+      result.set(row.remote_node_id, { lastSyncedAt: row.synced_at ? new Date(row.synced_at).toISOString() : null, lastSyncStatus: row.status, negotiatedProtocol: row.negotiated_protocol, lastClockSkewMs: null });
+    }
+    // The last measured skew, whatever became of that pull (a refused one included).
+    const skews: { remote_node_id: string; skew: number }[] = await this.dataSource.query(
+      `SELECT DISTINCT ON (remote_node_id) remote_node_id, clock_skew_ms AS skew
+         FROM sync_logs WHERE clock_skew_ms IS NOT NULL AND remote_node_id = ANY($1::uuid[])
+        ORDER BY remote_node_id, started_at DESC`,
+      [ids],
+    );
+    for (const row of skews) {
+      const last = result.get(row.remote_node_id) ?? { lastSyncedAt: null, lastSyncStatus: null, lastClockSkewMs: null };
+      result.set(row.remote_node_id, { ...last, lastClockSkewMs: row.skew });
     }
     return result;
   }

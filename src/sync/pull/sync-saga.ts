@@ -63,6 +63,7 @@ export class SyncSaga {
           await this.logs.recordProtocol(job.log.id, protocol);
           await this.logs.updateProgress(job.log.id, 'fetching', job.progress.snapshot());
         },
+        onClockSkew: (skewMs) => this.logs.recordClockSkew(job.log.id, skewMs),
       });
       const { manifest } = fetched;
       phase = 'apply';

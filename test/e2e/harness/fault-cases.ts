@@ -19,6 +19,8 @@ export interface FaultCase {
   phase: FaultPhase;
   rules?: (ctx: { tombstonePage: (req: ProxiedRequest) => boolean }) => FaultRule[];
   process?: ProcessFault;
+  /** New recording files in the round beyond the one every round brings (the fault then hits one of several). */
+  extraFiles?: number;
   expect: FaultExpectation;
 }
 
@@ -83,12 +85,18 @@ export const FAULT_CASES: FaultCase[] = [
   { name: 'file stream byte corrupted mid-file once', phase: 'file-stream', rules: () => on(STREAM, { kind: 'corrupt', at: 'half' }), expect: converges },
   { name: 'file stream cut early (persistent)', phase: 'file-stream', rules: () => on(STREAM, { kind: 'cut', afterBytes: 100 }, { times: ALWAYS }), expect: fails(/ERR_FILE|ERR_PEER/) },
   { name: 'file stream corrupted (persistent)', phase: 'file-stream', rules: () => on(STREAM, { kind: 'corrupt', at: 'last' }, { times: ALWAYS }), expect: fails(/ERR_FILE|ERR_PEER/) },
+  // Two files: the fault hits the second stream, after the first file may be stored. A failed pull
+  // must leave the file store as it was (the stored file collected, issue 14 item 3).
+  { name: 'second file stream corrupted (persistent)', phase: 'file-stream', extraFiles: 1, rules: () => on(STREAM, { kind: 'corrupt', at: 'last' }, { nth: 2, times: ALWAYS }), expect: fails(/ERR_FILE|ERR_PEER/) },
+  { name: 'second file stream cut (persistent)', phase: 'file-stream', extraFiles: 1, rules: () => on(STREAM, { kind: 'cut', afterBytes: 100 }, { nth: 2, times: ALWAYS }), expect: fails(/ERR_FILE|ERR_PEER/) },
   { name: 'file stream 404', phase: 'file-stream', rules: () => on(STREAM, { kind: 'status', status: 404, body: { error: 'ERR_NOT_FOUND', message: 'injected' } }), expect: fails(/ERR_NOT_FOUND/) },
 
   // Processes: kill -9 of the source at chosen moments, and of the requester mid-fetch / mid-apply.
   { name: 'kill -9 source at the manifest', phase: 'process', process: { kind: 'kill-source', at: /^\/api\/sync\/manifest$/ }, expect: fails(/ERR_PEER/) },
   { name: 'kill -9 source mid-pages (volunteers page 3)', phase: 'process', process: { kind: 'kill-source', at: PAGE('volunteers'), nth: 3 }, expect: fails(/ERR_PEER/) },
   { name: 'kill -9 source at the file stream', phase: 'process', process: { kind: 'kill-source', at: STREAM }, expect: fails(/ERR_PEER|ERR_FILE/) },
+  { name: 'kill -9 source at the second file stream', phase: 'process', extraFiles: 1, process: { kind: 'kill-source', at: STREAM, nth: 2 }, expect: fails(/ERR_PEER|ERR_FILE/) },
+  { name: 'kill -9 requester at the second file stream', phase: 'process', extraFiles: 1, process: { kind: 'kill-requester-fetch', at: STREAM, nth: 2 }, expect: fails(/^ERR_INTERRUPTED$/) },
   { name: 'kill -9 requester mid-fetch', phase: 'process', process: { kind: 'kill-requester-fetch', at: PAGE('research'), nth: 2 }, expect: fails(/^ERR_INTERRUPTED$/) },
   { name: 'kill -9 requester mid-apply', phase: 'process', process: { kind: 'kill-requester-apply', lockTable: 'record_channel' }, expect: fails(/^ERR_INTERRUPTED$/) },
 ];

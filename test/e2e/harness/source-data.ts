@@ -63,7 +63,7 @@ export class SourceData {
    * Changes every synced table (each row restamped, so every feed has pages in the next window), adds
    * a tombstone (a vital_signs row created and deleted) and, optionally, a new recording.
    */
-  async change(options: { recording: boolean }): Promise<void> {
+  async change(options: { recording: boolean; extraRecordings?: number }): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       for (const table of this.catalog.tables()) await manager.query(`UPDATE "${table.table}" SET updated_at = updated_at`);
       const vitals = this.catalog.table('vital_signs');
@@ -74,6 +74,11 @@ export class SourceData {
       if (parent) this.factory.rows.set('vital_signs', parent);
     });
     if (options.recording) await this.uploadRecording();
+    for (let i = 0; i < (options.extraRecordings ?? 0); i++) {
+      // A new channel (later uploads go to it), so the round brings one more file.
+      await this.dataSource.transaction((manager) => this.factory.insert(manager, this.catalog.table('record_channel')));
+      await this.uploadRecording();
+    }
   }
 
   async close(): Promise<void> {

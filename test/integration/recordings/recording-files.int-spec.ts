@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import request from 'supertest';
 import { RecordingStorage } from '../../../src/recordings/storage/recording-storage';
+import { FileSweep } from '../../../src/sync/files/file-sweep';
 import { Azurite, startAzurite } from '../../support/azurite';
 import { BULK_HTTP_ENV, buildDatasetOverHttp, Dataset } from '../../support/dataset';
 import { startTestNode, TestNode } from '../../support/test-node';
@@ -125,6 +126,48 @@ function fileRoutes(label: string, env: () => Promise<{ env: Record<string, stri
         .send({ fileSha256: 'a'.repeat(64) })
         .expect(400);
       expect(crud.body.fields[0].field).toBe('fileSha256');
+    });
+
+    it('the scheduled sweep collects files no row references any more, and waits while a sync holds the lock', async () => {
+      const referenced = async () =>
+        ((await node.dataSource.query(`SELECT DISTINCT file_sha256 AS sha FROM record_channel WHERE file_sha256 IS NOT NULL ORDER BY 1`)) as { sha: string }[]).map((r) => r.sha);
+      // The channel's previous file loses its last reference when a new one replaces it.
+      const replaced = (await referenced())[0];
+      await request(node.url).put(fileUrl).set(bearer(token)).set('Content-Type', 'text/csv').send(randomBytes(3000)).expect(200);
+      expect(await storedFiles(node)).toContain(replaced);
+      const sweep = node.app.get(FileSweep);
+      const holder = node.dataSource.createQueryRunner();
+      await holder.connect();
+      try {
+        await holder.query('SELECT pg_advisory_lock($1)', [0x5052534d]);
+        expect(await sweep.run()).toBe(false);
+        expect(await storedFiles(node)).toContain(replaced);
+      } finally {
+        await holder.query('SELECT pg_advisory_unlock($1)', [0x5052534d]);
+        await holder.release();
+      }
+      expect(await sweep.run()).toBe(true);
+      expect(await storedFiles(node)).toEqual(await referenced());
+    });
+
+    it('content collected between its upload and its attach is never referenced: the upload is refused', async () => {
+      const storage = node.app.get(RecordingStorage);
+      const put = storage.put.bind(storage);
+      // A sweep collects the content the moment it is stored, before the channel points at it.
+      const spy = jest.spyOn(storage, 'put').mockImplementation(async (...args) => {
+        const stored = await put(...args);
+        await storage.delete(stored.sha256);
+        return stored;
+      });
+      try {
+        const before = await request(node.url).get(fileUrl).set(bearer(token)).buffer(true).parse(binary).expect(200);
+        const res = await request(node.url).put(fileUrl).set(bearer(token)).set('Content-Type', 'text/csv').send(randomBytes(2000));
+        expect(res.status).toBe(409);
+        const after = await request(node.url).get(fileUrl).set(bearer(token)).buffer(true).parse(binary).expect(200);
+        expect(sha(after.body)).toBe(sha(before.body));
+      } finally {
+        spy.mockRestore();
+      }
     });
   });
 }

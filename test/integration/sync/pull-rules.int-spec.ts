@@ -2,7 +2,7 @@ import request from 'supertest';
 import { NodeAccessLevel } from '../../../src/core/auth/access';
 import { BULK_HTTP_ENV } from '../../support/dataset';
 import { laterality, lateralityRow, withForcedTimestamps } from '../../support/sync-sql';
-import { NodePair, startPair, verify } from '../../support/two-nodes';
+import { lateralityConflicts, NodePair, pullFrom, pullOk, startPair, verify } from '../../support/two-nodes';
 import { bearer } from '../../support/users';
 
 /** Newer wins, ties, deletes, conflicts, preview and the refusals of a pull (SPEC §6), on two nodes. */
@@ -10,17 +10,10 @@ describe('pull rules', () => {
   let pair: NodePair;
   let peerOnB: string; // A in B's registry, as a connection B pulls from
 
-  const pullA = () => request(pair.a.url).post('/api/sync/pull').set(bearer(pair.adminA)).send({ remoteNodeId: pair.peerOnA });
-  const pullB = () => request(pair.b.url).post('/api/sync/pull').set(bearer(pair.adminB)).send({ remoteNodeId: peerOnB });
-  const ok = async (res: Promise<request.Response>) => {
-    const r = await res;
-    if (r.status !== 200) throw new Error(`pull failed: ${r.status} ${JSON.stringify(r.body)}`);
-    return r.body;
-  };
-  const conflicts = async (code: string) =>
-    (await request(pair.a.url).get('/api/sync/conflicts').set(bearer(pair.adminA)).query({ table: 'snomed_laterality' })).body.data.filter(
-      (c: { key: { code: string } }) => c.key.code === code,
-    );
+  const pullA = () => pullFrom(pair.a, pair.adminA, pair.peerOnA);
+  const pullB = () => pullFrom(pair.b, pair.adminB, peerOnB);
+  const ok = pullOk;
+  const conflicts = (code: string) => lateralityConflicts(pair.a, pair.adminA, code);
 
   beforeAll(async () => {
     pair = await startPair(BULK_HTTP_ENV);
@@ -57,7 +50,7 @@ describe('pull rules', () => {
   it('equal timestamps fall to the content hash: both nodes keep the same version', async () => {
     await laterality(pair.b, 'tie');
     await ok(pullA());
-    const at = '2030-01-01T00:00:00.000001Z';
+    const at = '2025-06-01T00:00:00.000001Z';
     await withForcedTimestamps(pair.a, [[`UPDATE snomed_laterality SET display_name = 'tie-a', updated_at = $1 WHERE code = 'tie'`, [at]]]);
     await withForcedTimestamps(pair.b, [[`UPDATE snomed_laterality SET display_name = 'tie-b', updated_at = $1 WHERE code = 'tie'`, [at]]]);
     await ok(pullA());

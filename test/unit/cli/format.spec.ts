@@ -1,4 +1,4 @@
-import { table } from '../../../src/cli/commands/support/format';
+import { formatSummary, progressLine, table } from '../../../src/cli/commands/support/format';
 
 describe('CLI tables', () => {
   it('left-aligns text columns with their headers and right-aligns numbers and sizes', () => {
@@ -19,5 +19,55 @@ describe('CLI tables', () => {
 
   it('keeps placeholders in a text column left-aligned', () => {
     expect(table(['url', 'status'], [['-', 'Pending'], ['http://x', 'Authorized']]).split('\n')[2]).toBe('-         Pending');
+  });
+});
+
+describe('pull progress and summary', () => {
+  it('count the same rows: deletions included, as the manifest does', () => {
+    const result = (table: string, received: number, tombstonesReceived: number) => ({
+      table,
+      received,
+      inserted: received,
+      updated: 0,
+      unchanged: 0,
+      skippedDeleted: 0,
+      skippedOrphans: 0,
+      skippedFuture: 0,
+      deleted: tombstonesReceived,
+      tombstonesReceived,
+      conflicts: 0,
+    });
+    const tables = [result('volunteer', 2, 0), result('session_annotation', 1, 1)];
+    const summary = {
+      tables,
+      totals: { received: 3, inserted: 3, updated: 0, unchanged: 0, deleted: 1, conflicts: 0 },
+      entitiesReceived: {},
+      files: { referenced: 0, downloaded: 0, alreadyPresent: 0, bytesDownloaded: 0 },
+      durationMs: 1200,
+    };
+    // The final progress of that pull: the manifest announced 3 rows and 1 deletion.
+    const progress = {
+      jobId: 'j',
+      kind: 'pull' as const,
+      remoteNodeId: 'r',
+      state: 'completed' as const,
+      phase: 'done' as const,
+      aggregate: null,
+      table: null,
+      rows: { done: 4, total: 4 },
+      bytes: { done: 100, total: 100 },
+      files: { done: 0, total: 0, bytesDone: 0, bytesTotal: 0 },
+      applied: { done: 4, total: 4 },
+      percent: 100,
+      rowsPerSecond: 4,
+      etaSeconds: null,
+      startedAt: '',
+      updatedAt: '',
+      error: null,
+    };
+    const counted = (text: string) => Number(/(\d+) rows received/.exec(text)?.[1] ?? /\d+\/(\d+) rows/.exec(text)?.[1]);
+    expect(counted(progressLine(progress))).toBe(4);
+    expect(counted(formatSummary(summary, 'Incremental pull'))).toBe(4);
+    expect(formatSummary(summary, 'Incremental pull').split('\n')[0]).toBe('Incremental pull: 4 rows received (1 of them a deletion) in 1.2 s');
   });
 });

@@ -12,9 +12,9 @@ import { PeerError } from '../../../src/core/errors/peer-error';
 import { SyncCatalog } from '../../../src/core/sync-kernel/sync-catalog';
 import type { SyncManifest } from '../../../src/sync/export/export.types';
 import { FileTotals, RejectedContent, ServedFile, SyncedFiles } from '../../../src/sync/files/synced-files.port';
-import { TableResult } from '../../../src/sync/import/import.types';
+import { emptyTableResult, TableResult } from '../../../src/sync/import/import.types';
 import { ApplyStep, ApplyStepInput } from '../../../src/sync/pull/apply-step';
-import { FetchStep } from '../../../src/sync/pull/fetch-step';
+import { FetchResult, FetchStep } from '../../../src/sync/pull/fetch-step';
 import { PeerConnection, PeerConnector, PeerStream, PeerTarget } from '../../../src/sync/pull/peer.port';
 import { ProgressTracker } from '../../../src/sync/pull/progress';
 import { SyncLogRow, SyncLogs } from '../../../src/sync/pull/sync-logs';
@@ -29,6 +29,8 @@ interface Script {
   manifest?(call: number): unknown;
   page?(route: string, params: URLSearchParams): unknown;
   file?: { content: Buffer; announce?: { sha256: string; size: number } };
+  /** Content per row id (several files); `file` answers for any other row. */
+  files?: Map<string, Buffer>;
 }
 
 class FakeConnection implements PeerConnection {
@@ -44,8 +46,9 @@ class FakeConnection implements PeerConnection {
     return this.script.page!(url.pathname.replace('/api/sync/', ''), url.searchParams) as T;
   }
 
-  async stream(): Promise<PeerStream> {
-    const { content, announce } = this.script.file!;
+  async stream(path: string): Promise<PeerStream> {
+    const rowId = path.split('/').at(-2)!;
+    const { content, announce } = this.script.files?.has(rowId) ? { content: this.script.files.get(rowId)!, announce: undefined } : this.script.file!;
     const sha256 = createHash('sha256').update(content).digest('hex');
     // A dishonest peer frames the content under the hash it announces.
     const body = Readable.from([content]).pipe(new FrameEncryptor(this.channelKey, announce?.sha256 ?? sha256, 0));
@@ -90,6 +93,9 @@ class MemoryFiles extends SyncedFiles {
   async referencedHashes(): Promise<string[]> {
     return [];
   }
+  async storedHashes(): Promise<string[]> {
+    return [...this.stored.keys()];
+  }
   async has(sha256: string): Promise<boolean> {
     return this.stored.has(sha256);
   }
@@ -105,8 +111,10 @@ class MemoryFiles extends SyncedFiles {
   locator(sha256: string): string {
     return `memory://${sha256}`;
   }
+  /** No row references anything here: every hash given is garbage. */
   async collectGarbage(hashes: Iterable<string>): Promise<void> {
     this.collected.push([...hashes]);
+    for (const sha of hashes) this.stored.delete(sha);
   }
 }
 
@@ -134,19 +142,24 @@ class MemoryLogs {
   async finishPreview() {
     this.calls.push('finishPreview');
   }
+  async recordClockSkew() {}
 }
 
 /** The apply step without a database: records its input, answers or fails as told. */
 class StubApply {
   inputs: ApplyStepInput[] = [];
   failWith?: unknown;
+  results: TableResult[] = [];
+  fetched?: FetchResult;
   async run(input: ApplyStepInput): Promise<TableResult[]> {
     this.inputs.push(input);
     if (this.failWith) throw this.failWith;
-    if (!input.dryRun) await input.beforeCommit?.({} as QueryRunner, []);
-    return [];
+    for (const result of this.results) input.onTableApplied?.(result);
+    if (!input.dryRun) await input.beforeCommit?.({} as QueryRunner, this.results);
+    return this.results;
   }
-  summarize(_results: TableResult[], fetched: { files: unknown[] }, durationMs: number) {
+  summarize(_results: TableResult[], fetched: FetchResult, durationMs: number) {
+    this.fetched = fetched;
     return { tables: [], totals: { received: 0, inserted: 0, updated: 0, unchanged: 0, deleted: 0, conflicts: 0 }, entitiesReceived: { files: fetched.files.length }, files: { referenced: fetched.files.length, downloaded: 0, alreadyPresent: 0, bytesDownloaded: 0 }, durationMs };
   }
 }
@@ -170,7 +183,8 @@ describe('SyncSaga with a fake peer connector', () => {
       protocolNodeId: 'peer-node',
       nodeName: 'peer',
       generatedAt: '2026-01-01T00:00:00.000Z',
-      serverTime: '2026-01-01T00:00:00.000Z',
+      // The peer's clock agrees with this one (ERR_CLOCK_SKEW otherwise).
+      serverTime: new Date().toISOString(),
       lastSyncedAt: null,
       protocolVersion: '2',
       schemaVersion: catalog.schemaVersion,
@@ -307,6 +321,58 @@ describe('SyncSaga with a fake peer connector', () => {
     expect(t.logs.failure).toEqual({ status: 'rolled_back', code: 'ERR_APPLY_FAILED' });
     expect(t.apply.inputs[0].fileLocators.get(sha)).toBe(`memory://${sha}`);
     expect(t.files.collected).toEqual([[sha]]);
+    expect(existsSync(t.staging)).toBe(false);
+  });
+
+  it('counts every byte of files downloaded side by side', async () => {
+    const files = catalog.files()!;
+    const contents = new Map<string, Buffer>();
+    for (let i = 1; i <= 8; i++) contents.set(`44444444-4444-4444-8444-${String(i).padStart(12, '0')}`, randomBytes(1000 * i + 7));
+    const rows = [...contents].map(([id, content]) => ({
+      [files.key.property]: id,
+      [files.hash.property]: createHash('sha256').update(content).digest('hex'),
+      [files.size.property]: String(content.length),
+    }));
+    const total = [...contents.values()].reduce((n, c) => n + c.length, 0);
+    const t = setup({
+      manifest: () => manifestFor([{ route: 'sessions', aggregate: 'sessions', rows: rows.length }], { files: { count: rows.length, totalBytes: total } }),
+      page: () => ({ data: rows, deleted: [], table: files.spec.table, next: null }),
+      files: contents,
+    });
+    await t.saga.run(t.job);
+    expect(t.apply.fetched).toMatchObject({ storedFiles: expect.any(Array), bytesDownloaded: total });
+    expect(t.apply.fetched!.storedFiles).toHaveLength(rows.length);
+    expect(t.job.progress.snapshot().files).toMatchObject({ done: rows.length, total: rows.length, bytesDone: total, bytesTotal: total });
+  });
+
+  it('the applied count reaches the manifest total, deletions included', async () => {
+    const t = setup({
+      manifest: () => ({ ...manifestFor([]), feeds: [{ route: 'researchers', aggregate: 'researchers', rows: 2, tombstones: 1, bytes: 10 }] }),
+      page: () => ({ data: [], deleted: [], table: null, next: null }),
+    });
+    t.apply.results = [{ ...emptyTableResult('researcher'), received: 2, inserted: 2, tombstonesReceived: 1, deleted: 1 }];
+    await t.saga.run(t.job);
+    expect(t.job.progress.snapshot()).toMatchObject({ state: 'completed', rows: { total: 3 }, applied: { done: 3, total: 3 } });
+  });
+
+  it('a pull that fails while fetching files leaves none of the files it stored', async () => {
+    const files = catalog.files()!;
+    const good = randomBytes(5000);
+    const contents = new Map<string, Buffer>([['55555555-5555-4555-8555-000000000001', good]]);
+    const damaged = { id: '55555555-5555-4555-8555-000000000002', content: randomBytes(20_000) };
+    const rows = [
+      { [files.key.property]: '55555555-5555-4555-8555-000000000001', [files.hash.property]: createHash('sha256').update(good).digest('hex'), [files.size.property]: String(good.length) },
+      // Announced with a hash its content does not have: refused after the first file is stored.
+      { [files.key.property]: damaged.id, [files.hash.property]: createHash('sha256').update('other').digest('hex'), [files.size.property]: String(damaged.content.length) },
+    ];
+    const t = setup({
+      manifest: () => manifestFor([{ route: 'sessions', aggregate: 'sessions', rows: 2 }], { files: { count: 2, totalBytes: good.length + damaged.content.length } }),
+      page: () => ({ data: rows, deleted: [], table: files.spec.table, next: null }),
+      files: contents,
+      file: { content: damaged.content, announce: { sha256: rows[1][files.hash.property], size: damaged.content.length } },
+    });
+    expect(await fails(t.saga.run(t.job))).toMatchObject({ code: 'ERR_FILE_CHECKSUM_MISMATCH' });
+    expect(t.files.stored.size).toBe(0);
     expect(existsSync(t.staging)).toBe(false);
   });
 });

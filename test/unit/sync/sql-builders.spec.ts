@@ -1,3 +1,4 @@
+import { archiveFutureRowsSql, archiveFutureTombstonesSql, dropFutureRowsSql, dropFutureTombstonesSql } from '../../../src/sync/import/future-stamps-sql';
 import { SyncCatalog } from '../../../src/core/sync-kernel/sync-catalog';
 import { referenceCountSql, referencePageSql, TOMBSTONE_PAGE_SQL, windowPageSql, windowStatsSql } from '../../../src/sync/export/export-sql';
 import {
@@ -42,6 +43,10 @@ describe('SQL builders', () => {
     const parents = model.foreignKeys.filter((fk) => catalog.hasTable(fk.referencedTable));
     expect({
       typedRows: typedRowsSql(model, '_s_1', '_r_1'),
+      archiveFutureRows: archiveFutureRowsSql(model, '_r_1'),
+      dropFutureRows: dropFutureRowsSql('_r_1'),
+      archiveFutureTombstones: archiveFutureTombstonesSql(model),
+      dropFutureTombstones: dropFutureTombstonesSql(model),
       archiveRowConflicts: archiveRowConflictsSql(model, '_r_1'),
       countDeletedLocally: countDeletedLocallySql(model, '_r_1'),
       archiveOrphans: archiveOrphansSql(model, parents, '_r_1'),

@@ -48,8 +48,11 @@ export function formatSummary(summary: SyncSummary, title = 'Summary', kind: 'pu
   const s = summary.totals;
   rows.push(['total', s.received, s.inserted, s.updated, s.unchanged, s.deleted, s.conflicts]);
   const f = summary.files;
+  // The progress line's rows count deletions too (the manifest's unit): so does this line.
+  const deletions = summary.tables.reduce((n, t) => n + (t.tombstonesReceived ?? 0), 0);
+  const among = deletions > 0 ? ` (${deletions} of them ${deletions === 1 ? 'a deletion' : 'deletions'})` : '';
   return [
-    `${title}: ${s.received} rows received in ${formatDuration(summary.durationMs)}`,
+    `${title}: ${s.received + deletions} rows received${among} in ${formatDuration(summary.durationMs)}`,
     table(['aggregate', 'received', 'inserted', 'updated', 'unchanged', 'deleted', 'conflicts'], rows),
     `files: ${filesText(f, kind)}`,
   ].join('\n');

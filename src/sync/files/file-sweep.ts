@@ -1,0 +1,45 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { AppConfig } from '../../config';
+import { SyncLock } from '../pull/sync-lock';
+import { SyncedFiles } from './synced-files.port';
+
+/**
+ * The scheduled sweep of the content store: files whose last referencing row was deleted (locally,
+ * or by a pull) are collected by the one collector (SyncedFiles.collectGarbage). It runs only while
+ * it holds the sync lock, so it never races an apply, nor a pull's files stored but not yet
+ * committed; when a sync runs, this round is skipped. Every SYNC_FILE_SWEEP_MINUTES (0: never).
+ */
+@Injectable()
+export class FileSweep implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(FileSweep.name);
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly files: SyncedFiles,
+    private readonly lock: SyncLock,
+    private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const minutes = this.config.sync.fileSweepMinutes;
+    if (minutes === 0) return;
+    this.timer = setInterval(() => void this.run().catch((error: Error) => this.logger.warn(`file sweep failed: ${error.message}`)), minutes * 60_000);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /** One sweep; false when a sync held the lock (nothing done). */
+  async run(): Promise<boolean> {
+    const lock = await this.lock.tryAcquire('file-sweep');
+    if (!lock) return false;
+    try {
+      await this.files.collectGarbage(await this.files.storedHashes());
+      return true;
+    } finally {
+      await this.lock.release(lock);
+    }
+  }
+}

@@ -1,0 +1,74 @@
+import request from 'supertest';
+import { FetchStep } from '../../../src/sync/pull/fetch-step';
+import { laterality } from '../../support/sync-sql';
+import { NodePair, startPair } from '../../support/two-nodes';
+import { bearer } from '../../support/users';
+
+const SYNC_LOCK_KEY = 0x5052534d;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The one-job-at-a-time lock says who holds it, and a finished job never refuses the next one. */
+describe('sync job lock', () => {
+  let pair: NodePair;
+
+  const startJob = () => request(pair.a.url).post('/api/sync/jobs').set(bearer(pair.adminA)).send({ remoteNodeId: pair.peerOnA });
+  const state = async (jobId: string) => (await request(pair.a.url).get(`/api/sync/jobs/${jobId}`).set(bearer(pair.adminA))).body as { state: string };
+  const lockHeld = async () =>
+    ((await pair.a.dataSource.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = $1::oid`, [SYNC_LOCK_KEY])) as { n: number }[])[0].n > 0;
+
+  beforeAll(async () => {
+    pair = await startPair();
+  });
+  afterAll(() => pair?.close());
+
+  it('a pull refused while another is starting names that job, even before its log row exists', async () => {
+    // Hold back the first job between taking the lock and writing its sync_logs row.
+    const blocker = pair.a.dataSource.createQueryRunner();
+    await blocker.connect();
+    await blocker.startTransaction();
+    await blocker.query('LOCK TABLE sync_logs IN EXCLUSIVE MODE');
+    let first: Promise<request.Response> | undefined;
+    try {
+      first = startJob().then((r) => r);
+      for (let i = 0; i < 200 && !(await lockHeld()); i++) await sleep(25);
+      const second = await startJob();
+      expect(second.status).toBe(409);
+      expect(second.body.error).toBe('ERR_SYNC_IN_PROGRESS');
+      expect(second.body.jobId).toMatch(/^[0-9a-f-]{36}$/);
+      await blocker.commitTransaction();
+      const started = await first;
+      expect(started.status).toBe(202);
+      expect(second.body.jobId).toBe(started.body.jobId);
+      expect(second.body.message).toContain(started.body.jobId);
+    } finally {
+      if (blocker.isTransactionActive) await blocker.rollbackTransaction();
+      await blocker.release();
+      await first;
+      for (let i = 0; i < 400 && (await lockHeld()); i++) await sleep(25);
+    }
+  });
+
+  it('a pull started as soon as the previous job reports completed is accepted, not refused by the lock it is releasing', async () => {
+    await laterality(pair.b, 'back-to-back');
+    // Widen the moment between "completed" and the release of the lock (cleanup after the commit).
+    const fetch = pair.a.app.get(FetchStep);
+    const release = fetch.release.bind(fetch);
+    const spy = jest.spyOn(fetch, 'release').mockImplementation(async (...args) => {
+      await sleep(500);
+      return release(...args);
+    });
+    try {
+      const first = await startJob();
+      expect(first.status).toBe(202);
+      for (let i = 0; i < 400 && (await state(first.body.jobId)).state === 'running'; i++) await sleep(10);
+      expect((await state(first.body.jobId)).state).toBe('completed');
+      const next = await startJob();
+      expect(next.body).toMatchObject({ jobId: expect.any(String) });
+      expect(next.status).toBe(202);
+      for (let i = 0; i < 400 && (await state(next.body.jobId)).state === 'running'; i++) await sleep(25);
+      expect((await state(next.body.jobId)).state).toBe('completed');
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
