@@ -77,7 +77,7 @@ export async function startProbeNode(storage: SharedStorage, env: Record<string,
   });
   @Module({ imports: [AppModule.register(config, storage.db.url)], controllers: [ProbeController] })
   class ProbeAppModule {}
-  const app = await NestFactory.create<NestExpressApplication>(ProbeAppModule, { logger: false });
+  const app = await NestFactory.create<NestExpressApplication>(ProbeAppModule, { logger: false, bodyParser: false });
   configureApp(app, config);
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address();
