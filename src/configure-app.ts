@@ -6,7 +6,9 @@ import { AppConfig } from './config';
 import { AllExceptionsFilter } from './core/errors/all-exceptions.filter';
 import { corsOptions } from './core/http/cors';
 import { securityHeaders } from './core/http/security-headers';
+import { jsonBodies } from './core/http/json-bodies';
 import { createValidationPipe } from './core/validation';
+import { CallerIdentity } from './node-trust/throttling/caller-identity';
 import { setupApiDocs } from './crud/openapi';
 import { channelCallerVersion } from './crud/reference/reference-controller';
 import { channelErrorEncoder } from './node-trust/channel/channel-error-encoder';
@@ -27,7 +29,10 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
       }),
     );
   }
-  app.useBodyParser('json', { limit: '64mb' });
+  // Bodies are sized by the caller's verified identity before they are read (docs/security.md).
+  const callers = app.get(CallerIdentity);
+  app.use(jsonBodies(config.throttle, async (req) => (await callers.of(req)).kind !== 'anonymous'));
+  app.useBodyParser('urlencoded', { limit: config.throttle.jsonBodyAnonymousBytes, extended: false, inflate: false });
   // Picks the reference handler for channel callers where a reference and a native route share a path.
   app.enableVersioning({ type: VersioningType.CUSTOM, extractor: channelCallerVersion });
   app.useGlobalPipes(createValidationPipe());

@@ -34,6 +34,8 @@ export async function openDatabase(config: AppConfig, options: EmbeddedStartOpti
 export async function createApp(config: AppConfig, databaseUrl: string, aggregates?: Parameters<typeof AppModule.register>[2]): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, databaseUrl, aggregates), {
     httpsOptions: config.server.tls ? httpsServerOptions(config.server.tls) : undefined,
+    // Body parsers are registered by configureApp, sized per caller (json-bodies.ts).
+    bodyParser: false,
     bufferLogs: config.server.logLevel !== 'silent',
     logger: config.server.logLevel === 'silent' ? false : undefined,
   });

@@ -11,6 +11,12 @@ export interface SyncConfig {
   windowIdleSeconds: number;
   /** Largest file served in the reference's base64-JSON form. */
   base64FileMaxBytes: number;
+  /** File bytes held at once by base64 answers being built or sent (concurrent requests beyond: 503). */
+  base64InFlightBytes: number;
+  /** Export windows held at once (each pins a database connection). */
+  maxExportWindows: number;
+  /** Share of DB_POOL_SIZE export windows may pin, in percent (caps maxExportWindows). */
+  windowPoolSharePercent: number;
   /** HTTP timeout of one request to a peer, in milliseconds. */
   peerTimeoutMs: number;
   /** Attempts for a transient failure (429, 503, reset, timeout) before a pull fails. */
@@ -53,6 +59,9 @@ export function readSyncConfig(env: EnvReader): SyncConfig {
     pullPageSize: env.int('SYNC_PULL_PAGE_SIZE', 'page size this node asks for when pulling', 5000, 1, 100000),
     windowIdleSeconds: env.int('SYNC_WINDOW_IDLE_SECONDS', 'idle seconds before a served export window is released', 300, 5, 86400),
     base64FileMaxBytes: env.int('SYNC_BASE64_FILE_MAX_BYTES', 'largest file served as base64 JSON', 50 * 1024 * 1024, 1),
+    base64InFlightBytes: env.int('SYNC_BASE64_IN_FLIGHT_BYTES', 'file bytes held at once by base64 file answers (others get 503 and retry)', 64 * 1024 * 1024, 1),
+    maxExportWindows: env.int('SYNC_MAX_EXPORT_WINDOWS', 'export windows (pulls served) held at once', 8, 1, 200),
+    windowPoolSharePercent: env.int('SYNC_WINDOW_POOL_SHARE_PERCENT', 'share of DB_POOL_SIZE that export windows may pin, in percent', 50, 1, 90),
     peerTimeoutMs: env.int('SYNC_PEER_TIMEOUT_MS', 'timeout of one request to a peer (ms)', 60000, 100),
     retryAttempts: env.int('SYNC_RETRY_ATTEMPTS', 'attempts for a transient peer error before the pull fails', 5, 1, 50),
     stagingDir: env.optional('SYNC_STAGING_DIR', 'staging directory for pulls (default DATA_DIR/staging)'),

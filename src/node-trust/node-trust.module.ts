@@ -19,6 +19,7 @@ import { SessionController } from './session/session.controller';
 import { SessionService } from './session/session.service';
 import { TrustStateModule } from './state/trust-state.module';
 import { TrustStateStore } from './state/trust-state.store';
+import { CallerIdentity } from './throttling/caller-identity';
 import { NodeThrottlerGuard } from './throttling/node-throttler.guard';
 import { StateThrottlerStorage } from './throttling/state-throttler.storage';
 import { isSyncEndpoint, THROTTLE_STANDARD, THROTTLE_SYNC } from './throttling/throttle.decorators';
@@ -59,9 +60,10 @@ const MINUTE_MS = 60_000;
     ChannelSessionAuthenticator,
     { provide: NodeSessionAuthenticator, useExisting: ChannelSessionAuthenticator },
     NodeChannelClientFactory,
+    CallerIdentity,
     { provide: APP_INTERCEPTOR, useClass: ChannelCryptoInterceptor },
     { provide: APP_GUARD, useClass: NodeThrottlerGuard },
   ],
-  exports: [NodeSessionAuthenticator, LocalIdentity, NodeChannelClientFactory, SessionService, ChannelStore, NodesModule],
+  exports: [NodeSessionAuthenticator, CallerIdentity, LocalIdentity, NodeChannelClientFactory, SessionService, ChannelStore, NodesModule],
 })
 export class NodeTrustModule {}

@@ -24,8 +24,10 @@ export class JwtUserAuthenticator extends UserAuthenticator {
     super();
   }
 
-  hasCredentials(req: Request): boolean {
-    return /^Bearer\s/i.test(req.headers.authorization ?? '');
+  async verifiedUserId(req: Request): Promise<string | undefined> {
+    const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization?.trim() ?? '');
+    if (!match) return undefined;
+    return this.tokens.verify(match[1]).then((claims) => claims.id, () => undefined);
   }
 
   async authenticate(req: Request, roles: UserRole[]): Promise<void> {

@@ -1,3 +1,4 @@
+import type { Request } from 'express';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import {ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthenticatedRequest, NodeAccessLevel, PublicOrCapability, RequireUser, UserRole } from '../core/auth/access';
@@ -27,17 +28,17 @@ export class UserAuthController {
   @ApiOperation({ summary: 'Log in: a JWT for the API (plain {login, password}; or the reference payload over channel + session)' })
   @Post('login')
   @HttpCode(200)
-  async login(@Body() body: unknown, @Req() req: AuthenticatedRequest): Promise<LoginResult | ReturnType<typeof referenceToken>> {
+  async login(@Body() body: unknown, @Req() req: AuthenticatedRequest & Request): Promise<LoginResult | ReturnType<typeof referenceToken>> {
     if (req.nodeSession) {
       try {
         const { username, passwords, researchId } = readReferenceLogin(body);
-        return referenceToken(await this.users.referenceLogin(username, passwords, researchId));
+        return referenceToken(await this.users.referenceLogin(username, passwords, researchId, req.ip));
       } catch (error) {
         throw referenceError(error);
       }
     }
     const input = (await createValidationPipe().transform(body, { type: 'body', metatype: LoginRequest })) as LoginRequest;
-    return this.users.login(input.login, input.password);
+    return this.users.login(input.login, input.password, req.ip);
   }
 
   /** Reference RefreshToken: the identity is the Bearer token's; the body (`{token}` from IRIS) is ignored. */

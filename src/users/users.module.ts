@@ -8,6 +8,7 @@ import { JwtUserAuthenticator } from './jwt-user.authenticator';
 import { resolveJwtSecret } from './jwt-secret';
 import { ReferenceUsersController } from './reference-users.controller';
 import { UserAdminController, UserAuthController } from './users.controller';
+import { LoginAttempts } from './login-attempts';
 import { UsersService } from './users.service';
 
 /**
@@ -24,7 +25,7 @@ import { UsersService } from './users.service';
     }),
   ],
   controllers: [UserAuthController, UserAdminController, ReferenceUsersController],
-  providers: [AuthTokens, UsersService, { provide: UserAuthenticator, useClass: JwtUserAuthenticator }],
+  providers: [AuthTokens, LoginAttempts, UsersService, { provide: UserAuthenticator, useClass: JwtUserAuthenticator }],
   exports: [AuthTokens, UsersService, UserAuthenticator],
 })
 export class UsersModule {}

@@ -8,6 +8,7 @@ import { AuthTokens, IssuedToken, ResearcherClaims } from './auth-tokens';
 import { User } from './entities/user.entity';
 import { hashPassword, needsRehash, verifyPassword } from './password-hasher';
 import { AppConfig } from '../config';
+import { LoginAttempts } from './login-attempts';
 import { insertUser, NewUser, toUserView, UserView } from './users.store';
 
 export interface LoginResult extends IssuedToken {
@@ -27,6 +28,7 @@ export class UsersService {
     private readonly tokens: AuthTokens,
     private readonly crud: CrudEngine,
     private readonly resources: CrudResources,
+    private readonly attempts: LoginAttempts,
   ) {}
 
   async create(input: NewUser): Promise<UserView> {
@@ -91,8 +93,8 @@ export class UsersService {
     if (!result.affected) throw new AppError(404, 'ERR_NOT_FOUND', `user ${id} not found`);
   }
 
-  async login(login: string, password: string): Promise<LoginResult> {
-    const user = await this.verifyCredentials(login, [password]);
+  async login(login: string, password: string, clientIp?: string): Promise<LoginResult> {
+    const user = await this.attempts.guard(login, clientIp, () => this.verifyCredentials(login, [password]));
     return { ...(await this.issueFor(user)), user: toUserView(user) };
   }
 
@@ -100,8 +102,8 @@ export class UsersService {
    * The reference's sign-in (the IRIS desktop, through channel + session): any of the decoded
    * password readings may match; with `researchId` the user's researcher must be on that research.
    */
-  async referenceLogin(login: string, passwords: string[], researchId?: string): Promise<IssuedToken> {
-    const user = await this.verifyCredentials(login, passwords);
+  async referenceLogin(login: string, passwords: string[], researchId?: string, clientIp?: string): Promise<IssuedToken> {
+    const user = await this.attempts.guard(login, clientIp, () => this.verifyCredentials(login, passwords));
     if (researchId) await this.requireResearchMember(user, researchId);
     return this.issueFor(user);
   }

@@ -9,6 +9,8 @@ const METHOD_METADATA = 'method';
 export interface RouteAccess {
   route: string;
   access: string;
+  /** The declared rule itself (undefined: undeclared, refused by the AccessGuard). */
+  rule?: AccessRule;
 }
 
 function describeRule(rule: AccessRule | undefined): string {
@@ -24,8 +26,6 @@ function describeRule(rule: AccessRule | undefined): string {
       return `node(${NodeAccessLevel[rule.capability]})`;
     case 'publicOrNode':
       return `public or node(${NodeAccessLevel[rule.capability]})`;
-    case 'userOrNode':
-      return `user(${rule.roles.join('|') || 'any'}) or node(${NodeAccessLevel[rule.capability]})`;
   }
 }
 
@@ -48,7 +48,7 @@ export function listRouteAccess(app: INestApplication): RouteAccess[] {
         if (paths === undefined || method === undefined) continue;
         const rule = reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_RULE, [handler, controller]);
         for (const prefix of base) {
-          for (const path of [paths].flat()) routes.push({ route: `${RequestMethod[method]} ${join(prefix, path)}`, access: describeRule(rule) });
+          for (const path of [paths].flat()) routes.push({ route: `${RequestMethod[method]} ${join(prefix, path)}`, access: describeRule(rule), rule });
         }
       }
     }

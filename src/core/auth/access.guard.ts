@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable, Optional } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { AppError } from '../errors/app-error';
-import { ACCESS_RULE, AccessRule } from './access';
+import { ACCESS_RULE, AccessRule, CHANNEL_USER_SESSION_CAPABILITY } from './access';
 import { NodeSessionAuthenticator, UserAuthenticator } from './authenticators';
 
 /** The global, default-deny guard: runs the verification each route declares. */
@@ -25,6 +25,9 @@ export class AccessGuard implements CanActivate {
       case 'public':
         return true;
       case 'user':
+        // Through a channel (the IRIS desktop) the channel and its node session are verified first:
+        // they decrypt the body, and a revoked or expired session must not ride on a valid JWT.
+        if (this.nodes?.hasCredentials(req)) await this.nodeAuthenticator().authenticate(req, CHANNEL_USER_SESSION_CAPABILITY);
         await this.userAuthenticator().authenticate(req, rule.roles);
         return true;
       case 'channel':
@@ -35,13 +38,6 @@ export class AccessGuard implements CanActivate {
         return true;
       case 'publicOrNode':
         if (this.nodes?.hasCredentials(req)) await this.nodeAuthenticator().authenticate(req, rule.capability);
-        return true;
-      case 'userOrNode':
-        if (this.nodes?.hasCredentials(req) && !this.users?.hasCredentials(req)) {
-          await this.nodeAuthenticator().authenticate(req, rule.capability);
-        } else {
-          await this.userAuthenticator().authenticate(req, rule.roles);
-        }
         return true;
     }
   }

@@ -18,12 +18,13 @@ export enum UserRole {
 
 export type AccessRule =
   | { kind: 'public' }
-  /** A logged-in user (Bearer JWT); with roles, one of them. */
+  /**
+   * A logged-in user (Bearer JWT); with roles, one of them. Over an encrypted channel (the IRIS
+   * desktop sends X-Channel-Id) the node session is verified too: a channel caller needs both.
+   */
   | { kind: 'user'; roles: UserRole[] }
   /** A peer node over an encrypted channel with a session of at least this capability. */
   | { kind: 'node'; capability: NodeAccessLevel }
-  /** Either of the two (operator routes the reference also serves to channel+session callers). */
-  | { kind: 'userOrNode'; roles: UserRole[]; capability: NodeAccessLevel }
   /** Only an encrypted channel (handshake phases 2-3), no session yet. */
   | { kind: 'channel' }
   /**
@@ -34,12 +35,17 @@ export type AccessRule =
 
 export const ACCESS_RULE = 'prism:access';
 
+/**
+ * The node session a user route needs when it is called over an encrypted channel (the reference's
+ * `[PrismAuthenticatedSession]` default on the desktop's C+S+J routes). A node session alone never
+ * reaches a user route: least privilege (docs/security.md).
+ */
+export const CHANNEL_USER_SESSION_CAPABILITY = NodeAccessLevel.ReadOnly;
+
 export const Public = () => SetMetadata(ACCESS_RULE, { kind: 'public' } satisfies AccessRule);
 export const RequireUser = (...roles: UserRole[]) => SetMetadata(ACCESS_RULE, { kind: 'user', roles } satisfies AccessRule);
 export const RequireCapability = (capability: NodeAccessLevel) =>
   SetMetadata(ACCESS_RULE, { kind: 'node', capability } satisfies AccessRule);
-export const RequireUserOrCapability = (capability: NodeAccessLevel, ...roles: UserRole[]) =>
-  SetMetadata(ACCESS_RULE, { kind: 'userOrNode', roles, capability } satisfies AccessRule);
 export const PublicOrCapability = (capability: NodeAccessLevel) =>
   SetMetadata(ACCESS_RULE, { kind: 'publicOrNode', capability } satisfies AccessRule);
 export const RequireChannel = () => SetMetadata(ACCESS_RULE, { kind: 'channel' } satisfies AccessRule);

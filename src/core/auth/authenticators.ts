@@ -6,8 +6,11 @@ import { NodeAccessLevel, UserRole } from './access';
  * Implemented by the users module.
  */
 export abstract class UserAuthenticator {
-  /** True when the request carries user credentials at all (used by userOrNode routes). */
-  abstract hasCredentials(req: Request): boolean;
+  /**
+   * The id of the user whose valid token the request carries, else undefined (never throws). Rate
+   * limits and body limits key on it before the access guard runs: a made-up token buys nothing.
+   */
+  abstract verifiedUserId(req: Request): Promise<string | undefined>;
   abstract authenticate(req: Request, roles: UserRole[]): Promise<void>;
 }
 

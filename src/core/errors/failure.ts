@@ -27,7 +27,7 @@ export function classifyFailure(error: unknown, context: FailureContext, options
   }
   const bodyParser = error as { type?: string; status?: number; message?: string };
   if (typeof bodyParser?.status === 'number' && bodyParser.status >= 400 && bodyParser.status < 500) {
-    const code = bodyParser.type === 'entity.too.large' ? 'ERR_PAYLOAD_TOO_LARGE' : 'ERR_MALFORMED_BODY';
+    const code = bodyParser.type === 'entity.too.large' ? 'ERR_PAYLOAD_TOO_LARGE' : bodyParser.status === 415 ? 'ERR_UNSUPPORTED_MEDIA_TYPE' : 'ERR_MALFORMED_BODY';
     return new AppError(bodyParser.status, code, bodyParser.message ?? 'malformed request body');
   }
   return fromDatabaseError(error) ?? AppError.of('ERR_INTERNAL', 'internal error', { cause: error });

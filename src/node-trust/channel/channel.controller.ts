@@ -1,6 +1,6 @@
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import { Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
 import { Public } from '../../core/auth/access';
 import { HEADER_CHANNEL } from '../protocol';
 import { NoThrottle } from '../throttling/throttle.decorators';
@@ -16,8 +16,8 @@ export class ChannelController {
   @ApiOperation({ summary: 'Phase 1: open an encrypted channel (ECDH, HKDF, AES-256-GCM)' })
   @Post('open')
   @HttpCode(200)
-  async open(@Body() body: unknown, @Res({ passthrough: true }) res: Response) {
-    const { channelId, response } = await this.channels.open(body);
+  async open(@Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    const { channelId, response } = await this.channels.open(body, req.ip);
     res.setHeader(HEADER_CHANNEL, channelId);
     return response;
   }

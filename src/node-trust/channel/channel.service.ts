@@ -21,6 +21,8 @@ import {
 import { Fields } from '../../core/http/fields';
 import { LocalIdentity } from '../identity/local-identity';
 import { transcriptText } from '../crypto/transcript';
+import { AppConfig } from '../../config';
+import { ExpiringSlots } from '../../core/limits/expiring-slots';
 import { ChannelState, ChannelStore, transcriptOf } from './channel.store';
 
 /** Reference `ChannelReadyResponse`. */
@@ -40,15 +42,24 @@ const fail = (code: ErrorCode, message: string, options: { retryable?: boolean; 
 
 const isBase64 = (value: string) => /^[A-Za-z0-9+/]*={0,2}$/.test(value) && value.length % 4 === 0;
 
-/** Phase 1: ECDH on the client's curve, HKDF channel key, 30-minute channel. */
+/**
+ * Phase 1: ECDH on the client's curve, HKDF channel key, 30-minute channel. Anyone may open one,
+ * so live channels are bounded per client IP and in total (CHANNELS_PER_IP, CHANNELS_TOTAL): a
+ * flood of opens cannot grow the state this node holds.
+ */
 @Injectable()
 export class ChannelService {
+  private readonly live: ExpiringSlots;
+
   constructor(
     private readonly channels: ChannelStore,
     private readonly identity: LocalIdentity,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.live = new ExpiringSlots({ perKey: config.throttle.channelsPerIp, total: config.throttle.channelsTotal, ttlMs: CHANNEL_TTL_MS });
+  }
 
-  async open(body: unknown): Promise<{ channelId: string; response: ChannelReadyResponse }> {
+  async open(body: unknown, clientIp = 'unknown'): Promise<{ channelId: string; response: ChannelReadyResponse }> {
     const f = new Fields(body);
     const version = f.str('protocolVersion');
     if (version !== PROTOCOL_VERSION) {
@@ -79,6 +90,11 @@ export class ChannelService {
     } catch (error) {
       throw fail('ERR_INVALID_EPHEMERAL_KEY', `Invalid ephemeral public key: ${(error as Error).message}`, { retryable: true });
     }
+    const refused = this.live.tryAcquire(clientIp);
+    if (refused === 'key') {
+      throw detailError(429, 'ERR_RATE_LIMIT_EXCEEDED', 'Too many open channels from this address; reuse one or wait until they expire', { retryable: true, plaintext: true });
+    }
+    if (refused === 'total') throw detailError(503, 'ERR_NODE_BUSY', 'This node holds its maximum of open channels; retry later', { retryable: true, plaintext: true });
     const own = generateEphemeralKey(curve.nodeCurve);
     const serverNonce = randomBytes(SERVER_NONCE_BYTES);
     const key = deriveChannelKey(ecdhSecret(own.privateKey, clientKey), clientNonce, serverNonce);

@@ -1,5 +1,4 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
-import { createHash } from 'node:crypto';
 import { Reflector } from '@nestjs/core';
 import {
   InjectThrottlerOptions,
@@ -11,15 +10,17 @@ import {
   ThrottlerStorage,
 } from '@nestjs/throttler';
 import { AppError } from '../../core/errors/app-error';
-import { NodeTrustRequest } from '../channel/channel-request';
-import { HEADER_SESSION } from '../protocol';
-import { SessionService } from '../session/session.service';
-import { THROTTLE_SYNC } from './throttle.decorators';
+import type { Request } from 'express';
+import { AppConfig } from '../../config';
+import { CallerIdentity, VerifiedCaller } from './caller-identity';
+import { THROTTLE_STANDARD, THROTTLE_SYNC } from './throttle.decorators';
 
 /**
- * `standard` counts per node session, else per user token, else per IP; `sync` per authenticated node. The
- * session is looked up from X-Session-Id here because global guards may run before the access
- * guard. One bucket per tracker across all routes (the throttler's default key is per route).
+ * One bucket per verified caller across all routes (the throttler's default key is per route):
+ * `standard` counts per signed-in user (THROTTLE_USER_PER_MINUTE: a person working through the
+ * desktop), else per node session, else per client IP (THROTTLE_STANDARD_PER_MINUTE, strict);
+ * `sync` per authenticated node. Identity comes from CallerIdentity (a verified JWT or live session),
+ * because global guards may run before the access guard.
  */
 @Injectable()
 export class NodeThrottlerGuard extends ThrottlerGuard {
@@ -27,7 +28,8 @@ export class NodeThrottlerGuard extends ThrottlerGuard {
     @InjectThrottlerOptions() options: ThrottlerModuleOptions,
     @InjectThrottlerStorage() storage: ThrottlerStorage,
     reflector: Reflector,
-    private readonly sessions: SessionService,
+    private readonly callers: CallerIdentity,
+    private readonly config: AppConfig,
   ) {
     super(options, storage, reflector);
   }
@@ -36,23 +38,19 @@ export class NodeThrottlerGuard extends ThrottlerGuard {
     return context.getType() !== 'http';
   }
 
-  protected override handleRequest(props: ThrottlerRequest): Promise<boolean> {
+  protected override async handleRequest(props: ThrottlerRequest): Promise<boolean> {
     const name = props.throttler.name ?? 'default';
-    return super.handleRequest({ ...props, getTracker: (req) => this.trackerFor(name, req as NodeTrustRequest) });
+    const caller = await this.callers.of(props.context.switchToHttp().getRequest<Request>());
+    const tracker = name === THROTTLE_SYNC && caller.nodeId ? `node:${caller.nodeId}` : caller.key;
+    return super.handleRequest({ ...props, limit: this.limitFor(name, caller, props.limit), getTracker: async () => tracker });
   }
 
-  private async trackerFor(throttlerName: string, req: NodeTrustRequest): Promise<string> {
-    const token = req.nodeSession?.token ?? req.header?.(HEADER_SESSION)?.trim();
-    const session = token ? await this.sessions.validate(token) : undefined;
-    if (!session) {
-      // A user (Bearer JWT) counts on its own, not on a NAT-shared IP; an invalid token is refused
-      // by the access guard anyway.
-      if (req.user) return `user:${req.user.id}`;
-      const authorization = req.header?.('authorization');
-      if (authorization?.startsWith('Bearer ')) return `bearer:${createHash('sha256').update(authorization).digest('base64url')}`;
-      return `ip:${req.ip ?? 'unknown'}`;
-    }
-    return throttlerName === THROTTLE_SYNC ? `node:${session.nodeId}` : `session:${session.sessionToken}`;
+  private limitFor(throttlerName: string, caller: VerifiedCaller, declared: number): number {
+    const { standardPerMinute, userPerMinute } = this.config.throttle;
+    if (caller.kind === 'user') return throttlerName === THROTTLE_STANDARD ? userPerMinute : declared;
+    // An anonymous caller never gets a profile's larger budget (the sync routes refuse it anyway).
+    if (caller.kind === 'anonymous') return Math.min(declared, standardPerMinute);
+    return declared;
   }
 
   protected override generateKey(_context: ExecutionContext, tracker: string, name: string): string {

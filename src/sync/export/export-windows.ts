@@ -19,9 +19,6 @@ interface HeldWindow {
   idleSeconds: number;
 }
 
-/** The most windows held at once; each pins one database connection. */
-const MAX_WINDOWS = 8;
-
 /** A lower bound given as a bare xid ("every xid from there on") as the pg_snapshot that means the same. */
 function asSnapshot(from: string): string {
   if (!/^\d+$/.test(from)) return from;
@@ -38,11 +35,18 @@ function asSnapshot(from: string): string {
 export class ExportWindows implements OnApplicationShutdown {
   private readonly logger = new Logger(ExportWindows.name);
   private readonly windows = new Map<string, HeldWindow>();
+  /** Peers whose window is being opened: reserved synchronously, so checks and opens are atomic. */
+  private readonly opening = new Set<string>();
+  /** The most windows held at once: each pins a pool connection, and pages need others. */
+  readonly maxWindows: number;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    const poolShare = Math.floor((config.database.poolSize * config.sync.windowPoolSharePercent) / 100);
+    this.maxWindows = Math.max(1, Math.min(config.sync.maxExportWindows, poolShare));
+  }
 
   /** The database's identity, so cursors of another database are recognised. */
   async databaseIdentity(runner?: QueryRunner): Promise<string> {
@@ -62,16 +66,19 @@ export class ExportWindows implements OnApplicationShutdown {
     describe: (runner: QueryRunner, token: WindowToken) => Promise<T>,
     options: { idleSeconds?: number } = {},
   ): Promise<{ token: string; window: WindowToken; expiresAt: Date; result: T }> {
-    await Promise.all([...this.windows.values()].filter((w) => w.peer === peer).map((w) => this.release(w)));
-    if (this.windows.size >= MAX_WINDOWS) {
-      throw new AppError(503, 'ERR_TOO_MANY_WINDOWS', `this node already serves ${MAX_WINDOWS} pulls; retry shortly`, {
-        retryable: true,
-        retryAfter: 5,
-      });
+    // Every check and the reservation happen before the first await: concurrent manifests see
+    // each other, so a peer holds at most one window and the cap holds.
+    const previous = [...this.windows.values()].filter((w) => w.peer === peer);
+    if (this.opening.has(peer)) throw this.busy('a window for this peer is being opened', 1);
+    if (this.windows.size - previous.length + this.opening.size >= this.maxWindows) {
+      throw this.busy(`this node already serves ${this.maxWindows} pulls; retry shortly`, 5);
     }
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
+    this.opening.add(peer);
+    let runner: QueryRunner | undefined;
     try {
+      await Promise.all(previous.map((w) => this.release(w)));
+      runner = this.dataSource.createQueryRunner();
+      await runner.connect();
       await runner.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       const [row]: { snapshot: string; current: string }[] = await runner.query(`SELECT pg_export_snapshot() AS snapshot, pg_current_snapshot()::text AS current`);
       const token: WindowToken = { v: 1, snapshot: row.snapshot, from: asSnapshot(fromSnapshot), to: row.current, db: await this.databaseIdentity(runner) };
@@ -81,10 +88,16 @@ export class ExportWindows implements OnApplicationShutdown {
       this.touch(held);
       return { token: encodeToken(token), window: token, expiresAt: held.expiresAt, result };
     } catch (error) {
-      await runner.query('ROLLBACK').catch(() => undefined);
-      await runner.release();
+      await runner?.query('ROLLBACK').catch(() => undefined);
+      await runner?.release().catch(() => undefined);
       throw error;
+    } finally {
+      this.opening.delete(peer);
     }
+  }
+
+  private busy(message: string, retryAfter: number): AppError {
+    return new AppError(503, 'ERR_TOO_MANY_WINDOWS', message, { retryable: true, retryAfter });
   }
 
   /** Runs `read` in a read-only transaction attached to the window's snapshot. */

@@ -9,9 +9,16 @@ import { isUuid } from '../../core/uuid';
 import { invalidField } from '../../core/validation';
 import { ServedFile, SyncedFiles } from '../files/synced-files.port';
 
-/** Serves the file a synced row references to a peer: base64 JSON (bounded) or an encrypted stream. */
+/**
+ * Serves the file a synced row references to a peer: base64 JSON (bounded) or an encrypted stream.
+ * A base64 answer holds the whole file several times over (bytes, base64, ciphertext), so the file
+ * bytes held by answers in progress are capped (SYNC_BASE64_IN_FLIGHT_BYTES): concurrent requests
+ * cannot multiply memory; beyond, 503 ERR_NODE_BUSY (retryable) or the stream route.
+ */
 @Injectable()
 export class FileServing {
+  private inFlightBytes = 0;
+
   constructor(
     private readonly files: SyncedFiles,
     private readonly catalog: SyncCatalog,
@@ -30,8 +37,15 @@ export class FileServing {
     return this.files.served(rowId);
   }
 
-  /** The reference's form: the whole file as base64 in JSON, for files up to a bounded size. */
-  async base64(rowId: string): Promise<{ contentBase64: string; contentType: string; fileName: string; blobPath: string; sha256: string; size: number }> {
+  /**
+   * The reference's form: the whole file as base64 in JSON, for files up to a bounded size.
+   * `whenAnswered` receives the release of the file's share of the in-flight budget, to call once
+   * the answer has left (or failed).
+   */
+  async base64(
+    rowId: string,
+    whenAnswered: (release: () => void) => void,
+  ): Promise<{ contentBase64: string; contentType: string; fileName: string; blobPath: string; sha256: string; size: number }> {
     const info = await this.info(rowId);
     const limit = this.config.sync.base64FileMaxBytes;
     if (info.size > limit) {
@@ -40,10 +54,31 @@ export class FileServing {
         details: { size: info.size, limit, streamPath },
       });
     }
-    const { fileName, blobPath } = await this.files.placement(info);
-    const chunks: Buffer[] = [];
-    for await (const chunk of await this.files.openRead(info.sha256)) chunks.push(chunk as Buffer);
-    return { contentBase64: Buffer.concat(chunks).toString('base64'), contentType: info.contentType, fileName, blobPath, sha256: info.sha256, size: info.size };
+    const release = this.reserve(info.size);
+    whenAnswered(release);
+    try {
+      const { fileName, blobPath } = await this.files.placement(info);
+      const chunks: Buffer[] = [];
+      for await (const chunk of await this.files.openRead(info.sha256)) chunks.push(chunk as Buffer);
+      return { contentBase64: Buffer.concat(chunks).toString('base64'), contentType: info.contentType, fileName, blobPath, sha256: info.sha256, size: info.size };
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+
+  /** Takes `bytes` of the in-flight budget (one file always fits when nothing else is in flight). */
+  private reserve(bytes: number): () => void {
+    if (this.inFlightBytes > 0 && this.inFlightBytes + bytes > this.config.sync.base64InFlightBytes) {
+      throw new AppError(503, 'ERR_NODE_BUSY', 'other file answers are in progress; retry shortly or use the stream route', { retryable: true, retryAfter: 2 });
+    }
+    this.inFlightBytes += bytes;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.inFlightBytes -= bytes;
+    };
   }
 
   open(info: ServedFile, range?: ByteRange): Promise<Readable> {

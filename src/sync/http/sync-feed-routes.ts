@@ -66,8 +66,8 @@ function filesController(files: FileSpec): Type<unknown> {
     @SyncExportRoute()
     @ApiOperation({ summary: `A ${files.name} file as base64 JSON (bounded size)` })
     @Get(`${path}/file`)
-    file(@Param(files.param) id: string) {
-      return this.files.base64(id);
+    file(@Param(files.param) id: string, @Res({ passthrough: true }) res: Response) {
+      return this.files.base64(id, (release) => res.once('close', release));
     }
 
     /** Streamed form: binary frames encrypted with the channel key, Range to resume (SPEC §5.2). */

@@ -1,7 +1,7 @@
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Body, Controller, Get, HttpCode, MessageEvent, Param, ParseUUIDPipe, Post, Query, Req, Sse } from '@nestjs/common';
 import { Observable, map } from 'rxjs';
-import { NodeAccessLevel, RequireUser, RequireUserOrCapability, UserRole } from '../../core/auth/access';
+import { RequireUser, UserRole } from '../../core/auth/access';
 import type { NodeTrustRequest } from '../../node-trust/channel/channel-request';
 import { ConflictRestore } from '../conflicts/conflict-restore';
 import { SyncJobs } from '../pull/sync-jobs.service';
@@ -9,10 +9,14 @@ import { VerifyService } from '../verify/verify.service';
 import { SyncHistory } from './sync-history';
 import { ConflictQueryDto, StartJobDto, SyncHistoryQueryDto, SyncRequestDto } from './sync-operator.dto';
 
-/** Who may operate syncs: a logged-in Admin or Researcher, or (as the reference) a node session. */
-const Operator = () => RequireUserOrCapability(NodeAccessLevel.ReadOnly, UserRole.Admin, UserRole.Researcher);
+/**
+ * Who may operate syncs: a logged-in Admin or Researcher (over a channel, the IRIS desktop, with its
+ * node session as well). A node session alone never operates this node (least privilege,
+ * docs/security.md): the reference accepts one here.
+ */
+const Operator = () => RequireUser(UserRole.Admin, UserRole.Researcher);
 
-const requester = (req: NodeTrustRequest) => req.user?.login ?? (req.nodeSession ? `node:${req.nodeSession.nodeId}` : null);
+const requester = (req: NodeTrustRequest) => req.user?.login ?? null;
 
 /** The requester side (SPEC §7): preview, pull, jobs with live progress, history, conflicts. */
 @ApiTags('sync (operator)')
@@ -80,7 +84,10 @@ export class SyncOperatorController {
     return this.jobs.cancel(id);
   }
 
-  /** Reference-compatible history, newest first. */
+  /**
+   * Reference-compatible history, newest first. The reference serves it to a ReadWrite node session
+   * alone; here it needs a user token (the history names every peer): a documented difference.
+   */
   @Operator()
   @ApiOperation({ summary: 'Sync history' })
   @Get('log')
@@ -89,15 +96,15 @@ export class SyncOperatorController {
   }
 
   /** Digests of every synced table and the file store: equal digests = equal data on two nodes. */
-  @RequireUserOrCapability(NodeAccessLevel.ReadWrite, UserRole.Admin, UserRole.Researcher)
+  @Operator()
   @ApiOperation({ summary: 'Digests of every synced table and the file store' })
   @Get('verify')
   verify() {
     return this.verifier.report();
   }
 
-  /** Archived losing versions of conflicts (SPEC §6). */
-  @Operator()
+  /** Archived losing versions of conflicts (SPEC §6): full clinical rows, so Admin only. */
+  @RequireUser(UserRole.Admin)
   @ApiOperation({ summary: 'Archived losing versions of conflicts' })
   @Get('conflicts')
   conflicts(@Query() query: ConflictQueryDto) {

@@ -134,11 +134,11 @@ GET /api/snomed/topographical-modifiers/:code                                   
 GET /api/SNOMED/TopographicalModifier/:code                                                user
 GET /api/SNOMED/TopographicalModifier/GetActiveTopographicalModifiers                      user
 GET /api/SNOMED/TopographicalModifier/GetAllTopographicalModifiersPaginated                user
-GET /api/sync/conflicts                                                                    user(Admin|Researcher) or node(ReadOnly)
+GET /api/sync/conflicts                                                                    user(Admin)
 GET /api/sync/devices                                                                      node(ReadWrite)
-GET /api/sync/jobs/:id                                                                     user(Admin|Researcher) or node(ReadOnly)
-GET /api/sync/jobs/:id/events                                                              user(Admin|Researcher) or node(ReadOnly)
-GET /api/sync/log                                                                          user(Admin|Researcher) or node(ReadOnly)
+GET /api/sync/jobs/:id                                                                     user(Admin|Researcher)
+GET /api/sync/jobs/:id/events                                                              user(Admin|Researcher)
+GET /api/sync/log                                                                          user(Admin|Researcher)
 GET /api/sync/pull-request/:jobId                                                          node(ReadOnly)
 GET /api/sync/push/:remoteNodeId/jobs/:jobId                                               user(Admin|Researcher)
 GET /api/sync/recordings/:recordChannelId/file                                             node(ReadWrite)
@@ -148,7 +148,7 @@ GET /api/sync/researchers                                                       
 GET /api/sync/sessions                                                                     node(ReadWrite)
 GET /api/sync/snomed/:entityType                                                           node(ReadWrite)
 GET /api/sync/status                                                                       user(Admin|Researcher)
-GET /api/sync/verify                                                                       user(Admin|Researcher) or node(ReadWrite)
+GET /api/sync/verify                                                                       user(Admin|Researcher)
 GET /api/sync/volunteers                                                                   node(ReadWrite)
 GET /api/target-areas/:targetAreaId/topographical-modifiers                                user
 GET /api/target-areas/:targetAreaId/topographical-modifiers/:topographicalModifierCode     user
@@ -258,11 +258,11 @@ POST /api/snomed/severity-codes                                                 
 POST /api/snomed/topographical-modifiers                                                   user
 POST /api/SNOMED/TopographicalModifier/New                                                 user
 POST /api/sync/conflicts/:id/restore                                                       user(Admin)
-POST /api/sync/jobs                                                                        user(Admin|Researcher) or node(ReadOnly)
-POST /api/sync/jobs/:id/cancel                                                             user(Admin|Researcher) or node(ReadOnly)
+POST /api/sync/jobs                                                                        user(Admin|Researcher)
+POST /api/sync/jobs/:id/cancel                                                             user(Admin|Researcher)
 POST /api/sync/manifest                                                                    node(ReadWrite)
-POST /api/sync/preview                                                                     user(Admin|Researcher) or node(ReadOnly)
-POST /api/sync/pull                                                                        user(Admin|Researcher) or node(ReadOnly)
+POST /api/sync/preview                                                                     user(Admin|Researcher)
+POST /api/sync/pull                                                                        user(Admin|Researcher)
 POST /api/sync/pull-request                                                                node(ReadOnly)
 POST /api/sync/push                                                                        user(Admin|Researcher)
 POST /api/sync/window/close                                                                node(ReadWrite)

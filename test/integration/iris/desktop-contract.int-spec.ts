@@ -32,8 +32,8 @@ describe('IRIS desktop contract', () => {
     // Per-user limits are the rate-limit work's (issue 12); until then a desktop session would meet
     // the 60/min session limit during this replay.
     [a, b] = await Promise.all([
-      startTestNode({ NODE_ID: NODE_A, THROTTLE_STANDARD_PER_MINUTE: '100000' }),
-      startTestNode({ NODE_ID: 'iris-contract-b', THROTTLE_STANDARD_PER_MINUTE: '100000' }),
+      startTestNode({ NODE_ID: NODE_A }),
+      startTestNode({ NODE_ID: 'iris-contract-b' }),
     ]);
     // Operator set-up, as docs/iris-compatibility.md describes it: an account for the desktop user,
     // and the desktop's certificate registered and Authorized as a node connection.

@@ -26,7 +26,7 @@ describe('reference REST API rules', () => {
   let api: (method: 'get' | 'post' | 'put' | 'delete', path: string, body?: Body) => Promise<{ status: number; body: Body }>;
 
   beforeAll(async () => {
-    pair = await startPair({ THROTTLE_STANDARD_PER_MINUTE: '100000' });
+    pair = await startPair();
     const { b, adminB } = pair;
     api = async (method, path, body) => {
       const res = await request(b.url)[method](path).set(bearer(adminB)).send(body ?? {});

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppModule } from '../../../src/app.module';
-import { testConfig } from '../../../src/config';
+import { AppConfig, testConfig } from '../../../src/config';
 import { configureApp } from '../../../src/configure-app';
 import { NodeAccessLevel, RequireCapability } from '../../../src/core/auth/access';
 import { EncryptedChannel, SyncExportRoute } from '../../../src/node-trust/channel/encrypted-route';
@@ -40,6 +40,7 @@ class ProbeController {
 export interface ProbeNode {
   app: NestExpressApplication;
   url: string;
+  config: AppConfig;
   close(): Promise<void>;
 }
 
@@ -77,11 +78,11 @@ export async function startProbeNode(storage: SharedStorage, env: Record<string,
   });
   @Module({ imports: [AppModule.register(config, storage.db.url)], controllers: [ProbeController] })
   class ProbeAppModule {}
-  const app = await NestFactory.create<NestExpressApplication>(ProbeAppModule, { logger: false });
+  const app = await NestFactory.create<NestExpressApplication>(ProbeAppModule, { logger: false, bodyParser: false });
   configureApp(app, config);
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   config.server.publicUrl = url;
-  return { app, url, close: () => app.close() };
+  return { app, url, config, close: () => app.close() };
 }

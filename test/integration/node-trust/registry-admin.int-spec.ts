@@ -5,7 +5,8 @@ import { generateSelfSignedIdentity } from '../../../src/node-trust/identity/ide
 import { startTestNode, TestNode } from '../../support/test-node';
 import { bearer, loginAsAdmin, loginAsResearcher } from '../../support/users';
 import { RawChannel } from './raw-channel';
-import { makeClientIdentity } from './trust-helpers';
+import { levelFromWire } from '../../../src/nodes/node-wire';
+import { authorizedClient, makeClientIdentity } from './trust-helpers';
 
 describe('registry administration (Admin users)', () => {
   let node: TestNode;
@@ -105,15 +106,16 @@ describe('registry administration (Admin users)', () => {
     expect(one.body).toMatchObject({ lastSyncedAt: '2026-01-02T00:05:00.000Z', lastSyncStatus: 'completed' });
   });
 
-  it('serves an IRIS-style call over the encrypted channel (Bearer + X-Channel-Id): encrypted both ways', async () => {
-    const ch = await RawChannel.open(node.url);
-    const answer = await ch.send('get', '/api/node/GetActiveNodeConnectionsPaginated?page=1&pageSize=5', { bearer: admin });
-    expect(answer.status).toBe(200);
-    expect(answer.encrypted).toBe(true);
-    expect(answer.body).toMatchObject({ currentPage: 1, pageSize: 5 });
+  it('serves an IRIS-style call over the encrypted channel (Bearer + channel + node session): encrypted both ways', async () => {
+    const path = '/api/node/GetActiveNodeConnectionsPaginated?page=1&pageSize=5';
+    // A channel without its node session does not carry a user token to a user route (least privilege).
+    const bare = await (await RawChannel.open(node.url)).send('get', path, { bearer: admin });
+    expect([bare.status, bare.body.error]).toEqual([401, 'ERR_NO_SESSION_TOKEN']);
+    const { client } = await authorizedClient(node, levelFromWire(NodeAccessLevel.ReadOnly)!, makeClientIdentity('iris-desktop'));
+    const iris = { Authorization: `Bearer ${admin}` };
+    // invoke refuses a plaintext success: the answers are encrypted.
+    expect(await client.invoke('GET', path, undefined, iris)).toMatchObject({ currentPage: 1, pageSize: 5 });
     const id = await registerPending('peer-iris');
-    const viaChannel = await ch.send('post', `/api/node/${id}/approve`, { body: { ConnectionId: id }, bearer: admin });
-    expect(viaChannel.encrypted).toBe(true);
-    expect(viaChannel.body).toMatchObject({ id, status: 1 });
+    expect(await client.invoke('POST', `/api/node/${id}/approve`, { ConnectionId: id }, iris)).toMatchObject({ id, status: 1 });
   });
 });

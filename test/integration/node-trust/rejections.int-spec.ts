@@ -193,7 +193,7 @@ describe('handshake rejections', () => {
       expectError(await authenticate(ch, authorized, once), 400, 'ERR_INVALID_CHALLENGE_RESPONSE', { encrypted: true });
       // expired
       const late = await challenge();
-      const key = `challenge:${ch.channelId}:${authorized.nodeId}`;
+      const key = `challenge:${ch.channelId}`;
       const stored = await state.getJson<Record<string, unknown>>(key);
       await state.setJson(key, { ...stored, expiresAt: new Date(Date.now() - 1000).toISOString() }, 60_000);
       expectError(await authenticate(ch, authorized, late), 400, 'ERR_INVALID_CHALLENGE_RESPONSE', { encrypted: true });

@@ -56,9 +56,9 @@ describe('rate limits', () => {
       expect(await other.client.invoke('POST', '/api/test-probe/write', { n: 2 })).toEqual({ echoed: { n: 2 } });
     });
 
-    it('throttles unauthenticated calls per IP, users per token, and never the channel health check', async () => {
+    it('throttles unauthenticated calls per IP, users per verified user, and never the channel health check', async () => {
       const own = await sharedStorage('throttle-ip');
-      const fresh = await startProbeNode(own, { THROTTLE_STANDARD_PER_MINUTE: '3' });
+      const fresh = await startProbeNode(own, { THROTTLE_STANDARD_PER_MINUTE: '3', THROTTLE_USER_PER_MINUTE: '3' });
       try {
         const admin = await loginAsAdmin(fresh as unknown as TestNode); // the login is the IP's first request
         const statuses: number[] = [];
@@ -69,6 +69,10 @@ describe('rate limits', () => {
         const asUser: number[] = [];
         for (let i = 0; i < 4; i++) asUser.push((await request(fresh.url).get('/api/node/nodes').set(bearer(admin))).status);
         expect(asUser).toEqual([200, 200, 200, 429]);
+        // Made-up credentials buy no fresh bucket: they count on the (exhausted) IP.
+        for (const headers of [bearer('made-up-token'), bearer(`${admin}x`), { 'X-Session-Id': '11111111-2222-3333-4444-555555555555' }]) {
+          expect((await request(fresh.url).get('/api/channel/00000000-0000-0000-0000-000000000000').set(headers)).status).toBe(429);
+        }
       } finally {
         await fresh.close();
         await own.drop();
@@ -89,7 +93,7 @@ describe('rate limits', () => {
     });
   });
 
-  it('uses the default standard limit of 60 per minute (61st refused)', async () => {
+  it('uses the default standard limit of 60 per minute (61st refused) and gives a signed-in user far more', async () => {
     const storage = await sharedStorage('throttle-default');
     const node = await startProbeNode(storage);
     try {
@@ -97,6 +101,12 @@ describe('rate limits', () => {
       const results = await hammer(61, () => client.invoke('POST', '/api/test-probe/write', {}));
       expect(results.slice(0, 60).filter((r) => r instanceof Error)).toEqual([]);
       expect(results[60]).toMatchObject({ status: 429, code: 'ERR_RATE_LIMIT_EXCEEDED' });
+      // A person working through the desktop (user token over channel + session) never meets 429 at
+      // the pace of normal work: 200 calls in a minute on the default settings.
+      const admin = await loginAsAdmin(node as unknown as TestNode);
+      const desk = await authorizedClient(node, NodeAccessLevelName.ReadOnly, makeClientIdentity('desktop-peer'));
+      const work = await hammer(200, () => desk.client.invoke('GET', '/api/node/nodes', undefined, bearer(admin)));
+      expect(work.filter((r) => r instanceof Error)).toEqual([]);
     } finally {
       await node.close();
       await storage.drop();
