@@ -229,6 +229,8 @@ export interface ConnectionSyncStatus {
   consecutiveFailures: number;
   /** Why the scheduler stopped (code: message); PUT the schedule again to resume. */
   pausedReason: string | null;
+  /** The peer's clock minus this node's (ms), measured at the last pull that reached its manifest. */
+  clockSkewMs: number | null;
   lastSuccess: { at: string; jobId: string } | null;
   /** The newest failed pull, if newer than the newest success. */
   lastFailure: { at: string; jobId: string; code: string; message: string } | null;

@@ -73,12 +73,13 @@ export const syncStatusCommand = remoteCommand({
       connections.length === 0
         ? 'no connections'
         : table(
-            ['peer', 'id', 'state', 'every', 'last success', 'last failure', 'next run'],
+            ['peer', 'id', 'state', 'every', 'clock skew', 'last success', 'last failure', 'next run'],
             connections.map((s) => [
               s.nodeName,
               s.remoteNodeId,
               s.state,
               s.intervalSeconds === null ? '-' : `${s.intervalSeconds} s`,
+              s.clockSkewMs === null ? '-' : `${s.clockSkewMs} ms`,
               s.lastSuccess?.at ?? '-',
               s.lastFailure ? `${s.lastFailure.at} ${s.lastFailure.code}` : '-',
               s.pausedReason ? `paused: ${s.pausedReason}` : (s.nextRunAt ?? '-'),

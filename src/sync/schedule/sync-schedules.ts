@@ -129,7 +129,12 @@ export class SyncSchedules {
   }
 
   /** Per peer: the newest completed pull, the newest failed one, and whether one runs now (any replica). */
-  async outcomes(): Promise<{ lastSuccess: Map<string, PullOutcomeRow>; lastFailure: Map<string, PullOutcomeRow>; running: Map<string, string> }> {
+  async outcomes(): Promise<{
+    lastSuccess: Map<string, PullOutcomeRow>;
+    lastFailure: Map<string, PullOutcomeRow>;
+    running: Map<string, string>;
+    clockSkewMs: Map<string, number>;
+  }> {
     const newest = (statuses: string) =>
       this.dataSource.query(
         `SELECT DISTINCT ON (remote_node_id) remote_node_id AS "remoteNodeId", id AS "jobId", ${ts('coalesce(completed_at, started_at)')} AS at,
@@ -137,8 +142,18 @@ export class SyncSchedules {
          FROM sync_logs WHERE kind = 'pull' AND status IN (${statuses})
          ORDER BY remote_node_id, coalesce(completed_at, started_at) DESC`,
       ) as Promise<PullOutcomeRow[]>;
-    const [ok, failed, running] = await Promise.all([newest(`'completed'`), newest(`'failed', 'rolled_back', 'cancelled'`), newest(`'in_progress'`)]);
+    // The last measured clock skew per peer, whatever became of that pull (a refused one included).
+    const skews = this.dataSource.query(
+      `SELECT DISTINCT ON (remote_node_id) remote_node_id AS "remoteNodeId", clock_skew_ms AS skew
+       FROM sync_logs WHERE clock_skew_ms IS NOT NULL ORDER BY remote_node_id, started_at DESC`,
+    ) as Promise<{ remoteNodeId: string; skew: number }[]>;
+    const [ok, failed, running, skew] = await Promise.all([newest(`'completed'`), newest(`'failed', 'rolled_back', 'cancelled'`), newest(`'in_progress'`), skews]);
     const byPeer = (rows: PullOutcomeRow[]) => new Map(rows.map((r) => [r.remoteNodeId, r]));
-    return { lastSuccess: byPeer(ok), lastFailure: byPeer(failed), running: new Map(running.map((r) => [r.remoteNodeId, r.jobId])) };
+    return {
+      lastSuccess: byPeer(ok),
+      lastFailure: byPeer(failed),
+      running: new Map(running.map((r) => [r.remoteNodeId, r.jobId])),
+      clockSkewMs: new Map(skew.map((r) => [r.remoteNodeId, r.skew])),
+    };
   }
 }
