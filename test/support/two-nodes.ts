@@ -70,6 +70,11 @@ export async function lateralityConflicts(node: TestNode, token: string, code: s
   return res.body.data.filter((c: { key: { code: string } }) => c.key.code === code);
 }
 
+/** A pull that must succeed into A (from B) or into B (from A, through A's registration there); its body. */
+export function pullInto(pair: NodePair, into: 'a' | 'b') {
+  return into === 'a' ? pullOk(pullFrom(pair.a, pair.adminA, pair.peerOnA)) : pullOk(pullFrom(pair.b, pair.adminB, pair.requesterOnB));
+}
+
 /** Runs a reference-style synchronous pull from B into A. */
 export async function pull(pair: NodePair) {
   return request(pair.a.url).post('/api/sync/pull').set(bearer(pair.adminA)).send({ remoteNodeId: pair.peerOnA });

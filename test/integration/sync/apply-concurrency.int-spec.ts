@@ -4,7 +4,7 @@ import { ImportEngine } from '../../../src/sync/import/import-engine';
 import { ApplyContext } from '../../../src/sync/import/import.types';
 import { BULK_HTTP_ENV } from '../../support/dataset';
 import { CommittedWrite, LocalWriters } from '../../support/local-writers';
-import { NodePair, startPair, verify } from '../../support/two-nodes';
+import { NodePair, startPair, verify, pullInto as pullIntoPair } from '../../support/two-nodes';
 import { bearer } from '../../support/users';
 
 /**
@@ -101,14 +101,7 @@ describe('writers on every table during applies', () => {
   let pair: NodePair;
   let writers: LocalWriters;
 
-  const pullInto = async (into: 'a' | 'b') => {
-    const node = into === 'a' ? pair.a : pair.b;
-    const res = await request(node.url)
-      .post('/api/sync/pull')
-      .set(bearer(into === 'a' ? pair.adminA : pair.adminB))
-      .send({ remoteNodeId: into === 'a' ? pair.peerOnA : pair.requesterOnB });
-    if (res.status !== 200) throw new Error(`pull into ${into} failed: ${res.status} ${JSON.stringify(res.body)}`);
-  };
+  const pullInto = (into: 'a' | 'b') => pullIntoPair(pair, into);
 
   beforeAll(async () => {
     pair = await startPair({ ...BULK_HTTP_ENV, THROTTLE_SYNC_PER_MINUTE: '1000000' });

@@ -1,23 +1,13 @@
-import request from 'supertest';
 import { SyncCatalog } from '../../../src/core/sync-kernel/sync-catalog';
 import { BULK_HTTP_ENV } from '../../support/dataset';
 import { RowValues, SyncedRowFactory } from '../../support/synced-rows';
-import { NodePair, startPair } from '../../support/two-nodes';
+import { NodePair, startPair, pullInto as pullIntoPair } from '../../support/two-nodes';
 import type { TestNode } from '../../support/test-node';
-import { bearer } from '../../support/users';
 
 /** Deletes that win are recorded, children included (issue #14 item 4). device → sensor is ON DELETE CASCADE. */
 describe('deletes that win are recorded', () => {
   let pair: NodePair;
-  const pullInto = async (into: 'a' | 'b') => {
-    const node = into === 'a' ? pair.a : pair.b;
-    const res = await request(node.url)
-      .post('/api/sync/pull')
-      .set(bearer(into === 'a' ? pair.adminA : pair.adminB))
-      .send({ remoteNodeId: into === 'a' ? pair.peerOnA : pair.requesterOnB });
-    if (res.status !== 200) throw new Error(`pull into ${into} failed: ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body;
-  };
+  const pullInto = (into: 'a' | 'b') => pullIntoPair(pair, into);
   const insert = (node: TestNode, table: string, parents: Record<string, RowValues> = {}) => {
     const factory = new SyncedRowFactory(node.app.get(SyncCatalog), node.config.node.nodeId);
     for (const [t, row] of Object.entries(parents)) factory.rows.set(t, row);

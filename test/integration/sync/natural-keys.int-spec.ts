@@ -2,21 +2,13 @@ import request from 'supertest';
 import { SyncCatalog } from '../../../src/core/sync-kernel/sync-catalog';
 import { BULK_HTTP_ENV } from '../../support/dataset';
 import type { TestNode } from '../../support/test-node';
-import { NodePair, startPair, verify } from '../../support/two-nodes';
+import { NodePair, startPair, verify, pullInto as pullIntoPair } from '../../support/two-nodes';
 import { bearer } from '../../support/users';
 
 /** Natural keys never block a pull; local writes still get a 409 (issue #14 item 1). */
 describe('natural keys', () => {
   let pair: NodePair;
-  const pullInto = async (into: 'a' | 'b') => {
-    const node = into === 'a' ? pair.a : pair.b;
-    const res = await request(node.url)
-      .post('/api/sync/pull')
-      .set(bearer(into === 'a' ? pair.adminA : pair.adminB))
-      .send({ remoteNodeId: into === 'a' ? pair.peerOnA : pair.requesterOnB });
-    if (res.status !== 200) throw new Error(`pull into ${into} failed: ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body;
-  };
+  const pullInto = (into: 'a' | 'b') => pullIntoPair(pair, into);
   const api = (into: 'a' | 'b') => ({
     node: into === 'a' ? pair.a : pair.b,
     token: into === 'a' ? pair.adminA : pair.adminB,
