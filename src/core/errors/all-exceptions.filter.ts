@@ -25,6 +25,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return;
     }
     if (error.retryAfter !== undefined) res.setHeader('Retry-After', String(error.retryAfter));
+    for (const [name, value] of Object.entries(error.headers ?? {})) res.setHeader(name, value);
     const body = error.toBody();
     res.status(error.status).json(this.encoder ? this.encoder(req, error, body) : body);
   }

@@ -22,6 +22,8 @@ export interface AppErrorOptions {
   retryAfter?: number;
   /** Send the body in plaintext even on an encrypted channel route (reference behaviour for filter errors). */
   plaintext?: boolean;
+  /** Response headers the answer needs (e.g. Content-Range of a 416). */
+  headers?: Record<string, string>;
   cause?: unknown;
 }
 
@@ -32,6 +34,7 @@ export class AppError extends Error {
   readonly retryable: boolean;
   readonly retryAfter?: number;
   readonly plaintext: boolean;
+  readonly headers?: Record<string, string>;
 
   /** `status` must be the one error-codes.ts gives `code` (checked by the unit tier); prefer AppError.of. */
   constructor(
@@ -48,6 +51,7 @@ export class AppError extends Error {
     this.retryable = options.retryable ?? false;
     this.retryAfter = options.retryAfter;
     this.plaintext = options.plaintext ?? false;
+    this.headers = options.headers;
   }
 
   /** An error of the vocabulary, with the HTTP status it maps to. */
@@ -68,6 +72,7 @@ export class AppError extends Error {
       retryable: this.retryable,
       retryAfter: this.retryAfter,
       plaintext: this.plaintext,
+      headers: this.headers,
       cause: this,
     });
   }

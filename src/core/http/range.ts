@@ -31,7 +31,11 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
 export function requireSatisfiableRange(header: string | undefined, size: number): ByteRange | undefined {
   const range = parseRange(header, size);
   if (range === 'unsatisfiable') {
-    throw new AppError(416, 'ERR_RANGE_NOT_SATISFIABLE', `range ${header} is outside the file (${size} bytes)`, { details: { size } });
+    // RFC 9110 §15.5.17: a 416 names the current length.
+    throw new AppError(416, 'ERR_RANGE_NOT_SATISFIABLE', `range ${header} is outside the file (${size} bytes)`, {
+      details: { size },
+      headers: { 'Content-Range': `bytes */${size}` },
+    });
   }
   return range;
 }
