@@ -169,6 +169,8 @@ function consoleSuite(): void {
     await pageA.click('#close-sync');
     await pageA.locator('#connections tbody', { hasText: 'completed' }).waitFor();
     expect(await peerRow(pageA, 'Node B').textContent()).toMatch(/\d+ received, \d+ new/);
+    // The clock skew the pull measured, in the connection list (both nodes share this machine's clock).
+    expect(await peerRow(pageA, 'Node B').locator('.clock-skew').textContent()).toMatch(/^clock skew -?\d{1,4} ms$/);
   });
 
   it('shows both versions of a conflict side by side, which one was kept and the rule that decided', async () => {

@@ -163,7 +163,11 @@ export async function renderPeers(client: PrismClient, actions: PeerActions): Pr
       td(badge(status)),
       td(accessLevelName(node.nodeAccessLevel)),
       td(when(node.lastSyncedAt)),
-      td(node.lastSyncStatus ? badge(syncStatusLabel(node.lastSyncStatus), node.lastSyncStatus) : '–'),
+      td(
+        node.lastSyncStatus ? badge(syncStatusLabel(node.lastSyncStatus), node.lastSyncStatus) : '–',
+        ...(node.lastClockSkewMs === null || node.lastClockSkewMs === undefined ? [] : [el('br'), el('small', { class: 'clock-skew' }, `clock skew ${node.lastClockSkewMs} ms`)]),
+        ...(node.protocolLimit ? [el('br'), el('small', { class: 'protocol-limit' }, node.protocolLimit)] : []),
+      ),
       td(totals ? `${totals.received} received, ${totals.inserted} new, ${totals.updated} updated, ${totals.deleted} deleted` : '–'),
       scheduleCell(client, node, statusOf.get(node.id), actions),
       actionsFor(client, node, actions),
