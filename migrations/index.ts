@@ -8,6 +8,7 @@ import { NodeTrustIntegrity1796032247997 } from './1796032247997-NodeTrustIntegr
 import { ClockSkewGuard1796032248000 } from './1796032248000-ClockSkewGuard';
 import { ArchiveRemovedRows1796100000140 } from './1796100000140-ArchiveRemovedRows';
 import { NaturalKeysNeverBlockPulls1796100000141 } from './1796100000141-NaturalKeysNeverBlockPulls';
+import { TombstoneHorizon1796100000150 } from './1796100000150-TombstoneHorizon';
 
 /**
  * Every migration, in order. Listed explicitly (rather than globbed) so the app, the CLI and Jest
@@ -24,4 +25,5 @@ export const ALL_MIGRATIONS: Function[] = [
   ClockSkewGuard1796032248000,
   ArchiveRemovedRows1796100000140,
   NaturalKeysNeverBlockPulls1796100000141,
+  TombstoneHorizon1796100000150,
 ];

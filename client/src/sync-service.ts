@@ -9,6 +9,12 @@ export interface FollowOptions {
   signal?: AbortSignal;
 }
 
+/** pull() options: progress, cancel, and a full resync (after ERR_BEHIND_HORIZON). */
+export interface PullOptions extends FollowOptions {
+  /** Ignore the cursor and delete local rows of the peer's origin it no longer has. */
+  fullResync?: boolean;
+}
+
 /** The outcome of pull(): the job's final progress and, once finished, its history entry with the summary. */
 export interface PullOutcome {
   jobId: string;
@@ -33,8 +39,8 @@ export class SyncService {
     return this.http.json('POST', '/api/sync/pull', { body: { remoteNodeId }, signal });
   }
 
-  start(remoteNodeId: string, kind: JobKind = 'pull'): Promise<StartedJob> {
-    return this.http.json('POST', '/api/sync/jobs', { body: { remoteNodeId, kind } });
+  start(remoteNodeId: string, kind: JobKind = 'pull', options: { fullResync?: boolean } = {}): Promise<StartedJob> {
+    return this.http.json('POST', '/api/sync/jobs', { body: { remoteNodeId, kind, ...(options.fullResync ? { fullResync: true } : {}) } });
   }
 
   job(jobId: string): Promise<SyncProgress> {
@@ -70,8 +76,8 @@ export class SyncService {
    * Starts a pull job, reports its progress live and resolves when it ends (whatever the state: check
    * `progress.state`). Aborting `signal` cancels the job on the node and resolves with the cancelled state.
    */
-  async pull(remoteNodeId: string, options: FollowOptions = {}): Promise<PullOutcome> {
-    const { jobId } = await this.start(remoteNodeId, 'pull');
+  async pull(remoteNodeId: string, options: PullOptions = {}): Promise<PullOutcome> {
+    const { jobId } = await this.start(remoteNodeId, 'pull', { fullResync: options.fullResync });
     return this.followToEnd(jobId, remoteNodeId, options);
   }
 

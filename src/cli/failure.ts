@@ -25,6 +25,7 @@ function apiHint(error: PrismApiError): string | undefined {
     case 404:
       return 'check the id: `prism-node peer:list` shows the peers and `prism-node sync:log` the syncs';
     case 409:
+      if (error.code === 'ERR_BEHIND_HORIZON') return 'run a full resync: prism-node sync:pull <peer id> --full-resync';
       if (error.code === 'ERR_CLOCK_SKEW') return "set the wrong node's clock right (NTP; the message names both clocks), then pull again";
       return error.code === 'ERR_SYNC_IN_PROGRESS' ? 'another sync is running on this node: wait for it to end (`prism-node sync:log`), then try again' : undefined;
     case 429:

@@ -30,6 +30,10 @@ export interface SyncConfig {
   maxClockSkewSeconds: number;
   /** Minutes between sweeps of the content store for files no row references any more (0: never). */
   fileSweepMinutes: number;
+  /** Days a tombstone is kept before it is purged (0: forever); peers behind the purge get ERR_BEHIND_HORIZON. */
+  tombstoneRetentionDays: number;
+  /** Minutes between purges of tombstones older than the retention (0: never). */
+  tombstonePurgeMinutes: number;
   /** Scheduled pulls: how often the scheduler looks for due connections, and its backoff and pause rules. */
   schedule: ScheduleConfig;
   /**
@@ -92,6 +96,8 @@ export function readSyncConfig(env: EnvReader): SyncConfig {
       1,
       86400,
     ),
+    tombstoneRetentionDays: env.int('SYNC_TOMBSTONE_RETENTION_DAYS', 'days a tombstone (a delete to pass on) is kept; peers that last pulled before a purged one must resync fully (0: forever)', 180, 0, 36500),
+    tombstonePurgeMinutes: env.int('SYNC_TOMBSTONE_PURGE_MINUTES', 'minutes between purges of tombstones older than SYNC_TOMBSTONE_RETENTION_DAYS (0: never)', 60, 0, 10080),
     fileSweepMinutes: env.int('SYNC_FILE_SWEEP_MINUTES', 'minutes between sweeps of recording files no row references any more (0: never)', 60, 0, 10080),
   };
 }

@@ -10,6 +10,7 @@ import { syncHandlersFor } from './cqrs/sync-handlers';
 import { SYNC_ENTITIES } from './entities';
 import { ExportEngine } from './export/export-engine';
 import { ExportWindows } from './export/export-windows';
+import { TombstoneHorizon } from './export/tombstone-horizon';
 import { FeedPages } from './export/feed-pages';
 import { ReferenceSequences } from './export/reference-sequences';
 import { FileServing } from './export/file-serving';
@@ -54,6 +55,7 @@ export class SyncFeatureModule {}
   providers: [
     SyncBus,
     ExportWindows,
+    TombstoneHorizon,
     ReferenceSequences,
     ExportEngine,
     FeedPages,

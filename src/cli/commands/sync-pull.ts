@@ -9,8 +9,8 @@ import { print, remoteCommand, required } from './support/remote';
 export const syncPullCommand = remoteCommand({
   name: 'sync:pull',
   summary: 'pull from a peer with a live progress bar (Ctrl-C cancels the job cleanly)',
-  usage: 'sync:pull <peer id> [--quiet]',
-  options: { quiet: { type: 'boolean' } },
+  usage: 'sync:pull <peer id> [--quiet] [--full-resync]',
+  options: { quiet: { type: 'boolean' }, 'full-resync': { type: 'boolean' } },
   async run(client, args, json) {
     const peer = required(args, 'peer id', 0);
     const bar = json || args.values.quiet ? undefined : new ProgressBar();
@@ -22,7 +22,8 @@ export const syncPullCommand = remoteCommand({
     };
     process.on('SIGINT', onInterrupt);
     try {
-      const outcome = await client.sync.pull(peer, { onProgress: (p) => bar?.update(p), signal: abort.signal });
+      const fullResync = Boolean(args.values['full-resync']);
+      const outcome = await client.sync.pull(peer, { onProgress: (p) => bar?.update(p), signal: abort.signal, fullResync });
       bar?.end();
       const { progress, summary } = outcome;
       print(json, outcome, () => {

@@ -1,11 +1,12 @@
 import { ReferenceWatermark } from './reference-watermark.entity';
 import { SyncConflict } from './sync-conflict.entity';
+import { SyncHorizon } from './sync-horizon.entity';
 import { SyncLog } from './sync-log.entity';
 import { SyncSchedule } from './sync-schedule.entity';
 import { Tombstone } from './tombstone.entity';
 
-export { ReferenceWatermark, SyncConflict, SyncLog, SyncSchedule, Tombstone };
+export { ReferenceWatermark, SyncConflict, SyncHorizon, SyncLog, SyncSchedule, Tombstone };
 export type { SyncJobKind, SyncLogStatus } from './sync-log.entity';
 
 /** Sync bookkeeping (not synced itself). */
-export const SYNC_ENTITIES: Function[] = [SyncLog, SyncConflict, SyncSchedule, Tombstone, ReferenceWatermark];
+export const SYNC_ENTITIES: Function[] = [SyncLog, SyncConflict, SyncSchedule, SyncHorizon, Tombstone, ReferenceWatermark];

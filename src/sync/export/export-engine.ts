@@ -13,6 +13,7 @@ import { SYNC_PROTOCOL_VERSION } from '../shared/protocol';
 import { EMPTY_SNAPSHOT } from '../../core/sync-kernel/sql';
 import { cursorSnapshot, decodeCursor, decodePage, encodeToken, FeedCursor, PageToken } from '../shared/tokens';
 import { ExportWindows } from './export-windows';
+import { TombstoneHorizon } from './tombstone-horizon';
 import { ReferenceFilter, ReferenceSequences } from './reference-sequences';
 import {
   referenceCountSql,
@@ -38,6 +39,7 @@ export class ExportEngine {
     private readonly config: AppConfig,
     private readonly files: SyncedFiles,
     private readonly referenceReads: ReferenceSequences,
+    private readonly horizon: TombstoneHorizon,
   ) {}
 
   feed(route: string): FeedSpec {
@@ -59,6 +61,7 @@ export class ExportEngine {
       const cursor: FeedCursor = decodeCursor(request.cursor);
       if (cursor.db === dbId) from = cursorSnapshot(cursor);
       else reset = true;
+      if (!reset) await this.horizon.assertReachable(from);
     }
     const opened = await this.windows.open(from, request.peer, (runner) => this.windowStats(runner, from));
     const to = opened.window.to;

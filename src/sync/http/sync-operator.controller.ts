@@ -7,7 +7,7 @@ import { ConflictRestore } from '../conflicts/conflict-restore';
 import { SyncJobs } from '../pull/sync-jobs.service';
 import { VerifyService } from '../verify/verify.service';
 import { SyncHistory } from './sync-history';
-import { ConflictQueryDto, StartJobDto, SyncHistoryQueryDto, SyncRequestDto } from './sync-operator.dto';
+import { ConflictQueryDto, PullRequestDto, StartJobDto, SyncHistoryQueryDto, SyncRequestDto } from './sync-operator.dto';
 
 /**
  * Who may operate syncs: a logged-in Admin or Researcher (over a channel, the IRIS desktop, with its
@@ -45,8 +45,8 @@ export class SyncOperatorController {
   @ApiOperation({ summary: 'Pull from a peer and wait for the result' })
   @Post('pull')
   @HttpCode(200)
-  async pull(@Body() body: SyncRequestDto, @Req() req: NodeTrustRequest) {
-    const jobId = await this.jobs.start({ remoteNodeId: body.remoteNodeId, kind: 'pull', requestedBy: requester(req) });
+  async pull(@Body() body: PullRequestDto, @Req() req: NodeTrustRequest) {
+    const jobId = await this.jobs.start({ remoteNodeId: body.remoteNodeId, kind: 'pull', requestedBy: requester(req), fullResync: body.fullResync });
     const outcome = await this.jobs.wait(jobId);
     return this.history.syncResult(jobId, outcome);
   }
@@ -57,7 +57,7 @@ export class SyncOperatorController {
   @Post('jobs')
   @HttpCode(202)
   async startJob(@Body() body: StartJobDto, @Req() req: NodeTrustRequest) {
-    const jobId = await this.jobs.start({ remoteNodeId: body.remoteNodeId, kind: body.kind ?? 'pull', requestedBy: requester(req) });
+    const jobId = await this.jobs.start({ remoteNodeId: body.remoteNodeId, kind: body.kind ?? 'pull', requestedBy: requester(req), fullResync: body.fullResync });
     return { jobId, statusUrl: `/api/sync/jobs/${jobId}`, eventsUrl: `/api/sync/jobs/${jobId}/events` };
   }
 

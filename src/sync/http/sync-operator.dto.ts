@@ -16,7 +16,14 @@ export class SyncRequestDto {
   @IsOptional() @IsString() @MaxLength(100) timestamp?: string;
 }
 
-export class StartJobDto extends SyncRequestDto {
+/** A pull that may be a full resync: after ERR_BEHIND_HORIZON, ignore the cursor and drop the rows the peer no longer has. */
+export class PullRequestDto extends SyncRequestDto {
+  @IsOptional()
+  @IsBoolean()
+  fullResync?: boolean;
+}
+
+export class StartJobDto extends PullRequestDto {
   @IsOptional()
   @IsIn(['pull', 'preview'])
   kind?: 'pull' | 'preview';

@@ -28,6 +28,7 @@ import {
   TOMBSTONE_STAGE_SQL,
   typedRowsSql,
   upsertSql,
+  deleteGoneAtOriginSql,
 } from './import-sql';
 import { archiveFutureRowsSql, archiveFutureTombstonesSql, dropFutureRowsSql, dropFutureTombstonesSql } from './future-stamps-sql';
 import { ApplyContext, emptyTableResult, TableResult } from './import.types';
@@ -51,7 +52,7 @@ export class ImportEngine {
   async begin(ctx: ApplyContext): Promise<void> {
     await ctx.runner.query(`SET LOCAL prism.sync_apply = 'on'`);
     await ctx.runner.query('SET CONSTRAINTS ALL DEFERRED');
-    if (ctx.staging.isEmpty) {
+    if (ctx.staging.isEmpty && !ctx.fullResyncOrigin) {
       // A pull that moved nothing only records itself.
       ctx.tombstoneState = { local: new Set(), incoming: new Map() };
       return;
@@ -106,7 +107,10 @@ export class ImportEngine {
       await ctx.runner.query(recordTombstonesSql(model), [ctx.peerProtocolId]);
     }
 
-    if (!ctx.staging.hasPages(model.table)) return result;
+    if (!ctx.staging.hasPages(model.table)) {
+      if (ctx.fullResyncOrigin) result.deleted += (await one(deleteGoneAtOriginSql(model, null), [ctx.fullResyncOrigin])).n;
+      return result;
+    }
     const stage = `_s_${model.applyOrder}`;
     const rows = `_r_${model.applyOrder}`;
     await ctx.runner.query(stageTableSql(stage));
@@ -142,6 +146,7 @@ export class ImportEngine {
       result.conflicts += await affected(archiveRevivedSql(model, rows), conflictParams);
       await ctx.runner.query(reviveSql(model, rows));
     }
+    if (ctx.fullResyncOrigin) result.deleted += (await one(deleteGoneAtOriginSql(model, rows), [ctx.fullResyncOrigin])).n;
     await ctx.runner.query(`DROP TABLE ${rows}`);
     return result;
   }

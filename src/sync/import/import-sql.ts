@@ -302,3 +302,15 @@ export function reviveSql(model: TableModel, rows: string): string {
 WHERE tb.table_name = '${model.table}' AND tb.row_key = ${incomingRowKey(model, 'r')} AND tb.deleted_at < r."updatedAt"
   AND EXISTS (SELECT 1 FROM ${q(model.table)} t WHERE ${keyMatch(model, 't', 'r')})`;
 }
+
+/**
+ * A full resync (the peer's horizon passed this node's cursor): local rows that originated at the
+ * peer ($1, its protocol id) and are not in its full window — `rows`, or none when it sent no row
+ * of this table — are deleted: the peer deleted them and no longer keeps the tombstone that would
+ * say so. Their own tombstones (by trigger) pass the delete on; cascades follow.
+ */
+export function deleteGoneAtOriginSql(model: TableModel, rows: string | null): string {
+  const missing = rows === null ? 'TRUE' : `NOT EXISTS (SELECT 1 FROM ${rows} r WHERE ${keyMatch(model, 't', 'r')})`;
+  return `WITH gone AS (DELETE FROM ${q(model.table)} t WHERE t.origin_node_id = $1 AND ${missing} RETURNING 1)
+SELECT count(*)::int AS n FROM gone`;
+}

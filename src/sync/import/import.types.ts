@@ -10,6 +10,8 @@ export interface ApplyContext {
   peerRegistryId: string;
   /** Protocol id of the peer: origin of rows that arrive without one. */
   peerProtocolId: string;
+  /** A full resync from the peer with this protocol id: local rows of that origin it no longer has are deleted. */
+  fullResyncOrigin?: string;
   /** Local xid of the last completed apply from this peer ('0' if none): local rows changed after it are conflicts. */
   lastApplyXid: string;
   /** SHA-256 → where this node keeps the file (the locator column of imported rows). */

@@ -23,6 +23,8 @@ export interface StartRequest {
   remoteNodeId: string;
   kind: 'pull' | 'preview';
   requestedBy: string | null;
+  /** Full resync: ignore the cursor and delete local rows of the peer's origin it no longer has (after ERR_BEHIND_HORIZON). */
+  fullResync?: boolean;
 }
 
 /**
@@ -64,7 +66,7 @@ export class SyncJobs implements OnApplicationBootstrap {
     const lock = await this.acquireLock(jobId);
     try {
       const last = await this.logs.lastCompletedPull(peer.registryId);
-      const log = await this.logs.create(jobId, peer.registryId, request.kind, request.requestedBy, last?.cursorTo ?? null);
+      const log = await this.logs.create(jobId, peer.registryId, request.kind, request.requestedBy, request.fullResync ? null : (last?.cursorTo ?? null));
       const tracker = new ProgressTracker(log.id, request.kind, peer.registryId);
       const abort = new AbortController();
       // Every log line of the job carries its id (src/core/log-context.ts).
@@ -73,8 +75,9 @@ export class SyncJobs implements OnApplicationBootstrap {
           log,
           peer,
           kind: request.kind,
-          cursor: last?.cursorTo ?? undefined,
-          lastSyncedAt: last?.lastSyncedAt ?? undefined,
+          cursor: request.fullResync ? undefined : (last?.cursorTo ?? undefined),
+          lastSyncedAt: request.fullResync ? undefined : (last?.lastSyncedAt ?? undefined),
+          fullResync: request.fullResync,
           lastApplyXid: last?.localApplyXid ?? '0',
           progress: tracker,
           signal: abort.signal,

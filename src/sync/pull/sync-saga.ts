@@ -20,6 +20,12 @@ export interface SagaJob {
   /** Watermark (peer's generatedAt) of the last completed pull from this peer: a reference-protocol pull starts there. */
   lastSyncedAt?: string;
   lastApplyXid: string;
+  /**
+   * A full resync (after ERR_BEHIND_HORIZON): the whole window, and local rows that originated at
+   * the peer but are not in it any more are deleted — the peer deleted them and no longer keeps the
+   * tombstone that would say so.
+   */
+  fullResync?: boolean;
   progress: ProgressTracker;
   signal: AbortSignal;
 }
@@ -75,6 +81,7 @@ export class SyncSaga {
         syncLogId: job.log.id,
         peerRegistryId: job.peer.registryId,
         peerProtocolId: manifest.protocolNodeId ?? job.peer.name,
+        fullResyncOrigin: job.fullResync ? (manifest.protocolNodeId ?? undefined) : undefined,
         lastApplyXid: job.lastApplyXid,
         fileLocators: fetched.fileLocators,
         signal: job.signal,

@@ -15,6 +15,7 @@ export const PERMANENT_FAILURES: ReadonlySet<string> = new Set([
   'ERR_PROTOCOL_MISMATCH',
   'ERR_PEER_IDENTITY_MISMATCH',
   'ERR_CLOCK_SKEW',
+  'ERR_BEHIND_HORIZON',
 ]);
 
 export function isPermanentFailure(code: string): boolean {

@@ -15,6 +15,8 @@ const WHAT_TO_DO: Record<string, string> = {
   ERR_SYNC_CANCELLED: 'The sync was cancelled. Nothing of it was applied.',
   ERR_PROTOCOL_MISMATCH: 'The peer speaks another protocol version.',
   ERR_SCHEMA_MISMATCH: 'The peer runs another schema version: update one of the nodes.',
+  ERR_BEHIND_HORIZON:
+    'This node last pulled from the peer before the oldest delete the peer still keeps, so an ordinary pull could miss deletes. Run a full resync (prism-node sync:pull <peer> --full-resync, or POST /api/sync/jobs with fullResync).',
   ERR_CLOCK_SKEW: 'The clocks of this node and the peer differ by more than the allowed limit, so "newer wins" cannot be trusted. Set the wrong clock right (NTP), then pull again.',
   ERR_FILE_CHECKSUM_MISMATCH: 'A recording file arrived damaged (checksum mismatch). Nothing was applied; try again.',
   ERR_PEER_REGISTRATION_FAILED: 'The peer refused or failed the registration of this node.',

@@ -1,0 +1,87 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../../config';
+import { inTransaction } from '../../core/database/transaction';
+import { AppError } from '../../core/errors/app-error';
+import { timestampText } from '../../core/sync-kernel/sql';
+
+export interface Horizon {
+  /** change_xid of the newest purged tombstone. */
+  purgedXid: string;
+  /** Deletes before this time are no longer passed on. */
+  purgedBefore: string;
+}
+
+/**
+ * Tombstones are not kept forever: every SYNC_TOMBSTONE_PURGE_MINUTES those older than
+ * SYNC_TOMBSTONE_RETENTION_DAYS are purged and the horizon (the newest purged change) recorded. A
+ * peer whose change-feed cursor does not reach past the horizon might miss a delete, so its window
+ * is refused with ERR_BEHIND_HORIZON — never a silent divergence — and it resyncs fully.
+ */
+@Injectable()
+export class TombstoneHorizon implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(TombstoneHorizon.name);
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const minutes = this.config.sync.tombstonePurgeMinutes;
+    if (minutes === 0 || this.config.sync.tombstoneRetentionDays === 0) return;
+    this.timer = setInterval(() => void this.purge().catch((error: Error) => this.logger.warn(`tombstone purge failed: ${error.message}`)), minutes * 60_000);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Purges the tombstones older than the retention; returns how many went. */
+  async purge(): Promise<number> {
+    const days = this.config.sync.tombstoneRetentionDays;
+    if (days === 0) return 0;
+    return inTransaction(this.dataSource, async (runner) => {
+      const [gone]: { n: number; xid: string | null; before: string }[] = await runner.query(
+        `WITH cutoff AS (SELECT clock_timestamp() - make_interval(days => $1) AS at),
+         gone AS (DELETE FROM tombstones t USING cutoff WHERE t.deleted_at < cutoff.at RETURNING t.change_xid)
+         SELECT count(*)::int AS n, max(change_xid)::text AS xid, (SELECT ${timestampText('at')} FROM cutoff) AS before FROM gone`,
+        [days],
+      );
+      if (gone.n === 0) return 0;
+      await runner.query(
+        `INSERT INTO sync_horizon (id, purged_xid, purged_before, purged_at) VALUES (1, $1::bigint, $2::timestamptz, clock_timestamp())
+         ON CONFLICT (id) DO UPDATE SET purged_xid = greatest(sync_horizon.purged_xid, EXCLUDED.purged_xid),
+           purged_before = greatest(sync_horizon.purged_before, EXCLUDED.purged_before), purged_at = EXCLUDED.purged_at`,
+        [gone.xid, gone.before],
+      );
+      this.logger.log(`purged ${gone.n} tombstones of deletes before ${gone.before}`);
+      return gone.n;
+    });
+  }
+
+  async horizon(): Promise<Horizon | undefined> {
+    const [row]: Horizon[] = await this.dataSource.query(
+      `SELECT purged_xid::text AS "purgedXid", ${timestampText('purged_before')} AS "purgedBefore" FROM sync_horizon WHERE id = 1`,
+    );
+    return row;
+  }
+
+  /**
+   * Refuses a cursor (the pg_snapshot of the peer's previous window) that does not reach past the
+   * horizon: a purged delete may be one it never received.
+   */
+  async assertReachable(previousSnapshot: string): Promise<void> {
+    const horizon = await this.horizon();
+    if (!horizon) return;
+    const xmin = BigInt(previousSnapshot.slice(0, previousSnapshot.indexOf(':')));
+    if (BigInt(horizon.purgedXid) < xmin) return;
+    throw AppError.of(
+      'ERR_BEHIND_HORIZON',
+      `your last pull from this node is older than its tombstone horizon: deletes before ${horizon.purgedBefore} are no longer kept, so an incremental pull could miss some; pull again with a full resync`,
+      { details: { purgedBefore: horizon.purgedBefore } },
+    );
+  }
+}
