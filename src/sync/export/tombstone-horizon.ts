@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config';
+import { PeriodicTask } from '../../core/periodic-task';
 import { inTransaction } from '../../core/database/transaction';
 import { AppError } from '../../core/errors/app-error';
 import { timestampText } from '../../core/sync-kernel/sql';
@@ -21,7 +22,7 @@ export interface Horizon {
 @Injectable()
 export class TombstoneHorizon implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(TombstoneHorizon.name);
-  private timer?: NodeJS.Timeout;
+  private readonly ticker = new PeriodicTask('tombstone purge', this.logger);
 
   constructor(
     private readonly dataSource: DataSource,
@@ -29,14 +30,11 @@ export class TombstoneHorizon implements OnApplicationBootstrap, OnApplicationSh
   ) {}
 
   onApplicationBootstrap(): void {
-    const minutes = this.config.sync.tombstonePurgeMinutes;
-    if (minutes === 0 || this.config.sync.tombstoneRetentionDays === 0) return;
-    this.timer = setInterval(() => void this.purge().catch((error: Error) => this.logger.warn(`tombstone purge failed: ${error.message}`)), minutes * 60_000);
-    this.timer.unref();
+    if (this.config.sync.tombstoneRetentionDays > 0) this.ticker.start(this.config.sync.tombstonePurgeMinutes * 60_000, () => this.purge());
   }
 
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
+  onApplicationShutdown(): Promise<void> {
+    return this.ticker.stop();
   }
 
   /** Purges the tombstones older than the retention; returns how many went. */

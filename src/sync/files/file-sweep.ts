@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../../config';
+import { PeriodicTask } from '../../core/periodic-task';
 import { SyncLock } from '../pull/sync-lock';
 import { SyncedFiles } from './synced-files.port';
 
@@ -11,8 +12,7 @@ import { SyncedFiles } from './synced-files.port';
  */
 @Injectable()
 export class FileSweep implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(FileSweep.name);
-  private timer?: NodeJS.Timeout;
+  private readonly ticker = new PeriodicTask('file sweep', new Logger(FileSweep.name));
 
   constructor(
     private readonly files: SyncedFiles,
@@ -21,14 +21,11 @@ export class FileSweep implements OnApplicationBootstrap, OnApplicationShutdown 
   ) {}
 
   onApplicationBootstrap(): void {
-    const minutes = this.config.sync.fileSweepMinutes;
-    if (minutes === 0) return;
-    this.timer = setInterval(() => void this.run().catch((error: Error) => this.logger.warn(`file sweep failed: ${error.message}`)), minutes * 60_000);
-    this.timer.unref();
+    this.ticker.start(this.config.sync.fileSweepMinutes * 60_000, () => this.run());
   }
 
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
+  onApplicationShutdown(): Promise<void> {
+    return this.ticker.stop();
   }
 
   /** One sweep; false when a sync held the lock (nothing done). */

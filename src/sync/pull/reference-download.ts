@@ -12,6 +12,7 @@ import { StagingArea } from '../import/staging';
 import { PeerConnection } from './peer.port';
 import { ProgressTracker } from './progress';
 import { RetryPolicy, withRetry } from './retry';
+import { Downloaded, malformed } from './window-download';
 
 type Row = Record<string, unknown>;
 
@@ -46,18 +47,8 @@ export interface ReferenceDownloadOptions {
   signal?: AbortSignal;
 }
 
-export type ReferenceDownloaded = {
-  files: FileRef[];
-  storedFiles: string[];
-  presentFiles: number;
-  filesToDownload: number;
-  bytesToDownload: number;
-  bytesDownloaded: number;
-};
-
-function malformed(message: string): PeerError {
-  return new PeerError(0, 'ERR_MALFORMED_PAGE', `malformed page from the reference peer: ${message}`, false);
-}
+/** What the download brought in: the same shape as a window download's. */
+export type ReferenceDownloaded = Downloaded;
 
 /** The peer does not serve this feed (a reference node without that aggregate). */
 function isUnknownFeed(error: unknown): boolean {

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { ConnectionSyncStatus } from '../../../client/src/types';
 import { AppConfig } from '../../config';
+import { PeriodicTask } from '../../core/periodic-task';
 import { AppError } from '../../core/errors/app-error';
 import { classifyFailure } from '../../core/errors/failure';
 import { isUuid } from '../../core/uuid';
@@ -23,8 +24,8 @@ const CLAIM_LEASE_SECONDS = 600;
 @Injectable()
 export class SyncScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(SyncScheduler.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  // One scheduled pull at a time per replica; the next tick looks again.
+  private readonly ticker = new PeriodicTask('scheduler', this.logger);
 
   constructor(
     private readonly schedules: SyncSchedules,
@@ -34,18 +35,11 @@ export class SyncScheduler implements OnApplicationBootstrap, OnApplicationShutd
   ) {}
 
   onApplicationBootstrap(): void {
-    const tick = this.config.sync.schedule.tickSeconds;
-    if (tick === 0) return;
-    this.timer = setInterval(() => {
-      // One scheduled pull at a time per replica; the next tick looks again.
-      if (!this.running) this.running = this.runDue().finally(() => (this.running = undefined));
-    }, tick * 1000);
-    this.timer.unref();
+    this.ticker.start(this.config.sync.schedule.tickSeconds * 1000, () => this.runDue());
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
+  onApplicationShutdown(): Promise<void> {
+    return this.ticker.stop();
   }
 
   /** Changes a connection's sync settings: the interval in seconds (null: off; also resumes a paused schedule), push requests. */
@@ -89,15 +83,10 @@ export class SyncScheduler implements OnApplicationBootstrap, OnApplicationShutd
     });
   }
 
-  /** Claims and runs due schedules one after another until none is due. */
+  /** Claims and runs due schedules one after another until none is due (a database error ends the round; the next tick tries again). */
   async runDue(): Promise<void> {
-    try {
-      for (let claimed = await this.schedules.claimDue(CLAIM_LEASE_SECONDS); claimed; claimed = await this.schedules.claimDue(CLAIM_LEASE_SECONDS)) {
-        await this.runOne(claimed.remoteNodeId, claimed.intervalSeconds!, claimed.consecutiveFailures);
-      }
-    } catch (error) {
-      // The database went away or the node is stopping: the next tick tries again.
-      this.logger.warn(`scheduler: ${(error as Error).message}`);
+    for (let claimed = await this.schedules.claimDue(CLAIM_LEASE_SECONDS); claimed; claimed = await this.schedules.claimDue(CLAIM_LEASE_SECONDS)) {
+      await this.runOne(claimed.remoteNodeId, claimed.intervalSeconds!, claimed.consecutiveFailures);
     }
   }
 
