@@ -21,6 +21,8 @@ export interface SyncConfig {
   peerTimeoutMs: number;
   /** Attempts for a transient failure (429, 503, reset, timeout) before a pull fails. */
   retryAttempts: number;
+  /** File transfers a pull keeps in flight at once. */
+  fileConcurrency: number;
   /** Staging directory for pulls (default DATA_DIR/staging). */
   stagingDir?: string;
   /**
@@ -68,6 +70,7 @@ export function readSyncConfig(env: EnvReader): SyncConfig {
     windowPoolSharePercent: env.int('SYNC_WINDOW_POOL_SHARE_PERCENT', 'share of DB_POOL_SIZE that export windows may pin, in percent', 50, 1, 90),
     peerTimeoutMs: env.int('SYNC_PEER_TIMEOUT_MS', 'timeout of one request to a peer (ms)', 60000, 100),
     retryAttempts: env.int('SYNC_RETRY_ATTEMPTS', 'attempts for a transient peer error before the pull fails', 5, 1, 50),
+    fileConcurrency: env.int('SYNC_FILE_CONCURRENCY', 'file transfers a pull keeps in flight at once', 8, 1, 32),
     stagingDir: env.optional('SYNC_STAGING_DIR', 'staging directory for pulls (default DATA_DIR/staging)'),
     schedule: {
       tickSeconds: env.int('SYNC_SCHEDULER_TICK_SECONDS', 'seconds between the scheduler\'s looks for due scheduled pulls (0: no scheduler on this replica)', 5, 0, 3600),

@@ -7,6 +7,7 @@ import { changedSince, q } from '../core/sync-kernel/sql';
 import { FileTotals, ReferencePlacement, RejectedContent, ServedFile, SyncedFiles } from '../sync/files/synced-files.port';
 import { RECORDING_FILES } from './recordings.sync-spec';
 import { SessionResearch } from './session-research.port';
+import { VerifiedFile } from '../sync/files/verified-file';
 import { ChecksumMismatchError, RecordingStorage, StoredFile } from './storage/recording-storage';
 
 const { table, columns } = RECORDING_FILES;
@@ -138,6 +139,14 @@ export class RecordingFileIndex extends SyncedFiles {
       if (error instanceof ChecksumMismatchError) return error.actual;
       throw error;
     }
+  }
+
+  override adopt(file: VerifiedFile): Promise<void> {
+    return this.storage.adoptFile(file.path, { sha256: file.sha256, size: file.size });
+  }
+
+  override makeDurable(hashes: readonly string[]): Promise<void> {
+    return this.storage.makeDurable(hashes);
   }
 
   locator(sha256: string): string {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { copyFile, link, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
@@ -15,6 +15,9 @@ import {
   StoredFile,
   verifyExpected,
 } from './recording-storage';
+
+/** fsyncs at once (libuv's thread pool runs four; a few more keep it busy). */
+const SYNC_CONCURRENCY = 8;
 
 /** Recording files on the local filesystem: `<root>/<aa>/<bb>/<sha256>`, temporaries in `<root>/.tmp`. */
 export class FsRecordingStorage extends RecordingStorage {
@@ -49,6 +52,53 @@ export class FsRecordingStorage extends RecordingStorage {
     } finally {
       await rm(tmp, { force: true });
     }
+  }
+
+  /**
+   * Links the verified file at its address, so the received file itself becomes the stored one (no
+   * second copy); a link never replaces a file already there, which may be durable where this one
+   * is not yet. Across filesystems (or where hard links are not supported), copied instead.
+   */
+  override async adoptFile(path: string, file: StoredFile): Promise<void> {
+    const target = this.pathOf(file.sha256);
+    await mkdir(dirname(target), { recursive: true, mode: 0o700 });
+    try {
+      await link(path, target);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EXDEV' || code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP') await this.copyIn(path, target);
+      else if (code !== 'EEXIST') throw error;
+    }
+    await rm(path, { force: true });
+  }
+
+  /** Copies a file to `target` through a temporary in the store (the address appears only complete). */
+  private async copyIn(path: string, target: string): Promise<void> {
+    if (await this.exists(target)) return;
+    const tmpDir = join(this.root, '.tmp');
+    await mkdir(tmpDir, { recursive: true, mode: 0o700 });
+    const tmp = join(tmpDir, randomUUID());
+    try {
+      await copyFile(path, tmp);
+      await rename(tmp, target);
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
+  /**
+   * fsyncs the files and then their directories (each once), a few at a time: one flush for a
+   * batch instead of one per file as it arrives.
+   */
+  override async makeDurable(hashes: readonly string[]): Promise<void> {
+    const files = [...new Set(hashes)].filter((sha) => SHA256_HEX.test(sha)).map((sha) => this.pathOf(sha));
+    const dirs = new Set<string>([this.root]);
+    for (const file of files) {
+      dirs.add(dirname(file));
+      dirs.add(dirname(dirname(file)));
+    }
+    await fsyncAll(files);
+    await fsyncAll([...dirs]);
   }
 
   async has(sha256: string): Promise<boolean> {
@@ -88,6 +138,18 @@ export class FsRecordingStorage extends RecordingStorage {
     return stat(path).then(
       () => true,
       () => false,
+    );
+  }
+}
+
+/** fsyncs every path, SYNC_CONCURRENCY at a time (a missing one fails: it was to be committed). */
+async function fsyncAll(paths: readonly string[]): Promise<void> {
+  for (let i = 0; i < paths.length; i += SYNC_CONCURRENCY) {
+    await Promise.all(
+      paths.slice(i, i + SYNC_CONCURRENCY).map(async (path) => {
+        const handle = await open(path, 'r');
+        await handle.sync().finally(() => handle.close());
+      }),
     );
   }
 }

@@ -1,4 +1,6 @@
 import { createHash, Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { Readable, Transform, TransformCallback } from 'node:stream';
 
 /** A stored file: its content address and size. */
@@ -69,6 +71,19 @@ export abstract class RecordingStorage {
   abstract locator(sha256: string): string;
   /** Every stored sha256 (for garbage collection). */
   abstract list(): AsyncIterable<string>;
+
+  /**
+   * Takes a local file whose content the caller verified as `file` into the store; the local file
+   * is gone afterwards. Not durable until makeDurable(). By default a put() from the file (which
+   * checks it again on the way), then the local file is removed.
+   */
+  async adoptFile(path: string, file: StoredFile): Promise<void> {
+    await this.put(createReadStream(path), { expectedSha256: file.sha256, expectedSize: file.size });
+    await rm(path, { force: true });
+  }
+
+  /** Makes adopted files durable, once per batch; by default nothing (put() is durable on return). */
+  async makeDurable(_hashes: readonly string[]): Promise<void> {}
 }
 
 /**

@@ -1,6 +1,9 @@
+import { createReadStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { DataSource, QueryRunner } from 'typeorm';
 import { ByteRange } from '../../core/http/range';
+import type { VerifiedFile } from './verified-file';
 
 /** A file a synced row references, as a peer's page announces it. */
 export interface FileRef {
@@ -56,6 +59,22 @@ export abstract class SyncedFiles {
   abstract has(sha256: string): Promise<boolean>;
   /** Stores content verified against the announced hash and size; stores nothing otherwise. */
   abstract store(source: Readable, expected: { sha256: string; size: number }): Promise<RejectedContent | undefined>;
+  /**
+   * Takes a file received and verified on local disk into the store, without reading or copying
+   * it again where the store can (a store on the same filesystem moves it); the local file is gone
+   * afterwards. Not durable until `makeDurable`. By default: store() from the file, then remove it.
+   */
+  async adopt(file: VerifiedFile): Promise<void> {
+    const rejected = await this.store(createReadStream(file.path), { sha256: file.sha256, size: file.size });
+    if (rejected) throw new Error(`verified file ${file.sha256} changed on disk before it was stored (${rejected.sha256}, ${rejected.size} bytes)`);
+    await rm(file.path, { force: true });
+  }
+  /**
+   * Makes the files adopted by one batch durable, with one flush per file and directory rather
+   * than one per file as it arrives; rows that reference them commit only after. By default
+   * nothing: store() returns once its file is durable.
+   */
+  async makeDurable(_hashes: readonly string[]): Promise<void> {}
   /** Where this node keeps a file (the locator column of imported rows). */
   abstract locator(sha256: string): string;
   /**

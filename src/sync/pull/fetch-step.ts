@@ -154,6 +154,7 @@ export class FetchStep {
       const download = new WindowDownload(connection, staging, this.files, this.catalog.files(), job.progress, {
         downloadFiles: job.downloadFiles,
         pageSize: this.config.sync.pullPageSize,
+        fileConcurrency: this.config.sync.fileConcurrency,
         retry: this.retry,
         signal: job.signal,
       });

@@ -1,12 +1,11 @@
-import { appendFileSync, createReadStream, createWriteStream, existsSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { AppError } from '../../core/errors/app-error';
 import { PeerError } from '../../core/errors/peer-error';
 import { FileColumns } from '../../core/sync-kernel/table-model';
 import { FileRef, SyncedFiles } from '../files/synced-files.port';
+import { VerifiedFile } from '../files/verified-file';
 import { StagingArea } from '../import/staging';
 import { FrameDecryptor } from '../shared/chunked-cipher';
 import { runPool } from '../shared/pool';
@@ -15,12 +14,14 @@ import { ProgressTracker } from './progress';
 import { RetryPolicy, withRetry } from './retry';
 import type { Downloaded } from './window-download';
 
-/** Files downloaded at once. */
-const FILE_CONCURRENCY = 4;
+/** Files downloaded at once unless configured (SYNC_FILE_CONCURRENCY). */
+export const FILE_CONCURRENCY = 8;
 
 /**
  * The file transfer of a window pull: the files the staged rows reference, streamed from the
- * peer's file route as encrypted frames, verified and put into the content store.
+ * peer's file route as encrypted frames, hashed as they are written into a part file in staging,
+ * and the verified part moved into the content store (no second read or copy); the batch is made
+ * durable once, before the apply commits rows that reference it.
  */
 export class FileDownload {
   constructor(
@@ -29,7 +30,7 @@ export class FileDownload {
     private readonly store: SyncedFiles,
     private readonly fileColumns: FileColumns | undefined,
     private readonly progress: ProgressTracker,
-    private readonly options: { downloadFiles: boolean; retry: RetryPolicy; signal?: AbortSignal },
+    private readonly options: { downloadFiles: boolean; retry: RetryPolicy; signal?: AbortSignal; fileConcurrency?: number },
   ) {}
 
   /**
@@ -61,17 +62,18 @@ export class FileDownload {
       download: this.options.downloadFiles,
     });
     if (!this.options.downloadFiles) return result;
-    // A few transfers at once: one file at a time leaves the link idle between requests.
-    await runPool(missing, FILE_CONCURRENCY, async (file) => {
+    // Several transfers at once: one file at a time leaves the link idle between requests.
+    await runPool(missing, this.options.fileConcurrency ?? FILE_CONCURRENCY, async (file) => {
       this.checkCancelled();
-      await withRetry(() => this.download(file, result), this.options.retry, this.options.signal);
+      const verified = await withRetry(() => this.download(file, result), this.options.retry, this.options.signal);
       // Intent first: after a crash, recovery collects what an interrupted pull may have stored.
       appendFileSync(join(this.staging.dir, StagingArea.STORED_FILES), `${file.sha256}\n`, { mode: StagingArea.FILE_MODE });
-      await this.storeVerified(file);
+      await this.store.adopt(verified);
       result.storedFiles.push(file.sha256);
-      await rm(this.partFile(file), { force: true });
       this.progress.fileProgress(0, true);
     });
+    // One flush for the whole batch, before the apply commits rows that reference these files.
+    await this.store.makeDurable(result.storedFiles);
     return result;
   }
 
@@ -80,10 +82,12 @@ export class FileDownload {
   }
 
   /**
-   * Downloads (or resumes) one file into staging and verifies size and SHA-256. Every byte received
-   * is added to `counted` as it arrives (downloads run side by side: no read-await-write of the total).
+   * Downloads (or resumes) one file into its part in staging, hashed as it is written, and returns
+   * it verified: SHA-256 and size as announced, else ERR_FILE_CHECKSUM_MISMATCH and the part goes.
+   * Every byte received is added to `counted` as it arrives (downloads run side by side: no
+   * read-await-write of the total).
    */
-  private async download(file: FileRef, counted: Pick<Downloaded, 'bytesDownloaded'>): Promise<void> {
+  private async download(file: FileRef, counted: Pick<Downloaded, 'bytesDownloaded'>): Promise<VerifiedFile> {
     const part = this.partFile(file);
     const have = existsSync(part) ? statSync(part).size : 0;
     const start = have <= file.size ? have : 0;
@@ -96,36 +100,22 @@ export class FileDownload {
       response.body.destroy();
       throw new PeerError(response.status, 'ERR_FILE_CHECKSUM_MISMATCH', `peer announced ${announcedSha}/${announcedSize} for file ${file.sha256}/${file.size}`, false);
     }
-    const count = new Transform({
-      transform: (chunk: Buffer, _enc, done) => {
-        counted.bytesDownloaded += chunk.length;
-        this.progress.fileProgress(chunk.length, false);
-        done(null, chunk);
-      },
-    });
+    let received: VerifiedFile | { sha256: string; size: number };
     try {
-      await pipeline(
-        response.body,
-        new FrameDecryptor(this.connection.channelKey, file.sha256, resumed ? start : 0),
-        count,
-        createWriteStream(part, { flags: resumed ? 'a' : 'w', mode: StagingArea.FILE_MODE }),
-      );
+      received = await VerifiedFile.receive([response.body, new FrameDecryptor(this.connection.channelKey, file.sha256, resumed ? start : 0)], part, file, {
+        from: resumed ? start : 0,
+        onBytes: (n) => {
+          counted.bytesDownloaded += n;
+          this.progress.fileProgress(n, false);
+        },
+      });
     } catch (error) {
       // Keep the verified-so-far bytes: the retry resumes with a Range request.
       throw error instanceof PeerError ? error : new PeerError(0, 'ERR_FILE_TRANSFER', `file ${file.sha256} transfer failed: ${(error as Error).message}`, true);
     }
-  }
-
-  /**
-   * Moves a downloaded file into the store, which hashes it on the way and refuses it (storing
-   * nothing) unless SHA-256 and size are the announced ones.
-   */
-  private async storeVerified(file: FileRef): Promise<void> {
-    const part = this.partFile(file);
-    const rejected = await this.store.store(createReadStream(part), { sha256: file.sha256, size: file.size });
-    if (!rejected) return;
+    if (received instanceof VerifiedFile) return received;
     await rm(part, { force: true });
-    throw new PeerError(0, 'ERR_FILE_CHECKSUM_MISMATCH', `file ${file.sha256}: received ${rejected.size} bytes with SHA-256 ${rejected.sha256}`, false);
+    throw new PeerError(0, 'ERR_FILE_CHECKSUM_MISMATCH', `file ${file.sha256}: received ${received.size} bytes with SHA-256 ${received.sha256}`, false);
   }
 
   private checkCancelled(): void {

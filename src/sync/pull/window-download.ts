@@ -27,6 +27,8 @@ export interface WindowPage {
 export interface DownloadOptions {
   downloadFiles: boolean;
   pageSize: number;
+  /** File transfers in flight at once (default FILE_CONCURRENCY). */
+  fileConcurrency?: number;
   retry: RetryPolicy;
   signal?: AbortSignal;
 }

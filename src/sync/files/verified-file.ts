@@ -1,0 +1,79 @@
+import { createHash, Hash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { Duplex, Readable, Transform, TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { RejectedContent } from './synced-files.port';
+
+/** Bytes per write into a part file (the decrypted frames are 1 MB). */
+const WRITE_BUFFER_BYTES = 1024 * 1024;
+
+/** More bytes arrived than announced: the stream is cut there, not written to the end. */
+class Overrun extends Error {}
+
+/** Hashes and counts what passes; fails with Overrun past `limit` bytes. */
+class Meter extends Transform {
+  constructor(
+    private readonly hash: Hash,
+    private bytes: number,
+    private readonly limit: number,
+    private readonly onBytes: (n: number) => void,
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.limit) return done(new Overrun());
+    this.hash.update(chunk);
+    this.onBytes(chunk.length);
+    done(null, chunk);
+  }
+
+  get size(): number {
+    return this.bytes;
+  }
+}
+
+/**
+ * A file received into a local part file and hashed as it was written: one read of the wire, one
+ * hash, no second pass. Only `receive` makes one, and only when SHA-256 and size are the expected
+ * ones, so whoever takes a VerifiedFile into a content store (SyncedFiles.adopt) holds content
+ * that was checked.
+ */
+export class VerifiedFile {
+  private constructor(
+    readonly path: string,
+    readonly sha256: string,
+    readonly size: number,
+  ) {}
+
+  /**
+   * Writes `source` (a stream, or a stream and the transforms it goes through) into `path` from byte `from` on (the first `from` bytes already there, from an
+   * interrupted transfer, are hashed first), hashing and counting on the way. Returns the verified
+   * file, or what arrived when it does not match (the part stays: the caller decides). A failing
+   * source rejects with its error, keeping the bytes written so far for a resume.
+   */
+  static async receive(
+    source: Readable | readonly [Readable, ...Duplex[]],
+    path: string,
+    expected: { sha256: string; size: number },
+    options: { from?: number; onBytes?: (n: number) => void } = {},
+  ): Promise<VerifiedFile | RejectedContent> {
+    const from = options.from ?? 0;
+    const hash = createHash('sha256');
+    if (from > 0) {
+      for await (const chunk of createReadStream(path, { start: 0, end: from - 1, highWaterMark: WRITE_BUFFER_BYTES })) hash.update(chunk as Buffer);
+    }
+    const meter = new Meter(hash, from, expected.size, options.onBytes ?? (() => undefined));
+    try {
+      const chain = Array.isArray(source) ? source : [source as Readable];
+      await pipeline([...chain, meter, createWriteStream(path, { flags: from > 0 ? 'a' : 'w', mode: 0o600, highWaterMark: WRITE_BUFFER_BYTES })]);
+    } catch (error) {
+      if (!(error instanceof Overrun)) throw error;
+      return { sha256: hash.digest('hex'), size: meter.size };
+    }
+    const received = { sha256: hash.digest('hex'), size: meter.size };
+    if (received.sha256 !== expected.sha256 || received.size !== expected.size) return received;
+    return new VerifiedFile(path, received.sha256, received.size);
+  }
+}
