@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, promises as fsp, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -70,6 +70,27 @@ function contract(name: string, setup: () => Promise<{ storage: RecordingStorage
       expect(await all(storage.list())).toEqual(before);
     });
 
+    it('adopts a verified local file: stored under its hash, the local file gone, durable on request', async () => {
+      const staging = mkdtempSync(join(tmpdir(), 'prism-staging-'));
+      try {
+        const data = randomBytes(20_000);
+        const part = join(staging, 'a.part');
+        writeFileSync(part, data);
+        await storage.adoptFile(part, { sha256: sha(data), size: data.length });
+        expect(existsSync(part)).toBe(false);
+        expect(await storage.stat(sha(data))).toEqual({ sha256: sha(data), size: data.length });
+        await storage.makeDurable([sha(data)]);
+        expect(sha(Buffer.concat(await (await storage.openRead(sha(data))).toArray()))).toBe(sha(data));
+        // Content already stored: the local file just goes.
+        writeFileSync(part, data);
+        await storage.adoptFile(part, { sha256: sha(data), size: data.length });
+        expect(existsSync(part)).toBe(false);
+        await storage.delete(sha(data));
+      } finally {
+        rmSync(staging, { recursive: true, force: true });
+      }
+    });
+
     it('reads an empty file', async () => {
       const stored = await storage.put(Readable.from([]));
       expect(stored.size).toBe(0);
@@ -87,6 +108,82 @@ contract('filesystem storage', async () => {
       rmSync(root, { recursive: true, force: true });
     },
   };
+});
+
+describe('filesystem storage: adopting a received file', () => {
+  let root: string;
+  let staging: string;
+  let storage: FsRecordingStorage;
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'prism-files-'));
+    staging = mkdtempSync(join(tmpdir(), 'prism-staging-'));
+    storage = new FsRecordingStorage(root);
+  });
+  afterEach(() => {
+    jest.restoreAllMocks();
+    rmSync(root, { recursive: true, force: true });
+    rmSync(staging, { recursive: true, force: true });
+  });
+
+  const received = (data: Buffer) => {
+    const part = join(staging, `${sha(data)}.part`);
+    writeFileSync(part, data, { mode: 0o600 });
+    return part;
+  };
+  const pathOf = (hash: string) => join(root, hash.slice(0, 2), hash.slice(2, 4), hash);
+
+  it('no second copy: the received file itself (its inode) becomes the stored file, still 0600', async () => {
+    const data = randomBytes(50_000);
+    const part = received(data);
+    const inode = statSync(part).ino;
+    await storage.adoptFile(part, { sha256: sha(data), size: data.length });
+    expect(statSync(pathOf(sha(data))).ino).toBe(inode);
+    expect(statSync(pathOf(sha(data))).mode & 0o777).toBe(0o600);
+    expect(existsSync(part)).toBe(false);
+  });
+
+  it('never replaces a file already stored (it may be durable where the new one is not yet)', async () => {
+    const data = randomBytes(5_000);
+    await storage.put(chunks(data));
+    const stored = statSync(pathOf(sha(data))).ino;
+    await storage.adoptFile(received(data), { sha256: sha(data), size: data.length });
+    expect(statSync(pathOf(sha(data))).ino).toBe(stored);
+  });
+
+  it('across filesystems (EXDEV) the file is copied in through a temporary, and the received file goes', async () => {
+    const link = jest.spyOn(fsp, 'link').mockRejectedValue(Object.assign(new Error('cross-device link not permitted'), { code: 'EXDEV' }));
+    const data = randomBytes(30_000);
+    const part = received(data);
+    const inode = statSync(part).ino;
+    await storage.adoptFile(part, { sha256: sha(data), size: data.length });
+    expect(link).toHaveBeenCalled();
+    expect(statSync(pathOf(sha(data))).ino).not.toBe(inode);
+    expect(readFileSync(pathOf(sha(data))).equals(data)).toBe(true);
+    expect(existsSync(part)).toBe(false);
+    expect(readdirSync(join(root, '.tmp'))).toEqual([]);
+  });
+
+  it('another failure to link fails the adoption and stores nothing', async () => {
+    jest.spyOn(fsp, 'link').mockRejectedValue(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }));
+    const data = randomBytes(1_000);
+    await expect(storage.adoptFile(received(data), { sha256: sha(data), size: data.length })).rejects.toThrow('no space left');
+    expect(await storage.has(sha(data))).toBe(false);
+  });
+
+  it('makeDurable fsyncs each file of the batch and each directory once', async () => {
+    const contents = [randomBytes(100), randomBytes(200), randomBytes(300)];
+    for (const data of contents) await storage.adoptFile(received(data), { sha256: sha(data), size: data.length });
+    const open = jest.spyOn(fsp, 'open');
+    await storage.makeDurable([...contents.map(sha), sha(contents[0])]);
+    const opened = open.mock.calls.map(([path]) => String(path));
+    const files = contents.map((data) => pathOf(sha(data)));
+    const dirs = new Set([root, ...files.flatMap((f) => [join(f, '..'), join(f, '..', '..')])]);
+    expect(opened.sort()).toEqual([...files, ...dirs].sort());
+    open.mockRestore();
+    // A file of the batch that is gone is an error: rows are about to reference it.
+    await storage.delete(sha(contents[1]));
+    await expect(storage.makeDurable(contents.map(sha))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
 });
 
 contract('Azure Blob storage (Azurite)', async () => {

@@ -1,4 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import request from 'supertest';
@@ -12,6 +14,9 @@ import { NodePair, startPair } from '../../support/two-nodes';
 import { bearer } from '../../support/users';
 
 const MB = 1024 * 1024;
+
+/** Where the filesystem store keeps a file (its locator is the file: URL of that path). */
+const storagePath = (storage: RecordingStorage, sha: string) => fileURLToPath(storage.locator(sha));
 
 /** 200 MB of random content, produced 1 MB at a time, hashed on the way. */
 function bigFile(sizeMb: number, hash: ReturnType<typeof createHash>): Readable {
@@ -121,7 +126,29 @@ describe('recording files between nodes', () => {
   });
 
   it('a pull downloads, verifies and stores the file content-addressed', async () => {
-    const res = await request(pair.a.url).post('/api/sync/pull').set(bearer(pair.adminA)).send({ remoteNodeId: pair.peerOnA });
+    const storage = pair.a.app.get(RecordingStorage);
+    // The received part itself becomes the stored file, made durable before the apply commits the row.
+    const events: string[] = [];
+    const adopt = storage.adoptFile.bind(storage);
+    const adopted = jest.spyOn(storage, 'adoptFile').mockImplementation(async (path, file) => {
+      const inode = statSync(path).ino;
+      await adopt(path, file);
+      events.push(`adopted ${file.sha256}, same inode: ${statSync(storagePath(storage, file.sha256)).ino === inode}`);
+    });
+    const durable = storage.makeDurable.bind(storage);
+    const flushed = jest.spyOn(storage, 'makeDurable').mockImplementation(async (hashes) => {
+      await durable(hashes);
+      const [row] = await pair.a.dataSource.query(`SELECT file_sha256 FROM record_channel WHERE id = $1`, [channelId]);
+      events.push(`durable ${hashes.join(',')}, row committed: ${row?.file_sha256 === big.sha}`);
+    });
+    let res: request.Response;
+    try {
+      res = await request(pair.a.url).post('/api/sync/pull').set(bearer(pair.adminA)).send({ remoteNodeId: pair.peerOnA });
+    } finally {
+      adopted.mockRestore();
+      flushed.mockRestore();
+    }
+    expect(events).toEqual([`adopted ${big.sha}, same inode: true`, `durable ${big.sha}, row committed: false`]);
     expect(res.status).toBe(200);
     expect(res.body.summary.files).toMatchObject({ referenced: 1, downloaded: 1, toDownload: 1, bytesToDownload: big.size, bytesDownloaded: big.size });
     // One set of counts: the summary, the job's last progress and /metrics say the same bytes.
@@ -129,7 +156,6 @@ describe('recording files between nodes', () => {
     expect(job.body).toMatchObject({ state: 'completed', percent: 100, files: { done: 1, total: 1, present: 0, bytesDone: big.size, bytesTotal: big.size } });
     const metrics = await request(pair.a.url).get('/metrics');
     expect(metrics.text).toContain(`prism_sync_bytes_total{aggregate="recordings"} ${big.size}`);
-    const storage = pair.a.app.get(RecordingStorage);
     expect(await storage.has(big.sha)).toBe(true);
     expect(await sha256Of(await storage.openRead(big.sha))).toEqual(big);
     const [row] = await pair.a.dataSource.query(`SELECT file_url FROM record_channel WHERE id = $1`, [channelId]);
