@@ -13,9 +13,11 @@ async function encrypt(key: Buffer, sha: string, data: Buffer, offset = 0): Prom
   return collect(Readable.from([data]).pipe(new FrameEncryptor(key, sha, offset)));
 }
 
-async function decrypt(key: Buffer, sha: string, frames: Buffer, offset = 0): Promise<Buffer> {
+/** The frames as they would arrive from a socket: in pieces of `piece` bytes (default: all at once). */
+async function decrypt(key: Buffer, sha: string, frames: Buffer, offset = 0, piece = frames.length): Promise<Buffer> {
   const out: Buffer[] = [];
-  await pipeline(Readable.from([frames]), new FrameDecryptor(key, sha, offset), async (source: AsyncIterable<Buffer>) => {
+  const pieces = Array.from({ length: Math.ceil(frames.length / piece) }, (_, i) => frames.subarray(i * piece, (i + 1) * piece));
+  await pipeline(Readable.from(pieces), new FrameDecryptor(key, sha, offset), async (source: AsyncIterable<Buffer>) => {
     for await (const part of source) out.push(part);
   });
   return Buffer.concat(out);
@@ -28,6 +30,27 @@ describe('chunked file cipher', () => {
 
   it('round-trips a multi-frame file', async () => {
     expect((await decrypt(key, sha, await encrypt(key, sha, data))).equals(data)).toBe(true);
+  });
+
+  it('round-trips whatever pieces the frames arrive in (headers and tags split too)', async () => {
+    const frames = await encrypt(key, sha, data);
+    for (const piece of [1000, 4099, 65_536, FRAME_PLAINTEXT_MAX + 3]) expect((await decrypt(key, sha, frames, 0, piece)).equals(data)).toBe(true);
+    const small = randomBytes(300);
+    const smallSha = createHash('sha256').update(small).digest('hex');
+    expect((await decrypt(key, smallSha, await encrypt(key, smallSha, small), 0, 1)).equals(small)).toBe(true);
+  });
+
+  it('round-trips an empty file (the end frame alone)', async () => {
+    const empty = createHash('sha256').digest('hex');
+    expect((await decrypt(key, empty, await encrypt(key, empty, Buffer.alloc(0)))).length).toBe(0);
+  });
+
+  it('rejects a frame announcing more than the largest plaintext, and data after the end frame', async () => {
+    const frames = await encrypt(key, sha, data);
+    const oversized = Buffer.from(frames);
+    oversized.writeUInt32BE(FRAME_PLAINTEXT_MAX + 1, 0);
+    await expect(decrypt(key, sha, oversized)).rejects.toThrow(/larger than allowed/);
+    await expect(decrypt(key, sha, Buffer.concat([frames, Buffer.alloc(1)]))).rejects.toThrow(/after the end frame/);
   });
 
   it('round-trips a range starting mid-file', async () => {

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, DecipherGCM, randomBytes } from 'node:crypto';
 import { Transform, TransformCallback } from 'node:stream';
 
 /**
@@ -17,19 +17,21 @@ const TAG = 16;
 
 const aad = (sha256: string, offset: number, end = false) => Buffer.from(`${sha256}:${offset}${end ? ':end' : ''}`, 'utf8');
 
-function seal(key: Buffer, plaintext: Buffer, additional: Buffer): Buffer {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
+/** One frame as its parts (header, ciphertext, tag), never joined: a 1 MB frame is not copied again. */
+function seal(key: Buffer, plaintext: Buffer, additional: Buffer): Buffer[] {
+  const header = Buffer.allocUnsafe(HEADER);
+  header.writeUInt32BE(plaintext.length, 0);
+  randomBytes(12).copy(header, 4);
+  const cipher = createCipheriv('aes-256-gcm', key, header.subarray(4));
   cipher.setAAD(additional);
-  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(plaintext.length);
-  return Buffer.concat([length, iv, body, cipher.getAuthTag()]);
+  const body = cipher.update(plaintext);
+  cipher.final(); // GCM: no bytes held back
+  return [header, body, cipher.getAuthTag()];
 }
 
 /**
- * Received bytes not yet framed, kept as chunks and joined only when a prefix is taken (joining on
- * every chunk would copy a 1 MB frame many times over).
+ * Plaintext not yet framed, kept as chunks and joined only when a frame is taken (joining on every
+ * chunk would copy a 1 MB frame many times over; a source read in 1 MB chunks is never joined).
  */
 class ChunkQueue {
   private chunks: Buffer[] = [];
@@ -38,12 +40,6 @@ class ChunkQueue {
   push(chunk: Buffer): void {
     this.chunks.push(chunk);
     this.length += chunk.length;
-  }
-
-  /** The first n bytes, without taking them. */
-  peek(n: number): Buffer {
-    if (this.chunks[0].length < n) this.chunks = [Buffer.concat(this.chunks)];
-    return this.chunks[0].subarray(0, n);
   }
 
   /** Takes the first n bytes. */
@@ -76,21 +72,32 @@ export class FrameEncryptor extends Transform {
 
   override _flush(done: TransformCallback): void {
     if (this.pending.length > 0) this.emitFrame(this.pending.length);
-    this.push(seal(this.key, Buffer.alloc(0), aad(this.sha256, this.offset, true)));
+    for (const part of seal(this.key, Buffer.alloc(0), aad(this.sha256, this.offset, true))) this.push(part);
     done();
   }
 
   private emitFrame(size: number): void {
-    this.push(seal(this.key, this.pending.take(size), aad(this.sha256, this.offset)));
+    for (const part of seal(this.key, this.pending.take(size), aad(this.sha256, this.offset))) this.push(part);
     this.offset += size;
   }
 }
 
 export class FrameError extends Error {}
 
-/** Decrypts frames back to plaintext; fails on any tampering, reordering or a missing end frame. */
+/**
+ * Decrypts frames back to plaintext; fails on any tampering, reordering or a missing end frame.
+ * Ciphertext is deciphered as it arrives (never joined into whole frames); a frame's plaintext is
+ * passed on only once its tag has verified.
+ */
 export class FrameDecryptor extends Transform {
-  private readonly received = new ChunkQueue();
+  /** Header or tag bytes gathered so far (they may arrive split across chunks). */
+  private small: Buffer = Buffer.alloc(0);
+  private state: 'header' | 'body' | 'tag' = 'header';
+  private decipher?: DecipherGCM;
+  private frameLength = 0;
+  /** Ciphertext bytes of the current frame still to come. */
+  private remaining = 0;
+  private plaintext: Buffer[] = [];
   private ended = false;
 
   constructor(
@@ -102,25 +109,26 @@ export class FrameDecryptor extends Transform {
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.received.push(chunk);
     try {
-      while (this.received.length >= HEADER) {
-        const head = this.received.peek(HEADER);
-        const length = head.readUInt32BE(0);
-        if (length > FRAME_PLAINTEXT_MAX) throw new FrameError('frame larger than allowed');
-        const total = HEADER + length + TAG;
-        if (this.received.length < total) break;
+      let at = 0;
+      while (at < chunk.length) {
         if (this.ended) throw new FrameError('data after the end frame');
-        const frame = this.received.take(total);
-        const decipher = createDecipheriv('aes-256-gcm', this.key, frame.subarray(4, HEADER));
-        decipher.setAAD(aad(this.sha256, this.offset, length === 0));
-        decipher.setAuthTag(frame.subarray(HEADER + length, total));
-        const plaintext = Buffer.concat([decipher.update(frame.subarray(HEADER, HEADER + length)), decipher.final()]);
-        if (length === 0) this.ended = true;
-        else {
-          this.offset += length;
-          this.push(plaintext);
+        if (this.state === 'body') {
+          const piece = chunk.subarray(at, at + this.remaining);
+          at += piece.length;
+          this.remaining -= piece.length;
+          this.plaintext.push(this.decipher!.update(piece));
+          if (this.remaining === 0) this.state = 'tag';
+          continue;
         }
+        const want = (this.state === 'header' ? HEADER : TAG) - this.small.length;
+        const piece = chunk.subarray(at, at + want);
+        at += piece.length;
+        this.small = this.small.length === 0 ? piece : Buffer.concat([this.small, piece]);
+        if (piece.length < want) break;
+        if (this.state === 'header') this.startFrame(this.small);
+        else this.endFrame(this.small);
+        this.small = Buffer.alloc(0);
       }
       done();
     } catch (error) {
@@ -128,8 +136,30 @@ export class FrameDecryptor extends Transform {
     }
   }
 
+  private startFrame(header: Buffer): void {
+    const length = header.readUInt32BE(0);
+    if (length > FRAME_PLAINTEXT_MAX) throw new FrameError('frame larger than allowed');
+    this.decipher = createDecipheriv('aes-256-gcm', this.key, header.subarray(4, HEADER));
+    this.decipher.setAAD(aad(this.sha256, this.offset, length === 0));
+    this.frameLength = this.remaining = length;
+    this.state = length === 0 ? 'tag' : 'body';
+  }
+
+  private endFrame(tag: Buffer): void {
+    this.decipher!.setAuthTag(tag);
+    this.decipher!.final(); // throws unless the tag verifies
+    this.state = 'header';
+    if (this.frameLength === 0) {
+      this.ended = true;
+      return;
+    }
+    this.offset += this.frameLength;
+    for (const part of this.plaintext) if (part.length > 0) this.push(part);
+    this.plaintext = [];
+  }
+
   override _flush(done: TransformCallback): void {
-    if (!this.ended || this.received.length > 0) done(new FrameError('file stream ended early (truncated)'));
+    if (!this.ended || this.state !== 'header' || this.small.length > 0) done(new FrameError('file stream ended early (truncated)'));
     else done();
   }
 }
