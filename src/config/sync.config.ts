@@ -71,7 +71,7 @@ export function readSyncConfig(env: EnvReader): SyncConfig {
     peerTimeoutMs: env.int('SYNC_PEER_TIMEOUT_MS', 'timeout of one request to a peer (ms)', 60000, 100),
     retryAttempts: env.int('SYNC_RETRY_ATTEMPTS', 'attempts for a transient peer error before the pull fails', 5, 1, 50),
     fileConcurrency: env.int('SYNC_FILE_CONCURRENCY', 'file transfers a pull keeps in flight at once', 8, 1, 32),
-    stagingDir: env.optional('SYNC_STAGING_DIR', 'staging directory for pulls (default DATA_DIR/staging)'),
+    stagingDir: env.optional('SYNC_STAGING_DIR', 'staging directory for pulls (default DATA_DIR/staging); on the file store\'s filesystem, received files are linked into the store, elsewhere copied'),
     schedule: {
       tickSeconds: env.int('SYNC_SCHEDULER_TICK_SECONDS', 'seconds between the scheduler\'s looks for due scheduled pulls (0: no scheduler on this replica)', 5, 0, 3600),
       backoffBaseSeconds: env.int('SYNC_SCHEDULE_BACKOFF_BASE_SECONDS', 'first wait after a failed scheduled pull, doubled per failure in a row', 30, 1, 86400),

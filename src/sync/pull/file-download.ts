@@ -16,6 +16,42 @@ import type { Downloaded } from './window-download';
 
 /** Files downloaded at once unless configured (SYNC_FILE_CONCURRENCY). */
 export const FILE_CONCURRENCY = 8;
+/** Stored files are made durable in batches of about this many bytes, while later ones download. */
+const DURABLE_BATCH_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Flushes adopted files in batches (one fsync per file and directory per batch, not one per file
+ * as it arrives), each batch in the background of the downloads that follow; `done` flushes the
+ * rest and fails if any batch failed.
+ */
+class DurableBatches {
+  private batch: string[] = [];
+  private bytes = 0;
+  private flushed: Promise<void> = Promise.resolve();
+
+  constructor(private readonly store: SyncedFiles) {}
+
+  add(file: FileRef): void {
+    this.batch.push(file.sha256);
+    this.bytes += file.size;
+    if (this.bytes >= DURABLE_BATCH_BYTES) this.flush();
+  }
+
+  async done(): Promise<void> {
+    this.flush();
+    await this.flushed;
+  }
+
+  private flush(): void {
+    const batch = this.batch;
+    this.batch = [];
+    this.bytes = 0;
+    if (batch.length === 0) return;
+    this.flushed = this.flushed.then(() => this.store.makeDurable(batch));
+    // Observed by done(); a pull that fails before collects these files anyway.
+    this.flushed.catch(() => undefined);
+  }
+}
 
 /**
  * The file transfer of a window pull: the files the staged rows reference, streamed from the
@@ -62,6 +98,7 @@ export class FileDownload {
       download: this.options.downloadFiles,
     });
     if (!this.options.downloadFiles) return result;
+    const durable = new DurableBatches(this.store);
     // Several transfers at once: one file at a time leaves the link idle between requests.
     await runPool(missing, this.options.fileConcurrency ?? FILE_CONCURRENCY, async (file) => {
       this.checkCancelled();
@@ -70,10 +107,11 @@ export class FileDownload {
       appendFileSync(join(this.staging.dir, StagingArea.STORED_FILES), `${file.sha256}\n`, { mode: StagingArea.FILE_MODE });
       await this.store.adopt(verified);
       result.storedFiles.push(file.sha256);
+      durable.add(file);
       this.progress.fileProgress(0, true);
     });
-    // One flush for the whole batch, before the apply commits rows that reference these files.
-    await this.store.makeDurable(result.storedFiles);
+    // Every stored file is durable before the apply commits rows that reference it.
+    await durable.done();
     return result;
   }
 

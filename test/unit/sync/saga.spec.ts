@@ -75,6 +75,11 @@ class FakeConnector extends PeerConnector {
 class MemoryFiles extends SyncedFiles {
   readonly stored = new Map<string, Buffer>();
   readonly collected: string[][] = [];
+  /** What happened to stored files, in order ("durable <hashes>"), and the apply's start ("apply"). */
+  readonly events: string[] = [];
+  override async makeDurable(hashes: readonly string[]): Promise<void> {
+    this.events.push(`durable ${[...hashes].sort().join(',')}`);
+  }
   served(): Promise<ServedFile> {
     throw new Error('not serving');
   }
@@ -339,7 +344,11 @@ describe('SyncSaga with a fake peer connector', () => {
       page: () => ({ data: rows, deleted: [], table: files.spec.table, next: null }),
       files: contents,
     });
+    const apply = t.apply.run.bind(t.apply);
+    jest.spyOn(t.apply, 'run').mockImplementation((input) => (t.files.events.push('apply'), apply(input)));
     await t.saga.run(t.job);
+    // One flush for the batch (all small files), before the apply.
+    expect(t.files.events).toEqual([`durable ${rows.map((r) => r[files.hash.property]).sort().join(',')}`, 'apply']);
     expect(t.apply.fetched).toMatchObject({ storedFiles: expect.any(Array), bytesDownloaded: total });
     expect(t.apply.fetched!.storedFiles).toHaveLength(rows.length);
     expect(t.job.progress.snapshot().files).toMatchObject({ done: rows.length, total: rows.length, bytesDone: total, bytesTotal: total });
