@@ -35,7 +35,16 @@ export interface SyncManifest {
   feeds?: { route: string; aggregate: string; rows: number; tombstones: number; bytes: number }[];
   aggregates?: Record<string, WindowStats>;
   files?: { count: number; totalBytes: number };
-  window?: { token: string; from: string; to: string; nextCursor: string; reset: boolean; expiresAt: string };
+  window?: {
+    token: string;
+    from: string;
+    to: string;
+    nextCursor: string;
+    reset: boolean;
+    expiresAt: string;
+    /** Format of the window's pages: "copy" (COPY text, streamed in encrypted frames) when the requester asked for it and the source serves it; absent or "json" otherwise. */
+    pageFormat?: 'json' | 'copy';
+  };
 }
 
 export type SyncPhase = 'queued' | 'connecting' | 'manifest' | 'fetching' | 'files' | 'applying' | 'done';
@@ -119,6 +128,8 @@ export interface SyncSummary {
     bytesToDownload?: number;
   };
   durationMs: number;
+  /** Format of the pages of a window pull: "copy" (PostgreSQL COPY text) or "json". */
+  pageFormat?: 'json' | 'copy';
 }
 
 /** POST /api/sync/preview. */

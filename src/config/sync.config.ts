@@ -7,6 +7,11 @@ export interface SyncConfig {
   maxPageSize: number;
   /** Page size this node asks for when it pulls. */
   pullPageSize: number;
+  /**
+   * Window pages in PostgreSQL's COPY text format (streamed, never parsed) when both nodes have it;
+   * false: this node neither asks for nor serves them (JSON pages).
+   */
+  copyPages: boolean;
   /** Idle seconds after which a served export window (held snapshot) is released. */
   windowIdleSeconds: number;
   /** Largest file served in the reference's base64-JSON form. */
@@ -63,6 +68,7 @@ export function readSyncConfig(env: EnvReader): SyncConfig {
     defaultPageSize: env.int('SYNC_DEFAULT_PAGE_SIZE', 'rows per export page when a peer gives no pageSize', 100, 1, 100000),
     maxPageSize: env.int('SYNC_MAX_PAGE_SIZE', 'largest export page a peer may ask for', 10000, 1, 100000),
     pullPageSize: env.int('SYNC_PULL_PAGE_SIZE', 'page size this node asks for when pulling', 5000, 1, 100000),
+    copyPages: env.bool('SYNC_COPY_PAGES', 'window pages as PostgreSQL COPY text, streamed, when the peer has them too (false: JSON pages only)', true),
     windowIdleSeconds: env.int('SYNC_WINDOW_IDLE_SECONDS', 'idle seconds before a served export window is released', 300, 5, 86400),
     base64FileMaxBytes: env.int('SYNC_BASE64_FILE_MAX_BYTES', 'largest file served as base64 JSON', 50 * 1024 * 1024, 1),
     base64InFlightBytes: env.int('SYNC_BASE64_IN_FLIGHT_BYTES', 'file bytes held at once by base64 file answers (others get 503 and retry)', 64 * 1024 * 1024, 1),

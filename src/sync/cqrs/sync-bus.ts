@@ -3,8 +3,7 @@ import { DiscoveryService } from '@nestjs/core';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { AGGREGATE_REGISTRY, AggregateRegistration } from '../../core/sync-kernel/aggregate-registry';
 import { contributionsOf } from '../../core/registry/contributions';
-import { RawJson } from '../../core/http/raw-json';
-import { PageRequest } from '../export/export.types';
+import { ExportPage, PageRequest } from '../export/export.types';
 import { ApplyContext, TableResult } from '../import/import.types';
 import { AggregateHandlers } from './sync-handlers';
 
@@ -33,7 +32,7 @@ export class SyncBus implements OnModuleInit {
     }
   }
 
-  exportPage(aggregate: string, route: string, request: PageRequest): Promise<RawJson> {
+  exportPage(aggregate: string, route: string, request: PageRequest): Promise<ExportPage> {
     return this.queries.execute(new (this.of(aggregate).ExportQuery)(route, request));
   }
 

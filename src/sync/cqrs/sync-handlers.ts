@@ -1,11 +1,10 @@
 import { Injectable, Type } from '@nestjs/common';
 import { CommandHandler, QueryHandler } from '@nestjs/cqrs';
 import { AggregateSpec } from '../../core/sync-kernel/aggregate-spec';
-import { RawJson } from '../../core/http/raw-json';
 import { ExportEngine } from '../export/export-engine';
 import { ImportEngine } from '../import/import-engine';
 import { ApplyContext, TableResult } from '../import/import.types';
-import { PageRequest } from '../export/export.types';
+import { ExportPage, PageRequest } from '../export/export.types';
 import { ExportFeedQuery, ImportAggregateCommand } from './sync-messages';
 import { named, pascalCase } from '../../core/naming';
 
@@ -14,8 +13,10 @@ import { named, pascalCase } from '../../core/naming';
 export abstract class ExportFeedHandler {
   constructor(private readonly engine: ExportEngine) {}
 
-  execute(query: ExportFeedQuery): Promise<RawJson> {
-    return query.request.window ? this.engine.windowPage(query.route, query.request) : this.engine.referencePage(query.route, query.request);
+  execute(query: ExportFeedQuery): Promise<ExportPage> {
+    const { route, request } = query;
+    if (!request.window) return this.engine.referencePage(route, request);
+    return request.format === 'copy' ? this.engine.windowStreamedPage(route, request) : this.engine.windowPage(route, request);
   }
 }
 

@@ -1,14 +1,13 @@
 import { Command, Query } from '@nestjs/cqrs';
 import { ApplyContext, TableResult } from '../import/import.types';
-import { PageRequest } from '../export/export.types';
-import { RawJson } from '../../core/http/raw-json';
+import { ExportPage, PageRequest } from '../export/export.types';
 
 /**
  * Base messages of the per-aggregate export queries and import commands. Each aggregate module
  * declares its own subclasses (ExportVolunteersQuery, ImportVolunteersCommand, …) so the buses
  * route per aggregate, while one engine executes them all.
  */
-export class ExportFeedQuery extends Query<RawJson> {
+export class ExportFeedQuery extends Query<ExportPage> {
   constructor(
     readonly route: string,
     readonly request: PageRequest,

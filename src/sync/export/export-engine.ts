@@ -1,4 +1,7 @@
+import { Readable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
+import { escapeLiteral } from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
 import { DataSource, QueryRunner } from 'typeorm';
 import { AppConfig } from '../../config';
 import { FeedSpec } from '../../core/sync-kernel/aggregate-spec';
@@ -10,20 +13,31 @@ import { RawJson, withRawField } from '../../core/http/raw-json';
 import { validationError } from '../../core/validation';
 import { FileTotals, SyncedFiles } from '../files/synced-files.port';
 import { SYNC_PROTOCOL_VERSION } from '../shared/protocol';
-import { EMPTY_SNAPSHOT } from '../../core/sync-kernel/sql';
-import { cursorSnapshot, decodeCursor, decodePage, encodeToken, FeedCursor, PageToken } from '../shared/tokens';
+import { EMPTY_SNAPSHOT, wireColumns } from '../../core/sync-kernel/sql';
+import { cursorSnapshot, decodeCursor, decodePage, encodeToken, FeedCursor, PageToken, WindowToken } from '../shared/tokens';
 import { ExportWindows } from './export-windows';
 import { TombstoneHorizon } from './tombstone-horizon';
 import { ReferenceFilter, ReferenceSequences } from './reference-sequences';
 import {
+  COPY_SESSION_SQL,
   referenceCountSql,
   referencePageSql,
   TOMBSTONE_PAGE_SQL,
   TOMBSTONE_STATS_SQL,
+  windowCopySql,
+  windowPageBoundsSql,
   windowPageSql,
   windowStatsSql,
 } from './export-sql';
-import { feedTables, ManifestRequest, PageRequest, SyncManifest, TombstoneWire } from './export.types';
+import { feedTables, ManifestRequest, PageRequest, StreamedPage, SyncManifest, TombstoneWire } from './export.types';
+import { COPY_PAGE_FORMAT, PageFormat } from '../shared/protocol';
+
+/** A table's rows of one page, read by a page format: how many, and the last one's position. */
+interface TableRead<T> {
+  n: number;
+  last: string[] | null;
+  answer(next: string): T;
+}
 
 /**
  * The one export engine: manifest and pages for every feed, from the declarative specs.
@@ -69,11 +83,83 @@ export class ExportEngine {
     return {
       ...base,
       ...opened.result,
-      window: { token: opened.token, from, to: opened.window.to, nextCursor, reset, expiresAt: opened.expiresAt.toISOString() },
+      window: {
+        token: opened.token,
+        from,
+        to: opened.window.to,
+        nextCursor,
+        reset,
+        expiresAt: opened.expiresAt.toISOString(),
+        pageFormat: this.pageFormatFor(request.pageFormats),
+      },
     };
   }
 
-  async windowPage(route: string, request: PageRequest): Promise<RawJson> {
+  /** The page format of a window: COPY text when the requester reads it and this node serves it. */
+  private pageFormatFor(accepted: string[] | undefined): PageFormat {
+    return this.config.sync.copyPages && accepted?.includes(COPY_PAGE_FORMAT) ? COPY_PAGE_FORMAT : 'json';
+  }
+
+  /** A JSON window page: `{table, data, deleted, page, pageSize, next}`. */
+  windowPage(route: string, request: PageRequest): Promise<RawJson> {
+    const meta = { page: request.page ?? 1 };
+    const read = this.windowPageReader(route, request, {
+      rows: async (runner, table, params, fresh, pageSize) => {
+        const [row]: { rows: string; n: number; last: string | null }[] = await runner.query(windowPageSql(table, !fresh), params);
+        return {
+          n: row.n,
+          last: row.last ? (JSON.parse(row.last) as string[]) : null,
+          answer: (next) => withRawField({ table: table.table, deleted: [], ...meta, pageSize, next }, 'data', row.rows),
+        };
+      },
+      tombstones: (deleted, next, pageSize) => withRawField({ table: null, deleted, ...meta, pageSize, next }, 'data', '[]'),
+    });
+    return this.windows.read(request.window!, read);
+  }
+
+  /**
+   * A window page in the `copy` format (StreamedPage): the page's bounds are read first, then its
+   * rows stream from `COPY (…) TO STDOUT` while the window's transaction stays open; nothing of the
+   * page is held here. The tombstones of the feed come as a JSON array.
+   */
+  windowStreamedPage(route: string, request: PageRequest): Promise<StreamedPage> {
+    if (!this.config.sync.copyPages) throw validationError([{ field: 'format', problems: ['copy pages are not served by this node'] }]);
+    const read = this.windowPageReader<StreamedPage>(route, request, {
+      rows: async (runner, table, params, fresh, _pageSize, window, position) => {
+        const [row]: { n: number; last: string | null }[] = await runner.query(windowPageBoundsSql(table, !fresh), params);
+        const last = row.last ? (JSON.parse(row.last) as string[]) : null;
+        return {
+          n: row.n,
+          last,
+          answer: (next) => {
+            const after = fresh ? null : { x: position.x, k: position.k };
+            const sql = windowCopySql(table, window.from, after, { x: last![0], k: last!.slice(1) }, escapeLiteral);
+            const body = (runner as unknown as { databaseConnection: { query(stream: unknown): Readable } }).databaseConnection.query(copyTo(sql));
+            return { table: table.table, rows: row.n, columns: wireColumns(table).map((c) => c.property), next, body };
+          },
+        };
+      },
+      tombstones: (deleted, next) => ({ table: null, rows: deleted.length, columns: [], next, body: Readable.from([Buffer.from(JSON.stringify(deleted))]) }),
+    });
+    return this.windows.stream(request.window!, async (runner, window) => {
+      await runner.query(COPY_SESSION_SQL);
+      return read(runner, window);
+    });
+  }
+
+  /**
+   * The page of a window feed at `request.after`: the next rows of the first table that has any
+   * left (one table per page, tables in feed order), then the feed's tombstones, as a read to run
+   * in the window's snapshot. `format` reads one table's rows and shapes the answer.
+   */
+  private windowPageReader<T>(
+    route: string,
+    request: PageRequest,
+    format: {
+      rows(runner: QueryRunner, table: TableModel, params: unknown[], fresh: boolean, pageSize: number, window: WindowToken, position: PageToken): Promise<TableRead<T>>;
+      tombstones(deleted: TombstoneWire[], next: string | null, pageSize: number): T;
+    },
+  ): (runner: QueryRunner, window: WindowToken) => Promise<T> {
     const feed = this.feed(route);
     if (!request.window) throw validationError([{ field: 'window', problems: ['required'] }], 'window is required with after');
     const tables = feedTables(feed).map((t) => this.catalog.table(t));
@@ -85,29 +171,29 @@ export class ExportEngine {
       throw new AppError(400, 'ERR_INVALID_TOKEN_FORMAT', 'after token does not belong to this feed', { details: { parameter: 'after' } });
     }
     const pageSize = this.pageSize(request.pageSize);
-    return this.windows.read(request.window, async (runner, window) => {
+    return async (runner: QueryRunner, window: WindowToken): Promise<T> => {
       let position = after;
       // Skip exhausted tables so a page is never empty while rows remain.
       while (position.t < tables.length) {
         const table = tables[position.t];
         const fresh = position.k.length === 0;
         const params = fresh ? [window.from, pageSize] : [window.from, pageSize, position.x, ...position.k];
-        const [row]: { rows: string; n: number; last: string | null }[] = await runner.query(windowPageSql(table, !fresh), params);
-        if (row.n > 0) {
-          const last = JSON.parse(row.last!) as string[];
-          const next: PageToken = row.n < pageSize ? { v: 1, t: position.t + 1, x: '0', k: [] } : { v: 1, t: position.t, x: last[0], k: last.slice(1) };
-          return withRawField({ table: table.table, deleted: [], page: request.page ?? 1, pageSize, next: encodeToken(next) }, 'data', row.rows);
+        const page = await format.rows(runner, table, params, fresh, pageSize, window, position);
+        if (page.n > 0) {
+          const last = page.last!;
+          const next: PageToken = page.n < pageSize ? { v: 1, t: position.t + 1, x: '0', k: [] } : { v: 1, t: position.t, x: last[0], k: last.slice(1) };
+          return page.answer(encodeToken(next));
         }
         position = { v: 1, t: position.t + 1, x: '0', k: [] };
       }
       const deleted = await this.tombstonePage(runner, window.from, tables, pageSize, position);
       const next = deleted.length === pageSize ? { v: 1, t: tables.length, x: deleted.at(-1)!.x, k: [deleted.at(-1)!.id] } : null;
-      return withRawField(
-        { table: null, deleted: deleted.map((d) => d.wire), page: request.page ?? 1, pageSize, next: next && encodeToken(next) },
-        'data',
-        '[]',
+      return format.tombstones(
+        deleted.map((d) => d.wire),
+        next && encodeToken(next),
+        pageSize,
       );
-    });
+    };
   }
 
   async referencePage(route: string, request: PageRequest): Promise<RawJson> {

@@ -8,8 +8,12 @@ import { changedSince, jsonObject, keyColumns, q, timestampText, wireColumns, wi
  * every synced table has.
  */
 
-/** Parameters: $1 from-snapshot, $2 limit, then (when `after`) $3 after-xid and $4… after-key values. */
-export function windowPageSql(model: TableModel, after: boolean): string {
+/**
+ * The first `$2` rows of a table's window after a position, keyset-ordered by (change_xid, key) as
+ * `_x, _k0…`, plus `extra` select items. Parameters: $1 from-snapshot, $2 limit, then (when
+ * `after`) $3 after-xid and $4… after-key values.
+ */
+function windowPageCte(model: TableModel, after: boolean, extra: string): string {
   const keys = keyColumns(model);
   const order = ['t.change_xid', ...keys.map((k) => `t.${q(k.column)}`)].join(', ');
   const keyset = after
@@ -17,19 +21,70 @@ export function windowPageSql(model: TableModel, after: boolean): string {
         .map((k, i) => `$${i + 4}::${sqlType(k)}`)
         .join(', ')})`
     : '';
-  const lastKey = keys.map((_, i) => `_k${i}::text`).join(', ');
-  // One pass over the page (the CTE is referenced once, so it is inlined, never spilled).
   return `WITH page AS (
-  SELECT t.change_xid AS _x, ${keys.map((k, i) => `t.${q(k.column)} AS _k${i}`).join(', ')}, ${pageRowJson('t', model)} AS _j
+  SELECT t.change_xid AS _x, ${keys.map((k, i) => `t.${q(k.column)} AS _k${i}`).join(', ')}${extra}
   FROM ${q(model.table)} t
   WHERE ${changedSince('t.change_xid', '$1')}${keyset}
   ORDER BY ${order}
   LIMIT $2
-)
+)`;
+}
+
+/** The page's last position as a JSON array of text: [change_xid, key values…]. */
+function lastPosition(model: TableModel): string {
+  const keys = keyColumns(model);
+  return `(array_agg(json_build_array(_x::text, ${keys.map((_, i) => `_k${i}::text`).join(', ')}) ORDER BY _x DESC, ${keys.map((_, i) => `_k${i} DESC`).join(', ')}))[1]::text AS last`;
+}
+
+/** A JSON window page: rows as JSON text, their count and the last position. Parameters as windowPageCte. */
+export function windowPageSql(model: TableModel, after: boolean): string {
+  const keys = keyColumns(model);
+  // One pass over the page (the CTE is referenced once, so it is inlined, never spilled).
+  return `${windowPageCte(model, after, `, ${pageRowJson('t', model)} AS _j`)}
 SELECT coalesce(json_agg(_j ORDER BY _x, ${keys.map((_, i) => `_k${i}`).join(', ')}), '[]')::text AS rows,
   count(*)::int AS n,
-  (array_agg(json_build_array(_x::text, ${lastKey}) ORDER BY _x DESC, ${keys.map((_, i) => `_k${i} DESC`).join(', ')}))[1]::text AS last
+  ${lastPosition(model)}
 FROM page`;
+}
+
+/**
+ * The bounds of a streamed window page: how many rows and the last position, read from the
+ * (change_xid, key) index alone, so the rows themselves are read once, by windowCopySql.
+ * Parameters as windowPageCte.
+ */
+export function windowPageBoundsSql(model: TableModel, after: boolean): string {
+  return `${windowPageCte(model, after, '')}
+SELECT count(*)::int AS n, ${lastPosition(model)} FROM page`;
+}
+
+/** A window position as the keyset compares it: change_xid and key values (text). */
+export interface WindowPosition {
+  x: string;
+  k: string[];
+}
+
+/**
+ * Session settings under which COPY text is the same on every node: PostgreSQL's own output of
+ * every type, timestamps in UTC with microseconds (`BC` and ±infinity kept), ISO dates, shortest
+ * exact floats. Run inside the page's transaction (local to it).
+ */
+export const COPY_SESSION_SQL = `SELECT set_config('TimeZone', 'UTC', true), set_config('DateStyle', 'ISO, YMD', true),
+  set_config('IntervalStyle', 'postgres', true), set_config('extra_float_digits', '1', true)`;
+
+/**
+ * The rows of a window page as COPY text, the wire columns in wireColumns order: the rows after
+ * `after` (none: from the start) up to and including `last` — exactly those windowPageBoundsSql
+ * counted, in the same snapshot. COPY takes no parameters, so the values are literals, quoted by
+ * `literal` (the driver's escapeLiteral) and cast to their column types.
+ */
+export function windowCopySql(model: TableModel, from: string, after: WindowPosition | null, last: WindowPosition, literal: (value: string) => string): string {
+  const keys = keyColumns(model);
+  const row = `(t.change_xid, ${keys.map((k) => `t.${q(k.column)}`).join(', ')})`;
+  const position = (p: WindowPosition) => `(${literal(p.x)}::bigint, ${keys.map((k, i) => `${literal(p.k[i])}::${sqlType(k)}`).join(', ')})`;
+  const bounds = [changedSince('t.change_xid', literal(from)), ...(after ? [`${row} > ${position(after)}`] : []), `${row} <= ${position(last)}`];
+  return `COPY (SELECT ${wireColumns(model)
+    .map((c) => `t.${q(c.column)}`)
+    .join(', ')} FROM ${q(model.table)} t WHERE ${bounds.join(' AND ')}) TO STDOUT`;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { finished, Readable } from 'node:stream';
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource, QueryRunner } from 'typeorm';
 import { AppConfig } from '../../config';
@@ -102,19 +103,57 @@ export class ExportWindows implements OnApplicationShutdown {
 
   /** Runs `read` in a read-only transaction attached to the window's snapshot. */
   async read<T>(encoded: string, read: (runner: QueryRunner, token: WindowToken) => Promise<T>): Promise<T> {
+    const token = this.touchWindow(encoded);
+    return inSnapshot(this.dataSource, async (runner) => {
+      await this.attach(runner, token);
+      return read(runner, token);
+    });
+  }
+
+  /**
+   * Like read, for an answer that streams from the window's transaction (`open` returns its
+   * `body`): the transaction stays open until the body has been read to its end, then ends and
+   * hands its connection back; a body cut short (the peer went away mid-COPY) destroys the
+   * connection instead, which may be in the middle of a statement.
+   */
+  async stream<T extends { body: Readable }>(encoded: string, open: (runner: QueryRunner, token: WindowToken) => Promise<T>): Promise<T> {
+    const token = this.touchWindow(encoded);
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    let answer: T;
+    try {
+      await runner.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      await this.attach(runner, token);
+      answer = await open(runner, token);
+    } catch (error) {
+      await runner.query('ROLLBACK').catch(() => undefined);
+      await runner.release();
+      throw error;
+    }
+    // TypeORM's release with an error makes the pool drop the connection rather than reuse it.
+    const discard = (error: Error) => void (runner as unknown as { releasePostgresConnection(error: Error): Promise<void> }).releasePostgresConnection(error);
+    finished(answer.body, (error) => {
+      if (error) return discard(error);
+      runner.query('ROLLBACK').then(() => runner.release(), discard);
+    });
+    return answer;
+  }
+
+  private touchWindow(encoded: string): WindowToken {
     const token = decodeWindow(encoded);
     const held = this.windows.get(token.snapshot);
     if (held) this.touch(held);
-    return inSnapshot(this.dataSource, async (runner) => {
-      try {
-        await runner.query(`SET TRANSACTION SNAPSHOT '${token.snapshot}'`);
-      } catch (error) {
-        throw new AppError(410, 'ERR_WINDOW_EXPIRED', 'the export window of this pull is no longer held by the source; start the pull again', {
-          cause: error,
-        });
-      }
-      return read(runner, token);
-    });
+    return token;
+  }
+
+  private async attach(runner: QueryRunner, token: WindowToken): Promise<void> {
+    try {
+      await runner.query(`SET TRANSACTION SNAPSHOT '${token.snapshot}'`);
+    } catch (error) {
+      throw new AppError(410, 'ERR_WINDOW_EXPIRED', 'the export window of this pull is no longer held by the source; start the pull again', {
+        cause: error,
+      });
+    }
   }
 
   /** The window is still held (not released, idled out or lost to a restart). */

@@ -1,4 +1,7 @@
+import type { Readable } from 'node:stream';
 import { ChildSpec, FeedSpec } from '../../core/sync-kernel/aggregate-spec';
+import type { RawJson } from '../../core/http/raw-json';
+import type { PageFormat } from '../shared/protocol';
 
 export interface ManifestRequest {
   since?: string;
@@ -7,6 +10,8 @@ export interface ManifestRequest {
   windowMode: boolean;
   /** Who asks (registry id of the peer node): a new window replaces its previous one. */
   peer: string;
+  /** Page formats the requester reads (X-Sync-Page-Formats): the manifest names the one its pages will have. */
+  pageFormats?: string[];
 }
 
 export interface PageRequest {
@@ -17,7 +22,26 @@ export interface PageRequest {
   pageSize?: number;
   window?: string;
   after?: string;
+  /** `copy`: a streamed page (StreamedPage) instead of JSON; only with `window`. */
+  format?: PageFormat;
 }
+
+/**
+ * A window page in the `copy` format: its metadata, and a body streamed while the window's
+ * transaction stays open — COPY text rows of one table (`columns`, wire names, in that order), or
+ * the feed's tombstones as a JSON array (`table` null). The transport frames and encrypts it.
+ */
+export interface StreamedPage {
+  table: string | null;
+  /** Rows (or tombstones) in the body. */
+  rows: number;
+  columns: string[];
+  next: string | null;
+  body: Readable;
+}
+
+/** What an export query answers: JSON text, or a streamed page. */
+export type ExportPage = RawJson | StreamedPage;
 
 export interface TombstoneWire {
   table: string;

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../../core/errors/app-error';
-import { RawJson } from '../../core/http/raw-json';
 import { SyncCatalog } from '../../core/sync-kernel/sync-catalog';
 import { SyncBus } from '../cqrs/sync-bus';
-import { PageRequest } from './export.types';
+import { ExportPage, PageRequest } from './export.types';
 
 /** Routes an export page request to its aggregate's export query. */
 @Injectable()
@@ -14,10 +13,11 @@ export class FeedPages {
   ) {}
 
   /** A page of the feed at /api/sync/<route>; `entityType` is how the caller named it (for the 400). */
-  page(route: string, request: PageRequest, entityType = route): Promise<RawJson> {
+  page(route: string, request: PageRequest, entityType = route): Promise<ExportPage> {
     const feed = this.catalog.feed(route);
     if (!feed) throw new AppError(400, 'ERR_UNKNOWN_ENTITY_TYPE', `unknown sync entity type "${entityType}"`);
     if (request.after && !request.window) throw new AppError(400, 'ERR_VALIDATION', '`after` needs `window`');
+    if (request.format === 'copy' && !request.window) throw new AppError(400, 'ERR_VALIDATION', '`format=copy` needs `window`');
     return this.bus.exportPage(feed.aggregate, route, request);
   }
 }

@@ -4,7 +4,7 @@ import { SyncExportRoute } from '../../node-trust/channel/encrypted-route';
 import type { NodeTrustRequest } from '../../node-trust/channel/channel-request';
 import { ExportEngine } from '../export/export-engine';
 import { ExportWindows } from '../export/export-windows';
-import { assertCompatibleProtocol, SYNC_PROTOCOL_HEADER } from '../shared/protocol';
+import { assertCompatibleProtocol, SYNC_PAGE_FORMATS_HEADER, SYNC_PROTOCOL_HEADER } from '../shared/protocol';
 import { CloseWindowDto, ManifestRequestDto } from './sync-export.dto';
 import { SYNC_EXPORT_TAG } from './sync-feed-routes';
 
@@ -25,10 +25,16 @@ export class SyncExportController {
   @ApiOperation({ summary: 'Manifest; with X-Sync-Protocol opens an export window' })
   @Post('manifest')
   @HttpCode(200)
-  manifest(@Body() body: ManifestRequestDto, @Req() req: NodeTrustRequest, @Headers(SYNC_PROTOCOL_HEADER) protocol?: string) {
+  manifest(
+    @Body() body: ManifestRequestDto,
+    @Req() req: NodeTrustRequest,
+    @Headers(SYNC_PROTOCOL_HEADER) protocol?: string,
+    @Headers(SYNC_PAGE_FORMATS_HEADER) pageFormats?: string,
+  ) {
     assertCompatibleProtocol(protocol);
     const peer = req.nodeSession?.nodeId ?? 'unknown';
-    return this.engine.manifest({ since: body.since, cursor: body.cursor, windowMode: Boolean(protocol), peer });
+    const formats = pageFormats?.split(',').map((f) => f.trim());
+    return this.engine.manifest({ since: body.since, cursor: body.cursor, windowMode: Boolean(protocol), peer, pageFormats: formats });
   }
 
   @SyncExportRoute()

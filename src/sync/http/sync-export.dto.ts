@@ -1,5 +1,6 @@
 import { Type } from 'class-transformer';
-import { IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import type { PageFormat } from '../shared/protocol';
 
 /** Query of every export page (reference: since/page/pageSize; extension: window/after). */
 export class ExportPageQueryDto {
@@ -32,6 +33,11 @@ export class ExportPageQueryDto {
   @MaxLength(2000)
   @Matches(/^[A-Za-z0-9_-]+$/)
   after?: string;
+
+  /** `copy`: the page as COPY text in encrypted frames (the window's pageFormat said so); default JSON. */
+  @IsOptional()
+  @IsIn(['json', 'copy'])
+  format?: PageFormat;
 }
 
 export class ManifestRequestDto {

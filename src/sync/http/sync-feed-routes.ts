@@ -1,7 +1,7 @@
-import { Controller, Get, Param, Query, Req, Res, Type } from '@nestjs/common';
+import { Controller, Get, Param, Query, Req, Res, StreamableFile, Type } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { Readable } from 'node:stream';
+import { pipeline as streamPipeline, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../../core/errors/app-error';
 import { RawJson } from '../../core/http/raw-json';
@@ -9,15 +9,38 @@ import { contentRange, requireSatisfiableRange } from '../../core/http/range';
 import { AggregateSpec, ChildSpec, FeedSpec, FileSpec } from '../../core/sync-kernel/aggregate-spec';
 import type { NodeTrustRequest } from '../../node-trust/channel/channel-request';
 import { SyncExportRoute } from '../../node-trust/channel/encrypted-route';
+import { ExportPage } from '../export/export.types';
 import { FeedPages } from '../export/feed-pages';
 import { FileServing } from '../export/file-serving';
 import { CHUNK_MEDIA_TYPE, FrameEncryptor } from '../shared/chunked-cipher';
+import { pageHeaders, pageStreamId } from '../shared/page-stream';
 import { ExportPageQueryDto } from './sync-export.dto';
 import { named, pascalCase } from '../../core/naming';
 
 export const SYNC_EXPORT_TAG = 'sync (serving peers)';
 
 const withChildren = (children: ChildSpec[] = []) => (children.length ? ` (with ${children.map((c) => c.property).join(', ')})` : '');
+
+/**
+ * A page as the feed routes answer it: JSON text (encrypted by the channel interceptor), or a
+ * streamed page (`format=copy`): its metadata in headers, its body in encrypted frames whose AAD
+ * names the request and those headers (page-stream.ts).
+ */
+function answer(page: ExportPage, route: string, query: ExportPageQueryDto, req: NodeTrustRequest, res: Response): RawJson | StreamableFile {
+  if (page instanceof RawJson) return page;
+  const key = req.prismChannel?.key;
+  if (!key) {
+    page.body.destroy();
+    throw new AppError(400, 'ERR_CHANNEL_REQUIRED', 'streamed pages need an encrypted channel');
+  }
+  const meta = { table: page.table, rows: page.rows, columns: page.columns, next: page.next };
+  for (const [name, value] of Object.entries(pageHeaders(meta))) res.setHeader(name, value);
+  const id = pageStreamId({ route, window: query.window!, after: query.after ?? null }, meta);
+  // pipeline destroys each stream with the other: a failing COPY cuts the answer short (never ends
+  // it: the missing end frame tells the requester), a requester gone stops the COPY.
+  const framed = streamPipeline(page.body, new FrameEncryptor(key, id, 0), () => undefined);
+  return new StreamableFile(framed, { type: CHUNK_MEDIA_TYPE }).setErrorHandler((_error, response) => response.destroy?.());
+}
 
 /** GET /api/sync/<route>: a page of one feed. */
 function feedController(feed: FeedSpec): Type<unknown> {
@@ -29,8 +52,8 @@ function feedController(feed: FeedSpec): Type<unknown> {
     @SyncExportRoute()
     @ApiOperation({ summary: `A page of ${feed.route}${withChildren(feed.children)}` })
     @Get(feed.route)
-    page(@Query() query: ExportPageQueryDto, @Req() req: NodeTrustRequest): Promise<RawJson> {
-      return this.pages.page(feed.route, { ...query, caller: req.nodeSession?.nodeId });
+    async page(@Query() query: ExportPageQueryDto, @Req() req: NodeTrustRequest, @Res({ passthrough: true }) res: Response): Promise<RawJson | StreamableFile> {
+      return answer(await this.pages.page(feed.route, { ...query, caller: req.nodeSession?.nodeId }), feed.route, query, req, res);
     }
   }
   return named(FeedController, `${pascalCase(feed.route)}FeedController`);
@@ -47,8 +70,14 @@ function feedGroupController(group: string, feeds: FeedSpec[]): Type<unknown> {
     @SyncExportRoute()
     @ApiOperation({ summary: `A page of one ${group} feed (${types.join(', ')})` })
     @Get(`${group}/:entityType`)
-    page(@Param('entityType') entityType: string, @Query() query: ExportPageQueryDto, @Req() req: NodeTrustRequest): Promise<RawJson> {
-      return this.pages.page(`${group}/${entityType}`, { ...query, caller: req.nodeSession?.nodeId }, entityType);
+    async page(
+      @Param('entityType') entityType: string,
+      @Query() query: ExportPageQueryDto,
+      @Req() req: NodeTrustRequest,
+      @Res({ passthrough: true }) res: Response,
+    ): Promise<RawJson | StreamableFile> {
+      const route = `${group}/${entityType}`;
+      return answer(await this.pages.page(route, { ...query, caller: req.nodeSession?.nodeId }, entityType), route, query, req, res);
     }
   }
   return named(FeedGroupController, `${pascalCase(group)}FeedsController`);

@@ -7,6 +7,7 @@ import { AppConfig } from '../../config';
 import { localNodeUuid } from '../../core/local-node';
 import { SyncCatalog } from '../../core/sync-kernel/sync-catalog';
 import { TableModel } from '../../core/sync-kernel/table-model';
+import { q } from '../../core/sync-kernel/sql';
 import { AppError } from '../../core/errors/app-error';
 import {
   applyTombstonesSql,
@@ -27,6 +28,7 @@ import {
   TOMBSTONE_ROWS_SQL,
   TOMBSTONE_STAGE_SQL,
   typedRowsSql,
+  typedTableSql,
   upsertSql,
   deleteGoneAtOriginSql,
 } from './import-sql';
@@ -34,7 +36,7 @@ import { archiveFutureRowsSql, archiveFutureTombstonesSql, dropFutureRowsSql, dr
 import { ApplyContext, emptyTableResult, TableResult } from './import.types';
 
 interface PgClient {
-  query(stream: unknown): NodeJS.WritableStream;
+  query<T>(stream: T): T;
 }
 
 /**
@@ -61,7 +63,7 @@ export class ImportEngine {
     await ctx.runner.query(lockAgainstLocalWritesSql(this.catalog.tables()));
     for (const sql of REMOVED_ROWS_SQL) await ctx.runner.query(sql, sql.includes('$1') ? [ctx.lastApplyXid] : []);
     await ctx.runner.query(TOMBSTONE_STAGE_SQL);
-    if (ctx.staging.hasPages('_tombstones')) await this.copyInto(ctx.runner, '_tombstones_in', ctx.staging.tombstoneFile);
+    if (ctx.staging.hasPages('_tombstones')) await this.copyInto(ctx.runner, 'COPY _tombstones_in (doc) FROM STDIN', ctx.staging.tombstoneFile);
     await ctx.runner.query(TOMBSTONE_ROWS_SQL);
     // Which checks a table needs: most pulls meet no local tombstones, and then skip them all.
     const local: { table_name: string }[] = await ctx.runner.query(`SELECT DISTINCT table_name FROM tombstones`);
@@ -70,6 +72,40 @@ export class ImportEngine {
       local: new Set([...local.map((r) => r.table_name), ...incoming.map((r) => r.table_name)]),
       incoming: new Map(incoming.map((r) => [r.table_name, r.n])),
     };
+    await this.loadRows(ctx);
+  }
+
+  /**
+   * Every staged table into its typed temp table (rowsTable), before any table is applied:
+   * PostgreSQL's COPY into typed columns checks every value, so a malformed page fails the pull
+   * (ERR_MALFORMED_PAGE) before anything changed. COPY pages go straight in; JSON pages through a
+   * stage table of documents and json_to_recordset.
+   */
+  private async loadRows(ctx: ApplyContext): Promise<void> {
+    for (const model of this.catalog.tables()) {
+      if (!ctx.staging.hasPages(model.table)) continue;
+      if (ctx.signal?.aborted) throw new AppError(409, 'ERR_SYNC_CANCELLED', 'the pull was cancelled');
+      const rows = rowsTable(model);
+      const columns = ctx.staging.copyColumns(model.table);
+      try {
+        if (columns) {
+          await ctx.runner.query(typedTableSql(model, rows));
+          const copied = await this.copyInto(ctx.runner, `COPY ${rows} (${columns.map(q).join(', ')}) FROM STDIN`, ctx.staging.copyFile(model.table));
+          const announced = ctx.staging.copyRows(model.table);
+          if (copied !== announced) throw AppError.of('ERR_MALFORMED_PAGE', `malformed page from the peer: ${model.table} has ${copied} rows, its pages announced ${announced}`);
+        } else {
+          const stage = `_s_${model.applyOrder}`;
+          await ctx.runner.query(stageTableSql(stage));
+          await this.copyInto(ctx.runner, `COPY ${stage} (doc) FROM STDIN`, ctx.staging.pageFile(model.table));
+          await ctx.runner.query(typedRowsSql(model, stage, rows));
+          await ctx.runner.query(`DROP TABLE ${stage}`);
+        }
+      } catch (error) {
+        throw malformedValues(error, model.table);
+      }
+      // Temp tables get no automatic statistics; the joins of the apply plan on these.
+      await ctx.runner.query(`ANALYZE ${rows}`);
+    }
   }
 
   /** Applies the incoming tombstones and rows of the given tables, in the given order. */
@@ -111,14 +147,7 @@ export class ImportEngine {
       if (ctx.fullResyncOrigin) result.deleted += (await one(deleteGoneAtOriginSql(model, null), [ctx.fullResyncOrigin])).n;
       return result;
     }
-    const stage = `_s_${model.applyOrder}`;
-    const rows = `_r_${model.applyOrder}`;
-    await ctx.runner.query(stageTableSql(stage));
-    await this.copyInto(ctx.runner, stage, ctx.staging.pageFile(model.table));
-    await ctx.runner.query(typedRowsSql(model, stage, rows));
-    await ctx.runner.query(`DROP TABLE ${stage}`);
-    // Temp tables get no automatic statistics; the joins below plan on these.
-    await ctx.runner.query(`ANALYZE ${rows}`);
+    const rows = rowsTable(model);
     result.received = (await one(`SELECT count(*)::int AS n FROM ${rows}`)).n;
     // The future_timestamp rule (future-stamps-sql.ts): rows stamped beyond this node's clock are archived, not applied.
     const futureRows = await affected(archiveFutureRowsSql(model, rows), [ctx.syncLogId, ctx.peerRegistryId]);
@@ -206,8 +235,21 @@ export class ImportEngine {
     });
   }
 
-  private async copyInto(runner: QueryRunner, table: string, file: string): Promise<void> {
+  /** Runs a COPY … FROM STDIN with the file's contents; answers the rows copied. */
+  private async copyInto(runner: QueryRunner, copySql: string, file: string): Promise<number> {
     const client = (runner as unknown as { databaseConnection: PgClient }).databaseConnection;
-    await pipeline(createReadStream(file), client.query(copyFrom(`COPY ${table} (doc) FROM STDIN`)));
+    const copy = client.query(copyFrom(copySql));
+    await pipeline(createReadStream(file), copy);
+    return copy.rowCount;
   }
+}
+
+/** The typed temp table of a table's incoming rows. */
+const rowsTable = (model: TableModel) => `_r_${model.applyOrder}`;
+
+/** A value PostgreSQL refused while loading a page (SQLSTATE class 22, data exception) is the peer's malformed page. */
+function malformedValues(error: unknown, table: string): unknown {
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code !== 'string' || !code.startsWith('22')) return error;
+  return AppError.of('ERR_MALFORMED_PAGE', `malformed page from the peer: ${table}: ${(error as Error).message}`, { cause: error });
 }

@@ -69,6 +69,11 @@ export function typedRowsSql(model: TableModel, stage: string, rows: string): st
 SELECT r.* FROM ${stage} s CROSS JOIN LATERAL json_to_recordset(s.doc) AS r(${recordsetDefinition(wireColumns(model))})`;
 }
 
+/** The typed temp table COPY pages are loaded into: the wire columns by wire name, as typedRowsSql makes them. */
+export function typedTableSql(model: TableModel, rows: string): string {
+  return `CREATE TEMP TABLE ${rows} (${recordsetDefinition(wireColumns(model))}) ON COMMIT DROP`;
+}
+
 /**
  * Archives both versions when a local row changed since the last pull from this peer
  * (change_xid > $3) and differs from the incoming one. Params: $1 sync log id, $2 peer id,

@@ -1,15 +1,21 @@
-import { chmodSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, WriteStream } from 'node:fs';
+import { chmodSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 
 /**
- * A pull's staging area on local disk: one file per table, one line per fetched page (a JSON
- * array in PostgreSQL COPY text format), plus one file of tombstones. Fetch writes it, apply
- * COPYs it into temp tables; nothing of a pull is held in memory.
+ * A pull's staging area on local disk: one file per table, plus one file of tombstones. A page is
+ * an opaque unit appended to its table's file: a JSON page is one line (a JSON array in PostgreSQL
+ * COPY text format), a COPY page its COPY text rows (the columns of a table's first page, the same
+ * for every page). Fetch writes it, apply COPYs it into temp tables; nothing of a pull is held in
+ * memory.
  */
 export class StagingArea {
   private readonly streams = new Map<string, WriteStream>();
   private readonly lines = new Map<string, number>();
+  private readonly copyColumnsOf = new Map<string, string[]>();
+  private readonly copyRowsOf = new Map<string, number>();
 
   constructor(readonly dir: string) {}
 
@@ -62,6 +68,11 @@ export class StagingArea {
     return join(this.dir, `${table}.pages`);
   }
 
+  /** The COPY text rows of a table (pages in the `copy` format). */
+  copyFile(table: string): string {
+    return join(this.dir, `${table}.copy`);
+  }
+
   get tombstoneFile(): string {
     return join(this.dir, '_tombstones.pages');
   }
@@ -77,6 +88,37 @@ export class StagingArea {
     // COPY text format: backslash is the escape character; JSON text has no raw newlines or tabs.
     if (!stream.write(`${jsonArrayText.replace(/\\/g, '\\\\')}\n`)) await once(stream, 'drain');
     this.lines.set(table, (this.lines.get(table) ?? 0) + 1);
+  }
+
+  /**
+   * Appends one page of COPY text rows of `table` (`columns`: their wire names, in order) as it
+   * streams from `source` through `transforms`. A page that fails midway leaves nothing behind (the
+   * file is cut back to where the page began), so the page can be fetched again.
+   */
+  async appendCopyPage(table: string, columns: string[], rows: number, source: Readable, ...transforms: Transform[]): Promise<void> {
+    const known = this.copyColumnsOf.get(table);
+    if (known && known.join(',') !== columns.join(',')) throw new Error(`staging: pages of ${table} with other columns`);
+    const file = this.copyFile(table);
+    const start = existsSync(file) ? statSync(file).size : 0;
+    try {
+      await pipeline([source, ...transforms, createWriteStream(file, { flags: 'a', mode: StagingArea.FILE_MODE })]);
+    } catch (error) {
+      if (existsSync(file)) truncateSync(file, start);
+      throw error;
+    }
+    this.copyColumnsOf.set(table, columns);
+    this.copyRowsOf.set(table, (this.copyRowsOf.get(table) ?? 0) + rows);
+    this.lines.set(table, (this.lines.get(table) ?? 0) + 1);
+  }
+
+  /** The columns of a table's COPY pages (wire names, in order); undefined when it has JSON pages or none. */
+  copyColumns(table: string): string[] | undefined {
+    return this.copyColumnsOf.get(table);
+  }
+
+  /** Rows of a table's COPY pages, as their pages announced them. */
+  copyRows(table: string): number {
+    return this.copyRowsOf.get(table) ?? 0;
   }
 
   /** Nothing was fetched: no page of any table, no tombstone. */

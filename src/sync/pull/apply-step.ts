@@ -72,6 +72,7 @@ export class ApplyStep {
 
   /** What the pull did (or a preview would do), per table, aggregate and for files. */
   summarize(results: TableResult[], fetched: FetchResult, durationMs: number): SyncSummary {
-    return summarize(results, fetched, durationMs, (t) => this.catalog.aggregateOf(t), this.catalog.files()?.spec.name);
+    const summary = summarize(results, fetched, durationMs, (t) => this.catalog.aggregateOf(t), this.catalog.files()?.spec.name);
+    return fetched.pageFormat ? { ...summary, pageFormat: fetched.pageFormat } : summary;
   }
 }

@@ -7,7 +7,8 @@ import { SyncCatalog } from '../../core/sync-kernel/sync-catalog';
 import { feedTables, SyncManifest } from '../export/export.types';
 import { FileRef, SyncedFiles } from '../files/synced-files.port';
 import { StagingArea } from '../import/staging';
-import { SYNC_PROTOCOL_HEADER, SYNC_PROTOCOL_VERSION } from '../shared/protocol';
+import { COPY_PAGE_FORMAT, PageFormat, SYNC_PAGE_FORMATS_HEADER, SYNC_PROTOCOL_HEADER, SYNC_PROTOCOL_VERSION } from '../shared/protocol';
+import { wireColumns } from '../../core/sync-kernel/sql';
 import { PeerConnection, PeerConnector, PeerTarget } from './peer.port';
 import { ProgressTracker } from './progress';
 import { ReferenceDownload } from './reference-download';
@@ -57,6 +58,8 @@ export interface FetchResult {
   bytesDownloaded: number;
   /** SHA-256 → where this node keeps the file (the locator column of imported rows). */
   fileLocators: Map<string, string>;
+  /** Format of the window's pages (undefined for a reference-protocol pull). */
+  pageFormat?: PageFormat;
 }
 
 
@@ -151,15 +154,19 @@ export class FetchStep {
       const manifest = await this.manifest(connection, job, since);
       if (!manifest.window) return await this.fetchReference(connection, job, staging, manifest, since);
       await job.onManifest?.(manifest, SYNC_PROTOCOL_VERSION);
+      const pageFormat: PageFormat = this.config.sync.copyPages && manifest.window.pageFormat === COPY_PAGE_FORMAT ? COPY_PAGE_FORMAT : 'json';
       const download = new WindowDownload(connection, staging, this.files, this.catalog.files(), job.progress, {
         downloadFiles: job.downloadFiles,
         pageSize: this.config.sync.pullPageSize,
         fileConcurrency: this.config.sync.fileConcurrency,
+        copyPages: pageFormat === COPY_PAGE_FORMAT,
+        wireNames: (table) => wireColumns(this.catalog.table(table)).map((c) => c.property),
         retry: this.retry,
         signal: job.signal,
       });
       const downloaded = await download.run(manifest, (route) => feedTables(this.catalog.feed(route)!));
-      return { manifest, protocol: SYNC_PROTOCOL_VERSION, nextCursor: manifest.window.nextCursor, staging, ...downloaded, fileLocators: this.locators(downloaded.files) };
+      const nextCursor = manifest.window.nextCursor;
+      return { manifest, protocol: SYNC_PROTOCOL_VERSION, nextCursor, staging, ...downloaded, fileLocators: this.locators(downloaded.files), pageFormat };
     } finally {
       await connection.close().catch(() => undefined);
     }
@@ -218,7 +225,9 @@ export class FetchStep {
     const manifest = await withRetry(
       () => {
         asked = Date.now();
-        return connection.invoke<SyncManifest>('POST', '/api/sync/manifest', body, { [SYNC_PROTOCOL_HEADER]: SYNC_PROTOCOL_VERSION });
+        const headers: Record<string, string> = { [SYNC_PROTOCOL_HEADER]: SYNC_PROTOCOL_VERSION };
+        if (this.config.sync.copyPages) headers[SYNC_PAGE_FORMATS_HEADER] = COPY_PAGE_FORMAT;
+        return connection.invoke<SyncManifest>('POST', '/api/sync/manifest', body, headers);
       },
       this.retry,
       job.signal,

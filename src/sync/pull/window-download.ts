@@ -10,6 +10,8 @@ import { PeerConnection } from './peer.port';
 import { FileDownload } from './file-download';
 import { ProgressTracker } from './progress';
 import { RetryPolicy, withRetry } from './retry';
+import { fetchStreamedPage } from './streamed-page';
+import { StreamedPageMeta } from '../shared/page-stream';
 
 /**
  * The window download of a pull (protocol 2): every page of every feed of one export window and
@@ -29,6 +31,10 @@ export interface DownloadOptions {
   pageSize: number;
   /** File transfers in flight at once (default FILE_CONCURRENCY). */
   fileConcurrency?: number;
+  /** The pages come in the `copy` format (the manifest said so): streamed into staging, never parsed. */
+  copyPages?: boolean;
+  /** The wire names of a table's columns here (checked against a copy page's). */
+  wireNames?: (table: string) => string[];
   retry: RetryPolicy;
   signal?: AbortSignal;
 }
@@ -50,12 +56,17 @@ export function validatePage(page: unknown, tables: Set<string>): WindowPage {
   if (p.next !== null && typeof p.next !== 'string') throw malformed('next must be a string or null');
   if (p.data.length > 0 && (typeof p.table !== 'string' || !tables.has(p.table))) throw malformed(`unexpected table ${String(p.table)}`);
   if (p.data.some((row) => !row || typeof row !== 'object' || Array.isArray(row))) throw malformed('rows must be objects');
-  for (const d of p.deleted as Record<string, unknown>[]) {
+  validateTombstones(p.deleted, tables);
+  return p;
+}
+
+/** Structural check of a page's tombstones. */
+export function validateTombstones(deleted: unknown[], tables: Set<string>): void {
+  for (const d of deleted as Record<string, unknown>[]) {
     if (!d || typeof d.table !== 'string' || !tables.has(d.table) || !d.key || typeof d.key !== 'object' || typeof d.deletedAt !== 'string') {
       throw malformed('bad tombstone');
     }
   }
-  return p;
 }
 
 /** The files the rows of a page reference (first row per content wins), checked for shape. */
@@ -99,6 +110,7 @@ export class WindowDownload {
   }
 
   private async fetchFeed(route: string, windowToken: string, tables: Set<string>, files: Map<string, FileRef>): Promise<void> {
+    if (this.options.copyPages) return this.fetchStreamedFeed(route, windowToken, tables, files);
     let after: string | null = null;
     let page = 1;
     do {
@@ -120,6 +132,22 @@ export class WindowDownload {
         this.progress.fetched(route, result.deleted.length);
       }
       after = result.next;
+      page++;
+    } while (after);
+  }
+
+  /** The feed's pages in the `copy` format (streamed-page.ts). */
+  private async fetchStreamedFeed(route: string, window: string, tables: Set<string>, files: Map<string, FileRef>): Promise<void> {
+    const target = { tables, wireNames: this.options.wireNames!, pageSize: this.options.pageSize, fileColumns: this.fileColumns };
+    let after: string | null = null;
+    let page = 1;
+    do {
+      this.checkCancelled();
+      const request = { route, window, after, page };
+      const meta: StreamedPageMeta = await withRetry(() => fetchStreamedPage(this.connection, this.staging, request, target, files, this.options.signal), this.options.retry, this.options.signal);
+      if (meta.table !== null) this.progress.phase('fetching', { table: meta.table });
+      if (meta.rows > 0) this.progress.fetched(route, meta.rows);
+      after = meta.next;
       page++;
     } while (after);
   }

@@ -18,3 +18,12 @@ export function assertCompatibleProtocol(requested: string | undefined): void {
     );
   }
 }
+
+/**
+ * Page formats of a window pull (additive capability, negotiated at the manifest): the requester
+ * names the formats it reads in this header; a source that serves one of them answers it in
+ * `window.pageFormat`, one that does not know the header answers as before (JSON pages).
+ */
+export const SYNC_PAGE_FORMATS_HEADER = 'x-sync-page-formats';
+export type PageFormat = 'json' | 'copy';
+export const COPY_PAGE_FORMAT: PageFormat = 'copy';

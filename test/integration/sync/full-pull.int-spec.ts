@@ -17,6 +17,7 @@ describe('pull from a peer (two nodes, real HTTP)', () => {
     expect({ status: res.status, body: res.status === 200 ? 'ok' : res.body }).toEqual({ status: 200, body: 'ok' });
     expect(res.body.status).toBe('completed');
     expect(res.body.summary.totals.inserted).toBeGreaterThan(20);
+    expect(res.body.summary.pageFormat).toBe('copy');
     const [a, b] = await Promise.all([verify(pair.a, pair.adminA), verify(pair.b, pair.adminB)]);
     for (const name of Object.keys(b.aggregates)) expect({ name, ...a.aggregates[name] }).toEqual({ name, ...b.aggregates[name] });
     expect(a.files).toEqual(b.files);

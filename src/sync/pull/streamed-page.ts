@@ -1,0 +1,169 @@
+import { StringDecoder } from 'node:string_decoder';
+import { Readable, Transform, TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { PeerError } from '../../core/errors/peer-error';
+import { FileColumns } from '../../core/sync-kernel/table-model';
+import { FileRef } from '../files/synced-files.port';
+import { StagingArea } from '../import/staging';
+import { CHUNK_MEDIA_TYPE, FrameDecryptor, FrameError } from '../shared/chunked-cipher';
+import { PAGE_HEADERS, pageStreamId, StreamedPageMeta, StreamedPageRequest } from '../shared/page-stream';
+import { PeerConnection } from './peer.port';
+import { collectFileRefs, malformed, validateTombstones } from './window-download';
+
+/**
+ * One window page in the `copy` format (page-stream.ts), fetched into staging without parsing its
+ * rows: the frames are decrypted and authenticated, the rows counted against the announced count
+ * and appended to the table's staging file as they arrive. Only the file table's rows are read,
+ * for the file references (three columns of each line). PostgreSQL's COPY into typed columns
+ * checks every value at apply.
+ */
+export interface StreamedPageTarget {
+  /** The feed's tables. */
+  tables: Set<string>;
+  /** The wire names of a table's columns here. */
+  wireNames(table: string): string[];
+  pageSize: number;
+  fileColumns?: FileColumns;
+}
+
+/** Tombstone pages are parsed (JSON), so their size is bounded: ~10 KB per tombstone is far beyond any key. */
+const TOMBSTONE_BYTES_PER_ROW = 10_000;
+const TOKEN = /^[A-Za-z0-9_-]{1,2000}$/;
+
+/** Fetches the page at `request.after` into staging; answers what it was and where the feed goes on. */
+export async function fetchStreamedPage(
+  connection: PeerConnection,
+  staging: StagingArea,
+  request: StreamedPageRequest & { page: number },
+  target: StreamedPageTarget,
+  files: Map<string, FileRef>,
+  signal?: AbortSignal,
+): Promise<StreamedPageMeta> {
+  const params = new URLSearchParams({ window: request.window, pageSize: String(target.pageSize), page: String(request.page), format: 'copy' });
+  if (request.after) params.set('after', request.after);
+  const response = await connection.stream(`/api/sync/${request.route}?${params}`, {}, signal);
+  let meta: StreamedPageMeta;
+  try {
+    if (response.headers['content-type'] !== CHUNK_MEDIA_TYPE) throw malformed(`a streamed page of ${response.headers['content-type']}`);
+    meta = readMeta(response.headers, target, staging);
+  } catch (error) {
+    response.body.destroy();
+    throw error;
+  }
+  const decrypt = new FrameDecryptor(connection.channelKey, pageStreamId(request, meta), 0);
+  try {
+    if (meta.table === null) {
+      await stageTombstones(response.body, decrypt, meta, target, staging);
+      return meta;
+    }
+    const refs = new Map<string, FileRef>();
+    const fileColumns = target.fileColumns?.spec.table === meta.table ? target.fileColumns : undefined;
+    const check = new CopyRowsCheck(meta, fileColumns && ((fields) => collectFileRefs([fileRow(fields, meta.columns, fileColumns)], fileColumns, refs)));
+    await staging.appendCopyPage(meta.table, meta.columns, meta.rows, response.body, decrypt, check);
+    for (const [sha, ref] of refs) if (!files.has(sha)) files.set(sha, ref);
+    return meta;
+  } catch (error) {
+    response.body.destroy();
+    if (error instanceof PeerError) throw error;
+    if (error instanceof FrameError) throw malformed(`page of ${request.route} failed authentication: ${error.message}`);
+    throw new PeerError(0, 'ERR_PEER_UNREACHABLE', `page of ${request.route} cut short: ${(error as Error).message}`, true);
+  }
+}
+
+/** The page's metadata from its headers, checked against this node's feed and schema. */
+function readMeta(headers: Record<string, string | undefined>, target: StreamedPageTarget, staging: StagingArea): StreamedPageMeta {
+  const rowsText = headers[PAGE_HEADERS.rows] ?? '';
+  const rows = /^\d{1,9}$/.test(rowsText) ? Number(rowsText) : NaN;
+  if (!(rows <= target.pageSize)) throw malformed(`bad row count ${rowsText}`);
+  const next = headers[PAGE_HEADERS.next] ?? null;
+  if (next !== null && !TOKEN.test(next)) throw malformed('bad next token');
+  const table = headers[PAGE_HEADERS.table] ?? null;
+  const columns = headers[PAGE_HEADERS.columns] ? headers[PAGE_HEADERS.columns]!.split(',') : [];
+  if (table === null) {
+    if (columns.length > 0) throw malformed('a tombstone page with columns');
+    return { table, rows, columns, next };
+  }
+  if (!target.tables.has(table)) throw malformed(`unexpected table ${table}`);
+  if (rows === 0) throw malformed(`an empty page of ${table}`);
+  const ours = target.wireNames(table);
+  const same = columns.length === ours.length && new Set(columns).size === columns.length && columns.every((c) => ours.includes(c));
+  if (!same) throw malformed(`columns of ${table} are not this node's: ${columns.join(',')}`);
+  const staged = staging.copyColumns(table);
+  if (staged && staged.join(',') !== columns.join(',')) throw malformed(`pages of ${table} with other column orders`);
+  return { table, rows, columns, next };
+}
+
+/** The feed's tombstones: a JSON array (bounded), checked and staged as in a JSON page. */
+async function stageTombstones(body: Readable, decrypt: FrameDecryptor, meta: StreamedPageMeta, target: StreamedPageTarget, staging: StagingArea): Promise<void> {
+  const limit = Math.max(1, meta.rows) * TOMBSTONE_BYTES_PER_ROW;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  await pipeline(body, decrypt, async (plaintext: AsyncIterable<Buffer>) => {
+    for await (const chunk of plaintext) {
+      size += chunk.length;
+      if (size > limit) throw malformed('tombstone page larger than its count allows');
+      chunks.push(chunk);
+    }
+  });
+  const text = Buffer.concat(chunks).toString('utf8');
+  let deleted: unknown;
+  try {
+    deleted = JSON.parse(text);
+  } catch {
+    throw malformed('tombstones are not JSON');
+  }
+  if (!Array.isArray(deleted) || deleted.length !== meta.rows) throw malformed('tombstones do not match their count');
+  validateTombstones(deleted, target.tables);
+  if (deleted.length > 0) await staging.appendPage('_tombstones', text);
+}
+
+/** The file columns of one COPY text line, as collectFileRefs reads a row. */
+function fileRow(fields: string[], columns: string[], files: FileColumns): Record<string, unknown> {
+  if (fields.length !== columns.length) throw malformed(`${files.spec.table} row with ${fields.length} fields`);
+  const value = (property: string) => {
+    const field = fields[columns.indexOf(property)];
+    return field === '\\N' ? null : field;
+  };
+  return { [files.key.property]: value(files.key.property), [files.hash.property]: value(files.hash.property), [files.size.property]: value(files.size.property) };
+}
+
+/**
+ * Passes a page's COPY text through, counting its rows (lines): exactly the announced count, the
+ * last one complete. With `onLine`, each line's fields (tab-separated, still COPY-escaped) are given to it.
+ */
+export class CopyRowsCheck extends Transform {
+  private rows = 0;
+  private lastByte = 0x0a;
+  private readonly decoder = new StringDecoder('utf8');
+  private carry = '';
+
+  constructor(
+    private readonly meta: StreamedPageMeta,
+    private readonly onLine?: (fields: string[]) => void,
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) this.rows++;
+    if (chunk.length > 0) this.lastByte = chunk[chunk.length - 1];
+    if (this.rows > this.meta.rows) return done(malformed(`page of ${this.meta.table} has more rows than the ${this.meta.rows} announced`));
+    try {
+      if (this.onLine) this.lines(this.decoder.write(chunk));
+    } catch (error) {
+      return done(error as Error);
+    }
+    done(null, chunk);
+  }
+
+  override _flush(done: TransformCallback): void {
+    if (this.rows !== this.meta.rows || this.lastByte !== 0x0a) return done(malformed(`page of ${this.meta.table} has ${this.rows} rows, ${this.meta.rows} announced`));
+    done();
+  }
+
+  private lines(text: string): void {
+    const parts = (this.carry + text).split('\n');
+    this.carry = parts.pop()!;
+    for (const line of parts) this.onLine!(line.split('\t'));
+  }
+}

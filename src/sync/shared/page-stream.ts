@@ -1,0 +1,45 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * A window page in the `copy` format on the wire (protocol 2, additive): the page's metadata in
+ * response headers, its body in the encrypted frames of chunked-cipher.ts. The frames' AAD names
+ * the stream by pageStreamId — the request and every header of the answer — so a header altered
+ * on the way, or a page replayed for another request, fails authentication.
+ */
+export const PAGE_HEADERS = {
+  /** The table of a rows page; absent on the feed's tombstone page. */
+  table: 'x-page-table',
+  /** Rows (or tombstones) in the body. */
+  rows: 'x-page-rows',
+  /** Wire names of the COPY columns, comma-separated, in their order. */
+  columns: 'x-page-columns',
+  /** The next page's `after`; absent at the end of the feed. */
+  next: 'x-page-next',
+} as const;
+
+export interface StreamedPageMeta {
+  table: string | null;
+  rows: number;
+  columns: string[];
+  next: string | null;
+}
+
+export interface StreamedPageRequest {
+  route: string;
+  window: string;
+  after: string | null;
+}
+
+/** The identity of one page's frame stream (the AAD prefix of its frames). */
+export function pageStreamId(request: StreamedPageRequest, meta: StreamedPageMeta): string {
+  const identity = ['page', request.route, request.window, request.after, meta.table, meta.rows, meta.columns, meta.next];
+  return createHash('sha256').update(JSON.stringify(identity)).digest('hex');
+}
+
+/** The metadata as response headers. */
+export function pageHeaders(meta: StreamedPageMeta): Record<string, string> {
+  const headers: Record<string, string> = { [PAGE_HEADERS.rows]: String(meta.rows), [PAGE_HEADERS.columns]: meta.columns.join(',') };
+  if (meta.table !== null) headers[PAGE_HEADERS.table] = meta.table;
+  if (meta.next !== null) headers[PAGE_HEADERS.next] = meta.next;
+  return headers;
+}

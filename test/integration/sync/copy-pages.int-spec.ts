@@ -1,0 +1,169 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import request from 'supertest';
+import { ExportEngine } from '../../../src/sync/export/export-engine';
+import type { PageRequest, StreamedPage } from '../../../src/sync/export/export.types';
+import { BULK_HTTP_ENV, buildDatasetOverHttp } from '../../support/dataset';
+import { startTestNode, TestNode } from '../../support/test-node';
+import { introduce, pullFrom, verify } from '../../support/two-nodes';
+import { bearer, loginAsAdmin } from '../../support/users';
+
+/**
+ * Window pages as PostgreSQL COPY text (issue 18 item 1): negotiated at the manifest, the same
+ * rows as JSON pages, and a malformed page fails the pull before anything is applied.
+ */
+describe('window pages as COPY text', () => {
+  /** The source (serves COPY pages). */
+  let source: TestNode;
+  /** Pulls from the source with COPY pages. */
+  let copying: TestNode;
+  /** SYNC_COPY_PAGES=false: pulls from the source with JSON pages, and serves JSON pages only. */
+  let jsonOnly: TestNode;
+  const admin = new Map<TestNode, string>();
+  /** [requester, source] → the source's connection id on the requester. */
+  const connections = new Map<string, string>();
+
+  const connect = async (from: TestNode, to: TestNode) => {
+    const { connectionId } = await introduce(from, admin.get(from)!, to, admin.get(to)!);
+    connections.set(`${from.url}|${to.url}`, connectionId);
+  };
+  const pull = (into: TestNode, from: TestNode) => pullFrom(into, admin.get(into)!, connections.get(`${into.url}|${from.url}`)!);
+  const digest = async (node: TestNode) => (await verify(node, admin.get(node)!)).digest;
+  const start = async (id: string, env: Record<string, string> = {}) => {
+    const node = await startTestNode({ NODE_ID: id, NODE_NAME: id, ...BULK_HTTP_ENV, ...env });
+    admin.set(node, await loginAsAdmin(node));
+    return node;
+  };
+
+  beforeAll(async () => {
+    [source, copying, jsonOnly] = await Promise.all([start('copy-source'), start('copy-requester'), start('json-requester', { SYNC_COPY_PAGES: 'false' })]);
+    await connect(copying, source);
+    await connect(jsonOnly, source);
+    await buildDatasetOverHttp(source, admin.get(source)!);
+    // Values COPY text must escape or render exactly: tabs, newlines, backslashes, its own markers
+    // (\N, \.), quotes, non-BMP characters; floats at their limits; ±infinity and BC timestamps.
+    const [{ id: localNode }] = await source.dataSource.query(`SELECT id FROM research_nodes WHERE is_local`);
+    const texts = ['tab\there', 'new\nline\r\nend', 'back\\slash \\N \\.', '\\.', '\\N', `quote ' " and 🧪 ∑`, ''];
+    for (const [i, text] of texts.entries()) {
+      await source.dataSource.query(
+        `INSERT INTO research (id, research_node_id, title, description, start_date, end_date, status) VALUES ($1, $2, $3, $4, $5, $6, 'active')`,
+        [`20000000-0000-4000-8000-00000000000${i}`, localNode, text, `${text}\n${i}`, ['infinity', '0044-03-15 12:00:00.123456+00 BC', '2026-11-30 12:00:00.000001+00'][i % 3], i % 2 ? null : '-infinity'],
+      );
+    }
+    await source.dataSource.query(`UPDATE sensor SET max_sampling_rate = 'NaN', min_range = '-Infinity', max_range = 3.4028235e38, accuracy = 1e-45`);
+  });
+  afterAll(() => Promise.all([source, copying, jsonOnly].map((n) => n?.close())));
+
+  it('a COPY pull and a JSON pull of the same source give the same rows', async () => {
+    const [byCopy, byJson] = await Promise.all([pull(copying, source), pull(jsonOnly, source)]);
+    expect([byCopy.status, byJson.status]).toEqual([200, 200]);
+    expect(byCopy.body.summary.pageFormat).toBe('copy');
+    expect(byJson.body.summary.pageFormat).toBe('json');
+    expect(byCopy.body.summary.totals).toEqual(byJson.body.summary.totals);
+    expect(byCopy.body.summary.files.referenced).toBe(1);
+    const expected = await digest(source);
+    expect(await digest(copying)).toBe(expected);
+    expect(await digest(jsonOnly)).toBe(expected);
+  });
+
+  it('changes and deletes travel in COPY pages (the feed ends with its tombstones)', async () => {
+    await source.dataSource.query(`UPDATE research SET title = 'changed\there' WHERE id = '20000000-0000-4000-8000-000000000001'`);
+    await source.dataSource.query(`DELETE FROM research WHERE id = '20000000-0000-4000-8000-000000000002'`);
+    const res = await pull(copying, source);
+    expect(res.status).toBe(200);
+    expect(res.body.summary.pageFormat).toBe('copy');
+    expect(res.body.summary.tables.find((t: { table: string }) => t.table === 'research')).toMatchObject({ received: 1, updated: 1, deleted: 1 });
+    expect(await digest(copying)).toBe(await digest(source));
+  });
+
+  it('a source without the capability is pulled with JSON pages', async () => {
+    const fresh = await start('copy-requester-2');
+    try {
+      await connect(fresh, jsonOnly);
+      const res = await pull(fresh, jsonOnly);
+      expect(res.status).toBe(200);
+      expect(res.body.summary.pageFormat).toBe('json');
+      expect(await digest(fresh)).toBe(await digest(jsonOnly));
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  describe('a malformed page fails the pull cleanly, before anything is applied', () => {
+    let engine: ExportEngine;
+    let original: ExportEngine['windowStreamedPage'];
+
+    beforeAll(() => {
+      engine = source.app.get(ExportEngine);
+      original = engine.windowStreamedPage.bind(engine);
+    });
+    afterEach(() => {
+      engine.windowStreamedPage = original;
+    });
+
+    /** The source's research pages altered by `alter` (the frames still authenticate: the source itself sends them). */
+    const tamper = (alter: (page: StreamedPage, text: string) => Partial<StreamedPage> & { text?: string }) => {
+      engine.windowStreamedPage = async (route: string, req: PageRequest) => {
+        const page = await original(route, req);
+        if (page.table !== 'research') return page;
+        const chunks: Buffer[] = [];
+        for await (const chunk of page.body) chunks.push(chunk as Buffer);
+        const { text, ...rest } = alter(page, Buffer.concat(chunks).toString('utf8'));
+        return { ...page, ...rest, body: Readable.from([Buffer.from(text ?? '')]) };
+      };
+    };
+    const fieldOf = (page: StreamedPage, name: string) => page.columns.indexOf(name);
+
+    const expectCleanFailure = async (failedIn: 'failed' | 'rolled_back') => {
+      const before = await digest(copying);
+      await source.dataSource.query(`UPDATE research SET title = title || '+' WHERE id = '20000000-0000-4000-8000-000000000003'`);
+      const res = await pull(copying, source);
+      expect({ status: res.status, error: res.body.error }).toEqual({ status: 502, error: 'ERR_MALFORMED_PAGE' });
+      const log = await request(copying.url).get('/api/sync/log').set(bearer(admin.get(copying)!));
+      expect(log.body.data[0]).toMatchObject({ status: failedIn, errorCode: 'ERR_MALFORMED_PAGE' });
+      expect(await digest(copying)).toBe(before);
+      const staging = join(copying.dataDir, 'staging');
+      expect(existsSync(staging) ? readdirSync(staging) : []).toEqual([]);
+    };
+
+    it('a value PostgreSQL refuses for its column (COPY into the typed table is the type check)', async () => {
+      tamper((page, text) => {
+        const at = fieldOf(page, 'startDate');
+        const lines = text.split('\n');
+        lines[0] = lines[0]
+          .split('\t')
+          .map((f, i) => (i === at ? 'not a timestamp' : f))
+          .join('\t');
+        return { text: lines.join('\n') };
+      });
+      await expectCleanFailure('rolled_back');
+    });
+
+    it('fewer rows than the page announced', async () => {
+      tamper((_page, text) => ({ text: text.split('\n').slice(1).join('\n') }));
+      await expectCleanFailure('failed');
+    });
+
+    it('more rows than the page announced (a COPY end marker smuggled in)', async () => {
+      tamper((_page, text) => ({ text: `${text}\\.\n` }));
+      await expectCleanFailure('failed');
+    });
+
+    it('columns that are not this node’s', async () => {
+      tamper((page, text) => ({ columns: page.columns.map((c) => (c === 'title' ? 'secret' : c)), text }));
+      await expectCleanFailure('failed');
+    });
+
+    it('a row with a column too many', async () => {
+      tamper((_page, text) => ({ text: text.replace('\n', '\textra\n') }));
+      await expectCleanFailure('rolled_back');
+    });
+
+    it('the page is pulled again once the source is right', async () => {
+      const res = await pull(copying, source);
+      expect(res.status).toBe(200);
+      expect(await digest(copying)).toBe(await digest(source));
+    });
+  });
+});
