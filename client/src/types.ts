@@ -35,7 +35,11 @@ export interface SyncManifest {
   feeds?: { route: string; aggregate: string; rows: number; tombstones: number; bytes: number }[];
   aggregates?: Record<string, WindowStats>;
   files?: { count: number; totalBytes: number };
-  window?: { token: string; from: string; to: string; nextCursor: string; reset: boolean; expiresAt: string };
+  /**
+   * The export window (protocol 2). `empty`: nothing changed since the cursor, so the source holds
+   * no snapshot: there is nothing to fetch and nothing to close (older sources never send it).
+   */
+  window?: { token: string; from: string; to: string; nextCursor: string; reset: boolean; expiresAt: string; empty?: boolean };
 }
 
 export type SyncPhase = 'queued' | 'connecting' | 'manifest' | 'fetching' | 'files' | 'applying' | 'done';
