@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { estimate, StageMeter } from '../src/sync/pull/progress-model';
+import { estimate, StageMeter, TABLE_ROWS } from '../src/sync/pull/progress-model';
 import { etaAccuracy, ProgressPoint } from './progress-trace';
 
 /**
@@ -27,12 +27,17 @@ export function replay(trace: ProgressPoint[]): ProgressPoint[] {
   const rowsFetched = new StageMeter();
   let percent = 0;
   const out: ProgressPoint[] = [];
+  // Each rise of the applied count is one table with rows (the tracker learns their number from
+  // the staging before the apply; a trace has it only in hindsight).
+  const applying = trace.filter((p) => p.phase === 'applying').map((p) => p.appliedDone);
+  const tables = applying.filter((done, i) => done > (i === 0 ? 0 : applying[i - 1])).length;
+  let applied = { rows: 0, units: 0 };
   for (const p of trace) {
     const now = p.atMs;
     if (p.rowsTotal > 0 && fetch.total === 0) {
       fetch.total = p.bytesTotal;
       rowsFetched.total = p.rowsTotal;
-      apply.total = p.rowsTotal;
+      apply.total = p.rowsTotal + TABLE_ROWS * tables;
       files.total = p.fileBytesTotal;
     }
     if (p.phase === 'fetching') {
@@ -59,9 +64,10 @@ export function replay(trace: ProgressPoint[]): ProgressPoint[] {
     }
     if (p.phase === 'files') files.record(p.fileBytesDone, now);
     if (p.phase === 'applying') {
-      apply.record(p.appliedDone, now);
+      if (p.appliedDone > applied.rows) applied = { rows: p.appliedDone, units: applied.units + (p.appliedDone - applied.rows) + TABLE_ROWS };
+      apply.record(applied.units, now);
       // The trace has no event for the last table: its last applied row stands for it.
-      if (apply.total > 0 && p.appliedDone >= apply.total) apply.finish(now);
+      if (p.rowsTotal > 0 && p.appliedDone >= p.rowsTotal) apply.finish(now);
     }
     if (p.state !== 'running') {
       out.push(p);
@@ -80,6 +86,7 @@ function main(paths: string[]): void {
     for (const c of run.results) {
       c.traces?.forEach((trace, i) => {
         if (!trace.length || trace[0].bytesTotal === undefined) return;
+        // The same metric for both: what the run's model said, and what the model now says.
         const recorded = etaAccuracy(trace, c.times[i]);
         const now = etaAccuracy(replay(trace), c.times[i]);
         const pct = (x: number | undefined) => (x === undefined ? '–' : `${Math.round(x * 100)} %`);

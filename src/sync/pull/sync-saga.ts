@@ -78,6 +78,7 @@ export class SyncSaga {
       const { manifest } = fetched;
       if (fetched.unchanged && this.nothingToApply(job, manifest)) return await this.finishUnchanged(job, fetched, started, measured);
       phase = 'apply';
+      job.progress.applyPlanned(this.apply.stagedTables(fetched.staging));
       job.progress.phase('applying', { aggregate: null, table: null });
       await this.logs.updateProgress(job.log.id, 'applying', job.progress.snapshot());
       const summaryOf = (results: TableResult[]) => this.apply.summarize(results, fetched!, Date.now() - started);

@@ -170,6 +170,9 @@ class StubApply {
   nothingApplied(): TableResult[] {
     return [];
   }
+  stagedTables(): number {
+    return this.results.length;
+  }
   summarize(_results: TableResult[], fetched: FetchResult, durationMs: number) {
     this.fetched = fetched;
     return { tables: [], totals: { received: 0, inserted: 0, updated: 0, unchanged: 0, deleted: 0, conflicts: 0 }, entitiesReceived: { files: fetched.files.length }, files: { referenced: fetched.files.length, downloaded: 0, alreadyPresent: 0, bytesDownloaded: 0 }, durationMs };
