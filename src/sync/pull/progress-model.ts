@@ -26,17 +26,25 @@ export const RATE_WINDOW_MAX_MS = 10_000;
 /** Samples closer together than this are merged (a file reports every chunk). */
 const SAMPLE_SPACING_MS = 100;
 /**
- * Applying the tables takes about this many times the fetch of the same rows: the median of six
- * bench pulls (100K and 1M rows, load 9–21 on 2 cores): 0.49, 0.77, 0.81, 0.84, 0.89, 0.94…
+ * Applying the tables takes about this many times the fetch of the same rows. Seven bench pulls
+ * (100K and 1M rows, load 9–21 on 2 cores) gave 0.49, 0.54, 0.77, 0.81, 0.84, 0.89, 0.94: the load
+ * moves it, so the prior sits between the slow and the fast cases, and the apply's own rate takes
+ * over once it runs (APPLY_TRUST_SECONDS)…
  */
-export const APPLY_PER_FETCH = 0.8;
+export const APPLY_PER_FETCH = 0.7;
 /** …plus a fixed part (the apply's setup): small, or a pull of a few rows (a files pull) is overestimated. */
 export const APPLY_FIXED_SECONDS = 0.2;
-/** The fetch's first pages say little (connections, cold caches): no estimate before it ran this long. */
-export const FIRST_ESTIMATE_MS = 2000;
+/** After this long, the apply's own rate weighs as much as the prior from the fetch (half-trust time). */
+export const APPLY_TRUST_SECONDS = 1;
+/**
+ * The fetch's first pages say little (connections, cold caches, and the small catalog tables first:
+ * a round trip per page, a fifth of the later bytes/s in every bench trace): no estimate before it
+ * ran this long.
+ */
+export const FIRST_ESTIMATE_MS = 3000;
 /**
  * What follows the last table (dangling children, deferred FK checks, COMMIT), as a share of the
- * apply: the median of the same pulls (0.23, 0.27, 0.40, 0.44, 0.45, 0.64).
+ * apply: the median of the same pulls (0.23, 0.27, 0.39, 0.40, 0.44, 0.45, 0.64).
  */
 export const FINISH_PER_APPLY = 0.4;
 /**
@@ -149,13 +157,15 @@ export function remainingSeconds({ fetch, files, apply, nowMs }: Pick<EstimateIn
   const filesRate = files.rate(nowMs) ?? (fetchRate && fetch.total > 0 ? fetchRate * FILE_BYTES_PER_PAGE_BYTE : null);
   const filesLeft = secondsFor(files.remaining, filesRate) ?? 0;
 
-  // Apply: the prior (from the fetch) blended with the apply's own rate in proportion to the rows in
-  // (its first tables are the small ones, with more fixed cost per row than the rest).
+  // Apply: the prior (from the fetch) blended with the apply's own average rate, trusted more as its
+  // work is done and as it has run for a while (how fast the apply runs beside the fetch varies
+  // with the load: 0.5–0.95× in the bench; its own rate is the better guide after a second or two).
   const prior = APPLY_FIXED_SECONDS + APPLY_PER_FETCH * fetchSeconds;
-  const share = apply.total > 0 ? apply.done / apply.total : 1;
   const applied = apply.elapsedMs(nowMs) / 1000;
-  const measured = apply.done > 0 && applied > 0 ? (applied / apply.done) * apply.total : prior;
-  const applySeconds = (1 - share) * prior + share * measured;
+  const measuring = apply.done > 0 && applied > 0;
+  const trust = !measuring ? 0 : Math.max(apply.total > 0 ? apply.done / apply.total : 1, applied / (applied + APPLY_TRUST_SECONDS));
+  const measured = measuring ? (applied / apply.done) * apply.total : prior;
+  const applySeconds = (1 - trust) * prior + trust * measured;
   const applyLeft = apply.finishedAtMs !== null ? 0 : Math.max(0, applySeconds - applied);
   // The finish starts when the last table is in; it reports nothing until the commit.
   const finishSeconds = FINISH_PER_APPLY * (apply.finishedAtMs !== null ? applied : applySeconds);
