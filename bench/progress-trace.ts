@@ -29,9 +29,12 @@ export interface TracedPull extends PullOutcome {
   eta: EtaAccuracy;
 }
 
-/** How far the ETA was from the real remaining time, over the snapshots at ≥ 10 % progress. */
+/**
+ * How far the ETA was from the real remaining time, over the snapshots after the first 10 % of the
+ * pull's real duration with at least a second left.
+ */
 export interface EtaAccuracy {
-  /** Snapshots considered (running, percent ≥ 10, an ETA given). */
+  /** Snapshots considered (running, an ETA given, ≥ 10 % of the real duration elapsed, ≥ 1 s left). */
   points: number;
   /** Worst |ETA − real remaining| ÷ real remaining, beyond the ETA's half-second rounding. */
   worstError?: number;
@@ -44,9 +47,15 @@ export interface EtaAccuracy {
 
 /** The ETA is given in whole seconds: up to half a second of difference is rounding, not error. */
 const ETA_ROUNDING_SECONDS = 0.5;
+/** Below a second left, a ratio to the remaining time says nothing about an ETA in whole seconds. */
+const ETA_MIN_REMAINING_MS = 1000;
 
+/**
+ * "After the first 10 %" is 10 % of the real duration, not of the job's own percent: the percent is
+ * the model's estimate, so a model that overestimates the time would keep its worst snapshots out.
+ */
 export function etaAccuracy(trace: ProgressPoint[], totalMs: number): EtaAccuracy {
-  const considered = trace.filter((p) => p.state === 'running' && p.percent >= 10 && p.etaSeconds !== null && p.atMs < totalMs);
+  const considered = trace.filter((p) => p.state === 'running' && p.etaSeconds !== null && p.atMs >= 0.1 * totalMs && totalMs - p.atMs >= ETA_MIN_REMAINING_MS);
   const result: EtaAccuracy = { points: considered.length };
   const errors: number[] = [];
   for (const p of considered) {

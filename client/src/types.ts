@@ -35,6 +35,10 @@ export interface SyncManifest {
   feeds?: { route: string; aggregate: string; rows: number; tombstones: number; bytes: number }[];
   aggregates?: Record<string, WindowStats>;
   files?: { count: number; totalBytes: number };
+  /**
+   * The export window (protocol 2). `empty`: nothing changed since the cursor, so the source holds
+   * no snapshot: there is nothing to fetch and nothing to close (older sources never send it).
+   */
   window?: {
     token: string;
     from: string;
@@ -44,6 +48,7 @@ export interface SyncManifest {
     expiresAt: string;
     /** Format of the window's pages: "copy" (COPY text, streamed in encrypted frames) when the requester asked for it and the source serves it; absent or "json" otherwise. */
     pageFormat?: 'json' | 'copy';
+    empty?: boolean;
   };
 }
 

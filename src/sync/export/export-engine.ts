@@ -14,8 +14,8 @@ import { validationError } from '../../core/validation';
 import { FileTotals, SyncedFiles } from '../files/synced-files.port';
 import { SYNC_PROTOCOL_VERSION } from '../shared/protocol';
 import { EMPTY_SNAPSHOT, wireColumns } from '../../core/sync-kernel/sql';
-import { cursorSnapshot, decodeCursor, decodePage, encodeToken, FeedCursor, PageToken, WindowToken } from '../shared/tokens';
-import { ExportWindows } from './export-windows';
+import { cursorSnapshot, decodeCursor, decodePage, decodeWindow, encodeToken, FeedCursor, PageToken, WindowToken } from '../shared/tokens';
+import { DATABASE_IDENTITY_SQL, EMPTY_WINDOW_SNAPSHOT, ExportWindows } from './export-windows';
 import { TombstoneHorizon } from './tombstone-horizon';
 import { ReferenceFilter, ReferenceSequences } from './reference-sequences';
 import {
@@ -27,6 +27,7 @@ import {
   windowCopySql,
   windowPageBoundsSql,
   windowPageSql,
+  windowChangedSql,
   windowStatsSql,
 } from './export-sql';
 import { feedTables, ManifestRequest, PageRequest, StreamedPage, SyncManifest, TombstoneWire } from './export.types';
@@ -68,18 +69,23 @@ export class ExportEngine {
       const { generatedAt, result } = await this.referenceReads.manifest(request.peer, request.since ?? null, (runner, filter) => this.referenceCounts(runner, filter));
       return { ...base, generatedAt, ...result };
     }
-    const dbId = await this.windows.databaseIdentity();
-    let from = EMPTY_SNAPSHOT;
-    let reset = false;
-    if (request.cursor) {
-      const cursor: FeedCursor = decodeCursor(request.cursor);
-      if (cursor.db === dbId) from = cursorSnapshot(cursor);
-      else reset = true;
-      if (!reset) await this.horizon.assertReachable(from);
+    const cursor: FeedCursor | undefined = request.cursor ? decodeCursor(request.cursor) : undefined;
+    const asked = cursor ? cursorSnapshot(cursor) : EMPTY_SNAPSHOT;
+    // Most pulls find nothing new: that is answered without exporting (and holding) a snapshot.
+    const [probe]: { current: string; db: string; changed: boolean }[] = await this.dataSource.query(
+      windowChangedSql(this.catalog.tables(), DATABASE_IDENTITY_SQL),
+      [asked],
+    );
+    const dbId = probe.db;
+    const reset = cursor !== undefined && cursor.db !== dbId;
+    const from = reset ? EMPTY_SNAPSHOT : asked;
+    // After the probe: a purge between the two cannot hide a delete from it.
+    if (cursor && !reset) await this.horizon.assertReachable(from);
+    if (!probe.changed && !reset) {
+      await this.windows.releaseFor(request.peer);
+      return { ...base, ...this.statsOf(new Map(), new Map(), { count: 0, bytes: 0 }), window: this.emptyWindow(from, probe.current, dbId) };
     }
     const opened = await this.windows.open(from, request.peer, (runner) => this.windowStats(runner, from));
-    const to = opened.window.to;
-    const nextCursor = encodeToken({ v: 1, xid: to.slice(0, to.indexOf(':')), snap: to, db: dbId } satisfies FeedCursor);
     return {
       ...base,
       ...opened.result,
@@ -87,7 +93,7 @@ export class ExportEngine {
         token: opened.token,
         from,
         to: opened.window.to,
-        nextCursor,
+        nextCursor: nextCursor(opened.window.to, dbId),
         reset,
         expiresAt: opened.expiresAt.toISOString(),
         pageFormat: this.pageFormatFor(request.pageFormats),
@@ -98,6 +104,16 @@ export class ExportEngine {
   /** The page format of a window: COPY text when the requester reads it and this node serves it. */
   private pageFormatFor(accepted: string[] | undefined): PageFormat {
     return this.config.sync.copyPages && accepted?.includes(COPY_PAGE_FORMAT) ? COPY_PAGE_FORMAT : 'json';
+  }
+
+  /**
+   * The window of a manifest that found nothing since the cursor: no snapshot held (its token names
+   * none; pages of it are empty, closing it does nothing), `empty` so a puller skips both; the next
+   * cursor is the probe's snapshot, as a window opened then would have given.
+   */
+  private emptyWindow(from: string, to: string, dbId: string): NonNullable<SyncManifest['window']> {
+    const token = encodeToken({ v: 1, snapshot: EMPTY_WINDOW_SNAPSHOT, from, to, db: dbId } satisfies WindowToken);
+    return { token, from, to, nextCursor: nextCursor(to, dbId), reset: false, expiresAt: new Date().toISOString(), empty: true };
   }
 
   /** A JSON window page: `{table, data, deleted, page, pageSize, next}`. */
@@ -114,6 +130,7 @@ export class ExportEngine {
       },
       tombstones: (deleted, next, pageSize) => withRawField({ table: null, deleted, ...meta, pageSize, next }, 'data', '[]'),
     });
+    if (isEmptyWindow(request)) return Promise.resolve(withRawField({ table: null, deleted: [], ...meta, pageSize: this.pageSize(request.pageSize), next: null }, 'data', '[]'));
     return this.windows.read(request.window!, read);
   }
 
@@ -141,6 +158,7 @@ export class ExportEngine {
       },
       tombstones: (deleted, next) => ({ table: null, rows: deleted.length, columns: [], next, body: Readable.from([Buffer.from(JSON.stringify(deleted))]) }),
     });
+    if (isEmptyWindow(request)) return Promise.resolve({ table: null, rows: 0, columns: [], next: null, body: Readable.from([Buffer.from('[]')]) });
     return this.windows.stream(request.window!, async (runner, window) => {
       await runner.query(COPY_SESSION_SQL);
       return read(runner, window);
@@ -264,6 +282,14 @@ export class ExportEngine {
         (r) => [r.table_name, { rows: Number(r.rows), bytes: Number(r.bytes), latest: r.latest }],
       ),
     );
+    const files = this.catalog.files();
+    const totals = files ? await this.files.windowTotals(runner, from) : { count: 0, bytes: 0 };
+    return this.statsOf(stats, tombstones, totals);
+  }
+
+  /** The manifest's counts from the window's per-table stats (a table not in them: nothing changed). */
+  private statsOf(stats: Map<string, { rows: number; bytes: number; latest: string | null }>, tombstones: Map<string, number>, totals: FileTotals) {
+    const none = { rows: 0, bytes: 0, latest: null };
     const feeds: SyncManifest['feeds'] = [];
     const aggregates: SyncManifest['aggregates'] = {};
     const reference: Record<string, { count: number; latestUpdate: string | null }> = {};
@@ -271,8 +297,8 @@ export class ExportEngine {
       const aggregate = this.catalog.aggregateOf(feed.root);
       const entry = { route: feed.route, aggregate, rows: 0, tombstones: 0, bytes: 0 };
       for (const name of feedTables(feed)) {
-        entry.rows += stats.get(name)!.rows;
-        entry.bytes += stats.get(name)!.bytes;
+        entry.rows += (stats.get(name) ?? none).rows;
+        entry.bytes += (stats.get(name) ?? none).bytes;
         entry.tombstones += tombstones.get(name) ?? 0;
       }
       feeds.push(entry);
@@ -281,13 +307,12 @@ export class ExportEngine {
       total.tombstones += entry.tombstones;
       total.bytes += entry.bytes;
       // The reference counts top-level rows per aggregate.
-      const root = stats.get(feed.root)!;
+      const root = stats.get(feed.root) ?? none;
       const flat = (reference[aggregate] ??= { count: 0, latestUpdate: null });
       flat.count += root.rows;
       if (root.latest && (!flat.latestUpdate || root.latest > flat.latestUpdate)) flat.latestUpdate = root.latest;
     }
     const files = this.catalog.files();
-    const totals = files ? await this.files.windowTotals(runner, from) : { count: 0, bytes: 0 };
     const fileEntry = files ? this.referenceFiles(files.spec.name, totals) : {};
     return { ...reference, ...fileEntry, feeds, aggregates, files: { count: totals.count, totalBytes: totals.bytes } };
   }
@@ -304,4 +329,14 @@ export class ExportEngine {
       return { id: r.id, x: r.x, wire };
     });
   }
+}
+
+/** The next pull's cursor: after what the snapshot `to` (pg_snapshot text) saw. */
+function nextCursor(to: string, dbId: string): string {
+  return encodeToken({ v: 1, xid: to.slice(0, to.indexOf(':')), snap: to, db: dbId } satisfies FeedCursor);
+}
+
+/** A window a manifest opened empty (nothing changed since the cursor): it holds no snapshot, its pages are empty. */
+function isEmptyWindow(request: PageRequest): boolean {
+  return !!request.window && decodeWindow(request.window).snapshot === EMPTY_WINDOW_SNAPSHOT;
 }

@@ -116,6 +116,18 @@ FROM ${q(model.table)} t WHERE ${changedSince('t.change_xid', '$1')}`,
     .join('\nUNION ALL\n');
 }
 
+/**
+ * Whether anything changed since a cursor, without exporting a snapshot: one statement, so the
+ * existence checks and `current` (the statement's own snapshot, pg_current_snapshot) see the same
+ * data — when nothing changed, `current` is exactly the cursor a window opened now would give.
+ * One index probe per synced table and the tombstones. Parameter: $1 from-snapshot.
+ */
+export function windowChangedSql(models: TableModel[], databaseIdentity: string): string {
+  const probes = [...models.map((m) => q(m.table)), 'tombstones'].map((table) => `EXISTS (SELECT 1 FROM ${table} t WHERE ${changedSince('t.change_xid', '$1')})`);
+  return `SELECT pg_current_snapshot()::text AS current, (${databaseIdentity}) AS db,
+  (${probes.join('\n    OR ')}) AS changed`;
+}
+
 export const TOMBSTONE_STATS_SQL = `SELECT table_name, count(*)::int AS n FROM tombstones
 WHERE ${changedSince('change_xid', '$1')} GROUP BY table_name`;
 

@@ -20,6 +20,16 @@ interface HeldWindow {
   idleSeconds: number;
 }
 
+/** The database's identity (a value expression): a cursor of another database (restored, replaced) is told apart. */
+export const DATABASE_IDENTITY_SQL = `SELECT oid::text || ':' || datname FROM pg_database WHERE datname = current_database()`;
+
+/**
+ * The snapshot id of a window that holds nothing (no change since the cursor): no snapshot is
+ * exported or held, its pages are empty, closing it does nothing. Never an id PostgreSQL gives
+ * (those are "XXXXXXXX-XXXXXXXX-N").
+ */
+export const EMPTY_WINDOW_SNAPSHOT = '0';
+
 /** A lower bound given as a bare xid ("every xid from there on") as the pg_snapshot that means the same. */
 function asSnapshot(from: string): string {
   if (!/^\d+$/.test(from)) return from;
@@ -51,10 +61,16 @@ export class ExportWindows implements OnApplicationShutdown {
 
   /** The database's identity, so cursors of another database are recognised. */
   async databaseIdentity(runner?: QueryRunner): Promise<string> {
-    const rows: { id: string }[] = await (runner ?? this.dataSource).query(
-      `SELECT oid::text || ':' || datname AS id FROM pg_database WHERE datname = current_database()`,
-    );
+    const rows: { id: string }[] = await (runner ?? this.dataSource).query(`SELECT (${DATABASE_IDENTITY_SQL}) AS id`);
     return rows[0].id;
+  }
+
+  /**
+   * Releases the windows a peer holds: its manifest that needed no window (nothing changed) replaces
+   * them as a new window would.
+   */
+  async releaseFor(peer: string): Promise<void> {
+    await Promise.all([...this.windows.values()].filter((w) => w.peer === peer).map((w) => this.release(w)));
   }
 
   /**

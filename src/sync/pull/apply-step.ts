@@ -5,7 +5,8 @@ import { AggregateName } from '../../core/sync-kernel/aggregate-spec';
 import { SyncCatalog } from '../../core/sync-kernel/sync-catalog';
 import { SyncBus } from '../cqrs/sync-bus';
 import { ImportEngine } from '../import/import-engine';
-import { ApplyContext, TableResult } from '../import/import.types';
+import { StagingArea } from '../import/staging';
+import { ApplyContext, emptyTableResult, TableResult } from '../import/import.types';
 import { FetchResult } from './fetch-step';
 import { summarize, SyncSummary } from './sync-summary';
 
@@ -68,6 +69,16 @@ export class ApplyStep {
       },
       { rollback: input.dryRun },
     );
+  }
+
+  /** How many tables a run will load rows into (the progress weighs each: progress-model.ts TABLE_ROWS). */
+  stagedTables(staging: StagingArea): number {
+    return this.catalog.tables().filter((t) => staging.hasPages(t.table)).length;
+  }
+
+  /** Every table's result of a pull that applied nothing (in the apply order, as a run gives them). */
+  nothingApplied(): TableResult[] {
+    return this.catalog.tables().map((t) => emptyTableResult(t.table));
   }
 
   /** What the pull did (or a preview would do), per table, aggregate and for files. */

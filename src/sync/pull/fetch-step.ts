@@ -60,8 +60,12 @@ export interface FetchResult {
   fileLocators: Map<string, string>;
   /** Format of the window's pages (undefined for a reference-protocol pull). */
   pageFormat?: PageFormat;
+  /** The peer found nothing since the cursor (an empty window): nothing was fetched, nothing is to apply. */
+  unchanged?: boolean;
 }
 
+
+const nothingDownloaded = () => ({ files: [], storedFiles: [], presentFiles: 0, filesToDownload: 0, bytesToDownload: 0, bytesDownloaded: 0 });
 
 function isWindowExpired(error: unknown): boolean {
   return (error instanceof PeerError || error instanceof AppError) && error.code === 'ERR_WINDOW_EXPIRED';
@@ -154,6 +158,7 @@ export class FetchStep {
       const manifest = await this.manifest(connection, job, since);
       if (!manifest.window) return await this.fetchReference(connection, job, staging, manifest, since);
       await job.onManifest?.(manifest, SYNC_PROTOCOL_VERSION);
+      if (manifest.window.empty) return { manifest, protocol: SYNC_PROTOCOL_VERSION, nextCursor: manifest.window.nextCursor, staging, ...nothingDownloaded(), fileLocators: new Map(), unchanged: true };
       const pageFormat: PageFormat = this.config.sync.copyPages && manifest.window.pageFormat === COPY_PAGE_FORMAT ? COPY_PAGE_FORMAT : 'json';
       const download = new WindowDownload(connection, staging, this.files, this.catalog.files(), job.progress, {
         downloadFiles: job.downloadFiles,
@@ -246,7 +251,7 @@ export class FetchStep {
     }
     await this.checkClock(manifest, (asked + answered) / 2, job).catch((error: unknown) => {
       // Refused: the peer need not hold its snapshot until the window idles out.
-      void connection.invoke('POST', '/api/sync/window/close', { window: manifest.window!.token }).catch(() => undefined);
+      if (!manifest.window!.empty) void connection.invoke('POST', '/api/sync/window/close', { window: manifest.window!.token }).catch(() => undefined);
       throw error;
     });
     job.progress.totals({

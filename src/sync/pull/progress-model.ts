@@ -7,8 +7,9 @@
  * - fetch: page bytes (the manifest's size of each feed, counted as that feed's rows arrive);
  * - files: bytes of the files to download (files already present cost nothing; a preview
  *   downloads none);
- * - apply: rows, followed by the finish (dangling children, deferred FK checks at COMMIT), which
- *   takes a share of the apply's time and reports nothing while it runs.
+ * - apply: rows, plus TABLE_ROWS for each table with rows, followed by the finish (dangling
+ *   children, deferred FK checks at COMMIT), which takes a share of the apply's time and reports
+ *   nothing while it runs.
  * Each stage's remaining time comes from its own recent rate; a stage that has not started yet is
  * estimated from the fetch's rate with the ratios below (measured by the bench, bench/README.md).
  * The percentage is the elapsed share of the estimated total time, so percent and ETA agree.
@@ -24,14 +25,34 @@ export const RATE_WINDOW_SHARE = 0.5;
 export const RATE_WINDOW_MAX_MS = 10_000;
 /** Samples closer together than this are merged (a file reports every chunk). */
 const SAMPLE_SPACING_MS = 100;
-/** Applying the tables takes about this many times the fetch of the same rows (bench: 0.8–1.0 at 100K–1M rows)… */
-export const APPLY_PER_FETCH = 0.9;
-/** …plus a fixed part (one set of statements per table, the commit): ~0.8 s for a few hundred rows. */
-export const APPLY_FIXED_SECONDS = 0.5;
-/** The fetch's first pages say little (connections, cold caches): no estimate before it ran this long. */
-export const FIRST_ESTIMATE_MS = 2000;
-/** What follows the last table (dangling children, deferred FK checks, COMMIT), as a share of the apply. */
-export const FINISH_PER_APPLY = 0.5;
+/**
+ * Applying the tables takes about this many times the fetch of the same rows. Seven bench pulls
+ * (100K and 1M rows, load 9–21 on 2 cores) gave 0.49, 0.54, 0.77, 0.81, 0.84, 0.89, 0.94: the load
+ * moves it, so the prior sits between the slow and the fast cases, and the apply's own rate takes
+ * over once it runs (APPLY_TRUST_SECONDS)…
+ */
+export const APPLY_PER_FETCH = 0.7;
+/** …plus a fixed part (the apply's setup): small, or a pull of a few rows (a files pull) is overestimated. */
+export const APPLY_FIXED_SECONDS = 0.2;
+/** After this long, the apply's own rate weighs as much as the prior from the fetch (half-trust time). */
+export const APPLY_TRUST_SECONDS = 1;
+/**
+ * The fetch's first pages say little (connections, cold caches, and the small catalog tables first:
+ * a round trip per page, a fifth of the later bytes/s in every bench trace): no estimate before it
+ * ran this long.
+ */
+export const FIRST_ESTIMATE_MS = 3000;
+/**
+ * What follows the last table (dangling children, deferred FK checks, COMMIT), as a share of the
+ * apply: the median of the same pulls (0.23, 0.27, 0.39, 0.40, 0.44, 0.45, 0.64).
+ */
+export const FINISH_PER_APPLY = 0.4;
+/**
+ * The apply's work in rows: each table with rows costs about this many rows more (some ten
+ * statements: COPY into a temp table, typed rows, ANALYZE, conflicts, upsert), so its first, small
+ * tables do not make its rate look slow (bench: ~25–100 ms for a 50-row table, 10–25K rows/s).
+ */
+export const TABLE_ROWS = 1000;
 /** A file byte moves this many times faster than a page byte (no JSON, no staging, no parsing). */
 export const FILE_BYTES_PER_PAGE_BYTE = 4;
 
@@ -136,13 +157,15 @@ export function remainingSeconds({ fetch, files, apply, nowMs }: Pick<EstimateIn
   const filesRate = files.rate(nowMs) ?? (fetchRate && fetch.total > 0 ? fetchRate * FILE_BYTES_PER_PAGE_BYTE : null);
   const filesLeft = secondsFor(files.remaining, filesRate) ?? 0;
 
-  // Apply: the prior (from the fetch) blended with the apply's own rate in proportion to the rows in
-  // (its first tables are the small ones, with more fixed cost per row than the rest).
+  // Apply: the prior (from the fetch) blended with the apply's own average rate, trusted more as its
+  // work is done and as it has run for a while (how fast the apply runs beside the fetch varies
+  // with the load: 0.5–0.95× in the bench; its own rate is the better guide after a second or two).
   const prior = APPLY_FIXED_SECONDS + APPLY_PER_FETCH * fetchSeconds;
-  const share = apply.total > 0 ? apply.done / apply.total : 1;
   const applied = apply.elapsedMs(nowMs) / 1000;
-  const measured = apply.done > 0 && applied > 0 ? (applied / apply.done) * apply.total : prior;
-  const applySeconds = (1 - share) * prior + share * measured;
+  const measuring = apply.done > 0 && applied > 0;
+  const trust = !measuring ? 0 : Math.max(apply.total > 0 ? apply.done / apply.total : 1, applied / (applied + APPLY_TRUST_SECONDS));
+  const measured = measuring ? (applied / apply.done) * apply.total : prior;
+  const applySeconds = (1 - trust) * prior + trust * measured;
   const applyLeft = apply.finishedAtMs !== null ? 0 : Math.max(0, applySeconds - applied);
   // The finish starts when the last table is in; it reports nothing until the commit.
   const finishSeconds = FINISH_PER_APPLY * (apply.finishedAtMs !== null ? applied : applySeconds);

@@ -1,7 +1,7 @@
 import { Subject } from 'rxjs';
 
 import type { JobState, SyncPhase, SyncProgress } from '../../../client/src/types';
-import { estimate, StageMeter } from './progress-model';
+import { estimate, StageMeter, TABLE_ROWS } from './progress-model';
 
 /** Live progress of a job (GET /api/sync/jobs/{id} and its SSE stream): the wire contract in client/. */
 export type { JobState, SyncPhase, SyncProgress };
@@ -35,6 +35,8 @@ export class ProgressTracker {
   private lastEmit = 0;
   private readonly stages = { fetch: new StageMeter(), files: new StageMeter(), apply: new StageMeter(), rowsFetched: new StageMeter() };
   private feeds = new Map<string, { rows: number; bytes: number; done: number }>();
+  /** The apply meter's work: rows, plus TABLE_ROWS per table with rows once the tables are known (applyPlanned). */
+  private applyUnits = { done: 0, perTable: 0 };
 
   constructor(
     jobId: string,
@@ -143,10 +145,17 @@ export class ProgressTracker {
     this.emit(completedFile);
   }
 
+  /** The apply is about to run `tables` tables with rows: each weighs TABLE_ROWS more (progress-model.ts). */
+  applyPlanned(tables: number): void {
+    this.applyUnits.perTable = TABLE_ROWS;
+    this.stages.apply.total = this.value.applied.total + TABLE_ROWS * tables;
+  }
+
   appliedRows(rows: number, table: string): void {
     this.value.applied.done = Math.min(this.value.applied.total, this.value.applied.done + rows);
     this.value.table = table;
-    this.stages.apply.record(this.value.applied.done, this.clock());
+    if (rows > 0) this.applyUnits.done += rows + this.applyUnits.perTable;
+    this.stages.apply.record(this.applyUnits.done, this.clock());
     this.emit(true);
   }
 

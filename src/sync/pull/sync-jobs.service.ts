@@ -50,7 +50,7 @@ export class SyncJobs implements OnApplicationBootstrap {
     if (!lock) return;
     try {
       for (const log of await this.logs.running()) {
-        await this.logs.fail(log.id, 'failed', 'ERR_INTERRUPTED', 'the node stopped while this sync was running; nothing of it was applied');
+        await this.logs.fail(log, 'failed', 'ERR_INTERRUPTED', 'the node stopped while this sync was running; nothing of it was applied');
         this.logger.warn(`sync ${log.id} was interrupted by a restart: marked failed`);
       }
       const removed = await this.saga.recover();
@@ -66,7 +66,8 @@ export class SyncJobs implements OnApplicationBootstrap {
     const lock = await this.acquireLock(jobId);
     try {
       const last = await this.logs.lastCompletedPull(peer.registryId);
-      const log = await this.logs.create(jobId, peer.registryId, request.kind, request.requestedBy, request.fullResync ? null : (last?.cursorTo ?? null));
+      // Written by the saga when there is something to record (one write for a pull with nothing to do).
+      const log = this.logs.draft(jobId, peer.registryId, request.kind, request.requestedBy, request.fullResync ? null : (last?.cursorTo ?? null));
       const tracker = new ProgressTracker(log.id, request.kind, peer.registryId);
       const abort = new AbortController();
       // Every log line of the job carries its id (src/core/log-context.ts).

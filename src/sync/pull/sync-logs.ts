@@ -41,6 +41,19 @@ export interface SyncLogRow {
 
 const ts = timestampText;
 
+/** What a job measured of the peer before its row was written: the protocol spoken and the clock skew. */
+export interface Measured {
+  protocol?: string;
+  clockSkewMs?: number;
+}
+
+/** The database clock, as a value of SyncLogs.write. */
+const NOW = Symbol('clock_timestamp()');
+/** Columns an update never blanks: what an earlier write of the same job already recorded. */
+const KEEP_WHEN_NULL = new Set(['progress', 'negotiated_protocol', 'clock_skew_ms']);
+
+const measuredColumns = (measured: Measured) => ({ negotiated_protocol: measured.protocol ?? null, clock_skew_ms: measured.clockSkewMs ?? null });
+
 const SELECT = `SELECT id, remote_node_id AS "remoteNodeId", kind, status, phase, ${ts('started_at')} AS "startedAt",
   ${ts('completed_at')} AS "completedAt", ${ts('last_synced_at')} AS "lastSyncedAt", cursor_from AS "cursorFrom",
   cursor_to AS "cursorTo", local_apply_xid::text AS "localApplyXid", entities_received AS "entitiesReceived", counts, progress,
@@ -54,14 +67,87 @@ export class SyncLogs extends PeerSyncStatus {
     super();
   }
 
-  /** The job's row, under the id the job already announced with its lock (SyncLock). */
-  async create(id: string, remoteNodeId: string, kind: SyncKind, requestedBy: string | null, cursorFrom: string | null): Promise<SyncLogRow> {
+  /**
+   * A new job's row, in memory: it is written when the job has something to record — its manifest
+   * announced work (begin), it ended with nothing to do (completeUnchanged), or it failed (fail) —
+   * so a pull with nothing to do writes one row, once. Until then the job lives in SyncJobs (its
+   * lock's connection names it), and a crash leaves nothing to recover but its staging.
+   */
+  draft(id: string, remoteNodeId: string, kind: SyncKind, requestedBy: string | null, cursorFrom: string | null): SyncLogRow {
+    return {
+      id,
+      remoteNodeId,
+      kind,
+      status: 'in_progress',
+      phase: 'queued',
+      startedAt: new Date().toISOString(),
+      completedAt: null,
+      lastSyncedAt: null,
+      cursorFrom,
+      cursorTo: null,
+      localApplyXid: null,
+      entitiesReceived: null,
+      counts: null,
+      progress: null,
+      errorCode: null,
+      errorMessage: null,
+      requestedBy,
+      negotiatedProtocol: null,
+      clockSkewMs: null,
+    };
+  }
+
+  /** The row of a job whose manifest announced work, with what the manifest told (again after a re-fetched window). */
+  async begin(log: SyncLogRow, phase: string, progress: unknown, measured: Measured): Promise<void> {
+    await this.write(log, { status: 'in_progress', phase, progress: JSON.stringify(progress), ...measuredColumns(measured) });
+  }
+
+  /**
+   * The one write of a job that found nothing to do (the peer's window was empty): its completed row.
+   * A pull records the peer's next cursor (what the empty window saw) and keeps the previous pull's
+   * apply xid: nothing was applied, so what counts as a local change stays as it was.
+   */
+  async completeUnchanged(
+    log: SyncLogRow,
+    result: { cursorTo: string | null; lastSyncedAt: string | null; localApplyXid: string | null; entitiesReceived: Record<string, number>; counts: unknown; progress: unknown },
+    measured: Measured,
+  ): Promise<void> {
+    await this.write(log, {
+      status: 'completed',
+      phase: 'done',
+      completed_at: NOW,
+      cursor_to: result.cursorTo,
+      last_synced_at: result.lastSyncedAt,
+      local_apply_xid: result.localApplyXid,
+      entities_received: JSON.stringify(result.entitiesReceived),
+      counts: JSON.stringify(result.counts),
+      progress: JSON.stringify(result.progress),
+      ...measuredColumns(measured),
+    });
+  }
+
+  /**
+   * The job's row with `set`: inserted, or updated while the job is still in progress (a finished
+   * row is never changed again). Values are parameters; NOW is the database clock.
+   */
+  private async write(log: SyncLogRow, set: Record<string, unknown>): Promise<void> {
+    // A new row starts in the job's phase; an update changes only what `set` names.
+    const inserted: Record<string, unknown> = { phase: log.phase, ...set };
+    const columns = Object.keys(inserted);
+    const params: unknown[] = [log.id, log.remoteNodeId, log.kind, log.requestedBy, log.cursorFrom, log.startedAt];
+    const values = columns.map((c) => {
+      if (inserted[c] === NOW) return 'clock_timestamp()';
+      params.push(inserted[c]);
+      return `$${params.length}`;
+    });
+    const keep = (c: string) => (KEEP_WHEN_NULL.has(c) ? `coalesce(EXCLUDED.${c}, sync_logs.${c})` : `EXCLUDED.${c}`);
     await this.dataSource.query(
-      `INSERT INTO sync_logs (id, remote_node_id, kind, status, phase, requested_by, cursor_from)
-       VALUES ($1, $2, $3, 'in_progress', 'queued', $4, $5)`,
-      [id, remoteNodeId, kind, requestedBy, cursorFrom],
+      `INSERT INTO sync_logs (id, remote_node_id, kind, requested_by, cursor_from, started_at, updated_at, ${columns.join(', ')})
+       VALUES ($1, $2, $3, $4, $5, $6, clock_timestamp(), ${values.join(', ')})
+       ON CONFLICT (id) DO UPDATE SET updated_at = clock_timestamp(), ${Object.keys(set).map((c) => `${c} = ${keep(c)}`).join(', ')}
+       WHERE sync_logs.status = 'in_progress'`,
+      params,
     );
-    return (await this.get(id))!;
   }
 
   async get(id: string): Promise<SyncLogRow | undefined> {
@@ -98,15 +184,6 @@ export class SyncLogs extends PeerSyncStatus {
     ]);
   }
 
-  /** The protocol the peer negotiated at this pull (recorded when its manifest is in). */
-  async recordProtocol(id: string, protocol: string): Promise<void> {
-    await this.dataSource.query(`UPDATE sync_logs SET negotiated_protocol = $2, updated_at = clock_timestamp() WHERE id = $1`, [id, protocol]);
-  }
-
-  async recordClockSkew(id: string, skewMs: number): Promise<void> {
-    await this.dataSource.query(`UPDATE sync_logs SET clock_skew_ms = $2, updated_at = clock_timestamp() WHERE id = $1`, [id, skewMs]);
-  }
-
   /** Completion, inside the apply transaction: it commits together with the data and the cursor. */
   async complete(
     runner: QueryRunner,
@@ -122,14 +199,16 @@ export class SyncLogs extends PeerSyncStatus {
     );
   }
 
-  /** Failure, written outside the rolled-back transaction. */
-  async fail(id: string, status: Exclude<SyncStatus, 'in_progress' | 'completed'>, code: string, message: string, progress?: unknown): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE sync_logs SET status = $2, error_code = $3, error_message = $4, completed_at = clock_timestamp(),
-         updated_at = clock_timestamp(), progress = coalesce($5, progress)
-       WHERE id = $1 AND status = 'in_progress'`,
-      [id, status, code, message.slice(0, 4000), progress === undefined ? null : JSON.stringify(progress)],
-    );
+  /** Failure, written outside the rolled-back transaction (the row, if the job had not written it yet). */
+  async fail(log: SyncLogRow, status: Exclude<SyncStatus, 'in_progress' | 'completed'>, code: string, message: string, progress?: unknown, measured: Measured = {}): Promise<void> {
+    await this.write(log, {
+      status,
+      error_code: code,
+      error_message: message.slice(0, 4000),
+      completed_at: NOW,
+      progress: progress === undefined ? null : JSON.stringify(progress),
+      ...measuredColumns(measured),
+    });
   }
 
   /** A finished preview: its counts are kept, nothing else changed. */

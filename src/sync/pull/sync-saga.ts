@@ -7,7 +7,7 @@ import { ApplyStep } from './apply-step';
 import { FetchResult, FetchStep } from './fetch-step';
 import { PeerTarget } from './peer.port';
 import { ProgressTracker } from './progress';
-import { SyncLogRow, SyncLogs } from './sync-logs';
+import { Measured, SyncLogRow, SyncLogs } from './sync-logs';
 import { SyncSummary } from './sync-summary';
 import { SyncCompletedEvent, SyncFailedEvent } from './sync.events';
 
@@ -56,6 +56,8 @@ export class SyncSaga {
     let fetched: FetchResult | undefined;
     let phase: 'fetch' | 'apply' = 'fetch';
     const started = Date.now();
+    // Kept until the job's row is written (SyncLogs.draft): with it, whatever the job ends as.
+    const measured: Measured = {};
     try {
       fetched = await this.fetch.run({
         jobId: job.log.id,
@@ -65,14 +67,18 @@ export class SyncSaga {
         progress: job.progress,
         signal: job.signal,
         downloadFiles: job.kind === 'pull',
-        onManifest: async (_manifest, protocol) => {
-          await this.logs.recordProtocol(job.log.id, protocol);
-          await this.logs.updateProgress(job.log.id, 'fetching', job.progress.snapshot());
+        onManifest: async (manifest, protocol) => {
+          measured.protocol = protocol;
+          if (!this.nothingToApply(job, manifest)) await this.logs.begin(job.log, 'fetching', job.progress.snapshot(), measured);
         },
-        onClockSkew: (skewMs) => this.logs.recordClockSkew(job.log.id, skewMs),
+        onClockSkew: async (skewMs) => {
+          measured.clockSkewMs = skewMs;
+        },
       });
       const { manifest } = fetched;
+      if (fetched.unchanged && this.nothingToApply(job, manifest)) return await this.finishUnchanged(job, fetched, started, measured);
       phase = 'apply';
+      job.progress.applyPlanned(this.apply.stagedTables(fetched.staging));
       job.progress.phase('applying', { aggregate: null, table: null });
       await this.logs.updateProgress(job.log.id, 'applying', job.progress.snapshot());
       const summaryOf = (results: TableResult[]) => this.apply.summarize(results, fetched!, Date.now() - started);
@@ -111,12 +117,46 @@ export class SyncSaga {
       const status = phase === 'apply' ? 'rolled_back' : 'failed';
       this.logger.warn(`sync ${job.log.id} from ${job.peer.name} ${status}: ${failure.code} ${failure.message}`);
       job.progress.finish(status, { code: failure.code, message: failure.message });
-      await this.logs.fail(job.log.id, status, failure.code, failure.message, job.progress.snapshot()).catch(() => undefined);
+      await this.logs.fail(job.log, status, failure.code, failure.message, job.progress.snapshot(), measured).catch(() => undefined);
       // A failed fetch has removed its staging itself.
       if (fetched) await this.fetch.release(fetched, { collectGarbage: true });
       this.events.publish(new SyncFailedEvent(job.log.id, job.peer.registryId, job.kind, failure.code));
       throw failure;
     }
+  }
+
+  /**
+   * The peer's window is empty and no full resync has to delete anything: there is nothing to
+   * apply, so no apply transaction runs.
+   */
+  private nothingToApply(job: SagaJob, manifest: SyncManifest): boolean {
+    return manifest.window?.empty === true && !job.fullResync;
+  }
+
+  /**
+   * A pull that found nothing to do: one write, its completed row (with the peer's next cursor, see
+   * SyncLogs.completeUnchanged); the staging (empty) goes; the usual event.
+   */
+  private async finishUnchanged(job: SagaJob, fetched: FetchResult, started: number, measured: Measured): Promise<SagaOutcome> {
+    const { manifest } = fetched;
+    const summary = this.apply.summarize(this.apply.nothingApplied(), fetched, Date.now() - started);
+    const pull = job.kind === 'pull';
+    await this.logs.completeUnchanged(
+      job.log,
+      {
+        cursorTo: pull ? fetched.nextCursor : null,
+        lastSyncedAt: pull ? manifest.generatedAt : null,
+        localApplyXid: pull ? job.lastApplyXid : null,
+        entitiesReceived: summary.entitiesReceived,
+        counts: summary,
+        progress: { ...job.progress.snapshot(), state: 'completed', phase: 'done', percent: 100, etaSeconds: 0 },
+      },
+      measured,
+    );
+    job.progress.finish('completed');
+    await this.fetch.release(fetched, { collectGarbage: false });
+    this.events.publish(new SyncCompletedEvent(job.log.id, job.peer.registryId, job.kind, summary, manifest));
+    return { manifest, summary };
   }
 
   /** After a crash: what interrupted pulls left behind (their staging, files no row references). */

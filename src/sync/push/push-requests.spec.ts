@@ -13,7 +13,6 @@ describe('PushRequests.ask', () => {
       { connect: async () => ({ invoke: async () => Promise.reject(failure) }) } as unknown as PeerConnector,
       {} as never,
       {} as never,
-      {} as never,
     );
   const refusal = (failure: PeerError) => requests(failure).ask('p').then(() => undefined, (error: AppError) => [error.status, error.code]);
 

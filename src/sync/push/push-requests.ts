@@ -7,7 +7,6 @@ import { invalidField } from '../../core/validation';
 import { PeerConnector } from '../pull/peer.port';
 import { PeerDirectory } from '../pull/peer-directory';
 import { SyncJobs } from '../pull/sync-jobs.service';
-import { SyncLogs } from '../pull/sync-logs';
 import { SyncSchedules } from '../schedule/sync-schedules';
 
 /** The additive protocol route a peer serves for push requests (reference nodes answer 404). */
@@ -25,7 +24,6 @@ export class PushRequests {
     private readonly peers: PeerDirectory,
     private readonly connector: PeerConnector,
     private readonly jobs: SyncJobs,
-    private readonly logs: SyncLogs,
     private readonly settings: SyncSchedules,
   ) {}
 
@@ -56,9 +54,13 @@ export class PushRequests {
   /** Peer side: progress of a pull this node runs from `requesterId` — that node's jobs only. */
   async progress(requesterId: string, jobId: string): Promise<SyncProgress> {
     if (!isUuid(jobId)) throw invalidField('jobId', 'must be a UUID');
-    const log = await this.logs.get(jobId);
-    if (!log || log.remoteNodeId !== requesterId) throw new AppError(404, 'ERR_JOB_NOT_FOUND', `no sync job ${jobId} of your node`);
-    return this.jobs.status(jobId);
+    // A running job may have no log row yet (SyncLogs.draft): its live status names the peer too.
+    const status = await this.jobs.status(jobId).catch((error: unknown) => {
+      if (error instanceof AppError && error.code === 'ERR_JOB_NOT_FOUND') return undefined;
+      throw error;
+    });
+    if (!status || status.remoteNodeId !== requesterId) throw new AppError(404, 'ERR_JOB_NOT_FOUND', `no sync job ${jobId} of your node`);
+    return status;
   }
 
   private async callPeer<T>(remoteNodeId: string, call: () => Promise<T>): Promise<T> {

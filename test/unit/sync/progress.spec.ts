@@ -1,4 +1,4 @@
-import { APPLY_FIXED_SECONDS, APPLY_PER_FETCH, estimate, FINISH_PER_APPLY, FIRST_ESTIMATE_MS, RATE_WINDOW_MS, remainingSeconds, StageMeter } from '../../../src/sync/pull/progress-model';
+import { APPLY_FIXED_SECONDS, APPLY_PER_FETCH, estimate, FINISH_PER_APPLY, FIRST_ESTIMATE_MS, RATE_WINDOW_MS, remainingSeconds, StageMeter, TABLE_ROWS } from '../../../src/sync/pull/progress-model';
 import { ProgressTracker, SyncProgress } from '../../../src/sync/pull/progress';
 
 const MB = 1024 * 1024;
@@ -63,7 +63,8 @@ describe('progress model (pure arithmetic)', () => {
     const apply = meter(100, [[10_000, 0], [20_000, 100]]);
     apply.finish(20_000);
     const input = { fetch, files: new StageMeter(), apply, rowsFetched: new StageMeter(), startedAtMs: 0 };
-    expect(estimate({ ...input, nowMs: 20_000, previousPercent: 0 })).toMatchObject({ percent: 80, etaSeconds: 5 });
+    const finish = FINISH_PER_APPLY * 10;
+    expect(estimate({ ...input, nowMs: 20_000, previousPercent: 0 })).toMatchObject({ percent: Math.floor((100 * 20) / (20 + finish)), etaSeconds: Math.round(finish) });
     expect(estimate({ ...input, nowMs: 20_000, previousPercent: 90 }).percent).toBe(90);
     expect(estimate({ ...input, nowMs: 90_000, previousPercent: 0 })).toMatchObject({ percent: 99, etaSeconds: 0 });
   });
@@ -101,6 +102,27 @@ describe('progress tracker', () => {
     expect(percents.every((p, i) => i === 0 || p >= percents[i - 1])).toBe(true);
     expect(percents.at(-1)).toBeGreaterThan(80);
     expect(tracker.snapshot().files).toMatchObject({ done: 3, total: 4, bytesDone: 150 * MB, bytesTotal: 160 * MB, present: 0 });
+  });
+
+  it('each table with rows weighs TABLE_ROWS more in the apply: a small first table does not make the apply look slow', () => {
+    const etaAfterSmallTable = (planned: boolean) => {
+      const { tracker, at } = tracked();
+      tracker.totals({ feeds: [{ route: 'volunteers', rows: 20_010, bytes: 2_001_000 }], files: { count: 0, bytes: 0 } });
+      tracker.phase('fetching');
+      at(10_000);
+      tracker.fetched('volunteers', 20_010);
+      if (planned) tracker.applyPlanned(2);
+      tracker.phase('applying');
+      // 10 rows in 0.5 s: one table's fixed cost, not 20 rows/s.
+      at(10_500);
+      tracker.appliedRows(10, 'small');
+      return tracker.snapshot().etaSeconds!;
+    };
+    // Apply prior from the fetch: 0.2 + 0.8 × 10 s = 8.2 s (plus the finish); the measured part
+    // counts (10 + TABLE_ROWS) units in 0.5 s instead of 10 rows.
+    expect(TABLE_ROWS).toBeGreaterThan(0);
+    expect(etaAfterSmallTable(true)).toBeLessThan(15);
+    expect(etaAfterSmallTable(false)).toBeGreaterThan(etaAfterSmallTable(true));
   });
 
   it('files already present are counted as such and are no work; bytesDone − bytesPresent is what was downloaded', () => {

@@ -39,7 +39,10 @@ class FakeConnection implements PeerConnection {
   manifests = 0;
   constructor(private readonly script: Script) {}
 
+  readonly paths: string[] = [];
+
   async invoke<T>(method: 'GET' | 'POST', path: string): Promise<T> {
+    this.paths.push(path);
     if (path === '/api/sync/manifest') return this.script.manifest!(++this.manifests) as T;
     if (path === '/api/sync/window/close') return { closed: true } as T;
     const url = new URL(path, 'http://peer');
@@ -129,8 +132,15 @@ class MemoryLogs {
   failure?: { status: string; code: string };
   completed = false;
   protocol?: string;
-  async recordProtocol(_id: string, protocol: string) {
-    this.protocol = protocol;
+  unchanged?: { cursorTo: string | null };
+  /** The row is written once the manifest announced work. */
+  async begin(_log: SyncLogRow, phase: string, _progress: unknown, measured: { protocol?: string }) {
+    this.protocol = measured.protocol;
+    this.calls.push(`begin:${phase}`);
+  }
+  async completeUnchanged(_log: SyncLogRow, result: { cursorTo: string | null }) {
+    this.unchanged = result;
+    this.calls.push('completeUnchanged');
   }
 
   async updateProgress(_id: string, phase: string) {
@@ -147,7 +157,6 @@ class MemoryLogs {
   async finishPreview() {
     this.calls.push('finishPreview');
   }
-  async recordClockSkew() {}
 }
 
 /** The apply step without a database: records its input, answers or fails as told. */
@@ -162,6 +171,12 @@ class StubApply {
     for (const result of this.results) input.onTableApplied?.(result);
     if (!input.dryRun) await input.beforeCommit?.({} as QueryRunner, this.results);
     return this.results;
+  }
+  nothingApplied(): TableResult[] {
+    return [];
+  }
+  stagedTables(): number {
+    return this.results.length;
   }
   summarize(_results: TableResult[], fetched: FetchResult, durationMs: number) {
     this.fetched = fetched;
@@ -265,7 +280,7 @@ describe('SyncSaga with a fake peer connector', () => {
     });
     expect(await fails(t.saga.run(t.job))).toMatchObject({ code: 'ERR_MALFORMED_PAGE' });
     expect(existsSync(t.staging)).toBe(false);
-    expect(t.logs.calls).toEqual(['progress:fetching', 'fail:failed']);
+    expect(t.logs.calls).toEqual(['begin:fetching', 'fail:failed']);
   });
 
   it('a window the peer released is fetched again from a fresh manifest, once', async () => {
@@ -362,6 +377,28 @@ describe('SyncSaga with a fake peer connector', () => {
     t.apply.results = [{ ...emptyTableResult('researcher'), received: 2, inserted: 2, tombstonesReceived: 1, deleted: 1 }];
     await t.saga.run(t.job);
     expect(t.job.progress.snapshot()).toMatchObject({ state: 'completed', rows: { total: 3 }, applied: { done: 3, total: 3 } });
+  });
+
+  it('an empty window (nothing changed at the peer): one request, no apply, one write with the next cursor; a full resync still applies', async () => {
+    const empty = () => manifestFor([{ route: 'researchers', aggregate: 'researchers', rows: 0 }], {
+      window: { token: 'w0', from: '0', to: '9', nextCursor: 'c9', reset: false, expiresAt: '2026-01-01T00:00:00.000Z', empty: true },
+    });
+    const t = setup({ manifest: empty, page: () => Promise.reject(new Error('no page expected')) });
+    const outcome = await t.saga.run(t.job);
+    expect(t.connector.connection!.paths).toEqual(['/api/sync/manifest']);
+    expect(t.apply.inputs).toHaveLength(0);
+    expect(t.logs.calls).toEqual(['completeUnchanged']);
+    expect(t.logs.unchanged).toMatchObject({ cursorTo: 'c9' });
+    expect(outcome.summary.totals.received).toBe(0);
+    expect(t.job.progress.snapshot()).toMatchObject({ state: 'completed', percent: 100 });
+    expect(t.events).toEqual([expect.any(SyncCompletedEvent)]);
+    expect(existsSync(t.staging)).toBe(false);
+
+    const resync = setup({ manifest: empty, page: () => Promise.reject(new Error('no page expected')) });
+    resync.job.fullResync = true;
+    await resync.saga.run(resync.job);
+    expect(resync.apply.inputs).toHaveLength(1);
+    expect(resync.logs.calls).toEqual(['begin:fetching', 'progress:applying', 'complete']);
   });
 
   it('a pull that fails while fetching files leaves none of the files it stored', async () => {

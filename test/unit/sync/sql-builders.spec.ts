@@ -1,6 +1,6 @@
 import { archiveFutureRowsSql, archiveFutureTombstonesSql, dropFutureRowsSql, dropFutureTombstonesSql } from '../../../src/sync/import/future-stamps-sql';
 import { SyncCatalog } from '../../../src/core/sync-kernel/sync-catalog';
-import { referenceCountSql, referencePageSql, TOMBSTONE_PAGE_SQL, windowPageSql, windowStatsSql } from '../../../src/sync/export/export-sql';
+import { referenceCountSql, referencePageSql, TOMBSTONE_PAGE_SQL, windowChangedSql, windowPageSql, windowStatsSql } from '../../../src/sync/export/export-sql';
 import {
   applyTombstonesSql,
   archiveDeleteConflictsSql,
@@ -62,6 +62,15 @@ describe('SQL builders', () => {
 
   it('window statistics and tombstone pages', () => {
     expect({ stats: windowStatsSql(TABLES.map((t) => catalog.table(t))), tombstones: TOMBSTONE_PAGE_SQL }).toMatchSnapshot();
+  });
+
+  it('the no-op probe: one index probe per table and the tombstones, with the snapshot of the same statement', () => {
+    const models = TABLES.map((t) => catalog.table(t));
+    const sql = windowChangedSql(models, 'SELECT 1');
+    expect(sql.match(/EXISTS \(SELECT 1 FROM /g)).toHaveLength(models.length + 1);
+    for (const model of models) expect(sql).toContain(`FROM "${model.table}" t WHERE (t.change_xid >= pg_snapshot_xmin($1::pg_snapshot)`);
+    expect(sql).toContain('FROM tombstones t WHERE');
+    expect(sql).toMatch(/^SELECT pg_current_snapshot\(\)::text AS current, \(SELECT 1\) AS db,/);
   });
 
   it('fills node-local columns on import: the local node id, and the locator of the row\'s file by its hash', () => {

@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { estimate, StageMeter, TABLE_ROWS } from '../src/sync/pull/progress-model';
+import { etaAccuracy, ProgressPoint } from './progress-trace';
+
+/**
+ * Replays the progress traces a bench run recorded (bench/results/*.json, full and files pulls)
+ * through the progress model as it is now, and scores its ETA as the bench does: a model change
+ * can be judged on recorded pulls in a second instead of a new bench run. Approximate: the trace
+ * holds the snapshots the job published (every 200 ms at most), not every page.
+ *
+ *   npm run build && node dist/bench/eta-replay.js bench/results/<run>.json …
+ */
+
+interface TracedCase {
+  size: string;
+  case: string;
+  times: number[];
+  traces?: ProgressPoint[][];
+}
+
+/** The ETA the model gives at each snapshot of a trace, fed what the snapshots say. */
+export function replay(trace: ProgressPoint[]): ProgressPoint[] {
+  const fetch = new StageMeter();
+  const files = new StageMeter();
+  const apply = new StageMeter();
+  const rowsFetched = new StageMeter();
+  let percent = 0;
+  const out: ProgressPoint[] = [];
+  // Each rise of the applied count is one table with rows (the tracker learns their number from
+  // the staging before the apply; a trace has it only in hindsight).
+  const applying = trace.filter((p) => p.phase === 'applying').map((p) => p.appliedDone);
+  const tables = applying.filter((done, i) => done > (i === 0 ? 0 : applying[i - 1])).length;
+  let applied = { rows: 0, units: 0 };
+  for (const p of trace) {
+    const now = p.atMs;
+    if (p.rowsTotal > 0 && fetch.total === 0) {
+      fetch.total = p.bytesTotal;
+      rowsFetched.total = p.rowsTotal;
+      apply.total = p.rowsTotal + TABLE_ROWS * tables;
+      files.total = p.fileBytesTotal;
+    }
+    if (p.phase === 'fetching') {
+      fetch.start(now);
+      rowsFetched.start(now);
+    }
+    if (p.phase === 'files' || p.phase === 'applying') {
+      fetch.start(now);
+      fetch.record(p.bytesDone, now);
+      rowsFetched.record(p.rowsDone, now);
+      fetch.finish(now);
+      rowsFetched.finish(now);
+    }
+    if (p.phase === 'files') files.start(now);
+    if (p.phase === 'applying') {
+      files.start(now);
+      files.record(p.fileBytesDone, now);
+      files.finish(now);
+      apply.start(now);
+    }
+    if (p.phase === 'fetching') {
+      fetch.record(p.bytesDone, now);
+      rowsFetched.record(p.rowsDone, now);
+    }
+    if (p.phase === 'files') files.record(p.fileBytesDone, now);
+    if (p.phase === 'applying') {
+      if (p.appliedDone > applied.rows) applied = { rows: p.appliedDone, units: applied.units + (p.appliedDone - applied.rows) + TABLE_ROWS };
+      apply.record(applied.units, now);
+      // The trace has no event for the last table: its last applied row stands for it.
+      if (p.rowsTotal > 0 && p.appliedDone >= p.rowsTotal) apply.finish(now);
+    }
+    if (p.state !== 'running') {
+      out.push(p);
+      continue;
+    }
+    const e = estimate({ fetch, files, apply, rowsFetched, startedAtMs: 0, nowMs: now, previousPercent: percent });
+    percent = e.percent;
+    out.push({ ...p, percent: e.percent, etaSeconds: e.etaSeconds });
+  }
+  return out;
+}
+
+function main(paths: string[]): void {
+  for (const path of paths) {
+    const run = JSON.parse(readFileSync(path, 'utf8')) as { results: TracedCase[] };
+    for (const c of run.results) {
+      c.traces?.forEach((trace, i) => {
+        if (!trace.length || trace[0].bytesTotal === undefined) return;
+        // The same metric for both: what the run's model said, and what the model now says.
+        const recorded = etaAccuracy(trace, c.times[i]);
+        const now = etaAccuracy(replay(trace), c.times[i]);
+        const pct = (x: number | undefined) => (x === undefined ? '–' : `${Math.round(x * 100)} %`);
+        const line = (a: typeof now) => `worst ${pct(a.worstError)} ${a.worst ? `(${a.worst.etaSeconds} s said, ${a.worst.remainingSeconds} s left, ${a.worst.percent} %)` : ''} median ${pct(a.medianError)}, ${pct(a.within20)} within 20 %`;
+        console.log(`${basename(path)} ${c.size} ${c.case} (${(c.times[i] / 1000).toFixed(1)} s)\n  recorded: ${line(recorded)}\n  replayed: ${line(now)}`);
+      });
+    }
+  }
+}
+
+if (require.main === module) main(process.argv.slice(2));

@@ -1,0 +1,96 @@
+import { IncomingMessage } from 'node:http';
+import { DataSource } from 'typeorm';
+import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
+import { BULK_HTTP_ENV } from '../../support/dataset';
+import { laterality, lateralityRow } from '../../support/sync-sql';
+import { NodePair, pull, startPair } from '../../support/two-nodes';
+
+/** Statements that write, or open a transaction (TypeORM's BEGIN / START TRANSACTION). */
+const WRITE = /^\s*(INSERT|UPDATE|DELETE|MERGE|COPY|TRUNCATE|CREATE|ALTER|DROP|LOCK|BEGIN|START\s+TRANSACTION|SET\s+LOCAL)\b/i;
+
+/**
+ * A pull with nothing to do (issue 18): one request to the source (the manifest, which exports no
+ * snapshot and needs no window/close) and one write on the requester (its completed sync log row,
+ * no apply transaction) — and it never skips a transaction that commits at the source later.
+ */
+describe('no-op pull', () => {
+  let pair: NodePair;
+  let sourceRequests: string[] = [];
+  let requesterWrites: string[] = [];
+  let recording = false;
+  const query = PostgresQueryRunner.prototype.query;
+
+  beforeAll(async () => {
+    pair = await startPair(BULK_HTTP_ENV);
+    pair.b.app.getHttpServer().on('request', (req: IncomingMessage) => {
+      if (recording) sourceRequests.push(`${req.method} ${req.url?.split('?')[0]}`);
+    });
+    // Counts the requester's statements (a spy: every statement still runs).
+    jest.spyOn(PostgresQueryRunner.prototype, 'query').mockImplementation(function (this: PostgresQueryRunner, sql: string, ...rest: unknown[]) {
+      if (recording && (this.connection as DataSource) === pair.a.dataSource && WRITE.test(sql)) requesterWrites.push(sql.trim().split(/\s+/).slice(0, 3).join(' '));
+      return (query as (...args: unknown[]) => Promise<unknown>).call(this, sql, ...rest);
+    } as typeof query);
+  });
+  afterAll(async () => {
+    jest.restoreAllMocks();
+    await pair?.close();
+  });
+
+  /** A pull from B into A, with B's requests and A's writes while it ran. */
+  const counted = async () => {
+    [sourceRequests, requesterWrites, recording] = [[], [], true];
+    try {
+      const res = await pull(pair);
+      if (res.status !== 200) throw new Error(`pull failed: ${res.status} ${JSON.stringify(res.body)}`);
+      return { received: res.body.summary.totals.received as number, status: res.body.status as string, sourceRequests, requesterWrites };
+    } finally {
+      recording = false;
+    }
+  };
+
+  const lastLog = async () => {
+    const [row]: { status: string; cursor_from: string | null; cursor_to: string | null; local_apply_xid: string | null }[] = await pair.a.dataSource.query(
+      `SELECT status, cursor_from, cursor_to, local_apply_xid::text FROM sync_logs ORDER BY started_at DESC LIMIT 1`,
+    );
+    return row;
+  };
+
+  it('a pull with nothing to do is one manifest request and one write (the completed log row)', async () => {
+    await laterality(pair.b, 'n1');
+    const first = await counted();
+    expect(first.received).toBeGreaterThan(0);
+    // The first pull of a kept session shakes hands; the export window is opened and closed.
+    expect(first.sourceRequests).toEqual(expect.arrayContaining(['POST /api/sync/manifest', 'POST /api/sync/window/close']));
+    const applied = await lastLog();
+
+    const noop = await counted();
+    expect(noop).toEqual({ received: 0, status: 'completed', sourceRequests: ['POST /api/sync/manifest'], requesterWrites: ['INSERT INTO sync_logs'] });
+    const row = await lastLog();
+    expect(row).toMatchObject({ status: 'completed', cursor_from: applied.cursor_to, local_apply_xid: applied.local_apply_xid });
+    expect(row.cursor_to).toEqual(expect.any(String));
+  });
+
+  it('a transaction open at the source during no-op pulls is delivered by the pull after it commits', async () => {
+    const held = pair.b.dataSource.createQueryRunner();
+    await held.connect();
+    try {
+      await held.query('BEGIN');
+      await held.query(`INSERT INTO snomed_laterality (code, display_name, description, is_active) VALUES ('n-late', 'late', 'd', true)`);
+      for (let i = 0; i < 2; i++) expect(await counted()).toMatchObject({ received: 0, sourceRequests: ['POST /api/sync/manifest'], requesterWrites: ['INSERT INTO sync_logs'] });
+      await held.query('COMMIT');
+    } finally {
+      await held.release();
+    }
+    const after = await counted();
+    expect(after.received).toBe(1);
+    expect(await lateralityRow(pair.a, 'n-late')).toEqual(await lateralityRow(pair.b, 'n-late'));
+    expect((await counted()).received).toBe(0);
+  });
+
+  it('a change committed between two pulls is not a no-op', async () => {
+    await laterality(pair.b, 'n2');
+    const res = await counted();
+    expect(res.received).toBe(1);
+    expect(res.sourceRequests).toContain('POST /api/sync/window/close');
+  });
+});
