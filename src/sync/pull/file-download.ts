@@ -15,43 +15,7 @@ import { RetryPolicy, withRetry } from './retry';
 import type { Downloaded } from './window-download';
 
 /** Files downloaded at once unless configured (SYNC_FILE_CONCURRENCY). */
-export const FILE_CONCURRENCY = 8;
-/** Stored files are made durable in batches of about this many bytes, while later ones download. */
-const DURABLE_BATCH_BYTES = 64 * 1024 * 1024;
-
-/**
- * Flushes adopted files in batches (one fsync per file and directory per batch, not one per file
- * as it arrives), each batch in the background of the downloads that follow; `done` flushes the
- * rest and fails if any batch failed.
- */
-class DurableBatches {
-  private batch: string[] = [];
-  private bytes = 0;
-  private flushed: Promise<void> = Promise.resolve();
-
-  constructor(private readonly store: SyncedFiles) {}
-
-  add(file: FileRef): void {
-    this.batch.push(file.sha256);
-    this.bytes += file.size;
-    if (this.bytes >= DURABLE_BATCH_BYTES) this.flush();
-  }
-
-  async done(): Promise<void> {
-    this.flush();
-    await this.flushed;
-  }
-
-  private flush(): void {
-    const batch = this.batch;
-    this.batch = [];
-    this.bytes = 0;
-    if (batch.length === 0) return;
-    this.flushed = this.flushed.then(() => this.store.makeDurable(batch));
-    // Observed by done(); a pull that fails before collects these files anyway.
-    this.flushed.catch(() => undefined);
-  }
-}
+const FILE_CONCURRENCY = 8;
 
 /**
  * The file transfer of a window pull: the files the staged rows reference, streamed from the
@@ -79,7 +43,8 @@ export class FileDownload {
     this.progress.phase('files', { aggregate: this.fileColumns.spec.name, table: this.fileColumns.spec.table });
     const missing: FileRef[] = [];
     let bytesPresent = 0;
-    await runPool(files, FILE_CONCURRENCY, async (file) => {
+    const concurrency = this.options.fileConcurrency ?? FILE_CONCURRENCY;
+    await runPool(files, concurrency, async (file) => {
       this.checkCancelled();
       if (await this.store.has(file.sha256)) {
         result.presentFiles++;
@@ -98,20 +63,19 @@ export class FileDownload {
       download: this.options.downloadFiles,
     });
     if (!this.options.downloadFiles) return result;
-    const durable = new DurableBatches(this.store);
     // Several transfers at once: one file at a time leaves the link idle between requests.
-    await runPool(missing, this.options.fileConcurrency ?? FILE_CONCURRENCY, async (file) => {
+    await runPool(missing, concurrency, async (file) => {
       this.checkCancelled();
       const verified = await withRetry(() => this.download(file, result), this.options.retry, this.options.signal);
       // Intent first: after a crash, recovery collects what an interrupted pull may have stored.
       appendFileSync(join(this.staging.dir, StagingArea.STORED_FILES), `${file.sha256}\n`, { mode: StagingArea.FILE_MODE });
       await this.store.adopt(verified);
       result.storedFiles.push(file.sha256);
-      durable.add(file);
       this.progress.fileProgress(0, true);
     });
-    // Every stored file is durable before the apply commits rows that reference it.
-    await durable.done();
+    // One flush for the batch, before the apply commits rows that reference these files. Not in
+    // the background of the downloads: fsyncs would hold libuv's few threads the writes need.
+    await this.store.makeDurable(result.storedFiles);
     return result;
   }
 
