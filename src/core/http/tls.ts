@@ -34,7 +34,9 @@ export function httpsServerOptions(tls: TlsFiles): HttpsFiles {
  */
 export function peerHttpsAgent(server: Pick<ServerConfig, 'peerCaFile'>): HttpsAgent | undefined {
   if (!server.peerCaFile) return undefined;
-  return new HttpsAgent({ ca: [...rootCertificates, readSetting('PEER_CA_FILE', server.peerCaFile).toString('utf8')], minVersion: 'TLSv1.2' });
+  // Kept alive as the default agents are: a pull makes a request per page and per file, and a new
+  // agent would otherwise pay a TCP and TLS handshake for each.
+  return new HttpsAgent({ ca: [...rootCertificates, readSetting('PEER_CA_FILE', server.peerCaFile).toString('utf8')], minVersion: 'TLSv1.2', keepAlive: true });
 }
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|::1|::ffff:127(\.\d{1,3}){3})$/i;

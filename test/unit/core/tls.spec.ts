@@ -1,5 +1,8 @@
 import { ConfigError, testConfig } from '../../../src/config';
-import { plainHttpWarning } from '../../../src/core/http/tls';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { peerHttpsAgent, plainHttpWarning } from '../../../src/core/http/tls';
 
 describe('TLS settings', () => {
   it('certificate + key, or a PFX; not half a pair, not both', () => {
@@ -13,6 +16,21 @@ describe('TLS settings', () => {
   it('the default public URL follows the scheme the node serves', () => {
     expect(testConfig({ PORT: '4443', TLS_PFX_FILE: '/n.pfx' }).server.publicUrl).toBe('https://127.0.0.1:4443');
     expect(testConfig({ PORT: '4080' }).server.publicUrl).toBe('http://127.0.0.1:4080');
+  });
+});
+
+describe('the agent for peers with PEER_CA_FILE', () => {
+  it('keeps connections alive (one TLS handshake for the requests of a pull, not one per file)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'peer-ca-'));
+    try {
+      writeFileSync(join(dir, 'ca.pem'), '-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n');
+      const agent = peerHttpsAgent({ peerCaFile: join(dir, 'ca.pem') })!;
+      expect(agent.options).toMatchObject({ keepAlive: true, minVersion: 'TLSv1.2' });
+      agent.destroy();
+      expect(peerHttpsAgent({ peerCaFile: undefined })).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
