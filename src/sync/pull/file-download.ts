@@ -74,8 +74,10 @@ export class FileDownload {
       this.progress.fileProgress(0, true);
     });
     // One flush for the batch, before the apply commits rows that reference these files. Not in
-    // the background of the downloads: fsyncs would hold libuv's few threads the writes need.
-    await this.store.makeDurable(result.storedFiles);
+    // the background of the downloads: fsyncs would hold libuv's few threads the writes need. The
+    // files found present are flushed too (cheap when clean): one may have been stored, not yet
+    // flushed, by an earlier attempt that failed and left it for a retry.
+    await this.store.makeDurable(files.map((file) => file.sha256));
     return result;
   }
 

@@ -369,6 +369,26 @@ describe('SyncSaga with a fake peer connector', () => {
     expect(t.job.progress.snapshot().files).toMatchObject({ done: rows.length, total: rows.length, bytesDone: total, bytesTotal: total });
   });
 
+  it('the flush before the apply covers the files found present too (one may be left unflushed by a failed attempt)', async () => {
+    const files = catalog.files()!;
+    const present = randomBytes(300);
+    const missing = randomBytes(500);
+    const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    const ids = ['66666666-6666-4666-8666-000000000001', '66666666-6666-4666-8666-000000000002'];
+    const rows = [present, missing].map((content, i) => ({ [files.key.property]: ids[i], [files.hash.property]: sha(content), [files.size.property]: String(content.length) }));
+    const t = setup({
+      manifest: () => manifestFor([{ route: 'sessions', aggregate: 'sessions', rows: 2 }], { files: { count: 2, totalBytes: 800 } }),
+      page: () => ({ data: rows, deleted: [], table: files.spec.table, next: null }),
+      files: new Map([[ids[1], missing]]),
+    });
+    t.files.stored.set(sha(present), present);
+    const apply = t.apply.run.bind(t.apply);
+    jest.spyOn(t.apply, 'run').mockImplementation((input) => (t.files.events.push('apply'), apply(input)));
+    await t.saga.run(t.job);
+    expect(t.apply.fetched!.storedFiles).toEqual([sha(missing)]);
+    expect(t.files.events).toEqual([`durable ${[sha(present), sha(missing)].sort().join(',')}`, 'apply']);
+  });
+
   it('the applied count reaches the manifest total, deletions included', async () => {
     const t = setup({
       manifest: () => ({ ...manifestFor([]), feeds: [{ route: 'researchers', aggregate: 'researchers', rows: 2, tombstones: 1, bytes: 10 }] }),
