@@ -105,7 +105,9 @@ export class SyncLogs extends PeerSyncStatus {
   /**
    * The one write of a job that found nothing to do (the peer's window was empty): its completed row.
    * A pull records the peer's next cursor (what the empty window saw) and keeps the previous pull's
-   * apply xid: nothing was applied, so what counts as a local change stays as it was.
+   * apply xid: nothing was applied, so what counts as a local change stays as it was. Committed
+   * without waiting for the WAL flush: if a crash loses the row, the next pull starts from the
+   * previous cursor and finds the same changes or more (and a later durable commit flushes it too).
    */
   async completeUnchanged(
     log: SyncLogRow,
@@ -123,14 +125,16 @@ export class SyncLogs extends PeerSyncStatus {
       counts: JSON.stringify(result.counts),
       progress: JSON.stringify(result.progress),
       ...measuredColumns(measured),
-    });
+    }, { durable: false });
   }
 
   /**
    * The job's row with `set`: inserted, or updated while the job is still in progress (a finished
-   * row is never changed again). Values are parameters; NOW is the database clock.
+   * row is never changed again). Values are parameters; NOW is the database clock. Not `durable`:
+   * the statement's own transaction commits without waiting for the WAL flush (synchronous_commit
+   * off for it alone, set from RETURNING: it is in effect at the commit).
    */
-  private async write(log: SyncLogRow, set: Record<string, unknown>): Promise<void> {
+  private async write(log: SyncLogRow, set: Record<string, unknown>, options: { durable: boolean } = { durable: true }): Promise<void> {
     // A new row starts in the job's phase; an update changes only what `set` names.
     const inserted: Record<string, unknown> = { phase: log.phase, ...set };
     const columns = Object.keys(inserted);
@@ -145,7 +149,7 @@ export class SyncLogs extends PeerSyncStatus {
       `INSERT INTO sync_logs (id, remote_node_id, kind, requested_by, cursor_from, started_at, updated_at, ${columns.join(', ')})
        VALUES ($1, $2, $3, $4, $5, $6, clock_timestamp(), ${values.join(', ')})
        ON CONFLICT (id) DO UPDATE SET updated_at = clock_timestamp(), ${Object.keys(set).map((c) => `${c} = ${keep(c)}`).join(', ')}
-       WHERE sync_logs.status = 'in_progress'`,
+       WHERE sync_logs.status = 'in_progress'${options.durable ? '' : ` RETURNING set_config('synchronous_commit', 'off', true)`}`,
       params,
     );
   }

@@ -1,6 +1,9 @@
 import { IncomingMessage } from 'node:http';
 import { DataSource } from 'typeorm';
 import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
+import { NodeChannelClientFactory } from '../../../src/node-trust/client/node-channel-client.factory';
+import { ExportWindows } from '../../../src/sync/export/export-windows';
+import type { SyncManifest } from '../../../src/sync/export/export.types';
 import { BULK_HTTP_ENV } from '../../support/dataset';
 import { laterality, lateralityRow } from '../../support/sync-sql';
 import { NodePair, pull, startPair } from '../../support/two-nodes';
@@ -85,6 +88,27 @@ describe('no-op pull', () => {
     expect(after.received).toBe(1);
     expect(await lateralityRow(pair.a, 'n-late')).toEqual(await lateralityRow(pair.b, 'n-late'));
     expect((await counted()).received).toBe(0);
+  });
+
+  it('a puller that does not know `empty` still works: the empty window holds no snapshot, its pages are empty, closing it does nothing', async () => {
+    const [{ cursor }]: { cursor: string }[] = await pair.a.dataSource.query(
+      `SELECT cursor_to AS cursor FROM sync_logs WHERE status = 'completed' AND kind = 'pull' ORDER BY completed_at DESC LIMIT 1`,
+    );
+    const client = pair.a.app.get(NodeChannelClientFactory).create({ url: pair.b.url });
+    await client.connect();
+    try {
+      const manifest = await client.invoke<SyncManifest>('POST', '/api/sync/manifest', { cursor }, { 'x-sync-protocol': '2' });
+      expect(manifest.window).toMatchObject({ empty: true, reset: false, nextCursor: expect.any(String) });
+      expect(manifest.feeds!.every((f) => f.rows + f.tombstones === 0)).toBe(true);
+      expect(pair.b.app.get(ExportWindows).openCount).toBe(0);
+      for (const feed of manifest.feeds!) {
+        const page = await client.invoke<{ data: unknown[]; deleted: unknown[]; next: string | null }>('GET', `/api/sync/${feed.route}?window=${manifest.window!.token}&pageSize=10`);
+        expect({ route: feed.route, ...page }).toMatchObject({ route: feed.route, data: [], deleted: [], next: null });
+      }
+      expect(await client.invoke('POST', '/api/sync/window/close', { window: manifest.window!.token })).toEqual({ closed: false });
+    } finally {
+      await client.close();
+    }
   });
 
   it('a change committed between two pulls is not a no-op', async () => {
