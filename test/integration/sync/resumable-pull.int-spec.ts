@@ -16,7 +16,10 @@ import { bearer } from '../../support/users';
  * same peer continues the same export window from the last staged page (and the file by range)
  * instead of starting over. Two in-process nodes, A pulls from B through a fault proxy.
  */
-describe('resumable pulls (network cut)', () => {
+describe.each([
+  ['COPY', 'true'],
+  ['JSON', 'false'],
+])('resumable pulls (network cut), %s pages', (_format, copyPages) => {
   let pair: NodePair;
   let proxy: FaultProxy;
   /** Every request the proxy forwarded: method and path with query. */
@@ -32,7 +35,7 @@ describe('resumable pulls (network cut)', () => {
   const pages = () => seen.filter((r) => r.startsWith('GET ') && FEED.test(r.slice(4).split('?')[0]));
 
   beforeAll(async () => {
-    pair = await startPair({ ...BULK_HTTP_ENV, SYNC_PULL_PAGE_SIZE: '1', SYNC_RETRY_ATTEMPTS: '2', SYNC_PEER_TIMEOUT_MS: '5000' });
+    pair = await startPair({ ...BULK_HTTP_ENV, SYNC_PULL_PAGE_SIZE: '1', SYNC_RETRY_ATTEMPTS: '2', SYNC_PEER_TIMEOUT_MS: '5000', SYNC_COPY_PAGES: copyPages });
     await buildDatasetOverHttp(pair.b, pair.adminB);
     proxy = new FaultProxy(pair.b.url);
     await proxy.start();
@@ -92,7 +95,7 @@ describe('resumable pulls (network cut)', () => {
     mkdirSync(kept, { recursive: true });
     writeFileSync(join(kept, 'stored-files'), `${sha256}\n`);
     const header = { peer: pair.peerOnA, cursor: null, jobId: 'earlier-job', manifest: { window: { token: 't' } }, keepMs: 300_000 };
-    const ledger = { v: 1, header, touchedAt: Date.now(), sizes: {}, pages: {}, positions: {} };
+    const ledger = { v: 1, header, touchedAt: Date.now(), sizes: {}, pages: {}, copy: {}, positions: {} };
     writeFileSync(join(kept, 'ledger.json'), JSON.stringify(ledger));
     const sweep = pair.a.app.get(FileSweep);
     expect(await sweep.run()).toBe(true);
