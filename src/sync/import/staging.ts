@@ -77,28 +77,10 @@ export class StagingArea {
   /** Per job: SHA-256 of every file the pull put into the store (one per line), for crash recovery. */
   static readonly STORED_FILES = 'stored-files';
 
-  /** Files that pulls with staging under `root` stored (read before a sweep). */
-  static storedFiles(root: string): string[] {
-    if (!existsSync(root)) return [];
-    return readdirSync(root).flatMap((entry) => new StagingArea(join(root, entry)).storedFiles());
-  }
-
   /** Files this pull put into the store (its STORED_FILES list). */
   storedFiles(): string[] {
     const list = join(this.dir, StagingArea.STORED_FILES);
     return existsSync(list) ? readFileSync(list, 'utf8').split('\n').filter(Boolean) : [];
-  }
-
-  /** Removes staging directories of jobs that are not running (after a crash or restart). */
-  static sweep(root: string, keep: Set<string> = new Set()): string[] {
-    if (!existsSync(root)) return [];
-    const removed: string[] = [];
-    for (const entry of readdirSync(root)) {
-      if (keep.has(entry)) continue;
-      rmSync(join(root, entry), { recursive: true, force: true });
-      removed.push(entry);
-    }
-    return removed;
   }
 
   get filesDir(): string {
