@@ -1,6 +1,6 @@
 /** Display helpers shared by the CLI, the admin console and desktop clients. */
 
-import type { SyncProgress, SyncSummary } from './types.js';
+import type { FeedLag, ResumeReport, SyncProgress, SyncSummary } from './types.js';
 
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -55,4 +55,18 @@ export function filesText(files: SyncSummary['files'], kind: 'pull' | 'preview')
   const bytes = files.bytesToDownload !== undefined ? ` (${formatBytes(files.bytesToDownload)})` : '';
   if (kind === 'preview') return `${files.referenced} file(s) referenced, ${files.alreadyPresent} already here, ${toDownload} to download${bytes}`;
   return `${files.referenced} file(s) referenced, ${files.downloaded} downloaded (${formatBytes(files.bytesDownloaded)}), ${files.alreadyPresent} already here`;
+}
+
+/** How far behind a peer's change feed this node is (sync status): "unknown" when never measured. */
+export function behindText(lag: FeedLag | null | undefined): string {
+  if (!lag) return 'unknown';
+  const at = `as of ${lag.measuredAt}`;
+  if (lag.rows + lag.tombstones === 0 && lag.files === 0) return `up to date ${at}`;
+  return `${lag.rows} rows, ${lag.tombstones} deletions, ${formatBytes(lag.bytes)}, ${lag.files} file(s) (${formatBytes(lag.fileBytes)}) behind ${at}`;
+}
+
+/** What a pull took over from the kept staging of an earlier pull that failed mid-fetch. */
+export function resumedText(r: ResumeReport | null | undefined): string {
+  if (!r) return '';
+  return `continued sync ${r.fromJobId}: ${r.pages} page(s) (${r.rows} rows, ${formatBytes(r.pageBytes)}) and ${r.files} file(s) (${formatBytes(r.fileBytes)}) not fetched again`;
 }

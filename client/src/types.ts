@@ -86,6 +86,34 @@ export interface SyncProgress {
   startedAt: string;
   updatedAt: string;
   error: { code: string; message: string } | null;
+  /** The pull continues the kept window of an earlier pull that failed mid-fetch: what it took over (absent/null: fetched from the start). */
+  resumed?: ResumeReport | null;
+}
+
+/** What a pull took over from the kept staging of an earlier pull from the same peer that failed in its fetch. */
+export interface ResumeReport {
+  /** The pull that staged it. */
+  fromJobId: string;
+  /** Pages, and the rows and deletions in them, not fetched again. */
+  pages: number;
+  rows: number;
+  pageBytes: number;
+  /** Files already stored, and their bytes plus the bytes of partial downloads continued by range. */
+  files: number;
+  fileBytes: number;
+}
+
+/** How far behind a peer's change feed this node was: what the last measured manifest announced minus what was applied. */
+export interface FeedLag {
+  rows: number;
+  tombstones: number;
+  bytes: number;
+  files: number;
+  fileBytes: number;
+  /** The peer's clock when its manifest counted them. */
+  measuredAt: string;
+  /** The pull (or preview) whose manifest measured it. */
+  jobId: string;
 }
 
 export interface TableResult {
@@ -186,6 +214,10 @@ export interface SyncLogEntry {
   counts: SyncSummary | null;
   /** The peer's clock minus this node's (ms), measured at the manifest (null before it). */
   clockSkewMs: number | null;
+  /** What this pull took over from the kept staging of an earlier pull that failed mid-fetch (null: nothing). */
+  resumed: ResumeReport | null;
+  /** What the peer's manifest announced for this pull's window (change-feed peers), and when. */
+  announced: Omit<FeedLag, 'jobId'> | null;
 }
 
 export interface Page<T> {
@@ -247,6 +279,8 @@ export interface ConnectionSyncStatus {
   pausedReason: string | null;
   /** The peer's clock minus this node's (ms), measured at the last pull that reached its manifest. */
   clockSkewMs: number | null;
+  /** How far behind the peer's change feed this node is, as of `behind.measuredAt`; null: never measured (unknown). */
+  behind: FeedLag | null;
   lastSuccess: { at: string; jobId: string } | null;
   /** The newest failed pull, if newer than the newest success. */
   lastFailure: { at: string; jobId: string; code: string; message: string } | null;

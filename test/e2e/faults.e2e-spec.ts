@@ -4,7 +4,7 @@ import { call } from './harness/http';
 import { FAULT_CASES, FaultCase, ProcessFault } from './harness/fault-cases';
 import { FaultRule, ProxiedRequest } from './harness/fault-proxy';
 import type { ProcessPair } from './harness/process-cluster';
-import { latestLog, pullFrom, requesterState, stagingEntries, verifyOf } from './harness/requester';
+import { keptEntry, latestLog, pullFrom, requesterState, stagingEntries, verifyOf } from './harness/requester';
 import { SourceData } from './harness/source-data';
 import { recordSummary } from './harness/summary';
 import { startPair } from './harness/target';
@@ -125,15 +125,23 @@ describe('fault injection: two node processes, A pulls from B through a fault pr
       } else {
         expect(outcome.status).toBeGreaterThanOrEqual(400);
         expect(outcome.error).toMatch(fault.expect.code);
-        // Nothing of the failed pull is visible: same rows, same file store bytes, no staging left.
+        // Nothing of the failed pull is visible: same rows, same file store bytes (but what a kept
+        // staging stored), no staging left but the one kept for a transient failure.
         expect(await requesterState(a)).toEqual(before);
-        expect(await stagingEntries(a)).toEqual([]);
+        const staged = await stagingEntries(a);
+        expect(staged.filter((e) => e !== keptEntry(peerOnA))).toEqual([]);
+        if (fault.resumes) expect(staged).toEqual([keptEntry(peerOnA)]);
         const log = await latestLog(a, peerOnA);
         expect({ status: log.status, code: log.errorCode }).toEqual({ status: fault.expect.status, code: expect.stringMatching(fault.expect.code) });
         expect(log.errorMessage).toEqual(expect.any(String));
-        // A clean retry converges.
+        // A clean retry converges (continuing the kept window, without fetching its pages again).
         const retry = await pullFrom(a, peerOnA);
         expect({ status: retry.status, body: retry.status === 200 ? 'ok' : retry.body }).toEqual({ status: 200, body: 'ok' });
+        const retried = await latestLog(a, peerOnA);
+        // (A kept window the restarted source no longer holds is dropped: that retry starts afresh.)
+        if (fault.resumes) expect({ resumedFrom: retried.resumed?.fromJobId }).toEqual({ resumedFrom: log.id });
+        else expect([null, log.id]).toContain(retried.resumed?.fromJobId ?? null);
+        expect(await stagingEntries(a)).toEqual([]);
       }
       const [va, vb] = await Promise.all([verifyOf(a), verifyOf(b)]);
       expect(va.files.missing).toEqual([]);

@@ -22,8 +22,19 @@ export const syncLogCommand = remoteCommand({
         ? 'no syncs yet'
         : [
             table(
-              ['job', 'kind', 'status', 'started', 'rows', 'inserted', 'updated', 'deleted', 'error'],
-              log.data.map((e) => [e.id, e.kind, e.status, e.startedAt, e.counts?.totals.received ?? '-', e.counts?.totals.inserted ?? '-', e.counts?.totals.updated ?? '-', e.counts?.totals.deleted ?? '-', e.errorCode ?? '']),
+              ['job', 'kind', 'status', 'started', 'rows', 'inserted', 'updated', 'deleted', 'resumed', 'error'],
+              log.data.map((e) => [
+                e.id,
+                e.kind,
+                e.status,
+                e.startedAt,
+                e.counts?.totals.received ?? '-',
+                e.counts?.totals.inserted ?? '-',
+                e.counts?.totals.updated ?? '-',
+                e.counts?.totals.deleted ?? '-',
+                e.resumed ? `${e.resumed.pages} pages, ${e.resumed.files} files reused` : '',
+                e.errorCode ?? '',
+              ]),
             ),
             `page ${log.page}/${Math.max(1, log.totalPages)} (${log.totalRecords} syncs)`,
           ].join('\n'),

@@ -1,4 +1,5 @@
 import type { ConnectionSyncStatus } from '../../../client/src/index.js';
+import { behindText } from '../../../client/src/index.js';
 import { EXIT, UsageError } from '../command';
 import { table } from './support/format';
 import { print, remoteCommand, required } from './support/remote';
@@ -65,7 +66,7 @@ export const syncScheduleCommand = remoteCommand({
 /** `prism-node sync:status`: every connection's schedule state, last success and failure, next run. */
 export const syncStatusCommand = remoteCommand({
   name: 'sync:status',
-  summary: "every connection's sync state (off, idle, running, backing_off, paused), last success, last failure and next run",
+  summary: "every connection's sync state (off, idle, running, backing_off, paused), how far behind the peer's feed, last success, last failure and next run",
   usage: 'sync:status',
   async run(client, _args, json) {
     const connections = await client.sync.status();
@@ -73,13 +74,14 @@ export const syncStatusCommand = remoteCommand({
       connections.length === 0
         ? 'no connections'
         : table(
-            ['peer', 'id', 'state', 'every', 'clock skew', 'last success', 'last failure', 'next run'],
+            ['peer', 'id', 'state', 'every', 'clock skew', 'behind', 'last success', 'last failure', 'next run'],
             connections.map((s) => [
               s.nodeName,
               s.remoteNodeId,
               s.state,
               s.intervalSeconds === null ? '-' : `${s.intervalSeconds} s`,
               s.clockSkewMs === null ? '-' : `${s.clockSkewMs} ms`,
+              behindText(s.behind),
               s.lastSuccess?.at ?? '-',
               s.lastFailure ? `${s.lastFailure.at} ${s.lastFailure.code}` : '-',
               s.pausedReason ? `paused: ${s.pausedReason}` : (s.nextRunAt ?? '-'),

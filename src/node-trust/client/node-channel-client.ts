@@ -101,6 +101,8 @@ export class NodeChannelClient {
   private readonly http: AxiosInstance;
   private channel?: ClientChannel;
   private session?: ClientSession;
+  /** The handshake in progress, if any. */
+  private handshake?: Promise<void>;
   private readonly margin: number;
 
   constructor(
@@ -273,21 +275,21 @@ export class NodeChannelClient {
 
   /** An encrypted call with session; decrypts the answer (also encrypted error bodies). */
   async invoke<T = unknown>(method: Method, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
-    return this.withSession(async () => {
+    return this.withSession(async (channel, session) => {
       const res = await this.send(method, path, {
-        data: body === undefined ? undefined : encryptJson(this.channel!.key, body),
-        headers: { ...headers, ...this.sessionHeaders() },
+        data: body === undefined ? undefined : encryptJson(channel.key, body),
+        headers: { ...headers, ...this.sessionHeaders(channel, session) },
       });
-      return this.readAnswer<T>(res);
+      return this.readAnswer<T>(res, channel);
     });
   }
 
   /** Like invoke, but returns the raw response stream of a 2xx answer (file downloads). */
   async stream(method: Method, path: string, body?: unknown, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<PeerStream> {
-    return this.withSession(async () => {
+    return this.withSession(async (channel, session) => {
       const res = await this.send<Readable>(method, path, {
-        data: body === undefined ? undefined : encryptJson(this.channel!.key, body),
-        headers: { ...headers, ...this.sessionHeaders() },
+        data: body === undefined ? undefined : encryptJson(channel.key, body),
+        headers: { ...headers, ...this.sessionHeaders(channel, session) },
         responseType: 'stream',
         signal,
       });
@@ -303,7 +305,7 @@ export class NodeChannelClient {
       } catch {
         // not JSON: keep the text
       }
-      return this.readAnswer<never>({ ...res, data: parsed } as AxiosResponse);
+      return this.readAnswer<never>({ ...res, data: parsed } as AxiosResponse, channel);
     });
   }
 
@@ -315,27 +317,45 @@ export class NodeChannelClient {
   /** Ends the session at the peer (best effort) and forgets channel and session. */
   async close(): Promise<void> {
     if (this.session && this.channel && this.channel.expiresAt > Date.now()) {
-      await this.send('POST', '/api/session/revoke', { data: encryptJson(this.channel.key, {}), headers: this.sessionHeaders() }).catch(() => undefined);
+      await this.send('POST', '/api/session/revoke', { data: encryptJson(this.channel.key, {}), headers: this.sessionHeaders(this.channel, this.session) }).catch(() => undefined);
     }
     this.session = undefined;
     this.channel = undefined;
   }
 
-  private async withSession<T>(call: () => Promise<T>): Promise<T> {
+  /**
+   * Runs a call with a valid channel and session (handshaking first when they expire, and again once
+   * when the peer no longer knows them, e.g. after its restart). Calls run side by side (two feeds,
+   * four files): they share one handshake, and each call encrypts and decrypts with the channel it
+   * was sent on, never with one a concurrent handshake put in place meanwhile.
+   */
+  private async withSession<T>(call: (channel: ClientChannel, session: ClientSession) => Promise<T>): Promise<T> {
+    if (this.handshake) await this.handshake;
     const now = Date.now() + this.margin;
-    if (!this.channel || !this.session || this.channel.expiresAt <= now || this.session.expiresAt <= now) await this.connect();
+    if (!this.channel || !this.session || this.channel.expiresAt <= now || this.session.expiresAt <= now) await this.rehandshake();
+    const [channel, session] = [this.channel!, this.session!];
     try {
-      return await call();
+      return await call(channel, session);
     } catch (error) {
       const stale = error instanceof PeerError && (error.code === 'ERR_INVALID_SESSION' || error.code === 'ERR_INVALID_CHANNEL');
       if (!stale) throw error;
-      await this.connect();
-      return call();
+      // Another call may have shaken hands already since this one was sent.
+      if (this.handshake) await this.handshake;
+      else if (this.channel === channel && this.session === session) await this.rehandshake();
+      return call(this.channel!, this.session!);
     }
   }
 
-  private sessionHeaders(): Record<string, string> {
-    return { [HEADER_CHANNEL]: this.channel!.channelId, [HEADER_SESSION]: this.session!.token };
+  /** One handshake at a time; concurrent callers wait for the same one. */
+  private rehandshake(): Promise<void> {
+    this.handshake ??= this.connect().finally(() => {
+      this.handshake = undefined;
+    });
+    return this.handshake;
+  }
+
+  private sessionHeaders(channel: ClientChannel, session: ClientSession): Record<string, string> {
+    return { [HEADER_CHANNEL]: channel.channelId, [HEADER_SESSION]: session.token };
   }
 
   private requireChannel(): ClientChannel {
@@ -349,13 +369,13 @@ export class NodeChannelClient {
     return this.readAnswer<T>(res);
   }
 
-  /** Decrypts an envelope body (any status); non-2xx becomes a PeerError. */
-  private readAnswer<T>(res: AxiosResponse): T {
+  /** Decrypts an envelope body (any status) with the channel the call went on; non-2xx becomes a PeerError. */
+  private readAnswer<T>(res: AxiosResponse, channel: ClientChannel | undefined = this.channel): T {
     let body: unknown = res.data;
     const envelope = envelopeOf(body);
-    if (envelope && this.channel) {
+    if (envelope && channel) {
       try {
-        const text = decryptBytes(this.channel.key, envelope).toString('utf8');
+        const text = decryptBytes(channel.key, envelope).toString('utf8');
         body = text.trim() === '' ? undefined : JSON.parse(text);
       } catch (error) {
         const reason = error instanceof EnvelopeError ? error.message : 'answer is not JSON';

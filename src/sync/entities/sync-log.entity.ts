@@ -89,6 +89,14 @@ export class SyncLog {
   @Column({ name: 'negotiated_protocol', type: 'varchar', length: 20, nullable: true })
   negotiatedProtocol: string | null;
 
+  /** What this pull took over from the kept staging of an earlier pull that failed mid-fetch (pages, rows, files, bytes); null: none. */
+  @Column({ type: 'jsonb', nullable: true })
+  resumed: Record<string, unknown> | null;
+
+  /** What the peer's manifest announced for this pull's window (rows, tombstones, bytes, files) and when: how far behind this node was. */
+  @Column({ type: 'jsonb', nullable: true })
+  announced: Record<string, unknown> | null;
+
   @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'clock_timestamp()' })
   updatedAt: Date;
 }

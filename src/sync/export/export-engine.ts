@@ -131,7 +131,7 @@ export class ExportEngine {
       tombstones: (deleted, next, pageSize) => withRawField({ table: null, deleted, ...meta, pageSize, next }, 'data', '[]'),
     });
     if (isEmptyWindow(request)) return Promise.resolve(withRawField({ table: null, deleted: [], ...meta, pageSize: this.pageSize(request.pageSize), next: null }, 'data', '[]'));
-    return this.windows.read(request.window!, read);
+    return this.windows.read(request.window!, read, request.caller ?? 'unknown');
   }
 
   /**
@@ -159,10 +159,14 @@ export class ExportEngine {
       tombstones: (deleted, next) => ({ table: null, rows: deleted.length, columns: [], next, body: Readable.from([Buffer.from(JSON.stringify(deleted))]) }),
     });
     if (isEmptyWindow(request)) return Promise.resolve({ table: null, rows: 0, columns: [], next: null, body: Readable.from([Buffer.from('[]')]) });
-    return this.windows.stream(request.window!, async (runner, window) => {
-      await runner.query(COPY_SESSION_SQL);
-      return read(runner, window);
-    });
+    return this.windows.stream(
+      request.window!,
+      async (runner, window) => {
+        await runner.query(COPY_SESSION_SQL);
+        return read(runner, window);
+      },
+      request.caller ?? 'unknown',
+    );
   }
 
   /**

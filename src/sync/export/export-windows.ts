@@ -117,9 +117,14 @@ export class ExportWindows implements OnApplicationShutdown {
     return new AppError(503, 'ERR_TOO_MANY_WINDOWS', message, { retryable: true, retryAfter });
   }
 
-  /** Runs `read` in a read-only transaction attached to the window's snapshot. */
-  async read<T>(encoded: string, read: (runner: QueryRunner, token: WindowToken) => Promise<T>): Promise<T> {
-    const token = this.touchWindow(encoded);
+  /**
+   * Runs `read` in a read-only transaction attached to the window's snapshot. With `caller` (the
+   * verified node of the session asking), a window this node holds for another peer reads as
+   * unknown (410): a window stays bound to the peer that opened it, whichever of its sessions asks
+   * (a puller that resumes after a restart shakes hands anew), never to whoever names its token.
+   */
+  async read<T>(encoded: string, read: (runner: QueryRunner, token: WindowToken) => Promise<T>, caller?: string): Promise<T> {
+    const token = this.touchWindow(encoded, caller);
     return inSnapshot(this.dataSource, async (runner) => {
       await this.attach(runner, token);
       return read(runner, token);
@@ -132,8 +137,8 @@ export class ExportWindows implements OnApplicationShutdown {
    * hands its connection back; a body cut short (the peer went away mid-COPY) destroys the
    * connection instead, which may be in the middle of a statement.
    */
-  async stream<T extends { body: Readable }>(encoded: string, open: (runner: QueryRunner, token: WindowToken) => Promise<T>): Promise<T> {
-    const token = this.touchWindow(encoded);
+  async stream<T extends { body: Readable }>(encoded: string, open: (runner: QueryRunner, token: WindowToken) => Promise<T>, caller?: string): Promise<T> {
+    const token = this.touchWindow(encoded, caller);
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     let answer: T;
@@ -155,21 +160,26 @@ export class ExportWindows implements OnApplicationShutdown {
     return answer;
   }
 
-  private touchWindow(encoded: string): WindowToken {
+  /** The window's token as it was opened (a held window's bounds, not the ones the caller's token says), its idle time restarted. */
+  private touchWindow(encoded: string, caller?: string): WindowToken {
     const token = decodeWindow(encoded);
     const held = this.windows.get(token.snapshot);
-    if (held) this.touch(held);
-    return token;
+    if (held && caller !== undefined && held.peer !== caller) throw this.expired();
+    if (!held) return token;
+    this.touch(held);
+    return held.token;
   }
 
   private async attach(runner: QueryRunner, token: WindowToken): Promise<void> {
     try {
       await runner.query(`SET TRANSACTION SNAPSHOT '${token.snapshot}'`);
     } catch (error) {
-      throw new AppError(410, 'ERR_WINDOW_EXPIRED', 'the export window of this pull is no longer held by the source; start the pull again', {
-        cause: error,
-      });
+      throw this.expired(error);
     }
+  }
+
+  private expired(cause?: unknown): AppError {
+    return new AppError(410, 'ERR_WINDOW_EXPIRED', 'the export window of this pull is no longer held by the source; start the pull again', { cause });
   }
 
   /** The window is still held (not released, idled out or lost to a restart). */
@@ -177,11 +187,11 @@ export class ExportWindows implements OnApplicationShutdown {
     return this.windows.has(decodeWindow(encoded).snapshot);
   }
 
-  /** Releases a window (the puller finished fetching). Unknown windows are ignored. */
-  async close(encoded: string): Promise<boolean> {
+  /** Releases a window (the puller finished fetching). Unknown windows, and another peer's, are ignored. */
+  async close(encoded: string, caller?: string): Promise<boolean> {
     const token = decodeWindow(encoded);
     const held = this.windows.get(token.snapshot);
-    if (!held) return false;
+    if (!held || (caller !== undefined && held.peer !== caller)) return false;
     await this.release(held);
     return true;
   }

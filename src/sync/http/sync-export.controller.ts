@@ -41,7 +41,7 @@ export class SyncExportController {
   @ApiOperation({ summary: 'Release an export window' })
   @Post('window/close')
   @HttpCode(200)
-  async closeWindow(@Body() body: CloseWindowDto) {
-    return { closed: await this.windows.close(body.window) };
+  async closeWindow(@Body() body: CloseWindowDto, @Req() req: NodeTrustRequest) {
+    return { closed: await this.windows.close(body.window, req.nodeSession?.nodeId ?? 'unknown') };
   }
 }

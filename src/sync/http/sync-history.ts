@@ -59,6 +59,8 @@ export class SyncHistory {
         negotiatedProtocol: r.negotiatedProtocol,
         counts: r.counts,
         clockSkewMs: r.clockSkewMs,
+        resumed: r.resumed,
+        announced: r.announced,
       })),
       page,
       pageSize,

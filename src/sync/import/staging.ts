@@ -1,8 +1,46 @@
-import { chmodSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, WriteStream } from 'node:fs';
-import { once } from 'node:events';
-import { join } from 'node:path';
+import { chmodSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { FileHandle, open } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+
+/** One unit a caller appends: a JSON page for a table (or `_tombstones`), opaque to the staging. */
+export interface StagedPage {
+  table: string;
+  text: string;
+}
+
+/** Where a resumable fetch stands after a page: its position in one feed, and what that page referenced. */
+export interface PageCheckpoint {
+  key: string;
+  position: unknown;
+  /** Rows (and tombstones) of the page. */
+  count: number;
+  /** Small facts the caller needs again on resume (e.g. the files the page's rows reference). */
+  records?: unknown[];
+}
+
+/**
+ * The ledger of a resumable staging (ledger.json), rewritten (tmp + rename) after every page: the
+ * committed length of every page file, each feed's position, the COPY pages' columns and rows. A
+ * page written but not yet in the ledger (the process was killed in between) is cut away at
+ * reopen: a resume fetches at most that page again.
+ */
+export interface StagingLedger<H = unknown> {
+  v: 1;
+  /** The caller's facts of the pull (peer, window, manifest…). */
+  header: H;
+  /** When the last page was committed (ms since the epoch). */
+  touchedAt: number;
+  sizes: Record<string, number>;
+  pages: Record<string, number>;
+  copy: Record<string, { columns: string[]; rows: number }>;
+  positions: Record<string, { position: unknown; pages: number; count: number }>;
+}
+
+const LEDGER = 'ledger.json';
+const RECORDS = 'records.jsonl';
+const tracked = (entry: string) => entry.endsWith('.pages') || entry.endsWith('.copy') || entry === RECORDS;
 
 /**
  * A pull's staging area on local disk: one file per table, plus one file of tombstones. A page is
@@ -12,10 +50,13 @@ import { pipeline } from 'node:stream/promises';
  * memory.
  */
 export class StagingArea {
-  private readonly streams = new Map<string, WriteStream>();
+  private readonly handles = new Map<string, Promise<FileHandle>>();
   private readonly lines = new Map<string, number>();
   private readonly copyColumnsOf = new Map<string, string[]>();
   private readonly copyRowsOf = new Map<string, number>();
+  /** JSON pages and checkpoints are committed one at a time (feeds are fetched side by side; tombstones share one file). */
+  private writing: Promise<void> = Promise.resolve();
+  private ledger?: StagingLedger;
 
   constructor(readonly dir: string) {}
 
@@ -36,28 +77,10 @@ export class StagingArea {
   /** Per job: SHA-256 of every file the pull put into the store (one per line), for crash recovery. */
   static readonly STORED_FILES = 'stored-files';
 
-  /** Files that pulls with staging under `root` stored (read before a sweep). */
-  static storedFiles(root: string): string[] {
-    if (!existsSync(root)) return [];
-    return readdirSync(root).flatMap((entry) => new StagingArea(join(root, entry)).storedFiles());
-  }
-
   /** Files this pull put into the store (its STORED_FILES list). */
   storedFiles(): string[] {
     const list = join(this.dir, StagingArea.STORED_FILES);
     return existsSync(list) ? readFileSync(list, 'utf8').split('\n').filter(Boolean) : [];
-  }
-
-  /** Removes staging directories of jobs that are not running (after a crash or restart). */
-  static sweep(root: string, keep: Set<string> = new Set()): string[] {
-    if (!existsSync(root)) return [];
-    const removed: string[] = [];
-    for (const entry of readdirSync(root)) {
-      if (keep.has(entry)) continue;
-      rmSync(join(root, entry), { recursive: true, force: true });
-      removed.push(entry);
-    }
-    return removed;
   }
 
   get filesDir(): string {
@@ -79,15 +102,149 @@ export class StagingArea {
 
   /** Appends one page (JSON array text) for a table, or `_tombstones`. */
   async appendPage(table: string, jsonArrayText: string): Promise<void> {
-    const file = table === '_tombstones' ? this.tombstoneFile : this.pageFile(table);
-    let stream = this.streams.get(file);
-    if (!stream) {
-      stream = createWriteStream(file, { flags: 'a', mode: StagingArea.FILE_MODE });
-      this.streams.set(file, stream);
+    await this.appendPages([{ table, text: jsonArrayText }]);
+  }
+
+  /**
+   * Appends the parts of one JSON page and, when the staging is resumable, records `checkpoint` in
+   * the ledger after they are written: a kill leaves the page either in the ledger or cut away.
+   */
+  appendPages(parts: StagedPage[], checkpoint?: PageCheckpoint): Promise<void> {
+    return this.serially(async () => {
+      for (const { table, text } of parts) {
+        // COPY text format: backslash is the escape character; JSON text has no raw newlines or tabs.
+        await this.append(table === '_tombstones' ? this.tombstoneFile : this.pageFile(table), `${text.replace(/\\/g, '\\\\')}\n`);
+        this.lines.set(table, (this.lines.get(table) ?? 0) + 1);
+        if (this.ledger) this.ledger.pages[table] = this.lines.get(table)!;
+      }
+      if (checkpoint) await this.record(checkpoint);
+    });
+  }
+
+  /**
+   * Records a COPY page's position in the ledger (resumable staging), once its rows are in the
+   * files of `tables` — files only the caller's feed writes, so their lengths now are the page's end.
+   */
+  checkpoint(checkpoint: PageCheckpoint, tables: string[]): Promise<void> {
+    return this.serially(async () => {
+      if (!this.ledger) return;
+      for (const table of tables) {
+        const file = this.copyFile(table);
+        this.ledger.sizes[basename(file)] = existsSync(file) ? statSync(file).size : 0;
+        this.ledger.pages[table] = this.lines.get(table) ?? 0;
+        const columns = this.copyColumnsOf.get(table);
+        if (columns) this.ledger.copy[table] = { columns, rows: this.copyRowsOf.get(table) ?? 0 };
+      }
+      await this.record(checkpoint);
+    });
+  }
+
+  private serially(work: () => Promise<void>): Promise<void> {
+    const done = this.writing.then(work);
+    this.writing = done.catch(() => undefined);
+    return done;
+  }
+
+  private async record(checkpoint: PageCheckpoint): Promise<void> {
+    if (!this.ledger) return;
+    if (checkpoint.records?.length) await this.append(join(this.dir, RECORDS), checkpoint.records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    const at = (this.ledger.positions[checkpoint.key] ??= { position: null, pages: 0, count: 0 });
+    at.position = checkpoint.position;
+    at.pages++;
+    at.count += checkpoint.count;
+    this.writeLedger();
+  }
+
+  private async append(file: string, text: string): Promise<void> {
+    let handle = this.handles.get(file);
+    if (!handle) {
+      handle = open(file, 'a', StagingArea.FILE_MODE);
+      this.handles.set(file, handle);
     }
-    // COPY text format: backslash is the escape character; JSON text has no raw newlines or tabs.
-    if (!stream.write(`${jsonArrayText.replace(/\\/g, '\\\\')}\n`)) await once(stream, 'drain');
-    this.lines.set(table, (this.lines.get(table) ?? 0) + 1);
+    const data = Buffer.from(text, 'utf8');
+    await (await handle).appendFile(data);
+    if (this.ledger) this.ledger.sizes[basename(file)] = (this.ledger.sizes[basename(file)] ?? 0) + data.length;
+  }
+
+  /** Makes the staging resumable from here on: a ledger with `header`, updated after every page. */
+  startLedger<H>(header: H): void {
+    const sizes: Record<string, number> = {};
+    for (const entry of readdirSync(this.dir)) if (tracked(entry)) sizes[entry] = statSync(join(this.dir, entry)).size;
+    const copy = Object.fromEntries([...this.copyColumnsOf].map(([table, columns]) => [table, { columns, rows: this.copyRowsOf.get(table) ?? 0 }]));
+    this.ledger = { v: 1, header, touchedAt: Date.now(), sizes, pages: Object.fromEntries(this.lines), copy, positions: {} };
+    this.writeLedger();
+  }
+
+  private writeLedger(): void {
+    const ledger = this.ledger!;
+    ledger.touchedAt = Date.now();
+    const tmp = join(this.dir, `${LEDGER}.tmp`);
+    writeFileSync(tmp, JSON.stringify(ledger), { mode: StagingArea.FILE_MODE });
+    renameSync(tmp, join(this.dir, LEDGER));
+  }
+
+  /** The ledger of a resumable staging (a copy), undefined otherwise. */
+  get resumeLedger(): StagingLedger | undefined {
+    return this.ledger && (JSON.parse(JSON.stringify(this.ledger)) as StagingLedger);
+  }
+
+  /** The records committed pages carried (PageCheckpoint.records), in order. */
+  records(): unknown[] {
+    const file = join(this.dir, RECORDS);
+    return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as unknown) : [];
+  }
+
+  /** The ledger of the staging in `dir` as written last, undefined when there is none or it cannot be read. */
+  static readLedger(dir: string): StagingLedger | undefined {
+    try {
+      const ledger = JSON.parse(readFileSync(join(dir, LEDGER), 'utf8')) as StagingLedger;
+      return ledger?.v === 1 && ledger.sizes && ledger.pages && ledger.copy && ledger.positions ? ledger : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Reopens a resumable staging: every page file is cut back to its length in the ledger (a page
+   * written after the last ledger update goes) and files the ledger does not know are removed.
+   * Undefined when the staging cannot be resumed (no ledger, or a file shorter than the ledger says).
+   */
+  static reopen(dir: string): StagingArea | undefined {
+    const ledger = StagingArea.readLedger(dir);
+    if (!ledger) return undefined;
+    for (const entry of readdirSync(dir)) {
+      if (!tracked(entry)) continue;
+      const committed = ledger.sizes[entry] ?? 0;
+      const path = join(dir, entry);
+      if (statSync(path).size < committed) return undefined;
+      if (committed === 0) rmSync(path, { force: true });
+      else truncateSync(path, committed);
+    }
+    for (const [entry, size] of Object.entries(ledger.sizes)) if (size > 0 && !existsSync(join(dir, entry))) return undefined;
+    const staging = new StagingArea(dir);
+    staging.adopt(ledger);
+    return staging;
+  }
+
+  private adopt(ledger: StagingLedger | undefined, from?: StagingArea): void {
+    this.ledger = ledger;
+    const pages = from ? Object.fromEntries(from.lines) : (ledger?.pages ?? {});
+    for (const [table, n] of Object.entries(pages)) this.lines.set(table, n);
+    const copy = from ? Object.fromEntries([...from.copyColumnsOf].map(([t, columns]) => [t, { columns, rows: from.copyRowsOf.get(t) ?? 0 }])) : (ledger?.copy ?? {});
+    for (const [table, { columns, rows }] of Object.entries(copy)) {
+      this.copyColumnsOf.set(table, columns);
+      this.copyRowsOf.set(table, rows);
+    }
+  }
+
+  /** Moves the staging (closed) to `dir`, e.g. to keep it for a later pull, or to take a kept one for a job. */
+  async moveTo(dir: string): Promise<StagingArea> {
+    await this.seal();
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(this.dir, dir);
+    const moved = new StagingArea(dir);
+    moved.adopt(this.ledger, this);
+    return moved;
   }
 
   /**
@@ -130,17 +287,12 @@ export class StagingArea {
     return (this.lines.get(table) ?? 0) > 0;
   }
 
-  /** Flushes and closes every page file (before apply). */
+  /** Waits for the pages being written and closes every page file (before apply). */
   async seal(): Promise<void> {
-    await Promise.all(
-      [...this.streams.values()].map(
-        (s) =>
-          new Promise<void>((resolve, reject) => {
-            s.end((error?: Error | null) => (error ? reject(error) : resolve()));
-          }),
-      ),
-    );
-    this.streams.clear();
+    await this.writing;
+    const handles = [...this.handles.values()];
+    this.handles.clear();
+    await Promise.all(handles.map(async (h) => (await h).close()));
   }
 
   async remove(): Promise<void> {

@@ -13,6 +13,7 @@ import { PeerConnection, PeerConnector, PeerTarget } from './peer.port';
 import { ProgressTracker } from './progress';
 import { ReferenceDownload } from './reference-download';
 import { WindowDownload } from './window-download';
+import { isResumableFailure, KeptStagings, KeptWindow, keepMsOf, ResumeHeader, ResumeReport, stagingRootOf } from './kept-staging';
 import { DEFAULT_RETRY, RetryPolicy, withRetry } from './retry';
 
 /** What the fetch needs to know of a job. */
@@ -31,6 +32,8 @@ export interface FetchJob {
   onManifest?(manifest: SyncManifest, protocol: SyncProtocolName): Promise<void>;
   /** Called with the measured clock skew (peer minus local, ms) before it is checked against the limit. */
   onClockSkew?(skewMs: number): Promise<void>;
+  /** Called when the pull continues a kept window (what it reuses), and with null when the source no longer held it. */
+  onResume?(report: ResumeReport | null): Promise<void>;
 }
 
 /**
@@ -56,6 +59,8 @@ export interface FetchResult {
   bytesToDownload: number;
   /** File bytes received from the peer (a resumed transfer counts each byte once; a restarted one again). */
   bytesDownloaded: number;
+  /** What this pull took over from a kept staging of an earlier, failed pull (null or absent: fetched from the start). */
+  resumed?: ResumeReport | null;
   /** SHA-256 → where this node keeps the file (the locator column of imported rows). */
   fileLocators: Map<string, string>;
   /** Format of the window's pages (undefined for a reference-protocol pull). */
@@ -79,16 +84,19 @@ function isWindowExpired(error: unknown): boolean {
 @Injectable()
 export class FetchStep {
   private readonly logger = new Logger(FetchStep.name);
+  private readonly kept: KeptStagings;
 
   constructor(
     private readonly connector: PeerConnector,
     private readonly catalog: SyncCatalog,
     private readonly config: AppConfig,
     private readonly files: SyncedFiles,
-  ) {}
+  ) {
+    this.kept = new KeptStagings(stagingRootOf(config), files);
+  }
 
   get stagingRoot(): string {
-    return this.config.sync.stagingDir ?? join(this.config.server.dataDir, 'staging');
+    return stagingRootOf(this.config);
   }
 
   private get retry(): RetryPolicy {
@@ -96,11 +104,29 @@ export class FetchStep {
   }
 
   /**
-   * A window the source no longer holds (it restarted, or the window idled out) is fetched again
-   * from a fresh manifest, once; what was staged for the old window is dropped. On failure the
-   * staging is removed before the error is thrown.
+   * A pull first continues the kept window of an earlier pull from the same peer that failed in its
+   * fetch (KeptStagings); if the source no longer holds it, nothing is lost: the pull starts afresh.
+   * A window the source releases mid-pull is fetched again from a fresh manifest, once. On a
+   * transient failure the staging is kept for the next pull; on any other it is removed (with the
+   * files it stored) before the error is thrown.
    */
   async run(job: FetchJob): Promise<FetchResult> {
+    const kept = job.downloadFiles ? await this.kept.take(job.peer.registryId, job.cursor ?? null, join(this.stagingRoot, job.jobId)) : undefined;
+    if (kept) {
+      try {
+        this.logger.log(`sync ${job.jobId}: continues the window of sync ${kept.report.fromJobId} (${kept.report.pages} pages, ${kept.report.files} files staged)`);
+        await job.onResume?.(kept.report);
+        return await this.fetchWindow(job, kept.staging, kept);
+      } catch (error) {
+        if (!isWindowExpired(error) || job.signal.aborted) {
+          await this.settle(job, kept.staging, error);
+          throw error;
+        }
+        this.logger.warn(`sync ${job.jobId}: the peer no longer holds the kept window; fetching afresh`);
+        await this.kept.discard(kept.staging);
+        await job.onResume?.(null);
+      }
+    }
     let staging = StagingArea.create(this.stagingRoot, job.jobId);
     try {
       for (let attempt = 1; ; attempt++) {
@@ -109,39 +135,39 @@ export class FetchStep {
         } catch (error) {
           if (attempt >= 2 || !isWindowExpired(error) || job.signal.aborted) throw error;
           this.logger.warn(`sync ${job.jobId}: the peer released the export window; fetching again`);
-          await this.discard(staging);
+          await this.kept.discard(staging);
           staging = StagingArea.create(this.stagingRoot, job.jobId);
         }
       }
     } catch (error) {
-      await this.discard(staging);
+      await this.settle(job, staging, error);
       throw error;
     }
   }
 
+  /** After a failed fetch: a window pull that may continue later keeps its staging, any other removes it. */
+  private async settle(job: FetchJob, staging: StagingArea, error: unknown): Promise<void> {
+    if (job.downloadFiles && !job.signal.aborted && staging.resumeLedger && isResumableFailure(error)) {
+      await this.kept.keep(staging, job.peer.registryId);
+      this.logger.warn(`sync ${job.jobId}: staging kept; the next pull from ${job.peer.name} continues this window while the peer holds it`);
+      return;
+    }
+    await this.kept.discard(staging);
+  }
+
   /** Drops a pull's staging; `collectGarbage`: also the files it stored that no committed row references. */
   async release(fetched: FetchResult, options: { collectGarbage: boolean }): Promise<void> {
-    if (options.collectGarbage) await this.discard(fetched.staging);
+    if (options.collectGarbage) await this.kept.discard(fetched.staging);
     else await fetched.staging.remove();
   }
 
   /**
-   * Collects the files a pull stored (its staging's list: the intent is written before each file
-   * goes into the store) that no committed row references, then removes the staging. The list goes
-   * last, so a crash at any point leaves it for recover().
+   * After a crash (no job can be running): the staging of an interrupted window pull is kept for its
+   * peer while the window may still be held; the rest goes, with the files no committed row
+   * references. Returns the staging directories removed.
    */
-  private async discard(staging: StagingArea): Promise<void> {
-    await this.files.collectGarbage(staging.storedFiles());
-    await staging.remove();
-  }
-
-  /**
-   * After a crash (no job can be running): files interrupted pulls stored but no committed row
-   * references are garbage, and their staging goes. Returns the staging directories removed.
-   */
-  async recover(): Promise<string[]> {
-    await this.files.collectGarbage(StagingArea.storedFiles(this.stagingRoot));
-    return StagingArea.sweep(this.stagingRoot);
+  recover(): Promise<string[]> {
+    return this.kept.recover();
   }
 
   /**
@@ -149,17 +175,23 @@ export class FetchStep {
    * that opens no window speaks only the reference protocol: its `since`/page feeds are fetched
    * instead (ReferenceDownload), from the last watermark minus the overlap.
    */
-  private async fetchWindow(job: FetchJob, staging: StagingArea): Promise<FetchResult> {
+  private async fetchWindow(job: FetchJob, staging: StagingArea, kept?: KeptWindow): Promise<FetchResult> {
     job.progress.phase('connecting');
     const connection = await this.connector.connect(job.peer, job.signal);
     try {
       job.progress.phase('manifest');
       const since = this.referenceSince(job.lastSyncedAt);
-      const manifest = await this.manifest(connection, job, since);
+      // A kept window is continued as it was announced: a new manifest would replace it at the source.
+      const manifest = kept ? kept.header.manifest : await this.manifest(connection, job, since);
       if (!manifest.window) return await this.fetchReference(connection, job, staging, manifest, since);
+      if (kept) this.announceTotals(job, manifest);
       await job.onManifest?.(manifest, SYNC_PROTOCOL_VERSION);
       if (manifest.window.empty) return { manifest, protocol: SYNC_PROTOCOL_VERSION, nextCursor: manifest.window.nextCursor, staging, ...nothingDownloaded(), fileLocators: new Map(), unchanged: true };
-      const pageFormat: PageFormat = this.config.sync.copyPages && manifest.window.pageFormat === COPY_PAGE_FORMAT ? COPY_PAGE_FORMAT : 'json';
+      // A kept window goes on in the format its pages were staged in (a table's pages are of one format).
+      const pageFormat: PageFormat = kept?.header.pageFormat ?? (this.config.sync.copyPages && manifest.window.pageFormat === COPY_PAGE_FORMAT ? COPY_PAGE_FORMAT : 'json');
+      if (!kept && job.downloadFiles) {
+        staging.startLedger<ResumeHeader>({ peer: job.peer.registryId, cursor: job.cursor ?? null, jobId: job.jobId, manifest, keepMs: keepMsOf(manifest), pageFormat });
+      }
       const download = new WindowDownload(connection, staging, this.files, this.catalog.files(), job.progress, {
         downloadFiles: job.downloadFiles,
         pageSize: this.config.sync.pullPageSize,
@@ -169,9 +201,10 @@ export class FetchStep {
         retry: this.retry,
         signal: job.signal,
       });
-      const downloaded = await download.run(manifest, (route) => feedTables(this.catalog.feed(route)!));
+      const resume = kept && { positions: kept.ledger.positions, files: kept.files };
+      const downloaded = await download.run(manifest, (route) => feedTables(this.catalog.feed(route)!), resume);
       const nextCursor = manifest.window.nextCursor;
-      return { manifest, protocol: SYNC_PROTOCOL_VERSION, nextCursor, staging, ...downloaded, fileLocators: this.locators(downloaded.files), pageFormat };
+      return { manifest, protocol: SYNC_PROTOCOL_VERSION, nextCursor, staging, ...downloaded, fileLocators: this.locators(downloaded.files), pageFormat, resumed: kept?.report ?? null };
     } finally {
       await connection.close().catch(() => undefined);
     }
@@ -254,11 +287,15 @@ export class FetchStep {
       if (!manifest.window!.empty) void connection.invoke('POST', '/api/sync/window/close', { window: manifest.window!.token }).catch(() => undefined);
       throw error;
     });
+    this.announceTotals(job, manifest);
+    return manifest;
+  }
+
+  private announceTotals(job: FetchJob, manifest: SyncManifest): void {
     job.progress.totals({
-      feeds: manifest.feeds.map((f) => ({ route: f.route, rows: f.rows + f.tombstones, bytes: f.bytes })),
+      feeds: (manifest.feeds ?? []).map((f) => ({ route: f.route, rows: f.rows + f.tombstones, bytes: f.bytes })),
       files: { count: manifest.files?.count ?? 0, bytes: manifest.files?.totalBytes ?? 0 },
     });
-    return manifest;
   }
 
   /**

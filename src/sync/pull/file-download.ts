@@ -1,6 +1,7 @@
 import { appendFileSync, existsSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { AppError } from '../../core/errors/app-error';
 import { PeerError } from '../../core/errors/peer-error';
 import { FileColumns } from '../../core/sync-kernel/table-model';
@@ -94,6 +95,13 @@ export class FileDownload {
   private async download(file: FileRef, counted: Pick<Downloaded, 'bytesDownloaded'>): Promise<VerifiedFile> {
     const part = this.partFile(file);
     const have = existsSync(part) ? statSync(part).size : 0;
+    // Complete already (a resumed pull's transfer, interrupted before the store took it): checked, not fetched again.
+    if (have === file.size && have > 0) {
+      const complete = await VerifiedFile.receive(Readable.from([]), part, file, { from: have });
+      if (complete instanceof VerifiedFile) return complete;
+      await rm(part, { force: true });
+      return this.download(file, counted);
+    }
     const start = have <= file.size ? have : 0;
     const headers: Record<string, string> = start > 0 && start < file.size ? { Range: `bytes=${start}-` } : {};
     const response = await this.connection.stream(`/api/sync/${this.fileColumns!.spec.route}/${file.rowId}/stream`, headers, this.options.signal);

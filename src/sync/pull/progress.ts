@@ -1,6 +1,6 @@
 import { Subject } from 'rxjs';
 
-import type { JobState, SyncPhase, SyncProgress } from '../../../client/src/types';
+import type { JobState, ResumeReport, SyncPhase, SyncProgress } from '../../../client/src/types';
 import { estimate, StageMeter, TABLE_ROWS } from './progress-model';
 
 /** Live progress of a job (GET /api/sync/jobs/{id} and its SSE stream): the wire contract in client/. */
@@ -90,6 +90,12 @@ export class ProgressTracker {
     this.value.phase = phase;
     if (where.aggregate !== undefined) this.value.aggregate = where.aggregate;
     if (where.table !== undefined) this.value.table = where.table;
+    this.emit(true);
+  }
+
+  /** The pull continues a kept window: what it took over (null: the kept window was gone). */
+  resumed(report: ResumeReport | null): void {
+    this.value.resumed = report;
     this.emit(true);
   }
 

@@ -4,11 +4,11 @@ import { pipeline } from 'node:stream/promises';
 import { PeerError } from '../../core/errors/peer-error';
 import { FileColumns } from '../../core/sync-kernel/table-model';
 import { FileRef } from '../files/synced-files.port';
-import { StagingArea } from '../import/staging';
+import { PageCheckpoint, StagingArea } from '../import/staging';
 import { CHUNK_MEDIA_TYPE, FrameDecryptor, FrameError } from '../shared/chunked-cipher';
 import { PAGE_HEADERS, pageStreamId, StreamedPageMeta, StreamedPageRequest } from '../shared/page-stream';
 import { PeerConnection } from './peer.port';
-import { collectFileRefs, malformed, validateTombstones } from './window-download';
+import { collectFileRefs, malformed, newRefs, validateTombstones } from './window-download';
 
 /**
  * One window page in the `copy` format (page-stream.ts), fetched into staging without parsing its
@@ -30,7 +30,11 @@ export interface StreamedPageTarget {
 const TOMBSTONE_BYTES_PER_ROW = 10_000;
 const TOKEN = /^[A-Za-z0-9_-]{1,2000}$/;
 
-/** Fetches the page at `request.after` into staging; answers what it was and where the feed goes on. */
+/**
+ * Fetches the page at `request.after` into staging; answers what it was and where the feed goes on.
+ * `checkpoint` (a resumable staging): what to record in its ledger with the page, given the page and
+ * the file references it added.
+ */
 export async function fetchStreamedPage(
   connection: PeerConnection,
   staging: StagingArea,
@@ -38,6 +42,7 @@ export async function fetchStreamedPage(
   target: StreamedPageTarget,
   files: Map<string, FileRef>,
   signal?: AbortSignal,
+  checkpoint?: (meta: StreamedPageMeta, added: FileRef[]) => PageCheckpoint,
 ): Promise<StreamedPageMeta> {
   const params = new URLSearchParams({ window: request.window, pageSize: String(target.pageSize), page: String(request.page), format: 'copy' });
   if (request.after) params.set('after', request.after);
@@ -53,14 +58,15 @@ export async function fetchStreamedPage(
   const decrypt = new FrameDecryptor(connection.channelKey, pageStreamId(request, meta), 0);
   try {
     if (meta.table === null) {
-      await stageTombstones(response.body, decrypt, meta, target, staging);
+      await stageTombstones(response.body, decrypt, meta, target, staging, checkpoint?.(meta, []));
       return meta;
     }
     const refs = new Map<string, FileRef>();
     const fileColumns = target.fileColumns?.spec.table === meta.table ? target.fileColumns : undefined;
     const check = new CopyRowsCheck(meta, fileColumns && ((fields) => collectFileRefs([fileRow(fields, meta.columns, fileColumns)], fileColumns, refs)));
     await staging.appendCopyPage(meta.table, meta.columns, meta.rows, response.body, decrypt, check);
-    for (const [sha, ref] of refs) if (!files.has(sha)) files.set(sha, ref);
+    const added = newRefs(refs, files);
+    if (checkpoint) await staging.checkpoint(checkpoint(meta, added), [meta.table]);
     return meta;
   } catch (error) {
     response.body.destroy();
@@ -94,7 +100,7 @@ function readMeta(headers: Record<string, string | undefined>, target: StreamedP
 }
 
 /** The feed's tombstones: a JSON array (bounded), checked and staged as in a JSON page. */
-async function stageTombstones(body: Readable, decrypt: FrameDecryptor, meta: StreamedPageMeta, target: StreamedPageTarget, staging: StagingArea): Promise<void> {
+async function stageTombstones(body: Readable, decrypt: FrameDecryptor, meta: StreamedPageMeta, target: StreamedPageTarget, staging: StagingArea, checkpoint?: PageCheckpoint): Promise<void> {
   const limit = Math.max(1, meta.rows) * TOMBSTONE_BYTES_PER_ROW;
   const chunks: Buffer[] = [];
   let size = 0;
@@ -114,7 +120,7 @@ async function stageTombstones(body: Readable, decrypt: FrameDecryptor, meta: St
   }
   if (!Array.isArray(deleted) || deleted.length !== meta.rows) throw malformed('tombstones do not match their count');
   validateTombstones(deleted, target.tables);
-  if (deleted.length > 0) await staging.appendPage('_tombstones', text);
+  await staging.appendPages(deleted.length > 0 ? [{ table: '_tombstones', text }] : [], checkpoint);
 }
 
 /** The file columns of one COPY text line, as collectFileRefs reads a row. */

@@ -3,6 +3,7 @@ import { DataSource, QueryRunner } from 'typeorm';
 import { timestampText } from '../../core/sync-kernel/sql';
 import type { JobKind } from '../../../client/src/types';
 import { LastSync, PeerSyncStatus } from '../../nodes/peer-sync-status.port';
+import type { ResumeReport } from './kept-staging';
 
 export type SyncStatus = 'in_progress' | 'completed' | 'failed' | 'rolled_back' | 'cancelled';
 /** What a job does: the SDK's JobKind (client/). */
@@ -37,6 +38,20 @@ export interface SyncLogRow {
   negotiatedProtocol: string | null;
   /** The peer's clock minus this node's (ms), measured at the manifest; null before it. */
   clockSkewMs: number | null;
+  /** What this pull took over from a kept staging of an earlier pull that failed mid-fetch; null: nothing. */
+  resumed: ResumeReport | null;
+  /** What the peer's (change-feed) manifest announced for this pull's window, and when it was measured. */
+  announced: Announced | null;
+}
+
+/** A change-feed manifest's totals: how far behind the peer's feed this node was when it was measured. */
+export interface Announced {
+  rows: number;
+  tombstones: number;
+  bytes: number;
+  files: number;
+  fileBytes: number;
+  measuredAt: string;
 }
 
 const ts = timestampText;
@@ -45,6 +60,10 @@ const ts = timestampText;
 export interface Measured {
   protocol?: string;
   clockSkewMs?: number;
+  /** What the manifest announced (change-feed peers). */
+  announced?: Announced;
+  /** What the pull took over from a kept staging (null: it was gone at the peer, the pull started afresh). */
+  resumed?: ResumeReport | null;
 }
 
 /** The database clock, as a value of SyncLogs.write. */
@@ -52,13 +71,19 @@ const NOW = Symbol('clock_timestamp()');
 /** Columns an update never blanks: what an earlier write of the same job already recorded. */
 const KEEP_WHEN_NULL = new Set(['progress', 'negotiated_protocol', 'clock_skew_ms']);
 
-const measuredColumns = (measured: Measured) => ({ negotiated_protocol: measured.protocol ?? null, clock_skew_ms: measured.clockSkewMs ?? null });
+// announced and resumed are always what the job holds now (a resume dropped at a 410 is null again).
+const measuredColumns = (measured: Measured) => ({
+  negotiated_protocol: measured.protocol ?? null,
+  clock_skew_ms: measured.clockSkewMs ?? null,
+  announced: measured.announced ? JSON.stringify(measured.announced) : null,
+  resumed: measured.resumed ? JSON.stringify(measured.resumed) : null,
+});
 
 const SELECT = `SELECT id, remote_node_id AS "remoteNodeId", kind, status, phase, ${ts('started_at')} AS "startedAt",
   ${ts('completed_at')} AS "completedAt", ${ts('last_synced_at')} AS "lastSyncedAt", cursor_from AS "cursorFrom",
   cursor_to AS "cursorTo", local_apply_xid::text AS "localApplyXid", entities_received AS "entitiesReceived", counts, progress,
   error_code AS "errorCode", error_message AS "errorMessage", requested_by AS "requestedBy", negotiated_protocol AS "negotiatedProtocol",
-  clock_skew_ms AS "clockSkewMs" FROM sync_logs`;
+  clock_skew_ms AS "clockSkewMs", resumed, announced FROM sync_logs`;
 
 /** The sync_logs table: job state of the SyncSaga (persisted, survives restarts), and each peer's last pull. */
 @Injectable()
@@ -94,6 +119,8 @@ export class SyncLogs extends PeerSyncStatus {
       requestedBy,
       negotiatedProtocol: null,
       clockSkewMs: null,
+      resumed: null,
+      announced: null,
     };
   }
 

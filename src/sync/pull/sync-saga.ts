@@ -7,7 +7,7 @@ import { ApplyStep } from './apply-step';
 import { FetchResult, FetchStep } from './fetch-step';
 import { PeerTarget } from './peer.port';
 import { ProgressTracker } from './progress';
-import { Measured, SyncLogRow, SyncLogs } from './sync-logs';
+import { Announced, Measured, SyncLogRow, SyncLogs } from './sync-logs';
 import { SyncSummary } from './sync-summary';
 import { SyncCompletedEvent, SyncFailedEvent } from './sync.events';
 
@@ -69,10 +69,15 @@ export class SyncSaga {
         downloadFiles: job.kind === 'pull',
         onManifest: async (manifest, protocol) => {
           measured.protocol = protocol;
+          measured.announced = announcedBy(manifest);
           if (!this.nothingToApply(job, manifest)) await this.logs.begin(job.log, 'fetching', job.progress.snapshot(), measured);
         },
         onClockSkew: async (skewMs) => {
           measured.clockSkewMs = skewMs;
+        },
+        onResume: async (report) => {
+          measured.resumed = report;
+          job.progress.resumed(report);
         },
       });
       const { manifest } = fetched;
@@ -163,4 +168,19 @@ export class SyncSaga {
   recover(): Promise<string[]> {
     return this.fetch.recover();
   }
+}
+
+/** A change-feed manifest's totals (undefined for a reference-protocol manifest: it counts top-level rows only). */
+export function announcedBy(manifest: SyncManifest): Announced | undefined {
+  const feeds = manifest.feeds;
+  if (!manifest.window || !Array.isArray(feeds)) return undefined;
+  const sum = (pick: (f: { rows: number; tombstones: number; bytes: number }) => number) => feeds.reduce((n, f) => n + pick(f), 0);
+  return {
+    rows: sum((f) => f.rows),
+    tombstones: sum((f) => f.tombstones),
+    bytes: sum((f) => f.bytes),
+    files: manifest.files?.count ?? 0,
+    fileBytes: manifest.files?.totalBytes ?? 0,
+    measuredAt: typeof manifest.serverTime === 'string' && !Number.isNaN(Date.parse(manifest.serverTime)) ? manifest.serverTime : new Date().toISOString(),
+  };
 }

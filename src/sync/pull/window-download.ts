@@ -3,7 +3,7 @@ import { PeerError } from '../../core/errors/peer-error';
 import { FileColumns } from '../../core/sync-kernel/table-model';
 import { SyncManifest } from '../export/export.types';
 import { FileRef, SyncedFiles } from '../files/synced-files.port';
-import { StagingArea } from '../import/staging';
+import { PageCheckpoint, StagedPage, StagingArea } from '../import/staging';
 import { runPool } from '../shared/pool';
 import type { FetchResult } from './fetch-step';
 import { PeerConnection } from './peer.port';
@@ -37,6 +37,18 @@ export interface DownloadOptions {
   wireNames?: (table: string) => string[];
   retry: RetryPolicy;
   signal?: AbortSignal;
+}
+
+/** Where a feed's fetch stands after a staged page (`after` null: the feed is complete). */
+export interface FeedPosition {
+  after: string | null;
+  page: number;
+}
+
+/** What a kept staging holds already (KeptStagings). */
+export interface ResumeFrom {
+  positions: Record<string, { position: unknown; pages: number; count: number }>;
+  files: FileRef[];
 }
 
 export type Downloaded = Pick<FetchResult, 'files' | 'storedFiles' | 'presentFiles' | 'filesToDownload' | 'bytesToDownload' | 'bytesDownloaded'>;
@@ -94,14 +106,22 @@ export class WindowDownload {
     private readonly options: DownloadOptions,
   ) {}
 
-  async run(manifest: SyncManifest, feedTables: (route: string) => string[]): Promise<Downloaded> {
+  /**
+   * `resume`: what a kept staging already holds (each feed's position after its last staged page,
+   * the files those pages reference); fetching continues from there.
+   */
+  async run(manifest: SyncManifest, feedTables: (route: string) => string[], resume?: ResumeFrom): Promise<Downloaded> {
     const window = manifest.window!;
-    const files = new Map<string, FileRef>();
+    const files = new Map<string, FileRef>((resume?.files ?? []).map((f) => [f.sha256, f]));
     // Pages of one feed follow each other (keyset); different feeds are fetched side by side.
     const feeds = (manifest.feeds ?? []).filter((feed) => feed.rows + feed.tombstones > 0);
     await runPool(feeds, FEED_CONCURRENCY, async (feed) => {
+      const staged = resume?.positions[feed.route];
+      const from = staged?.position as FeedPosition | undefined;
+      if (staged) this.progress.fetched(feed.route, staged.count);
+      if (from && from.after === null) return;
       this.progress.phase('fetching', { aggregate: feed.aggregate, table: null });
-      await this.fetchFeed(feed.route, window.token, new Set(feedTables(feed.route)), files);
+      await this.fetchFeed(feed.route, window.token, new Set(feedTables(feed.route)), files, from);
     });
     // Releasing the source's snapshot need not hold up this pull.
     void this.connection.invoke('POST', '/api/sync/window/close', { window: window.token }).catch(() => undefined);
@@ -109,42 +129,54 @@ export class WindowDownload {
     return new FileDownload(this.connection, this.staging, this.store, this.fileColumns, this.progress, this.options).run([...files.values()]);
   }
 
-  private async fetchFeed(route: string, windowToken: string, tables: Set<string>, files: Map<string, FileRef>): Promise<void> {
-    if (this.options.copyPages) return this.fetchStreamedFeed(route, windowToken, tables, files);
-    let after: string | null = null;
-    let page = 1;
+  private async fetchFeed(route: string, windowToken: string, tables: Set<string>, files: Map<string, FileRef>, from?: FeedPosition): Promise<void> {
+    if (this.options.copyPages) return this.fetchStreamedFeed(route, windowToken, tables, files, from);
+    let after: string | null = from?.after ?? null;
+    let page = from?.page ?? 1;
     do {
       this.checkCancelled();
       const params = new URLSearchParams({ window: windowToken, pageSize: String(this.options.pageSize), page: String(page) });
       if (after) params.set('after', after);
       const raw = await withRetry(() => this.connection.invoke('GET', `/api/sync/${route}?${params}`), this.options.retry, this.options.signal);
       const result = validatePage(raw, tables);
+      const parts: StagedPage[] = [];
+      const referenced = new Map<string, FileRef>();
       if (result.data.length > 0) {
-        const text = JSON.stringify(result.data);
-        await this.staging.appendPage(result.table!, text);
-        if (this.fileColumns && result.table === this.fileColumns.spec.table) collectFileRefs(result.data, this.fileColumns, files);
-        this.progress.phase('fetching', { table: result.table });
-        this.progress.fetched(route, result.data.length);
+        parts.push({ table: result.table!, text: JSON.stringify(result.data) });
+        if (this.fileColumns && result.table === this.fileColumns.spec.table) collectFileRefs(result.data, this.fileColumns, referenced);
       }
-      if (result.deleted.length > 0) {
-        const text = JSON.stringify(result.deleted);
-        await this.staging.appendPage('_tombstones', text);
-        this.progress.fetched(route, result.deleted.length);
-      }
+      if (result.deleted.length > 0) parts.push({ table: '_tombstones', text: JSON.stringify(result.deleted) });
+      const added = newRefs(referenced, files);
+      // The page and the feed's position after it go into staging together (a resume continues after it).
+      const count = result.data.length + result.deleted.length;
+      await this.staging.appendPages(parts, { key: route, position: { after: result.next, page: page + 1 } satisfies FeedPosition, count, records: added });
+      if (result.data.length > 0) this.progress.phase('fetching', { table: result.table });
+      this.progress.fetched(route, count);
       after = result.next;
       page++;
     } while (after);
   }
 
   /** The feed's pages in the `copy` format (streamed-page.ts). */
-  private async fetchStreamedFeed(route: string, window: string, tables: Set<string>, files: Map<string, FileRef>): Promise<void> {
+  private async fetchStreamedFeed(route: string, window: string, tables: Set<string>, files: Map<string, FileRef>, from?: FeedPosition): Promise<void> {
     const target = { tables, wireNames: this.options.wireNames!, pageSize: this.options.pageSize, fileColumns: this.fileColumns };
-    let after: string | null = null;
-    let page = 1;
+    let after: string | null = from?.after ?? null;
+    let page = from?.page ?? 1;
     do {
       this.checkCancelled();
       const request = { route, window, after, page };
-      const meta: StreamedPageMeta = await withRetry(() => fetchStreamedPage(this.connection, this.staging, request, target, files, this.options.signal), this.options.retry, this.options.signal);
+      // The feed's position after the page, recorded in staging with it (a resume continues after it).
+      const checkpoint = (meta: StreamedPageMeta, added: FileRef[]): PageCheckpoint => ({
+        key: route,
+        position: { after: meta.next, page: page + 1 } satisfies FeedPosition,
+        count: meta.rows,
+        records: added,
+      });
+      const meta: StreamedPageMeta = await withRetry(
+        () => fetchStreamedPage(this.connection, this.staging, request, target, files, this.options.signal, checkpoint),
+        this.options.retry,
+        this.options.signal,
+      );
       if (meta.table !== null) this.progress.phase('fetching', { table: meta.table });
       if (meta.rows > 0) this.progress.fetched(route, meta.rows);
       after = meta.next;
@@ -155,4 +187,11 @@ export class WindowDownload {
   private checkCancelled(): void {
     if (this.options.signal?.aborted) throw new AppError(409, 'ERR_SYNC_CANCELLED', 'the pull was cancelled');
   }
+}
+
+/** The references of a page not yet known (first row per content wins), added to `known`. */
+export function newRefs(page: Map<string, FileRef>, known: Map<string, FileRef>): FileRef[] {
+  const added = [...page.values()].filter((f) => !known.has(f.sha256));
+  for (const f of added) known.set(f.sha256, f);
+  return added;
 }

@@ -77,6 +77,7 @@ export class SyncScheduler implements OnApplicationBootstrap, OnApplicationShutd
         consecutiveFailures: schedule?.consecutiveFailures ?? 0,
         pausedReason: schedule?.pausedReason ?? null,
         clockSkewMs: outcomes.clockSkewMs.get(peer.id) ?? null,
+        behind: outcomes.behind.get(peer.id) ?? null,
         lastSuccess: success ? { at: success.at, jobId: success.jobId } : null,
         lastFailure: failure && (!success || failure.at > success.at) ? { at: failure.at, jobId: failure.jobId, code: failure.code ?? 'ERR_SYNC_FAILED', message: failure.message ?? '' } : null,
       };

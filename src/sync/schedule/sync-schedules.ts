@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { timestampText } from '../../core/sync-kernel/sql';
+import type { FeedLag } from '../../../client/src/types';
 
 export interface ScheduleRow {
   remoteNodeId: string;
@@ -134,6 +135,7 @@ export class SyncSchedules {
     lastFailure: Map<string, PullOutcomeRow>;
     running: Map<string, string>;
     clockSkewMs: Map<string, number>;
+    behind: Map<string, FeedLag>;
   }> {
     const newest = (statuses: string) =>
       this.dataSource.query(
@@ -147,13 +149,28 @@ export class SyncSchedules {
       `SELECT DISTINCT ON (remote_node_id) remote_node_id AS "remoteNodeId", clock_skew_ms AS skew
        FROM sync_logs WHERE clock_skew_ms IS NOT NULL ORDER BY remote_node_id, started_at DESC`,
     ) as Promise<{ remoteNodeId: string; skew: number }[]>;
-    const [ok, failed, running, skew] = await Promise.all([newest(`'completed'`), newest(`'failed', 'rolled_back', 'cancelled'`), newest(`'in_progress'`), skews]);
+    // The newest measurement per peer: a committed pull applied all its manifest announced (0 behind
+    // as of then); a failed pull or a preview applied nothing of it.
+    const lags = this.dataSource.query(
+      `SELECT DISTINCT ON (remote_node_id) remote_node_id AS "remoteNodeId", id AS "jobId", announced,
+         (kind = 'pull' AND status = 'completed') AS applied
+       FROM sync_logs WHERE announced IS NOT NULL AND status <> 'in_progress' ORDER BY remote_node_id, started_at DESC`,
+    ) as Promise<{ remoteNodeId: string; jobId: string; announced: Omit<FeedLag, 'jobId'>; applied: boolean }[]>;
+    const [ok, failed, running, skew, lag] = await Promise.all([newest(`'completed'`), newest(`'failed', 'rolled_back', 'cancelled'`), newest(`'in_progress'`), skews, lags]);
     const byPeer = (rows: PullOutcomeRow[]) => new Map(rows.map((r) => [r.remoteNodeId, r]));
     return {
       lastSuccess: byPeer(ok),
       lastFailure: byPeer(failed),
       running: new Map(running.map((r) => [r.remoteNodeId, r.jobId])),
       clockSkewMs: new Map(skew.map((r) => [r.remoteNodeId, r.skew])),
+      behind: new Map(
+        lag.map((r) => [
+          r.remoteNodeId,
+          r.applied
+            ? { rows: 0, tombstones: 0, bytes: 0, files: 0, fileBytes: 0, measuredAt: r.announced.measuredAt, jobId: r.jobId }
+            : { ...r.announced, jobId: r.jobId },
+        ]),
+      ),
     };
   }
 }

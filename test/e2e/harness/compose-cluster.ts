@@ -110,8 +110,8 @@ export class ComposeNode implements NodeRuntime {
     return out.split('\n').filter((name) => name !== '');
   }
 
-  /** sha256sum of every file (sorted relative paths) in the container, hashed once more here. */
-  async hashDataDir(path: string): Promise<string> {
+  /** sha256sum of every file (sorted relative paths) in the container but `skip` names, hashed once more here. */
+  async hashDataDir(path: string, skip: (name: string) => boolean = () => false): Promise<string> {
     const listing = await this.exec([
       'sh',
       '-c',
@@ -119,7 +119,8 @@ export class ComposeNode implements NodeRuntime {
       'sh',
       `${DATA_DIR}/${path}`,
     ]);
-    return createHash('sha256').update(listing).digest('hex');
+    const kept = listing.split('\n').filter((line) => line !== '' && !skip(line.slice(line.lastIndexOf('/') + 1)));
+    return createHash('sha256').update(kept.join('\n')).digest('hex');
   }
 }
 

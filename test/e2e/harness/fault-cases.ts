@@ -22,6 +22,11 @@ export interface FaultCase {
   /** New recording files in the round beyond the one every round brings (the fault then hits one of several). */
   extraFiles?: number;
   expect: FaultExpectation;
+  /**
+   * A failed pull whose staging is kept (a transient failure or a kill of the puller while the
+   * source keeps its window): the clean retry continues it, and its log says what it reused.
+   */
+  resumes?: boolean;
 }
 
 const HANDSHAKE_FAILS: FaultExpectation = { outcome: 'fails', status: 'failed', code: /^ERR_/ };
@@ -60,9 +65,9 @@ export const FAULT_CASES: FaultCase[] = [
   { name: 'volunteers 3rd page reset once', phase: 'feed-page', rules: () => on(PAGE('volunteers'), { kind: 'reset' }, { nth: 3 }), expect: converges },
   { name: 'volunteers page 429 with Retry-After once', phase: 'feed-page', rules: () => on(PAGE('volunteers'), { kind: 'status', status: 429, headers: { 'Retry-After': '1' }, body: { error: 'ERR_RATE_LIMIT_EXCEEDED', message: 'injected' } }, { nth: 2 }), expect: converges },
   { name: 'devices page cut after 10 bytes once', phase: 'feed-page', rules: () => on(PAGE('devices'), { kind: 'cut', afterBytes: 10 }), expect: converges },
-  { name: 'sessions 2nd page 503 persistent', phase: 'feed-page', rules: () => on(PAGE('sessions'), s503, { nth: 2, times: ALWAYS }), expect: fails(/ERR_UNAVAILABLE/) },
+  { name: 'sessions 2nd page 503 persistent', phase: 'feed-page', rules: () => on(PAGE('sessions'), s503, { nth: 2, times: ALWAYS }), expect: fails(/ERR_UNAVAILABLE/), resumes: true },
   { name: 'research page corrupted', phase: 'feed-page', rules: () => on(PAGE('research'), { kind: 'corrupt', at: 'half' }, { nth: 2 }), expect: fails(/ERR_PEER_PROTOCOL|ERR_MALFORMED_PAGE/) },
-  { name: 'researchers page cut (persistent)', phase: 'feed-page', rules: () => on(PAGE('researchers'), { kind: 'cut', afterBytes: 'half' }, { times: ALWAYS }), expect: fails(/ERR_PEER/) },
+  { name: 'researchers page cut (persistent)', phase: 'feed-page', rules: () => on(PAGE('researchers'), { kind: 'cut', afterBytes: 'half' }, { times: ALWAYS }), expect: fails(/ERR_PEER/), resumes: true },
   // An expired window is re-opened once (the source released it); expiring again fails the pull.
   { name: 'sessions page: window expired (410) once', phase: 'feed-page', rules: () => on(PAGE('sessions'), { kind: 'status', status: 410, body: { error: 'ERR_WINDOW_EXPIRED', message: 'injected' } }, { nth: 4 }), expect: converges },
   { name: 'sessions page: window expired (410) persistent', phase: 'feed-page', rules: () => on(PAGE('sessions'), { kind: 'status', status: 410, body: { error: 'ERR_WINDOW_EXPIRED', message: 'injected' } }, { times: ALWAYS }), expect: fails(/ERR_WINDOW_EXPIRED/) },
@@ -70,7 +75,7 @@ export const FAULT_CASES: FaultCase[] = [
 
   // Tombstone pages (the volunteers feed deletes a vital_signs row each round).
   { name: 'tombstone page reset once', phase: 'tombstones', rules: (c) => on(PAGE('volunteers'), { kind: 'reset' }, { when: c.tombstonePage }), expect: converges },
-  { name: 'tombstone page 503 persistent', phase: 'tombstones', rules: (c) => on(PAGE('volunteers'), s503, { when: c.tombstonePage, times: ALWAYS }), expect: fails(/ERR_UNAVAILABLE/) },
+  { name: 'tombstone page 503 persistent', phase: 'tombstones', rules: (c) => on(PAGE('volunteers'), s503, { when: c.tombstonePage, times: ALWAYS }), expect: fails(/ERR_UNAVAILABLE/), resumes: true },
   { name: 'tombstone page corrupted', phase: 'tombstones', rules: (c) => on(PAGE('volunteers'), { kind: 'corrupt', at: 'half' }, { when: c.tombstonePage }), expect: fails(/ERR_PEER_PROTOCOL|ERR_MALFORMED_PAGE/) },
 
   // Window close: best effort; the pull completes without it.
@@ -83,20 +88,20 @@ export const FAULT_CASES: FaultCase[] = [
   { name: 'file stream cut mid-file once (resumed)', phase: 'file-stream', rules: () => on(STREAM, { kind: 'cut', afterBytes: 'half' }), expect: converges },
   { name: 'file stream cut before the last byte once', phase: 'file-stream', rules: () => on(STREAM, { kind: 'cut', afterBytes: 'last' }), expect: converges },
   { name: 'file stream byte corrupted mid-file once', phase: 'file-stream', rules: () => on(STREAM, { kind: 'corrupt', at: 'half' }), expect: converges },
-  { name: 'file stream cut early (persistent)', phase: 'file-stream', rules: () => on(STREAM, { kind: 'cut', afterBytes: 100 }, { times: ALWAYS }), expect: fails(/ERR_FILE|ERR_PEER/) },
+  { name: 'file stream cut early (persistent)', phase: 'file-stream', rules: () => on(STREAM, { kind: 'cut', afterBytes: 100 }, { times: ALWAYS }), expect: fails(/ERR_FILE|ERR_PEER/), resumes: true },
   { name: 'file stream corrupted (persistent)', phase: 'file-stream', rules: () => on(STREAM, { kind: 'corrupt', at: 'last' }, { times: ALWAYS }), expect: fails(/ERR_FILE|ERR_PEER/) },
   // Two files: the fault hits the second stream, after the first file may be stored. A failed pull
   // must leave the file store as it was (the stored file collected, issue 14 item 3).
   { name: 'second file stream corrupted (persistent)', phase: 'file-stream', extraFiles: 1, rules: () => on(STREAM, { kind: 'corrupt', at: 'last' }, { nth: 2, times: ALWAYS }), expect: fails(/ERR_FILE|ERR_PEER/) },
-  { name: 'second file stream cut (persistent)', phase: 'file-stream', extraFiles: 1, rules: () => on(STREAM, { kind: 'cut', afterBytes: 100 }, { nth: 2, times: ALWAYS }), expect: fails(/ERR_FILE|ERR_PEER/) },
+  { name: 'second file stream cut (persistent)', phase: 'file-stream', extraFiles: 1, rules: () => on(STREAM, { kind: 'cut', afterBytes: 100 }, { nth: 2, times: ALWAYS }), expect: fails(/ERR_FILE|ERR_PEER/), resumes: true },
   { name: 'file stream 404', phase: 'file-stream', rules: () => on(STREAM, { kind: 'status', status: 404, body: { error: 'ERR_NOT_FOUND', message: 'injected' } }), expect: fails(/ERR_NOT_FOUND/) },
 
   // Processes: kill -9 of the source at chosen moments, and of the requester mid-fetch / mid-apply.
   { name: 'kill -9 source at the manifest', phase: 'process', process: { kind: 'kill-source', at: /^\/api\/sync\/manifest$/ }, expect: fails(/ERR_PEER/) },
   { name: 'kill -9 source mid-pages (volunteers page 3)', phase: 'process', process: { kind: 'kill-source', at: PAGE('volunteers'), nth: 3 }, expect: fails(/ERR_PEER/) },
-  { name: 'kill -9 source at the file stream', phase: 'process', process: { kind: 'kill-source', at: STREAM }, expect: fails(/ERR_PEER|ERR_FILE/) },
+  { name: 'kill -9 source at the file stream', phase: 'process', process: { kind: 'kill-source', at: STREAM }, expect: fails(/ERR_PEER|ERR_FILE/), resumes: true },
   { name: 'kill -9 source at the second file stream', phase: 'process', extraFiles: 1, process: { kind: 'kill-source', at: STREAM, nth: 2 }, expect: fails(/ERR_PEER|ERR_FILE/) },
-  { name: 'kill -9 requester at the second file stream', phase: 'process', extraFiles: 1, process: { kind: 'kill-requester-fetch', at: STREAM, nth: 2 }, expect: fails(/^ERR_INTERRUPTED$/) },
-  { name: 'kill -9 requester mid-fetch', phase: 'process', process: { kind: 'kill-requester-fetch', at: PAGE('research'), nth: 2 }, expect: fails(/^ERR_INTERRUPTED$/) },
+  { name: 'kill -9 requester at the second file stream', phase: 'process', extraFiles: 1, process: { kind: 'kill-requester-fetch', at: STREAM, nth: 2 }, expect: fails(/^ERR_INTERRUPTED$/), resumes: true },
+  { name: 'kill -9 requester mid-fetch', phase: 'process', process: { kind: 'kill-requester-fetch', at: PAGE('research'), nth: 2 }, expect: fails(/^ERR_INTERRUPTED$/), resumes: true },
   { name: 'kill -9 requester mid-apply', phase: 'process', process: { kind: 'kill-requester-apply', lockTable: 'record_channel' }, expect: fails(/^ERR_INTERRUPTED$/) },
 ];

@@ -137,8 +137,9 @@ export class NodeProcess {
     return existsSync(dir) ? readdirSync(dir) : [];
   }
 
-  async hashDataDir(path: string): Promise<string> {
-    return hashDirectory(join(this.dataDir, path));
+  /** Hash of a data directory's files (names and contents), but those `skip` names. */
+  async hashDataDir(path: string, skip?: (name: string) => boolean): Promise<string> {
+    return hashDirectory(join(this.dataDir, path), skip);
   }
 
   async close(): Promise<void> {

@@ -24,8 +24,8 @@ export interface NodeRuntime {
   readDataFile(path: string): Promise<Buffer>;
   /** Entries of a DATA_DIR folder, [] when it does not exist. */
   listDataDir(path: string): Promise<string[]>;
-  /** SHA-256 over a DATA_DIR folder's files (paths + bytes), comparable between two calls on one node. */
-  hashDataDir(path: string): Promise<string>;
+  /** SHA-256 over a DATA_DIR folder's files (paths + bytes) but those `skip` names, comparable between two calls on one node. */
+  hashDataDir(path: string, skip?: (name: string) => boolean): Promise<string>;
 }
 
 /** A running node the suite talks to over HTTP only. */

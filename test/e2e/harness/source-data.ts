@@ -87,13 +87,14 @@ export class SourceData {
 }
 
 /** SHA-256 over every file under a directory (relative path + content), '' when it does not exist. */
-export function hashDirectory(dir: string): string {
+export function hashDirectory(dir: string, skip: (name: string) => boolean = () => false): string {
   const hash = createHash('sha256');
   const walk = (current: string) => {
     if (!existsSync(current)) return;
     for (const name of readdirSync(current).sort()) {
       const path = join(current, name);
       if (statSync(path).isDirectory()) walk(path);
+      else if (skip(name)) continue;
       else hash.update(`${relative(dir, path)}\0`).update(readFileSync(path)).update('\0');
     }
   };

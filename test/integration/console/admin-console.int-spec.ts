@@ -209,6 +209,8 @@ function consoleSuite(): void {
     await pageA.waitForSelector('#notice:has-text("now run every 3600 s")');
     await pageA.locator('#connections tbody', { hasText: 'every 3600 s' }).waitFor();
     expect(await row.locator('.schedule-state').textContent()).toMatch(/^every 3600 s — (next |running now)/);
+    // The last pull committed all its manifest announced: nothing behind B's feed as of then.
+    expect(await row.locator('.behind').textContent()).toMatch(/^feed: up to date as of \d{4}-/);
     await shot(pageA, '07c-scheduled');
     // Push: B accepts push requests from A in B's console; A asks B to pull.
     await pageB.click('nav .tab[data-tab="connections"]');

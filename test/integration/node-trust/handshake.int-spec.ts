@@ -103,6 +103,16 @@ describe('PRISM handshake node A → node B over HTTP', () => {
       expect(client.channelId).not.toBe(secondChannel);
     });
 
+    it('calls side by side on a channel the peer forgot (its restart) share one handshake and each reads its own answer', async () => {
+      const state = b.app.get(TrustStateStore);
+      const stale = client.channelId;
+      await state.delete(`channel:${stale}`);
+      await state.delete(`session:${client.sessionToken}`);
+      const answers = await Promise.all(Array.from({ length: 4 }, () => client.invoke<{ channelId: string }>('POST', '/api/session/whoami', {})));
+      expect(new Set(answers.map((x) => x.channelId))).toEqual(new Set([client.channelId]));
+      expect(client.channelId).not.toBe(stale);
+    });
+
     it('re-handshakes before a channel or session would expire', async () => {
       const eager = a.app.get(NodeChannelClientFactory).create({ url: b.url }, { expiryMarginMs: 2 * 3600_000 });
       await eager.invoke('POST', '/api/session/whoami', {});

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -134,10 +134,13 @@ class MemoryLogs {
   protocol?: string;
   unchanged?: { cursorTo: string | null };
   /** The row is written once the manifest announced work. */
-  async begin(_log: SyncLogRow, phase: string, _progress: unknown, measured: { protocol?: string }) {
+  async begin(_log: SyncLogRow, phase: string, _progress: unknown, measured: { protocol?: string; resumed?: unknown }) {
     this.protocol = measured.protocol;
+    if (measured.resumed !== undefined) this.resumed.push(measured.resumed);
     this.calls.push(`begin:${phase}`);
   }
+  /** What the job's row said it reused, at each write. */
+  resumed: unknown[] = [];
   async completeUnchanged(_log: SyncLogRow, result: { cursorTo: string | null }) {
     this.unchanged = result;
     this.calls.push('completeUnchanged');
@@ -165,8 +168,12 @@ class StubApply {
   failWith?: unknown;
   results: TableResult[] = [];
   fetched?: FetchResult;
+  /** The staged page files as the apply saw them. */
+  pageFiles: Record<string, string> = {};
   async run(input: ApplyStepInput): Promise<TableResult[]> {
     this.inputs.push(input);
+    const dir = input.staging.dir;
+    this.pageFiles = Object.fromEntries(readdirSync(dir).filter((f) => f.endsWith('.pages')).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
     if (this.failWith) throw this.failWith;
     for (const result of this.results) input.onTableApplied?.(result);
     if (!input.dryRun) await input.beforeCommit?.({} as QueryRunner, this.results);
@@ -440,5 +447,95 @@ describe('SyncSaga with a fake peer connector', () => {
     expect(await fails(t.saga.run(t.job))).toMatchObject({ code: 'ERR_FILE_CHECKSUM_MISMATCH' });
     expect(t.files.stored.size).toBe(0);
     expect(existsSync(t.staging)).toBe(false);
+  });
+
+  describe('resumable pulls (issue 19 item 5)', () => {
+    const later = () => ({ window: { token: 'w1', from: '0', to: '9', nextCursor: 'c2', reset: false, expiresAt: new Date(Date.now() + 300_000).toISOString() } });
+    const keptDir = () => join(dataDir, 'staging', `kept-${peer.registryId}`);
+    afterEach(() => rmSync(keptDir(), { recursive: true, force: true }));
+
+    /** researchers in three pages of one row; `cut` fails every page from the nth on as a network cut. */
+    function paged(requests: string[], cut?: number): Script {
+      return {
+        manifest: () => manifestFor([{ route: 'researchers', aggregate: 'researchers', rows: 3 }], later()),
+        page: (_route, params) => {
+          const after = params.get('after') ?? 'p1';
+          requests.push(after);
+          if (cut !== undefined && requests.length >= cut) return Promise.reject(new PeerError(0, 'ERR_PEER_UNREACHABLE', 'socket hang up', true));
+          const n = Number(after.slice(1));
+          return { data: [{ researcherId: `r${n}` }], deleted: [], table: 'researcher', next: n < 3 ? `p${n + 1}` : null };
+        },
+      };
+    }
+
+    it('a pull cut mid-fetch keeps its staging; the next pull continues the window from the last staged page', async () => {
+      const first: string[] = [];
+      const cut = setup(paged(first, 3));
+      expect(await fails(cut.saga.run(cut.job))).toMatchObject({ code: 'ERR_PEER_UNREACHABLE' });
+      expect(existsSync(cut.staging)).toBe(false);
+      expect(existsSync(join(keptDir(), 'researcher.pages'))).toBe(true);
+
+      const requests: string[] = [];
+      const retry = setup(paged(requests));
+      await retry.saga.run(retry.job);
+      // No new manifest (it would replace the window at the source); only the page not yet staged.
+      expect(retry.connector.connection!.manifests).toBe(0);
+      expect(requests).toEqual(['p3']);
+      expect(retry.logs.resumed).toEqual([expect.objectContaining({ fromJobId: cut.job.log.id, pages: 2, rows: 2, files: 0 })]);
+      expect(retry.job.progress.snapshot()).toMatchObject({ resumed: { pages: 2, rows: 2 }, rows: { done: 3, total: 3 } });
+      expect(retry.apply.inputs[0].staging.hasPages('researcher')).toBe(true);
+      expect(retry.apply.fetched!.resumed).toMatchObject({ pages: 2 });
+      expect(existsSync(keptDir())).toBe(false);
+    });
+
+    it('a page half-written when the node was killed is cut back: the resume refetches only that page', async () => {
+      const first: string[] = [];
+      const cut = setup(paged(first, 3));
+      await fails(cut.saga.run(cut.job));
+      // The kill lands after a page was appended but before the ledger recorded it.
+      appendFileSync(join(keptDir(), 'researcher.pages'), '[{"researcherId":"half');
+      const requests: string[] = [];
+      const retry = setup(paged(requests));
+      await retry.saga.run(retry.job);
+      expect(requests).toEqual(['p3']);
+      const staged = retry.apply.pageFiles['researcher.pages'];
+      expect(staged.trim().split('\n')).toEqual(['[{"researcherId":"r1"}]', '[{"researcherId":"r2"}]', '[{"researcherId":"r3"}]']);
+    });
+
+    it('a kept window the source no longer holds is dropped and the pull starts afresh; another cursor never continues it', async () => {
+      await fails(setup(paged([], 2)).saga.run(setup(paged([], 2)).job)).catch(() => undefined);
+      const gone: string[] = [];
+      const script = paged(gone);
+      const page = script.page!;
+      let first = true;
+      script.page = (route, params) => {
+        if (first && params.get('after')) {
+          first = false;
+          return Promise.reject(new PeerError(410, 'ERR_WINDOW_EXPIRED', 'gone', false));
+        }
+        return page(route, params);
+      };
+      const retry = setup(script);
+      await retry.saga.run(retry.job);
+      expect(retry.connector.connection!.manifests).toBe(1);
+      expect(retry.logs.resumed).toEqual([expect.objectContaining({ pages: 1 }), null]);
+      expect(gone).toEqual(['p1', 'p2', 'p3']);
+
+      await fails(setup(paged([], 2)).saga.run(setup(paged([], 2)).job)).catch(() => undefined);
+      const moved = setup(paged([]));
+      moved.job.cursor = 'another-cursor';
+      await moved.saga.run(moved.job);
+      expect(moved.logs.resumed).toEqual([]);
+      expect(moved.connector.connection!.manifests).toBe(1);
+    });
+
+    it('a failure that cannot be resumed (malformed page) keeps nothing', async () => {
+      const t = setup({
+        manifest: () => manifestFor([{ route: 'researchers', aggregate: 'researchers', rows: 2 }], later()),
+        page: (_r, params) => (params.get('after') ? { data: 'x' } : { data: [{ researcherId: 'r1' }], deleted: [], table: 'researcher', next: 'p2' }),
+      });
+      expect(await fails(t.saga.run(t.job))).toMatchObject({ code: 'ERR_MALFORMED_PAGE' });
+      expect(existsSync(keptDir())).toBe(false);
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { formatDuration, type JobKind, type NodeConnection, type PrismClient, type SyncLogStatus } from '../../../../client/src/index.js';
+import { formatDuration, resumedText, type JobKind, type NodeConnection, type PrismClient, type SyncLogStatus } from '../../../../client/src/index.js';
 import { badge, el, fillTable, input, num, Pager, td, when } from './dom.js';
 import { describeFailure, syncStatusLabel } from './messages.js';
 
@@ -39,7 +39,10 @@ export async function renderHistory(client: PrismClient): Promise<void> {
       td(when(e.startedAt)),
       td(names.get(e.remoteNodeId) ?? e.remoteNodeId),
       td(e.kind),
-      td(badge(syncStatusLabel(e.status), e.status === 'in_progress' ? 'running' : e.status.replace('_', '-'))),
+      td(
+        badge(syncStatusLabel(e.status), e.status === 'in_progress' ? 'running' : e.status.replace('_', '-')),
+        ...(e.resumed ? [el('br'), el('small', { class: 'resumed' }, resumedText(e.resumed))] : []),
+      ),
       td(duration(e.startedAt, e.completedAt)),
       num(t?.received),
       num(t?.inserted),

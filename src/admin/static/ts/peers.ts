@@ -1,5 +1,6 @@
 import {
   accessLevelName,
+  behindText,
   AuthorizationStatus,
   NodeAccessLevel,
   type NodeAccessLevelCode,
@@ -51,7 +52,13 @@ async function act(what: () => Promise<string>, actions: PeerActions): Promise<v
 }
 
 function scheduleCell(client: PrismClient, node: NodeConnection, status: ConnectionSyncStatus | undefined, actions: PeerActions): HTMLElement {
-  const cell = el('td', { class: 'schedule-cell' }, el('span', { class: 'schedule-state' }, scheduleText(status)));
+  const cell = el(
+    'td',
+    { class: 'schedule-cell' },
+    el('span', { class: 'schedule-state' }, scheduleText(status)),
+    el('br'),
+    el('small', { class: 'behind' }, `feed: ${behindText(status?.behind)}`),
+  );
   if (node.status === AuthorizationStatus.Authorized && node.nodeUrl) {
     const current = status?.intervalSeconds == null ? '' : String(status.intervalSeconds);
     const options = INTERVALS.some(([value]) => value === current) ? INTERVALS : [...INTERVALS, [current, `every ${current} s`] as [string, string]];

@@ -1,4 +1,4 @@
-import { aggregateOfTable, filesText, formatBytes, formatDuration, progressText, type NodeConnection, type PrismClient, type SyncProgress, type SyncSummary } from '../../../../client/src/index.js';
+import { aggregateOfTable, filesText, formatBytes, formatDuration, progressText, resumedText, type NodeConnection, type PrismClient, type SyncProgress, type SyncSummary } from '../../../../client/src/index.js';
 import { $, el } from './dom.js';
 import { describeError, describeFailure, errorText, syncStatusLabel } from './messages.js';
 
@@ -30,7 +30,7 @@ function showProgress(p: SyncProgress): void {
   const bar = $('#progress-bar');
   bar.style.width = `${p.percent}%`;
   bar.setAttribute('aria-valuenow', String(p.percent));
-  $('#progress-label').textContent = progressText(p);
+  $('#progress-label').textContent = p.resumed ? `${progressText(p)} — ${resumedText(p.resumed)}` : progressText(p);
 }
 
 function success(summary: SyncSummary | null): HTMLElement {
