@@ -91,8 +91,8 @@ async function runSize(server: BenchServer, opts: ReturnType<typeof options>, si
     const sourceUrl = await createMigratedDatabase(server, names.source, 'bench-b');
     const requesterUrl = await createMigratedDatabase(server, names.requester, 'bench-a');
     const dirs = { source: join(work, 'b'), requester: join(work, 'a') };
-    identityOf('bench-b', dirs.source);
-    identityOf('bench-a', dirs.requester);
+    await identityOf('bench-b', dirs.source);
+    await identityOf('bench-a', dirs.requester);
     const common = { env: opts.env, nodeArgs: opts.nodeArgs };
     const source = await startNode({ nodeId: 'bench-b', dataDir: dirs.source, databaseUrl: sourceUrl, ...common });
     nodes.push(source);

@@ -175,7 +175,10 @@ export async function pgDumpBaseline(ctx: CaseContext): Promise<CaseResult | und
  * One `pg_dump --data-only … | psql -1` of the synced tables from `source` into the emptied
  * `target` database (FKs and triggers on); returns its time in ms. The target gets a registry row
  * with the source's local id so research_node_id references hold. The dump's empty search_path is
- * dropped: the change-tracking trigger names `tombstones` unqualified.
+ * dropped: the change-tracking trigger names `tombstones` unqualified. psql's session is in
+ * sync-apply mode (`prism.sync_apply`), as a pull's apply: the triggers keep the rows' stamps and
+ * origins and skip the natural-key check a local writer gets, whose per-row advisory lock would
+ * overflow the lock table in one transaction of 100K rows ("out of shared memory").
  */
 export async function dumpInto(tools: NonNullable<BenchServer['tools']>, catalog: SyncCatalog, sourceNodeId: string, source: Client, target: Client): Promise<number> {
   const sourceLocalId = localNodeUuid(sourceNodeId);
@@ -187,7 +190,7 @@ export async function dumpInto(tools: NonNullable<BenchServer['tools']>, catalog
   );
   const started = performance.now();
   await pipeShell(
-    `set -o pipefail; "${tools.pgDump}" --data-only --no-owner --no-privileges ${tables.join(' ')} "${dsn(source)}" 2>/dev/null | sed "/set_config('search_path'/d" | "${tools.psql}" -X -q -1 -v ON_ERROR_STOP=1 -o /dev/null "${dsn(target)}"`,
+    `set -o pipefail; "${tools.pgDump}" --data-only --no-owner --no-privileges ${tables.join(' ')} "${dsn(source)}" 2>/dev/null | sed "/set_config('search_path'/d" | PGOPTIONS='-c prism.sync_apply=on' "${tools.psql}" -X -q -1 -v ON_ERROR_STOP=1 -o /dev/null "${dsn(target)}"`,
   );
   const ms = performance.now() - started;
   const [{ n }] = (await target.query(`SELECT count(*)::int AS n FROM ${q(catalog.tables().at(-1)!.table)}`)).rows as { n: number }[];

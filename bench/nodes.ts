@@ -155,12 +155,12 @@ export function identityOf(nodeId: string, dataDir: string) {
  * the source as a connection. Returns the source's id in the requester's registry.
  */
 export async function introduce(requester: BenchNode, source: BenchNode): Promise<string> {
-  const client = new NodeChannelClient({ url: source.url }, identityOf(requester.nodeId, requester.dataDir), { timeoutMs: 60_000 });
+  const client = new NodeChannelClient({ url: source.url }, await identityOf(requester.nodeId, requester.dataDir), { timeoutMs: 60_000 });
   await client.openChannel();
   const registration = await client.register({ requestedNodeAccessLevel: NodeAccessLevel.ReadWrite, nodeUrl: requester.url });
   const approved = await http('POST', `${source.url}/api/node/${String(registration.registrationId)}/approve`, { nodeAccessLevel: NodeAccessLevel.ReadWrite }, source.token);
   if (approved.status !== 200) throw new Error(`approve failed: ${approved.status} ${JSON.stringify(approved.body)}`);
-  const sourceIdentity = identityOf(source.nodeId, source.dataDir);
+  const sourceIdentity = await identityOf(source.nodeId, source.dataDir);
   const added = await http(
     'POST',
     `${requester.url}/api/node/NewConnection`,

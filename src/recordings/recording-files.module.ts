@@ -8,13 +8,16 @@ import { RecordingFileIndex } from './recording-file-index';
 import { RecordingFilesController } from './recording-files.controller';
 import { RecordingFilesService } from './recording-files.service';
 import { ReferenceRecordingUpload, ReferenceUploadController } from './reference-upload';
-import { AzureBlobRecordingStorage } from './storage/azure-blob-recording-storage';
 import { FsRecordingStorage } from './storage/fs-recording-storage';
 import { RecordingStorage } from './storage/recording-storage';
 
-/** The configured RecordingStorage adapter: filesystem under DATA_DIR/files (default) or Azure Blob. */
-export function createRecordingStorage(config: AppConfig): RecordingStorage {
+/**
+ * The configured RecordingStorage adapter: filesystem under DATA_DIR/files (default) or Azure Blob
+ * (its SDK loaded only then: a node on the filesystem does not carry it).
+ */
+export async function createRecordingStorage(config: AppConfig): Promise<RecordingStorage> {
   if (config.storage.driver === 'azure') {
+    const { AzureBlobRecordingStorage } = await import('./storage/azure-blob-recording-storage.js');
     return new AzureBlobRecordingStorage(config.storage.azureConnectionString!, config.storage.azureContainer);
   }
   return new FsRecordingStorage(config.storage.fsRoot ?? join(config.server.dataDir, 'files'));

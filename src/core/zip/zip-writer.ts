@@ -1,5 +1,5 @@
 import { Readable, Transform, Writable } from 'node:stream';
-import archiver, { type Archiver, type EntryData } from 'archiver';
+import type { Archiver, EntryData } from 'archiver';
 
 /** Largest archive the writer produces: no Zip64 (the reference's readers expect 32-bit offsets and sizes). */
 export const ZIP_MAX_BYTES = 0xffff_fffe;
@@ -11,7 +11,8 @@ export class ZipLimitError extends Error {}
  * A streaming ZIP writer over the maintained `archiver` package (stored entries: recordings are
  * CSV the client may zip again). Each add resolves once its entry is in the output, so a research
  * export with its recording files never sits in memory and holds one file open at a time. The
- * output closing early (client gone) aborts the archive and rejects the pending add.
+ * output closing early (client gone) aborts the archive and rejects the pending add. `archiver`
+ * is loaded by the first export, not at boot.
  */
 export class ZipWriter {
   private readonly archive: Archiver;
@@ -21,8 +22,14 @@ export class ZipWriter {
   private pending: { name: string; resolve(): void; reject(error: Error): void } | undefined;
   private finished = false;
 
-  constructor(out: Writable) {
-    this.archive = archiver('zip', { store: true });
+  /** A writer into `out`. */
+  static async open(out: Writable): Promise<ZipWriter> {
+    const { default: archiver } = await import('archiver');
+    return new ZipWriter(out, archiver('zip', { store: true }));
+  }
+
+  private constructor(out: Writable, archive: Archiver) {
+    this.archive = archive;
     this.archive.on('entry', (entry: EntryData) => {
       if (this.pending?.name === entry.name) this.settle();
     });

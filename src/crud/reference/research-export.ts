@@ -60,7 +60,9 @@ export class ResearchExport {
       throw new AppError(413, 'ERR_EXPORT_TOO_LARGE', `the export would exceed ${ZIP_MAX_BYTES} bytes (no ZIP64)`, { shape: 'detail' });
     }
     const out = new PassThrough();
-    void this.write(plan, new ZipWriter(out)).catch((error: unknown) => out.destroy(error as Error));
+    void ZipWriter.open(out)
+      .then((zip) => this.write(plan, zip))
+      .catch((error: unknown) => out.destroy(error as Error));
     return { fileName: `${plan.root}.zip`, stream: out };
   }
 

@@ -3,7 +3,6 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AppConfig } from '../../config';
 import { certificateFingerprint, parseCertificate, signData } from '../crypto/certificates';
-import { fromPkcs12, generateSelfSignedIdentity } from './identity-generator';
 
 /** This node's protocol identity: node id, certificate and signing key. Provided as a Nest token. */
 export class LocalIdentity {
@@ -46,11 +45,13 @@ function asCertificate(data: Buffer): X509Certificate {
 /**
  * Loads the identity from configuration: NODE_PFX (+ password), or NODE_CERTIFICATE + NODE_PRIVATE_KEY
  * (PEM file or inline), else the generated identity in NODE_IDENTITY_DIR (default DATA_DIR/identity),
- * creating it on first start.
+ * creating it on first start. The PKCS#12 and certificate generator (node-forge) is loaded only
+ * for a PFX or a first start: a node that reuses its PEM files does not carry it.
  */
-export function loadLocalIdentity(config: AppConfig): LocalIdentity {
+export async function loadLocalIdentity(config: AppConfig): Promise<LocalIdentity> {
   const node = config.node;
   if (node.pfx) {
+    const { fromPkcs12 } = await import('./identity-generator.js');
     const pem = fromPkcs12(readSource(node.pfx), node.pfxPassword ?? '');
     return new LocalIdentity(node.nodeId, node.nodeName, parseCertificate(pem.certificatePem), createPrivateKey(pem.privateKeyPem), 'NODE_PFX');
   }
@@ -64,6 +65,7 @@ export function loadLocalIdentity(config: AppConfig): LocalIdentity {
   const keyPath = join(dir, IDENTITY_FILES.privateKey);
   let source = `reused from ${dir}`;
   if (!existsSync(certPath) || !existsSync(keyPath)) {
+    const { generateSelfSignedIdentity } = await import('./identity-generator.js');
     writeIdentityFiles(dir, generateSelfSignedIdentity(node.nodeId));
     source = `generated in ${dir}`;
   }

@@ -11,7 +11,7 @@ async function build(add: (zip: ZipWriter) => Promise<void>): Promise<Buffer> {
   const chunks: Buffer[] = [];
   out.on('data', (c: Buffer) => chunks.push(c));
   const done = new Promise((resolve) => out.on('end', resolve));
-  const zip = new ZipWriter(out);
+  const zip = await ZipWriter.open(out);
   await add(zip);
   await zip.finish();
   await done;
@@ -36,7 +36,7 @@ describe('ZipWriter', () => {
 
   it('stops with an error when the output closes early (client gone), so no file stays open', async () => {
     const out = new PassThrough({ highWaterMark: 1024 });
-    const zip = new ZipWriter(out);
+    const zip = await ZipWriter.open(out);
     const source = new Readable({ read() { this.push(Buffer.alloc(64 * 1024, 1)); } });
     const adding = zip.addStream('root/endless.csv', source);
     setTimeout(() => out.destroy(), 50);

@@ -45,30 +45,30 @@ describe('node identity', () => {
     expect(() => fromPkcs12(Buffer.from(pfx, 'base64'), 'wrong')).toThrow();
   });
 
-  it('is generated into DATA_DIR/identity on first start and reused afterwards', () => {
+  it('is generated into DATA_DIR/identity on first start and reused afterwards', async () => {
     const config = testConfig({ DATA_DIR: dir, NODE_ID: 'gen-node' });
-    const first = loadLocalIdentity(config);
+    const first = await loadLocalIdentity(config);
     expect(first.source).toMatch(/^generated/);
-    const second = loadLocalIdentity(config);
+    const second = await loadLocalIdentity(config);
     expect(second.source).toMatch(/^reused/);
     expect(second.fingerprint).toBe(first.fingerprint);
     expect(first.fingerprint).toBe(certificateFingerprint(first.certificateDer));
     expect(readFileSync(join(dir, 'identity', 'node-cert.pem'), 'utf8')).toContain('BEGIN CERTIFICATE');
   });
 
-  it('loads a configured PKCS#12 or PEM pair, and refuses a key of another certificate', () => {
+  it('loads a configured PKCS#12 or PEM pair, and refuses a key of another certificate', async () => {
     const pfx = toPkcs12(identity, 'pw');
-    const fromPfx = loadLocalIdentity(testConfig({ DATA_DIR: dir, NODE_ID: 'node-x', NODE_PFX: pfx, NODE_PFX_PASSWORD: 'pw' }));
+    const fromPfx = await loadLocalIdentity(testConfig({ DATA_DIR: dir, NODE_ID: 'node-x', NODE_PFX: pfx, NODE_PFX_PASSWORD: 'pw' }));
     expect(fromPfx.certificateDer).toBe(identity.certificateDer);
     expect(fromPfx.source).toBe('NODE_PFX');
-    const fromPem = loadLocalIdentity(
+    const fromPem = await loadLocalIdentity(
       testConfig({ DATA_DIR: dir, NODE_CERTIFICATE: identity.certificateDer, NODE_PRIVATE_KEY: identity.privateKeyPem }),
     );
     expect(fromPem.fingerprint).toBe(fromPfx.fingerprint);
     const other = generateSelfSignedIdentity('other');
-    expect(() =>
+    await expect(
       loadLocalIdentity(testConfig({ DATA_DIR: dir, NODE_CERTIFICATE: identity.certificateDer, NODE_PRIVATE_KEY: other.privateKeyPem })),
-    ).toThrow(/does not match/);
+    ).rejects.toThrow(/does not match/);
   });
 
   it('is written by `prism-node identity:generate` (PEM pair + PKCS#12) with the settings to use', async () => {
@@ -79,7 +79,7 @@ describe('node identity', () => {
       expect(await identityGenerateCommand.run(args)).toBe(0);
       const printed = JSON.parse(String(log.mock.calls[0][0]));
       expect(printed.settings).toMatchObject({ NODE_ID: 'cli-node', NODE_PFX: join(out, 'node.pfx') });
-      const loaded = loadLocalIdentity(testConfig({ DATA_DIR: dir, NODE_ID: 'cli-node', NODE_PFX: join(out, 'node.pfx'), NODE_PFX_PASSWORD: 'pw' }));
+      const loaded = await loadLocalIdentity(testConfig({ DATA_DIR: dir, NODE_ID: 'cli-node', NODE_PFX: join(out, 'node.pfx'), NODE_PFX_PASSWORD: 'pw' }));
       expect(loaded.fingerprint).toBe(printed.fingerprint);
       expect(parseCertificate(readFileSync(join(out, 'node-cert.pem'), 'utf8')).subject).toBe('CN=cli-node');
     } finally {
