@@ -55,6 +55,8 @@ export interface SyncManifest {
 export type SyncPhase = 'queued' | 'connecting' | 'manifest' | 'fetching' | 'files' | 'applying' | 'done';
 export type JobState = 'running' | 'completed' | 'failed' | 'rolled_back' | 'cancelled';
 export type JobKind = 'pull' | 'preview';
+/** What a sync log entry records: a job (pull, preview), or an offline bundle this node imported (applied) or exported. */
+export type SyncLogKind = JobKind | 'bundle_import' | 'bundle_export';
 
 /** Live progress of a sync job (GET /api/sync/jobs/{id} and its SSE `progress` events). */
 export interface SyncProgress {
@@ -177,10 +179,10 @@ export interface SyncLogEntry {
   entitiesReceived: string | null;
   errorMessage: string | null;
   errorCode: string | null;
-  kind: JobKind;
+  kind: SyncLogKind;
   phase: string | null;
   requestedBy: string | null;
-  /** The sync protocol the peer spoke at this pull: "2" (change-feed window) or "reference" (since/page). */
+  /** The sync protocol the peer spoke at this pull: "2" (change-feed window), "reference" (since/page) or "bundle" (an offline bundle). */
   negotiatedProtocol: string | null;
   /** The job's SyncSummary once it finished. */
   counts: SyncSummary | null;
