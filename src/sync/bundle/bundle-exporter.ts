@@ -76,9 +76,13 @@ export class BundleExporter {
     private readonly dataSource: DataSource,
   ) {}
 
-  async export(remoteNodeId: string, requestedBy: string | null): Promise<ExportedBundle> {
+  /**
+   * `full`: from the beginning, whatever the peer acknowledged — what a full resync would bring
+   * (after ERR_BEHIND_HORIZON: the peer's position is older than the deletes this node still knows).
+   */
+  async export(remoteNodeId: string, requestedBy: string | null, options: { full?: boolean } = {}): Promise<ExportedBundle> {
     const peer = await this.peers.recipient(remoteNodeId);
-    const position = await this.positions.get(peer.node.id);
+    const position = options.full ? undefined : await this.positions.get(peer.node.id);
     const log = this.logs.draft(randomUUID(), peer.node.id, 'bundle_export', requestedBy, position?.cursor ?? null);
     const measured = { protocol: 'bundle' };
     await this.logs.begin(log, 'exporting', null, measured);
@@ -89,7 +93,7 @@ export class BundleExporter {
       // Opened for the peer as its own manifest request would be, under its own owner name so a
       // pull the peer runs meanwhile keeps its window.
       const window = await this.engine.manifest({ cursor: position?.cursor, windowMode: true, peer: `bundle:${peer.node.id}` });
-      const bundle = await this.write(dir, peer, window, position?.cursor ?? null);
+      const bundle = await this.write(dir, peer, window, position?.cursor ?? null, Boolean(options.full));
       const runner = this.dataSource.createQueryRunner();
       try {
         const entities = Object.fromEntries(bundle.manifest.counts.feeds.map((f) => [f.aggregate, 0]));
@@ -116,7 +120,7 @@ export class BundleExporter {
     }
   }
 
-  private async write(dir: string, peer: BundlePeer, window: SyncManifest, cursorFrom: string | null): Promise<ExportedBundle> {
+  private async write(dir: string, peer: BundlePeer, window: SyncManifest, cursorFrom: string | null, full: boolean): Promise<ExportedBundle> {
     const bundleId = randomUUID();
     const key = randomBytes(32);
     const contentHash = createHash('sha256');
@@ -156,7 +160,7 @@ export class BundleExporter {
       recipient: { nodeId: peer.node.protocolNodeId, nodeName: peer.node.nodeName, fingerprint: peer.node.certificateFingerprint ?? '' },
       protocolVersion: window.protocolVersion,
       schemaVersion: window.schemaVersion,
-      window: { from: window.window!.from, to: window.window!.to, cursorFrom, nextCursor: window.window!.nextCursor, reset: window.window!.reset },
+      window: { from: window.window!.from, to: window.window!.to, cursorFrom, nextCursor: window.window!.nextCursor, reset: window.window!.reset, full },
       counts,
       content: { records: writer.records, bytes: plainBytes.bytes, sha256: contentHash.digest('hex') },
       cipher: {

@@ -27,29 +27,8 @@ export const MAX_MANIFEST_BYTES = 1024 * 1024;
 const MAX_RECORD_LINE = 64 * 1024;
 export const MAX_PAGE_BYTES = 512 * 1024 * 1024;
 
-export interface BundleManifest {
-  format: 'prism-bundle';
-  version: typeof BUNDLE_FORMAT_VERSION;
-  bundleId: string;
-  createdAt: string;
-  exporter: { nodeId: string; nodeName: string; fingerprint: string };
-  /** Who may open it: the certificate fingerprint the content key is wrapped for. */
-  recipient: { nodeId: string | null; nodeName: string; fingerprint: string };
-  protocolVersion: string;
-  schemaVersion: string;
-  /** The change-feed window: rows written by transactions `from` did not see and `to` did. */
-  window: { from: string; to: string; cursorFrom: string | null; nextCursor: string; reset: boolean };
-  counts: {
-    feeds: { route: string; aggregate: string; rows: number; tombstones: number }[];
-    rows: number;
-    tombstones: number;
-    files: number;
-    fileBytes: number;
-  };
-  /** The record stream before compression and encryption. */
-  content: { records: number; bytes: number; sha256: string };
-  cipher: { algorithm: 'AES-256-GCM-frames'; keyWrapping: 'RSA-OAEP-SHA256'; wrappedKey: string; compression: 'gzip'; bytes: number; sha256: string };
-}
+/** The manifest (wire contract in client/). */
+export type { BundleManifest } from '../../../client/src/types';
 
 export type BundleRecord =
   | { t: 'page'; table: string; n: number }

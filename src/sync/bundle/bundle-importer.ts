@@ -15,14 +15,14 @@ import { StagingArea } from '../import/staging';
 import { FetchJob, FetchResult, FetchSource, FetchStep } from '../pull/fetch-step';
 import { SyncJobs } from '../pull/sync-jobs.service';
 import { SyncLogs } from '../pull/sync-logs';
-import { SyncSummary } from '../pull/sync-summary';
 import { collectFileRefs, validatePage } from '../pull/window-download';
 import { SYNC_PROTOCOL_VERSION } from '../shared/protocol';
 import { cursorSnapshot, decodeCursor } from '../shared/tokens';
 import { EMPTY_SNAPSHOT } from '../../core/sync-kernel/sql';
+import type { BundleImportResult } from '../../../client/src/types';
 import { bundleError, BundleManifest, RecordReader } from './bundle-format';
 import { BundlePeer, BundlePeers } from './bundle-peers';
-import { BundleAck, BundlePositions } from './bundle-positions';
+import { BundlePositions } from './bundle-positions';
 import { BundleHead, openContent, readBundleHead, verifyCiphertext } from './bundle-reader';
 import { snapshotCovers } from './snapshot-order';
 
@@ -34,17 +34,8 @@ export interface VerifiedBundle {
   key: Buffer;
 }
 
-/** What an import answers: the job, what it did (or, previewed, would do), and the acknowledgement for the exporter. */
-export interface BundleImportOutcome {
-  jobId: string;
-  bundleId: string;
-  preview: boolean;
-  remoteNodeId: string;
-  manifest: Omit<BundleManifest, 'cipher'> & { cipher: Omit<BundleManifest['cipher'], 'wrappedKey'> };
-  summary: SyncSummary;
-  /** Signed acknowledgement of the position this node reached (give it to the exporter: bundle:ack-accept). Null for a preview. */
-  ack: BundleAck | null;
-}
+/** What an import answers (wire contract in client/). */
+export type BundleImportOutcome = BundleImportResult;
 
 /**
  * Where a bundle stands against the position this node applied from its exporter (the cursor of
@@ -155,6 +146,8 @@ export class BundleImporter {
       remoteNodeId,
       kind: options.preview ? 'preview' : 'pull',
       requestedBy: options.requestedBy,
+      // A full bundle is a full resync: local rows of the exporter's origin it no longer has go.
+      fullResync: bundle.head.manifest.window.full,
       bundle: { peer, source: new BundleSource(bundle, this.catalog, this.files, this.fetch.stagingRoot) },
     });
     const outcome = await this.jobs.wait(jobId);

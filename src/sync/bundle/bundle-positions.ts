@@ -9,11 +9,8 @@ import { cursorSnapshot, decodeCursor } from '../shared/tokens';
 import { BundlePeers } from './bundle-peers';
 import { snapshotCovers } from './snapshot-order';
 
-/** A signed acknowledgement: `ack` is the JSON text the importer signed (AckBody), `signature` its RSA-SHA256. */
-export interface BundleAck {
-  ack: string;
-  signature: string;
-}
+export type { BundleAck, BundlePosition as BundlePositionView } from '../../../client/src/types';
+import type { BundleAck, BundleAckResult, BundlePosition as BundlePositionView } from '../../../client/src/types';
 
 export interface AckBody {
   format: 'prism-bundle-ack';
@@ -24,13 +21,6 @@ export interface AckBody {
   to: { fingerprint: string };
   /** The exporter's change-feed cursor the importer has applied up to. */
   cursor: string;
-  acknowledgedAt: string;
-}
-
-export interface BundlePositionView {
-  remoteNodeId: string;
-  cursor: string;
-  source: 'ack' | 'pull';
   acknowledgedAt: string;
 }
 
@@ -86,7 +76,7 @@ export class BundlePositions {
   }
 
   /** Exporter: an acknowledgement file from a peer, verified (signer, recipient, cursor of this database), moves its position. */
-  async accept(input: BundleAck): Promise<{ remoteNodeId: string; moved: boolean; position: BundlePositionView }> {
+  async accept(input: BundleAck): Promise<BundleAckResult> {
     let body: AckBody;
     try {
       body = JSON.parse(typeof input?.ack === 'string' ? input.ack : '') as AckBody;

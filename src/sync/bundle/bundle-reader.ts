@@ -64,6 +64,7 @@ function isManifest(m: BundleManifest): boolean {
     isText(m.window?.to) &&
     isText(m.window?.nextCursor) &&
     (m.window.cursorFrom === null || isText(m.window.cursorFrom)) &&
+    typeof m.window.full === 'boolean' &&
     Array.isArray(m.counts?.feeds) &&
     isCount(m.counts.rows) &&
     isCount(m.counts.tombstones) &&

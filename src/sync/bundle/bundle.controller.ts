@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { AppConfig } from '../../config';
 import { RequireUser, UserRole } from '../../core/auth/access';
 import { AppError } from '../../core/errors/app-error';
@@ -21,6 +21,11 @@ import { BundlePositions } from './bundle-positions';
 export class ExportBundleDto {
   @IsUUID()
   remoteNodeId: string;
+
+  /** From the beginning, as a full resync (after ERR_BEHIND_HORIZON), whatever the peer acknowledged. */
+  @IsOptional()
+  @IsBoolean()
+  full?: boolean;
 }
 
 export class ImportBundleQueryDto {
@@ -65,7 +70,7 @@ export class BundleController {
   @Post('export')
   @HttpCode(200)
   async export(@Body() body: ExportBundleDto, @Req() req: NodeTrustRequest, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {
-    const bundle = await this.exporter.export(body.remoteNodeId, requester(req));
+    const bundle = await this.exporter.export(body.remoteNodeId, requester(req), { full: body.full });
     res.setHeader('X-Bundle-Id', bundle.manifest.bundleId);
     const stream = bundle.open();
     stream.on('close', () => void bundle.remove());
