@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { AppError } from '../../core/errors/app-error';
 
 /**
@@ -55,12 +55,16 @@ export class RecordWriter {
   }
 
   /** Writes `size` bytes from a stream as the body of the last record; fails unless exactly that many came. */
-  async copy(source: AsyncIterable<Buffer>, size: number): Promise<void> {
+  async copy(source: Readable, size: number): Promise<void> {
     let written = 0;
-    for await (const chunk of source) {
-      written += chunk.length;
-      if (written > size) break;
-      await this.put(chunk);
+    try {
+      for await (const chunk of source as AsyncIterable<Buffer>) {
+        written += chunk.length;
+        if (written > size) break;
+        await this.put(chunk);
+      }
+    } finally {
+      source.destroy();
     }
     if (written !== size) throw new Error(`the stored content has ${written > size ? 'more' : 'fewer'} bytes than the ${size} its row says`);
   }

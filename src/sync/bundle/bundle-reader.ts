@@ -66,6 +66,8 @@ function isManifest(m: BundleManifest): boolean {
     (m.window.cursorFrom === null || isText(m.window.cursorFrom)) &&
     typeof m.window.full === 'boolean' &&
     Array.isArray(m.counts?.feeds) &&
+    m.counts.feeds.length <= 1000 &&
+    m.counts.feeds.every((f) => isText(f?.route, 200) && isText(f.aggregate, 200) && isCount(f.rows) && isCount(f.tombstones)) &&
     isCount(m.counts.rows) &&
     isCount(m.counts.tombstones) &&
     isCount(m.counts.files) &&

@@ -3,11 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { BUNDLE_MEDIA_TYPE } from '../../../src/sync/bundle/bundle-format';
+import { SyncedFiles } from '../../../src/sync/files/synced-files.port';
 import { BULK_HTTP_ENV, buildDatasetOverHttp, Dataset } from '../../support/dataset';
 import { laterality, lateralityRow } from '../../support/sync-sql';
 import { introduce, NodePair, pullFrom, pullOk, startPair, verify } from '../../support/two-nodes';
 import { startTestNode, TestNode } from '../../support/test-node';
-import { bearer, loginAsAdmin } from '../../support/users';
+import { UserRole } from '../../../src/core/auth/access';
+import { bearer, createUserAndLogin, loginAsAdmin } from '../../support/users';
 
 /** Collects a binary answer into a Buffer. */
 const binary = (res: request.Response, done: (error: Error | null, body: Buffer) => void) => {
@@ -51,7 +53,7 @@ describe('offline bundles', () => {
   const manifestOf = (bundle: Buffer) => JSON.parse(bundle.toString('utf8').split('\n')[1]) as { counts: { rows: number; tombstones: number; files: number }; window: { nextCursor: string } };
 
   beforeAll(async () => {
-    pair = await startPair(BULK_HTTP_ENV);
+    pair = await startPair({ ...BULK_HTTP_ENV, SYNC_BUNDLE_MAX_BYTES: String(2 * 1024 * 1024) });
     dataset = await buildDatasetOverHttp(pair.b, pair.adminB);
     dir = mkdtempSync(join(tmpdir(), 'prism-bundles-'));
     // No network path from A to B: any pull would fail; a bundle needs none.
@@ -87,6 +89,21 @@ describe('offline bundles', () => {
     expect((await verify(pair.a, pair.adminA)).digest).toBe(before.digest);
   });
 
+  it('an apply that fails leaves A as it was: no row, no stored file, the sync log says rolled back', async () => {
+    const before = await verify(pair.a, pair.adminA);
+    await pair.a.dataSource.query(`CREATE FUNCTION test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$`);
+    await pair.a.dataSource.query(`CREATE TRIGGER test_refuse BEFORE INSERT ON record_channel FOR EACH ROW EXECUTE FUNCTION test_refuse()`);
+    try {
+      const res = await importInto(pair.a, pair.adminA, first);
+      expect({ status: res.status, error: res.body.error }).toEqual({ status: 502, error: 'ERR_APPLY_FAILED' });
+    } finally {
+      await pair.a.dataSource.query(`DROP TRIGGER test_refuse ON record_channel; DROP FUNCTION test_refuse()`);
+    }
+    expect((await verify(pair.a, pair.adminA)).digest).toBe(before.digest);
+    expect(await pair.a.app.get(SyncedFiles).has(dataset.file.sha256)).toBe(false);
+    expect((await importLogs(pair.a)).at(-1)).toMatchObject({ kind: 'bundle_import', status: 'rolled_back', error_code: 'ERR_APPLY_FAILED' });
+  });
+
   it('applies the bundle in one transaction: A has exactly B\'s rows and file, the sync log says bundle', async () => {
     const res = await importInto(pair.a, pair.adminA, first);
     expect(res.status).toBe(200);
@@ -100,7 +117,7 @@ describe('offline bundles', () => {
     const logs = await importLogs(pair.a);
     expect(logs.at(-1)).toMatchObject({ kind: 'bundle_import', status: 'completed', negotiated_protocol: 'bundle', cursor_to: manifestOf(first).window.nextCursor });
     const history = await request(pair.a.url).get('/api/sync/log').set(bearer(pair.adminA)).query({ kind: 'bundle_import' });
-    expect(history.body.data).toHaveLength(1);
+    expect(history.body.data.map((e: { status: string }) => e.status)).toEqual(['completed', 'rolled_back']);
   });
 
   it('refuses the same bundle again and changes nothing (idempotent)', async () => {
@@ -135,6 +152,23 @@ describe('offline bundles', () => {
     const garbage = await importInto(pair.a, pair.adminA, Buffer.from('not a bundle at all'));
     expect(garbage.status).toBe(400);
     expect(garbage.body.error).toBe('ERR_BUNDLE_MALFORMED');
+  });
+
+  it('answers bad input with a 4xx and its code, never a 5xx', async () => {
+    const json = await request(pair.a.url).post('/api/sync/bundles/import').set(bearer(pair.adminA)).send({ bundle: 'x' });
+    expect({ status: json.status, error: json.body.error }).toEqual({ status: 400, error: 'ERR_BUNDLE_MALFORMED' });
+    const empty = await request(pair.a.url).post('/api/sync/bundles/import').set(bearer(pair.adminA)).set('Content-Type', BUNDLE_MEDIA_TYPE);
+    expect({ status: empty.status, error: empty.body.error }).toEqual({ status: 400, error: 'ERR_BUNDLE_MALFORMED' });
+    const large = await importInto(pair.a, pair.adminA, Buffer.alloc(3 * 1024 * 1024, 1));
+    expect({ status: large.status, error: large.body.error }).toEqual({ status: 413, error: 'ERR_PAYLOAD_TOO_LARGE' });
+    const badPeer = await request(pair.b.url).post('/api/sync/bundles/export').set(bearer(pair.adminB)).send({ remoteNodeId: 'nope' });
+    expect({ status: badPeer.status, error: badPeer.body.error }).toEqual({ status: 400, error: 'ERR_VALIDATION' });
+    const unknownPeer = await request(pair.b.url).post('/api/sync/bundles/export').set(bearer(pair.adminB)).send({ remoteNodeId: '00000000-0000-4000-8000-000000000000' });
+    expect({ status: unknownPeer.status, error: unknownPeer.body.error }).toEqual({ status: 404, error: 'ERR_NODE_NOT_FOUND' });
+    const badAck = await request(pair.b.url).post('/api/sync/bundles/acks').set(bearer(pair.adminB)).send({ ack: '{', signature: 'x' });
+    expect({ status: badAck.status, error: badAck.body.error }).toEqual({ status: 400, error: 'ERR_BUNDLE_MALFORMED' });
+    const researcher = await createUserAndLogin(pair.a, UserRole.Researcher);
+    expect((await importInto(pair.a, researcher.token, first)).status).toBe(403);
   });
 
   it('an acknowledgement from A moves B\'s position: the next bundle holds only what changed since', async () => {
