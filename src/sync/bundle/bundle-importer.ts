@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync, createReadStream, createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../../core/errors/app-error';
 import { localNodeUuid } from '../../core/local-node';
@@ -11,6 +9,7 @@ import { SyncCatalog } from '../../core/sync-kernel/sync-catalog';
 import { LocalIdentity } from '../../node-trust/identity/local-identity';
 import { feedTables, SyncManifest } from '../export/export.types';
 import { FileRef, SyncedFiles } from '../files/synced-files.port';
+import { VerifiedFile } from '../files/verified-file';
 import { StagingArea } from '../import/staging';
 import { FetchJob, FetchResult, FetchSource, FetchStep } from '../pull/fetch-step';
 import { SyncJobs } from '../pull/sync-jobs.service';
@@ -164,6 +163,8 @@ export class BundleImporter {
   }
 }
 
+type StagedFiles = Pick<FetchResult, 'storedFiles' | 'presentFiles' | 'filesToDownload' | 'bytesToDownload' | 'bytesDownloaded'>;
+
 /**
  * Stages a verified bundle's content for the ApplyStep, as a pull's fetch stages a window: pages
  * per table, tombstones, and the files (verified by SHA-256 and size into the content store; a
@@ -206,7 +207,7 @@ export class BundleSource implements FetchSource {
     const fileColumns = this.catalog.files();
     const refs = new Map<string, FileRef>();
     const inBundle = new Set<string>();
-    const result = { storedFiles: [] as string[], presentFiles: 0, filesToDownload: 0, bytesToDownload: 0, bytesDownloaded: 0 };
+    const result: StagedFiles = { storedFiles: [], presentFiles: 0, filesToDownload: 0, bytesToDownload: 0, bytesDownloaded: 0 };
     const contentHash = createHash('sha256');
     const content = openContent(this.bundle.path, this.bundle.head, this.bundle.key);
     const hashed = content.pipe(new Transform({ transform: (chunk: Buffer, _e, done) => done(null, (contentHash.update(chunk), chunk)) }));
@@ -234,7 +235,7 @@ export class BundleSource implements FetchSource {
           }
         } else {
           inBundle.add(record.sha256);
-          await this.stageFile(staging, job, reader.body(record.size), record.sha256, record.size, result);
+          await this.stageFile(staging, job, reader.body(record.size), record, result);
         }
       }
     } catch (error) {
@@ -251,6 +252,8 @@ export class BundleSource implements FetchSource {
       }
     }
     await staging.seal();
+    // The rows that reference them commit only once the stored files are durable.
+    if (result.storedFiles.length > 0) await this.store.makeDurable(result.storedFiles);
     const files = [...refs.values()];
     return { ...result, files, fileLocators: new Map(files.map((f) => [f.sha256, this.store.locator(f.sha256)])) };
   }
@@ -269,10 +272,12 @@ export class BundleSource implements FetchSource {
   }
 
   /**
-   * One file of the bundle: already here → skipped; a preview → checked, not stored; else written
-   * to staging, listed (intent, for crash recovery), then stored verified (SHA-256, size).
+   * One file of the bundle: already here → skipped; a preview → hashed, not kept; else received
+   * into staging verified (SHA-256, size), listed (intent, for crash recovery), and adopted by the
+   * content store (made durable with the others before the apply).
    */
-  private async stageFile(staging: StagingArea, job: FetchJob, body: AsyncIterable<Buffer>, sha256: string, size: number, result: { storedFiles: string[]; presentFiles: number; filesToDownload: number; bytesToDownload: number; bytesDownloaded: number }): Promise<void> {
+  private async stageFile(staging: StagingArea, job: FetchJob, body: AsyncIterable<Buffer>, expected: { sha256: string; size: number }, result: StagedFiles): Promise<void> {
+    const { sha256, size } = expected;
     if (await this.store.has(sha256)) {
       for await (const _ of body) void _;
       result.presentFiles++;
@@ -281,23 +286,20 @@ export class BundleSource implements FetchSource {
     }
     result.filesToDownload++;
     result.bytesToDownload += size;
-    const hash = createHash('sha256');
-    const part = join(staging.filesDir, `${sha256}.part`);
-    const out = job.downloadFiles ? createWriteStream(part, { mode: StagingArea.FILE_MODE }) : undefined;
-    await pipeline(
-      Readable.from(body),
-      new Transform({ transform: (chunk: Buffer, _e, done) => done(null, (hash.update(chunk), chunk)) }),
-      out ?? new Transform({ transform: (_c, _e, done) => done() }),
-    );
-    if (hash.digest('hex') !== sha256) throw bundleError('ERR_BUNDLE_TAMPERED', `file ${sha256} in the bundle has other content`);
-    job.progress.fileProgress(size, true);
-    if (!out) return;
+    if (!job.downloadFiles) {
+      const hash = createHash('sha256');
+      for await (const chunk of body) hash.update(chunk);
+      if (hash.digest('hex') !== sha256) throw bundleError('ERR_BUNDLE_TAMPERED', `file ${sha256} in the bundle has other content`);
+      job.progress.fileProgress(size, true);
+      return;
+    }
+    const received = await VerifiedFile.receive(Readable.from(body), join(staging.filesDir, `${sha256}.part`), expected);
+    if (!(received instanceof VerifiedFile)) throw bundleError('ERR_BUNDLE_TAMPERED', `file ${sha256} in the bundle has other content (${received.size} bytes, SHA-256 ${received.sha256})`);
     appendFileSync(join(staging.dir, StagingArea.STORED_FILES), `${sha256}\n`, { mode: StagingArea.FILE_MODE });
-    const rejected = await this.store.store(createReadStream(part), { sha256, size });
-    await rm(part, { force: true });
-    if (rejected) throw bundleError('ERR_BUNDLE_TAMPERED', `file ${sha256}: ${rejected.size} bytes with SHA-256 ${rejected.sha256}`);
+    await this.store.adopt(received);
     result.storedFiles.push(sha256);
     result.bytesDownloaded += size;
+    job.progress.fileProgress(size, true);
   }
 }
 

@@ -81,7 +81,7 @@ describe('offline bundles', () => {
   it('previews the bundle like a pull: counts, nothing applied', async () => {
     const before = await verify(pair.a, pair.adminA);
     const res = await importInto(pair.a, pair.adminA, readFileSync(join(dir, 'first.prism-bundle')), true);
-    expect(res.status).toBe(200);
+    expect({ status: res.status, error: res.body.message }).toEqual({ status: 200, error: undefined });
     expect(res.body.preview).toBe(true);
     expect(res.body.summary.totals.inserted).toBe(manifestOf(first).counts.rows);
     expect(res.body.summary.files).toMatchObject({ referenced: 1, toDownload: 1, downloaded: 0 });
