@@ -178,7 +178,7 @@ export class BundleExporter {
     return {
       manifest,
       size,
-      fileName: `${this.identity.nodeId}-to-${peer.node.protocolNodeId ?? peer.node.id}-${manifest.createdAt.replace(/[:.]/g, '')}.prism-bundle`,
+      fileName: `${this.identity.nodeId}-to-${peer.node.protocolNodeId ?? peer.node.id}-${manifest.createdAt}`.replace(/[^A-Za-z0-9_-]/g, '') + '.prism-bundle',
       open: () => Readable.from((async function* () {
         yield head;
         yield* createReadStream(contentPath);

@@ -246,10 +246,25 @@ describe('offline bundles', () => {
     }
   });
 
+  it('a full bundle applies as a full resync: rows the exporter deleted and forgot are deleted here too', async () => {
+    await pair.b.dataSource.query(`DELETE FROM snomed_laterality WHERE code = 'bundle-2'`);
+    // The tombstone purged (older than the retention): only a full resync can pass the delete on.
+    await pair.b.dataSource.query(`DELETE FROM tombstones WHERE row_key->>'code' = 'bundle-2'`);
+    const res = await request(pair.b.url).post('/api/sync/bundles/export').set(bearer(pair.adminB)).send({ remoteNodeId: pair.requesterOnB, full: true }).buffer(true).parse(binary);
+    expect(res.status).toBe(200);
+    const full = res.body as Buffer;
+    expect(manifestOf(full).counts.rows).toBeGreaterThan(20);
+    const applied = await importInto(pair.a, pair.adminA, full);
+    expect({ status: applied.status, error: applied.body.message }).toEqual({ status: 200, error: undefined });
+    expect(await lateralityRow(pair.a, 'bundle-2')).toBeUndefined();
+    expect((await importInto(pair.a, pair.adminA, full)).body.error).toBe('ERR_BUNDLE_ALREADY_APPLIED');
+  });
+
   it('the next online pull continues from the bundle\'s position and moves B\'s position for A', async () => {
     await pair.a.dataSource.query(`UPDATE research_nodes SET node_url = $2 WHERE id = $1`, [pair.peerOnA, pair.b.url]);
+    await laterality(pair.b, 'before-pull');
     const body = await pullOk(pullFrom(pair.a, pair.adminA, pair.peerOnA));
-    // Only what the last bundle did not carry: bundle-6 (exported, never applied).
+    // Only what the last bundle did not carry.
     expect(body.summary.totals.received).toBe(1);
     const [va, vb] = await Promise.all([verify(pair.a, pair.adminA), verify(pair.b, pair.adminB)]);
     expect(va.digest).toBe(vb.digest);
