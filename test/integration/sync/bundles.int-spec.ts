@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { BUNDLE_MEDIA_TYPE } from '../../../src/sync/bundle/bundle-format';
 import { SyncedFiles } from '../../../src/sync/files/synced-files.port';
+import { LocalIdentity } from '../../../src/node-trust/identity/local-identity';
 import { BULK_HTTP_ENV, buildDatasetOverHttp, Dataset } from '../../support/dataset';
 import { laterality, lateralityRow } from '../../support/sync-sql';
 import { introduce, NodePair, pullFrom, pullOk, startPair, verify } from '../../support/two-nodes';
@@ -152,6 +153,22 @@ describe('offline bundles', () => {
     const garbage = await importInto(pair.a, pair.adminA, Buffer.from('not a bundle at all'));
     expect(garbage.status).toBe(400);
     expect(garbage.body.error).toBe('ERR_BUNDLE_MALFORMED');
+  });
+
+  it('refuses a bundle of another protocol or schema version (signed by its exporter all the same)', async () => {
+    const [magic, manifestText, , ...rest] = first.toString('latin1').split('\n');
+    const resigned = (change: (m: Record<string, unknown>) => void) => {
+      const manifest = JSON.parse(Buffer.from(manifestText, 'latin1').toString('utf8')) as Record<string, unknown>;
+      change(manifest);
+      const text = JSON.stringify(manifest);
+      return Buffer.concat([Buffer.from(`${magic}\n${text}\n${pair.b.app.get(LocalIdentity).sign(text)}\n`, 'utf8'), Buffer.from(rest.join('\n'), 'latin1')]);
+    };
+    const schema = await importInto(pair.a, pair.adminA, resigned((m) => (m.schemaVersion = 'another-schema')));
+    expect({ status: schema.status, error: schema.body.error }).toEqual({ status: 409, error: 'ERR_SCHEMA_MISMATCH' });
+    const protocol = await importInto(pair.a, pair.adminA, resigned((m) => (m.protocolVersion = '3')));
+    expect({ status: protocol.status, error: protocol.body.error }).toEqual({ status: 409, error: 'ERR_PROTOCOL_MISMATCH' });
+    // Re-signed unchanged, it is the same bundle: already applied.
+    expect((await importInto(pair.a, pair.adminA, resigned(() => undefined))).body.error).toBe('ERR_BUNDLE_ALREADY_APPLIED');
   });
 
   it('answers bad input with a 4xx and its code, never a 5xx', async () => {
