@@ -5,8 +5,9 @@ import { isUuid } from '../../core/uuid';
 import { invalidField } from '../../core/validation';
 import { parseCertificate, verifyWithCertificate } from '../../node-trust/crypto/certificates';
 import { LocalIdentity } from '../../node-trust/identity/local-identity';
-import { AuthorizationStatus, NodeAccessLevelName, ResearchNode } from '../../nodes/entities/research-node.entity';
+import { ResearchNode } from '../../nodes/entities/research-node.entity';
 import { NodeRegistryService } from '../../nodes/node-registry.service';
+import { PeerDirectory } from '../pull/peer-directory';
 
 /** A registry peer with the certificate bundles are encrypted for, or signatures checked with. */
 export interface BundlePeer {
@@ -24,6 +25,7 @@ export class BundlePeers {
   constructor(
     private readonly registry: NodeRegistryService,
     private readonly identity: LocalIdentity,
+    private readonly directory: PeerDirectory,
   ) {}
 
   get localFingerprint(): string {
@@ -35,7 +37,7 @@ export class BundlePeers {
     if (!isUuid(remoteNodeId)) throw invalidField('remoteNodeId', 'must be a UUID');
     const node = await this.registry.findById(remoteNodeId);
     if (!node || node.isLocal) throw new AppError(404, 'ERR_NODE_NOT_FOUND', `no peer node ${remoteNodeId} in the registry`, { details: { remoteNodeId } });
-    this.assertGranted(node);
+    this.directory.assertGranted(node);
     if (!node.certificate) {
       throw new AppError(409, 'ERR_NODE_CERTIFICATE_MISSING', `peer "${node.nodeName}" was added without a certificate: a bundle cannot be encrypted for it`, {
         details: { remoteNodeId },
@@ -56,7 +58,7 @@ export class BundlePeers {
         details: { fingerprint: typeof fingerprint === 'string' ? fingerprint.slice(0, 100) : null },
       });
     }
-    this.assertGranted(node);
+    this.directory.assertGranted(node);
     const certificate = parseCertificate(node.certificate);
     if (typeof signature !== 'string' || !verifyWithCertificate(certificate, [signedText], signature)) {
       throw new AppError(422, 'ERR_BUNDLE_SIGNATURE_INVALID', `the signature does not verify with the certificate of "${node.nodeName}": the file was changed or not signed by that node`);
@@ -69,23 +71,6 @@ export class BundlePeers {
     if (fingerprint !== this.identity.fingerprint) {
       throw new AppError(422, 'ERR_BUNDLE_WRONG_RECIPIENT', 'the file is addressed to another node (its recipient certificate is not this node\'s)', {
         details: { recipient: typeof fingerprint === 'string' ? fingerprint.slice(0, 100) : null, thisNode: this.identity.fingerprint },
-      });
-    }
-  }
-
-  private assertGranted(node: ResearchNode): void {
-    const peer = `peer "${node.nodeName}" (${node.id})`;
-    if (node.status === AuthorizationStatus.Revoked) {
-      throw new AppError(403, 'ERR_NODE_REVOKED', `${peer} is revoked`, { details: { remoteNodeId: node.id } });
-    }
-    if (node.status !== AuthorizationStatus.Authorized) {
-      throw new AppError(409, 'ERR_NODE_NOT_AUTHORIZED', `${peer} is ${node.status}; bundles move only between Authorized peers`, {
-        details: { remoteNodeId: node.id, status: node.status },
-      });
-    }
-    if (node.nodeAccessLevel !== NodeAccessLevelName.ReadWrite && node.nodeAccessLevel !== NodeAccessLevelName.Admin) {
-      throw new AppError(403, 'ERR_INSUFFICIENT_CAPABILITY', `${peer} has access level ${node.nodeAccessLevel}; bundles need ReadWrite or Admin (as a pull)`, {
-        details: { remoteNodeId: node.id, grantedCapability: node.nodeAccessLevel, requiredCapability: 'ReadWrite' },
       });
     }
   }

@@ -240,8 +240,7 @@ describe('offline bundles', () => {
     await pair.a.dataSource.query(`UPDATE research_nodes SET status = 'Revoked' WHERE id = $1`, [pair.peerOnA]);
     const revoked = await importInto(pair.a, pair.adminA, bundle);
     await pair.a.dataSource.query(`UPDATE research_nodes SET status = 'Authorized' WHERE id = $1`, [pair.peerOnA]);
-    expect(revoked.status).toBe(403);
-    expect(revoked.body.error).toBe('ERR_NODE_REVOKED');
+    expect({ status: revoked.status, error: revoked.body.error, peerStatus: revoked.body.status }).toEqual({ status: 409, error: 'ERR_NODE_NOT_AUTHORIZED', peerStatus: 'Revoked' });
 
     const c = await startTestNode({ NODE_ID: 'node-c', NODE_NAME: 'Node C', ...BULK_HTTP_ENV });
     try {

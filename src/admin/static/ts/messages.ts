@@ -33,7 +33,6 @@ const WHAT_TO_DO: Record<string, string> = {
   ERR_BUNDLE_WRONG_RECIPIENT: 'This bundle was made for another node.',
   ERR_BUNDLE_UNKNOWN_NODE: 'The bundle comes from a node this node does not know.',
   ERR_BUNDLE_MALFORMED: 'This is not a PRISM bundle file.',
-  ERR_NODE_REVOKED: 'That node is revoked here.',
   ERR_NODE_CERTIFICATE_MISSING: 'This peer was added without a certificate, so a bundle cannot be encrypted for it.',
 };
 
