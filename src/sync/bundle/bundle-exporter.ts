@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { AppConfig } from '../../config';
 import { classifyFailure } from '../../core/errors/failure';
 import { RawJson } from '../../core/http/raw-json';
 import { SyncCatalog } from '../../core/sync-kernel/sync-catalog';
@@ -24,9 +25,6 @@ import { FrameEncryptor } from '../shared/chunked-cipher';
 import { BUNDLE_FORMAT_VERSION, BUNDLE_MAGIC, BundleManifest, RecordWriter } from './bundle-format';
 import { BundlePeer, BundlePeers } from './bundle-peers';
 import { BundlePositions } from './bundle-positions';
-
-/** Rows per page read from the export window (the pages are the window's, as a pull reads them). */
-const EXPORT_PAGE_SIZE = 5000;
 
 /** A bundle written to local disk: its signed head (magic, manifest, signature) and its encrypted content. */
 export interface ExportedBundle {
@@ -74,6 +72,7 @@ export class BundleExporter {
     private readonly logs: SyncLogs,
     private readonly fetch: FetchStep,
     private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
   ) {}
 
   /**
@@ -200,7 +199,7 @@ export class BundleExporter {
       let page = 1;
       do {
         // JSON pages (no `format`): the rows are shaped for the bundle's page records.
-        const raw = await this.pages.page(feed.route, { window: window.window!.token, after, pageSize: EXPORT_PAGE_SIZE, page: page++ });
+        const raw = await this.pages.page(feed.route, { window: window.window!.token, after, pageSize: this.config.sync.pullPageSize, page: page++ });
         if (!(raw instanceof RawJson)) throw new Error('a JSON window page was expected');
         const result = JSON.parse(raw.text) as { data: Record<string, unknown>[]; table: string | null; deleted: TombstoneWire[]; next: string | null };
         if (result.data.length > 0) {
