@@ -9,6 +9,7 @@ import { ClockSkewGuard1796032248000 } from './1796032248000-ClockSkewGuard';
 import { ArchiveRemovedRows1796100000140 } from './1796100000140-ArchiveRemovedRows';
 import { NaturalKeysNeverBlockPulls1796100000141 } from './1796100000141-NaturalKeysNeverBlockPulls';
 import { TombstoneHorizon1796100000150 } from './1796100000150-TombstoneHorizon';
+import { BundleTransfers1796100000187 } from './1796100000187-BundleTransfers';
 import { SyncLogResume1796100000193 } from './1796100000193-SyncLogResume';
 
 /**
@@ -27,5 +28,6 @@ export const ALL_MIGRATIONS: Function[] = [
   ArchiveRemovedRows1796100000140,
   NaturalKeysNeverBlockPulls1796100000141,
   TombstoneHorizon1796100000150,
+  BundleTransfers1796100000187,
   SyncLogResume1796100000193,
 ];

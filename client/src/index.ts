@@ -1,3 +1,4 @@
+import { BundlesService } from './bundles-service.js';
 import { PrismHttp, PrismHttpOptions } from './http.js';
 import { NodesService } from './nodes-service.js';
 import { SyncService } from './sync-service.js';
@@ -7,6 +8,7 @@ export * from './http.js';
 export * from './event-stream.js';
 export * from './sync-service.js';
 export * from './nodes-service.js';
+export * from './bundles-service.js';
 export * from './format.js';
 
 /** The operator API of one PRISM node. */
@@ -14,11 +16,13 @@ export class PrismClient {
   readonly http: PrismHttp;
   readonly sync: SyncService;
   readonly nodes: NodesService;
+  readonly bundles: BundlesService;
 
   constructor(options: PrismHttpOptions) {
     this.http = new PrismHttp(options);
     this.sync = new SyncService(this.http);
     this.nodes = new NodesService(this.http);
+    this.bundles = new BundlesService(this.http);
   }
 
   get token(): string | undefined {

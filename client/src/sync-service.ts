@@ -1,6 +1,6 @@
 import { readEventStream } from './event-stream.js';
 import { PrismApiError, PrismHttp } from './http.js';
-import type { ConflictRestoreResult, ConnectionSyncStatus, PushRequestResult, JobKind, Page, StartedJob, SyncConflict, SyncLogEntry, SyncLogStatus, SyncPreview, SyncProgress, SyncResult, SyncSummary, VerifyReport } from './types.js';
+import type { ConflictRestoreResult, ConnectionSyncStatus, PushRequestResult, JobKind, Page, StartedJob, SyncConflict, SyncLogEntry, SyncLogKind, SyncLogStatus, SyncPreview, SyncProgress, SyncResult, SyncSummary, VerifyReport } from './types.js';
 
 export interface FollowOptions {
   /** Called with every progress update (the first one is the job's state when following began). */
@@ -102,7 +102,7 @@ export class SyncService {
   }
 
   /** Sync history, newest first; optionally one peer's, one status, one kind. */
-  history(query: { remoteNodeId?: string; status?: SyncLogStatus; kind?: JobKind; page?: number; pageSize?: number } = {}): Promise<Page<SyncLogEntry>> {
+  history(query: { remoteNodeId?: string; status?: SyncLogStatus; kind?: SyncLogKind; page?: number; pageSize?: number } = {}): Promise<Page<SyncLogEntry>> {
     return this.http.json('GET', '/api/sync/log', { query });
   }
 

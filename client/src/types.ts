@@ -55,6 +55,8 @@ export interface SyncManifest {
 export type SyncPhase = 'queued' | 'connecting' | 'manifest' | 'fetching' | 'files' | 'applying' | 'done';
 export type JobState = 'running' | 'completed' | 'failed' | 'rolled_back' | 'cancelled';
 export type JobKind = 'pull' | 'preview';
+/** What a sync log entry records: a job (pull, preview), or an offline bundle this node imported (applied) or exported. */
+export type SyncLogKind = JobKind | 'bundle_import' | 'bundle_export';
 
 /** Live progress of a sync job (GET /api/sync/jobs/{id} and its SSE `progress` events). */
 export interface SyncProgress {
@@ -205,10 +207,10 @@ export interface SyncLogEntry {
   entitiesReceived: string | null;
   errorMessage: string | null;
   errorCode: string | null;
-  kind: JobKind;
+  kind: SyncLogKind;
   phase: string | null;
   requestedBy: string | null;
-  /** The sync protocol the peer spoke at this pull: "2" (change-feed window) or "reference" (since/page). */
+  /** The sync protocol the peer spoke at this pull: "2" (change-feed window), "reference" (since/page) or "bundle" (an offline bundle). */
   negotiatedProtocol: string | null;
   /** The job's SyncSummary once it finished. */
   counts: SyncSummary | null;
@@ -384,4 +386,63 @@ export interface ConnectResult {
   peer: PublicIdentity;
   /** The peer's answer to the registration; its `registrationId` is what the peer's operator approves. */
   registration: Record<string, unknown>;
+}
+
+/** The clear, signed manifest of an offline bundle file (docs/bundles.md). */
+export interface BundleManifest {
+  format: 'prism-bundle';
+  version: 1;
+  bundleId: string;
+  createdAt: string;
+  exporter: { nodeId: string; nodeName: string; fingerprint: string };
+  /** Who may open it: the certificate fingerprint the content key is wrapped for. */
+  recipient: { nodeId: string | null; nodeName: string; fingerprint: string };
+  protocolVersion: string;
+  schemaVersion: string;
+  /** The change-feed window: rows written by transactions `from` did not see and `to` did; `full`: from the beginning, as a full resync. */
+  window: { from: string; to: string; cursorFrom: string | null; nextCursor: string; reset: boolean; full: boolean };
+  counts: {
+    feeds: { route: string; aggregate: string; rows: number; tombstones: number }[];
+    rows: number;
+    tombstones: number;
+    files: number;
+    fileBytes: number;
+  };
+  /** The record stream before compression and encryption. */
+  content: { records: number; bytes: number; sha256: string };
+  cipher: { algorithm: 'AES-256-GCM-frames'; keyWrapping: 'RSA-OAEP-SHA256'; wrappedKey: string; compression: 'gzip'; bytes: number; sha256: string };
+}
+
+/** A signed acknowledgement of how far a node applied a peer's feed: `ack` is the signed JSON text. */
+export interface BundleAck {
+  ack: string;
+  signature: string;
+}
+
+/** Where a peer stands for its next bundle from this node (GET /api/sync/bundles/positions). */
+export interface BundlePosition {
+  remoteNodeId: string;
+  cursor: string;
+  /** How it was confirmed: an acknowledgement file, or the peer's last online pull. */
+  source: 'ack' | 'pull';
+  acknowledgedAt: string;
+}
+
+/** POST /api/sync/bundles/acks: whether the acknowledgement moved the peer's position. */
+export interface BundleAckResult {
+  remoteNodeId: string;
+  moved: boolean;
+  position: BundlePosition;
+}
+
+/** POST /api/sync/bundles/import: the job, what it did (or, previewed, would do), and the acknowledgement for the exporter. */
+export interface BundleImportResult {
+  jobId: string;
+  bundleId: string;
+  preview: boolean;
+  remoteNodeId: string;
+  manifest: Omit<BundleManifest, 'cipher'> & { cipher: Omit<BundleManifest['cipher'], 'wrappedKey'> };
+  summary: SyncSummary;
+  /** Give it to the exporter (bundle:accept-ack) so its next bundle starts after this one. Null for a preview. */
+  ack: BundleAck | null;
 }

@@ -26,6 +26,8 @@ function apiHint(error: PrismApiError): string | undefined {
       return 'check the id: `prism-node peer:list` shows the peers and `prism-node sync:log` the syncs';
     case 409:
       if (error.code === 'ERR_BEHIND_HORIZON') return 'run a full resync: prism-node sync:pull <peer id> --full-resync';
+      if (error.code === 'ERR_BUNDLE_ALREADY_APPLIED' || error.code === 'ERR_BUNDLE_STALE') return 'nothing to do: this node already has everything in that bundle';
+      if (error.code === 'ERR_BUNDLE_GAP') return "give the exporter this node's acknowledgement (bundle:ack here, bundle:accept-ack there), then export again";
       if (error.code === 'ERR_CLOCK_SKEW') return "set the wrong node's clock right (NTP; the message names both clocks), then pull again";
       return error.code === 'ERR_SYNC_IN_PROGRESS' ? 'another sync is running on this node: wait for it to end (`prism-node sync:log`), then try again' : undefined;
     case 429:

@@ -30,6 +30,8 @@ export interface SyncConfig {
   fileConcurrency: number;
   /** Staging directory for pulls (default DATA_DIR/staging). */
   stagingDir?: string;
+  /** Largest offline bundle file accepted for import (bytes). */
+  bundleMaxBytes: number;
   /**
    * Largest difference between this node's clock and a peer's that a pull accepts (newer-wins
    * compares the two clocks); also how far in the future a row's updated_at may be.
@@ -78,6 +80,7 @@ export function readSyncConfig(env: EnvReader): SyncConfig {
     retryAttempts: env.int('SYNC_RETRY_ATTEMPTS', 'attempts for a transient peer error before the pull fails', 5, 1, 50),
     fileConcurrency: env.int('SYNC_FILE_CONCURRENCY', 'file transfers a pull keeps in flight at once', 8, 1, 32),
     stagingDir: env.optional('SYNC_STAGING_DIR', 'staging directory for pulls (default DATA_DIR/staging); on the file store\'s filesystem, received files are linked into the store, elsewhere copied'),
+    bundleMaxBytes: env.int('SYNC_BUNDLE_MAX_BYTES', 'largest offline bundle file accepted by POST /api/sync/bundles/import (bytes)', 20 * 1024 ** 3, 1024),
     schedule: {
       tickSeconds: env.int('SYNC_SCHEDULER_TICK_SECONDS', 'seconds between the scheduler\'s looks for due scheduled pulls (0: no scheduler on this replica)', 5, 0, 3600),
       backoffBaseSeconds: env.int('SYNC_SCHEDULE_BACKOFF_BASE_SECONDS', 'first wait after a failed scheduled pull, doubled per failure in a row', 30, 1, 86400),

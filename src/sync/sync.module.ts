@@ -4,6 +4,11 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { contribute } from '../core/registry/contributions';
 import { AGGREGATE_REGISTRY, AggregateRegistration } from '../core/sync-kernel/aggregate-registry';
 import { PeerSyncStatus } from '../nodes/peer-sync-status.port';
+import { BundleController } from './bundle/bundle.controller';
+import { BundleExporter } from './bundle/bundle-exporter';
+import { BundleImporter } from './bundle/bundle-importer';
+import { BundlePeers } from './bundle/bundle-peers';
+import { BundlePositions } from './bundle/bundle-positions';
 import { ConflictRestore } from './conflicts/conflict-restore';
 import { SyncBus, SyncFeature } from './cqrs/sync-bus';
 import { syncHandlersFor } from './cqrs/sync-handlers';
@@ -51,7 +56,7 @@ export class SyncFeatureModule {}
 @Global()
 @Module({
   imports: [DiscoveryModule, TypeOrmModule.forFeature(SYNC_ENTITIES)],
-  controllers: [SyncOperatorController, SyncScheduleController, SyncPushController, SyncExportController],
+  controllers: [SyncOperatorController, SyncScheduleController, SyncPushController, SyncExportController, BundleController],
   providers: [
     SyncBus,
     ExportWindows,
@@ -75,6 +80,10 @@ export class SyncFeatureModule {}
     PushRequests,
     VerifyService,
     FileSweep,
+    BundlePeers,
+    BundlePositions,
+    BundleExporter,
+    BundleImporter,
     { provide: PeerConnector, useClass: ChannelPeerConnector },
     { provide: PeerSyncStatus, useExisting: SyncLogs },
   ],

@@ -1,4 +1,7 @@
 import { CliCommand } from '../command';
+import { bundleAcceptAckCommand, bundleAckCommand } from './bundle-ack';
+import { bundleExportCommand } from './bundle-export';
+import { bundleImportCommand } from './bundle-import';
 import { conflictsListCommand } from './conflicts-list';
 import { conflictsRestoreCommand } from './conflicts-restore';
 import { migrateCommand } from './migrate';
@@ -26,6 +29,10 @@ export const OPERATOR_COMMANDS: CliCommand[] = [
   syncPushCommand,
   syncAcceptPushCommand,
   syncStatusCommand,
+  bundleExportCommand,
+  bundleImportCommand,
+  bundleAckCommand,
+  bundleAcceptAckCommand,
   conflictsListCommand,
   conflictsRestoreCommand,
   verifyCommand,

@@ -1,4 +1,4 @@
-import { createHash, createSign, createVerify, KeyObject, X509Certificate } from 'node:crypto';
+import { constants, createHash, createSign, createVerify, KeyObject, publicEncrypt, X509Certificate } from 'node:crypto';
 
 /** base64(SHA-256(certificate DER)): the registry's natural key (reference CalculateCertificateFingerprint). */
 export function certificateFingerprint(certificateDerBase64: string): string {
@@ -36,4 +36,9 @@ export function verifyWithCertificate(cert: X509Certificate, candidates: string[
       return false;
     }
   });
+}
+
+/** Wraps a (symmetric) key for the holder of a certificate: RSA-OAEP-SHA256 (LocalIdentity.unwrapKey undoes it). */
+export function wrapKeyFor(cert: X509Certificate, key: Buffer): Buffer {
+  return publicEncrypt({ key: cert.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, key);
 }

@@ -1,4 +1,4 @@
-import { createPrivateKey, KeyObject, X509Certificate } from 'node:crypto';
+import { constants, createPrivateKey, KeyObject, privateDecrypt, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AppConfig } from '../../config';
@@ -25,6 +25,11 @@ export class LocalIdentity {
   /** RSA-SHA256 PKCS#1 v1.5 signature (base64) over UTF-8 data. */
   sign(data: string): string {
     return signData(this.privateKey, data);
+  }
+
+  /** Unwraps a key wrapped for this node's certificate with RSA-OAEP-SHA256 (offline bundles). */
+  unwrapKey(wrapped: Buffer): Buffer {
+    return privateDecrypt({ key: this.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, wrapped);
   }
 }
 

@@ -2,6 +2,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Body, Controller, Headers, HttpCode, Post, Req } from '@nestjs/common';
 import { SyncExportRoute } from '../../node-trust/channel/encrypted-route';
 import type { NodeTrustRequest } from '../../node-trust/channel/channel-request';
+import { BundlePositions } from '../bundle/bundle-positions';
 import { ExportEngine } from '../export/export-engine';
 import { ExportWindows } from '../export/export-windows';
 import { assertCompatibleProtocol, SYNC_PAGE_FORMATS_HEADER, SYNC_PROTOCOL_HEADER } from '../shared/protocol';
@@ -19,13 +20,14 @@ export class SyncExportController {
   constructor(
     private readonly engine: ExportEngine,
     private readonly windows: ExportWindows,
+    private readonly bundlePositions: BundlePositions,
   ) {}
 
   @SyncExportRoute()
   @ApiOperation({ summary: 'Manifest; with X-Sync-Protocol opens an export window' })
   @Post('manifest')
   @HttpCode(200)
-  manifest(
+  async manifest(
     @Body() body: ManifestRequestDto,
     @Req() req: NodeTrustRequest,
     @Headers(SYNC_PROTOCOL_HEADER) protocol?: string,
@@ -34,7 +36,10 @@ export class SyncExportController {
     assertCompatibleProtocol(protocol);
     const peer = req.nodeSession?.nodeId ?? 'unknown';
     const formats = pageFormats?.split(',').map((f) => f.trim());
-    return this.engine.manifest({ since: body.since, cursor: body.cursor, windowMode: Boolean(protocol), peer, pageFormats: formats });
+    const manifest = await this.engine.manifest({ since: body.since, cursor: body.cursor, windowMode: Boolean(protocol), peer, pageFormats: formats });
+    // The cursor a peer pulls from is what it has applied: its next offline bundle starts there.
+    if (protocol && body.cursor && req.nodeSession) await this.bundlePositions.acknowledge(peer, body.cursor, 'pull').catch(() => undefined);
+    return manifest;
   }
 
   @SyncExportRoute()

@@ -58,8 +58,8 @@ export class SyncHistoryQueryDto extends SyncLogQueryDto {
   status?: SyncStatus;
 
   @IsOptional()
-  @IsIn(['pull', 'preview'])
-  kind?: 'pull' | 'preview';
+  @IsIn(['pull', 'preview', 'bundle_import', 'bundle_export'])
+  kind?: 'pull' | 'preview' | 'bundle_import' | 'bundle_export';
 }
 
 export class ConflictQueryDto extends SyncLogQueryDto {

@@ -37,10 +37,16 @@ export interface FetchJob {
 }
 
 /**
- * The protocol a peer spoke at a pull: our change-feed window ("2"), or the reference's
- * `since`/page ("reference": late commits older than the overlap can be missed).
+ * The protocol a peer spoke at a pull: our change-feed window ("2"), the reference's
+ * `since`/page ("reference": late commits older than the overlap can be missed), or an offline
+ * bundle of a window ("bundle").
  */
-export type SyncProtocolName = typeof SYNC_PROTOCOL_VERSION | 'reference';
+export type SyncProtocolName = typeof SYNC_PROTOCOL_VERSION | 'reference' | 'bundle';
+
+/** What brings a job's data into staging: the network fetch (FetchStep), or an offline bundle (src/sync/bundle). */
+export interface FetchSource {
+  run(job: FetchJob): Promise<FetchResult>;
+}
 
 /** Everything a pull brought in, in local staging: what the apply step applies. */
 export interface FetchResult {
@@ -82,7 +88,7 @@ function isWindowExpired(error: unknown): boolean {
  * database transaction is open meanwhile. The staging belongs to the job until release().
  */
 @Injectable()
-export class FetchStep {
+export class FetchStep implements FetchSource {
   private readonly logger = new Logger(FetchStep.name);
   private readonly kept: KeptStagings;
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppError } from '../../core/errors/app-error';
 import { isUuid } from '../../core/uuid';
 import { invalidField } from '../../core/validation';
-import { AuthorizationStatus, NodeAccessLevelName } from '../../nodes/entities/research-node.entity';
+import { AuthorizationStatus, NodeAccessLevelName, ResearchNode } from '../../nodes/entities/research-node.entity';
 import { NodeRegistryService } from '../../nodes/node-registry.service';
 import { PeerTarget } from './peer.port';
 
@@ -24,24 +24,38 @@ export class PeerDirectory {
     return this.resolve(remoteNodeId, false);
   }
 
+  /**
+   * What pulling from a peer needs, and exchanging offline bundles with it: Authorized, with a
+   * ReadWrite or Admin connection.
+   */
+  assertGranted(node: ResearchNode): void {
+    this.assertAuthorized(node);
+    this.assertPullLevel(node);
+  }
+
+  private assertAuthorized(node: ResearchNode): void {
+    if (node.status === AuthorizationStatus.Authorized) return;
+    throw new AppError(409, 'ERR_NODE_NOT_AUTHORIZED', `peer "${node.nodeName}" (${node.id}) is ${node.status}; only an Authorized peer can be pulled from or exchange bundles`, {
+      details: { remoteNodeId: node.id, status: node.status },
+    });
+  }
+
+  private assertPullLevel(node: ResearchNode): void {
+    if (node.nodeAccessLevel === NodeAccessLevelName.ReadWrite || node.nodeAccessLevel === NodeAccessLevelName.Admin) return;
+    throw new AppError(403, 'ERR_INSUFFICIENT_CAPABILITY', `peer "${node.nodeName}" (${node.id}) has access level ${node.nodeAccessLevel}; pulling and bundles need ReadWrite or Admin`, {
+      details: { remoteNodeId: node.id, grantedCapability: node.nodeAccessLevel, requiredCapability: 'ReadWrite' },
+    });
+  }
+
   private async resolve(remoteNodeId: string, pulling: boolean): Promise<PeerTarget> {
     if (!isUuid(remoteNodeId)) throw invalidField('remoteNodeId', 'must be a UUID');
     const node = await this.registry.findById(remoteNodeId);
     if (!node) throw new AppError(404, 'ERR_NODE_NOT_FOUND', `no peer node ${remoteNodeId} in the registry`, { details: { remoteNodeId } });
-    const peer = `peer "${node.nodeName}" (${node.id})`;
-    if (node.status !== AuthorizationStatus.Authorized) {
-      throw new AppError(409, 'ERR_NODE_NOT_AUTHORIZED', `${peer} is ${node.status}; only an Authorized peer can be pulled from`, {
-        details: { remoteNodeId, status: node.status },
-      });
-    }
+    this.assertAuthorized(node);
     if (!node.nodeUrl) {
-      throw new AppError(409, 'ERR_NODE_URL_MISSING', `${peer} has no URL; set one before pulling`, { details: { remoteNodeId } });
+      throw new AppError(409, 'ERR_NODE_URL_MISSING', `peer "${node.nodeName}" (${node.id}) has no URL; set one before pulling`, { details: { remoteNodeId } });
     }
-    if (pulling && node.nodeAccessLevel !== NodeAccessLevelName.ReadWrite && node.nodeAccessLevel !== NodeAccessLevelName.Admin) {
-      throw new AppError(403, 'ERR_INSUFFICIENT_CAPABILITY', `${peer} has access level ${node.nodeAccessLevel}; pulling needs ReadWrite or Admin`, {
-        details: { remoteNodeId, grantedCapability: node.nodeAccessLevel, requiredCapability: 'ReadWrite' },
-      });
-    }
+    if (pulling) this.assertPullLevel(node);
     return { registryId: node.id, url: node.nodeUrl, name: node.nodeName, certificate: node.certificate };
   }
 }

@@ -3,7 +3,9 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Observable, concat, of } from 'rxjs';
 import { AppError } from '../../core/errors/app-error';
 import { withSyncJobContext } from '../../core/log-context';
+import { FetchSource } from './fetch-step';
 import { PeerDirectory } from './peer-directory';
+import { PeerTarget } from './peer.port';
 import { ProgressTracker, SyncProgress } from './progress';
 import { SyncLock, SyncLockHandle } from './sync-lock';
 import { SyncLogs } from './sync-logs';
@@ -25,6 +27,8 @@ export interface StartRequest {
   requestedBy: string | null;
   /** Full resync: ignore the cursor and delete local rows of the peer's origin it no longer has (after ERR_BEHIND_HORIZON). */
   fullResync?: boolean;
+  /** An offline bundle (src/sync/bundle): its verified sender, and the source that stages its content instead of a fetch. */
+  bundle?: { peer: PeerTarget; source: FetchSource };
 }
 
 /**
@@ -61,13 +65,14 @@ export class SyncJobs implements OnApplicationBootstrap {
   }
 
   async start(request: StartRequest): Promise<string> {
-    const peer = await this.peers.resolveForPull(request.remoteNodeId);
+    const peer = request.bundle?.peer ?? (await this.peers.resolveForPull(request.remoteNodeId));
     const jobId = randomUUID();
     const lock = await this.acquireLock(jobId);
     try {
       const last = await this.logs.lastCompletedPull(peer.registryId);
       // Written by the saga when there is something to record (one write for a pull with nothing to do).
-      const log = this.logs.draft(jobId, peer.registryId, request.kind, request.requestedBy, request.fullResync ? null : (last?.cursorTo ?? null));
+      const logKind = request.bundle && request.kind === 'pull' ? 'bundle_import' : request.kind;
+      const log = this.logs.draft(jobId, peer.registryId, logKind, request.requestedBy, request.fullResync ? null : (last?.cursorTo ?? null));
       const tracker = new ProgressTracker(log.id, request.kind, peer.registryId);
       const abort = new AbortController();
       // Every log line of the job carries its id (src/core/log-context.ts).
@@ -82,6 +87,7 @@ export class SyncJobs implements OnApplicationBootstrap {
           lastApplyXid: last?.localApplyXid ?? '0',
           progress: tracker,
           signal: abort.signal,
+          source: request.bundle?.source,
         }),
       ).finally(async () => {
         this.jobs.delete(log.id);
@@ -139,7 +145,7 @@ export class SyncJobs implements OnApplicationBootstrap {
     return {
       ...(stored as SyncProgress),
       jobId: log.id,
-      kind: log.kind,
+      kind: log.kind === 'preview' ? 'preview' : 'pull',
       remoteNodeId: log.remoteNodeId,
       state: state as SyncProgress['state'],
       error: log.errorCode ? { code: log.errorCode, message: log.errorMessage ?? '' } : (stored.error ?? null),

@@ -1,13 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, QueryRunner } from 'typeorm';
 import { timestampText } from '../../core/sync-kernel/sql';
-import type { JobKind } from '../../../client/src/types';
+import type { SyncLogKind } from '../../../client/src/types';
 import { LastSync, PeerSyncStatus } from '../../nodes/peer-sync-status.port';
 import type { ResumeReport } from './kept-staging';
 
 export type SyncStatus = 'in_progress' | 'completed' | 'failed' | 'rolled_back' | 'cancelled';
-/** What a job does: the SDK's JobKind (client/). */
-export type SyncKind = JobKind;
+/** What a log row records: the SDK's SyncLogKind (client/): a pull, a preview, a bundle imported or exported. */
+export type SyncKind = SyncLogKind;
+
+/** Kinds that applied a peer's data here: where the next pull or bundle from that peer starts. */
+const APPLIED_KINDS = `kind IN ('pull', 'bundle_import')`;
 
 /** Which history rows an operator asks for (every field optional: all rows). */
 export interface SyncLogFilter {
@@ -194,10 +197,10 @@ export class SyncLogs extends PeerSyncStatus {
     return { rows, total: n };
   }
 
-  /** The last completed pull from a peer: where the next one starts and what counts as a local change. */
+  /** The last completed pull (or bundle import) from a peer: where the next one starts and what counts as a local change. */
   async lastCompletedPull(remoteNodeId: string): Promise<SyncLogRow | undefined> {
     const rows: SyncLogRow[] = await this.dataSource.query(
-      `${SELECT} WHERE remote_node_id = $1 AND kind = 'pull' AND status = 'completed' ORDER BY completed_at DESC LIMIT 1`,
+      `${SELECT} WHERE remote_node_id = $1 AND ${APPLIED_KINDS} AND status = 'completed' ORDER BY completed_at DESC LIMIT 1`,
       [remoteNodeId],
     );
     return rows[0];
@@ -256,7 +259,7 @@ export class SyncLogs extends PeerSyncStatus {
     if (ids.length === 0) return result;
     const rows: { remote_node_id: string; synced_at: Date | null; status: string; negotiated_protocol: string | null }[] = await this.dataSource.query(
       `SELECT DISTINCT ON (remote_node_id) remote_node_id, coalesce(completed_at, last_synced_at) AS synced_at, status, negotiated_protocol
-         FROM sync_logs WHERE status = 'completed' AND kind = 'pull' AND remote_node_id = ANY($1::uuid[])
+         FROM sync_logs WHERE status = 'completed' AND ${APPLIED_KINDS} AND remote_node_id = ANY($1::uuid[])
         ORDER BY remote_node_id, completed_at DESC NULLS LAST`,
       [ids],
     );

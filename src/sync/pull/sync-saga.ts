@@ -4,7 +4,7 @@ import { classifyFailure } from '../../core/errors/failure';
 import { SyncManifest } from '../export/export.types';
 import { TableResult } from '../import/import.types';
 import { ApplyStep } from './apply-step';
-import { FetchResult, FetchStep } from './fetch-step';
+import { FetchResult, FetchSource, FetchStep } from './fetch-step';
 import { PeerTarget } from './peer.port';
 import { ProgressTracker } from './progress';
 import { Announced, Measured, SyncLogRow, SyncLogs } from './sync-logs';
@@ -28,6 +28,8 @@ export interface SagaJob {
   fullResync?: boolean;
   progress: ProgressTracker;
   signal: AbortSignal;
+  /** Where the data comes from: the peer over the network (default), or an offline bundle. */
+  source?: FetchSource;
 }
 
 export interface SagaOutcome {
@@ -59,7 +61,7 @@ export class SyncSaga {
     // Kept until the job's row is written (SyncLogs.draft): with it, whatever the job ends as.
     const measured: Measured = {};
     try {
-      fetched = await this.fetch.run({
+      fetched = await (job.source ?? this.fetch).run({
         jobId: job.log.id,
         peer: job.peer,
         cursor: job.cursor,

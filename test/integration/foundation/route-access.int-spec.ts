@@ -134,6 +134,8 @@ GET /api/snomed/topographical-modifiers/:code                                   
 GET /api/SNOMED/TopographicalModifier/:code                                                user
 GET /api/SNOMED/TopographicalModifier/GetActiveTopographicalModifiers                      user
 GET /api/SNOMED/TopographicalModifier/GetAllTopographicalModifiersPaginated                user
+GET /api/sync/bundles/acks/:remoteNodeId                                                   user(Admin)
+GET /api/sync/bundles/positions                                                            user(Admin)
 GET /api/sync/conflicts                                                                    user(Admin)
 GET /api/sync/devices                                                                      node(ReadWrite)
 GET /api/sync/jobs/:id                                                                     user(Admin|Researcher)
@@ -257,6 +259,9 @@ POST /api/snomed/medications                                                    
 POST /api/snomed/severity-codes                                                            user
 POST /api/snomed/topographical-modifiers                                                   user
 POST /api/SNOMED/TopographicalModifier/New                                                 user
+POST /api/sync/bundles/acks                                                                user(Admin)
+POST /api/sync/bundles/export                                                              user(Admin)
+POST /api/sync/bundles/import                                                              user(Admin)
 POST /api/sync/conflicts/:id/restore                                                       user(Admin)
 POST /api/sync/jobs                                                                        user(Admin|Researcher)
 POST /api/sync/jobs/:id/cancel                                                             user(Admin|Researcher)

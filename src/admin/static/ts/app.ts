@@ -1,4 +1,5 @@
 import { PrismApiError, PrismClient } from '../../../../client/src/index.js';
+import { renderBundles, setUpBundles } from './bundles.js';
 import { renderConflicts, setUpConflicts } from './conflicts.js';
 import { $, notify } from './dom.js';
 import { renderHistory, setUpHistory } from './history.js';
@@ -35,6 +36,7 @@ async function refresh(): Promise<void> {
   try {
     if (currentTab === 'connections') await renderPeers(client, peerActions);
     else if (currentTab === 'history') await renderHistory(client);
+    else if (currentTab === 'bundles') await renderBundles(client);
     else await renderConflicts(client);
   } catch (error) {
     showError(error);
@@ -83,6 +85,7 @@ for (const tab of document.querySelectorAll<HTMLButtonElement>('nav .tab')) {
 setUpConnectForm(client, peerActions);
 setUpHistory(client, showError);
 setUpConflicts(client, showError);
+setUpBundles(client, () => void refresh());
 
 if (client.token) void showMain();
 else showLogin();

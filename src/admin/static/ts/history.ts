@@ -1,4 +1,4 @@
-import { formatDuration, resumedText, type JobKind, type NodeConnection, type PrismClient, type SyncLogStatus } from '../../../../client/src/index.js';
+import { formatDuration, resumedText, type NodeConnection, type SyncLogKind, type PrismClient, type SyncLogStatus } from '../../../../client/src/index.js';
 import { badge, el, fillTable, input, num, Pager, td, when } from './dom.js';
 import { describeFailure, syncStatusLabel } from './messages.js';
 
@@ -24,7 +24,7 @@ export async function renderHistory(client: PrismClient): Promise<void> {
   const history = await client.sync.history({
     remoteNodeId: input('#history-peer').value || undefined,
     status: (input('#history-status').value || undefined) as SyncLogStatus | undefined,
-    kind: (input('#history-kind').value || undefined) as JobKind | undefined,
+    kind: (input('#history-kind').value || undefined) as SyncLogKind | undefined,
     page: pager?.page ?? 1,
     pageSize: PAGE_SIZE,
   });

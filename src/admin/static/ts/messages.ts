@@ -25,6 +25,15 @@ const WHAT_TO_DO: Record<string, string> = {
   ERR_NODE_EXISTS: 'A node with this certificate is already registered.',
   ERR_FORBIDDEN_ROLE: 'Your user’s role may not do this (registry administration needs an Admin).',
   ERR_UNREACHABLE: 'This node cannot be reached. Check that it still runs.',
+  ERR_BUNDLE_ALREADY_APPLIED: 'This bundle was already applied here. Nothing changed.',
+  ERR_BUNDLE_STALE: 'This node already has everything in this bundle (a newer bundle or pull from that node was applied). Nothing changed.',
+  ERR_BUNDLE_GAP: 'This bundle starts after what this node has from that node, so applying it would skip changes. Give the exporter this node’s acknowledgement, then ask for a new bundle.',
+  ERR_BUNDLE_TAMPERED: 'The bundle file was changed or cut on the way (its hashes do not match). Ask for a new copy.',
+  ERR_BUNDLE_SIGNATURE_INVALID: 'The bundle is not signed by the node it names (changed on the way, or forged).',
+  ERR_BUNDLE_WRONG_RECIPIENT: 'This bundle was made for another node.',
+  ERR_BUNDLE_UNKNOWN_NODE: 'The bundle comes from a node this node does not know.',
+  ERR_BUNDLE_MALFORMED: 'This is not a PRISM bundle file.',
+  ERR_NODE_CERTIFICATE_MISSING: 'This peer was added without a certificate, so a bundle cannot be encrypted for it.',
 };
 
 export interface Failure {

@@ -5,7 +5,8 @@ import { describeError, describeFailure, errorText, syncStatusLabel } from './me
 const dialog = () => $('#sync-dialog') as HTMLDialogElement;
 const show = (selector: string, visible: boolean) => ($(selector).hidden = !visible);
 
-function summaryTable(summary: SyncSummary): HTMLElement {
+/** Received, inserted, updated, deleted and conflicts per aggregate, and the total. */
+export function summaryTable(summary: SyncSummary): HTMLElement {
   const byAggregate = new Map<string, { received: number; inserted: number; updated: number; deleted: number; conflicts: number }>();
   for (const t of summary.tables) {
     const a = byAggregate.get(aggregateOfTable(t.table)) ?? { received: 0, inserted: 0, updated: 0, deleted: 0, conflicts: 0 };
