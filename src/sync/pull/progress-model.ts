@@ -29,13 +29,11 @@ const SAMPLE_SPACING_MS = 100;
  * Applying the tables takes about this many times the fetch of the same rows. Seven bench pulls
  * (100K and 1M rows, load 9–21 on 2 cores) gave 0.49, 0.54, 0.77, 0.81, 0.84, 0.89, 0.94: the load
  * moves it, so the prior sits between the slow and the fast cases, and the apply's own rate takes
- * over once it runs (APPLY_TRUST_SECONDS)…
+ * over as its work is done…
  */
 export const APPLY_PER_FETCH = 0.7;
 /** …plus a fixed part (the apply's setup): small, or a pull of a few rows (a files pull) is overestimated. */
 export const APPLY_FIXED_SECONDS = 0.2;
-/** After this long, the apply's own rate weighs as much as the prior from the fetch (half-trust time). */
-export const APPLY_TRUST_SECONDS = 1;
 /**
  * The fetch's first pages say little (connections, cold caches, and the small catalog tables first:
  * a round trip per page, a fifth of the later bytes/s in every bench trace): no estimate before it
@@ -157,15 +155,14 @@ export function remainingSeconds({ fetch, files, apply, nowMs }: Pick<EstimateIn
   const filesRate = files.rate(nowMs) ?? (fetchRate && fetch.total > 0 ? fetchRate * FILE_BYTES_PER_PAGE_BYTE : null);
   const filesLeft = secondsFor(files.remaining, filesRate) ?? 0;
 
-  // Apply: the prior (from the fetch) blended with the apply's own average rate, trusted more as its
-  // work is done and as it has run for a while (how fast the apply runs beside the fetch varies
-  // with the load: 0.5–0.95× in the bench; its own rate is the better guide after a second or two).
+  // Apply: the prior (from the fetch) blended with the apply's own average rate in proportion to its
+  // work done. Not sooner: its first table also carries its setup (locks, tombstones; up to 1.5 s
+  // in the bench), and a table's fixed statements make a small table's rows look slow.
   const prior = APPLY_FIXED_SECONDS + APPLY_PER_FETCH * fetchSeconds;
+  const share = apply.total > 0 ? apply.done / apply.total : 1;
   const applied = apply.elapsedMs(nowMs) / 1000;
-  const measuring = apply.done > 0 && applied > 0;
-  const trust = !measuring ? 0 : Math.max(apply.total > 0 ? apply.done / apply.total : 1, applied / (applied + APPLY_TRUST_SECONDS));
-  const measured = measuring ? (applied / apply.done) * apply.total : prior;
-  const applySeconds = (1 - trust) * prior + trust * measured;
+  const measured = apply.done > 0 && applied > 0 ? (applied / apply.done) * apply.total : prior;
+  const applySeconds = (1 - share) * prior + share * measured;
   const applyLeft = apply.finishedAtMs !== null ? 0 : Math.max(0, applySeconds - applied);
   // The finish starts when the last table is in; it reports nothing until the commit.
   const finishSeconds = FINISH_PER_APPLY * (apply.finishedAtMs !== null ? applied : applySeconds);
