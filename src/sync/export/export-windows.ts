@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { finished, Readable } from 'node:stream';
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource, QueryRunner } from 'typeorm';
@@ -29,6 +29,11 @@ export const DATABASE_IDENTITY_SQL = `SELECT oid::text || ':' || datname FROM pg
  * (those are "XXXXXXXX-XXXXXXXX-N").
  */
 export const EMPTY_WINDOW_SNAPSHOT = '0';
+
+/** The application_name of a window's transaction: its peer, hashed (names are at most 63 bytes). */
+export function windowOwnerName(peer: string): string {
+  return `prism-window:${createHash('sha256').update(peer).digest('hex').slice(0, 40)}`;
+}
 
 /** A lower bound given as a bare xid ("every xid from there on") as the pg_snapshot that means the same. */
 function asSnapshot(from: string): string {
@@ -97,6 +102,8 @@ export class ExportWindows implements OnApplicationShutdown {
       runner = this.dataSource.createQueryRunner();
       await runner.connect();
       await runner.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      // The transaction says whose window it is: replicas that do not hold it check page reads against it.
+      await runner.query(`SELECT set_config('application_name', $1, true)`, [windowOwnerName(peer)]);
       const [row]: { snapshot: string; current: string }[] = await runner.query(`SELECT pg_export_snapshot() AS snapshot, pg_current_snapshot()::text AS current`);
       const token: WindowToken = { v: 1, snapshot: row.snapshot, from: asSnapshot(fromSnapshot), to: row.current, db: await this.databaseIdentity(runner) };
       const result = await describe(runner, token);
@@ -124,7 +131,7 @@ export class ExportWindows implements OnApplicationShutdown {
    * (a puller that resumes after a restart shakes hands anew), never to whoever names its token.
    */
   async read<T>(encoded: string, read: (runner: QueryRunner, token: WindowToken) => Promise<T>, caller?: string): Promise<T> {
-    const token = this.touchWindow(encoded, caller);
+    const token = await this.touchWindow(encoded, caller);
     return inSnapshot(this.dataSource, async (runner) => {
       await this.attach(runner, token);
       return read(runner, token);
@@ -138,7 +145,7 @@ export class ExportWindows implements OnApplicationShutdown {
    * connection instead, which may be in the middle of a statement.
    */
   async stream<T extends { body: Readable }>(encoded: string, open: (runner: QueryRunner, token: WindowToken) => Promise<T>, caller?: string): Promise<T> {
-    const token = this.touchWindow(encoded, caller);
+    const token = await this.touchWindow(encoded, caller);
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     let answer: T;
@@ -160,14 +167,31 @@ export class ExportWindows implements OnApplicationShutdown {
     return answer;
   }
 
-  /** The window's token as it was opened (a held window's bounds, not the ones the caller's token says), its idle time restarted. */
-  private touchWindow(encoded: string, caller?: string): WindowToken {
+  /**
+   * The window's token as it was opened (a held window's bounds, not the ones the caller's token
+   * says), its idle time restarted. A window another replica holds is checked against the name its
+   * transaction carries (windowOwnerName), found through the virtual xid the snapshot id names.
+   */
+  private async touchWindow(encoded: string, caller?: string): Promise<WindowToken> {
     const token = decodeWindow(encoded);
     const held = this.windows.get(token.snapshot);
     if (held && caller !== undefined && held.peer !== caller) throw this.expired();
+    if (!held && caller !== undefined && (await this.ownerElsewhere(token.snapshot)) !== windowOwnerName(caller)) throw this.expired();
     if (!held) return token;
     this.touch(held);
     return held.token;
+  }
+
+  /** The application_name of the transaction that exported `snapshot` ("<backend>-<lxid>-<n>", hex), if it still runs. */
+  private async ownerElsewhere(snapshot: string): Promise<string | undefined> {
+    const [backend, lxid] = snapshot.split('-').map((part) => Number.parseInt(part, 16));
+    if (!Number.isSafeInteger(backend) || !Number.isSafeInteger(lxid)) return undefined;
+    const rows: { owner: string }[] = await this.dataSource.query(
+      `SELECT a.application_name AS owner FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.locktype = 'virtualxid' AND l.virtualxid = $1 AND l.granted`,
+      [`${backend}/${lxid}`],
+    );
+    return rows[0]?.owner;
   }
 
   private async attach(runner: QueryRunner, token: WindowToken): Promise<void> {

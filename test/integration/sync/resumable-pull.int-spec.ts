@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import request from 'supertest';
 import { ExportEngine } from '../../../src/sync/export/export-engine';
+import { ExportWindows } from '../../../src/sync/export/export-windows';
 import { FileSweep } from '../../../src/sync/files/file-sweep';
 import { SyncedFiles } from '../../../src/sync/files/synced-files.port';
 import { FaultProxy, FaultRule } from '../../e2e/harness/fault-proxy';
@@ -107,11 +108,18 @@ describe.each([
     expect(await files.has(sha256)).toBe(false);
   });
 
-  it('a window held for one peer reads as expired to any other peer', async () => {
+  it('a window held for one peer reads as expired to any other peer, on any replica', async () => {
     const engine = pair.b.app.get(ExportEngine);
     const manifest = await engine.manifest({ windowMode: true, peer: 'node-x' });
     const read = (caller: string) => engine.windowPage('volunteers', { window: manifest.window!.token, caller, pageSize: 1 });
     await expect(read('node-y')).rejects.toMatchObject({ status: 410, code: 'ERR_WINDOW_EXPIRED' });
     await expect(read('node-x')).resolves.toBeDefined();
+    // Another replica of B (same database, the window not held in its memory) checks the same.
+    const replica = new ExportWindows(pair.b.dataSource, pair.b.config);
+    const onReplica = (caller: string) => replica.read(manifest.window!.token, async (runner) => (await runner.query('SELECT 1 AS one'))[0].one as number, caller);
+    await expect(onReplica('node-y')).rejects.toMatchObject({ status: 410, code: 'ERR_WINDOW_EXPIRED' });
+    await expect(onReplica('node-x')).resolves.toBe(1);
+    await pair.b.app.get(ExportWindows).close(manifest.window!.token, 'node-x');
+    await expect(onReplica('node-x')).rejects.toMatchObject({ status: 410, code: 'ERR_WINDOW_EXPIRED' });
   });
 });
