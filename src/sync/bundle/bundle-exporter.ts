@@ -91,8 +91,9 @@ export class BundleExporter {
       chmodSync(dir, 0o700);
       // Opened for the peer as its own manifest request would be, under its own owner name so a
       // pull the peer runs meanwhile keeps its window.
-      const window = await this.engine.manifest({ cursor: position?.cursor, windowMode: true, peer: `bundle:${peer.node.id}` });
-      const bundle = await this.write(dir, peer, window, position?.cursor ?? null, Boolean(options.full));
+      const owner = `bundle:${peer.node.id}`;
+      const window = await this.engine.manifest({ cursor: position?.cursor, windowMode: true, peer: owner });
+      const bundle = await this.write(dir, peer, owner, window, position?.cursor ?? null, Boolean(options.full));
       const runner = this.dataSource.createQueryRunner();
       try {
         const entities = Object.fromEntries(bundle.manifest.counts.feeds.map((f) => [f.aggregate, 0]));
@@ -119,7 +120,7 @@ export class BundleExporter {
     }
   }
 
-  private async write(dir: string, peer: BundlePeer, window: SyncManifest, cursorFrom: string | null, full: boolean): Promise<ExportedBundle> {
+  private async write(dir: string, peer: BundlePeer, owner: string, window: SyncManifest, cursorFrom: string | null, full: boolean): Promise<ExportedBundle> {
     const bundleId = randomUUID();
     const key = randomBytes(32);
     const contentHash = createHash('sha256');
@@ -139,7 +140,7 @@ export class BundleExporter {
     const writer = new RecordWriter(plain);
     let counts: BundleManifest['counts'];
     try {
-      counts = await this.writeRecords(writer, window);
+      counts = await this.writeRecords(writer, owner, window);
       await writer.write({ t: 'end', records: writer.records + 1 });
       plain.end();
       await written;
@@ -187,7 +188,7 @@ export class BundleExporter {
   }
 
   /** Every page of every feed of the window, then the files those rows reference. */
-  private async writeRecords(writer: RecordWriter, window: SyncManifest): Promise<BundleManifest['counts']> {
+  private async writeRecords(writer: RecordWriter, owner: string, window: SyncManifest): Promise<BundleManifest['counts']> {
     const fileColumns = this.catalog.files();
     const refs = new Map<string, FileRef>();
     const counts: BundleManifest['counts'] = { feeds: [], rows: 0, tombstones: 0, files: 0, fileBytes: 0 };
@@ -199,7 +200,7 @@ export class BundleExporter {
       let page = 1;
       do {
         // JSON pages (no `format`): the rows are shaped for the bundle's page records.
-        const raw = await this.pages.page(feed.route, { window: window.window!.token, after, pageSize: this.config.sync.pullPageSize, page: page++ });
+        const raw = await this.pages.page(feed.route, { window: window.window!.token, after, pageSize: this.config.sync.pullPageSize, page: page++, caller: owner });
         if (!(raw instanceof RawJson)) throw new Error('a JSON window page was expected');
         const result = JSON.parse(raw.text) as { data: Record<string, unknown>[]; table: string | null; deleted: TombstoneWire[]; next: string | null };
         if (result.data.length > 0) {

@@ -147,7 +147,7 @@ export class BundleImporter {
       requestedBy: options.requestedBy,
       // A full bundle is a full resync: local rows of the exporter's origin it no longer has go.
       fullResync: bundle.head.manifest.window.full,
-      bundle: { peer, source: new BundleSource(bundle, this.catalog, this.files, this.fetch.stagingRoot) },
+      bundle: { peer, source: new BundleSource(bundle, this.catalog, this.files, this.fetch) },
     });
     const outcome = await this.jobs.wait(jobId);
     const { wrappedKey: _key, ...cipher } = bundle.head.manifest.cipher;
@@ -175,7 +175,7 @@ export class BundleSource implements FetchSource {
     private readonly bundle: VerifiedBundle,
     private readonly catalog: SyncCatalog,
     private readonly store: SyncedFiles,
-    private readonly stagingRoot: string,
+    private readonly fetch: Pick<FetchStep, 'stagingRoot' | 'discard'>,
   ) {}
 
   async run(job: FetchJob): Promise<FetchResult> {
@@ -188,13 +188,12 @@ export class BundleSource implements FetchSource {
       files: { count: manifest.counts.files, bytes: manifest.counts.fileBytes },
     });
     await job.onManifest?.(syncManifest, 'bundle');
-    const staging = StagingArea.create(this.stagingRoot, job.jobId);
+    const staging = StagingArea.create(this.fetch.stagingRoot, job.jobId);
     try {
       const staged = await this.stage(staging, job);
       return { manifest: syncManifest, protocol: 'bundle', nextCursor: manifest.window.nextCursor, staging, ...staged };
     } catch (error) {
-      await this.store.collectGarbage(staging.storedFiles());
-      await staging.remove();
+      await this.fetch.discard(staging);
       throw error;
     }
   }

@@ -32,6 +32,8 @@ export interface AckBody {
  */
 @Injectable()
 export class BundlePositions {
+  private dbId?: Promise<string>;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly windows: ExportWindows,
@@ -39,6 +41,13 @@ export class BundlePositions {
     private readonly identity: LocalIdentity,
     private readonly logs: SyncLogs,
   ) {}
+
+  /** This database's identity (cursors name it), read once: a replaced database means a restarted node. */
+  private databaseIdentity(): Promise<string> {
+    this.dbId ??= this.windows.databaseIdentity();
+    this.dbId.catch(() => (this.dbId = undefined));
+    return this.dbId;
+  }
 
   async get(remoteNodeId: string): Promise<BundlePositionView | undefined> {
     const rows: BundlePositionView[] = await this.dataSource.query(
@@ -61,7 +70,7 @@ export class BundlePositions {
    */
   async acknowledge(remoteNodeId: string, cursor: string, source: 'ack' | 'pull'): Promise<boolean> {
     const decoded = decodeCursor(cursor);
-    if (decoded.db !== (await this.windows.databaseIdentity())) return false;
+    if (decoded.db !== (await this.databaseIdentity())) return false;
     const current = await this.get(remoteNodeId);
     if (current) {
       const recorded = decodeCursor(current.cursor);
@@ -89,7 +98,7 @@ export class BundlePositions {
     this.peers.assertAddressedHere(body.to?.fingerprint);
     const { node } = await this.peers.signer(body.from.fingerprint, input.ack, input.signature);
     const cursor = decodeCursor(body.cursor);
-    if (cursor.db !== (await this.windows.databaseIdentity())) {
+    if (cursor.db !== (await this.databaseIdentity())) {
       throw new AppError(400, 'ERR_BUNDLE_MALFORMED', 'the acknowledged position belongs to another database of this node (restored or replaced): export a full bundle');
     }
     const moved = await this.acknowledge(node.id, body.cursor, 'ack');

@@ -38,7 +38,8 @@ export class SyncExportController {
     const formats = pageFormats?.split(',').map((f) => f.trim());
     const manifest = await this.engine.manifest({ since: body.since, cursor: body.cursor, windowMode: Boolean(protocol), peer, pageFormats: formats });
     // The cursor a peer pulls from is what it has applied: its next offline bundle starts there.
-    if (protocol && body.cursor && req.nodeSession) await this.bundlePositions.acknowledge(peer, body.cursor, 'pull').catch(() => undefined);
+    // Not awaited: the manifest's answer (a no-op pull's only round trip) does not wait for it.
+    if (protocol && body.cursor && req.nodeSession) void this.bundlePositions.acknowledge(peer, body.cursor, 'pull').catch(() => undefined);
     return manifest;
   }
 

@@ -163,8 +163,13 @@ export class FetchStep implements FetchSource {
 
   /** Drops a pull's staging; `collectGarbage`: also the files it stored that no committed row references. */
   async release(fetched: FetchResult, options: { collectGarbage: boolean }): Promise<void> {
-    if (options.collectGarbage) await this.kept.discard(fetched.staging);
+    if (options.collectGarbage) await this.discard(fetched.staging);
     else await fetched.staging.remove();
+  }
+
+  /** Removes a staging with the files it stored that no committed row nor kept staging holds (a failed bundle import's too). */
+  discard(staging: StagingArea): Promise<void> {
+    return this.kept.discard(staging);
   }
 
   /**
