@@ -11,6 +11,7 @@ import { NaturalKeysNeverBlockPulls1796100000141 } from './1796100000141-Natural
 import { TombstoneHorizon1796100000150 } from './1796100000150-TombstoneHorizon';
 import { BundleTransfers1796100000187 } from './1796100000187-BundleTransfers';
 import { SyncLogResume1796100000193 } from './1796100000193-SyncLogResume';
+import { HorizonPurgeSnapshot1796100000200 } from './1796100000200-HorizonPurgeSnapshot';
 
 /**
  * Every migration, in order. Listed explicitly (rather than globbed) so the app, the CLI and Jest
@@ -30,4 +31,5 @@ export const ALL_MIGRATIONS: Function[] = [
   TombstoneHorizon1796100000150,
   BundleTransfers1796100000187,
   SyncLogResume1796100000193,
+  HorizonPurgeSnapshot1796100000200,
 ];

@@ -19,6 +19,13 @@ export class SyncHorizon {
   @Column({ name: 'purged_before', type: 'timestamptz' })
   purgedBefore: Date;
 
+  /**
+   * pg_snapshot (text) taken by the latest purge: every purged tombstone is visible in it, so a
+   * cursor that sees everything it sees has missed no purged delete (null before this was kept).
+   */
+  @Column({ name: 'purge_snapshot', type: 'text', nullable: true })
+  purgeSnapshot: string | null;
+
   @Column({ name: 'purged_at', type: 'timestamptz', default: () => 'clock_timestamp()' })
   purgedAt: Date;
 }

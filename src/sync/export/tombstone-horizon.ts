@@ -50,9 +50,11 @@ export class TombstoneHorizon implements OnApplicationBootstrap, OnApplicationSh
       );
       if (gone.n === 0) return 0;
       await runner.query(
-        `INSERT INTO sync_horizon (id, purged_xid, purged_before, purged_at) VALUES (1, $1::bigint, $2::timestamptz, clock_timestamp())
+        `INSERT INTO sync_horizon (id, purged_xid, purged_before, purge_snapshot, purged_at)
+         VALUES (1, $1::bigint, $2::timestamptz, pg_current_snapshot()::text, clock_timestamp())
          ON CONFLICT (id) DO UPDATE SET purged_xid = greatest(sync_horizon.purged_xid, EXCLUDED.purged_xid),
-           purged_before = greatest(sync_horizon.purged_before, EXCLUDED.purged_before), purged_at = EXCLUDED.purged_at`,
+           purged_before = greatest(sync_horizon.purged_before, EXCLUDED.purged_before),
+           purge_snapshot = EXCLUDED.purge_snapshot, purged_at = EXCLUDED.purged_at`,
         [gone.xid, gone.before],
       );
       this.logger.log(`purged ${gone.n} tombstones of deletes before ${gone.before}`);
@@ -68,18 +70,33 @@ export class TombstoneHorizon implements OnApplicationBootstrap, OnApplicationSh
   }
 
   /**
-   * Refuses a cursor (the pg_snapshot of the peer's previous window) that does not reach past the
-   * horizon: a purged delete may be one it never received.
+   * Refuses a cursor (the pg_snapshot of the peer's previous window) that may not have seen every
+   * purged tombstone. It has if it is past the newest one (its xmin is), or if it sees everything
+   * the latest purge's snapshot saw (taken after the purge: a transaction still open elsewhere on
+   * the server holds xmin back, and must not make a fresh full resync look behind again).
    */
   async assertReachable(previousSnapshot: string): Promise<void> {
-    const horizon = await this.horizon();
-    if (!horizon) return;
-    const xmin = BigInt(previousSnapshot.slice(0, previousSnapshot.indexOf(':')));
-    if (BigInt(horizon.purgedXid) < xmin) return;
+    const [horizon]: (Horizon & { reachable: boolean })[] = await this.dataSource.query(
+      `SELECT purged_xid::text AS "purgedXid", ${timestampText('purged_before')} AS "purgedBefore",
+         purged_xid < pg_snapshot_xmin($1::pg_snapshot)::text::bigint
+         OR (purge_snapshot IS NOT NULL AND ${seesEverythingOf('$1::pg_snapshot', 'purge_snapshot::pg_snapshot')}) AS reachable
+       FROM sync_horizon WHERE id = 1`,
+      [previousSnapshot],
+    );
+    if (!horizon || horizon.reachable) return;
     throw AppError.of(
       'ERR_BEHIND_HORIZON',
       `your last pull from this node is older than its tombstone horizon: deletes before ${horizon.purgedBefore} are no longer kept, so an incremental pull could miss some; pull again with a full resync`,
       { details: { purgedBefore: horizon.purgedBefore } },
     );
   }
+}
+
+/**
+ * SQL: every transaction visible in snapshot `earlier` is visible in `later` (later reaches at least
+ * as far, and each transaction it still sees running was running or unborn for `earlier` too).
+ */
+function seesEverythingOf(later: string, earlier: string): string {
+  return `pg_snapshot_xmax(${later}) >= pg_snapshot_xmax(${earlier})
+    AND NOT EXISTS (SELECT 1 FROM pg_snapshot_xip(${later}) running WHERE running < pg_snapshot_xmax(${earlier}) AND pg_visible_in_snapshot(running, ${earlier}))`;
 }

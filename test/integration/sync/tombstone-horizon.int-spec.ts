@@ -60,6 +60,33 @@ describe('tombstone horizon', () => {
     expect(body.summary.totals.received).toBe(1);
   });
 
+  it('a transaction held open elsewhere on the server does not make a fresh full resync look behind again', async () => {
+    // Opened before the purged delete: it holds back the xmin of every later snapshot on the server.
+    const longRunning = pair.b.dataSource.createQueryRunner();
+    await longRunning.startTransaction();
+    try {
+      await longRunning.query('SELECT pg_current_xact_id()');
+      await laterality(pair.b, 'deleted-while-open');
+      await pullInto(pair, 'a');
+      await pair.b.dataSource.query(`DELETE FROM snomed_laterality WHERE code = 'deleted-while-open'`);
+      await pair.b.dataSource.query(`UPDATE tombstones SET deleted_at = deleted_at - interval '2 days' WHERE row_key = '{"code": "deleted-while-open"}'`);
+      expect(await pair.b.app.get(TombstoneHorizon).purge()).toBe(1);
+
+      const behind = await request(pair.a.url).post('/api/sync/pull').set(bearer(pair.adminA)).send({ remoteNodeId: pair.peerOnA });
+      expect(behind.body.error).toBe('ERR_BEHIND_HORIZON');
+      const resync = await request(pair.a.url).post('/api/sync/pull').set(bearer(pair.adminA)).send({ remoteNodeId: pair.peerOnA, fullResync: true });
+      expect(resync.status).toBe(200);
+      expect(await lateralityRow(pair.a, 'deleted-while-open')).toBeUndefined();
+      // Taken after the purge, the resync's cursor saw every purged delete, open transaction or not.
+      await laterality(pair.b, 'after-the-resync');
+      const body = await pullInto(pair, 'a');
+      expect(body.summary.totals.received).toBe(1);
+    } finally {
+      await longRunning.rollbackTransaction();
+      await longRunning.release();
+    }
+  });
+
   it('refuses a malformed fullResync flag', async () => {
     const res = await request(pair.a.url).post('/api/sync/jobs').set(bearer(pair.adminA)).send({ remoteNodeId: pair.peerOnA, fullResync: 'yes' });
     expect([res.status, res.body.error]).toEqual([400, 'ERR_VALIDATION']);
