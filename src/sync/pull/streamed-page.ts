@@ -49,7 +49,8 @@ export async function fetchStreamedPage(
   const response = await connection.stream(`/api/sync/${request.route}?${params}`, {}, signal);
   let meta: StreamedPageMeta;
   try {
-    if (response.headers['content-type'] !== CHUNK_MEDIA_TYPE) throw malformed(`a streamed page of ${response.headers['content-type']}`);
+    const type = response.headers['content-type']?.split(';')[0].trim();
+    if (type !== CHUNK_MEDIA_TYPE) throw malformed(`a streamed page of ${type}`);
     meta = readMeta(response.headers, target, staging);
   } catch (error) {
     response.body.destroy();
