@@ -176,7 +176,9 @@ async function copyTable(client: Client, model: TableModel, count: number, keys:
     if (keyed) divisor *= keys.get(fk.referencedTable)?.length ?? 1;
   }
   const rowKeys: string[][] = [];
-  const batch = 50_000;
+  // A table with natural keys takes one advisory lock per row and key until its transaction ends
+  // (prism_unique_natural_key): small batches stay within the lock table (max_locks_per_transaction × connections).
+  const batch = model.naturalKeys?.length ? 2_000 : 50_000;
   for (let start = 0; start < count; start += batch) {
     const end = Math.min(count, start + batch);
     const stream = client.query(copyFrom(`COPY ${q(model.table)} (${columns.map((c) => q(c.column)).join(', ')}) FROM STDIN`));
