@@ -22,7 +22,7 @@ const NATURAL_KEYS: ReadonlyArray<{ table: string; name: string; index: string; 
 ];
 
 // TG_ARGV[0]: the natural key's columns, TG_ARGV[1]: the primary key's, comma-separated.
-const FUNCTION = `
+export const NATURAL_KEY_FUNCTION = `
 CREATE FUNCTION prism_unique_natural_key() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -66,7 +66,7 @@ export class NaturalKeysNeverBlockPulls1796100000141 implements MigrationInterfa
   name = 'NaturalKeysNeverBlockPulls1796100000141';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(FUNCTION);
+    await queryRunner.query(NATURAL_KEY_FUNCTION);
     for (const k of NATURAL_KEYS) {
       await queryRunner.query(`ALTER TABLE "${k.table}" DROP CONSTRAINT "${k.name}"`);
       await queryRunner.query(`CREATE INDEX "${k.index}" ON "${k.table}" (${list(k.columns)})`);

@@ -12,6 +12,7 @@ import { TombstoneHorizon1796100000150 } from './1796100000150-TombstoneHorizon'
 import { BundleTransfers1796100000187 } from './1796100000187-BundleTransfers';
 import { SyncLogResume1796100000193 } from './1796100000193-SyncLogResume';
 import { HorizonPurgeSnapshot1796100000200 } from './1796100000200-HorizonPurgeSnapshot';
+import { NaturalKeyLockBuckets1796100000201 } from './1796100000201-NaturalKeyLockBuckets';
 
 /**
  * Every migration, in order. Listed explicitly (rather than globbed) so the app, the CLI and Jest
@@ -32,4 +33,5 @@ export const ALL_MIGRATIONS: Function[] = [
   BundleTransfers1796100000187,
   SyncLogResume1796100000193,
   HorizonPurgeSnapshot1796100000200,
+  NaturalKeyLockBuckets1796100000201,
 ];

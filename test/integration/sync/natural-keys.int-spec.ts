@@ -80,6 +80,27 @@ describe('natural keys', () => {
     await expect(pair.a.dataSource.query(researcher, [id])).rejects.toMatchObject({ driverError: expect.objectContaining({ code: '23505', constraint: 'uq_researcher_origin_email' }) });
   });
 
+  it('a local bulk write of many keys in one transaction fits the lock table (one lock per key bucket, not per key)', async () => {
+    const [{ id }] = await pair.a.dataSource.query(`SELECT id FROM research_nodes WHERE is_local`);
+    const insert = (emails: string) =>
+      `INSERT INTO researcher (researcher_id, research_node_id, name, email, institution, role, orcid)
+       SELECT gen_random_uuid(), $1, 'R', ${emails}, 'I', 'Chief', '0000' FROM generate_series(1, 30000) g`;
+    const writer = pair.a.dataSource.createQueryRunner();
+    await writer.startTransaction();
+    try {
+      // More keys than the server's whole lock table holds (max_locks_per_transaction × max_connections).
+      await writer.query(insert(`'bulk-' || g || '@example.org'`), [id]);
+      expect(await writer.query(`SELECT count(*)::int AS n FROM researcher WHERE email LIKE 'bulk-%'`)).toEqual([{ n: 30000 }]);
+      // The keys are still checked: the same emails again collide.
+      await expect(writer.query(insert(`'bulk-' || g || '@example.org'`), [id])).rejects.toMatchObject({
+        driverError: expect.objectContaining({ code: '23505', constraint: 'uq_researcher_origin_email' }),
+      });
+    } finally {
+      await writer.rollbackTransaction();
+      await writer.release();
+    }
+  });
+
   it('A edits its copy of one of B’s volunteers to an email B gives another: both pulls apply, both nodes converge, both record it', async () => {
     const one = (await createVolunteer('b', 'V-E1', 'e1@example.org')).body.volunteerId as string;
     const two = (await createVolunteer('b', 'V-E2', 'e2@example.org')).body.volunteerId as string;
