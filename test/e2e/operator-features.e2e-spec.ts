@@ -1,4 +1,6 @@
 import type { ConnectionSyncStatus } from '../../client/src/types';
+import { eventually } from '../support/eventually';
+import { laterality, lateralityRow } from '../support/sync-sql';
 import { call } from './harness/http';
 import type { E2ENode, ProcessPair } from './harness/process-cluster';
 import { verifyOf } from './harness/requester';
@@ -22,17 +24,6 @@ const A_ENV = {
 };
 const PURGED_KEY = `'{"code": "deleted-long-ago"}'`;
 
-/** Polls `check` every 200 ms until it returns a value (not undefined), or fails after `seconds`. */
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, seconds = 60): Promise<T> {
-  const until = Date.now() + seconds * 1000;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 /**
  * Issue 19's operator features with two node processes (`node dist/src/main.js`) over real HTTP:
  * scheduled pulls (converging, backing off while the source is down, recovering by themselves),
@@ -50,18 +41,9 @@ describe('operator features between two node processes', () => {
   const notes: string[] = [];
   let passed = 0;
 
-  const sql = async <T = Record<string, unknown>>(node: E2ENode, text: string, params: unknown[] = []): Promise<T[]> => (await dbs.get(node)!.dataSource.query(text, params)) as T[];
-  const laterality = (node: E2ENode, code: string) =>
-    sql(node, `INSERT INTO snomed_laterality (code, display_name, description, is_active) VALUES ($1, $1, 'd', true)`, [code]);
-  const lateralityRow = async (node: E2ENode, code: string) =>
-    (
-      await sql<{ name: string; updated: string }>(
-        node,
-        `SELECT display_name AS name, to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS updated FROM snomed_laterality WHERE code = $1`,
-        [code],
-      )
-    )[0];
-  const arrives = (node: E2ENode, code: string) => eventually(`${code} pulled by the schedule`, async () => await lateralityRow(node, code));
+  const db = (node: E2ENode) => dbs.get(node)!;
+  const sql = async <T = Record<string, unknown>>(node: E2ENode, text: string, params: unknown[] = []): Promise<T[]> => (await db(node).dataSource.query(text, params)) as T[];
+  const arrives = (node: E2ENode, code: string) => eventually(`${code} pulled by the schedule`, () => lateralityRow(db(node), code));
   const peerOf = (node: E2ENode) => (node === a ? pair.peerOnA : aOnB);
   const pull = (into: E2ENode, extra: Record<string, unknown> = {}) => call(into.url, 'POST', '/api/sync/pull', { token: into.admin, body: { remoteNodeId: peerOf(into), ...extra } });
   const pullOk = async (into: E2ENode, extra: Record<string, unknown> = {}) => {
@@ -95,11 +77,11 @@ describe('operator features between two node processes', () => {
 
   it('a scheduled connection converges on its own, backs off while its source is down, and recovers without operator action', async () => {
     expect(await statusOnA()).toMatchObject({ state: 'off', intervalSeconds: null, nextRunAt: null });
-    await laterality(b, 'scheduled-1');
+    await laterality(db(b), 'scheduled-1');
     const set = await schedule(a, { intervalSeconds: 1 });
     expect(set.status).toBe(200);
     expect(set.body).toMatchObject({ remoteNodeId: pair.peerOnA, intervalSeconds: 1, pausedReason: null });
-    expect(await arrives(a, 'scheduled-1')).toEqual(await lateralityRow(b, 'scheduled-1'));
+    expect(await arrives(a, 'scheduled-1')).toEqual(await lateralityRow(db(b), 'scheduled-1'));
     const running = await statusOnA();
     expect(running.lastSuccess).toEqual({ at: expect.any(String), jobId: expect.any(String) });
 
@@ -114,9 +96,9 @@ describe('operator features between two node processes', () => {
     notes.push(`source down: ${failing.consecutiveFailures} failed scheduled pulls (${failing.lastFailure!.code}), next run ${failing.nextRunAt}`);
 
     // Written while the source is down, pulled once it is back, with nobody asking.
-    await laterality(b, 'during-outage');
+    await laterality(db(b), 'during-outage');
     await b.proc.start();
-    expect(await arrives(a, 'during-outage')).toEqual(await lateralityRow(b, 'during-outage'));
+    expect(await arrives(a, 'during-outage')).toEqual(await lateralityRow(db(b), 'during-outage'));
     const recovered = await eventually('failures reset by a success', async () => {
       const s = await statusOnA();
       return s.consecutiveFailures === 0 && s.lastFailure === null && s.state !== 'running' ? s : undefined;
@@ -139,9 +121,9 @@ describe('operator features between two node processes', () => {
     // B holds a row of A; A deletes it and the delete is made older than the retention. Nothing
     // pulls either way until A's own periodic purge (every minute since A started) has dropped it:
     // B would receive the delete in time, and A would take the row back from B once purged.
-    for (const code of ['kept', 'deleted-long-ago']) await laterality(a, code);
+    for (const code of ['kept', 'deleted-long-ago']) await laterality(db(a), code);
     await pullOk(b);
-    expect(await lateralityRow(b, 'deleted-long-ago')).toBeDefined();
+    expect(await lateralityRow(db(b), 'deleted-long-ago')).toBeDefined();
     await sql(a, `DELETE FROM snomed_laterality WHERE code = 'deleted-long-ago'`);
     await sql(a, `UPDATE tombstones SET deleted_at = deleted_at - interval '2 days' WHERE row_key = ${PURGED_KEY}`);
     expect(await sql(a, `SELECT 1 FROM tombstones WHERE row_key = ${PURGED_KEY} AND deleted_at < now() - interval '1 day'`)).toHaveLength(1);
@@ -154,27 +136,27 @@ describe('operator features between two node processes', () => {
     // A's refusal, passed on by B as a peer's error (502) with A's code.
     expect([behind.status, behind.body.error]).toEqual([502, 'ERR_BEHIND_HORIZON']);
     expect(behind.body.message).toMatch(/full resync/);
-    expect(await lateralityRow(b, 'deleted-long-ago')).toBeDefined();
+    expect(await lateralityRow(db(b), 'deleted-long-ago')).toBeDefined();
 
     await pullOk(b, { fullResync: true });
-    expect(await lateralityRow(b, 'deleted-long-ago')).toBeUndefined();
-    expect(await lateralityRow(b, 'kept')).toEqual(await lateralityRow(a, 'kept'));
+    expect(await lateralityRow(db(b), 'deleted-long-ago')).toBeUndefined();
+    expect(await lateralityRow(db(b), 'kept')).toEqual(await lateralityRow(db(a), 'kept'));
     // Pulled back by A: the deleted row does not come back from B; both nodes hold the same data.
     await pullOk(a);
-    expect(await lateralityRow(a, 'deleted-long-ago')).toBeUndefined();
+    expect(await lateralityRow(db(a), 'deleted-long-ago')).toBeUndefined();
     await converged();
     // The resync's cursor is past the horizon: the next pull is incremental again.
-    await laterality(a, 'after-the-resync');
+    await laterality(db(a), 'after-the-resync');
     expect((await pullOk(b)).summary.totals.received).toBe(1);
     passed++;
   }, 180_000);
 
   it('a push request makes the peer pull now, once its connection accepts push requests', async () => {
-    await laterality(a, 'pushed-from-a');
+    await laterality(db(a), 'pushed-from-a');
     const push = () => call(a.url, 'POST', '/api/sync/push', { token: a.admin, body: { remoteNodeId: pair.peerOnA } });
     const refused = await push();
     expect([refused.status, refused.body.error]).toEqual([403, 'ERR_PUSH_NOT_ALLOWED']);
-    expect(await lateralityRow(b, 'pushed-from-a')).toBeUndefined();
+    expect(await lateralityRow(db(b), 'pushed-from-a')).toBeUndefined();
 
     const accepted = await schedule(b, { acceptPushRequests: true });
     expect([accepted.status, accepted.body.acceptPushRequests]).toEqual([200, true]);
@@ -192,18 +174,18 @@ describe('operator features between two node processes', () => {
     expect([onB.status, onB.body.state]).toEqual([200, 'completed']);
     const [log] = await sql<{ by: string }>(b, `SELECT requested_by AS by FROM sync_logs WHERE id = $1`, [res.body.remoteJobId]);
     expect(log.by).toBe(`push:${aOnB}`);
-    expect(await lateralityRow(b, 'pushed-from-a')).toEqual(await lateralityRow(a, 'pushed-from-a'));
+    expect(await lateralityRow(db(b), 'pushed-from-a')).toEqual(await lateralityRow(db(a), 'pushed-from-a'));
     await converged();
     passed++;
   }, 120_000);
 
   it('a conflict\'s losing version, restored by an Admin, wins on both nodes after pulls both ways', async () => {
-    await laterality(b, 'contested');
+    await laterality(db(b), 'contested');
     await pullOk(a);
     await sql(a, `UPDATE snomed_laterality SET display_name = 'older edit on A' WHERE code = 'contested'`);
     await sql(b, `UPDATE snomed_laterality SET display_name = 'newer edit on B' WHERE code = 'contested'`);
     await pullOk(a);
-    const lost = (await lateralityRow(a, 'contested'))!;
+    const lost = (await lateralityRow(db(a), 'contested'))!;
     expect(lost.name).toBe('newer edit on B');
     const conflicts = await call(a.url, 'GET', '/api/sync/conflicts?table=snomed_laterality&pageSize=200', { token: a.admin });
     const found = conflicts.body.data.filter((c: { key: { code: string } }) => c.key.code === 'contested');
@@ -213,14 +195,14 @@ describe('operator features between two node processes', () => {
     const restored = await call(a.url, 'POST', `/api/sync/conflicts/${found[0].id}/restore`, { token: a.admin });
     expect(restored.status).toBe(200);
     expect(restored.body).toMatchObject({ action: 'written', table: 'snomed_laterality', key: { code: 'contested' } });
-    const back = (await lateralityRow(a, 'contested'))!;
+    const back = (await lateralityRow(db(a), 'contested'))!;
     expect(back.name).toBe('older edit on A');
     expect(back.updated > lost.updated).toBe(true);
 
     await pullOk(b);
-    expect(await lateralityRow(b, 'contested')).toEqual(back);
+    expect(await lateralityRow(db(b), 'contested')).toEqual(back);
     await pullOk(a);
-    expect(await lateralityRow(a, 'contested')).toEqual(back);
+    expect(await lateralityRow(db(a), 'contested')).toEqual(back);
     await converged();
     const again = await call(a.url, 'POST', `/api/sync/conflicts/${found[0].id}/restore`, { token: a.admin });
     expect([again.status, again.body.error]).toEqual([409, 'ERR_CONFLICT_ALREADY_RESTORED']);
