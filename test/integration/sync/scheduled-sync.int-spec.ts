@@ -1,20 +1,10 @@
 import request from 'supertest';
 import type { ConnectionSyncStatus } from '../../../client/src/types';
 import { BULK_HTTP_ENV } from '../../support/dataset';
+import { eventually } from '../../support/eventually';
 import { laterality, lateralityRow } from '../../support/sync-sql';
 import { NodePair, startPair } from '../../support/two-nodes';
 import { bearer, loginAsResearcher } from '../../support/users';
-
-/** Polls `check` every 200 ms until it returns a value (not undefined), or fails after `seconds`. */
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, seconds = 60): Promise<T> {
-  const until = Date.now() + seconds * 1000;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** Scheduled pulls (a connection converging on its own, backing off, pausing) and GET /api/sync/status. */
 describe('scheduled sync', () => {
