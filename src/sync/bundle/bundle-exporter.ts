@@ -20,7 +20,7 @@ import { FeedPages } from '../export/feed-pages';
 import { FileRef, SyncedFiles } from '../files/synced-files.port';
 import { FetchStep } from '../pull/fetch-step';
 import { SyncLogs } from '../pull/sync-logs';
-import { collectFileRefs } from '../pull/window-download';
+import { collectFileRefs } from '../pull/page-checks';
 import { FrameEncryptor } from '../shared/chunked-cipher';
 import { BUNDLE_FORMAT_VERSION, BUNDLE_MAGIC, BundleManifest, RecordWriter } from './bundle-format';
 import { BundlePeer, BundlePeers } from './bundle-peers';

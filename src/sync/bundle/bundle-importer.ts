@@ -14,7 +14,7 @@ import { StagingArea } from '../import/staging';
 import { FetchJob, FetchResult, FetchSource, FetchStep } from '../pull/fetch-step';
 import { SyncJobs } from '../pull/sync-jobs.service';
 import { SyncLogs } from '../pull/sync-logs';
-import { collectFileRefs, validatePage } from '../pull/window-download';
+import { collectFileRefs, validatePage } from '../pull/page-checks';
 import { SYNC_PROTOCOL_VERSION } from '../shared/protocol';
 import { cursorSnapshot, decodeCursor } from '../shared/tokens';
 import { EMPTY_SNAPSHOT } from '../../core/sync-kernel/sql';

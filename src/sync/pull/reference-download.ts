@@ -12,7 +12,8 @@ import { StagingArea } from '../import/staging';
 import { PeerConnection } from './peer.port';
 import { ProgressTracker } from './progress';
 import { RetryPolicy, withRetry } from './retry';
-import { Downloaded, malformed } from './window-download';
+import { malformed } from './page-checks';
+import type { Downloaded } from './window-download';
 
 type Row = Record<string, unknown>;
 

@@ -8,7 +8,7 @@ import { PageCheckpoint, StagingArea } from '../import/staging';
 import { CHUNK_MEDIA_TYPE, FrameDecryptor, FrameError } from '../shared/chunked-cipher';
 import { PAGE_HEADERS, pageStreamId, StreamedPageMeta, StreamedPageRequest } from '../shared/page-stream';
 import { PeerConnection } from './peer.port';
-import { collectFileRefs, malformed, newRefs, validateTombstones } from './window-download';
+import { collectFileRefs, malformed, newRefs, validateTombstones } from './page-checks';
 
 /**
  * One window page in the `copy` format (page-stream.ts), fetched into staging without parsing its

@@ -1,5 +1,4 @@
 import { AppError } from '../../core/errors/app-error';
-import { PeerError } from '../../core/errors/peer-error';
 import { FileColumns } from '../../core/sync-kernel/table-model';
 import { SyncManifest } from '../export/export.types';
 import { FileRef, SyncedFiles } from '../files/synced-files.port';
@@ -8,6 +7,7 @@ import { runPool } from '../shared/pool';
 import type { FetchResult } from './fetch-step';
 import { PeerConnection } from './peer.port';
 import { FileDownload } from './file-download';
+import { collectFileRefs, newRefs, validatePage } from './page-checks';
 import { ProgressTracker } from './progress';
 import { RetryPolicy, withRetry } from './retry';
 import { fetchStreamedPage } from './streamed-page';
@@ -18,13 +18,6 @@ import { StreamedPageMeta } from '../shared/page-stream';
  * every file those rows reference, into local staging, over one connection. FetchStep runs it;
  * ReferenceDownload is its counterpart for reference-protocol peers.
  */
-
-export interface WindowPage {
-  data: Record<string, unknown>[];
-  deleted: unknown[];
-  table: string | null;
-  next: string | null;
-}
 
 export interface DownloadOptions {
   downloadFiles: boolean;
@@ -53,47 +46,8 @@ export interface ResumeFrom {
 
 export type Downloaded = Pick<FetchResult, 'files' | 'storedFiles' | 'presentFiles' | 'filesToDownload' | 'bytesToDownload' | 'bytesDownloaded'>;
 
-const SHA256 = /^[0-9a-f]{64}$/;
 /** Feeds fetched at once. */
 const FEED_CONCURRENCY = 2;
-
-export function malformed(message: string): PeerError {
-  return new PeerError(0, 'ERR_MALFORMED_PAGE', `malformed page from the peer: ${message}`, false);
-}
-
-/** Structural check of a window page; column values are checked by PostgreSQL at apply. */
-export function validatePage(page: unknown, tables: Set<string>): WindowPage {
-  const p = page as WindowPage;
-  if (!p || typeof p !== 'object' || !Array.isArray(p.data) || !Array.isArray(p.deleted)) throw malformed('data/deleted must be arrays');
-  if (p.next !== null && typeof p.next !== 'string') throw malformed('next must be a string or null');
-  if (p.data.length > 0 && (typeof p.table !== 'string' || !tables.has(p.table))) throw malformed(`unexpected table ${String(p.table)}`);
-  if (p.data.some((row) => !row || typeof row !== 'object' || Array.isArray(row))) throw malformed('rows must be objects');
-  validateTombstones(p.deleted, tables);
-  return p;
-}
-
-/** Structural check of a page's tombstones. */
-export function validateTombstones(deleted: unknown[], tables: Set<string>): void {
-  for (const d of deleted as Record<string, unknown>[]) {
-    if (!d || typeof d.table !== 'string' || !tables.has(d.table) || !d.key || typeof d.key !== 'object' || typeof d.deletedAt !== 'string') {
-      throw malformed('bad tombstone');
-    }
-  }
-}
-
-/** The files the rows of a page reference (first row per content wins), checked for shape. */
-export function collectFileRefs(rows: Record<string, unknown>[], columns: FileColumns, into: Map<string, FileRef>): void {
-  for (const row of rows) {
-    const sha = row[columns.hash.property];
-    if (sha === null || sha === undefined) continue;
-    const size = Number(row[columns.size.property]);
-    const id = row[columns.key.property];
-    if (typeof sha !== 'string' || !SHA256.test(sha) || !Number.isSafeInteger(size) || size < 0 || typeof id !== 'string') {
-      throw malformed(`${columns.spec.table} ${String(id)} has a bad file reference`);
-    }
-    if (!into.has(sha)) into.set(sha, { sha256: sha, size, rowId: id });
-  }
-}
 
 /** One window's pages and files, downloaded to staging over one connection. */
 export class WindowDownload {
@@ -187,11 +141,4 @@ export class WindowDownload {
   private checkCancelled(): void {
     if (this.options.signal?.aborted) throw new AppError(409, 'ERR_SYNC_CANCELLED', 'the pull was cancelled');
   }
-}
-
-/** The references of a page not yet known (first row per content wins), added to `known`. */
-export function newRefs(page: Map<string, FileRef>, known: Map<string, FileRef>): FileRef[] {
-  const added = [...page.values()].filter((f) => !known.has(f.sha256));
-  for (const f of added) known.set(f.sha256, f);
-  return added;
 }
