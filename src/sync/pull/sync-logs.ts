@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, QueryRunner } from 'typeorm';
 import { timestampText } from '../../core/sync-kernel/sql';
-import type { SyncLogKind } from '../../../client/src/types';
+import type { FeedLag, SyncLogKind } from '../../../client/src/types';
 import { LastSync, PeerSyncStatus } from '../../nodes/peer-sync-status.port';
 import type { ResumeReport } from './kept-staging';
 
@@ -48,14 +48,7 @@ export interface SyncLogRow {
 }
 
 /** A change-feed manifest's totals: how far behind the peer's feed this node was when it was measured. */
-export interface Announced {
-  rows: number;
-  tombstones: number;
-  bytes: number;
-  files: number;
-  fileBytes: number;
-  measuredAt: string;
-}
+export type Announced = Omit<FeedLag, 'jobId'>;
 
 const ts = timestampText;
 
