@@ -1,4 +1,5 @@
 import { chmodSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
 import { FileHandle, open } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -257,9 +258,13 @@ export class StagingArea {
     if (known && known.join(',') !== columns.join(',')) throw new Error(`staging: pages of ${table} with other columns`);
     const file = this.copyFile(table);
     const start = existsSync(file) ? statSync(file).size : 0;
+    const out = createWriteStream(file, { flags: 'a', mode: StagingArea.FILE_MODE });
     try {
-      await pipeline([source, ...transforms, createWriteStream(file, { flags: 'a', mode: StagingArea.FILE_MODE })]);
+      await pipeline([source, ...transforms, out]);
     } catch (error) {
+      // A page that fails before its first byte leaves the file's open pending: wait for the stream
+      // to close, so the file exists (or not) before it is cut back and nobody creates it later.
+      if (!out.closed) await once(out, 'close').catch(() => undefined);
       if (existsSync(file)) truncateSync(file, start);
       throw error;
     }
@@ -297,6 +302,6 @@ export class StagingArea {
 
   async remove(): Promise<void> {
     await this.seal().catch(() => undefined);
-    rmSync(this.dir, { recursive: true, force: true });
+    rmSync(this.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
   }
 }
