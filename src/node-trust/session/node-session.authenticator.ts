@@ -89,13 +89,20 @@ export class ChannelSessionAuthenticator extends NodeSessionAuthenticator {
     if (session.channelId !== r.prismChannel!.channel.channelId) {
       throw unauthorized('ERR_INVALID_SESSION', 'Session token is invalid or expired (it belongs to another channel)');
     }
-    // The registry is the authority: a node revoked or downgraded by an operator loses its
-    // sessions at its next request, on every replica, without session bookkeeping across modules.
-    const node = await this.registry.findById(session.nodeId);
-    const granted = node ? levelToWire(node.nodeAccessLevel) : NodeAccessLevel.ReadOnly;
-    if (!node || node.status !== AuthorizationStatus.Authorized || granted < session.accessLevel) {
+    // The registry is the authority, read on every request (never cached): a node revoked,
+    // downgraded or given another certificate by an operator loses its sessions at its next
+    // request, on every replica, without session bookkeeping across modules.
+    const grant = await this.registry.sessionGrant(session.nodeId);
+    const granted = grant ? levelToWire(grant.nodeAccessLevel) : NodeAccessLevel.ReadOnly;
+    if (
+      !grant ||
+      grant.status !== AuthorizationStatus.Authorized ||
+      granted < session.accessLevel ||
+      !grant.certificateFingerprint ||
+      grant.certificateFingerprint !== r.prismChannel!.channel.certificateFingerprint
+    ) {
       await this.sessions.revoke(token);
-      throw unauthorized('ERR_INVALID_SESSION', 'Session token is invalid or expired (the node was revoked or its access level lowered)');
+      throw unauthorized('ERR_INVALID_SESSION', 'Session token is invalid or expired (the node was revoked, its access level lowered or its certificate replaced)');
     }
     if (granted < capability) {
       throw new AppError(403, 'ERR_INSUFFICIENT_PERMISSIONS', `This endpoint requires capability: ${NodeAccessLevel[capability]} (granted: ${NodeAccessLevel[granted]})`, {

@@ -2,6 +2,7 @@ import request from 'supertest';
 import { NodeAccessLevel } from '../../../src/core/auth/access';
 import { NodeChannelClient } from '../../../src/node-trust/client/node-channel-client';
 import { NodeChannelClientFactory } from '../../../src/node-trust/client/node-channel-client.factory';
+import { certificateFingerprint } from '../../../src/node-trust/crypto/certificates';
 import { transcriptText } from '../../../src/node-trust/crypto/transcript';
 import { LocalIdentity } from '../../../src/node-trust/identity/local-identity';
 import { AuthorizationStatus, NodeAccessLevelName } from '../../../src/nodes/entities/research-node.entity';
@@ -150,5 +151,17 @@ describe('sessions: bound to their channel, bounded, ended by revocation or down
     await registry.update(row.id, { nodeAccessLevel: NodeAccessLevelName.ReadOnly });
     const raw = await request(node.url).post('/api/session/whoami').set('X-Channel-Id', channelId).set('X-Session-Id', token).send({});
     expect(raw.status).toBe(401);
+  });
+
+  it('replacing a peer\'s certificate in the registry ends its sessions at their next request', async () => {
+    const { client } = await authorizedClient(node, NodeAccessLevelName.ReadWrite, makeClientIdentity('peer-rekeyed'));
+    await expect(client.invoke('POST', '/api/session/whoami', {})).resolves.toMatchObject({ channelId: client.channelId });
+    const registry = node.app.get(NodeRegistryService);
+    const row = (await registry.list()).items.find((n) => n.nodeName === 'peer-rekeyed')!;
+    const replacement = makeClientIdentity('peer-rekeyed-new').certificateDer;
+    await registry.update(row.id, { certificate: replacement, certificateFingerprint: certificateFingerprint(replacement) });
+    const raw = await request(node.url).post('/api/session/whoami').set('X-Channel-Id', client.channelId!).set('X-Session-Id', client.sessionToken!).send({});
+    expect(raw.status).toBe(401);
+    expect(raw.body).toMatchObject({ error: 'ERR_INVALID_SESSION' });
   });
 });
