@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { copyFile, link, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -42,7 +42,10 @@ export class FsRecordingStorage extends RecordingStorage {
     const tmp = join(tmpDir, randomUUID());
     try {
       const meter = new HashingMeter(options.maxBytes);
-      await pipeline(source, meter, createWriteStream(tmp, { mode: 0o600 }));
+      // Opened before the pipeline: a stream still opening its file when the source fails would
+      // create the temporary after the cleanup below has run, leaving it behind.
+      const file = await open(tmp, 'w', 0o600);
+      await pipeline(source, meter, file.createWriteStream());
       const stored = meter.result();
       verifyExpected(stored, options);
       const target = this.pathOf(stored.sha256);
