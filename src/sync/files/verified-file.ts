@@ -18,7 +18,8 @@ class Meter extends Transform {
     private readonly limit: number,
     private readonly onBytes: (n: number) => void,
   ) {
-    super();
+    // A decrypted frame (1 MB) passes at once on its way to the part file (see FrameDecryptor).
+    super({ highWaterMark: WRITE_BUFFER_BYTES });
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {

@@ -105,7 +105,9 @@ export class FrameDecryptor extends Transform {
     private readonly sha256: string,
     private offset: number,
   ) {
-    super();
+    // Room for a whole verified frame: with the default 16 KB, releasing a 1 MB frame stops the
+    // socket until the writer has drained it, so reading and writing take turns instead of overlapping.
+    super({ readableHighWaterMark: FRAME_PLAINTEXT_MAX });
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
