@@ -13,6 +13,7 @@ import { BundleTransfers1796100000187 } from './1796100000187-BundleTransfers';
 import { SyncLogResume1796100000193 } from './1796100000193-SyncLogResume';
 import { HorizonPurgeSnapshot1796100000200 } from './1796100000200-HorizonPurgeSnapshot';
 import { NaturalKeyLockBuckets1796100000201 } from './1796100000201-NaturalKeyLockBuckets';
+import { SyncLogLastPullIndex1796100000217 } from './1796100000217-SyncLogLastPullIndex';
 
 /**
  * Every migration, in order. Listed explicitly (rather than globbed) so the app, the CLI and Jest
@@ -34,4 +35,5 @@ export const ALL_MIGRATIONS: Function[] = [
   SyncLogResume1796100000193,
   HorizonPurgeSnapshot1796100000200,
   NaturalKeyLockBuckets1796100000201,
+  SyncLogLastPullIndex1796100000217,
 ];

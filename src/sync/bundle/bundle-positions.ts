@@ -76,9 +76,13 @@ export class BundlePositions {
       const recorded = decodeCursor(current.cursor);
       if (recorded.db === decoded.db && snapshotCovers(cursorSnapshot(recorded), cursorSnapshot(decoded))) return false;
     }
+    // A pull's position is committed without waiting for the WAL flush (every pull moves it, a no-op
+    // too): if a crash loses it, the next bundle starts from the position before and brings a little
+    // more, applied idempotently. A signed acknowledgement file is durable.
     await this.dataSource.query(
       `INSERT INTO bundle_positions (peer_node_id, cursor, source, acknowledged_at) VALUES ($1, $2, $3, clock_timestamp())
-       ON CONFLICT (peer_node_id) DO UPDATE SET cursor = excluded.cursor, source = excluded.source, acknowledged_at = excluded.acknowledged_at`,
+       ON CONFLICT (peer_node_id) DO UPDATE SET cursor = excluded.cursor, source = excluded.source, acknowledged_at = excluded.acknowledged_at
+       ${source === 'pull' ? `RETURNING set_config('synchronous_commit', 'off', true)` : ''}`,
       [remoteNodeId, cursor, source],
     );
     return true;

@@ -13,6 +13,8 @@ export type SyncJobKind = 'pull' | 'preview' | 'bundle_import' | 'bundle_export'
 @Index('ix_sync_logs_remote_node_id', ['remoteNodeId'])
 @Index('ix_sync_logs_status', ['status'])
 @Index('ix_sync_logs_started_at', ['startedAt'])
+// Where a peer's next pull starts (SyncLogs.lastCompletedPull): one probe, however many pulls came before.
+@Index('ix_sync_logs_last_pull', ['remoteNodeId', 'completedAt'], { where: `status = 'completed' AND kind IN ('pull', 'bundle_import')` })
 @Check('ck_sync_logs_status', `"status" IN ('in_progress', 'completed', 'failed', 'rolled_back', 'cancelled')`)
 @Check('ck_sync_logs_kind', `"kind" IN ('pull', 'preview', 'bundle_import', 'bundle_export')`)
 export class SyncLog {

@@ -16,7 +16,7 @@ export class SyncHistory {
   ) {}
 
   async syncResult(jobId: string, outcome: SagaOutcome) {
-    const log = (await this.logs.get(jobId))!;
+    const log = outcome.finished ?? (await this.logs.get(jobId))!;
     return {
       status: log.status,
       startedAt: log.startedAt,

@@ -72,6 +72,11 @@ export class StagingArea {
     return new StagingArea(dir);
   }
 
+  /** The staging of a job that stages nothing (an empty window): no directory is made; remove() has nothing to do. */
+  static unmade(root: string, jobId: string): StagingArea {
+    return new StagingArea(join(root, jobId));
+  }
+
   /** Mode of every file written into staging. */
   static readonly FILE_MODE = 0o600;
 

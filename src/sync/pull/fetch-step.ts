@@ -122,7 +122,7 @@ export class FetchStep implements FetchSource {
       try {
         this.logger.log(`sync ${job.jobId}: continues the window of sync ${kept.report.fromJobId} (${kept.report.pages} pages, ${kept.report.files} files staged)`);
         await job.onResume?.(kept.report);
-        return await this.fetchWindow(job, kept.staging, kept);
+        return await this.fetchWindow(job, () => kept.staging, kept);
       } catch (error) {
         if (!isWindowExpired(error) || job.signal.aborted) {
           await this.settle(job, kept.staging, error);
@@ -133,20 +133,22 @@ export class FetchStep implements FetchSource {
         await job.onResume?.(null);
       }
     }
-    let staging = StagingArea.create(this.stagingRoot, job.jobId);
+    // Made once the manifest says there is something to stage: a pull with nothing to do touches no disk.
+    let staging: StagingArea | undefined;
+    const stage = () => (staging ??= StagingArea.create(this.stagingRoot, job.jobId));
     try {
       for (let attempt = 1; ; attempt++) {
         try {
-          return await this.fetchWindow(job, staging);
+          return await this.fetchWindow(job, stage);
         } catch (error) {
           if (attempt >= 2 || !isWindowExpired(error) || job.signal.aborted) throw error;
           this.logger.warn(`sync ${job.jobId}: the peer released the export window; fetching again`);
-          await this.kept.discard(staging);
-          staging = StagingArea.create(this.stagingRoot, job.jobId);
+          if (staging) await this.kept.discard(staging);
+          staging = undefined;
         }
       }
     } catch (error) {
-      await this.settle(job, staging, error);
+      if (staging) await this.settle(job, staging, error);
       throw error;
     }
   }
@@ -186,7 +188,7 @@ export class FetchStep implements FetchSource {
    * that opens no window speaks only the reference protocol: its `since`/page feeds are fetched
    * instead (ReferenceDownload), from the last watermark minus the overlap.
    */
-  private async fetchWindow(job: FetchJob, staging: StagingArea, kept?: KeptWindow): Promise<FetchResult> {
+  private async fetchWindow(job: FetchJob, stage: () => StagingArea, kept?: KeptWindow): Promise<FetchResult> {
     job.progress.phase('connecting');
     const connection = await this.connector.connect(job.peer, job.signal);
     try {
@@ -194,10 +196,15 @@ export class FetchStep implements FetchSource {
       const since = this.referenceSince(job.lastSyncedAt);
       // A kept window is continued as it was announced: a new manifest would replace it at the source.
       const manifest = kept ? kept.header.manifest : await this.manifest(connection, job, since);
-      if (!manifest.window) return await this.fetchReference(connection, job, staging, manifest, since);
+      if (!manifest.window) return await this.fetchReference(connection, job, stage(), manifest, since);
       if (kept) this.announceTotals(job, manifest);
       await job.onManifest?.(manifest, SYNC_PROTOCOL_VERSION);
-      if (manifest.window.empty) return { manifest, protocol: SYNC_PROTOCOL_VERSION, nextCursor: manifest.window.nextCursor, staging, ...nothingDownloaded(), fileLocators: new Map(), unchanged: true };
+      // An empty window stages nothing: its staging is never made on disk (a kept one is released as usual).
+      if (manifest.window.empty) {
+        const staging = kept ? kept.staging : StagingArea.unmade(this.stagingRoot, job.jobId);
+        return { manifest, protocol: SYNC_PROTOCOL_VERSION, nextCursor: manifest.window.nextCursor, staging, ...nothingDownloaded(), fileLocators: new Map(), unchanged: true };
+      }
+      const staging = stage();
       // A kept window goes on in the format its pages were staged in (a table's pages are of one format).
       const pageFormat: PageFormat = kept?.header.pageFormat ?? (this.config.sync.copyPages && manifest.window.pageFormat === COPY_PAGE_FORMAT ? COPY_PAGE_FORMAT : 'json');
       if (!kept && job.downloadFiles) {

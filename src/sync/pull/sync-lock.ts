@@ -22,12 +22,12 @@ export class SyncLock {
 
   /** The lock for `owner` (a job id, or a word such as "recovery"), or undefined when another holds it. */
   async tryAcquire(owner: string): Promise<SyncLockHandle | undefined> {
-    return this.acquire(owner, 'SELECT pg_try_advisory_lock($1) AS locked');
+    return this.acquire(owner, 'pg_try_advisory_lock($1)');
   }
 
   /** Like tryAcquire, but waits up to `ms` for the holder to release it. */
   async acquireWithin(owner: string, ms: number): Promise<SyncLockHandle | undefined> {
-    return this.acquire(owner, 'SELECT true AS locked FROM pg_advisory_lock($1)', ms);
+    return this.acquire(owner, 'pg_advisory_lock($1) IS NOT NULL', ms);
   }
 
   /** The job id the lock's holder announced (undefined: free, or held by something that is not a job). */
@@ -44,20 +44,28 @@ export class SyncLock {
   }
 
   async release(handle: SyncLockHandle): Promise<void> {
-    await handle.query('SELECT pg_advisory_unlock($1)', [SYNC_LOCK_KEY]).catch(() => undefined);
-    // The connection goes back to the pool: it no longer speaks for a job.
-    await handle.query('RESET application_name').catch(() => undefined);
+    // One statement: the lock goes, and the connection, back to the pool, no longer speaks for a job
+    // (its application_name is reset to the session's own, as RESET would).
+    await handle
+      .query(`SELECT pg_advisory_unlock($1), set_config('application_name', s.reset_val, false) FROM pg_settings s WHERE s.name = 'application_name'`, [SYNC_LOCK_KEY])
+      .catch(() => undefined);
     await handle.release().catch(() => undefined);
   }
 
-  private async acquire(owner: string, sql: string, waitMs?: number): Promise<SyncLockHandle | undefined> {
+  /**
+   * One statement: the connection's name (and the wait's lock_timeout) are set in the subquery, which
+   * yields its row before `lock` (a boolean expression of the key, $1) is evaluated on it — the
+   * holder is named before it holds the lock.
+   */
+  private async acquire(owner: string, lock: string, waitMs?: number): Promise<SyncLockHandle | undefined> {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     let locked = false;
     try {
-      await runner.query(`SELECT set_config('application_name', $1, false)`, [`${OWNER_PREFIX}${owner}`]);
-      if (waitMs !== undefined) await runner.query(`SELECT set_config('lock_timeout', $1, false)`, [`${Math.max(1, Math.round(waitMs))}ms`]);
-      [{ locked }] = (await runner.query(sql, [SYNC_LOCK_KEY])) as { locked: boolean }[];
+      const timeout = waitMs === undefined ? '' : `, set_config('lock_timeout', $3, false)`;
+      const params: unknown[] = [SYNC_LOCK_KEY, `${OWNER_PREFIX}${owner}`];
+      if (waitMs !== undefined) params.push(`${Math.max(1, Math.round(waitMs))}ms`);
+      [{ locked }] = (await runner.query(`SELECT ${lock} AS locked FROM (SELECT set_config('application_name', $2, false)${timeout}) named`, params)) as { locked: boolean }[];
     } catch (error) {
       // 55P03: lock_timeout passed while waiting.
       if ((error as { code?: string }).code !== '55P03') {

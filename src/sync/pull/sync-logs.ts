@@ -81,6 +81,10 @@ const SELECT = `SELECT id, remote_node_id AS "remoteNodeId", kind, status, phase
   error_code AS "errorCode", error_message AS "errorMessage", requested_by AS "requestedBy", negotiated_protocol AS "negotiatedProtocol",
   clock_skew_ms AS "clockSkewMs", resumed, announced FROM sync_logs`;
 
+/** What the operator's answer to a finished pull tells of its row (SyncHistory.syncResult). */
+export type FinishedRow = Pick<SyncLogRow, 'status' | 'remoteNodeId' | 'startedAt' | 'completedAt'>;
+const FINISHED_COLUMNS = `status, remote_node_id AS "remoteNodeId", ${ts('started_at')} AS "startedAt", ${ts('completed_at')} AS "completedAt"`;
+
 /** The sync_logs table: job state of the SyncSaga (persisted, survives restarts), and each peer's last pull. */
 @Injectable()
 export class SyncLogs extends PeerSyncStatus {
@@ -136,8 +140,8 @@ export class SyncLogs extends PeerSyncStatus {
     log: SyncLogRow,
     result: { cursorTo: string | null; lastSyncedAt: string | null; localApplyXid: string | null; entitiesReceived: Record<string, number>; counts: unknown; progress: unknown },
     measured: Measured,
-  ): Promise<void> {
-    await this.write(log, {
+  ): Promise<FinishedRow | undefined> {
+    return this.write(log, {
       status: 'completed',
       phase: 'done',
       completed_at: NOW,
@@ -155,9 +159,10 @@ export class SyncLogs extends PeerSyncStatus {
    * The job's row with `set`: inserted, or updated while the job is still in progress (a finished
    * row is never changed again). Values are parameters; NOW is the database clock. Not `durable`:
    * the statement's own transaction commits without waiting for the WAL flush (synchronous_commit
-   * off for it alone, set from RETURNING: it is in effect at the commit).
+   * off for it alone, set from RETURNING: it is in effect at the commit). Returns what the operator's
+   * answer needs of the row as written (undefined: a finished row, left unchanged).
    */
-  private async write(log: SyncLogRow, set: Record<string, unknown>, options: { durable: boolean } = { durable: true }): Promise<void> {
+  private async write(log: SyncLogRow, set: Record<string, unknown>, options: { durable: boolean } = { durable: true }): Promise<FinishedRow | undefined> {
     // A new row starts in the job's phase; an update changes only what `set` names.
     const inserted: Record<string, unknown> = { phase: log.phase, ...set };
     const columns = Object.keys(inserted);
@@ -168,13 +173,15 @@ export class SyncLogs extends PeerSyncStatus {
       return `$${params.length}`;
     });
     const keep = (c: string) => (KEEP_WHEN_NULL.has(c) ? `coalesce(EXCLUDED.${c}, sync_logs.${c})` : `EXCLUDED.${c}`);
-    await this.dataSource.query(
+    const rows: FinishedRow[] = await this.dataSource.query(
       `INSERT INTO sync_logs (id, remote_node_id, kind, requested_by, cursor_from, started_at, updated_at, ${columns.join(', ')})
        VALUES ($1, $2, $3, $4, $5, $6, clock_timestamp(), ${values.join(', ')})
        ON CONFLICT (id) DO UPDATE SET updated_at = clock_timestamp(), ${Object.keys(set).map((c) => `${c} = ${keep(c)}`).join(', ')}
-       WHERE sync_logs.status = 'in_progress'${options.durable ? '' : ` RETURNING set_config('synchronous_commit', 'off', true)`}`,
+       WHERE sync_logs.status = 'in_progress'
+       RETURNING ${FINISHED_COLUMNS}${options.durable ? '' : `, set_config('synchronous_commit', 'off', true)`}`,
       params,
     );
+    return rows[0] && { status: rows[0].status, remoteNodeId: rows[0].remoteNodeId, startedAt: rows[0].startedAt, completedAt: rows[0].completedAt };
   }
 
   async get(id: string): Promise<SyncLogRow | undefined> {

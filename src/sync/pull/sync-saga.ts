@@ -7,7 +7,7 @@ import { ApplyStep } from './apply-step';
 import { FetchResult, FetchSource, FetchStep } from './fetch-step';
 import { PeerTarget } from './peer.port';
 import { ProgressTracker } from './progress';
-import { Announced, Measured, SyncLogRow, SyncLogs } from './sync-logs';
+import { Announced, FinishedRow, Measured, SyncLogRow, SyncLogs } from './sync-logs';
 import { SyncSummary } from './sync-summary';
 import { SyncCompletedEvent, SyncFailedEvent } from './sync.events';
 
@@ -35,6 +35,8 @@ export interface SagaJob {
 export interface SagaOutcome {
   manifest: SyncManifest;
   summary: SyncSummary;
+  /** The job's row as its one write left it (a pull with nothing to do): the answer needs no read of it. */
+  finished?: FinishedRow;
 }
 
 /**
@@ -148,7 +150,7 @@ export class SyncSaga {
     const { manifest } = fetched;
     const summary = this.apply.summarize(this.apply.nothingApplied(), fetched, Date.now() - started);
     const pull = job.kind === 'pull';
-    await this.logs.completeUnchanged(
+    const finished = await this.logs.completeUnchanged(
       job.log,
       {
         cursorTo: pull ? fetched.nextCursor : null,
@@ -163,7 +165,7 @@ export class SyncSaga {
     job.progress.finish('completed');
     await this.fetch.release(fetched, { collectGarbage: false });
     this.events.publish(new SyncCompletedEvent(job.log.id, job.peer.registryId, job.kind, summary, manifest));
-    return { manifest, summary };
+    return { manifest, summary, finished };
   }
 
   /** After a crash: what interrupted pulls left behind (their staging, files no row references). */

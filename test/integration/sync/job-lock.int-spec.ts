@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { FetchStep } from '../../../src/sync/pull/fetch-step';
+import { SyncLock } from '../../../src/sync/pull/sync-lock';
 import { laterality } from '../../support/sync-sql';
 import { NodePair, startPair } from '../../support/two-nodes';
 import { bearer } from '../../support/users';
@@ -70,5 +71,30 @@ describe('sync job lock', () => {
     } finally {
       spy.mockRestore();
     }
+  });
+
+  it('the lock is taken and released in one statement each: its holder is named, a waiter times out, a released connection has its own name again', async () => {
+    const lock = pair.a.app.get(SyncLock);
+    const job = '00000000-0000-4000-8000-0000000000aa';
+    // The previous test's last job may still be cleaning up.
+    for (let i = 0; i < 400 && (await lockHeld()); i++) await sleep(25);
+    const held = await lock.tryAcquire(job);
+    expect(held).toBeDefined();
+    try {
+      expect(await lock.owner()).toBe(job);
+      expect(await lock.tryAcquire('00000000-0000-4000-8000-0000000000bb')).toBeUndefined();
+      const started = Date.now();
+      expect(await lock.acquireWithin('00000000-0000-4000-8000-0000000000bb', 200)).toBeUndefined();
+      expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+      expect(await lock.owner()).toBe(job);
+    } finally {
+      await lock.release(held!);
+    }
+    expect(await lockHeld()).toBe(false);
+    const names = (await pair.a.dataSource.query(`SELECT application_name AS name FROM pg_stat_activity WHERE datname = current_database()`)) as { name: string }[];
+    expect(names.filter((n) => n.name.startsWith('prism-sync:'))).toEqual([]);
+    const again = await lock.acquireWithin(job, 1000);
+    expect(again).toBeDefined();
+    await lock.release(again!);
   });
 });

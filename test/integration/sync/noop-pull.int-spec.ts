@@ -4,6 +4,7 @@ import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner
 import { NodeChannelClientFactory } from '../../../src/node-trust/client/node-channel-client.factory';
 import { ExportWindows } from '../../../src/sync/export/export-windows';
 import type { SyncManifest } from '../../../src/sync/export/export.types';
+import { SyncLogs } from '../../../src/sync/pull/sync-logs';
 import { BULK_HTTP_ENV } from '../../support/dataset';
 import { laterality, lateralityRow } from '../../support/sync-sql';
 import { NodePair, pull, startPair } from '../../support/two-nodes';
@@ -20,6 +21,8 @@ describe('no-op pull', () => {
   let pair: NodePair;
   let sourceRequests: string[] = [];
   let requesterWrites: string[] = [];
+  /** The requester's reads of one job's row (the operator's answer reads none after a no-op's write). */
+  let rowReads = 0;
   let recording = false;
   const query = PostgresQueryRunner.prototype.query;
 
@@ -31,6 +34,7 @@ describe('no-op pull', () => {
     // Counts the requester's statements (a spy: every statement still runs).
     jest.spyOn(PostgresQueryRunner.prototype, 'query').mockImplementation(function (this: PostgresQueryRunner, sql: string, ...rest: unknown[]) {
       if (recording && (this.connection as DataSource) === pair.a.dataSource && WRITE.test(sql)) requesterWrites.push(sql.trim().split(/\s+/).slice(0, 3).join(' '));
+      if (recording && (this.connection as DataSource) === pair.a.dataSource && /FROM sync_logs WHERE id = /.test(sql)) rowReads++;
       return (query as (...args: unknown[]) => Promise<unknown>).call(this, sql, ...rest);
     } as typeof query);
   });
@@ -71,6 +75,16 @@ describe('no-op pull', () => {
     const row = await lastLog();
     expect(row).toMatchObject({ status: 'completed', cursor_from: applied.cursor_to, local_apply_xid: applied.local_apply_xid });
     expect(row.cursor_to).toEqual(expect.any(String));
+  });
+
+  it('the answer to a no-op pull tells what its row says, taken from its one write (no read of the row)', async () => {
+    [rowReads, recording] = [0, true];
+    const res = await pull(pair).finally(() => (recording = false));
+    expect(res.status).toBe(200);
+    expect(rowReads).toBe(0);
+    const row = await pair.a.app.get(SyncLogs).get(res.body.jobId as string);
+    expect(res.body).toMatchObject({ status: 'completed', jobId: row!.id, remoteNodeId: row!.remoteNodeId, startedAt: row!.startedAt, completedAt: row!.completedAt });
+    expect(row!.completedAt).toEqual(expect.any(String));
   });
 
   it('a transaction open at the source during no-op pulls is delivered by the pull after it commits', async () => {

@@ -13,6 +13,7 @@ import { SyncCatalog } from '../../../src/core/sync-kernel/sync-catalog';
 import type { SyncManifest } from '../../../src/sync/export/export.types';
 import { FileTotals, RejectedContent, ServedFile, SyncedFiles } from '../../../src/sync/files/synced-files.port';
 import { emptyTableResult, TableResult } from '../../../src/sync/import/import.types';
+import { StagingArea } from '../../../src/sync/import/staging';
 import { ApplyStep, ApplyStepInput } from '../../../src/sync/pull/apply-step';
 import { FetchResult, FetchStep } from '../../../src/sync/pull/fetch-step';
 import { PeerConnection, PeerConnector, PeerStream, PeerTarget } from '../../../src/sync/pull/peer.port';
@@ -173,7 +174,8 @@ class StubApply {
   async run(input: ApplyStepInput): Promise<TableResult[]> {
     this.inputs.push(input);
     const dir = input.staging.dir;
-    this.pageFiles = Object.fromEntries(readdirSync(dir).filter((f) => f.endsWith('.pages')).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
+    // An empty window's staging is never made on disk.
+    this.pageFiles = Object.fromEntries((existsSync(dir) ? readdirSync(dir) : []).filter((f) => f.endsWith('.pages')).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
     if (this.failWith) throw this.failWith;
     for (const result of this.results) input.onTableApplied?.(result);
     if (!input.dryRun) await input.beforeCommit?.({} as QueryRunner, this.results);
@@ -411,7 +413,10 @@ describe('SyncSaga with a fake peer connector', () => {
       window: { token: 'w0', from: '0', to: '9', nextCursor: 'c9', reset: false, expiresAt: '2026-01-01T00:00:00.000Z', empty: true },
     });
     const t = setup({ manifest: empty, page: () => Promise.reject(new Error('no page expected')) });
-    const outcome = await t.saga.run(t.job);
+    const made = jest.spyOn(StagingArea, 'create');
+    const outcome = await t.saga.run(t.job).finally(() => made.mockRestore());
+    // Nothing to stage: no staging directory is made (nor removed).
+    expect(made).not.toHaveBeenCalled();
     expect(t.connector.connection!.paths).toEqual(['/api/sync/manifest']);
     expect(t.apply.inputs).toHaveLength(0);
     expect(t.logs.calls).toEqual(['completeUnchanged']);
