@@ -1,5 +1,4 @@
-import { chmodSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
-import { once } from 'node:events';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { FileHandle, open } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -263,14 +262,13 @@ export class StagingArea {
     if (known && known.join(',') !== columns.join(',')) throw new Error(`staging: pages of ${table} with other columns`);
     const file = this.copyFile(table);
     const start = existsSync(file) ? statSync(file).size : 0;
-    const out = createWriteStream(file, { flags: 'a', mode: StagingArea.FILE_MODE });
+    // Opened before the pipeline (as the fs recording store does): a stream still opening its file
+    // when the page fails would create it after the cut-back, or during a staging's removal.
+    const handle = await open(file, 'a', StagingArea.FILE_MODE);
     try {
-      await pipeline([source, ...transforms, out]);
+      await pipeline([source, ...transforms, handle.createWriteStream()]);
     } catch (error) {
-      // A page that fails before its first byte leaves the file's open pending: wait for the stream
-      // to close, so the file exists (or not) before it is cut back and nobody creates it later.
-      if (!out.closed) await once(out, 'close').catch(() => undefined);
-      if (existsSync(file)) truncateSync(file, start);
+      truncateSync(file, start);
       throw error;
     }
     this.copyColumnsOf.set(table, columns);
