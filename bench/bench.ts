@@ -18,7 +18,7 @@ import { PeerContext } from './peers/peer-context';
 import { rssMb } from './process-stats';
 import { generateRows } from './generate';
 import { BenchNode, identityOf, introduce, startNode } from './nodes';
-import { BenchServer, createMigratedDatabase, dropDatabase, interruptCleanups, startServer } from './pg';
+import { BenchServer, benchObjectPrefix, createMigratedDatabase, dropDatabase, interruptCleanups, startServer } from './pg';
 import { CaseResult, median, resultTable, RunReport, sourceCostTable, writeReport } from './report';
 import { checkTargets, targetTable } from './targets';
 
@@ -83,7 +83,7 @@ const log = (line: string) => console.log(line);
 
 async function runSize(server: BenchServer, opts: ReturnType<typeof options>, size: { label: string; rows: number }, withFiles: boolean, report: RunReport): Promise<CaseResult[]> {
   const work = mkdtempSync(join(tmpdir(), `prism-bench-${size.label}-`));
-  const names = { source: 'prism_bench_source', requester: 'prism_bench_requester' };
+  const names = { source: `${benchObjectPrefix()}_source`, requester: `${benchObjectPrefix()}_requester` };
   const nodes: BenchNode[] = [];
   const clients: Client[] = [];
   try {

@@ -192,3 +192,13 @@ export async function dropDatabase(server: BenchServer, name: string): Promise<v
     await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   });
 }
+
+/**
+ * Prefix of every database and replication object a bench run creates (`BENCH_DB_PREFIX`, default
+ * `prism_bench`): two runs against the same server with different prefixes do not drop each other's.
+ */
+export function benchObjectPrefix(): string {
+  const prefix = process.env.BENCH_DB_PREFIX ?? 'prism_bench';
+  if (!/^[a-z_][a-z0-9_]{0,30}$/.test(prefix)) throw new Error(`BENCH_DB_PREFIX must be a lower-case SQL identifier of at most 31 characters, got "${prefix}"`);
+  return prefix;
+}

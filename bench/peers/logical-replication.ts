@@ -5,7 +5,7 @@ import { SyncCatalog } from '../../src/core/sync-kernel/sync-catalog';
 import { q } from '../../src/core/sync-kernel/sql';
 import { dumpInto } from '../cases';
 import { changeRows } from '../generate';
-import { BenchServer, createMigratedDatabase, dropDatabase, startPrivateServer, withClient } from '../pg';
+import { BenchServer, benchObjectPrefix, createMigratedDatabase, dropDatabase, startPrivateServer, withClient } from '../pg';
 import { CaseResult } from '../report';
 import { expectSameDigests, PeerContext, PeerOutcome, tableDigests } from './peer-context';
 
@@ -19,7 +19,8 @@ import { expectSameDigests, PeerContext, PeerOutcome, tableDigests } from './pee
  * throughout (2 table-sync workers per subscription, no binary copy).
  */
 
-const NAMES = { publication: 'prism_bench_pub', subscription: 'prism_bench_sub', target: 'prism_bench_logical', privateSource: 'prism_bench_source', marker: 'bench_lr_marker' };
+const prefix = benchObjectPrefix();
+const NAMES = { publication: `${prefix}_pub`, subscription: `${prefix}_sub`, target: `${prefix}_logical`, privateSource: `${prefix}_source`, marker: 'bench_lr_marker' };
 
 export async function logicalReplication(ctx: PeerContext): Promise<PeerOutcome> {
   const given = ctx.server;
