@@ -1,13 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { estimate, StageMeter, TABLE_ROWS } from '../src/sync/pull/progress-model';
-import { etaAccuracy, ProgressPoint } from './progress-trace';
+import { etaAccuracy, ProgressPoint } from './eta-metric';
 
 /**
  * Replays the progress traces a bench run recorded (bench/results/*.json, full and files pulls)
  * through the progress model as it is now, and scores its ETA as the bench does: a model change
  * can be judged on recorded pulls in a second instead of a new bench run. Approximate: the trace
- * holds the snapshots the job published (every 200 ms at most), not every page.
+ * holds the snapshots the job published (every 200 ms at most), not every page. It also prints each
+ * pull's stages as the trace shows them, with the ratios the model's priors are medians of
+ * (progress-model.ts): when the stages' costs change, new runs say what the priors should be.
  *
  *   npm run build && node dist/bench/eta-replay.js bench/results/<run>.json …
  */
@@ -80,6 +82,30 @@ export function replay(trace: ProgressPoint[]): ProgressPoint[] {
   return out;
 }
 
+/** Seconds of each stage as a trace shows them, and the ratios the model's priors stand for. */
+export function stagesOf(trace: ProgressPoint[], totalMs: number): string {
+  const at = (pred: (p: ProgressPoint) => boolean) => trace.find(pred)?.atMs;
+  const rows = trace.find((p) => p.rowsTotal > 0)?.rowsTotal ?? 0;
+  const fileBytes = trace.find((p) => p.fileBytesTotal > 0)?.fileBytesTotal ?? 0;
+  const fetchStart = at((p) => p.phase === 'fetching');
+  const filesStart = at((p) => p.phase === 'files');
+  const lastByte = fileBytes > 0 ? at((p) => p.fileBytesDone >= fileBytes) : undefined;
+  const applyStart = at((p) => p.phase === 'applying');
+  const firstTable = at((p) => p.phase === 'applying' && p.appliedDone > 0);
+  const lastTable = at((p) => p.phase === 'applying' && p.appliedDone >= rows);
+  if (fetchStart === undefined || applyStart === undefined || firstTable === undefined || lastTable === undefined) return '  stages: incomplete trace';
+  const s = (ms: number) => (ms / 1000).toFixed(2);
+  const fetch = (filesStart ?? applyStart) - fetchStart;
+  const [load, tables, finish] = [firstTable - applyStart, lastTable - firstTable, totalMs - lastTable];
+  const apply = load + tables + finish;
+  const flush = lastByte !== undefined ? applyStart - lastByte : 0;
+  // A files pull's apply (one small table) says nothing about the ratios of a full pull's.
+  const ratios = fileBytes > 0 ? [] : [`apply/fetch ${(apply / fetch).toFixed(2)}`, `load share ${(load / apply).toFixed(2)}`, `finish/tables ${(finish / tables).toFixed(2)}`];
+  if (fileBytes > 0) ratios.push(`flush ${((flush / 1000) * (1e9 / fileBytes)).toFixed(2)} s/GB`);
+  const files = filesStart !== undefined && lastByte !== undefined ? ` files ${s(lastByte - filesStart)} s, flush ${s(flush)} s,` : '';
+  return `  stages: fetch ${s(fetch)} s,${files} load ${s(load)} s, tables ${s(tables)} s, finish ${s(finish)} s (${ratios.join(', ')})`;
+}
+
 function main(paths: string[]): void {
   for (const path of paths) {
     const run = JSON.parse(readFileSync(path, 'utf8')) as { results: TracedCase[] };
@@ -90,8 +116,9 @@ function main(paths: string[]): void {
         const recorded = etaAccuracy(trace, c.times[i]);
         const now = etaAccuracy(replay(trace), c.times[i]);
         const pct = (x: number | undefined) => (x === undefined ? '–' : `${Math.round(x * 100)} %`);
-        const line = (a: typeof now) => `worst ${pct(a.worstError)} ${a.worst ? `(${a.worst.etaSeconds} s said, ${a.worst.remainingSeconds} s left, ${a.worst.percent} %)` : ''} median ${pct(a.medianError)}, ${pct(a.within20)} within 20 %`;
-        console.log(`${basename(path)} ${c.size} ${c.case} (${(c.times[i] / 1000).toFixed(1)} s)\n  recorded: ${line(recorded)}\n  replayed: ${line(now)}`);
+        const line = (a: typeof now) =>
+          `worst ${pct(a.worstError)} ${a.worst ? `(${a.worst.etaSeconds} s said, ${a.worst.remainingSeconds} s left, ${a.worst.percent} %, ${a.worst.phase})` : ''} median ${pct(a.medianError)}, ${pct(a.within20)} within 20 %; ${a.points} snapshots with an ETA, ${a.withoutEta} without`;
+        console.log(`${basename(path)} ${c.size} ${c.case} (${(c.times[i] / 1000).toFixed(1)} s)\n  recorded: ${line(recorded)}\n  replayed: ${line(now)}\n${stagesOf(trace, c.times[i])}`);
       });
     }
   }
