@@ -54,17 +54,23 @@ export const FILES_FIRST_ESTIMATE_MS = 1000;
  */
 
 /**
- * The apply's time (load + tables + finish) per second of fetch: the median of the bench's ten full
- * pulls with COPY pages (100K and 1M rows, quiet and loaded: 1.19–2.81, bench/README.md "ETA").
- * Lower at 1M (1.19, 1.46: its fetch is slower per byte), higher on a quiet machine (2.2–2.8).
+ * The apply's time (load + tables + finish) per second of fetch: the median of the bench's twelve
+ * full pulls with COPY pages (100K and 1M rows, quiet and loaded: 1.19–2.81, bench/README.md
+ * "ETA"). Lower at 1M (1.19–1.66: its fetch is slower per byte), higher on a quiet machine (2.2–2.8).
  */
-export const APPLY_PER_FETCH = 2.0;
+export const APPLY_PER_FETCH = 1.9;
 /** …plus a fixed part: a pull of a few rows (a files pull's 500) still takes this (0.03–0.3 s). */
 export const APPLY_FIXED_SECONDS = 0.1;
+/**
+ * …but never slower than this many units of apply work (rows, TABLE_ROWS per table) a second: a
+ * pull of a few rows spends its fetch waiting on round trips, not moving rows (a loaded files pull:
+ * 150 rows fetched in 1.3 s, applied in 0.07 s). The slowest apply in the bench did 16,000 units/s.
+ */
+export const APPLY_MIN_UNITS_PER_SECOND = 10_000;
 /** The load's share of the apply (same pulls: 0.21–0.34, median 0.25). */
 export const LOAD_SHARE = 0.25;
-/** The finish per second of tables (same pulls: 0.57–1.06, median 0.84). */
-export const FINISH_PER_TABLES = 0.85;
+/** The finish per second of tables (same pulls: 0.57–1.06, median 0.82). */
+export const FINISH_PER_TABLES = 0.8;
 /**
  * The apply's work in rows: each table with rows costs about this many rows more (some ten
  * statements: conflicts, upsert, natural keys), so its first, small tables do not make its rate
@@ -76,7 +82,7 @@ export const FILE_BYTES_PER_PAGE_BYTE = 4;
 /**
  * After the last file byte, one flush makes the batch durable (fsync of what the page cache still
  * holds): seconds per GB downloaded, the median of the twelve files pulls since that flush exists
- * (0.05–1.07 s per GB; 0.56–0.71 on a quiet machine).
+ * (0.05–1.07 s per GB, median 0.62; 0.56–0.71 on a quiet machine).
  */
 export const FLUSH_SECONDS_PER_GB = 0.6;
 
@@ -208,7 +214,7 @@ function filesLeft(files: StageMeter, fetchRate: number | null, nowMs: number): 
  * then their own rate takes over as their work is done, and the finish follows their time.
  */
 function applyLeft(apply: StageMeter, fetchSeconds: number, nowMs: number): number {
-  const prior = APPLY_FIXED_SECONDS + APPLY_PER_FETCH * fetchSeconds;
+  const prior = APPLY_FIXED_SECONDS + Math.min(APPLY_PER_FETCH * fetchSeconds, apply.total / APPLY_MIN_UNITS_PER_SECOND);
   if (apply.startedAtMs === null) return prior;
   const loadPrior = LOAD_SHARE * prior;
   const tablesPrior = (prior - loadPrior) / (1 + FINISH_PER_TABLES);

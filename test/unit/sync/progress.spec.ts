@@ -1,5 +1,6 @@
 import {
   APPLY_FIXED_SECONDS,
+  APPLY_MIN_UNITS_PER_SECOND,
   APPLY_PER_FETCH,
   estimate,
   FILES_FIRST_ESTIMATE_MS,
@@ -41,9 +42,9 @@ function fetched(seconds: number): StageMeter {
   return m;
 }
 
-/** The apply's prior after a fetch of `seconds`, split into its parts. */
-function applyPrior(seconds: number) {
-  const all = APPLY_FIXED_SECONDS + APPLY_PER_FETCH * seconds;
+/** The apply's prior for `units` of work after a fetch of `seconds`, split into its parts. */
+function applyPrior(seconds: number, units: number) {
+  const all = APPLY_FIXED_SECONDS + Math.min(APPLY_PER_FETCH * seconds, units / APPLY_MIN_UNITS_PER_SECOND);
   const load = LOAD_SHARE * all;
   const tables = (all - load) / (1 + FINISH_PER_TABLES);
   return { all, load, tables, finish: FINISH_PER_TABLES * tables };
@@ -80,18 +81,27 @@ describe('progress model (pure arithmetic)', () => {
     const files = none();
     files.total = 4000;
     const apply = none();
-    apply.total = 100;
+    apply.total = 1_000_000;
     const left = remainingSeconds({ fetch, files, apply, nowMs: 5000 })!;
     const flush = (FLUSH_SECONDS_PER_GB * 4000) / 1e9;
-    expect(left).toBeCloseTo(5 + 4000 / 400 + flush + applyPrior(10).all, 5);
+    expect(left).toBeCloseTo(5 + 4000 / 400 + flush + applyPrior(10, 1_000_000).all, 5);
+  });
+
+  it('a pull of a few rows is not given a long apply because its fetch waited on round trips', () => {
+    // 150 rows fetched in 10 s (latency): the apply is estimated at APPLY_MIN_UNITS_PER_SECOND at worst.
+    const apply = none();
+    apply.total = 150;
+    const left = remainingSeconds({ fetch: fetched(10), files: none(), apply, nowMs: 10_000 })!;
+    expect(left).toBeCloseTo(APPLY_FIXED_SECONDS + 150 / APPLY_MIN_UNITS_PER_SECOND, 5);
+    expect(left).toBeLessThan(APPLY_PER_FETCH * 10);
   });
 
   it('while the apply loads (nothing reported), the load prior counts down and the rest stays', () => {
     const fetch = fetched(10);
     const apply = none();
-    apply.total = 100;
+    apply.total = 1_000_000;
     apply.start(10_000);
-    const prior = applyPrior(10);
+    const prior = applyPrior(10, 1_000_000);
     expect(remainingSeconds({ fetch, files: none(), apply, nowMs: 10_000 })).toBeCloseTo(prior.all, 5);
     expect(remainingSeconds({ fetch, files: none(), apply, nowMs: 11_000 })).toBeCloseTo(prior.all - 1, 5);
     // A load longer than its prior: never below what the tables and the finish need.
@@ -100,13 +110,13 @@ describe('progress model (pure arithmetic)', () => {
 
   it("the tables' own rate takes over as their work is done: an apply 3× cheaper than the prior is found out", () => {
     const fetch = fetched(10);
-    const prior = applyPrior(10);
+    const prior = applyPrior(10, 1_000_000);
     // The load took 1 s; the tables then take a third of the prior's time for them.
     const fast = prior.tables / 3;
     const at = (share: number) => {
-      const apply = meter(100_000, [[10_000, 0], [11_000, 1]]);
+      const apply = meter(1_000_000, [[10_000, 0], [11_000, 1]]);
       const now = 11_000 + share * fast * 1000;
-      apply.record(1 + share * 99_999, now);
+      apply.record(1 + share * 999_999, now);
       const left = remainingSeconds({ fetch, files: none(), apply, nowMs: now })!;
       const real = (1 - share) * fast + FINISH_PER_TABLES * fast;
       return Math.abs(left - real) / real;
@@ -136,7 +146,7 @@ describe('progress model (pure arithmetic)', () => {
     const files = meter(GB, [[1000, 0], [1100, 0.01 * GB]]);
     expect(remainingSeconds({ fetch, files, apply: none(), nowMs: 1100 })).toBeNull();
     for (let t = 1200; t <= 1000 + FILES_FIRST_ESTIMATE_MS; t += 100) files.record(((t - 1000) / 1000) * 0.1 * GB, t);
-    const apply = applyPrior(1).all;
+    const apply = applyPrior(1, 0).all;
     const flush = FLUSH_SECONDS_PER_GB;
     // 0.9 GB left.
     const at = 1000 + FILES_FIRST_ESTIMATE_MS;
@@ -184,7 +194,7 @@ describe('progress tracker', () => {
     }
     // 10 MiB/s: at 50 of 160 MiB, 11 s of files are left, at 150 MiB 1 s; then their flush, and the
     // apply, estimated from the fetch (1 s).
-    const after = (FLUSH_SECONDS_PER_GB * 160 * MB) / 1e9 + applyPrior(1).all;
+    const after = (FLUSH_SECONDS_PER_GB * 160 * MB) / 1e9 + applyPrior(1, 10).all;
     expect(etas.every((eta, i) => i === 0 || eta <= etas[i - 1])).toBe(true);
     expect(etas[4]).toBe(Math.round(11 + after));
     expect(etas.at(-1)).toBe(Math.round(1 + after));
@@ -212,7 +222,7 @@ describe('progress tracker', () => {
     // Unweighted, 100 of 10,100 rows done: the tables still look like the prior (from a 10 s fetch);
     // weighted, almost half their work is done, at the rate it showed.
     expect(TABLE_ROWS).toBeGreaterThan(0);
-    expect(etaAfterSmallTables(false)).toBeGreaterThanOrEqual(etaAfterSmallTables(true) + 3);
+    expect(etaAfterSmallTables(false)).toBeGreaterThan(etaAfterSmallTables(true));
   });
 
   it('files already present are counted as such and are no work; bytesDone − bytesPresent is what was downloaded', () => {
@@ -244,7 +254,7 @@ describe('progress tracker', () => {
     tracker.filesPlanned({ count: 50, bytes: 500 * MB, present: 10, bytesPresent: 100 * MB, download: false });
     const p = tracker.snapshot();
     // Fetch took 1 s; the apply is estimated from it, the 400 MB (and their flush) are not counted.
-    expect(p.etaSeconds).toBe(Math.round(applyPrior(1).all));
+    expect(p.etaSeconds).toBe(Math.round(applyPrior(1, 100).all));
     expect(p.files).toMatchObject({ total: 50, present: 10, done: 10 });
   });
 
