@@ -82,8 +82,17 @@ export function replay(trace: ProgressPoint[]): ProgressPoint[] {
   return out;
 }
 
-/** Seconds of each stage as a trace shows them, and the ratios the model's priors stand for. */
-export function stagesOf(trace: ProgressPoint[], totalMs: number): string {
+/** Seconds of each stage of a traced pull, as its snapshots show them. */
+export interface Stages {
+  fetch: number;
+  /** Transfer and flush of a files pull (the flush: from the last byte to the apply). */
+  files?: { transfer: number; flush: number; gb: number };
+  load: number;
+  tables: number;
+  finish: number;
+}
+
+export function stagesOf(trace: ProgressPoint[], totalMs: number): Stages | null {
   const at = (pred: (p: ProgressPoint) => boolean) => trace.find(pred)?.atMs;
   const rows = trace.find((p) => p.rowsTotal > 0)?.rowsTotal ?? 0;
   const fileBytes = trace.find((p) => p.fileBytesTotal > 0)?.fileBytesTotal ?? 0;
@@ -93,20 +102,35 @@ export function stagesOf(trace: ProgressPoint[], totalMs: number): string {
   const applyStart = at((p) => p.phase === 'applying');
   const firstTable = at((p) => p.phase === 'applying' && p.appliedDone > 0);
   const lastTable = at((p) => p.phase === 'applying' && p.appliedDone >= rows);
-  if (fetchStart === undefined || applyStart === undefined || firstTable === undefined || lastTable === undefined) return '  stages: incomplete trace';
-  const s = (ms: number) => (ms / 1000).toFixed(2);
-  const fetch = (filesStart ?? applyStart) - fetchStart;
-  const [load, tables, finish] = [firstTable - applyStart, lastTable - firstTable, totalMs - lastTable];
-  const apply = load + tables + finish;
-  const flush = lastByte !== undefined ? applyStart - lastByte : 0;
-  // A files pull's apply (one small table) says nothing about the ratios of a full pull's.
-  const ratios = fileBytes > 0 ? [] : [`apply/fetch ${(apply / fetch).toFixed(2)}`, `load share ${(load / apply).toFixed(2)}`, `finish/tables ${(finish / tables).toFixed(2)}`];
-  if (fileBytes > 0) ratios.push(`flush ${((flush / 1000) * (1e9 / fileBytes)).toFixed(2)} s/GB`);
-  const files = filesStart !== undefined && lastByte !== undefined ? ` files ${s(lastByte - filesStart)} s, flush ${s(flush)} s,` : '';
-  return `  stages: fetch ${s(fetch)} s,${files} load ${s(load)} s, tables ${s(tables)} s, finish ${s(finish)} s (${ratios.join(', ')})`;
+  if (fetchStart === undefined || applyStart === undefined || firstTable === undefined || lastTable === undefined) return null;
+  const files = filesStart !== undefined && lastByte !== undefined ? { transfer: (lastByte - filesStart) / 1000, flush: (applyStart - lastByte) / 1000, gb: fileBytes / 1e9 } : undefined;
+  return { fetch: ((filesStart ?? applyStart) - fetchStart) / 1000, files, load: (firstTable - applyStart) / 1000, tables: (lastTable - firstTable) / 1000, finish: (totalMs - lastTable) / 1000 };
+}
+
+/** The ratios the model's priors are medians of (progress-model.ts): a full pull's, or a files pull's flush. */
+function ratiosOf(s: Stages): Record<string, number> {
+  // A files pull's apply (one small table) says nothing about a full pull's ratios.
+  if (s.files) return { 'FLUSH_SECONDS_PER_GB (flush s per GB)': s.files.flush / s.files.gb };
+  const apply = s.load + s.tables + s.finish;
+  return { 'APPLY_PER_FETCH (apply / fetch)': apply / s.fetch, 'LOAD_SHARE (load / apply)': s.load / apply, 'FINISH_PER_TABLES (finish / tables)': s.finish / s.tables };
+}
+
+function describe(s: Stages | null): string {
+  if (!s) return '  stages: incomplete trace';
+  const f = (x: number) => x.toFixed(2);
+  const files = s.files ? ` files ${f(s.files.transfer)} s, flush ${f(s.files.flush)} s,` : '';
+  const ratios = Object.entries(ratiosOf(s)).map(([name, value]) => `${name.split(' (')[1].slice(0, -1)} ${f(value)}`);
+  return `  stages: fetch ${f(s.fetch)} s,${files} load ${f(s.load)} s, tables ${f(s.tables)} s, finish ${f(s.finish)} s (${ratios.join(', ')})`;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 function main(paths: string[]): void {
+  const ratios = new Map<string, number[]>();
   for (const path of paths) {
     const run = JSON.parse(readFileSync(path, 'utf8')) as { results: TracedCase[] };
     for (const c of run.results) {
@@ -118,10 +142,15 @@ function main(paths: string[]): void {
         const pct = (x: number | undefined) => (x === undefined ? '–' : `${Math.round(x * 100)} %`);
         const line = (a: typeof now) =>
           `worst ${pct(a.worstError)} ${a.worst ? `(${a.worst.etaSeconds} s said, ${a.worst.remainingSeconds} s left, ${a.worst.percent} %, ${a.worst.phase})` : ''} median ${pct(a.medianError)}, ${pct(a.within20)} within 20 %; ${a.points} snapshots with an ETA, ${a.withoutEta} without`;
-        console.log(`${basename(path)} ${c.size} ${c.case} (${(c.times[i] / 1000).toFixed(1)} s)\n  recorded: ${line(recorded)}\n  replayed: ${line(now)}\n${stagesOf(trace, c.times[i])}`);
+        const stages = stagesOf(trace, c.times[i]);
+        console.log(`${basename(path)} ${c.size} ${c.case} (${(c.times[i] / 1000).toFixed(1)} s)\n  recorded: ${line(recorded)}\n  replayed: ${line(now)}\n${describe(stages)}`);
+        if (stages) for (const [name, value] of Object.entries(ratiosOf(stages))) ratios.set(name, [...(ratios.get(name) ?? []), value]);
       });
     }
   }
+  // What the priors would be from these runs alone: when the stages' costs change, new runs say.
+  console.log('medians over these pulls:');
+  for (const [name, values] of ratios) console.log(`  ${name}: ${median(values).toFixed(2)} (${values.length} pulls, ${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)})`);
 }
 
 if (require.main === module) main(process.argv.slice(2));
