@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { estimate, StageMeter, TABLE_ROWS } from '../src/sync/pull/progress-model';
+import { estimate, PROGRESS_TICK_MS, StageMeter, TABLE_ROWS } from '../src/sync/pull/progress-model';
 import { etaAccuracy, ProgressPoint } from './eta-metric';
 
 /**
@@ -21,8 +21,25 @@ interface TracedCase {
   traces?: ProgressPoint[][];
 }
 
-/** The ETA the model gives at each snapshot of a trace, fed what the snapshots say. */
-export function replay(trace: ProgressPoint[]): ProgressPoint[] {
+/**
+ * The trace as a job publishes it now: a running job republishes every PROGRESS_TICK_MS when
+ * nothing reports (the silent parts of the apply and the files' flush), which traces recorded
+ * before that lack. The ticks carry the snapshot before them, at their own time.
+ */
+export function withTicks(trace: ProgressPoint[], tickMs = PROGRESS_TICK_MS): ProgressPoint[] {
+  const out: ProgressPoint[] = [];
+  trace.forEach((p, i) => {
+    out.push(p);
+    const next = trace[i + 1];
+    if (!next || p.state !== 'running') return;
+    for (let at = p.atMs + tickMs; at < next.atMs; at += tickMs) out.push({ ...p, atMs: at });
+  });
+  return out;
+}
+
+/** The ETA the model gives at each snapshot of a trace (with the ticks a job publishes now), fed what the snapshots say. */
+export function replay(recorded: ProgressPoint[]): ProgressPoint[] {
+  const trace = withTicks(recorded);
   const fetch = new StageMeter();
   const files = new StageMeter();
   const apply = new StageMeter();

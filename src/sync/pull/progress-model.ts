@@ -25,6 +25,12 @@
 export const RATE_WINDOW_MS = 1000;
 export const RATE_WINDOW_SHARE = 0.5;
 export const RATE_WINDOW_MAX_MS = 10_000;
+/**
+ * How often a running job republishes its progress when nothing reports (ProgressTracker): the
+ * apply's load and finish and the files' flush say nothing while they run (up to 24 s each at 1M
+ * rows); without it the ETA shown would stand still, then jump.
+ */
+export const PROGRESS_TICK_MS = 1000;
 /** Samples closer together than this are merged (a file reports every chunk). */
 const SAMPLE_SPACING_MS = 100;
 /**

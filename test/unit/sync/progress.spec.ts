@@ -9,6 +9,7 @@ import {
   FIRST_ESTIMATE_SHARE,
   FLUSH_SECONDS_PER_GB,
   LOAD_SHARE,
+  PROGRESS_TICK_MS,
   RATE_WINDOW_MS,
   remainingSeconds,
   StageMeter,
@@ -300,6 +301,41 @@ describe('progress tracker', () => {
     let completed = false;
     tracker.updates.subscribe({ complete: () => (completed = true) });
     expect(completed).toBe(true);
+  });
+
+  it('a job republishes its progress every tick while a silent part runs: the ETA counts down, then ticks stop', () => {
+    jest.useFakeTimers();
+    try {
+      let now = 0;
+      const tracker = new ProgressTracker('job-1', 'pull', 'peer-1', () => now, PROGRESS_TICK_MS);
+      const seen: SyncProgress[] = [];
+      tracker.updates.subscribe((p) => seen.push(p));
+      tracker.totals({ feeds: [{ route: 'sessions', rows: 100, bytes: 1000 }], files: { count: 0, bytes: 0 } });
+      tracker.phase('fetching');
+      now = 10_000;
+      tracker.fetched('sessions', 100);
+      tracker.applyPlanned(1);
+      tracker.phase('applying');
+      now = 11_000;
+      tracker.appliedRows(100, 'sessions');
+      tracker.tablesApplied();
+      // The finish reports nothing: only the ticks publish, each with less time left.
+      const before = seen.length;
+      for (let i = 1; i <= 3; i++) {
+        now = 11_000 + i * PROGRESS_TICK_MS;
+        jest.advanceTimersByTime(PROGRESS_TICK_MS);
+      }
+      const ticks = seen.slice(before);
+      expect(ticks).toHaveLength(3);
+      expect(ticks.every((p, i) => i === 0 || (p.etaSeconds! <= ticks[i - 1].etaSeconds! && p.percent >= ticks[i - 1].percent))).toBe(true);
+      expect(ticks.at(-1)!.updatedAt).toBe(new Date(14_000).toISOString());
+      tracker.finish('completed');
+      const after = seen.length;
+      jest.advanceTimersByTime(5 * PROGRESS_TICK_MS);
+      expect(seen.length).toBe(after);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('completes at 100 % with no time left', () => {
