@@ -1,13 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { estimate, StageMeter, TABLE_ROWS } from '../src/sync/pull/progress-model';
-import { etaAccuracy, ProgressPoint } from './progress-trace';
+import { estimate, PROGRESS_TICK_MS, StageMeter, TABLE_ROWS } from '../src/sync/pull/progress-model';
+import { etaAccuracy, ProgressPoint } from './eta-metric';
 
 /**
  * Replays the progress traces a bench run recorded (bench/results/*.json, full and files pulls)
  * through the progress model as it is now, and scores its ETA as the bench does: a model change
  * can be judged on recorded pulls in a second instead of a new bench run. Approximate: the trace
- * holds the snapshots the job published (every 200 ms at most), not every page.
+ * holds the snapshots the job published (every 200 ms at most), not every page. It also prints each
+ * pull's stages as the trace shows them, with the ratios the model's priors are medians of
+ * (progress-model.ts): when the stages' costs change, new runs say what the priors should be.
  *
  *   npm run build && node dist/bench/eta-replay.js bench/results/<run>.json …
  */
@@ -19,8 +21,25 @@ interface TracedCase {
   traces?: ProgressPoint[][];
 }
 
-/** The ETA the model gives at each snapshot of a trace, fed what the snapshots say. */
-export function replay(trace: ProgressPoint[]): ProgressPoint[] {
+/**
+ * The trace as a job publishes it now: a running job republishes every PROGRESS_TICK_MS when
+ * nothing reports (the silent parts of the apply and the files' flush), which traces recorded
+ * before that lack. The ticks carry the snapshot before them, at their own time.
+ */
+export function withTicks(trace: ProgressPoint[], tickMs = PROGRESS_TICK_MS): ProgressPoint[] {
+  const out: ProgressPoint[] = [];
+  trace.forEach((p, i) => {
+    out.push(p);
+    const next = trace[i + 1];
+    if (!next || p.state !== 'running') return;
+    for (let at = p.atMs + tickMs; at < next.atMs; at += tickMs) out.push({ ...p, atMs: at });
+  });
+  return out;
+}
+
+/** The ETA the model gives at each snapshot of a trace (with the ticks a job publishes now), fed what the snapshots say. */
+export function replay(recorded: ProgressPoint[]): ProgressPoint[] {
+  const trace = withTicks(recorded);
   const fetch = new StageMeter();
   const files = new StageMeter();
   const apply = new StageMeter();
@@ -80,7 +99,55 @@ export function replay(trace: ProgressPoint[]): ProgressPoint[] {
   return out;
 }
 
+/** Seconds of each stage of a traced pull, as its snapshots show them. */
+export interface Stages {
+  fetch: number;
+  /** Transfer and flush of a files pull (the flush: from the last byte to the apply). */
+  files?: { transfer: number; flush: number; gb: number };
+  load: number;
+  tables: number;
+  finish: number;
+}
+
+export function stagesOf(trace: ProgressPoint[], totalMs: number): Stages | null {
+  const at = (pred: (p: ProgressPoint) => boolean) => trace.find(pred)?.atMs;
+  const rows = trace.find((p) => p.rowsTotal > 0)?.rowsTotal ?? 0;
+  const fileBytes = trace.find((p) => p.fileBytesTotal > 0)?.fileBytesTotal ?? 0;
+  const fetchStart = at((p) => p.phase === 'fetching');
+  const filesStart = at((p) => p.phase === 'files');
+  const lastByte = fileBytes > 0 ? at((p) => p.fileBytesDone >= fileBytes) : undefined;
+  const applyStart = at((p) => p.phase === 'applying');
+  const firstTable = at((p) => p.phase === 'applying' && p.appliedDone > 0);
+  const lastTable = at((p) => p.phase === 'applying' && p.appliedDone >= rows);
+  if (fetchStart === undefined || applyStart === undefined || firstTable === undefined || lastTable === undefined) return null;
+  const files = filesStart !== undefined && lastByte !== undefined ? { transfer: (lastByte - filesStart) / 1000, flush: (applyStart - lastByte) / 1000, gb: fileBytes / 1e9 } : undefined;
+  return { fetch: ((filesStart ?? applyStart) - fetchStart) / 1000, files, load: (firstTable - applyStart) / 1000, tables: (lastTable - firstTable) / 1000, finish: (totalMs - lastTable) / 1000 };
+}
+
+/** The ratios the model's priors are medians of (progress-model.ts): a full pull's, or a files pull's flush. */
+function ratiosOf(s: Stages): Record<string, number> {
+  // A files pull's apply (one small table) says nothing about a full pull's ratios.
+  if (s.files) return { 'FLUSH_SECONDS_PER_GB (flush s per GB)': s.files.flush / s.files.gb };
+  const apply = s.load + s.tables + s.finish;
+  return { 'APPLY_PER_FETCH (apply / fetch)': apply / s.fetch, 'LOAD_SHARE (load / apply)': s.load / apply, 'FINISH_PER_TABLES (finish / tables)': s.finish / s.tables };
+}
+
+function describe(s: Stages | null): string {
+  if (!s) return '  stages: incomplete trace';
+  const f = (x: number) => x.toFixed(2);
+  const files = s.files ? ` files ${f(s.files.transfer)} s, flush ${f(s.files.flush)} s,` : '';
+  const ratios = Object.entries(ratiosOf(s)).map(([name, value]) => `${name.split(' (')[1].slice(0, -1)} ${f(value)}`);
+  return `  stages: fetch ${f(s.fetch)} s,${files} load ${f(s.load)} s, tables ${f(s.tables)} s, finish ${f(s.finish)} s (${ratios.join(', ')})`;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
 function main(paths: string[]): void {
+  const ratios = new Map<string, number[]>();
   for (const path of paths) {
     const run = JSON.parse(readFileSync(path, 'utf8')) as { results: TracedCase[] };
     for (const c of run.results) {
@@ -90,11 +157,17 @@ function main(paths: string[]): void {
         const recorded = etaAccuracy(trace, c.times[i]);
         const now = etaAccuracy(replay(trace), c.times[i]);
         const pct = (x: number | undefined) => (x === undefined ? '–' : `${Math.round(x * 100)} %`);
-        const line = (a: typeof now) => `worst ${pct(a.worstError)} ${a.worst ? `(${a.worst.etaSeconds} s said, ${a.worst.remainingSeconds} s left, ${a.worst.percent} %)` : ''} median ${pct(a.medianError)}, ${pct(a.within20)} within 20 %`;
-        console.log(`${basename(path)} ${c.size} ${c.case} (${(c.times[i] / 1000).toFixed(1)} s)\n  recorded: ${line(recorded)}\n  replayed: ${line(now)}`);
+        const line = (a: typeof now) =>
+          `worst ${pct(a.worstError)} ${a.worst ? `(${a.worst.etaSeconds} s said, ${a.worst.remainingSeconds} s left, ${a.worst.percent} %, ${a.worst.phase})` : ''} median ${pct(a.medianError)}, ${pct(a.within20)} within 20 %; ${a.points} snapshots with an ETA, ${a.withoutEta} without`;
+        const stages = stagesOf(trace, c.times[i]);
+        console.log(`${basename(path)} ${c.size} ${c.case} (${(c.times[i] / 1000).toFixed(1)} s)\n  recorded: ${line(recorded)}\n  replayed: ${line(now)}\n${describe(stages)}`);
+        if (stages) for (const [name, value] of Object.entries(ratiosOf(stages))) ratios.set(name, [...(ratios.get(name) ?? []), value]);
       });
     }
   }
+  // What the priors would be from these runs alone: when the stages' costs change, new runs say.
+  console.log('medians over these pulls:');
+  for (const [name, values] of ratios) console.log(`  ${name}: ${median(values).toFixed(2)} (${values.length} pulls, ${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)})`);
 }
 
 if (require.main === module) main(process.argv.slice(2));

@@ -1,5 +1,9 @@
 import { PrismApiError, PrismClient, SyncProgress } from '../client/src/index.js';
 import type { BenchNode, PullOutcome } from './nodes';
+import { etaAccuracy, EtaAccuracy, ProgressPoint } from './eta-metric';
+
+export { etaAccuracy };
+export type { EtaAccuracy, ProgressPoint };
 
 /**
  * A pull as the CLI and the console run it (POST /api/sync/jobs, then the job's Server-Sent
@@ -7,72 +11,9 @@ import type { BenchNode, PullOutcome } from './nodes';
  * progress estimate was.
  */
 
-/** One progress snapshot as received, `atMs` after the job was started. */
-export interface ProgressPoint {
-  atMs: number;
-  state: string;
-  phase: string;
-  percent: number;
-  etaSeconds: number | null;
-  rowsDone: number;
-  rowsTotal: number;
-  /** Page bytes (manifest measure) and file bytes settled, of their totals. */
-  bytesDone: number;
-  bytesTotal: number;
-  fileBytesDone: number;
-  fileBytesTotal: number;
-  appliedDone: number;
-}
-
 export interface TracedPull extends PullOutcome {
   trace: ProgressPoint[];
   eta: EtaAccuracy;
-}
-
-/**
- * How far the ETA was from the real remaining time, over the snapshots after the first 10 % of the
- * pull's real duration with at least a second left.
- */
-export interface EtaAccuracy {
-  /** Snapshots considered (running, an ETA given, ≥ 10 % of the real duration elapsed, ≥ 1 s left). */
-  points: number;
-  /** Worst |ETA − real remaining| ÷ real remaining, beyond the ETA's half-second rounding. */
-  worstError?: number;
-  /** Where the worst one was. */
-  worst?: { percent: number; etaSeconds: number; remainingSeconds: number; phase: string };
-  /** Median error over those snapshots, and the share of them within the 20 % target. */
-  medianError?: number;
-  within20?: number;
-}
-
-/** The ETA is given in whole seconds: up to half a second of difference is rounding, not error. */
-const ETA_ROUNDING_SECONDS = 0.5;
-/** Below a second left, a ratio to the remaining time says nothing about an ETA in whole seconds. */
-const ETA_MIN_REMAINING_MS = 1000;
-
-/**
- * "After the first 10 %" is 10 % of the real duration, not of the job's own percent: the percent is
- * the model's estimate, so a model that overestimates the time would keep its worst snapshots out.
- */
-export function etaAccuracy(trace: ProgressPoint[], totalMs: number): EtaAccuracy {
-  const considered = trace.filter((p) => p.state === 'running' && p.etaSeconds !== null && p.atMs >= 0.1 * totalMs && totalMs - p.atMs >= ETA_MIN_REMAINING_MS);
-  const result: EtaAccuracy = { points: considered.length };
-  const errors: number[] = [];
-  for (const p of considered) {
-    const remainingSeconds = (totalMs - p.atMs) / 1000;
-    const error = Math.max(0, Math.abs(p.etaSeconds! - remainingSeconds) - ETA_ROUNDING_SECONDS) / remainingSeconds;
-    errors.push(error);
-    if (result.worstError === undefined || error > result.worstError) {
-      result.worstError = error;
-      result.worst = { percent: p.percent, etaSeconds: p.etaSeconds!, remainingSeconds: Math.round(remainingSeconds * 100) / 100, phase: p.phase };
-    }
-  }
-  if (errors.length) {
-    errors.sort((a, b) => a - b);
-    result.medianError = errors[Math.floor(errors.length / 2)];
-    result.within20 = errors.filter((e) => e <= 0.2).length / errors.length;
-  }
-  return result;
 }
 
 /**

@@ -101,7 +101,7 @@ export function checkTargets(report: RunReport): TargetRow[] {
         target: `ETA error ≤ 20 % after the first 10 % (issue 17, ${traced.case})`,
         size,
         ours: worst
-          ? `worst ${fmt(worst.worstError! * 100)} % (ETA ${worst.worst!.etaSeconds} s with ${worst.worst!.remainingSeconds} s left, at ${worst.worst!.percent} %, ${worst.worst!.phase}; ${worst.points} snapshots${worst.medianError !== undefined ? `, median ${fmt(worst.medianError * 100)} %, ${fmt(worst.within20! * 100)} % of them within 20 %` : ''})`
+          ? `worst ${fmt(worst.worstError! * 100)} % (ETA ${worst.worst!.etaSeconds} s with ${worst.worst!.remainingSeconds} s left, at ${worst.worst!.percent} %, ${worst.worst!.phase}; ${worst.points} snapshots${worst.withoutEta ? ` (${worst.withoutEta} more without an ETA yet)` : ''}${worst.medianError !== undefined ? `, median ${fmt(worst.medianError * 100)} %, ${fmt(worst.within20! * 100)} % of them within 20 %` : ''})`
           : 'no snapshot after 10 % with an ETA',
         pgDump: '',
         logical: '',

@@ -6,53 +6,91 @@
  * A pull runs three stages, each measured in the unit its time follows:
  * - fetch: page bytes (the manifest's size of each feed, counted as that feed's rows arrive);
  * - files: bytes of the files to download (files already present cost nothing; a preview
- *   downloads none);
- * - apply: rows, plus TABLE_ROWS for each table with rows, followed by the finish (dangling
- *   children, deferred FK checks at COMMIT), which takes a share of the apply's time and reports
- *   nothing while it runs.
- * Each stage's remaining time comes from its own recent rate; a stage that has not started yet is
- * estimated from the fetch's rate with the ratios below (measured by the bench, bench/README.md).
- * The percentage is the elapsed share of the estimated total time, so percent and ETA agree.
+ *   downloads none), then one flush of the batch, which reports nothing;
+ * - apply: a load that reports nothing, then the tables (rows, plus TABLE_ROWS for each table with
+ *   rows), then a finish that reports nothing (see LOAD_SHARE).
+ * A stage that reports its work is estimated from its own recent rate. What reports nothing, or has
+ * not started, is estimated from what was measured before it in this pull, with ratios that are the
+ * medians of the bench's pulls (bench/README.md "ETA"): the apply from the fetch's time, the finish
+ * from the tables' time, the flush from the bytes. The percentage is the elapsed share of the
+ * estimated total time, so percent and ETA agree.
  */
 
 /**
  * Recent rates look at the last part of a stage: at least RATE_WINDOW_MS, a share of the stage's
- * age, at most RATE_WINDOW_MAX_MS. Short enough to forget a slow start (cold caches, connections
- * opening), long enough to smooth page-sized bursts.
+ * age, at most RATE_WINDOW_MAX_MS, and never before the stage's first work. Short enough to forget
+ * a slow start (cold caches, connections opening, the small catalog tables: a round trip each),
+ * long enough to smooth page-sized bursts (a second holds several COPY pages, or 8 file transfers).
  */
-export const RATE_WINDOW_MS = 2000;
+export const RATE_WINDOW_MS = 1000;
 export const RATE_WINDOW_SHARE = 0.5;
 export const RATE_WINDOW_MAX_MS = 10_000;
+/**
+ * How often a running job republishes its progress when nothing reports (ProgressTracker): the
+ * apply's load and finish and the files' flush say nothing while they run (up to 24 s each at 1M
+ * rows); without it the ETA shown would stand still, then jump.
+ */
+export const PROGRESS_TICK_MS = 1000;
 /** Samples closer together than this are merged (a file reports every chunk). */
 const SAMPLE_SPACING_MS = 100;
 /**
- * Applying the tables takes about this many times the fetch of the same rows. Seven bench pulls
- * (100K and 1M rows, load 9–21 on 2 cores) gave 0.49, 0.54, 0.77, 0.81, 0.84, 0.89, 0.94: the load
- * moves it, so the prior sits between the slow and the fast cases, and the apply's own rate takes
- * over as its work is done…
+ * No estimate before the fetch has run this long and moved this share of its bytes: its first pages
+ * are the small catalog tables, a round trip each, at a fraction of the later bytes/s (every bench
+ * trace), and its estimate of the apply grows with its own (×2, APPLY_PER_FETCH).
  */
-export const APPLY_PER_FETCH = 0.7;
-/** …plus a fixed part (the apply's setup): small, or a pull of a few rows (a files pull) is overestimated. */
-export const APPLY_FIXED_SECONDS = 0.2;
+export const FIRST_ESTIMATE_MS = 2000;
+export const FIRST_ESTIMATE_SHARE = 0.3;
 /**
- * The fetch's first pages say little (connections, cold caches, and the small catalog tables first:
- * a round trip per page, a fifth of the later bytes/s in every bench trace): no estimate before it
- * ran this long.
+ * None either in the file transfer's first second, unless it moved that share: it speeds up over its
+ * first seconds (connections, the first requests; 1.2–2× in the bench's files pulls).
  */
-export const FIRST_ESTIMATE_MS = 3000;
+export const FILES_FIRST_ESTIMATE_MS = 1000;
+
+/*
+ * The apply, after the fetch, runs three parts (src/sync/import/import-engine.ts):
+ * - load: every staged table into its typed temp table (COPY, ANALYZE): reports nothing;
+ * - tables: conflicts and upsert, table by table: reports each table's rows;
+ * - finish: dangling children, deferred FK checks at COMMIT: reports nothing.
+ * Before the tables report, the apply's time can only come from the fetch's (the same rows on the
+ * same machine) with the ratios below, which the load and the machine's load move (±35 % in the
+ * bench). Once they report, their own rate takes over in proportion to their work done, and the
+ * finish is estimated from their time. A load's time says little about the tables' (0.9–1.9× in
+ * the bench), so it does not rescale them; a load that has moved elsewhere (into the fetch) only
+ * makes the tables report sooner.
+ */
+
 /**
- * What follows the last table (dangling children, deferred FK checks, COMMIT), as a share of the
- * apply: the median of the same pulls (0.23, 0.27, 0.39, 0.40, 0.44, 0.45, 0.64).
+ * The apply's time (load + tables + finish) per second of fetch: the median of the bench's twelve
+ * full pulls with COPY pages (100K and 1M rows, quiet and loaded: 1.19–2.81, bench/README.md
+ * "ETA"). Lower at 1M (1.19–1.66: its fetch is slower per byte), higher on a quiet machine (2.2–2.8).
  */
-export const FINISH_PER_APPLY = 0.4;
+export const APPLY_PER_FETCH = 1.9;
+/** …plus a fixed part: a pull of a few rows (a files pull's 500) still takes this (0.03–0.3 s). */
+export const APPLY_FIXED_SECONDS = 0.1;
+/**
+ * …but never slower than this many units of apply work (rows, TABLE_ROWS per table) a second: a
+ * pull of a few rows spends its fetch waiting on round trips, not moving rows (a loaded files pull:
+ * 150 rows fetched in 1.3 s, applied in 0.07 s). The slowest apply in the bench did 16,000 units/s.
+ */
+export const APPLY_MIN_UNITS_PER_SECOND = 10_000;
+/** The load's share of the apply (same pulls: 0.21–0.34, median 0.25). */
+export const LOAD_SHARE = 0.25;
+/** The finish per second of tables (same pulls: 0.57–1.06, median 0.82). */
+export const FINISH_PER_TABLES = 0.8;
 /**
  * The apply's work in rows: each table with rows costs about this many rows more (some ten
- * statements: COPY into a temp table, typed rows, ANALYZE, conflicts, upsert), so its first, small
- * tables do not make its rate look slow (bench: ~25–100 ms for a 50-row table, 10–25K rows/s).
+ * statements: conflicts, upsert, natural keys), so its first, small tables do not make its rate
+ * look slow (bench: ~25–100 ms for a 50-row table, 10–25K rows/s under load).
  */
 export const TABLE_ROWS = 1000;
-/** A file byte moves this many times faster than a page byte (no JSON, no staging, no parsing). */
+/** A file byte moves this many times faster than a page byte (no staging, no parsing). */
 export const FILE_BYTES_PER_PAGE_BYTE = 4;
+/**
+ * After the last file byte, one flush makes the batch durable (fsync of what the page cache still
+ * holds): seconds per GB downloaded, the median of the twelve files pulls since that flush exists
+ * (0.05–1.07 s per GB, median 0.62; 0.56–0.71 on a quiet machine).
+ */
+export const FLUSH_SECONDS_PER_GB = 0.6;
 
 export type StageName = 'fetch' | 'files' | 'apply';
 
@@ -60,6 +98,10 @@ export type StageName = 'fetch' | 'files' | 'apply';
 export class StageMeter {
   startedAtMs: number | null = null;
   finishedAtMs: number | null = null;
+  /** The first work reported, and how much it was (the apply's first table ends its load). */
+  firstWork: { atMs: number; done: number } | null = null;
+  /** When the work done reached the total (the files' last byte: their flush follows). */
+  completedAtMs: number | null = null;
   done = 0;
   total = 0;
   private samples: { atMs: number; done: number }[] = [];
@@ -73,6 +115,8 @@ export class StageMeter {
   /** Sets the work done (never lowered, never above the total). */
   record(done: number, atMs: number): void {
     this.done = Math.min(this.total, Math.max(this.done, done));
+    if (this.firstWork === null && this.done > 0) this.firstWork = { atMs, done: this.done };
+    if (this.completedAtMs === null && this.total > 0 && this.done >= this.total) this.completedAtMs = atMs;
     const last = this.samples.at(-1);
     if (last && this.samples.length > 1 && atMs - this.samples.at(-2)!.atMs < SAMPLE_SPACING_MS) Object.assign(last, { atMs, done: this.done });
     else this.samples.push({ atMs, done: this.done });
@@ -99,6 +143,8 @@ export class StageMeter {
     // The latest sample at or before the window's start (the first one if the stage is younger).
     let first = this.samples[0];
     for (const sample of this.samples) if (sample.atMs <= end - windowMs) first = sample;
+    // Not before the first work: the wait for it (a connection, a first request) is no rate.
+    if (this.firstWork && first.atMs < this.firstWork.atMs && this.done > this.firstWork.done) first = this.firstWork;
     const seconds = (end - first.atMs) / 1000;
     const moved = this.done - first.done;
     if (seconds <= 0 || moved <= 0) {
@@ -145,30 +191,57 @@ function secondsFor(units: number, rate: number | null): number | null {
  * rate drives the estimate of the stages after it until they report their own progress.
  */
 export function remainingSeconds({ fetch, files, apply, nowMs }: Pick<EstimateInput, 'fetch' | 'files' | 'apply' | 'nowMs'>): number | null {
-  // Nothing is known before the pages have run a while (connecting, manifest, first pages).
-  if (fetch.startedAtMs === null || (fetch.finishedAtMs === null && fetch.elapsedMs(nowMs) < FIRST_ESTIMATE_MS)) return null;
+  if (fetch.startedAtMs === null) return null;
+  const young = fetch.elapsedMs(nowMs) < FIRST_ESTIMATE_MS || fetch.done < FIRST_ESTIMATE_SHARE * fetch.total;
+  if (fetch.finishedAtMs === null && young) return null;
   const fetchRate = fetch.rate(nowMs);
   const fetchLeft = secondsFor(fetch.remaining, fetchRate);
   if (fetchLeft === null) return null;
   const fetchSeconds = fetch.elapsedMs(nowMs) / 1000 + fetchLeft;
+  const filesSeconds = filesLeft(files, fetch.total > 0 ? fetchRate : null, nowMs);
+  if (filesSeconds === null) return null;
+  return fetchLeft + filesSeconds + applyLeft(apply, fetchSeconds, nowMs);
+}
 
-  const filesRate = files.rate(nowMs) ?? (fetchRate && fetch.total > 0 ? fetchRate * FILE_BYTES_PER_PAGE_BYTE : null);
-  const filesLeft = secondsFor(files.remaining, filesRate) ?? 0;
+/** The files still to download, then the flush of the batch (FLUSH_SECONDS_PER_GB). */
+function filesLeft(files: StageMeter, fetchRate: number | null, nowMs: number): number | null {
+  if (files.total <= 0 || files.finishedAtMs !== null) return 0;
+  // The transfer speeds up over its first second (connections, first requests): no estimate yet.
+  if (files.startedAtMs !== null && files.elapsedMs(nowMs) < FILES_FIRST_ESTIMATE_MS && files.done < FIRST_ESTIMATE_SHARE * files.total) return null;
+  const rate = files.rate(nowMs) ?? (fetchRate ? fetchRate * FILE_BYTES_PER_PAGE_BYTE : null);
+  const transfer = secondsFor(files.remaining, rate) ?? 0;
+  const flush = (FLUSH_SECONDS_PER_GB * files.total) / 1e9;
+  const flushing = files.completedAtMs !== null ? (nowMs - files.completedAtMs) / 1000 : 0;
+  return transfer + Math.max(0, flush - flushing);
+}
 
-  // Apply: the prior (from the fetch) blended with the apply's own average rate in proportion to its
-  // work done. Not sooner: its first table also carries its setup (locks, tombstones; up to 1.5 s
-  // in the bench), and a table's fixed statements make a small table's rows look slow.
-  const prior = APPLY_FIXED_SECONDS + APPLY_PER_FETCH * fetchSeconds;
-  const share = apply.total > 0 ? apply.done / apply.total : 1;
-  const applied = apply.elapsedMs(nowMs) / 1000;
-  const measured = apply.done > 0 && applied > 0 ? (applied / apply.done) * apply.total : prior;
-  const applySeconds = (1 - share) * prior + share * measured;
-  const applyLeft = apply.finishedAtMs !== null ? 0 : Math.max(0, applySeconds - applied);
-  // The finish starts when the last table is in; it reports nothing until the commit.
-  const finishSeconds = FINISH_PER_APPLY * (apply.finishedAtMs !== null ? applied : applySeconds);
+/**
+ * The apply's load, tables and finish (see LOAD_SHARE), from the prior until the tables report:
+ * then their own rate takes over as their work is done, and the finish follows their time.
+ */
+function applyLeft(apply: StageMeter, fetchSeconds: number, nowMs: number): number {
+  const prior = APPLY_FIXED_SECONDS + Math.min(APPLY_PER_FETCH * fetchSeconds, apply.total / APPLY_MIN_UNITS_PER_SECOND);
+  if (apply.startedAtMs === null) return prior;
+  const loadPrior = LOAD_SHARE * prior;
+  const tablesPrior = (prior - loadPrior) / (1 + FINISH_PER_TABLES);
+  if (apply.firstWork === null && apply.finishedAtMs === null) {
+    // Loading: what it has not used of its prior, then the tables and the finish.
+    return Math.max(0, loadPrior - apply.elapsedMs(nowMs) / 1000) + tablesPrior * (1 + FINISH_PER_TABLES);
+  }
+  // The tables, counted from the first one's report (the end of the load).
+  const first = apply.firstWork ?? { atMs: apply.finishedAtMs!, done: apply.done };
+  const tablesElapsed = ((apply.finishedAtMs ?? nowMs) - first.atMs) / 1000;
+  const moved = apply.done - first.done;
+  const work = apply.total - first.done;
+  // Their own rate weighs 2d/(1+d) when a share d of their work is done: a fifth at 10 %, two
+  // thirds at half. Sooner, the first tables' rate misleads under load (bench traces).
+  const done = work > 0 ? moved / work : 1;
+  const share = (2 * done) / (1 + done);
+  const measured = moved > 0 ? (tablesElapsed / moved) * work : tablesPrior;
+  const tables = apply.finishedAtMs !== null ? tablesElapsed : (1 - share) * tablesPrior + share * measured;
+  const finish = FINISH_PER_TABLES * tables;
   const finishElapsed = apply.finishedAtMs !== null ? (nowMs - apply.finishedAtMs) / 1000 : 0;
-  const finishLeft = Math.max(0, finishSeconds - finishElapsed);
-  return fetchLeft + filesLeft + applyLeft + finishLeft;
+  return Math.max(0, tables - tablesElapsed) + Math.max(0, finish - finishElapsed);
 }
 
 /** Percent, ETA and rates of a running job. */

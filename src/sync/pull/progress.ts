@@ -1,7 +1,9 @@
 import { Subject } from 'rxjs';
 
 import type { JobState, ResumeReport, SyncPhase, SyncProgress } from '../../../client/src/types';
-import { estimate, StageMeter, TABLE_ROWS } from './progress-model';
+import { estimate, PROGRESS_TICK_MS, StageMeter, TABLE_ROWS } from './progress-model';
+
+export { PROGRESS_TICK_MS };
 
 /** Live progress of a job (GET /api/sync/jobs/{id} and its SSE stream): the wire contract in client/. */
 export type { JobState, SyncPhase, SyncProgress };
@@ -37,14 +39,21 @@ export class ProgressTracker {
   private feeds = new Map<string, { rows: number; bytes: number; done: number }>();
   /** The apply meter's work: rows, plus TABLE_ROWS per table with rows once the tables are known (applyPlanned). */
   private applyUnits = { done: 0, perTable: 0 };
+  private ticker: NodeJS.Timeout | undefined;
 
   constructor(
     jobId: string,
     kind: 'pull' | 'preview',
     remoteNodeId: string,
     private readonly clock: () => number = Date.now,
+    /** Republish every this many ms while running (PROGRESS_TICK_MS for a job; none for a tracker on a test clock). */
+    tickMs?: number,
   ) {
     this.startedAtMs = clock();
+    if (tickMs) {
+      this.ticker = setInterval(() => this.tick(), tickMs);
+      this.ticker.unref();
+    }
     const now = new Date(this.startedAtMs).toISOString();
     this.value = {
       jobId,
@@ -171,7 +180,18 @@ export class ProgressTracker {
     this.emit(true);
   }
 
+  /** The ETA recomputed at this moment and published (the silent parts count down). */
+  tick(): void {
+    if (this.value.state === 'running') this.emit(true);
+  }
+
+  /** No more ticks (at the end of the job, however it ended). */
+  stop(): void {
+    clearInterval(this.ticker);
+  }
+
   finish(state: JobState, error?: { code: string; message: string }): void {
+    this.stop();
     this.value.state = state;
     this.value.phase = 'done';
     this.value.error = error ?? null;

@@ -6,7 +6,7 @@ import { withSyncJobContext } from '../../core/log-context';
 import { FetchSource } from './fetch-step';
 import { PeerDirectory } from './peer-directory';
 import { PeerTarget } from './peer.port';
-import { ProgressTracker, SyncProgress } from './progress';
+import { PROGRESS_TICK_MS, ProgressTracker, SyncProgress } from './progress';
 import { SyncLock, SyncLockHandle } from './sync-lock';
 import { SyncLogs } from './sync-logs';
 import { SagaOutcome, SyncSaga } from './sync-saga';
@@ -73,7 +73,7 @@ export class SyncJobs implements OnApplicationBootstrap {
       // Written by the saga when there is something to record (one write for a pull with nothing to do).
       const logKind = request.bundle && request.kind === 'pull' ? 'bundle_import' : request.kind;
       const log = this.logs.draft(jobId, peer.registryId, logKind, request.requestedBy, request.fullResync ? null : (last?.cursorTo ?? null));
-      const tracker = new ProgressTracker(log.id, request.kind, peer.registryId);
+      const tracker = new ProgressTracker(log.id, request.kind, peer.registryId, Date.now, PROGRESS_TICK_MS);
       const abort = new AbortController();
       // Every log line of the job carries its id (src/core/log-context.ts).
       const done = withSyncJobContext(log.id, () =>
@@ -90,6 +90,7 @@ export class SyncJobs implements OnApplicationBootstrap {
           source: request.bundle?.source,
         }),
       ).finally(async () => {
+        tracker.stop();
         this.jobs.delete(log.id);
         // Released before the job counts as done: whoever waited for it may start the next one at once.
         await this.lock.release(lock);

@@ -1,4 +1,20 @@
-import { APPLY_FIXED_SECONDS, APPLY_PER_FETCH, estimate, FINISH_PER_APPLY, FIRST_ESTIMATE_MS, RATE_WINDOW_MS, remainingSeconds, StageMeter, TABLE_ROWS } from '../../../src/sync/pull/progress-model';
+import {
+  APPLY_FIXED_SECONDS,
+  APPLY_MIN_UNITS_PER_SECOND,
+  APPLY_PER_FETCH,
+  estimate,
+  FILES_FIRST_ESTIMATE_MS,
+  FINISH_PER_TABLES,
+  FIRST_ESTIMATE_MS,
+  FIRST_ESTIMATE_SHARE,
+  FLUSH_SECONDS_PER_GB,
+  LOAD_SHARE,
+  PROGRESS_TICK_MS,
+  RATE_WINDOW_MS,
+  remainingSeconds,
+  StageMeter,
+  TABLE_ROWS,
+} from '../../../src/sync/pull/progress-model';
 import { ProgressTracker, SyncProgress } from '../../../src/sync/pull/progress';
 
 const MB = 1024 * 1024;
@@ -20,6 +36,23 @@ function meter(total: number, samples: [atMs: number, done: number][]): StageMet
   return m;
 }
 
+/** A fetch of 1,000 bytes finished in `seconds`, at a steady rate. */
+function fetched(seconds: number): StageMeter {
+  const m = meter(1000, [[0, 0], ...Array.from({ length: 10 }, (_, i) => [((i + 1) * seconds * 1000) / 10, (i + 1) * 100] as [number, number])]);
+  m.finish(seconds * 1000);
+  return m;
+}
+
+/** The apply's prior for `units` of work after a fetch of `seconds`, split into its parts. */
+function applyPrior(seconds: number, units: number) {
+  const all = APPLY_FIXED_SECONDS + Math.min(APPLY_PER_FETCH * seconds, units / APPLY_MIN_UNITS_PER_SECOND);
+  const load = LOAD_SHARE * all;
+  const tables = (all - load) / (1 + FINISH_PER_TABLES);
+  return { all, load, tables, finish: FINISH_PER_TABLES * tables };
+}
+
+const none = () => new StageMeter();
+
 describe('progress model (pure arithmetic)', () => {
   it('a stage rate looks at the recent window, so a slow start does not drag the estimate', () => {
     // 1,000 units in the first 4 s, then 1,000 units/s for 8 s.
@@ -29,41 +62,108 @@ describe('progress model (pure arithmetic)', () => {
     expect(RATE_WINDOW_MS).toBeLessThanOrEqual(3000);
   });
 
-  it('no estimate before the pages have run a while; then fetch, files and apply add up', () => {
-    const idle = new StageMeter();
-    expect(remainingSeconds({ fetch: idle, files: new StageMeter(), apply: new StageMeter(), nowMs: 0 })).toBeNull();
-    const young = meter(1000, [[0, 0], [FIRST_ESTIMATE_MS - 1, 500]]);
-    expect(remainingSeconds({ fetch: young, files: new StageMeter(), apply: new StageMeter(), nowMs: FIRST_ESTIMATE_MS - 1 })).toBeNull();
-    // Fetch: half of 1,000 page bytes at 100 B/s; files: 4,000 B, prior 4× the page rate; apply: 100 rows, not started.
-    const fetch = meter(1000, [[0, 0], [5000, 500]]);
-    const files = new StageMeter();
-    files.total = 4000;
-    const apply = new StageMeter();
-    apply.total = 100;
-    const left = remainingSeconds({ fetch, files, apply, nowMs: 5000 })!;
-    const fetchLeft = 5;
-    const filesLeft = 4000 / 400;
-    const applySeconds = APPLY_FIXED_SECONDS + APPLY_PER_FETCH * (1000 / 100);
-    expect(left).toBeCloseTo(fetchLeft + filesLeft + applySeconds * (1 + FINISH_PER_APPLY), 5);
+  it('a rate starts at the first work: the wait for it (connections, first request) is no rate', () => {
+    // Nothing for 800 ms, then 100 units every 100 ms.
+    const m = meter(10_000, [[0, 0], ...[900, 1000, 1100, 1200, 1300].map((t, i) => [t, (i + 1) * 100] as [number, number])]);
+    expect(m.rate(1300)).toBeCloseTo(1000, 5);
   });
 
-  it('after the last table, only the finish remains: a share of the apply, counted down', () => {
-    const fetch = meter(1000, [[0, 0], [1000, 1000]]);
-    fetch.finish(1000);
-    const apply = meter(100, [[1000, 0], [5000, 100]]);
-    apply.finish(5000);
-    expect(remainingSeconds({ fetch, files: new StageMeter(), apply, nowMs: 5000 })).toBeCloseTo(FINISH_PER_APPLY * 4, 5);
-    expect(remainingSeconds({ fetch, files: new StageMeter(), apply, nowMs: 6000 })).toBeCloseTo(FINISH_PER_APPLY * 4 - 1, 5);
-    expect(remainingSeconds({ fetch, files: new StageMeter(), apply, nowMs: 60_000 })).toBe(0);
+  it('no estimate before the fetch has run FIRST_ESTIMATE_MS and moved FIRST_ESTIMATE_SHARE of its bytes', () => {
+    const at = (ms: number, done: number) => remainingSeconds({ fetch: meter(1000, [[0, 0], [ms, done]]), files: none(), apply: none(), nowMs: ms });
+    expect(remainingSeconds({ fetch: none(), files: none(), apply: none(), nowMs: 0 })).toBeNull();
+    expect(at(FIRST_ESTIMATE_MS - 1, 900)).toBeNull();
+    expect(at(FIRST_ESTIMATE_MS * 5, FIRST_ESTIMATE_SHARE * 1000 - 1)).toBeNull();
+    expect(at(FIRST_ESTIMATE_MS, FIRST_ESTIMATE_SHARE * 1000)).not.toBeNull();
+  });
+
+  it('before the apply: the fetch left, the files and their flush, and the apply estimated from the fetch', () => {
+    // Fetch: half of 1,000 page bytes at 100 B/s; files: 4,000 B, at 4× the page rate; apply: not started.
+    const fetch = meter(1000, [[0, 0], [5000, 500]]);
+    const files = none();
+    files.total = 4000;
+    const apply = none();
+    apply.total = 1_000_000;
+    const left = remainingSeconds({ fetch, files, apply, nowMs: 5000 })!;
+    const flush = (FLUSH_SECONDS_PER_GB * 4000) / 1e9;
+    expect(left).toBeCloseTo(5 + 4000 / 400 + flush + applyPrior(10, 1_000_000).all, 5);
+  });
+
+  it('a pull of a few rows is not given a long apply because its fetch waited on round trips', () => {
+    // 150 rows fetched in 10 s (latency): the apply is estimated at APPLY_MIN_UNITS_PER_SECOND at worst.
+    const apply = none();
+    apply.total = 150;
+    const left = remainingSeconds({ fetch: fetched(10), files: none(), apply, nowMs: 10_000 })!;
+    expect(left).toBeCloseTo(APPLY_FIXED_SECONDS + 150 / APPLY_MIN_UNITS_PER_SECOND, 5);
+    expect(left).toBeLessThan(APPLY_PER_FETCH * 10);
+  });
+
+  it('while the apply loads (nothing reported), the load prior counts down and the rest stays', () => {
+    const fetch = fetched(10);
+    const apply = none();
+    apply.total = 1_000_000;
+    apply.start(10_000);
+    const prior = applyPrior(10, 1_000_000);
+    expect(remainingSeconds({ fetch, files: none(), apply, nowMs: 10_000 })).toBeCloseTo(prior.all, 5);
+    expect(remainingSeconds({ fetch, files: none(), apply, nowMs: 11_000 })).toBeCloseTo(prior.all - 1, 5);
+    // A load longer than its prior: never below what the tables and the finish need.
+    expect(remainingSeconds({ fetch, files: none(), apply, nowMs: 60_000 })).toBeCloseTo(prior.tables + prior.finish, 5);
+  });
+
+  it("the tables' own rate takes over as their work is done: an apply 3× cheaper than the prior is found out", () => {
+    const fetch = fetched(10);
+    const prior = applyPrior(10, 1_000_000);
+    // The load took 1 s; the tables then take a third of the prior's time for them.
+    const fast = prior.tables / 3;
+    const at = (share: number) => {
+      const apply = meter(1_000_000, [[10_000, 0], [11_000, 1]]);
+      const now = 11_000 + share * fast * 1000;
+      apply.record(1 + share * 999_999, now);
+      const left = remainingSeconds({ fetch, files: none(), apply, nowMs: now })!;
+      const real = (1 - share) * fast + FINISH_PER_TABLES * fast;
+      return Math.abs(left - real) / real;
+    };
+    const errors = [0, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99].map(at);
+    // At the first table, the prior (3× too long); then the error shrinks with every share of the work.
+    expect(errors[0]).toBeGreaterThan(1);
+    expect(errors.every((e, i) => i === 0 || e < errors[i - 1])).toBe(true);
+    expect(errors[5]).toBeLessThan(0.25);
+    expect(errors.at(-1)).toBeLessThan(0.05);
+  });
+
+  it('after the last table, only the finish remains: FINISH_PER_TABLES of the tables\' time, counted down', () => {
+    const fetch = fetched(1);
+    // Load 1 s (first table at 2 s), tables until 6 s: 4 s.
+    const apply = meter(100, [[1000, 0], [2000, 10], [6000, 100]]);
+    apply.finish(6000);
+    expect(remainingSeconds({ fetch, files: none(), apply, nowMs: 6000 })).toBeCloseTo(FINISH_PER_TABLES * 4, 5);
+    expect(remainingSeconds({ fetch, files: none(), apply, nowMs: 7000 })).toBeCloseTo(FINISH_PER_TABLES * 4 - 1, 5);
+    expect(remainingSeconds({ fetch, files: none(), apply, nowMs: 60_000 })).toBe(0);
+  });
+
+  it('files: no estimate in the transfer\'s first second; after the last byte the flush counts down', () => {
+    const fetch = fetched(1);
+    const GB = 1e9;
+    // 100 MB/s from the start.
+    const files = meter(GB, [[1000, 0], [1100, 0.01 * GB]]);
+    expect(remainingSeconds({ fetch, files, apply: none(), nowMs: 1100 })).toBeNull();
+    for (let t = 1200; t <= 1000 + FILES_FIRST_ESTIMATE_MS; t += 100) files.record(((t - 1000) / 1000) * 0.1 * GB, t);
+    const apply = applyPrior(1, 0).all;
+    const flush = FLUSH_SECONDS_PER_GB;
+    // 0.9 GB left.
+    const at = 1000 + FILES_FIRST_ESTIMATE_MS;
+    expect(remainingSeconds({ fetch, files, apply: none(), nowMs: at })).toBeCloseTo(9 + flush + apply, 5);
+    files.record(GB, at + 9000);
+    expect(remainingSeconds({ fetch, files, apply: none(), nowMs: at + 9000 })).toBeCloseTo(flush + apply, 5);
+    expect(remainingSeconds({ fetch, files, apply: none(), nowMs: at + 9000 + flush * 500 })).toBeCloseTo(flush / 2 + apply, 5);
+    expect(remainingSeconds({ fetch, files, apply: none(), nowMs: at + 60_000 })).toBeCloseTo(apply, 5);
   });
 
   it('percent is the elapsed share of the estimated time, never lowered, never above 99 while running', () => {
-    const fetch = meter(1000, [[0, 0], [10_000, 1000]]);
-    fetch.finish(10_000);
-    const apply = meter(100, [[10_000, 0], [20_000, 100]]);
+    const fetch = fetched(10);
+    const apply = meter(100, [[10_000, 0], [12_000, 10], [20_000, 100]]);
     apply.finish(20_000);
-    const input = { fetch, files: new StageMeter(), apply, rowsFetched: new StageMeter(), startedAtMs: 0 };
-    const finish = FINISH_PER_APPLY * 10;
+    const input = { fetch, files: none(), apply, rowsFetched: none(), startedAtMs: 0 };
+    const finish = FINISH_PER_TABLES * 8;
     expect(estimate({ ...input, nowMs: 20_000, previousPercent: 0 })).toMatchObject({ percent: Math.floor((100 * 20) / (20 + finish)), etaSeconds: Math.round(finish) });
     expect(estimate({ ...input, nowMs: 20_000, previousPercent: 90 }).percent).toBe(90);
     expect(estimate({ ...input, nowMs: 90_000, previousPercent: 0 })).toMatchObject({ percent: 99, etaSeconds: 0 });
@@ -93,12 +193,12 @@ describe('progress tracker', () => {
       percents.push(p.percent);
       expect(p).toMatchObject({ rowsPerSecond: 0, bytesPerSecond: 10 * MB });
     }
-    // 10 MiB/s: at 50 of 160 MiB, 11 s of files are left, at 150 MiB 1 s; then the apply, estimated
-    // from the fetch (1 s), and its finish.
-    const apply = (APPLY_FIXED_SECONDS + APPLY_PER_FETCH * 1) * (1 + FINISH_PER_APPLY);
+    // 10 MiB/s: at 50 of 160 MiB, 11 s of files are left, at 150 MiB 1 s; then their flush, and the
+    // apply, estimated from the fetch (1 s).
+    const after = (FLUSH_SECONDS_PER_GB * 160 * MB) / 1e9 + applyPrior(1, 10).all;
     expect(etas.every((eta, i) => i === 0 || eta <= etas[i - 1])).toBe(true);
-    expect(etas[4]).toBe(Math.round(11 + apply));
-    expect(etas.at(-1)).toBe(Math.round(1 + apply));
+    expect(etas[4]).toBe(Math.round(11 + after));
+    expect(etas.at(-1)).toBe(Math.round(1 + after));
     expect(percents.every((p, i) => i === 0 || p >= percents[i - 1])).toBe(true);
     expect(percents.at(-1)).toBeGreaterThan(80);
     expect(tracker.snapshot().files).toMatchObject({ done: 3, total: 4, bytesDone: 150 * MB, bytesTotal: 160 * MB, present: 0 });
@@ -120,11 +220,10 @@ describe('progress tracker', () => {
       }
       return tracker.snapshot().etaSeconds!;
     };
-    // Unweighted, 100 of 10,100 rows done: the apply still looks like the prior (0.2 + 0.7 × 10 s);
-    // weighted, half its work is done, at the rate it showed.
+    // Unweighted, 100 of 10,100 rows done: the tables still look like the prior (from a 10 s fetch);
+    // weighted, almost half their work is done, at the rate it showed.
     expect(TABLE_ROWS).toBeGreaterThan(0);
-    expect(etaAfterSmallTables(true)).toBeLessThanOrEqual(6);
-    expect(etaAfterSmallTables(false)).toBeGreaterThanOrEqual(etaAfterSmallTables(true) + 3);
+    expect(etaAfterSmallTables(false)).toBeGreaterThan(etaAfterSmallTables(true));
   });
 
   it('files already present are counted as such and are no work; bytesDone − bytesPresent is what was downloaded', () => {
@@ -155,8 +254,8 @@ describe('progress tracker', () => {
     tracker.phase('files');
     tracker.filesPlanned({ count: 50, bytes: 500 * MB, present: 10, bytesPresent: 100 * MB, download: false });
     const p = tracker.snapshot();
-    // Fetch took 1 s; the apply is estimated from it, the 400 MB are not counted.
-    expect(p.etaSeconds).toBeLessThanOrEqual(Math.ceil((APPLY_FIXED_SECONDS + APPLY_PER_FETCH) * (1 + FINISH_PER_APPLY)));
+    // Fetch took 1 s; the apply is estimated from it, the 400 MB (and their flush) are not counted.
+    expect(p.etaSeconds).toBe(Math.round(applyPrior(1, 100).all));
     expect(p.files).toMatchObject({ total: 50, present: 10, done: 10 });
   });
 
@@ -202,6 +301,41 @@ describe('progress tracker', () => {
     let completed = false;
     tracker.updates.subscribe({ complete: () => (completed = true) });
     expect(completed).toBe(true);
+  });
+
+  it('a job republishes its progress every tick while a silent part runs: the ETA counts down, then ticks stop', () => {
+    jest.useFakeTimers();
+    try {
+      let now = 0;
+      const tracker = new ProgressTracker('job-1', 'pull', 'peer-1', () => now, PROGRESS_TICK_MS);
+      const seen: SyncProgress[] = [];
+      tracker.updates.subscribe((p) => seen.push(p));
+      tracker.totals({ feeds: [{ route: 'sessions', rows: 100, bytes: 1000 }], files: { count: 0, bytes: 0 } });
+      tracker.phase('fetching');
+      now = 10_000;
+      tracker.fetched('sessions', 100);
+      tracker.applyPlanned(1);
+      tracker.phase('applying');
+      now = 11_000;
+      tracker.appliedRows(100, 'sessions');
+      tracker.tablesApplied();
+      // The finish reports nothing: only the ticks publish, each with less time left.
+      const before = seen.length;
+      for (let i = 1; i <= 3; i++) {
+        now = 11_000 + i * PROGRESS_TICK_MS;
+        jest.advanceTimersByTime(PROGRESS_TICK_MS);
+      }
+      const ticks = seen.slice(before);
+      expect(ticks).toHaveLength(3);
+      expect(ticks.every((p, i) => i === 0 || (p.etaSeconds! <= ticks[i - 1].etaSeconds! && p.percent >= ticks[i - 1].percent))).toBe(true);
+      expect(ticks.at(-1)!.updatedAt).toBe(new Date(14_000).toISOString());
+      tracker.finish('completed');
+      const after = seen.length;
+      jest.advanceTimersByTime(5 * PROGRESS_TICK_MS);
+      expect(seen.length).toBe(after);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('completes at 100 % with no time left', () => {
