@@ -37,6 +37,13 @@ export interface SyncConfig {
    * compares the two clocks); also how far in the future a row's updated_at may be.
    */
   maxClockSkewSeconds: number;
+  /**
+   * How a pull's apply checks the foreign keys of the rows it writes. `auto`: where the database
+   * role may set session_replication_role (superuser, or PG 15+ `GRANT SET ON PARAMETER`), the
+   * inserts and updates skip the per-row RI triggers and every foreign key is checked once, set-based,
+   * before the commit; elsewhere as `deferred`. `deferred`: PostgreSQL's deferred per-row checks at commit.
+   */
+  applyForeignKeyCheck: 'auto' | 'deferred';
   /** Minutes between sweeps of the content store for files no row references any more (0: never). */
   fileSweepMinutes: number;
   /** Days a tombstone is kept before it is purged (0: forever); peers behind the purge get ERR_BEHIND_HORIZON. */
@@ -107,6 +114,12 @@ export function readSyncConfig(env: EnvReader): SyncConfig {
       120,
       1,
       86400,
+    ),
+    applyForeignKeyCheck: env.oneOf(
+      'SYNC_APPLY_FK_CHECK',
+      "how a pull's apply checks foreign keys: auto (set-based before the commit where the database role may set session_replication_role, else deferred) or deferred (per row at commit)",
+      ['auto', 'deferred'] as const,
+      'auto',
     ),
     tombstoneRetentionDays: env.int('SYNC_TOMBSTONE_RETENTION_DAYS', 'days a tombstone (a delete to pass on) is kept; peers that last pulled before a purged one must resync fully (0: forever)', 180, 0, 36500),
     tombstonePurgeMinutes: env.int('SYNC_TOMBSTONE_PURGE_MINUTES', 'minutes between purges of tombstones older than SYNC_TOMBSTONE_RETENTION_DAYS (0: never)', 60, 0, 10080),

@@ -33,6 +33,7 @@ import {
   deleteGoneAtOriginSql,
 } from './import-sql';
 import { archiveFutureRowsSql, archiveFutureTombstonesSql, dropFutureRowsSql, dropFutureTombstonesSql } from './future-stamps-sql';
+import { ForeignKeyViolation, foreignKeyViolationsSql, LOCK_CONFLICT_PARENTS_SQL, REPLICA_ALLOWED_SQL, REPLICA_GRANTED_SQL } from './foreign-key-check-sql';
 import { ApplyContext, emptyTableResult, TableResult } from './import.types';
 
 interface PgClient {
@@ -50,10 +51,13 @@ export class ImportEngine {
     private readonly config: AppConfig,
   ) {}
 
-  /** Prepares the apply transaction: sync-apply mode for the triggers, deferred FKs, tombstones staged. */
+  /**
+   * Prepares the apply transaction: sync-apply mode for the triggers, deferred FKs, the set-based
+   * foreign key check where the role allows it (replica mode), tombstones staged.
+   */
   async begin(ctx: ApplyContext): Promise<void> {
-    await ctx.runner.query(`SET LOCAL prism.sync_apply = 'on'`);
-    await ctx.runner.query('SET CONSTRAINTS ALL DEFERRED');
+    // One round trip (no parameters: the simple protocol takes both statements).
+    await ctx.runner.query(`SET LOCAL prism.sync_apply = 'on'; SET CONSTRAINTS ALL DEFERRED`);
     if (ctx.staging.isEmpty && !ctx.fullResyncOrigin) {
       // A pull that moved nothing only records itself.
       ctx.tombstoneState = { local: new Set(), incoming: new Map() };
@@ -72,7 +76,58 @@ export class ImportEngine {
       local: new Set([...local.map((r) => r.table_name), ...incoming.map((r) => r.table_name)]),
       incoming: new Map(incoming.map((r) => [r.table_name, r.n])),
     };
+    ctx.replicaWrites = await this.enterReplicaMode(ctx);
     await this.loadRows(ctx);
+  }
+
+  /**
+   * The set-based foreign key check (foreign-key-check-sql.ts): where the role may set
+   * session_replication_role, the apply's inserts and updates run in replica mode, so no RI trigger
+   * is queued per row (nor checked per row at COMMIT; `finish` checks them per key). Deletes switch
+   * back (`withRiTriggers`): ON DELETE CASCADE / SET NULL are RI triggers too. No node trigger is
+   * lost: in sync-apply mode prism_stamp_row() only stamps change_xid and fills defaults, which the
+   * upsert writes itself; the natural-key triggers do nothing in sync-apply mode; prism_tombstone()
+   * fires on deletes, which run with triggers on. Answers whether replica mode is on.
+   */
+  private async enterReplicaMode(ctx: ApplyContext): Promise<boolean> {
+    if (this.config.sync.applyForeignKeyCheck !== 'auto') return false;
+    const [role] = (await ctx.runner.query(REPLICA_ALLOWED_SQL)) as { superuser: boolean; grants: boolean }[];
+    if (!role.superuser && !(role.grants && ((await ctx.runner.query(REPLICA_GRANTED_SQL)) as { granted: boolean }[])[0].granted)) return false;
+    // The conflict rows' parents, locked as their RI check would; missing (never in a pull): per-row checks.
+    const [parents] = (await ctx.runner.query(LOCK_CONFLICT_PARENTS_SQL, [ctx.syncLogId, ctx.peerRegistryId])) as { n: number }[];
+    if (parents.n !== 2) return false;
+    await ctx.runner.query(`SET LOCAL session_replication_role = replica`);
+    return true;
+  }
+
+  /** Runs deletes with the RI triggers on (cascades, SET NULL, deferred NO ACTION checks), in replica mode too. */
+  private async withRiTriggers<T>(ctx: ApplyContext, work: () => Promise<T>): Promise<T> {
+    if (!ctx.replicaWrites) return work();
+    await ctx.runner.query(`SET LOCAL session_replication_role = origin`);
+    const result = await work();
+    await ctx.runner.query(`SET LOCAL session_replication_role = replica`);
+    return result;
+  }
+
+  /**
+   * Last step before the caller's commit: in replica mode, triggers back on and every foreign key of
+   * the rows the apply wrote checked in one statement. A missing parent fails the pull as the
+   * deferred check at COMMIT would (ERR_APPLY_FAILED, 23503), and the transaction rolls back.
+   */
+  async finish(ctx: ApplyContext, results: TableResult[]): Promise<void> {
+    if (!ctx.replicaWrites) return;
+    await ctx.runner.query(`SET LOCAL session_replication_role = origin`);
+    ctx.replicaWrites = false;
+    const written = results.filter((r) => r.inserted + r.updated > 0).map((r) => this.catalog.table(r.table));
+    const sql = foreignKeyViolationsSql(written, (table) => this.catalog.hasTable(table));
+    if (!sql) return;
+    const [violation] = (await ctx.runner.query(sql)) as ForeignKeyViolation[];
+    if (violation) {
+      throw AppError.of(
+        'ERR_APPLY_FAILED',
+        `applying the peer's data failed (23503): insert or update on table "${violation.table_name}" violates a foreign key to "${violation.parent}" — Key (${violation.columns})=${violation.value} is not present in table "${violation.parent}".`,
+      );
+    }
   }
 
   /**
@@ -139,12 +194,12 @@ export class ImportEngine {
         result.conflicts += future;
       }
       result.conflicts += await affected(archiveDeleteConflictsSql(model), conflictParams);
-      result.deleted = (await one(applyTombstonesSql(model))).n;
+      result.deleted = (await this.withRiTriggers(ctx, () => one(applyTombstonesSql(model)))).n;
       await ctx.runner.query(recordTombstonesSql(model), [ctx.peerProtocolId]);
     }
 
     if (!ctx.staging.hasPages(model.table)) {
-      if (ctx.fullResyncOrigin) result.deleted += (await one(deleteGoneAtOriginSql(model, null), [ctx.fullResyncOrigin])).n;
+      if (ctx.fullResyncOrigin) result.deleted += (await this.withRiTriggers(ctx, () => one(deleteGoneAtOriginSql(model, null), [ctx.fullResyncOrigin]))).n;
       return result;
     }
     const rows = rowsTable(model);
@@ -175,7 +230,7 @@ export class ImportEngine {
       result.conflicts += await affected(archiveRevivedSql(model, rows), conflictParams);
       await ctx.runner.query(reviveSql(model, rows));
     }
-    if (ctx.fullResyncOrigin) result.deleted += (await one(deleteGoneAtOriginSql(model, rows), [ctx.fullResyncOrigin])).n;
+    if (ctx.fullResyncOrigin) result.deleted += (await this.withRiTriggers(ctx, () => one(deleteGoneAtOriginSql(model, rows), [ctx.fullResyncOrigin]))).n;
     await ctx.runner.query(`DROP TABLE ${rows}`);
     return result;
   }
@@ -189,6 +244,11 @@ export class ImportEngine {
     const touched = new Set(results.filter((r) => r.deleted > 0).map((r) => r.table));
     const removed = new Map<string, number>();
     if (touched.size === 0) return removed;
+    await this.withRiTriggers(ctx, () => this.deleteDanglingChildren(ctx, touched, removed));
+    return removed;
+  }
+
+  private async deleteDanglingChildren(ctx: ApplyContext, touched: Set<string>, removed: Map<string, number>): Promise<void> {
     for (const model of this.catalog.tables()) {
       for (const fk of model.foreignKeys) {
         if (fk.onDelete !== 'NO ACTION' || !touched.has(fk.referencedTable)) continue;
@@ -200,7 +260,6 @@ export class ImportEngine {
         }
       }
     }
-    return removed;
   }
 
   /**

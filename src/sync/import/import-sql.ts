@@ -1,3 +1,4 @@
+import { CHANGE_COLUMN } from '../../core/sync-kernel/aggregate-spec';
 import { ColumnModel, ForeignKeyModel, NaturalKeyModel, sqlType, TableModel } from '../../core/sync-kernel/table-model';
 import { jsonObject, keyColumns, q, recordsetDefinition, wireColumns } from '../../core/sync-kernel/sql';
 
@@ -9,6 +10,10 @@ import { jsonObject, keyColumns, q, recordsetDefinition, wireColumns } from '../
  * Newer wins: (updated_at, md5(content)) compared as a row; equal updated_at falls to the content
  * hash, so both nodes pick the same winner whatever the direction of the pull.
  */
+
+const CHANGE_XID = q(CHANGE_COLUMN);
+/** The change stamp of a row this transaction writes (as prism_stamp_row() sets it). */
+export const THIS_XACT = 'pg_current_xact_id()::text::bigint';
 
 /** Columns whose values both nodes must agree on (not the change stamp, not node-local columns). */
 export function contentColumns(model: TableModel): ColumnModel[] {
@@ -146,15 +151,18 @@ export function upsertSql(model: TableModel, rows: string, foreignKeys: ForeignK
       return `coalesce((SELECT u.url FROM unnest($3::text[], $4::text[]) AS u(sha, url) WHERE u.sha = r.${q(model.files.hash.property)}), '')::${sqlType(c)}`;
     }
     if (c.column === 'origin_node_id') return `coalesce(r.${q(c.property)}, $2)`;
-    if (c.column === 'created_at') return `coalesce(r.${q(c.property)}, r."updatedAt")`;
+    if (c.column === 'created_at') return `coalesce(r.${q(c.property)}, r."updatedAt", clock_timestamp())`;
+    if (c.column === 'updated_at') return `coalesce(r.${q(c.property)}, clock_timestamp())`;
     return `r.${q(c.property)}`;
   };
-  const updates = columns.filter((c) => !c.primary).map((c) => `${q(c.column)} = EXCLUDED.${q(c.column)}`);
+  // The change stamp and the defaults are what prism_stamp_row() writes in sync-apply mode: the
+  // statement writes them itself, because in replica mode (set-based FK check) no trigger fires.
+  const updates = [...columns.filter((c) => !c.primary).map((c) => `${q(c.column)} = EXCLUDED.${q(c.column)}`), `${CHANGE_XID} = EXCLUDED.${CHANGE_XID}`];
   // The params CTE types every parameter, also those a table without local columns does not use.
   return `WITH params AS (SELECT $1::uuid AS local_node_id, $2::text AS peer, $3::text[] AS hashes, $4::text[] AS locators),
 up AS (
-  INSERT INTO ${q(model.table)} AS t (${columns.map((c) => q(c.column)).join(', ')})
-  SELECT ${columns.map(value).join(', ')} FROM ${rows} r
+  INSERT INTO ${q(model.table)} AS t (${columns.map((c) => q(c.column)).join(', ')}, ${CHANGE_XID})
+  SELECT ${columns.map(value).join(', ')}, ${THIS_XACT} FROM ${rows} r
   WHERE ${localTombstones ? notDeletedLocally(model, 'r') : 'TRUE'} AND ${parentsPresent(model, foreignKeys, 'r', rows)}
   ON CONFLICT (${model.key.map(q).join(', ')}) DO UPDATE SET ${updates.join(', ')}
   WHERE ${beyondClock('t.updated_at')} OR (t.updated_at, ${contentHash('t', model, false)}) < (EXCLUDED.updated_at, ${contentHash('EXCLUDED', model, false)})

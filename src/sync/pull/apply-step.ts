@@ -13,7 +13,7 @@ import { summarize, SyncSummary } from './sync-summary';
 export interface ApplyStepInput extends Omit<ApplyContext, 'runner'> {
   /** Preview: everything runs, then the transaction is rolled back. */
   dryRun: boolean;
-  /** Called when every table is in, before the dangling children, the deferred checks and the COMMIT. */
+  /** Called when every table is in, before the dangling children, the foreign key checks and the COMMIT. */
   onTablesApplied?(): void;
   /** Runs last inside the transaction (sync log completion + cursor), so it commits with the data. */
   beforeCommit?(runner: QueryRunner, results: TableResult[]): Promise<void>;
@@ -64,6 +64,7 @@ export class ApplyStep {
           result.conflicts += n;
         }
         for (const [table, n] of await this.engine.archiveRemovedRows(context)) results.find((r) => r.table === table)!.conflicts += n;
+        await this.engine.finish(context, results);
         if (!input.dryRun) await input.beforeCommit?.(runner, results);
         return results;
       },
