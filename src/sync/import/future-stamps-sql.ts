@@ -7,7 +7,8 @@ import { beyondClock, incomingRowKey, keyMatch, tombstoneKeyMatch, tombstoneRowK
  * clock plus the skew limit (`prism_max_clock_skew()`, SYNC_MAX_CLOCK_SKEW_SECONDS): an incoming
  * row or delete stamped further ahead is archived and not applied, and a local row or tombstone
  * stamped that far ahead loses to any incoming version (`beyondClock` in import-sql's upsert and conflict rules).
- * Otherwise one wrong clock would make its rows unbeatable.
+ * Otherwise one wrong clock would make its rows unbeatable. The rows and tombstones archived here are
+ * left out of every other part of the apply (`notFuture` in import-sql).
  */
 /** Archives the incoming rows stamped beyond the clock (the local version, if any, is kept). $1 sync log, $2 peer. */
 export function archiveFutureRowsSql(model: TableModel, rows: string): string {
@@ -19,11 +20,6 @@ FROM ${rows} r LEFT JOIN ${q(model.table)} t ON ${keyMatch(model, 't', 'r')}
 WHERE ${beyondClock('r."updatedAt"')}`;
 }
 
-/** Drops them from the rows to apply. */
-export function dropFutureRowsSql(rows: string): string {
-  return `DELETE FROM ${rows} r WHERE ${beyondClock('r."updatedAt"')}`;
-}
-
 /** Archives this table's incoming tombstones stamped beyond the clock (the local row, if any, is kept). $1 sync log, $2 peer. */
 export function archiveFutureTombstonesSql(model: TableModel): string {
   const present = `t.${q(keyColumns(model)[0].column)} IS NOT NULL`;
@@ -33,9 +29,4 @@ SELECT gen_random_uuid(), $1::uuid, $2::uuid, '${model.table}', ${tombstoneRowKe
   'local', 'future_timestamp', clock_timestamp()
 FROM _tombstones d LEFT JOIN ${q(model.table)} t ON ${tombstoneKeyMatch(model, 't')}
 WHERE d.table_name = '${model.table}' AND ${beyondClock('d.deleted_at')}`;
-}
-
-/** Drops them from the tombstones to apply. */
-export function dropFutureTombstonesSql(model: TableModel): string {
-  return `DELETE FROM _tombstones d WHERE d.table_name = '${model.table}' AND ${beyondClock('d.deleted_at')}`;
 }

@@ -10,17 +10,15 @@ import { TableModel } from '../../core/sync-kernel/table-model';
 import { q } from '../../core/sync-kernel/sql';
 import { AppError } from '../../core/errors/app-error';
 import {
+  applyRowsSql,
   applyTombstonesSql,
   archiveRemovedRowsSql,
   archiveRevivedSql,
-  archiveDeleteConflictsSql,
   archiveNaturalKeyCollisionsSql,
-  archiveOrphansSql,
   deleteDanglingChildrenSql,
+  emptyTablesSql,
   lockAgainstLocalWritesSql,
   reviveSql,
-  archiveRowConflictsSql,
-  countDeletedLocallySql,
   recordTombstonesSql,
   REMOVED_ROW_TABLES_SQL,
   REMOVED_ROWS_SQL,
@@ -29,10 +27,8 @@ import {
   TOMBSTONE_STAGE_SQL,
   typedRowsSql,
   typedTableSql,
-  upsertSql,
   deleteGoneAtOriginSql,
 } from './import-sql';
-import { archiveFutureRowsSql, archiveFutureTombstonesSql, dropFutureRowsSql, dropFutureTombstonesSql } from './future-stamps-sql';
 import { ForeignKeyViolation, foreignKeyViolationsSql, LOCK_CONFLICT_PARENTS_SQL, REPLICA_ALLOWED_SQL, REPLICA_GRANTED_SQL } from './foreign-key-check-sql';
 import { ApplyContext, emptyTableResult, TableResult } from './import.types';
 
@@ -76,6 +72,8 @@ export class ImportEngine {
       local: new Set([...local.map((r) => r.table_name), ...incoming.map((r) => r.table_name)]),
       incoming: new Map(incoming.map((r) => [r.table_name, r.n])),
     };
+    const empty: { table_name: string }[] = await ctx.runner.query(emptyTablesSql(this.catalog.tables()));
+    ctx.emptyTables = new Set(empty.map((r) => r.table_name));
     ctx.replicaWrites = await this.enterReplicaMode(ctx);
     await this.loadRows(ctx);
   }
@@ -119,9 +117,19 @@ export class ImportEngine {
     await ctx.runner.query(`SET LOCAL session_replication_role = origin`);
     ctx.replicaWrites = false;
     const written = results.filter((r) => r.inserted + r.updated > 0).map((r) => this.catalog.table(r.table));
-    const sql = foreignKeyViolationsSql(written, (table) => this.catalog.hasTable(table));
-    if (!sql) return;
-    const [violation] = (await ctx.runner.query(sql)) as ForeignKeyViolation[];
+    const synced = (table: string) => this.catalog.hasTable(table);
+    // Tables that were empty hold only written rows: one hash anti-join over each beats a probe per
+    // row, but their statistics still say empty, so the planner would pick the probes.
+    const filled = foreignKeyViolationsSql(written.filter((m) => ctx.emptyTables?.has(m.table)), synced);
+    const merged = foreignKeyViolationsSql(written.filter((m) => !ctx.emptyTables?.has(m.table)), synced);
+    const violations: ForeignKeyViolation[] = [];
+    if (filled) {
+      await ctx.runner.query(`SET LOCAL enable_nestloop = off`);
+      violations.push(...((await ctx.runner.query(filled)) as ForeignKeyViolation[]));
+      await ctx.runner.query(`RESET enable_nestloop`);
+    }
+    if (merged) violations.push(...((await ctx.runner.query(merged)) as ForeignKeyViolation[]));
+    const [violation] = violations;
     if (violation) {
       throw AppError.of(
         'ERR_APPLY_FAILED',
@@ -183,55 +191,48 @@ export class ImportEngine {
 
     const state = ctx.tombstoneState!;
     const localTombstones = state.local.has(model.table);
+    // Nothing here to merge with: no row when the apply locked the table (only this step writes it), no tombstone.
+    const emptyTarget = !localTombstones && (ctx.emptyTables?.has(model.table) ?? false);
     // Deletes first: a key deleted at the source is not kept alive by an older copy here.
     const tombstones = state.incoming.get(model.table) ?? 0;
     if (tombstones > 0) {
       result.tombstonesReceived = tombstones;
-      const future = await affected(archiveFutureTombstonesSql(model), [ctx.syncLogId, ctx.peerRegistryId]);
-      if (future > 0) {
-        await ctx.runner.query(dropFutureTombstonesSql(model));
-        result.skippedFuture += future;
-        result.conflicts += future;
-      }
-      result.conflicts += await affected(archiveDeleteConflictsSql(model), conflictParams);
-      result.deleted = (await this.withRiTriggers(ctx, () => one(applyTombstonesSql(model)))).n;
+      const applied = await this.withRiTriggers(ctx, () => one(applyTombstonesSql(model), conflictParams));
+      result.skippedFuture += applied.future;
+      result.conflicts += applied.future + applied.conflicts;
+      result.deleted = applied.deleted;
       await ctx.runner.query(recordTombstonesSql(model), [ctx.peerProtocolId]);
     }
 
     if (!ctx.staging.hasPages(model.table)) {
-      if (ctx.fullResyncOrigin) result.deleted += (await this.withRiTriggers(ctx, () => one(deleteGoneAtOriginSql(model, null), [ctx.fullResyncOrigin]))).n;
+      if (ctx.fullResyncOrigin && !emptyTarget) result.deleted += (await this.withRiTriggers(ctx, () => one(deleteGoneAtOriginSql(model, null), [ctx.fullResyncOrigin]))).n;
       return result;
     }
     const rows = rowsTable(model);
-    result.received = (await one(`SELECT count(*)::int AS n FROM ${rows}`)).n;
-    // The future_timestamp rule (future-stamps-sql.ts): rows stamped beyond this node's clock are archived, not applied.
-    const futureRows = await affected(archiveFutureRowsSql(model, rows), [ctx.syncLogId, ctx.peerRegistryId]);
-    if (futureRows > 0) {
-      await ctx.runner.query(dropFutureRowsSql(rows));
-      result.skippedFuture += futureRows;
-      result.conflicts += futureRows;
-    }
-    result.conflicts += await affected(archiveRowConflictsSql(model, rows), conflictParams);
-    if (localTombstones) result.skippedDeleted = (await one(countDeletedLocallySql(model, rows))).n;
     const parents = this.checkedParents(model, state.local);
-    if (parents.length > 0) {
-      result.skippedOrphans = await affected(archiveOrphansSql(model, parents, rows), conflictParams);
-      result.conflicts += result.skippedOrphans;
-    }
     const hashes = [...ctx.fileLocators.keys()];
-    const upserted = await one(upsertSql(model, rows, parents, localTombstones), [localNodeUuid(this.config.node.nodeId), ctx.peerProtocolId, hashes, hashes.map((h) => ctx.fileLocators.get(h))]);
-    result.inserted = upserted.inserted;
-    result.updated = upserted.updated;
-    result.unchanged = result.received - result.inserted - result.updated - result.skippedDeleted - result.skippedOrphans - futureRows;
-    for (const naturalKey of model.naturalKeys ?? []) {
-      result.conflicts += await affected(archiveNaturalKeyCollisionsSql(model, rows, naturalKey), [ctx.syncLogId, ctx.peerRegistryId]);
+    const locals = [localNodeUuid(this.config.node.nodeId), ctx.peerProtocolId, hashes, hashes.map((h) => ctx.fileLocators.get(h))];
+    const applied = await one(applyRowsSql(model, rows, { parents, localTombstones, emptyTarget }), [...conflictParams, ...locals]);
+    result.received = applied.received;
+    result.skippedFuture += applied.future;
+    result.skippedDeleted = applied.deleted;
+    result.skippedOrphans = applied.orphans;
+    result.conflicts += applied.future + applied.conflicts + applied.orphans;
+    result.inserted = applied.inserted;
+    result.updated = applied.updated;
+    result.unchanged = result.received - result.inserted - result.updated - result.skippedDeleted - result.skippedOrphans - applied.future;
+    if (result.inserted + result.updated > 0) {
+      for (const naturalKey of model.naturalKeys ?? []) {
+        result.conflicts += await affected(archiveNaturalKeyCollisionsSql(model, rows, naturalKey), [ctx.syncLogId, ctx.peerRegistryId]);
+      }
     }
     if (localTombstones) {
       result.conflicts += await affected(archiveRevivedSql(model, rows), conflictParams);
       await ctx.runner.query(reviveSql(model, rows));
     }
-    if (ctx.fullResyncOrigin) result.deleted += (await this.withRiTriggers(ctx, () => one(deleteGoneAtOriginSql(model, rows), [ctx.fullResyncOrigin]))).n;
-    await ctx.runner.query(`DROP TABLE ${rows}`);
+    // An empty table holds only rows of the window now: none is gone at the origin.
+    if (ctx.fullResyncOrigin && !emptyTarget) result.deleted += (await this.withRiTriggers(ctx, () => one(deleteGoneAtOriginSql(model, rows), [ctx.fullResyncOrigin]))).n;
+    // The temp table goes at the commit (ON COMMIT DROP): no statement for it here.
     return result;
   }
 

@@ -1,6 +1,7 @@
 import { CHANGE_COLUMN } from '../../core/sync-kernel/aggregate-spec';
 import { ColumnModel, ForeignKeyModel, NaturalKeyModel, sqlType, TableModel } from '../../core/sync-kernel/table-model';
 import { jsonObject, keyColumns, q, recordsetDefinition, wireColumns } from '../../core/sync-kernel/sql';
+import { archiveFutureRowsSql, archiveFutureTombstonesSql } from './future-stamps-sql';
 
 /**
  * SQL of the apply step, built from table models. Incoming rows are staged in temp tables
@@ -56,6 +57,11 @@ export function lockAgainstLocalWritesSql(models: readonly TableModel[]): string
   return `LOCK TABLE ${models.map((m) => q(m.table)).join(', ')} IN SHARE ROW EXCLUSIVE MODE`;
 }
 
+/** The tables without a row, in one statement (an index-free probe of each: the first page). Under the apply's lock. */
+export function emptyTablesSql(models: readonly TableModel[]): string {
+  return models.map((m) => `SELECT '${m.table}' AS table_name WHERE NOT EXISTS (SELECT 1 FROM ${q(m.table)})`).join('\nUNION ALL ');
+}
+
 /**
  * One staged page (a JSON array) per row. json, not jsonb: COPY only validates it and
  * json_to_recordset reads it once. Storage EXTERNAL: pages are large and read once, so TOAST
@@ -93,8 +99,11 @@ SELECT gen_random_uuid(), $1::uuid, $2::uuid, '${model.table}', ${incomingRowKey
   CASE WHEN ${beyondClock('t.updated_at')} THEN 'future_timestamp' WHEN t.updated_at = r."updatedAt" THEN 'tie_content_hash' ELSE 'newer_updated_at' END,
   clock_timestamp()
 FROM ${rows} r JOIN ${q(model.table)} t ON ${keyMatch(model, 't', 'r')}
-WHERE (t.change_xid > $3::bigint OR ${beyondClock('t.updated_at')}) AND ${local} <> ${remote}`;
+WHERE (t.change_xid > $3::bigint OR ${beyondClock('t.updated_at')}) AND ${local} <> ${remote} AND ${notFuture('r')}`;
 }
+
+/** An incoming row not stamped beyond the clock (those are archived by archiveFutureRowsSql, never applied). */
+const notFuture = (alias: string) => `(${beyondClock(`${alias}."updatedAt"`)}) IS NOT TRUE`;
 
 /** Rows a local tombstone deleted at or after their updated_at: not resurrected. */
 function notDeletedLocally(model: TableModel, alias: string): string {
@@ -102,7 +111,7 @@ function notDeletedLocally(model: TableModel, alias: string): string {
 }
 
 export function countDeletedLocallySql(model: TableModel, rows: string): string {
-  return `SELECT count(*)::int AS n FROM ${rows} r WHERE NOT ${notDeletedLocally(model, 'r')}`;
+  return `SELECT count(*)::int AS n FROM ${rows} r WHERE ${notFuture('r')} AND NOT ${notDeletedLocally(model, 'r')}`;
 }
 
 const property = (model: TableModel, column: string) => model.columns.find((c) => c.column === column)!.property;
@@ -134,23 +143,25 @@ export function archiveOrphansSql(model: TableModel, foreignKeys: ForeignKeyMode
   return `INSERT INTO sync_conflicts (id, sync_log_id, remote_node_id, table_name, row_key, local_version, remote_version, winner, rule, created_at)
 SELECT gen_random_uuid(), $1::uuid, $2::uuid, '${model.table}', ${incomingRowKey(model, 'r')}, NULL, to_jsonb(r), 'local', 'missing_parent', clock_timestamp()
 FROM ${rows} r
-WHERE $3::bigint IS NOT NULL AND ${notDeletedLocally(model, 'r')} AND NOT (${parentsPresent(model, foreignKeys, 'r', rows)})`;
+WHERE $3::bigint IS NOT NULL AND ${notFuture('r')} AND ${notDeletedLocally(model, 'r')} AND NOT (${parentsPresent(model, foreignKeys, 'r', rows)})`;
 }
 
 /**
- * The newer-wins upsert. Params: $1 local node id (research_node_id), $2 peer protocol id
- * (origin of rows from a peer that does not send one), $3 file hashes, $4 their local locators.
- * Node-local columns are filled here: the local node id, the locator of the row's file.
+ * The newer-wins upsert, a part of applyRowsSql (its params: $4 local node id for research_node_id,
+ * $5 peer protocol id, the origin of rows from a peer that does not send one, $6 file hashes, $7
+ * their local locators). Node-local columns are filled here: the local node id, the locator of the
+ * row's file. `emptyTarget`: the table had no row and no tombstone when the apply locked it, so there
+ * is nothing to merge: a plain INSERT (a key sent twice fails it, as it fails the upsert).
  */
-export function upsertSql(model: TableModel, rows: string, foreignKeys: ForeignKeyModel[], localTombstones: boolean): string {
+export function upsertSql(model: TableModel, rows: string, foreignKeys: ForeignKeyModel[], localTombstones: boolean, emptyTarget = false): string {
   const columns = wireColumns(model);
   const value = (c: ColumnModel): string => {
-    if (c.local === 'localNodeId') return `$1::uuid`;
+    if (c.local === 'localNodeId') return `$4::uuid`;
     if (c.local === 'fileLocator' && model.files) {
       // Where this node stored the file the row's hash names ('' when it has none).
-      return `coalesce((SELECT u.url FROM unnest($3::text[], $4::text[]) AS u(sha, url) WHERE u.sha = r.${q(model.files.hash.property)}), '')::${sqlType(c)}`;
+      return `coalesce((SELECT u.url FROM unnest($6::text[], $7::text[]) AS u(sha, url) WHERE u.sha = r.${q(model.files.hash.property)}), '')::${sqlType(c)}`;
     }
-    if (c.column === 'origin_node_id') return `coalesce(r.${q(c.property)}, $2)`;
+    if (c.column === 'origin_node_id') return `coalesce(r.${q(c.property)}, $5)`;
     if (c.column === 'created_at') return `coalesce(r.${q(c.property)}, r."updatedAt", clock_timestamp())`;
     if (c.column === 'updated_at') return `coalesce(r.${q(c.property)}, clock_timestamp())`;
     return `r.${q(c.property)}`;
@@ -158,17 +169,50 @@ export function upsertSql(model: TableModel, rows: string, foreignKeys: ForeignK
   // The change stamp and the defaults are what prism_stamp_row() writes in sync-apply mode: the
   // statement writes them itself, because in replica mode (set-based FK check) no trigger fires.
   const updates = [...columns.filter((c) => !c.primary).map((c) => `${q(c.column)} = EXCLUDED.${q(c.column)}`), `${CHANGE_XID} = EXCLUDED.${CHANGE_XID}`];
-  // The params CTE types every parameter, also those a table without local columns does not use.
-  return `WITH params AS (SELECT $1::uuid AS local_node_id, $2::text AS peer, $3::text[] AS hashes, $4::text[] AS locators),
-up AS (
-  INSERT INTO ${q(model.table)} AS t (${columns.map((c) => q(c.column)).join(', ')}, ${CHANGE_XID})
-  SELECT ${columns.map(value).join(', ')}, ${THIS_XACT} FROM ${rows} r
-  WHERE ${localTombstones ? notDeletedLocally(model, 'r') : 'TRUE'} AND ${parentsPresent(model, foreignKeys, 'r', rows)}
+  const merge = emptyTarget
+    ? ''
+    : `
   ON CONFLICT (${model.key.map(q).join(', ')}) DO UPDATE SET ${updates.join(', ')}
-  WHERE ${beyondClock('t.updated_at')} OR (t.updated_at, ${contentHash('t', model, false)}) < (EXCLUDED.updated_at, ${contentHash('EXCLUDED', model, false)})
-  RETURNING (xmax = 0) AS inserted
-)
-SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM up`;
+  WHERE ${beyondClock('t.updated_at')} OR (t.updated_at, ${contentHash('t', model, false)}) < (EXCLUDED.updated_at, ${contentHash('EXCLUDED', model, false)})`;
+  return `INSERT INTO ${q(model.table)} AS t (${columns.map((c) => q(c.column)).join(', ')}, ${CHANGE_XID})
+  SELECT ${columns.map(value).join(', ')}, ${THIS_XACT} FROM ${rows} r
+  WHERE ${notFuture('r')} AND ${localTombstones ? notDeletedLocally(model, 'r') : 'TRUE'} AND ${parentsPresent(model, foreignKeys, 'r', rows)}${merge}
+  RETURNING (xmax = 0) AS inserted`;
+}
+
+/** How applyRowsSql applies one table's rows (the engine decides from the tombstones and the locked table). */
+export interface RowsPlan {
+  /** Foreign keys whose parents are checked row by row (rows whose parent this node deleted are archived). */
+  parents: ForeignKeyModel[];
+  /** The table has local tombstones (or incoming ones): rows they deleted are not resurrected. */
+  localTombstones: boolean;
+  /** The table had no row when the apply locked it, and no tombstone: nothing to merge or archive. */
+  emptyTarget: boolean;
+}
+
+/**
+ * One statement applies a table's incoming rows (one round trip instead of five or six): the rows
+ * stamped beyond the clock archived (future_timestamp) and left out, the local rows that changed
+ * since the last pull archived (conflicts), the rows a local tombstone deleted counted, the rows
+ * whose parent this node deleted archived (missing_parent), the rest upserted newer-wins. Every
+ * part reads the table as it was before the statement (one snapshot), as the separate statements
+ * did before the upsert. Answers received, future, conflicts, deleted, orphans, inserted, updated.
+ * Params: $1 sync log id, $2 peer id, $3 last apply xid of this peer, $4–$7 as upsertSql.
+ */
+export function applyRowsSql(model: TableModel, rows: string, plan: RowsPlan): string {
+  const parts: [name: string, sql: string][] = [['future', `${archiveFutureRowsSql(model, rows)}\nRETURNING 1`]];
+  if (!plan.emptyTarget) parts.push(['conflicts', `${archiveRowConflictsSql(model, rows)}\nRETURNING 1`]);
+  if (plan.localTombstones) parts.push(['deleted', countDeletedLocallySql(model, rows)]);
+  if (plan.parents.length > 0) parts.push(['orphans', `${archiveOrphansSql(model, plan.parents, rows)}\nRETURNING 1`]);
+  parts.push(['up', upsertSql(model, rows, plan.parents, plan.localTombstones, plan.emptyTarget)]);
+  const has = (name: string) => parts.some(([n]) => n === name);
+  const count = (name: string) => (has(name) ? `(SELECT count(*) FROM ${name})::int` : '0');
+  // The params CTE types every parameter, also those a table without local columns does not use.
+  return `WITH params AS (SELECT $1::uuid AS sync_log, $2::uuid AS peer, $3::bigint AS last_apply_xid, $4::uuid AS local_node_id, $5::text AS peer_protocol, $6::text[] AS hashes, $7::text[] AS locators),
+${parts.map(([name, sql]) => `${name} AS (\n${sql}\n)`).join(',\n')}
+SELECT (SELECT count(*) FROM ${rows})::int AS received, ${count('future')} AS future, ${count('conflicts')} AS conflicts,
+  ${has('deleted') ? '(SELECT n FROM deleted)' : '0'} AS deleted, ${count('orphans')} AS orphans,
+  (SELECT count(*) FILTER (WHERE inserted) FROM up)::int AS inserted, (SELECT count(*) FILTER (WHERE NOT inserted) FROM up)::int AS updated`;
 }
 
 /**
@@ -212,16 +256,39 @@ SELECT gen_random_uuid(), $1::uuid, $2::uuid, '${model.table}', ${tombstoneRowKe
   jsonb_build_object('deleted', true, 'deletedAt', d.deleted_at),
   CASE WHEN t.updated_at <= d.deleted_at THEN 'remote' ELSE 'local' END, 'delete_vs_update', clock_timestamp()
 FROM _tombstones d JOIN ${q(model.table)} t ON ${tombstoneKeyMatch(model, 't')}
-WHERE d.table_name = '${model.table}' AND t.change_xid > $3::bigint`;
+WHERE d.table_name = '${model.table}' AND t.change_xid > $3::bigint AND ${notFutureTombstone}`;
 }
 
+/** An incoming tombstone not stamped beyond the clock (those are archived by archiveFutureTombstonesSql, never applied). */
+const notFutureTombstone = `(${beyondClock('d.deleted_at')}) IS NOT TRUE`;
+
 /** Deletes local rows not newer than the incoming tombstone (ties: the delete wins). */
+export function deleteByTombstonesSql(model: TableModel): string {
+  return `DELETE FROM ${q(model.table)} t USING _tombstones d
+  WHERE d.table_name = '${model.table}' AND ${tombstoneKeyMatch(model, 't')} AND t.updated_at <= d.deleted_at AND ${notFutureTombstone}
+  RETURNING 1`;
+}
+
+/**
+ * One statement applies a table's incoming tombstones: those stamped beyond the clock archived
+ * (future_timestamp) and left out, the local rows changed since the last pull that a delete meets
+ * archived (delete_vs_update), the rows not newer than their tombstone deleted (cascades follow at
+ * the statement's end). Answers future, conflicts, deleted. Params as archiveRowConflictsSql.
+ */
 export function applyTombstonesSql(model: TableModel): string {
-  return `WITH del AS (
-  DELETE FROM ${q(model.table)} t USING _tombstones d
-  WHERE d.table_name = '${model.table}' AND ${tombstoneKeyMatch(model, 't')} AND t.updated_at <= d.deleted_at
-  RETURNING 1
-) SELECT count(*)::int AS n FROM del`;
+  return `WITH params AS (SELECT $1::uuid AS sync_log, $2::uuid AS peer, $3::bigint AS last_apply_xid),
+future AS (
+${archiveFutureTombstonesSql(model)}
+RETURNING 1
+),
+conflicts AS (
+${archiveDeleteConflictsSql(model)}
+RETURNING 1
+),
+del AS (
+${deleteByTombstonesSql(model)}
+)
+SELECT (SELECT count(*) FROM future)::int AS future, (SELECT count(*) FROM conflicts)::int AS conflicts, (SELECT count(*) FROM del)::int AS deleted`;
 }
 
 /**
@@ -232,7 +299,7 @@ export function recordTombstonesSql(model: TableModel): string {
   return `INSERT INTO tombstones (table_name, row_key, deleted_at, change_xid, origin_node_id)
 SELECT d.table_name, ${tombstoneRowKey(model)}, d.deleted_at, pg_current_xact_id()::text::bigint, coalesce(d.origin_node_id, $1)
 FROM _tombstones d
-WHERE d.table_name = '${model.table}' AND NOT EXISTS (SELECT 1 FROM ${q(model.table)} t WHERE ${tombstoneKeyMatch(model, 't')})
+WHERE d.table_name = '${model.table}' AND ${notFutureTombstone} AND NOT EXISTS (SELECT 1 FROM ${q(model.table)} t WHERE ${tombstoneKeyMatch(model, 't')})
 ON CONFLICT (table_name, row_key) DO UPDATE
 SET deleted_at = EXCLUDED.deleted_at, origin_node_id = EXCLUDED.origin_node_id, change_xid = EXCLUDED.change_xid
 WHERE tombstones.deleted_at < EXCLUDED.deleted_at OR tombstones.change_xid = EXCLUDED.change_xid`;

@@ -18,6 +18,8 @@ export interface ApplyContext {
   fileLocators: Map<string, string>;
   signal?: AbortSignal;
   onTableApplied?(result: TableResult): void;
+  /** Filled by the engine at begin, under the lock: tables without a row (nothing to merge). */
+  emptyTables?: Set<string>;
   /** Set by the engine at begin: writes run in replica mode and `finish` checks the foreign keys set-based. */
   replicaWrites?: boolean;
   /** Filled by the engine at begin: tables with local tombstones, incoming tombstones per table. */

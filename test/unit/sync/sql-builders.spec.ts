@@ -1,12 +1,8 @@
-import { archiveFutureRowsSql, archiveFutureTombstonesSql, dropFutureRowsSql, dropFutureTombstonesSql } from '../../../src/sync/import/future-stamps-sql';
 import { SyncCatalog } from '../../../src/core/sync-kernel/sync-catalog';
 import { referenceCountSql, referencePageSql, TOMBSTONE_PAGE_SQL, windowChangedSql, windowPageSql, windowStatsSql } from '../../../src/sync/export/export-sql';
 import {
+  applyRowsSql,
   applyTombstonesSql,
-  archiveDeleteConflictsSql,
-  archiveOrphansSql,
-  archiveRowConflictsSql,
-  countDeletedLocallySql,
   deleteDanglingChildrenSql,
   recordTombstonesSql,
   reviveSql,
@@ -43,16 +39,9 @@ describe('SQL builders', () => {
     const parents = model.foreignKeys.filter((fk) => catalog.hasTable(fk.referencedTable));
     expect({
       typedRows: typedRowsSql(model, '_s_1', '_r_1'),
-      archiveFutureRows: archiveFutureRowsSql(model, '_r_1'),
-      dropFutureRows: dropFutureRowsSql('_r_1'),
-      archiveFutureTombstones: archiveFutureTombstonesSql(model),
-      dropFutureTombstones: dropFutureTombstonesSql(model),
-      archiveRowConflicts: archiveRowConflictsSql(model, '_r_1'),
-      countDeletedLocally: countDeletedLocallySql(model, '_r_1'),
-      archiveOrphans: archiveOrphansSql(model, parents, '_r_1'),
-      upsert: upsertSql(model, '_r_1', parents, true),
-      upsertWithoutTombstones: upsertSql(model, '_r_1', [], false),
-      archiveDeleteConflicts: archiveDeleteConflictsSql(model),
+      applyRows: applyRowsSql(model, '_r_1', { parents, localTombstones: true, emptyTarget: false }),
+      applyRowsWithoutTombstones: applyRowsSql(model, '_r_1', { parents: [], localTombstones: false, emptyTarget: false }),
+      applyRowsIntoEmptyTable: applyRowsSql(model, '_r_1', { parents, localTombstones: false, emptyTarget: true }),
       applyTombstones: applyTombstonesSql(model),
       recordTombstones: recordTombstonesSql(model),
       revive: reviveSql(model, '_r_1'),
@@ -74,9 +63,9 @@ describe('SQL builders', () => {
   });
 
   it('fills node-local columns on import: the local node id, and the locator of the row\'s file by its hash', () => {
-    expect(upsertSql(catalog.table('volunteer'), '_r', [], false)).toContain('$1::uuid');
+    expect(upsertSql(catalog.table('volunteer'), '_r', [], false)).toContain('$4::uuid');
     const channel = catalog.table('record_channel');
     expect(channel.files?.hash.column).toBe('file_sha256');
-    expect(upsertSql(channel, '_r', [], false)).toMatch(/unnest\(\$3::text\[\], \$4::text\[\]\) AS u\(sha, url\) WHERE u\.sha = r\."fileSha256"/);
+    expect(upsertSql(channel, '_r', [], false)).toMatch(/unnest\(\$6::text\[\], \$7::text\[\]\) AS u\(sha, url\) WHERE u\.sha = r\."fileSha256"/);
   });
 });
