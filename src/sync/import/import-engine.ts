@@ -150,10 +150,11 @@ export class ImportEngine {
       if (ctx.signal?.aborted) throw new AppError(409, 'ERR_SYNC_CANCELLED', 'the pull was cancelled');
       const rows = rowsTable(model);
       const columns = ctx.staging.copyColumns(model.table);
+      let copied: number | undefined;
       try {
         if (columns) {
           await ctx.runner.query(typedTableSql(model, rows));
-          const copied = await this.copyInto(ctx.runner, `COPY ${rows} (${columns.map(q).join(', ')}) FROM STDIN`, ctx.staging.copyFile(model.table));
+          copied = await this.copyInto(ctx.runner, `COPY ${rows} (${columns.map(q).join(', ')}) FROM STDIN`, ctx.staging.copyFile(model.table));
           const announced = ctx.staging.copyRows(model.table);
           if (copied !== announced) throw AppError.of('ERR_MALFORMED_PAGE', `malformed page from the peer: ${model.table} has ${copied} rows, its pages announced ${announced}`);
         } else {
@@ -166,8 +167,10 @@ export class ImportEngine {
       } catch (error) {
         throw malformedValues(error, model.table);
       }
-      // Temp tables get no automatic statistics; the joins of the apply plan on these.
-      await ctx.runner.query(`ANALYZE ${rows}`);
+      // Temp tables get no automatic statistics; the merge's joins plan on these. Not for a table
+      // with nothing to merge (an empty target), nor for a few rows: the planner estimates a table
+      // never analyzed from its size, and joins on the target's key need no more.
+      if (!ctx.emptyTables?.has(model.table) && (copied === undefined || copied >= ANALYZE_MIN_ROWS)) await ctx.runner.query(`ANALYZE ${rows}`);
     }
   }
 
@@ -303,6 +306,9 @@ export class ImportEngine {
     return copy.rowCount;
   }
 }
+
+/** Incoming rows from which a temp table is analyzed before it is merged (below, the planner's size estimate serves). */
+const ANALYZE_MIN_ROWS = 10_000;
 
 /** The typed temp table of a table's incoming rows. */
 const rowsTable = (model: TableModel) => `_r_${model.applyOrder}`;
