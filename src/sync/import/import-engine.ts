@@ -116,12 +116,15 @@ export class ImportEngine {
     if (!ctx.replicaWrites) return;
     await ctx.runner.query(`SET LOCAL session_replication_role = origin`);
     ctx.replicaWrites = false;
-    const written = results.filter((r) => r.inserted + r.updated > 0).map((r) => this.catalog.table(r.table));
+    const written = results.filter((r) => r.inserted + r.updated > 0);
     const synced = (table: string) => this.catalog.hasTable(table);
-    // Tables that were empty hold only written rows: one hash anti-join over each beats a probe per
-    // row, but their statistics still say empty, so the planner would pick the probes.
-    const filled = foreignKeyViolationsSql(written.filter((m) => ctx.emptyTables?.has(m.table)), synced);
-    const merged = foreignKeyViolationsSql(written.filter((m) => !ctx.emptyTables?.has(m.table)), synced);
+    // A table that was empty and received many rows (a first full pull: its parents too) is best
+    // checked by one hash anti-join per key, but its statistics still say empty, so the planner
+    // would probe the parent once per row. A few rows: the probes are right.
+    const bulk = (r: TableResult) => (ctx.emptyTables?.has(r.table) ?? false) && r.inserted >= ANALYZE_MIN_ROWS;
+    const models = (rs: TableResult[]) => rs.map((r) => this.catalog.table(r.table));
+    const filled = foreignKeyViolationsSql(models(written.filter(bulk)), synced);
+    const merged = foreignKeyViolationsSql(models(written.filter((r) => !bulk(r))), synced);
     const violations: ForeignKeyViolation[] = [];
     if (filled) {
       await ctx.runner.query(`SET LOCAL enable_nestloop = off`);
@@ -307,7 +310,10 @@ export class ImportEngine {
   }
 }
 
-/** Incoming rows from which a temp table is analyzed before it is merged (below, the planner's size estimate serves). */
+/**
+ * Incoming rows from which a temp table is analyzed before it is merged (below, the planner's size
+ * estimate serves), and from which a filled empty table's foreign keys are checked by hash anti-joins.
+ */
 const ANALYZE_MIN_ROWS = 10_000;
 
 /** The typed temp table of a table's incoming rows. */

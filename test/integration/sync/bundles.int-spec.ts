@@ -94,6 +94,8 @@ describe('offline bundles', () => {
     const before = await verify(pair.a, pair.adminA);
     await pair.a.dataSource.query(`CREATE FUNCTION test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$`);
     await pair.a.dataSource.query(`CREATE TRIGGER test_refuse BEFORE INSERT ON record_channel FOR EACH ROW EXECUTE FUNCTION test_refuse()`);
+    // ALWAYS: the apply writes rows in replica mode (set-based FK check), where ordinary triggers do not fire.
+    await pair.a.dataSource.query(`ALTER TABLE record_channel ENABLE ALWAYS TRIGGER test_refuse`);
     try {
       const res = await importInto(pair.a, pair.adminA, first);
       expect({ status: res.status, error: res.body.error }).toEqual({ status: 502, error: 'ERR_APPLY_FAILED' });
