@@ -15,17 +15,17 @@ import { THIS_XACT } from './import-sql';
  * trigger locks it, so a concurrent delete waits for the commit and then fails on the new rows.
  */
 
-/** The session_replication_role the apply may set: superuser, or (PG 15+) a SET grant on the parameter. */
-export const REPLICA_ALLOWED_SQL = `SELECT current_setting('is_superuser') = 'on' AS superuser, current_setting('server_version_num')::int >= 150000 AS grants`;
-export const REPLICA_GRANTED_SQL = `SELECT has_parameter_privilege('session_replication_role', 'SET') AS granted`;
-
 /**
- * Locks the two parents of every sync_conflicts row the apply writes (its sync log $1 and the peer
- * $2): constant for the whole apply, so holding them FOR KEY SHARE (what the RI trigger takes) makes
- * every conflict row valid without a check per row. Answers how many exist (2 = both).
+ * May the role set session_replication_role (superuser, or on PG 15+ maybe a SET grant: then
+ * REPLICA_GRANTED_SQL asks)? In the same statement, the two parents of every sync_conflicts row the
+ * apply writes (its sync log $1 and the peer $2) are locked FOR KEY SHARE, what their RI check takes:
+ * constant for the whole apply, so every conflict row is valid without a check per row (`parents`
+ * = 2 when both exist).
  */
-export const LOCK_CONFLICT_PARENTS_SQL = `SELECT (SELECT count(*)::int FROM (SELECT 1 FROM sync_logs WHERE id = $1::uuid FOR KEY SHARE) l)
-  + (SELECT count(*)::int FROM (SELECT 1 FROM research_nodes WHERE id = $2::uuid FOR KEY SHARE) n) AS n`;
+export const REPLICA_ALLOWED_SQL = `SELECT current_setting('is_superuser') = 'on' AS superuser, current_setting('server_version_num')::int >= 150000 AS grants,
+  (SELECT count(*)::int FROM (SELECT 1 FROM sync_logs WHERE id = $1::uuid FOR KEY SHARE) l)
+  + (SELECT count(*)::int FROM (SELECT 1 FROM research_nodes WHERE id = $2::uuid FOR KEY SHARE) n) AS parents`;
+export const REPLICA_GRANTED_SQL = `SELECT has_parameter_privilege('session_replication_role', 'SET') AS granted`;
 
 export interface ForeignKeyViolation {
   table_name: string;

@@ -16,12 +16,13 @@ import {
   archiveRevivedSql,
   archiveNaturalKeyCollisionsSql,
   deleteDanglingChildrenSql,
-  emptyTablesSql,
+  applyStateSql,
+  ARCHIVE_REMOVED_SINCE_SQL,
+  REMOVED_ROWS_TABLE_SQL,
   lockAgainstLocalWritesSql,
   reviveSql,
   recordTombstonesSql,
   REMOVED_ROW_TABLES_SQL,
-  REMOVED_ROWS_SQL,
   stageTableSql,
   TOMBSTONE_ROWS_SQL,
   TOMBSTONE_STAGE_SQL,
@@ -29,7 +30,7 @@ import {
   typedTableSql,
   deleteGoneAtOriginSql,
 } from './import-sql';
-import { ForeignKeyViolation, foreignKeyViolationsSql, LOCK_CONFLICT_PARENTS_SQL, REPLICA_ALLOWED_SQL, REPLICA_GRANTED_SQL } from './foreign-key-check-sql';
+import { ForeignKeyViolation, foreignKeyViolationsSql, REPLICA_ALLOWED_SQL, REPLICA_GRANTED_SQL } from './foreign-key-check-sql';
 import { ApplyContext, emptyTableResult, TableResult } from './import.types';
 
 interface PgClient {
@@ -60,20 +61,20 @@ export class ImportEngine {
       return;
     }
     // From here on no local write commits until this transaction does (see lockAgainstLocalWritesSql).
-    await ctx.runner.query(lockAgainstLocalWritesSql(this.catalog.tables()));
-    for (const sql of REMOVED_ROWS_SQL) await ctx.runner.query(sql, sql.includes('$1') ? [ctx.lastApplyXid] : []);
-    await ctx.runner.query(TOMBSTONE_STAGE_SQL);
+    // Statements without parameters share a round trip (the simple protocol takes several).
+    await ctx.runner.query([lockAgainstLocalWritesSql(this.catalog.tables()), REMOVED_ROWS_TABLE_SQL, TOMBSTONE_STAGE_SQL].join('; '));
+    await ctx.runner.query(ARCHIVE_REMOVED_SINCE_SQL, [ctx.lastApplyXid]);
     if (ctx.staging.hasPages('_tombstones')) await this.copyInto(ctx.runner, 'COPY _tombstones_in (doc) FROM STDIN', ctx.staging.tombstoneFile);
     await ctx.runner.query(TOMBSTONE_ROWS_SQL);
-    // Which checks a table needs: most pulls meet no local tombstones, and then skip them all.
-    const local: { table_name: string }[] = await ctx.runner.query(`SELECT DISTINCT table_name FROM tombstones`);
-    const incoming: { table_name: string; n: number }[] = await ctx.runner.query(`SELECT table_name, count(*)::int AS n FROM _tombstones GROUP BY 1`);
+    // Which checks a table needs: most pulls meet no local tombstones, and then skip them all; a
+    // table without rows (under the lock, only its own step writes it) has nothing to merge.
+    const tables: { kind: 'local' | 'incoming' | 'empty'; table_name: string; n: number }[] = await ctx.runner.query(applyStateSql(this.catalog.tables()));
+    const of = (kind: string) => tables.filter((r) => r.kind === kind);
     ctx.tombstoneState = {
-      local: new Set([...local.map((r) => r.table_name), ...incoming.map((r) => r.table_name)]),
-      incoming: new Map(incoming.map((r) => [r.table_name, r.n])),
+      local: new Set([...of('local'), ...of('incoming')].map((r) => r.table_name)),
+      incoming: new Map(of('incoming').map((r) => [r.table_name, r.n])),
     };
-    const empty: { table_name: string }[] = await ctx.runner.query(emptyTablesSql(this.catalog.tables()));
-    ctx.emptyTables = new Set(empty.map((r) => r.table_name));
+    ctx.emptyTables = new Set(of('empty').map((r) => r.table_name));
     ctx.replicaWrites = await this.enterReplicaMode(ctx);
     await this.loadRows(ctx);
   }
@@ -89,11 +90,10 @@ export class ImportEngine {
    */
   private async enterReplicaMode(ctx: ApplyContext): Promise<boolean> {
     if (this.config.sync.applyForeignKeyCheck !== 'auto') return false;
-    const [role] = (await ctx.runner.query(REPLICA_ALLOWED_SQL)) as { superuser: boolean; grants: boolean }[];
+    const [role] = (await ctx.runner.query(REPLICA_ALLOWED_SQL, [ctx.syncLogId, ctx.peerRegistryId])) as { superuser: boolean; grants: boolean; parents: number }[];
     if (!role.superuser && !(role.grants && ((await ctx.runner.query(REPLICA_GRANTED_SQL)) as { granted: boolean }[])[0].granted)) return false;
-    // The conflict rows' parents, locked as their RI check would; missing (never in a pull): per-row checks.
-    const [parents] = (await ctx.runner.query(LOCK_CONFLICT_PARENTS_SQL, [ctx.syncLogId, ctx.peerRegistryId])) as { n: number }[];
-    if (parents.n !== 2) return false;
+    // The conflict rows' parents, now locked as their RI check would; missing (never in a pull): per-row checks.
+    if (role.parents !== 2) return false;
     await ctx.runner.query(`SET LOCAL session_replication_role = replica`);
     return true;
   }

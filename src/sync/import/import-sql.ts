@@ -57,9 +57,18 @@ export function lockAgainstLocalWritesSql(models: readonly TableModel[]): string
   return `LOCK TABLE ${models.map((m) => q(m.table)).join(', ')} IN SHARE ROW EXCLUSIVE MODE`;
 }
 
-/** The tables without a row, in one statement (an index-free probe of each: the first page). Under the apply's lock. */
-export function emptyTablesSql(models: readonly TableModel[]): string {
-  return models.map((m) => `SELECT '${m.table}' AS table_name WHERE NOT EXISTS (SELECT 1 FROM ${q(m.table)})`).join('\nUNION ALL ');
+/**
+ * What the apply needs to know of every table, in one statement: the tables with local tombstones
+ * (`local`), the incoming tombstones per table (`incoming`, n), and the tables without a row
+ * (`empty`: a probe of each table's first page). Runs under the apply's lock, after the tombstones are staged.
+ */
+export function applyStateSql(models: readonly TableModel[]): string {
+  const empty = models.map((m) => `SELECT 'empty', '${m.table}', 0 WHERE NOT EXISTS (SELECT 1 FROM ${q(m.table)})`);
+  return [
+    `SELECT 'local' AS kind, table_name, 0 AS n FROM (SELECT DISTINCT table_name FROM tombstones) l`,
+    `SELECT 'incoming', table_name, count(*)::int FROM _tombstones GROUP BY 2`,
+    ...empty,
+  ].join('\nUNION ALL ');
 }
 
 /**
@@ -328,10 +337,8 @@ FROM gone`;
  * the pull removes, directly or by a cascade, that changed locally since the last pull from the
  * peer (`prism.archive_removed_since`). Param: $1 last apply xid of this peer.
  */
-export const REMOVED_ROWS_SQL = [
-  `CREATE TEMP TABLE prism_removed_rows (table_name text NOT NULL, row_key jsonb NOT NULL, row_data jsonb NOT NULL) ON COMMIT DROP`,
-  `SELECT set_config('prism.archive_removed_since', $1::bigint::text, true)`,
-] as const;
+export const REMOVED_ROWS_TABLE_SQL = `CREATE TEMP TABLE prism_removed_rows (table_name text NOT NULL, row_key jsonb NOT NULL, row_data jsonb NOT NULL) ON COMMIT DROP`;
+export const ARCHIVE_REMOVED_SINCE_SQL = `SELECT set_config('prism.archive_removed_since', $1::bigint::text, true)`;
 
 /** Tables of which the pull removed locally changed rows. */
 export const REMOVED_ROW_TABLES_SQL = `SELECT DISTINCT table_name FROM prism_removed_rows`;
