@@ -27,6 +27,25 @@ export const REPLICA_ALLOWED_SQL = `SELECT current_setting('is_superuser') = 'on
   + (SELECT count(*)::int FROM (SELECT 1 FROM research_nodes WHERE id = $2::uuid FOR KEY SHARE) n) AS parents`;
 export const REPLICA_GRANTED_SQL = `SELECT has_parameter_privilege('session_replication_role', 'SET') AS granted`;
 
+/** The part of a query runner the check needs. */
+type Query = (sql: string, params?: unknown[]) => Promise<unknown>;
+
+/**
+ * Whether this apply may write in replica mode and check its foreign keys set-based: the role may
+ * set session_replication_role, and the sync log ($1) and peer ($2) of its conflict rows exist (now
+ * locked). Otherwise (a role without the grant, PG < 15 without superuser) the per-row deferred checks stay.
+ */
+export async function mayWriteInReplicaMode(query: Query, syncLogId: string, peerRegistryId: string): Promise<boolean> {
+  const [role] = (await query(REPLICA_ALLOWED_SQL, [syncLogId, peerRegistryId])) as { superuser: boolean; grants: boolean; parents: number }[];
+  if (!role.superuser) {
+    if (!role.grants) return false;
+    const [grant] = (await query(REPLICA_GRANTED_SQL)) as { granted: boolean }[];
+    if (!grant.granted) return false;
+  }
+  // Missing parents never happen in a pull; the per-row checks then say which.
+  return role.parents === 2;
+}
+
 export interface ForeignKeyViolation {
   table_name: string;
   columns: string;

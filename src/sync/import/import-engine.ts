@@ -30,7 +30,7 @@ import {
   typedTableSql,
   deleteGoneAtOriginSql,
 } from './import-sql';
-import { ForeignKeyViolation, foreignKeyViolationsSql, REPLICA_ALLOWED_SQL, REPLICA_GRANTED_SQL } from './foreign-key-check-sql';
+import { ForeignKeyViolation, foreignKeyViolationsSql, mayWriteInReplicaMode } from './foreign-key-check-sql';
 import { ApplyContext, emptyTableResult, TableResult } from './import.types';
 
 interface PgClient {
@@ -90,10 +90,7 @@ export class ImportEngine {
    */
   private async enterReplicaMode(ctx: ApplyContext): Promise<boolean> {
     if (this.config.sync.applyForeignKeyCheck !== 'auto') return false;
-    const [role] = (await ctx.runner.query(REPLICA_ALLOWED_SQL, [ctx.syncLogId, ctx.peerRegistryId])) as { superuser: boolean; grants: boolean; parents: number }[];
-    if (!role.superuser && !(role.grants && ((await ctx.runner.query(REPLICA_GRANTED_SQL)) as { granted: boolean }[])[0].granted)) return false;
-    // The conflict rows' parents, now locked as their RI check would; missing (never in a pull): per-row checks.
-    if (role.parents !== 2) return false;
+    if (!(await mayWriteInReplicaMode((sql, params) => ctx.runner.query(sql, params), ctx.syncLogId, ctx.peerRegistryId))) return false;
     await ctx.runner.query(`SET LOCAL session_replication_role = replica`);
     return true;
   }
