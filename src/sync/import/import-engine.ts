@@ -121,14 +121,14 @@ export class ImportEngine {
     const bulk = (r: TableResult) => (ctx.emptyTables?.has(r.table) ?? false) && r.inserted >= ANALYZE_MIN_ROWS;
     const models = (rs: TableResult[]) => rs.map((r) => this.catalog.table(r.table));
     const filled = foreignKeyViolationsSql(models(written.filter(bulk)), synced);
-    const merged = foreignKeyViolationsSql(models(written.filter((r) => !bulk(r))), synced);
+    const probed = foreignKeyViolationsSql(models(written.filter((r) => !bulk(r))), synced);
     const violations: ForeignKeyViolation[] = [];
     if (filled) {
       await ctx.runner.query(`SET LOCAL enable_nestloop = off`);
       violations.push(...((await ctx.runner.query(filled)) as ForeignKeyViolation[]));
       await ctx.runner.query(`RESET enable_nestloop`);
     }
-    if (merged) violations.push(...((await ctx.runner.query(merged)) as ForeignKeyViolation[]));
+    if (probed) violations.push(...((await ctx.runner.query(probed)) as ForeignKeyViolation[]));
     const [violation] = violations;
     if (violation) {
       throw AppError.of(
