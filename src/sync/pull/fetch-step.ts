@@ -9,6 +9,7 @@ import { FileRef, SyncedFiles } from '../files/synced-files.port';
 import { StagingArea } from '../import/staging';
 import { COPY_PAGE_FORMAT, PageFormat, SYNC_PAGE_FORMATS_HEADER, SYNC_PROTOCOL_HEADER, SYNC_PROTOCOL_VERSION } from '../shared/protocol';
 import { wireColumns } from '../../core/sync-kernel/sql';
+import { PAGE_BATCH_CAPABILITY } from '../shared/page-stream';
 import { PeerConnection, PeerConnector, PeerTarget } from './peer.port';
 import { ProgressTracker } from './progress';
 import { ReferenceDownload } from './reference-download';
@@ -215,6 +216,7 @@ export class FetchStep implements FetchSource {
         pageSize: this.config.sync.pullPageSize,
         fileConcurrency: this.config.sync.fileConcurrency,
         copyPages: pageFormat === COPY_PAGE_FORMAT,
+        pageBatch: manifest.window.pageBatch === true,
         wireNames: (table) => wireColumns(this.catalog.table(table)).map((c) => c.property),
         retry: this.retry,
         signal: job.signal,
@@ -282,7 +284,7 @@ export class FetchStep implements FetchSource {
       () => {
         asked = Date.now();
         const headers: Record<string, string> = { [SYNC_PROTOCOL_HEADER]: SYNC_PROTOCOL_VERSION };
-        if (this.config.sync.copyPages) headers[SYNC_PAGE_FORMATS_HEADER] = COPY_PAGE_FORMAT;
+        if (this.config.sync.copyPages) headers[SYNC_PAGE_FORMATS_HEADER] = `${COPY_PAGE_FORMAT}, ${PAGE_BATCH_CAPABILITY}`;
         return connection.invoke<SyncManifest>('POST', '/api/sync/manifest', body, headers);
       },
       this.retry,
