@@ -56,7 +56,7 @@ export class SyncExportController {
     const request: BatchRequest = { window: query.window, routes: query.routes.split(','), pageSize: query.pageSize, budget: query.budget };
     const { body } = await this.engine.windowBatch({ ...request, caller: req.nodeSession?.nodeId });
     // As a single streamed page: a failing read cuts the answer short (no end frame), a requester gone stops the reads.
-    const framed = pipeline(body, new FrameEncryptor(key, batchStreamId(request), 0), () => undefined);
+    const framed = pipeline(body, new FrameEncryptor(key, batchStreamId(request), 0, true), () => undefined);
     return new StreamableFile(framed, { type: CHUNK_MEDIA_TYPE }).setErrorHandler((_error, response) => response.destroy?.());
   }
 

@@ -18,6 +18,8 @@ export interface ApplyContext {
   fileLocators: Map<string, string>;
   signal?: AbortSignal;
   onTableApplied?(result: TableResult): void;
+  /** Tables already loaded into their typed temp tables while the fetch ran (ApplyPreload): begin skips them. */
+  preloaded?: ReadonlySet<string>;
   /** Filled by the engine at begin: tables with local tombstones, incoming tombstones per table. */
   tombstoneState?: { local: Set<string>; incoming: Map<string, number> };
 }

@@ -33,6 +33,11 @@ export interface FetchJob {
   onManifest?(manifest: SyncManifest, protocol: SyncProtocolName): Promise<void>;
   /** Called with the measured clock skew (peer minus local, ms) before it is checked against the limit. */
   onClockSkew?(skewMs: number): Promise<void>;
+  /**
+   * Called once every page of these tables is in `staging` (window pulls; see
+   * WindowDownload's onTablesStaged): the apply may load them while the fetch goes on.
+   */
+  onTablesStaged?(staging: StagingArea, tables: string[]): void;
   /** Called when the pull continues a kept window (what it reuses), and with null when the source no longer held it. */
   onResume?(report: ResumeReport | null): Promise<void>;
 }
@@ -217,6 +222,7 @@ export class FetchStep implements FetchSource {
         fileConcurrency: this.config.sync.fileConcurrency,
         copyPages: pageFormat === COPY_PAGE_FORMAT,
         pageBatch: manifest.window.pageBatch === true,
+        onTablesStaged: job.onTablesStaged && ((tables) => job.onTablesStaged!(staging, tables)),
         wireNames: (table) => wireColumns(this.catalog.table(table)).map((c) => c.property),
         retry: this.retry,
         signal: job.signal,

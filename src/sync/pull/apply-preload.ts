@@ -1,0 +1,118 @@
+import { DataSource, QueryRunner } from 'typeorm';
+import { AppError } from '../../core/errors/app-error';
+import { SyncCatalog } from '../../core/sync-kernel/sync-catalog';
+import { ImportEngine } from '../import/import-engine';
+import { StagingArea } from '../import/staging';
+
+/**
+ * The apply's loading overlapped with the fetch: once every page of a table is staged (its feed
+ * moved past it), the table is loaded into its typed temp table (COPY FROM STDIN + ANALYZE) on the
+ * connection the apply will use, while other feeds are still fetched. The apply's transaction
+ * proper starts only when the fetch has ended (ApplyStep.run): each load runs in a transaction of
+ * its own that writes nothing but the session's temp tables, so the apply's xid (local_apply_xid),
+ * its snapshot and its lock against local writers (lockAgainstLocalWritesSql) are those of an
+ * apply that loaded everything itself; no lock is held during the fetch.
+ *
+ * Loads run one after another, in the order the tables completed. A load that fails (a value
+ * PostgreSQL refuses) is reported when the apply starts, as if the apply had loaded it. Whatever
+ * happens, end() drops the session's temp tables (DISCARD TEMP) before the connection goes back to
+ * the pool: a failed or cancelled pull leaves nothing behind.
+ */
+export class ApplyPreload {
+  private runner?: QueryRunner;
+  private queue: Promise<void> = Promise.resolve();
+  private failure?: { error: unknown };
+  private staging?: StagingArea;
+  private readonly tables = new Set<string>();
+  private ended = false;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly catalog: SyncCatalog,
+    private readonly engine: ImportEngine,
+    private readonly signal?: AbortSignal,
+  ) {}
+
+  /** Tables of `staging` whose pages are all staged: loaded in turn (a staging replaced by another, e.g. a window fetched again, drops what was loaded from it). */
+  load(staging: StagingArea, tables: string[]): void {
+    this.queue = this.queue.then(async () => {
+      if (this.failure || this.ended) return;
+      try {
+        if (this.staging !== staging) await this.reset(staging);
+        for (const table of tables) {
+          if (this.tables.has(table) || !this.catalog.hasTable(table) || !staging.hasPages(table)) continue;
+          if (this.signal?.aborted) throw new AppError(409, 'ERR_SYNC_CANCELLED', 'the pull was cancelled');
+          const runner = await this.connection();
+          await runner.query('BEGIN');
+          try {
+            if (await this.engine.loadTable(runner, staging, this.catalog.table(table), { session: true })) this.tables.add(table);
+            await runner.query('COMMIT');
+          } catch (error) {
+            await runner.query('ROLLBACK').catch(() => undefined);
+            throw error;
+          }
+        }
+      } catch (error) {
+        this.failure = { error };
+      }
+    });
+  }
+
+  /** Tables loaded from `staging` (none when the fetch ended with another staging). */
+  loadedFrom(staging: StagingArea): ReadonlySet<string> {
+    return this.staging === staging ? this.tables : new Set();
+  }
+
+  /**
+   * Waits for the loads, then runs `work` in the apply's one transaction on their connection (a
+   * load's failure is thrown first); COMMIT, or ROLLBACK when asked or when `work` throws.
+   * Without any load, undefined: the caller opens its own transaction.
+   */
+  async transaction<T>(staging: StagingArea, work: (runner: QueryRunner, loaded: ReadonlySet<string>) => Promise<T>, options: { rollback?: boolean }): Promise<T | undefined> {
+    await this.queue;
+    if (this.failure) throw this.failure.error;
+    if (!this.runner || this.staging !== staging || this.tables.size === 0) return undefined;
+    const runner = this.runner;
+    await runner.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+    let result: T;
+    try {
+      result = await work(runner, this.tables);
+    } catch (error) {
+      await runner.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+    await runner.query(options.rollback ? 'ROLLBACK' : 'COMMIT');
+    return result;
+  }
+
+  /** Drops every temp table the loads made and hands the connection back (idempotent; waits for a load under way). */
+  async end(): Promise<void> {
+    this.ended = true;
+    await this.queue;
+    const runner = this.runner;
+    this.runner = undefined;
+    if (!runner) return;
+    try {
+      await runner.query('DISCARD TEMP');
+      await runner.release();
+    } catch (error) {
+      // A connection in an unknown state is not reused by the pool.
+      await (runner as unknown as { releasePostgresConnection(error: Error): Promise<void> }).releasePostgresConnection(error as Error).catch(() => undefined);
+    }
+  }
+
+  private async connection(): Promise<QueryRunner> {
+    if (!this.runner) {
+      const runner = this.dataSource.createQueryRunner();
+      await runner.connect();
+      this.runner = runner;
+    }
+    return this.runner;
+  }
+
+  private async reset(staging: StagingArea): Promise<void> {
+    if (this.tables.size > 0 && this.runner) await this.runner.query('DISCARD TEMP');
+    this.tables.clear();
+    this.staging = staging;
+  }
+}
