@@ -13,7 +13,8 @@ import { StagingArea } from '../import/staging';
  * its snapshot and its lock against local writers (lockAgainstLocalWritesSql) are those of an
  * apply that loaded everything itself; no lock is held during the fetch.
  *
- * Loads run one after another, in the order the tables completed. A load that fails (a value
+ * Loads run one after another, in the order the tables completed (those that completed while a
+ * load ran, together in one transaction). A load that fails (a value
  * PostgreSQL refuses) is reported when the apply starts, as if the apply had loaded it. Whatever
  * happens, end() drops the session's temp tables (DISCARD TEMP) before the connection goes back to
  * the pool: a failed or cancelled pull leaves nothing behind.
@@ -24,6 +25,10 @@ export class ApplyPreload {
   private failure?: { error: unknown };
   private staging?: StagingArea;
   private readonly tables = new Set<string>();
+  /** Tables whose pages are staged, not loaded yet. */
+  private pending: { staging: StagingArea; table: string }[] = [];
+  /** Loaded in the transaction under way (kept only once it commits). */
+  private loadedNow: string[] = [];
   private ended = false;
 
   constructor(
@@ -35,27 +40,42 @@ export class ApplyPreload {
 
   /** Tables of `staging` whose pages are all staged: loaded in turn (a staging replaced by another, e.g. a window fetched again, drops what was loaded from it). */
   load(staging: StagingArea, tables: string[]): void {
-    this.queue = this.queue.then(async () => {
-      if (this.failure || this.ended) return;
+    this.pending.push(...tables.map((table) => ({ staging, table })));
+    if (this.pending.length === tables.length) this.queue = this.queue.then(() => this.drain());
+  }
+
+  /**
+   * Loads what is pending, the tables that completed meanwhile together in one transaction. It
+   * writes only the session's temp tables: its commit need not wait for the WAL flush.
+   */
+  private async drain(): Promise<void> {
+    while (this.pending.length > 0 && !this.failure && !this.ended) {
+      const batch = this.pending.splice(0, this.pending.length);
       try {
-        if (this.staging !== staging) await this.reset(staging);
-        for (const table of tables) {
-          if (this.tables.has(table) || !this.catalog.hasTable(table) || !staging.hasPages(table)) continue;
-          if (this.signal?.aborted) throw new AppError(409, 'ERR_SYNC_CANCELLED', 'the pull was cancelled');
-          const runner = await this.connection();
-          await runner.query('BEGIN');
-          try {
-            if (await this.engine.loadTable(runner, staging, this.catalog.table(table), { session: true })) this.tables.add(table);
-            await runner.query('COMMIT');
-          } catch (error) {
-            await runner.query('ROLLBACK').catch(() => undefined);
-            throw error;
+        for (const { staging } of batch) if (this.staging !== staging) await this.reset(staging);
+        const tables = batch.filter(({ staging, table }) => staging === this.staging && !this.tables.has(table) && this.catalog.hasTable(table) && staging.hasPages(table));
+        if (tables.length === 0) continue;
+        const runner = await this.connection();
+        await runner.query('BEGIN');
+        try {
+          await runner.query('SET LOCAL synchronous_commit = off');
+          for (const { staging, table } of tables) {
+            if (this.signal?.aborted) throw new AppError(409, 'ERR_SYNC_CANCELLED', 'the pull was cancelled');
+            if (await this.engine.loadTable(runner, staging, this.catalog.table(table), { session: true })) this.loadedNow.push(table);
           }
+          await runner.query('COMMIT');
+          for (const table of this.loadedNow) this.tables.add(table);
+        } catch (error) {
+          await runner.query('ROLLBACK').catch(() => undefined);
+          throw error;
+        } finally {
+          this.loadedNow = [];
         }
       } catch (error) {
         this.failure = { error };
       }
-    });
+    }
+    this.pending = [];
   }
 
   /** Tables loaded from `staging` (none when the fetch ended with another staging). */
