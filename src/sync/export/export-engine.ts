@@ -196,10 +196,18 @@ export class ExportEngine {
       do {
         if (served >= budget) return;
         const page = await this.readStreamedPage(runner, window, route, { window: request.window, after, pageSize: request.pageSize });
-        const header: BatchPartHeader = { route, table: page.table, rows: page.rows, columns: page.columns, next: page.next };
-        yield Buffer.from(`${JSON.stringify(header)}\n`);
-        // The page's COPY is read to its end before the next statement on this connection.
-        for await (const chunk of page.body) yield chunk as Buffer;
+        // A COPY the answer stops reading (the requester went away or refused a part; the
+        // connection is then discarded) errs after this generator let go of it: that error is the
+        // cut answer's, already handled, and must not go unheard.
+        page.body.on('error', () => undefined);
+        try {
+          const header: BatchPartHeader = { route, table: page.table, rows: page.rows, columns: page.columns, next: page.next };
+          yield Buffer.from(`${JSON.stringify(header)}\n`);
+          // The page's COPY is read to its end before the next statement on this connection.
+          for await (const chunk of page.body) yield chunk as Buffer;
+        } finally {
+          page.body.destroy();
+        }
         if (page.table === null) yield NEWLINE;
         served += Math.max(1, page.rows);
         after = page.next ?? undefined;
