@@ -22,7 +22,8 @@ import { StagingArea } from '../import/staging';
 export class ApplyPreload {
   private runner?: QueryRunner;
   private queue: Promise<void> = Promise.resolve();
-  private failure?: { error: unknown };
+  /** A load that failed, and the staging it loaded from (a staging fetched anew, after a window expired, starts clean). */
+  private failure?: { error: unknown; staging?: StagingArea };
   private staging?: StagingArea;
   private readonly tables = new Set<string>();
   /** Tables whose pages are staged, not loaded yet. */
@@ -40,6 +41,7 @@ export class ApplyPreload {
 
   /** Tables of `staging` whose pages are all staged: loaded in turn (a staging replaced by another, e.g. a window fetched again, drops what was loaded from it). */
   load(staging: StagingArea, tables: string[]): void {
+    if (this.failure && this.failure.staging !== staging) this.failure = undefined;
     this.pending.push(...tables.map((table) => ({ staging, table })));
     if (this.pending.length === tables.length) this.queue = this.queue.then(() => this.drain());
   }
@@ -49,8 +51,9 @@ export class ApplyPreload {
    * writes only the session's temp tables: its commit need not wait for the WAL flush.
    */
   private async drain(): Promise<void> {
-    while (this.pending.length > 0 && !this.failure && !this.ended) {
-      const batch = this.pending.splice(0, this.pending.length);
+    while (this.pending.length > 0 && !this.ended) {
+      // What a failed load's staging still asks for is not loaded (that staging is gone, or its pull fails).
+      const batch = this.pending.splice(0, this.pending.length).filter(({ staging }) => !this.failure || this.failure.staging !== staging);
       try {
         for (const { staging } of batch) if (this.staging !== staging) await this.reset(staging);
         const tables = batch.filter(({ staging, table }) => staging === this.staging && !this.tables.has(table) && this.catalog.hasTable(table) && staging.hasPages(table));
@@ -72,10 +75,10 @@ export class ApplyPreload {
           this.loadedNow = [];
         }
       } catch (error) {
-        this.failure = { error };
+        this.failure = { error, staging: this.staging };
       }
     }
-    this.pending = [];
+    if (this.ended) this.pending = [];
   }
 
   /** Tables loaded from `staging` (none when the fetch ended with another staging). */
@@ -90,7 +93,7 @@ export class ApplyPreload {
    */
   async transaction<T>(staging: StagingArea, work: (runner: QueryRunner, loaded: ReadonlySet<string>) => Promise<T>, options: { rollback?: boolean }): Promise<T | undefined> {
     await this.queue;
-    if (this.failure) throw this.failure.error;
+    if (this.failure && this.failure.staging === staging) throw this.failure.error;
     if (!this.runner || this.staging !== staging || this.tables.size === 0) return undefined;
     const runner = this.runner;
     await runner.query('BEGIN ISOLATION LEVEL READ COMMITTED');

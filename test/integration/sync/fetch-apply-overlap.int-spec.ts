@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
+import { AppError } from '../../../src/core/errors/app-error';
 import { SyncCatalog } from '../../../src/core/sync-kernel/sync-catalog';
 import { ExportEngine } from '../../../src/sync/export/export-engine';
 import { ImportEngine } from '../../../src/sync/import/import-engine';
@@ -20,13 +21,23 @@ describe('loading for the apply while the fetch goes on', () => {
   let early: string[] = [];
   let firstLoad: Promise<void>;
   let loaded: () => void;
+  let loadStarted: () => void = () => undefined;
+  /** Loads wait a while before they read the staging (a window can be released meanwhile). */
+  let slowLoads = false;
 
   beforeAll(async () => {
     pair = await startPair(BULK_HTTP_ENV);
     await buildDatasetOverHttp(pair.b, pair.adminB);
+    spyOnLoads();
+  });
+  const spyOnLoads = () => {
     const engine = pair.a.app.get(ImportEngine);
-    const loadTable = engine.loadTable.bind(engine);
+    const loadTable = ImportEngine.prototype.loadTable.bind(engine);
     jest.spyOn(engine, 'loadTable').mockImplementation(async (runner, staging, model, options) => {
+      if (options?.session) {
+        loadStarted();
+        if (slowLoads) await new Promise((resolve) => setTimeout(resolve, 300));
+      }
       const done = await loadTable(runner, staging, model, options);
       if (options?.session && done) {
         early.push(model.table);
@@ -34,7 +45,7 @@ describe('loading for the apply while the fetch goes on', () => {
       }
       return done;
     });
-  });
+  };
   beforeEach(() => {
     early = [];
     firstLoad = new Promise((resolve) => (loaded = resolve));
@@ -94,5 +105,45 @@ describe('loading for the apply while the fetch goes on', () => {
     expect(await digest(pair.a, pair.adminA)).toBe(await digest(pair.b, pair.adminB));
     expect(await tempTables()).toBe(0);
     expect(stagingLeft()).toEqual([]);
+  });
+
+  it('a window the source released mid-fetch is fetched anew: what was loaded from the first staging is dropped, the pull completes', async () => {
+    const source = pair.b.app.get(ExportEngine);
+    const manifest = source.manifest.bind(source);
+    const page = source.windowStreamedPage.bind(source);
+    const late = pair.b.app.get(SyncCatalog).feeds().at(-1)!.route;
+    let expired = false;
+    const started = new Promise<void>((resolve) => (loadStarted = resolve));
+    slowLoads = true;
+    // Page by page (no batch), so the late feed's page is its own request; it answers 410 once, after a load.
+    jest.spyOn(source, 'manifest').mockImplementation(async (req) => {
+      const answer = await manifest(req);
+      if (answer.window) delete answer.window.pageBatch;
+      return answer;
+    });
+    jest.spyOn(source, 'windowStreamedPage').mockImplementation(async (route, req) => {
+      if (route === late && !expired) {
+        // While a load from this staging is under way: the staging goes, the window is fetched anew.
+        await Promise.race([started, new Promise((resolve) => setTimeout(resolve, 5000))]);
+        expired = true;
+        throw new AppError(410, 'ERR_WINDOW_EXPIRED', 'injected');
+      }
+      return page(route, req);
+    });
+    try {
+      await pair.b.dataSource.query(`UPDATE research SET title = title || '+w'`);
+      await pair.b.dataSource.query(`UPDATE ${pair.b.app.get(SyncCatalog).feeds().at(-1)!.root} SET updated_at = updated_at`);
+      const res = await pull(pair);
+      expect(res.status).toBe(200);
+    } finally {
+      slowLoads = false;
+      jest.restoreAllMocks();
+      // The spy on the requester's loads stays.
+      spyOnLoads();
+    }
+    expect(expired).toBe(true);
+    expect(early.length).toBeGreaterThan(0);
+    expect(await digest(pair.a, pair.adminA)).toBe(await digest(pair.b, pair.adminB));
+    expect(await tempTables()).toBe(0);
   });
 });
