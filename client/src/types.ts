@@ -48,6 +48,8 @@ export interface SyncManifest {
     expiresAt: string;
     /** Format of the window's pages: "copy" (COPY text, streamed in encrypted frames) when the requester asked for it and the source serves it; absent or "json" otherwise. */
     pageFormat?: 'json' | 'copy';
+    /** The source serves this window's COPY pages batched, several feeds in one answer (`GET /api/sync/window/pages`), because the requester listed `copy-batch` in X-Sync-Page-Formats. */
+    pageBatch?: boolean;
     empty?: boolean;
   };
 }

@@ -32,6 +32,11 @@ import {
 } from './export-sql';
 import { feedTables, ManifestRequest, PageRequest, StreamedPage, SyncManifest, TombstoneWire } from './export.types';
 import { COPY_PAGE_FORMAT, PageFormat } from '../shared/protocol';
+import { BatchPartHeader, BatchRequest, PAGE_BATCH_CAPABILITY } from '../shared/page-stream';
+
+/** A batch of pages serves at most this many of the largest pages' rows (SYNC_MAX_PAGE_SIZE). */
+const BATCH_PAGES_MAX = 4;
+const NEWLINE = Buffer.from('\n');
 
 /** A table's rows of one page, read by a page format: how many, and the last one's position. */
 interface TableRead<T> {
@@ -97,6 +102,7 @@ export class ExportEngine {
         reset,
         expiresAt: opened.expiresAt.toISOString(),
         pageFormat: this.pageFormatFor(request.pageFormats),
+        ...(this.batchFor(request.pageFormats) ? { pageBatch: true } : {}),
       },
     };
   }
@@ -104,6 +110,11 @@ export class ExportEngine {
   /** The page format of a window: COPY text when the requester reads it and this node serves it. */
   private pageFormatFor(accepted: string[] | undefined): PageFormat {
     return this.config.sync.copyPages && accepted?.includes(COPY_PAGE_FORMAT) ? COPY_PAGE_FORMAT : 'json';
+  }
+
+  /** The window's pages may be asked in batches (windowBatch): the requester reads them, and COPY pages are served. */
+  private batchFor(accepted: string[] | undefined): boolean {
+    return this.pageFormatFor(accepted) === COPY_PAGE_FORMAT && accepted!.includes(PAGE_BATCH_CAPABILITY);
   }
 
   /**
@@ -141,7 +152,77 @@ export class ExportEngine {
    */
   windowStreamedPage(route: string, request: PageRequest): Promise<StreamedPage> {
     if (!this.config.sync.copyPages) throw validationError([{ field: 'format', problems: ['copy pages are not served by this node'] }]);
-    const read = this.windowPageReader<StreamedPage>(route, request, {
+    this.streamedPageReader(route, request); // checks the request before a transaction is opened
+    if (isEmptyWindow(request)) return Promise.resolve({ table: null, rows: 0, columns: [], next: null, body: Readable.from([Buffer.from('[]')]) });
+    return this.windows.stream(
+      request.window!,
+      async (runner, window) => {
+        await runner.query(COPY_SESSION_SQL);
+        return this.readStreamedPage(runner, window, route, request);
+      },
+      request.caller ?? 'unknown',
+    );
+  }
+
+  /**
+   * Pages of several feeds in one answer (page-stream.ts, BatchRequest): every page of each feed
+   * in turn, read in ONE transaction attached to the window, streamed part after part (a page's
+   * rows straight from its COPY, never held). Before each page the rows served are compared with
+   * the budget (capped at BATCH_PAGES_MAX × the largest page): once it is spent no page starts,
+   * and the requester fetches what is left page by page, from the positions the parts gave.
+   */
+  windowBatch(request: BatchRequest & { caller?: string }): Promise<{ body: Readable }> {
+    if (!this.config.sync.copyPages) throw validationError([{ field: 'format', problems: ['copy pages are not served by this node'] }]);
+    if (new Set(request.routes).size !== request.routes.length) throw validationError([{ field: 'routes', problems: ['a feed is named twice'] }]);
+    for (const route of request.routes) this.feed(route);
+    const budget = Math.min(request.budget, BATCH_PAGES_MAX * this.config.sync.maxPageSize);
+    // Validated up front (a bad window token is a 400, not a cut stream).
+    decodeWindow(request.window);
+    if (isEmptyWindow({ window: request.window })) return Promise.resolve({ body: Readable.from([]) });
+    return this.windows.stream(
+      request.window,
+      async (runner, window) => {
+        await runner.query(COPY_SESSION_SQL);
+        return { body: Readable.from(this.batchParts(runner, window, request, budget)) };
+      },
+      request.caller ?? 'unknown',
+    );
+  }
+
+  private async *batchParts(runner: QueryRunner, window: WindowToken, request: BatchRequest, budget: number): AsyncGenerator<Buffer> {
+    let served = 0;
+    for (const route of request.routes) {
+      let after: string | undefined;
+      do {
+        if (served >= budget) return;
+        const page = await this.readStreamedPage(runner, window, route, { window: request.window, after, pageSize: request.pageSize });
+        // A COPY the answer stops reading (the requester went away or refused a part; the
+        // connection is then discarded) errs after this generator let go of it: that error is the
+        // cut answer's, already handled, and must not go unheard.
+        page.body.on('error', () => undefined);
+        try {
+          const header: BatchPartHeader = { route, table: page.table, rows: page.rows, columns: page.columns, next: page.next };
+          yield Buffer.from(`${JSON.stringify(header)}\n`);
+          // The page's COPY is read to its end before the next statement on this connection.
+          for await (const chunk of page.body) yield chunk as Buffer;
+        } finally {
+          page.body.destroy();
+        }
+        if (page.table === null) yield NEWLINE;
+        served += Math.max(1, page.rows);
+        after = page.next ?? undefined;
+      } while (after);
+    }
+  }
+
+  /** One `copy` page at `request.after`, read on `runner` (a transaction in the window's snapshot, COPY session). */
+  readStreamedPage(runner: QueryRunner, window: WindowToken, route: string, request: PageRequest): Promise<StreamedPage> {
+    return this.streamedPageReader(route, request)(runner, window);
+  }
+
+  /** The read of one `copy` page: its bounds first, then its rows streaming from `COPY (…) TO STDOUT` on the same connection. */
+  private streamedPageReader(route: string, request: PageRequest): (runner: QueryRunner, window: WindowToken) => Promise<StreamedPage> {
+    return this.windowPageReader<StreamedPage>(route, request, {
       rows: async (runner, table, params, fresh, _pageSize, window, position) => {
         const [row]: { n: number; last: string | null }[] = await runner.query(windowPageBoundsSql(table, !fresh), params);
         const last = row.last ? (JSON.parse(row.last) as string[]) : null;
@@ -158,15 +239,6 @@ export class ExportEngine {
       },
       tombstones: (deleted, next) => ({ table: null, rows: deleted.length, columns: [], next, body: Readable.from([Buffer.from(JSON.stringify(deleted))]) }),
     });
-    if (isEmptyWindow(request)) return Promise.resolve({ table: null, rows: 0, columns: [], next: null, body: Readable.from([Buffer.from('[]')]) });
-    return this.windows.stream(
-      request.window!,
-      async (runner, window) => {
-        await runner.query(COPY_SESSION_SQL);
-        return read(runner, window);
-      },
-      request.caller ?? 'unknown',
-    );
   }
 
   /**

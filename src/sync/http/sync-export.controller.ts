@@ -1,12 +1,16 @@
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Body, Controller, Headers, HttpCode, Post, Req } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Post, Query, Req, StreamableFile } from '@nestjs/common';
+import { pipeline } from 'node:stream';
+import { AppError } from '../../core/errors/app-error';
+import { CHUNK_MEDIA_TYPE, FrameEncryptor } from '../shared/chunked-cipher';
+import { batchStreamId, BatchRequest } from '../shared/page-stream';
 import { SyncExportRoute } from '../../node-trust/channel/encrypted-route';
 import type { NodeTrustRequest } from '../../node-trust/channel/channel-request';
 import { BundlePositions } from '../bundle/bundle-positions';
 import { ExportEngine } from '../export/export-engine';
 import { ExportWindows } from '../export/export-windows';
 import { assertCompatibleProtocol, SYNC_PAGE_FORMATS_HEADER, SYNC_PROTOCOL_HEADER } from '../shared/protocol';
-import { CloseWindowDto, ManifestRequestDto } from './sync-export.dto';
+import { CloseWindowDto, ManifestRequestDto, WindowBatchQueryDto } from './sync-export.dto';
 import { SYNC_EXPORT_TAG } from './sync-feed-routes';
 
 /**
@@ -41,6 +45,19 @@ export class SyncExportController {
     // Not awaited: the manifest's answer (a no-op pull's only round trip) does not wait for it.
     if (protocol && body.cursor && req.nodeSession) void this.bundlePositions.acknowledge(peer, body.cursor, 'pull').catch(() => undefined);
     return manifest;
+  }
+
+  @SyncExportRoute()
+  @ApiOperation({ summary: 'Pages of several feeds of a window in one answer (COPY pages in encrypted frames)' })
+  @Get('window/pages')
+  async windowPages(@Query() query: WindowBatchQueryDto, @Req() req: NodeTrustRequest): Promise<StreamableFile> {
+    const key = req.prismChannel?.key;
+    if (!key) throw new AppError(400, 'ERR_CHANNEL_REQUIRED', 'batched pages need an encrypted channel');
+    const request: BatchRequest = { window: query.window, routes: query.routes.split(','), pageSize: query.pageSize, budget: query.budget };
+    const { body } = await this.engine.windowBatch({ ...request, caller: req.nodeSession?.nodeId });
+    // As a single streamed page: a failing read cuts the answer short (no end frame), a requester gone stops the reads.
+    const framed = pipeline(body, new FrameEncryptor(key, batchStreamId(request), 0, true), () => undefined);
+    return new StreamableFile(framed, { type: CHUNK_MEDIA_TYPE }).setErrorHandler((_error, response) => response.destroy?.());
   }
 
   @SyncExportRoute()

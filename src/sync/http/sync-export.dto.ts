@@ -67,3 +67,29 @@ export class CloseWindowDto {
   @IsOptional() @IsString() @MaxLength(200) sessionToken?: string;
   @IsOptional() @IsString() @MaxLength(100) timestamp?: string;
 }
+
+/** Query of a batch of window pages (page-stream.ts BatchRequest). */
+export class WindowBatchQueryDto {
+  @IsString()
+  @MaxLength(2000)
+  @Matches(/^[A-Za-z0-9_-]+$/)
+  window: string;
+
+  /** Feed routes, comma-separated, served in this order. */
+  @IsString()
+  @MaxLength(4000)
+  @Matches(/^[a-z0-9/_-]+(,[a-z0-9/_-]+)*$/)
+  routes: string;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  pageSize: number;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000)
+  budget: number;
+}

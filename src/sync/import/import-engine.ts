@@ -7,6 +7,7 @@ import { AppConfig } from '../../config';
 import { localNodeUuid } from '../../core/local-node';
 import { SyncCatalog } from '../../core/sync-kernel/sync-catalog';
 import { TableModel } from '../../core/sync-kernel/table-model';
+import { StagingArea } from './staging';
 import { q } from '../../core/sync-kernel/sql';
 import { AppError } from '../../core/errors/app-error';
 import {
@@ -146,32 +147,46 @@ export class ImportEngine {
    */
   private async loadRows(ctx: ApplyContext): Promise<void> {
     for (const model of this.catalog.tables()) {
-      if (!ctx.staging.hasPages(model.table)) continue;
+      // Tables the fetch already loaded (ApplyPreload) are in their temp tables.
+      if (!ctx.staging.hasPages(model.table) || ctx.preloaded?.has(model.table)) continue;
       if (ctx.signal?.aborted) throw new AppError(409, 'ERR_SYNC_CANCELLED', 'the pull was cancelled');
-      const rows = rowsTable(model);
-      const columns = ctx.staging.copyColumns(model.table);
-      let copied: number | undefined;
-      try {
-        if (columns) {
-          await ctx.runner.query(typedTableSql(model, rows));
-          copied = await this.copyInto(ctx.runner, `COPY ${rows} (${columns.map(q).join(', ')}) FROM STDIN`, ctx.staging.copyFile(model.table));
-          const announced = ctx.staging.copyRows(model.table);
-          if (copied !== announced) throw AppError.of('ERR_MALFORMED_PAGE', `malformed page from the peer: ${model.table} has ${copied} rows, its pages announced ${announced}`);
-        } else {
-          const stage = `_s_${model.applyOrder}`;
-          await ctx.runner.query(stageTableSql(stage));
-          await this.copyInto(ctx.runner, `COPY ${stage} (doc) FROM STDIN`, ctx.staging.pageFile(model.table));
-          await ctx.runner.query(typedRowsSql(model, stage, rows));
-          await ctx.runner.query(`DROP TABLE ${stage}`);
-        }
-      } catch (error) {
-        throw malformedValues(error, model.table);
-      }
-      // Temp tables get no automatic statistics; the merge's joins plan on these. Not for a table
-      // with nothing to merge (an empty target), nor for a few rows: the planner estimates a table
-      // never analyzed from its size, and joins on the target's key need no more.
-      if (!ctx.emptyTables?.has(model.table) && (copied === undefined || copied >= ANALYZE_MIN_ROWS)) await ctx.runner.query(`ANALYZE ${rows}`);
+      await this.loadTable(ctx.runner, ctx.staging, model, { emptyTarget: ctx.emptyTables?.has(model.table) });
     }
+  }
+
+  /**
+   * One staged table into its typed temp table, and ANALYZE. `session`: before the apply's
+   * transaction (ApplyPreload, while other feeds are still fetched), in a transaction of its own on
+   * the apply's connection; the temp table then lives for the session (until applied, or DISCARD
+   * TEMP), not just the transaction. Only COPY pages are loaded so; answers whether it loaded.
+   */
+  async loadTable(runner: QueryRunner, staging: StagingArea, model: TableModel, options: { session?: boolean; emptyTarget?: boolean } = {}): Promise<boolean> {
+    const rows = rowsTable(model);
+    const columns = staging.copyColumns(model.table);
+    if (options.session && !columns) return false;
+    let copied: number | undefined;
+    try {
+      if (columns) {
+        const create = typedTableSql(model, rows);
+        await runner.query(options.session ? create.replace(/\s+ON COMMIT DROP\b/i, '') : create);
+        copied = await this.copyInto(runner, `COPY ${rows} (${columns.map(q).join(', ')}) FROM STDIN`, staging.copyFile(model.table));
+        const announced = staging.copyRows(model.table);
+        if (copied !== announced) throw AppError.of('ERR_MALFORMED_PAGE', `malformed page from the peer: ${model.table} has ${copied} rows, its pages announced ${announced}`);
+      } else {
+        const stage = `_s_${model.applyOrder}`;
+        await runner.query(stageTableSql(stage));
+        await this.copyInto(runner, `COPY ${stage} (doc) FROM STDIN`, staging.pageFile(model.table));
+        await runner.query(typedRowsSql(model, stage, rows));
+        await runner.query(`DROP TABLE ${stage}`);
+      }
+    } catch (error) {
+      throw malformedValues(error, model.table);
+    }
+    // Temp tables get no automatic statistics; the merge's joins plan on these. Not for a table
+    // with nothing to merge (an empty target, known once the apply holds its lock), nor for a few
+    // rows: the planner estimates a table never analyzed from its size, and joins on the key need no more.
+    if (!options.emptyTarget && (copied === undefined || copied >= ANALYZE_MIN_ROWS)) await runner.query(`ANALYZE ${rows}`);
+    return true;
   }
 
   /** Applies the incoming tombstones and rows of the given tables, in the given order. */

@@ -22,6 +22,8 @@ export interface ApplyContext {
   emptyTables?: Set<string>;
   /** Set by the engine at begin: writes run in replica mode and `finish` checks the foreign keys set-based. */
   replicaWrites?: boolean;
+  /** Tables already loaded into their typed temp tables while the fetch ran (ApplyPreload): begin skips them. */
+  preloaded?: ReadonlySet<string>;
   /** Filled by the engine at begin: tables with local tombstones, incoming tombstones per table. */
   tombstoneState?: { local: Set<string>; incoming: Map<string, number> };
 }

@@ -8,6 +8,7 @@ import { ImportEngine } from '../import/import-engine';
 import { StagingArea } from '../import/staging';
 import { ApplyContext, emptyTableResult, TableResult } from '../import/import.types';
 import { FetchResult } from './fetch-step';
+import { ApplyPreload } from './apply-preload';
 import { summarize, SyncSummary } from './sync-summary';
 
 export interface ApplyStepInput extends Omit<ApplyContext, 'runner'> {
@@ -49,27 +50,34 @@ export class ApplyStep {
     return steps;
   }
 
-  run(input: ApplyStepInput): Promise<TableResult[]> {
-    return inTransaction(
-      this.dataSource,
-      async (runner) => {
-        const context: ApplyContext = { ...input, runner };
-        await this.engine.begin(context);
-        const results: TableResult[] = [];
-        for (const step of this.plan()) results.push(...(await this.bus.importTables(step.aggregate, step.tables, context)));
-        input.onTablesApplied?.();
-        for (const [table, n] of await this.engine.removeDanglingChildren(context, results)) {
-          const result = results.find((r) => r.table === table)!;
-          result.deleted += n;
-          result.conflicts += n;
-        }
-        for (const [table, n] of await this.engine.archiveRemovedRows(context)) results.find((r) => r.table === table)!.conflicts += n;
-        await this.engine.finish(context, results);
-        if (!input.dryRun) await input.beforeCommit?.(runner, results);
-        return results;
-      },
-      { rollback: input.dryRun },
-    );
+  /**
+   * `preload`: the tables the fetch already loaded (ApplyPreload); the transaction then runs on
+   * their connection, and begin loads only the rest.
+   */
+  async run(input: ApplyStepInput, preload?: ApplyPreload): Promise<TableResult[]> {
+    const work = async (runner: QueryRunner, preloaded?: ReadonlySet<string>) => {
+      const context: ApplyContext = { ...input, runner, preloaded };
+      await this.engine.begin(context);
+      const results: TableResult[] = [];
+      for (const step of this.plan()) results.push(...(await this.bus.importTables(step.aggregate, step.tables, context)));
+      input.onTablesApplied?.();
+      for (const [table, n] of await this.engine.removeDanglingChildren(context, results)) {
+        const result = results.find((r) => r.table === table)!;
+        result.deleted += n;
+        result.conflicts += n;
+      }
+      for (const [table, n] of await this.engine.archiveRemovedRows(context)) results.find((r) => r.table === table)!.conflicts += n;
+      await this.engine.finish(context, results);
+      if (!input.dryRun) await input.beforeCommit?.(runner, results);
+      return results;
+    };
+    const preloaded = await preload?.transaction(input.staging, work, { rollback: input.dryRun });
+    return preloaded ?? inTransaction(this.dataSource, (runner) => work(runner), { rollback: input.dryRun });
+  }
+
+  /** A preload for a run of this step (ApplyPreload): the fetch hands it each table once staged. */
+  preload(signal?: AbortSignal): ApplyPreload {
+    return new ApplyPreload(this.dataSource, this.catalog, this.engine, signal);
   }
 
   /** How many tables a run will load rows into (the progress weighs each: progress-model.ts TABLE_ROWS). */

@@ -9,6 +9,7 @@ import { FileRef, SyncedFiles } from '../files/synced-files.port';
 import { StagingArea } from '../import/staging';
 import { COPY_PAGE_FORMAT, PageFormat, SYNC_PAGE_FORMATS_HEADER, SYNC_PROTOCOL_HEADER, SYNC_PROTOCOL_VERSION } from '../shared/protocol';
 import { wireColumns } from '../../core/sync-kernel/sql';
+import { PAGE_BATCH_CAPABILITY } from '../shared/page-stream';
 import { PeerConnection, PeerConnector, PeerTarget } from './peer.port';
 import { ProgressTracker } from './progress';
 import { ReferenceDownload } from './reference-download';
@@ -32,6 +33,11 @@ export interface FetchJob {
   onManifest?(manifest: SyncManifest, protocol: SyncProtocolName): Promise<void>;
   /** Called with the measured clock skew (peer minus local, ms) before it is checked against the limit. */
   onClockSkew?(skewMs: number): Promise<void>;
+  /**
+   * Called once every page of these tables is in `staging` (window pulls; see
+   * WindowDownload's onTablesStaged): the apply may load them while the fetch goes on.
+   */
+  onTablesStaged?(staging: StagingArea, tables: string[]): void;
   /** Called when the pull continues a kept window (what it reuses), and with null when the source no longer held it. */
   onResume?(report: ResumeReport | null): Promise<void>;
 }
@@ -215,6 +221,8 @@ export class FetchStep implements FetchSource {
         pageSize: this.config.sync.pullPageSize,
         fileConcurrency: this.config.sync.fileConcurrency,
         copyPages: pageFormat === COPY_PAGE_FORMAT,
+        pageBatch: manifest.window.pageBatch === true,
+        onTablesStaged: job.onTablesStaged && ((tables) => job.onTablesStaged!(staging, tables)),
         wireNames: (table) => wireColumns(this.catalog.table(table)).map((c) => c.property),
         retry: this.retry,
         signal: job.signal,
@@ -282,7 +290,7 @@ export class FetchStep implements FetchSource {
       () => {
         asked = Date.now();
         const headers: Record<string, string> = { [SYNC_PROTOCOL_HEADER]: SYNC_PROTOCOL_VERSION };
-        if (this.config.sync.copyPages) headers[SYNC_PAGE_FORMATS_HEADER] = COPY_PAGE_FORMAT;
+        if (this.config.sync.copyPages) headers[SYNC_PAGE_FORMATS_HEADER] = `${COPY_PAGE_FORMAT}, ${PAGE_BATCH_CAPABILITY}`;
         return connection.invoke<SyncManifest>('POST', '/api/sync/manifest', body, headers);
       },
       this.retry,

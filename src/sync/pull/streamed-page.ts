@@ -59,33 +59,55 @@ export async function fetchStreamedPage(
   const decrypt = new FrameDecryptor(connection.channelKey, pageStreamId(request, meta), 0);
   try {
     if (meta.table === null) {
-      await stageTombstones(response.body, decrypt, meta, target, staging, checkpoint?.(meta, []));
+      await stageTombstones(await readTombstones(response.body, decrypt, meta), meta, target, staging, checkpoint?.(meta, []));
       return meta;
     }
-    const refs = new Map<string, FileRef>();
-    const fileColumns = target.fileColumns?.spec.table === meta.table ? target.fileColumns : undefined;
-    const check = new CopyRowsCheck(meta, fileColumns && ((fields) => collectFileRefs([fileRow(fields, meta.columns, fileColumns)], fileColumns, refs)));
-    await staging.appendCopyPage(meta.table, meta.columns, meta.rows, response.body, decrypt, check);
-    const added = newRefs(refs, files);
-    if (checkpoint) await staging.checkpoint(checkpoint(meta, added), [meta.table]);
+    await stageCopyRows(staging, meta, target, files, [response.body, decrypt], checkpoint);
     return meta;
   } catch (error) {
     response.body.destroy();
-    if (error instanceof PeerError) throw error;
-    if (error instanceof FrameError) throw malformed(`page of ${request.route} failed authentication: ${error.message}`);
-    throw new PeerError(0, 'ERR_PEER_UNREACHABLE', `page of ${request.route} cut short: ${(error as Error).message}`, true);
+    throw asPageFailure(error, request.route);
   }
 }
 
-/** The page's metadata from its headers, checked against this node's feed and schema. */
-function readMeta(headers: Record<string, string | undefined>, target: StreamedPageTarget, staging: StagingArea): StreamedPageMeta {
-  const rowsText = headers[PAGE_HEADERS.rows] ?? '';
-  const rows = /^\d{1,9}$/.test(rowsText) ? Number(rowsText) : NaN;
-  if (!(rows <= target.pageSize)) throw malformed(`bad row count ${rowsText}`);
-  const next = headers[PAGE_HEADERS.next] ?? null;
-  if (next !== null && !TOKEN.test(next)) throw malformed('bad next token');
-  const table = headers[PAGE_HEADERS.table] ?? null;
-  const columns = headers[PAGE_HEADERS.columns] ? headers[PAGE_HEADERS.columns]!.split(',') : [];
+/** A failure while a page streamed in: the peer's fault (authentication, a malformed page) is final, a cut transfer retryable. */
+export function asPageFailure(error: unknown, route: string): PeerError {
+  if (error instanceof PeerError) return error;
+  if (error instanceof FrameError) return malformed(`page of ${route} failed authentication: ${(error as Error).message}`);
+  return new PeerError(0, 'ERR_PEER_UNREACHABLE', `page of ${route} cut short: ${(error as Error).message}`, true);
+}
+
+/**
+ * A rows page's COPY text from `source` (through `transforms`) into its table's staging file,
+ * counted against `meta.rows`; the file table's references are collected; the feed's position
+ * recorded after it (resumable staging).
+ */
+export async function stageCopyRows(
+  staging: StagingArea,
+  meta: StreamedPageMeta,
+  target: StreamedPageTarget,
+  files: Map<string, FileRef>,
+  [source, ...transforms]: [Readable, ...Transform[]],
+  checkpoint?: (meta: StreamedPageMeta, added: FileRef[]) => PageCheckpoint,
+): Promise<void> {
+  const refs = new Map<string, FileRef>();
+  const fileColumns = target.fileColumns?.spec.table === meta.table ? target.fileColumns : undefined;
+  const check = new CopyRowsCheck(meta, fileColumns && ((fields) => collectFileRefs([fileRow(fields, meta.columns, fileColumns)], fileColumns, refs)));
+  await staging.appendCopyPage(meta.table!, meta.columns, meta.rows, source, ...transforms, check);
+  const added = newRefs(refs, files);
+  if (checkpoint) await staging.checkpoint(checkpoint(meta, added), [meta.table!]);
+}
+
+/** The page's metadata (from its headers, or a batch part), checked against this node's feed and schema. */
+export function checkMeta(meta: { table: string | null; rows: unknown; columns: unknown; next: unknown }, target: StreamedPageTarget, staging: StagingArea): StreamedPageMeta {
+  const rows = meta.rows;
+  if (typeof rows !== 'number' || !Number.isInteger(rows) || rows < 0 || rows > target.pageSize) throw malformed(`bad row count ${String(rows)}`);
+  const next = meta.next ?? null;
+  if (next !== null && (typeof next !== 'string' || !TOKEN.test(next))) throw malformed('bad next token');
+  const table = meta.table ?? null;
+  if (table !== null && typeof table !== 'string') throw malformed('bad table');
+  if (!Array.isArray(meta.columns) || meta.columns.some((c) => typeof c !== 'string')) throw malformed('bad columns');
+  const columns = meta.columns as string[];
   if (table === null) {
     if (columns.length > 0) throw malformed('a tombstone page with columns');
     return { table, rows, columns, next };
@@ -100,9 +122,23 @@ function readMeta(headers: Record<string, string | undefined>, target: StreamedP
   return { table, rows, columns, next };
 }
 
-/** The feed's tombstones: a JSON array (bounded), checked and staged as in a JSON page. */
-async function stageTombstones(body: Readable, decrypt: FrameDecryptor, meta: StreamedPageMeta, target: StreamedPageTarget, staging: StagingArea, checkpoint?: PageCheckpoint): Promise<void> {
-  const limit = Math.max(1, meta.rows) * TOMBSTONE_BYTES_PER_ROW;
+/** The page's metadata from its headers. */
+function readMeta(headers: Record<string, string | undefined>, target: StreamedPageTarget, staging: StagingArea): StreamedPageMeta {
+  const rowsText = headers[PAGE_HEADERS.rows] ?? '';
+  const rows = /^\d{1,9}$/.test(rowsText) ? Number(rowsText) : NaN;
+  if (!(rows <= target.pageSize)) throw malformed(`bad row count ${rowsText}`);
+  const columns = headers[PAGE_HEADERS.columns] ? headers[PAGE_HEADERS.columns]!.split(',') : [];
+  return checkMeta({ table: headers[PAGE_HEADERS.table] ?? null, rows, columns, next: headers[PAGE_HEADERS.next] ?? null }, target, staging);
+}
+
+/** The bytes a tombstone page of `meta.rows` tombstones may have (it is parsed whole). */
+export function tombstoneLimit(meta: StreamedPageMeta): number {
+  return Math.max(1, meta.rows) * TOMBSTONE_BYTES_PER_ROW;
+}
+
+/** A tombstone page's body (bounded), as text. */
+async function readTombstones(body: Readable, decrypt: FrameDecryptor, meta: StreamedPageMeta): Promise<string> {
+  const limit = tombstoneLimit(meta);
   const chunks: Buffer[] = [];
   let size = 0;
   await pipeline(body, decrypt, async (plaintext: AsyncIterable<Buffer>) => {
@@ -112,7 +148,11 @@ async function stageTombstones(body: Readable, decrypt: FrameDecryptor, meta: St
       chunks.push(chunk);
     }
   });
-  const text = Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The feed's tombstones (a JSON array), checked and staged as in a JSON page. */
+export async function stageTombstones(text: string, meta: StreamedPageMeta, target: StreamedPageTarget, staging: StagingArea, checkpoint?: PageCheckpoint): Promise<void> {
   let deleted: unknown;
   try {
     deleted = JSON.parse(text);

@@ -62,6 +62,8 @@ export class SyncSaga {
     const started = Date.now();
     // Kept until the job's row is written (SyncLogs.draft): with it, whatever the job ends as.
     const measured: Measured = {};
+    // Tables are loaded for the apply as their feeds complete, while the fetch goes on (network pulls; a bundle's apply loads them itself).
+    const preload = job.source ? undefined : this.apply.preload(job.signal);
     try {
       fetched = await (job.source ?? this.fetch).run({
         jobId: job.log.id,
@@ -83,6 +85,7 @@ export class SyncSaga {
           measured.resumed = report;
           job.progress.resumed(report);
         },
+        onTablesStaged: preload && ((staging, tables) => preload.load(staging, tables)),
       });
       const { manifest } = fetched;
       if (fetched.unchanged && this.nothingToApply(job, manifest)) return await this.finishUnchanged(job, fetched, started, measured);
@@ -114,7 +117,7 @@ export class SyncSaga {
             progress: { ...job.progress.snapshot(), state: 'completed', phase: 'done', percent: 100 },
           });
         },
-      });
+      }, preload);
       const summary = summaryOf(tables);
       job.progress.finish('completed');
       if (job.kind === 'preview') await this.logs.finishPreview(job.log.id, summary, job.progress.snapshot());
@@ -131,6 +134,8 @@ export class SyncSaga {
       if (fetched) await this.fetch.release(fetched, { collectGarbage: true });
       this.events.publish(new SyncFailedEvent(job.log.id, job.peer.registryId, job.kind, failure.code));
       throw failure;
+    } finally {
+      await preload?.end();
     }
   }
 

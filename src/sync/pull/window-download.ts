@@ -12,6 +12,8 @@ import { ProgressTracker } from './progress';
 import { RetryPolicy, withRetry } from './retry';
 import { fetchStreamedPage } from './streamed-page';
 import { StreamedPageMeta } from '../shared/page-stream';
+import { PeerError } from '../../core/errors/peer-error';
+import { BatchedFeed, fetchPageBatch } from './page-batch';
 
 /**
  * The window download of a pull (protocol 2): every page of every feed of one export window and
@@ -30,6 +32,13 @@ export interface DownloadOptions {
   wireNames?: (table: string) => string[];
   retry: RetryPolicy;
   signal?: AbortSignal;
+  /** The source serves batches of pages (the manifest's `window.pageBatch`): the small feeds come in one answer (page-batch.ts). */
+  pageBatch?: boolean;
+  /**
+   * Called once every page of these tables is staged (their feed has moved past them, or ended):
+   * the apply may load them while other feeds are still fetched. A table may be named again.
+   */
+  onTablesStaged?(tables: string[]): void;
 }
 
 /** Where a feed's fetch stands after a staged page (`after` null: the feed is complete). */
@@ -69,18 +78,94 @@ export class WindowDownload {
     const files = new Map<string, FileRef>((resume?.files ?? []).map((f) => [f.sha256, f]));
     // Pages of one feed follow each other (keyset); different feeds are fetched side by side.
     const feeds = (manifest.feeds ?? []).filter((feed) => feed.rows + feed.tombstones > 0);
-    await runPool(feeds, FEED_CONCURRENCY, async (feed) => {
+    this.feedTables = feedTables;
+    // Feeds that fit in a page or so come batched in one answer (when the source serves batches),
+    // beside the bigger ones fetched page by page; a feed the batch did not finish goes on after it.
+    const batched = this.options.copyPages && this.options.pageBatch ? feeds.filter((f) => !resume?.positions[f.route] && f.rows + f.tombstones <= this.options.pageSize) : [];
+    const batchedAt = new Map<string, BatchedFeed>();
+    const tasks = feeds.filter((f) => !batched.includes(f)).map((feed) => async () => {
       const staged = resume?.positions[feed.route];
       const from = staged?.position as FeedPosition | undefined;
       if (staged) this.progress.fetched(feed.route, staged.count);
-      if (from && from.after === null) return;
+      if (from && from.after === null) return this.feedEnded(feed.route);
       this.progress.phase('fetching', { aggregate: feed.aggregate, table: null });
       await this.fetchFeed(feed.route, window.token, new Set(feedTables(feed.route)), files, from);
+    });
+    if (batched.length > 0) tasks.unshift(() => this.fetchBatch(batched, window.token, files, batchedAt));
+    await runPool(tasks, batched.length > 0 ? FEED_CONCURRENCY + 1 : FEED_CONCURRENCY, (task) => task());
+    const unfinished = batched.filter((f) => batchedAt.get(f.route)?.after !== null);
+    await runPool(unfinished, FEED_CONCURRENCY, async (feed) => {
+      const at = batchedAt.get(feed.route);
+      await this.fetchFeed(feed.route, window.token, new Set(feedTables(feed.route)), files, at && { after: at.after, page: at.pages + 1 });
     });
     // Releasing the source's snapshot need not hold up this pull.
     void this.connection.invoke('POST', '/api/sync/window/close', { window: window.token }).catch(() => undefined);
     await this.staging.seal();
     return new FileDownload(this.connection, this.staging, this.store, this.fileColumns, this.progress, this.options).run([...files.values()]);
+  }
+
+  /**
+   * The small feeds in one batch (page-batch.ts). A batch cut short on the way (a retryable
+   * failure) is not retried as a batch: its feeds go on page by page from their last staged part.
+   */
+  private async fetchBatch(feeds: { route: string; rows: number; tombstones: number }[], window: string, files: Map<string, FileRef>, at: Map<string, BatchedFeed>): Promise<void> {
+    this.checkCancelled();
+    const request = {
+      window,
+      routes: feeds.map((f) => f.route),
+      pageSize: this.options.pageSize,
+      // Every row and tombstone announced, and one for each feed's (maybe empty) tombstone page.
+      budget: feeds.reduce((n, f) => n + f.rows + f.tombstones + 1, 0),
+    };
+    const targets = new Map(feeds.map((f) => [f.route, this.streamedTarget(new Set(this.feedTables!(f.route)))]));
+    try {
+      await fetchPageBatch(
+        this.connection,
+        this.staging,
+        request,
+        files,
+        {
+          target: (route) => targets.get(route)!,
+          checkpoint: (route, page, meta, added) => ({ key: route, position: { after: meta.next, page: page + 1 } satisfies FeedPosition, count: meta.rows, records: added }),
+          staged: (route, meta) => {
+            if (meta.table !== null) this.progress.phase('fetching', { table: meta.table });
+            if (meta.rows > 0) this.progress.fetched(route, meta.rows);
+            this.pageStaged(route, meta.table, meta.next);
+          },
+        },
+        at,
+        this.options.signal,
+      );
+    } catch (error) {
+      if (this.options.signal?.aborted || !(error instanceof PeerError) || !error.retryable) throw error;
+    }
+  }
+
+  private streamedTarget(tables: Set<string>) {
+    return { tables, wireNames: this.options.wireNames!, pageSize: this.options.pageSize, fileColumns: this.fileColumns };
+  }
+
+  /** Each feed's table being staged: once a feed moves to another table, the one before is complete. */
+  private readonly current = new Map<string, string | null>();
+  private readonly announced = new Set<string>();
+  private feedTables?: (route: string) => string[];
+
+  private pageStaged(route: string, table: string | null, next: string | null): void {
+    const before = this.current.get(route);
+    if (before && before !== table) this.tablesStaged([before]);
+    this.current.set(route, table);
+    if (next === null) this.feedEnded(route);
+  }
+
+  /** Every table of a complete feed (a resumed one's too) with pages. */
+  private feedEnded(route: string): void {
+    this.tablesStaged(this.feedTables!(route).filter((t) => this.staging.hasPages(t)));
+  }
+
+  private tablesStaged(tables: string[]): void {
+    const fresh = tables.filter((t) => !this.announced.has(t));
+    for (const t of fresh) this.announced.add(t);
+    if (fresh.length > 0) this.options.onTablesStaged?.(fresh);
   }
 
   private async fetchFeed(route: string, windowToken: string, tables: Set<string>, files: Map<string, FileRef>, from?: FeedPosition): Promise<void> {
@@ -106,6 +191,7 @@ export class WindowDownload {
       await this.staging.appendPages(parts, { key: route, position: { after: result.next, page: page + 1 } satisfies FeedPosition, count, records: added });
       if (result.data.length > 0) this.progress.phase('fetching', { table: result.table });
       this.progress.fetched(route, count);
+      this.pageStaged(route, result.data.length > 0 ? result.table : null, result.next);
       after = result.next;
       page++;
     } while (after);
@@ -113,7 +199,7 @@ export class WindowDownload {
 
   /** The feed's pages in the `copy` format (streamed-page.ts). */
   private async fetchStreamedFeed(route: string, window: string, tables: Set<string>, files: Map<string, FileRef>, from?: FeedPosition): Promise<void> {
-    const target = { tables, wireNames: this.options.wireNames!, pageSize: this.options.pageSize, fileColumns: this.fileColumns };
+    const target = this.streamedTarget(tables);
     let after: string | null = from?.after ?? null;
     let page = from?.page ?? 1;
     do {
@@ -133,6 +219,7 @@ export class WindowDownload {
       );
       if (meta.table !== null) this.progress.phase('fetching', { table: meta.table });
       if (meta.rows > 0) this.progress.fetched(route, meta.rows);
+      this.pageStaged(route, meta.table, meta.next);
       after = meta.next;
       page++;
     } while (after);

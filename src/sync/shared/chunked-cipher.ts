@@ -56,10 +56,16 @@ class ChunkQueue {
 export class FrameEncryptor extends Transform {
   private readonly pending = new ChunkQueue();
 
+  /**
+   * `eager`: every write leaves as soon as it is in (frames of at most FRAME_PLAINTEXT_MAX), for a
+   * stream produced piece by piece (a batch of pages) that the reader can work on as it arrives;
+   * otherwise plaintext is gathered into full frames.
+   */
   constructor(
     private readonly key: Buffer,
     private readonly sha256: string,
     private offset: number,
+    private readonly eager = false,
   ) {
     super();
   }
@@ -67,6 +73,7 @@ export class FrameEncryptor extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.pending.push(chunk);
     while (this.pending.length >= FRAME_PLAINTEXT_MAX) this.emitFrame(FRAME_PLAINTEXT_MAX);
+    if (this.eager && this.pending.length > 0) this.emitFrame(this.pending.length);
     done();
   }
 

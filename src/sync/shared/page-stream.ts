@@ -43,3 +43,36 @@ export function pageHeaders(meta: StreamedPageMeta): Record<string, string> {
   if (meta.next !== null) headers[PAGE_HEADERS.next] = meta.next;
   return headers;
 }
+
+/**
+ * A window's pages batched in one answer (`GET /api/sync/window/pages`, additive capability
+ * `copy-batch` of X-Sync-Page-Formats; the manifest's `window.pageBatch` says the source serves
+ * it): pages of the named feeds, one after another in one stream of frames. Each page is a part:
+ * a line of JSON (BatchPartHeader), then its body — exactly `rows` COPY text lines, or, for a
+ * feed's tombstone page (`table` null), one line of JSON array. Everything, headers included, is in
+ * the frames, whose AAD names the request (batchStreamId): an altered part or a replayed answer
+ * fails authentication, and a stream cut short lacks its end frame.
+ */
+export const PAGE_BATCH_CAPABILITY = 'copy-batch';
+
+export interface BatchPartHeader extends StreamedPageMeta {
+  route: string;
+}
+
+export interface BatchRequest {
+  window: string;
+  /** Feeds, served in this order, each from its start. */
+  routes: string[];
+  pageSize: number;
+  /** Rows (a tombstone page counts at least one) after which the source starts no further page; the rest goes page by page. */
+  budget: number;
+}
+
+/** A header line's longest length (routes, table and column names, the next token). */
+export const BATCH_HEADER_MAX_BYTES = 64 * 1024;
+
+/** The identity of a batch answer's frame stream. */
+export function batchStreamId(request: BatchRequest): string {
+  const identity = ['batch', request.window, request.routes, request.pageSize, request.budget];
+  return createHash('sha256').update(JSON.stringify(identity)).digest('hex');
+}

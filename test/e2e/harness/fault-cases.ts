@@ -34,6 +34,7 @@ const converges: FaultExpectation = { outcome: 'converges' };
 const fails = (code: RegExp, status: 'failed' | 'rolled_back' = 'failed'): FaultExpectation => ({ outcome: 'fails', status, code });
 
 const PAGE = (route: string) => new RegExp(`^/api/sync/${route}$`);
+const BATCH = /^\/api\/sync\/window\/pages$/;
 const STREAM = /^\/api\/sync\/recordings\/[^/]+\/stream$/;
 const ALWAYS = Infinity;
 
@@ -61,17 +62,20 @@ export const FAULT_CASES: FaultCase[] = [
   { name: 'manifest cut mid-answer (persistent)', phase: 'manifest', rules: () => on(/^\/api\/sync\/manifest$/, { kind: 'cut', afterBytes: 'half' }, { times: ALWAYS }), expect: fails(/ERR_PEER_UNREACHABLE|ERR_PEER/) },
 
   // Feed pages of every aggregate.
-  { name: 'snomed first page 503 once', phase: 'feed-page', rules: () => on(PAGE('snomed/body-regions'), s503), expect: converges },
+  // The small feeds (the SNOMED catalogs, researchers) come in one batched answer: a fault on it
+  // makes them go on page by page from their last staged part.
+  { name: 'batch of small feeds 503 once', phase: 'feed-page', rules: () => on(BATCH, s503), expect: converges },
+  { name: 'batch of small feeds cut mid-answer once', phase: 'feed-page', rules: () => on(BATCH, { kind: 'cut', afterBytes: 'half' }), expect: converges },
   { name: 'volunteers 3rd page reset once', phase: 'feed-page', rules: () => on(PAGE('volunteers'), { kind: 'reset' }, { nth: 3 }), expect: converges },
   { name: 'volunteers page 429 with Retry-After once', phase: 'feed-page', rules: () => on(PAGE('volunteers'), { kind: 'status', status: 429, headers: { 'Retry-After': '1' }, body: { error: 'ERR_RATE_LIMIT_EXCEEDED', message: 'injected' } }, { nth: 2 }), expect: converges },
   { name: 'devices page cut after 10 bytes once', phase: 'feed-page', rules: () => on(PAGE('devices'), { kind: 'cut', afterBytes: 10 }), expect: converges },
   { name: 'sessions 2nd page 503 persistent', phase: 'feed-page', rules: () => on(PAGE('sessions'), s503, { nth: 2, times: ALWAYS }), expect: fails(/ERR_UNAVAILABLE/), resumes: true },
   { name: 'research page corrupted', phase: 'feed-page', rules: () => on(PAGE('research'), { kind: 'corrupt', at: 'half' }, { nth: 2 }), expect: fails(/ERR_PEER_PROTOCOL|ERR_MALFORMED_PAGE/) },
-  { name: 'researchers page cut (persistent)', phase: 'feed-page', rules: () => on(PAGE('researchers'), { kind: 'cut', afterBytes: 'half' }, { times: ALWAYS }), expect: fails(/ERR_PEER/), resumes: true },
+  { name: 'researchers page cut (persistent, the batch too)', phase: 'feed-page', rules: () => [...on(BATCH, { kind: 'cut', afterBytes: 0 }, { times: ALWAYS }), ...on(PAGE('researchers'), { kind: 'cut', afterBytes: 'half' }, { times: ALWAYS })], expect: fails(/ERR_PEER/), resumes: true },
   // An expired window is re-opened once (the source released it); expiring again fails the pull.
   { name: 'sessions page: window expired (410) once', phase: 'feed-page', rules: () => on(PAGE('sessions'), { kind: 'status', status: 410, body: { error: 'ERR_WINDOW_EXPIRED', message: 'injected' } }, { nth: 4 }), expect: converges },
   { name: 'sessions page: window expired (410) persistent', phase: 'feed-page', rules: () => on(PAGE('sessions'), { kind: 'status', status: 410, body: { error: 'ERR_WINDOW_EXPIRED', message: 'injected' } }, { times: ALWAYS }), expect: fails(/ERR_WINDOW_EXPIRED/) },
-  { name: 'snomed medications page answers 400', phase: 'feed-page', rules: () => on(PAGE('snomed/medications'), { kind: 'status', status: 400, body: { error: 'ERR_VALIDATION', message: 'injected' } }), expect: fails(/ERR_VALIDATION/) },
+  { name: 'batch of small feeds answers 400', phase: 'feed-page', rules: () => on(BATCH, { kind: 'status', status: 400, body: { error: 'ERR_VALIDATION', message: 'injected' } }), expect: fails(/ERR_VALIDATION/) },
 
   // Tombstone pages (the volunteers feed deletes a vital_signs row each round).
   { name: 'tombstone page reset once', phase: 'tombstones', rules: (c) => on(PAGE('volunteers'), { kind: 'reset' }, { when: c.tombstonePage }), expect: converges },

@@ -152,6 +152,7 @@ GET /api/sync/snomed/:entityType                                                
 GET /api/sync/status                                                                       user(Admin|Researcher)
 GET /api/sync/verify                                                                       user(Admin|Researcher)
 GET /api/sync/volunteers                                                                   node(ReadWrite)
+GET /api/sync/window/pages                                                                 node(ReadWrite)
 GET /api/target-areas/:targetAreaId/topographical-modifiers                                user
 GET /api/target-areas/:targetAreaId/topographical-modifiers/:topographicalModifierCode     user
 GET /api/User/:id                                                                          user(Admin)

@@ -1,7 +1,10 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
 import request from 'supertest';
+import type { SyncManifest } from '../../../src/sync/export/export.types';
+import { NodeChannelClientFactory } from '../../../src/node-trust/client/node-channel-client.factory';
 import { ExportEngine } from '../../../src/sync/export/export-engine';
 import type { PageRequest, StreamedPage } from '../../../src/sync/export/export.types';
 import { BULK_HTTP_ENV, buildDatasetOverHttp } from '../../support/dataset';
@@ -90,22 +93,117 @@ describe('window pages as COPY text', () => {
     }
   });
 
+  describe('pages of small feeds in one batch (X-Sync-Page-Formats: copy-batch)', () => {
+    /** The source's requests during `work`, paths only. */
+    const requestsOf = async <T>(work: () => Promise<T>): Promise<{ result: T; paths: string[] }> => {
+      const paths: string[] = [];
+      const record = (req: IncomingMessage) => paths.push(`${req.method} ${req.url?.split('?')[0]}`);
+      source.app.getHttpServer().on('request', record);
+      try {
+        return { result: await work(), paths };
+      } finally {
+        source.app.getHttpServer().off('request', record);
+      }
+    };
+    const change = async (tag: string) => {
+      await source.dataSource.query(`UPDATE research SET title = title || $1 WHERE id = '20000000-0000-4000-8000-000000000004'`, [tag]);
+      await source.dataSource.query(`UPDATE sensor SET sensor_name = sensor_name || $1 WHERE sensor_id IN (SELECT sensor_id FROM sensor ORDER BY sensor_id LIMIT 2)`, [tag]);
+      await source.dataSource.query(`DELETE FROM research WHERE id = '20000000-0000-4000-8000-000000000005'`);
+    };
+
+    it('a small change comes in one batch answer: no page requests', async () => {
+      await change('+b');
+      const { result: res, paths } = await requestsOf(() => pull(copying, source));
+      expect(res.status).toBe(200);
+      expect(res.body.summary.pageFormat).toBe('copy');
+      expect(res.body.summary.tables.find((t: { table: string }) => t.table === 'research')).toMatchObject({ received: 1, updated: 1, deleted: 1 });
+      expect(paths.filter((p) => p === 'GET /api/sync/window/pages')).toHaveLength(1);
+      expect(paths.filter((p) => p.startsWith('GET /api/sync/') && p !== 'GET /api/sync/window/pages')).toEqual([]);
+      expect(await digest(copying)).toBe(await digest(source));
+    });
+
+    it('a source without the capability (an older node) is pulled page by page', async () => {
+      const engine = source.app.get(ExportEngine);
+      const manifest = engine.manifest.bind(engine);
+      // An older source knows neither the capability nor window.pageBatch.
+      jest.spyOn(engine, 'manifest').mockImplementation(async (req) => {
+        const answer = await manifest(req);
+        if (answer.window) delete answer.window.pageBatch;
+        return answer;
+      });
+      try {
+        await change('+o');
+        const { result: res, paths } = await requestsOf(() => pull(copying, source));
+        expect(res.status).toBe(200);
+        expect(res.body.summary.pageFormat).toBe('copy');
+        expect(paths).not.toContain('GET /api/sync/window/pages');
+        expect(paths).toContain('GET /api/sync/research');
+        expect(await digest(copying)).toBe(await digest(source));
+      } finally {
+        jest.restoreAllMocks();
+      }
+    });
+
+    it('a requester without the capability (an older node) is offered no batch', async () => {
+      const client = copying.app.get(NodeChannelClientFactory).create({ url: source.url });
+      await client.connect();
+      const ask = (formats: string) => client.invoke<SyncManifest>('POST', '/api/sync/manifest', {}, { 'x-sync-protocol': '2', 'x-sync-page-formats': formats });
+      const older = await ask('copy');
+      expect(older.window?.pageFormat).toBe('copy');
+      expect(older.window?.pageBatch).toBeUndefined();
+      const newer = await ask('copy, copy-batch');
+      expect(newer.window?.pageBatch).toBe(true);
+      await client.invoke('POST', '/api/sync/window/close', { window: newer.window!.token });
+      await client.close();
+    });
+
+    it('a batch cut short on the way: its feeds go on page by page, nothing is lost', async () => {
+      const engine = source.app.get(ExportEngine);
+      const read = engine.readStreamedPage.bind(engine);
+      let broke = false;
+      // The sensor page of the batch breaks mid-stream (the source's COPY fails), once.
+      jest.spyOn(engine, 'readStreamedPage').mockImplementation(async (runner, window, route, req) => {
+        const page = await read(runner, window, route, req);
+        if (broke || page.table !== 'sensor') return page;
+        broke = true;
+        const broken = new Readable({ read() {} });
+        page.body.once('data', (chunk: Buffer) => {
+          broken.push(chunk.subarray(0, Math.max(1, chunk.length >> 1)));
+          broken.destroy(new Error('COPY failed midway'));
+        });
+        return { ...page, body: broken };
+      });
+      try {
+        await change('+c');
+        const { result: res, paths } = await requestsOf(() => pull(copying, source));
+        expect(res.status).toBe(200);
+        expect(paths).toContain('GET /api/sync/window/pages');
+        // The feed whose part broke (and any after it) came page by page.
+        expect(paths.filter((p) => p.startsWith('GET /api/sync/') && p !== 'GET /api/sync/window/pages').length).toBeGreaterThan(0);
+        expect(await digest(copying)).toBe(await digest(source));
+      } finally {
+        jest.restoreAllMocks();
+      }
+    });
+  });
+
   describe('a malformed page fails the pull cleanly, before anything is applied', () => {
     let engine: ExportEngine;
-    let original: ExportEngine['windowStreamedPage'];
+    let original: ExportEngine['readStreamedPage'];
 
     beforeAll(() => {
       engine = source.app.get(ExportEngine);
-      original = engine.windowStreamedPage.bind(engine);
+      original = engine.readStreamedPage.bind(engine);
     });
     afterEach(() => {
-      engine.windowStreamedPage = original;
+      engine.readStreamedPage = original;
     });
 
     /** The source's research pages altered by `alter` (the frames still authenticate: the source itself sends them). */
     const tamper = (alter: (page: StreamedPage, text: string) => Partial<StreamedPage> & { text?: string }) => {
-      engine.windowStreamedPage = async (route: string, req: PageRequest) => {
-        const page = await original(route, req);
+      // Pages served one by one and in batches alike (both read them through readStreamedPage).
+      engine.readStreamedPage = async (runner, window, route: string, req: PageRequest) => {
+        const page = await original(runner, window, route, req);
         if (page.table !== 'research') return page;
         const chunks: Buffer[] = [];
         for await (const chunk of page.body) chunks.push(chunk as Buffer);

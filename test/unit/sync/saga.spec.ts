@@ -171,6 +171,10 @@ class StubApply {
   fetched?: FetchResult;
   /** The staged page files as the apply saw them. */
   pageFiles: Record<string, string> = {};
+  /** No database: nothing is loaded while the fetch runs; the apply sees every staged table. */
+  preload(): undefined {
+    return undefined;
+  }
   async run(input: ApplyStepInput): Promise<TableResult[]> {
     this.inputs.push(input);
     const dir = input.staging.dir;
