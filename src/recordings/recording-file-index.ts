@@ -4,7 +4,7 @@ import { DataSource, QueryRunner } from 'typeorm';
 import { AppError } from '../core/errors/app-error';
 import { ByteRange } from '../core/http/range';
 import { changedSince, q } from '../core/sync-kernel/sql';
-import { FileTotals, ReferencePlacement, RejectedContent, ServedFile, SyncedFiles } from '../sync/files/synced-files.port';
+import { FileTotals, PositionalFile, ReferencePlacement, RejectedContent, ServedFile, SyncedFiles } from '../sync/files/synced-files.port';
 import { RECORDING_FILES } from './recordings.sync-spec';
 import { SessionResearch } from './session-research.port';
 import { VerifiedFile } from '../sync/files/verified-file';
@@ -104,6 +104,10 @@ export class RecordingFileIndex extends SyncedFiles {
     return this.storage.openRead(sha256, range);
   }
 
+  override openPositional(sha256: string): Promise<PositionalFile | undefined> {
+    return this.storage.openPositional(sha256);
+  }
+
   async windowTotals(runner: QueryRunner, fromSnapshot: string): Promise<FileTotals> {
     const [files]: { count: number; bytes: string }[] = await runner.query(
       `SELECT count(*)::int AS count, coalesce(sum(size), 0)::bigint::text AS bytes FROM (
@@ -145,8 +149,12 @@ export class RecordingFileIndex extends SyncedFiles {
     return this.storage.adoptFile(file.path, { sha256: file.sha256, size: file.size });
   }
 
-  override makeDurable(hashes: readonly string[]): Promise<void> {
-    return this.storage.makeDurable(hashes);
+  override makeDurable(hashes: readonly string[], options: { flushed?: ReadonlySet<string> } = {}): Promise<void> {
+    return this.storage.makeDurable(hashes, options);
+  }
+
+  override flushFile(sha256: string): Promise<void> {
+    return this.storage.flushFile(sha256);
   }
 
   locator(sha256: string): string {

@@ -7,8 +7,10 @@ import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
 import {
   ByteRange,
+  DurableOptions,
   FileNotStoredError,
   HashingMeter,
+  PositionalFile,
   PutOptions,
   RecordingStorage,
   SHA256_HEX,
@@ -92,18 +94,23 @@ export class FsRecordingStorage extends RecordingStorage {
     }
   }
 
+  /** fsyncs one adopted file (its directories wait for makeDurable, which may add entries to them). */
+  override async flushFile(sha256: string): Promise<void> {
+    await fsyncAll([this.pathOf(sha256)]);
+  }
+
   /**
-   * fsyncs the files and then their directories (each once), a few at a time: one flush for a
-   * batch instead of one per file as it arrives.
+   * fsyncs the files not yet flushed and then their directories (each once), a few at a time: one
+   * flush for a batch instead of one per file as it arrives.
    */
-  override async makeDurable(hashes: readonly string[]): Promise<void> {
-    const files = [...new Set(hashes)].filter((sha) => SHA256_HEX.test(sha)).map((sha) => this.pathOf(sha));
+  override async makeDurable(hashes: readonly string[], options: DurableOptions = {}): Promise<void> {
+    const unique = [...new Set(hashes)].filter((sha) => SHA256_HEX.test(sha));
     const dirs = new Set<string>([this.root]);
-    for (const file of files) {
+    for (const file of unique.map((sha) => this.pathOf(sha))) {
       dirs.add(dirname(file));
       dirs.add(dirname(dirname(file)));
     }
-    await fsyncAll(files);
+    await fsyncAll(unique.filter((sha) => !options.flushed?.has(sha)).map((sha) => this.pathOf(sha)));
     await fsyncAll([...dirs]);
   }
 
@@ -122,6 +129,16 @@ export class FsRecordingStorage extends RecordingStorage {
     if (!(await this.exists(path))) throw new FileNotStoredError(sha256);
     // Large reads: a streamed file goes out in 1 MB frames, each then cut from one read without joining.
     return createReadStream(path, { highWaterMark: READ_BUFFER_BYTES, ...(range ? { start: range.start, end: range.end } : {}) });
+  }
+
+  override async openPositional(sha256: string): Promise<PositionalFile> {
+    const handle = await open(this.pathOf(sha256), 'r').catch((error: NodeJS.ErrnoException) => {
+      throw error.code === 'ENOENT' ? new FileNotStoredError(sha256) : error;
+    });
+    return {
+      read: async (buffer, length, position) => (await handle.read(buffer, 0, length, position)).bytesRead,
+      close: () => handle.close(),
+    };
   }
 
   async delete(sha256: string): Promise<void> {

@@ -58,6 +58,18 @@ export const SHA256_HEX = /^[0-9a-f]{64}$/;
  * moves the content to its address in one atomic step; a failed or rejected put leaves nothing
  * behind, and putting content that is already stored is a no-op that returns the same address.
  */
+/** A stored file read at positions (openPositional). */
+export interface PositionalFile {
+  /** Reads up to `length` bytes at `position` into `buffer` from its start; 0 at the end of the file. */
+  read(buffer: Buffer, length: number, position: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** What makeDurable may skip: files whose flushFile already completed. */
+export interface DurableOptions {
+  flushed?: ReadonlySet<string>;
+}
+
 export abstract class RecordingStorage {
   abstract put(source: Readable, options?: PutOptions): Promise<StoredFile>;
   abstract has(sha256: string): Promise<boolean>;
@@ -65,6 +77,13 @@ export abstract class RecordingStorage {
   abstract stat(sha256: string): Promise<StoredFile | undefined>;
   /** Streams a stored file (or one inclusive byte range of it); FileNotStoredError when absent. */
   abstract openRead(sha256: string, range?: ByteRange): Promise<Readable>;
+  /**
+   * A stored file to read at positions into the caller's own buffer (a stream allocates a new
+   * buffer per read); FileNotStoredError when absent. Undefined where the store cannot (use openRead).
+   */
+  async openPositional(_sha256: string): Promise<PositionalFile | undefined> {
+    return undefined;
+  }
   /** Removes a stored file; absent is fine. */
   abstract delete(sha256: string): Promise<void>;
   /** Where this store keeps the file (record_channel.file_url, node-local). */
@@ -82,8 +101,19 @@ export abstract class RecordingStorage {
     await rm(path, { force: true });
   }
 
-  /** Makes adopted files durable, once per batch; by default nothing (put() is durable on return). */
-  async makeDurable(_hashes: readonly string[]): Promise<void> {}
+  /**
+   * Flushes one adopted file's content now, while the rest of its batch is still arriving, so that
+   * makeDurable has little left to wait for; its directories are left to makeDurable. By default
+   * nothing (put() is durable on return).
+   */
+  async flushFile(_sha256: string): Promise<void> {}
+
+  /**
+   * Makes adopted files durable, once per batch: each file (but those in `flushed`, whose
+   * flushFile completed) and each directory holding them. By default nothing (put() is durable on
+   * return).
+   */
+  async makeDurable(_hashes: readonly string[], _options: DurableOptions = {}): Promise<void> {}
 }
 
 /**

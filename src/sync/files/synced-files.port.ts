@@ -32,6 +32,13 @@ export interface FileTotals {
   bytes: number;
 }
 
+/** A stored file read at positions into the caller's buffer (SyncedFiles.openPositional). */
+export interface PositionalFile {
+  /** Reads up to `length` bytes at `position` into `buffer` from its start; 0 at the end of the file. */
+  read(buffer: Buffer, length: number, position: number): Promise<number>;
+  close(): Promise<void>;
+}
+
 /** Content that hashed differently from what the peer announced: nothing was stored. */
 export interface RejectedContent {
   sha256: string;
@@ -49,6 +56,13 @@ export abstract class SyncedFiles {
   /** The reference's file name and blob path of a served file (its base64 form only). */
   abstract placement(file: ServedFile): Promise<ReferencePlacement>;
   abstract openRead(sha256: string, range?: ByteRange): Promise<Readable>;
+  /**
+   * The file to read at positions into the caller's buffer (the stream route frames it without a
+   * new buffer per read); undefined where the store cannot (openRead then).
+   */
+  async openPositional(_sha256: string): Promise<PositionalFile | undefined> {
+    return undefined;
+  }
   /** Distinct files referenced by rows in an export window (rows changed since `fromSnapshot`, see changedSince). */
   abstract windowTotals(runner: QueryRunner, fromSnapshot: string): Promise<FileTotals>;
   /** Files referenced by rows changed after `since` (the reference's manifest; null: all). */
@@ -70,11 +84,17 @@ export abstract class SyncedFiles {
     await rm(file.path, { force: true });
   }
   /**
-   * Makes the files adopted by one batch durable, with one flush per file and directory rather
-   * than one per file as it arrives; rows that reference them commit only after. By default
+   * Makes the files adopted by one batch durable: one flush per file (but those in `flushed`, whose
+   * flushFile completed) and per directory; rows that reference them commit only after. By default
    * nothing: store() returns once its file is durable.
    */
-  async makeDurable(_hashes: readonly string[]): Promise<void> {}
+  async makeDurable(_hashes: readonly string[], _options: { flushed?: ReadonlySet<string> } = {}): Promise<void> {}
+  /**
+   * Flushes one adopted file's content now, while the rest of the batch still arrives (the flushes
+   * overlap the transfers instead of all waiting at the end); makeDurable then skips it and flushes
+   * its directories. By default nothing.
+   */
+  async flushFile(_sha256: string): Promise<void> {}
   /** Where this node keeps a file (the locator column of imported rows). */
   abstract locator(sha256: string): string;
   /**

@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { AppError } from '../../core/errors/app-error';
 import { PeerError } from '../../core/errors/peer-error';
 import { FileColumns } from '../../core/sync-kernel/table-model';
+import { BackgroundFlush } from '../files/background-flush';
 import { FileRef, SyncedFiles } from '../files/synced-files.port';
 import { VerifiedFile } from '../files/verified-file';
 import { StagingArea } from '../import/staging';
@@ -17,12 +18,15 @@ import type { Downloaded } from './window-download';
 
 /** Files downloaded at once unless configured (SYNC_FILE_CONCURRENCY). */
 const FILE_CONCURRENCY = 8;
+/** Stored files flushed at once in the background of the downloads (each holds a libuv thread). */
+const FLUSH_CONCURRENCY = 2;
 
 /**
  * The file transfer of a window pull: the files the staged rows reference, streamed from the
  * peer's file route as encrypted frames, hashed as they are written into a part file in staging,
- * and the verified part moved into the content store (no second read or copy); the batch is made
- * durable once, before the apply commits rows that reference it.
+ * and the verified part moved into the content store (no second read or copy); each file is
+ * flushed as it arrives, and the batch is durable (files and directories) before the apply commits
+ * rows that reference it.
  */
 export class FileDownload {
   constructor(
@@ -64,21 +68,28 @@ export class FileDownload {
       download: this.options.downloadFiles,
     });
     if (!this.options.downloadFiles) return result;
-    // Several transfers at once: one file at a time leaves the link idle between requests.
-    await runPool(missing, concurrency, async (file) => {
-      this.checkCancelled();
-      const verified = await withRetry(() => this.download(file, result), this.options.retry, this.options.signal);
-      // Intent first: after a crash, recovery collects what an interrupted pull may have stored.
-      appendFileSync(join(this.staging.dir, StagingArea.STORED_FILES), `${file.sha256}\n`, { mode: StagingArea.FILE_MODE });
-      await this.store.adopt(verified);
-      result.storedFiles.push(file.sha256);
-      this.progress.fileProgress(0, true);
-    });
-    // One flush for the batch, before the apply commits rows that reference these files. Not in
-    // the background of the downloads: fsyncs would hold libuv's few threads the writes need. The
-    // files found present are flushed too (cheap when clean): one may have been stored, not yet
-    // flushed, by an earlier attempt that failed and left it for a retry.
-    await this.store.makeDurable(files.map((file) => file.sha256));
+    // Each stored file is flushed as it arrives, a few at a time, while the next ones download:
+    // writing 1 GB back to disk after the last byte took ~1 s that the transfer could hide.
+    const flushes = new BackgroundFlush((sha256) => this.store.flushFile(sha256), FLUSH_CONCURRENCY);
+    try {
+      // Several transfers at once: one file at a time leaves the link idle between requests.
+      await runPool(missing, concurrency, async (file) => {
+        this.checkCancelled();
+        const verified = await withRetry(() => this.download(file, result), this.options.retry, this.options.signal);
+        // Intent first: after a crash, recovery collects what an interrupted pull may have stored.
+        appendFileSync(join(this.staging.dir, StagingArea.STORED_FILES), `${file.sha256}\n`, { mode: StagingArea.FILE_MODE });
+        await this.store.adopt(verified);
+        result.storedFiles.push(file.sha256);
+        flushes.add(file.sha256);
+        this.progress.fileProgress(0, true);
+      });
+    } finally {
+      await flushes.stop();
+    }
+    // The batch is durable before the apply commits rows that reference it: the files not flushed
+    // yet, then every directory. The files found present are flushed too (cheap when clean): one
+    // may have been stored, not yet flushed, by an earlier attempt that failed and left it for a retry.
+    await this.store.makeDurable(files.map((file) => file.sha256), { flushed: flushes.flushed });
     return result;
   }
 

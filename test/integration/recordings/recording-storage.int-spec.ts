@@ -184,6 +184,20 @@ describe('filesystem storage: adopting a received file', () => {
     await storage.delete(sha(contents[1]));
     await expect(storage.makeDurable(contents.map(sha))).rejects.toMatchObject({ code: 'ENOENT' });
   });
+
+  it('flushFile fsyncs one file; makeDurable then skips it but still fsyncs its directories', async () => {
+    const contents = [randomBytes(100), randomBytes(200)];
+    for (const data of contents) await storage.adoptFile(received(data), { sha256: sha(data), size: data.length });
+    const open = jest.spyOn(fsp, 'open');
+    await storage.flushFile(sha(contents[0]));
+    const [early, other] = contents.map((data) => pathOf(sha(data)));
+    expect(open.mock.calls.map(([path]) => String(path))).toEqual([early]);
+    open.mockClear();
+    await storage.makeDurable(contents.map(sha), { flushed: new Set([sha(contents[0])]) });
+    const dirs = new Set([root, ...[early, other].flatMap((f) => [join(f, '..'), join(f, '..', '..')])]);
+    expect(open.mock.calls.map(([path]) => String(path)).sort()).toEqual([other, ...dirs].sort());
+    open.mockRestore();
+  });
 });
 
 contract('Azure Blob storage (Azurite)', async () => {

@@ -135,20 +135,27 @@ describe('recording files between nodes', () => {
       await adopt(path, file);
       events.push(`adopted ${file.sha256}, same inode: ${statSync(storagePath(storage, file.sha256)).ino === inode}`);
     });
+    // Flushed as it arrives (in the background of other transfers), then the batch's directories.
+    const flushFile = storage.flushFile.bind(storage);
+    const early = jest.spyOn(storage, 'flushFile').mockImplementation(async (sha) => {
+      await flushFile(sha);
+      events.push(`flushed ${sha}`);
+    });
     const durable = storage.makeDurable.bind(storage);
-    const flushed = jest.spyOn(storage, 'makeDurable').mockImplementation(async (hashes) => {
-      await durable(hashes);
+    const flushed = jest.spyOn(storage, 'makeDurable').mockImplementation(async (hashes, options) => {
+      await durable(hashes, options);
       const [row] = await pair.a.dataSource.query(`SELECT file_sha256 FROM record_channel WHERE id = $1`, [channelId]);
-      events.push(`durable ${hashes.join(',')}, row committed: ${row?.file_sha256 === big.sha}`);
+      events.push(`durable ${hashes.join(',')} (already flushed: ${[...(options?.flushed ?? [])].join(',')}), row committed: ${row?.file_sha256 === big.sha}`);
     });
     let res: request.Response;
     try {
       res = await request(pair.a.url).post('/api/sync/pull').set(bearer(pair.adminA)).send({ remoteNodeId: pair.peerOnA });
     } finally {
       adopted.mockRestore();
+      early.mockRestore();
       flushed.mockRestore();
     }
-    expect(events).toEqual([`adopted ${big.sha}, same inode: true`, `durable ${big.sha}, row committed: false`]);
+    expect(events).toEqual([`adopted ${big.sha}, same inode: true`, `flushed ${big.sha}`, `durable ${big.sha} (already flushed: ${big.sha}), row committed: false`]);
     expect(res.status).toBe(200);
     expect(res.body.summary.files).toMatchObject({ referenced: 1, downloaded: 1, toDownload: 1, bytesToDownload: big.size, bytesDownloaded: big.size });
     // One set of counts: the summary, the job's last progress and /metrics say the same bytes.
