@@ -237,6 +237,9 @@ export class NodeChannelClient {
         data: body === undefined ? undefined : encryptJson(channel.key, body),
         headers: { ...headers, ...this.sessionHeaders(channel, session) },
         responseType: 'stream',
+        // No limit, and none enforced: with one, axios re-reads the response through an async
+        // generator (a promise and a copy of the stream per chunk of a 1 GB file).
+        maxContentLength: -1,
         signal,
       });
       if (res.status >= 200 && res.status < 300) {
@@ -340,7 +343,7 @@ export class NodeChannelClient {
   private async send<T = unknown>(
     method: Method,
     url: string,
-    config: { data?: unknown; headers?: Record<string, string>; responseType?: 'stream' | 'json'; signal?: AbortSignal },
+    config: { data?: unknown; headers?: Record<string, string>; responseType?: 'stream' | 'json'; maxContentLength?: number; signal?: AbortSignal },
   ): Promise<AxiosResponse<T>> {
     try {
       return await this.http.request<T>({ method, url, ...config });
