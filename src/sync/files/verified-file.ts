@@ -16,6 +16,8 @@ const REPORT_BYTES = 256 * 1024;
 /** Hashes and counts what passes; fails with Overrun past `limit` bytes. */
 class Meter extends Transform {
   private unreported = 0;
+  /** Set when more bytes arrived than announced (whichever error the pipeline reports first). */
+  overran = false;
 
   constructor(
     private readonly hash: Hash,
@@ -29,7 +31,10 @@ class Meter extends Transform {
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.bytes += chunk.length;
-    if (this.bytes > this.limit) return done(new Overrun());
+    if (this.bytes > this.limit) {
+      this.overran = true;
+      return done(new Overrun());
+    }
     this.hash.update(chunk);
     this.unreported += chunk.length;
     if (this.unreported >= REPORT_BYTES) this.report();
@@ -94,7 +99,8 @@ export class VerifiedFile {
       const chain = Array.isArray(source) ? source : [source as Readable];
       await pipeline([...chain, meter, createWriteStream(path, { flags: from > 0 ? 'a' : 'w', mode: 0o600, highWaterMark: WRITE_BUFFER_BYTES })]);
     } catch (error) {
-      if (!(error instanceof Overrun)) throw error;
+      // By the meter's state, not the error: the streams torn down with it may report theirs first.
+      if (!(error instanceof Overrun) && !meter.overran) throw error;
       return { sha256: hash.digest('hex'), size: meter.size };
     }
     const received = { sha256: hash.digest('hex'), size: meter.size };
