@@ -238,7 +238,7 @@ export class NodeChannelClient {
         headers: { ...headers, ...this.sessionHeaders(channel, session) },
         responseType: 'stream',
         // No limit, and none enforced: with one, axios re-reads the response through an async
-        // generator (a promise and a copy of the stream per chunk of a 1 GB file).
+        // generator and a second stream (a promise per socket chunk of a 1 GB file).
         maxContentLength: -1,
         signal,
       });
