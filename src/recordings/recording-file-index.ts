@@ -4,7 +4,7 @@ import { DataSource, QueryRunner } from 'typeorm';
 import { AppError } from '../core/errors/app-error';
 import { ByteRange } from '../core/http/range';
 import { changedSince, q } from '../core/sync-kernel/sql';
-import { FileTotals, PositionalFile, ReferencePlacement, RejectedContent, ServedFile, SyncedFiles } from '../sync/files/synced-files.port';
+import { FileTotals, ReferencePlacement, RejectedContent, ServedFile, SyncedFiles } from '../sync/files/synced-files.port';
 import { RECORDING_FILES } from './recordings.sync-spec';
 import { SessionResearch } from './session-research.port';
 import { VerifiedFile } from '../sync/files/verified-file';
@@ -102,10 +102,6 @@ export class RecordingFileIndex extends SyncedFiles {
 
   openRead(sha256: string, range?: ByteRange): Promise<Readable> {
     return this.storage.openRead(sha256, range);
-  }
-
-  override openPositional(sha256: string): Promise<PositionalFile | undefined> {
-    return this.storage.openPositional(sha256);
   }
 
   async windowTotals(runner: QueryRunner, fromSnapshot: string): Promise<FileTotals> {

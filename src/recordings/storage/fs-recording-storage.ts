@@ -10,7 +10,6 @@ import {
   DurableOptions,
   FileNotStoredError,
   HashingMeter,
-  PositionalFile,
   PutOptions,
   RecordingStorage,
   SHA256_HEX,
@@ -129,16 +128,6 @@ export class FsRecordingStorage extends RecordingStorage {
     if (!(await this.exists(path))) throw new FileNotStoredError(sha256);
     // Large reads: a streamed file goes out in 1 MB frames, each then cut from one read without joining.
     return createReadStream(path, { highWaterMark: READ_BUFFER_BYTES, ...(range ? { start: range.start, end: range.end } : {}) });
-  }
-
-  override async openPositional(sha256: string): Promise<PositionalFile> {
-    const handle = await open(this.pathOf(sha256), 'r').catch((error: NodeJS.ErrnoException) => {
-      throw error.code === 'ENOENT' ? new FileNotStoredError(sha256) : error;
-    });
-    return {
-      read: async (buffer, length, position) => (await handle.read(buffer, 0, length, position)).bytesRead,
-      close: () => handle.close(),
-    };
   }
 
   async delete(sha256: string): Promise<void> {

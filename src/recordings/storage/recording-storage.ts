@@ -58,13 +58,6 @@ export const SHA256_HEX = /^[0-9a-f]{64}$/;
  * moves the content to its address in one atomic step; a failed or rejected put leaves nothing
  * behind, and putting content that is already stored is a no-op that returns the same address.
  */
-/** A stored file read at positions (openPositional). */
-export interface PositionalFile {
-  /** Reads up to `length` bytes at `position` into `buffer` from its start; 0 at the end of the file. */
-  read(buffer: Buffer, length: number, position: number): Promise<number>;
-  close(): Promise<void>;
-}
-
 /** What makeDurable may skip: files whose flushFile already completed. */
 export interface DurableOptions {
   flushed?: ReadonlySet<string>;
@@ -77,13 +70,6 @@ export abstract class RecordingStorage {
   abstract stat(sha256: string): Promise<StoredFile | undefined>;
   /** Streams a stored file (or one inclusive byte range of it); FileNotStoredError when absent. */
   abstract openRead(sha256: string, range?: ByteRange): Promise<Readable>;
-  /**
-   * A stored file to read at positions into the caller's own buffer (a stream allocates a new
-   * buffer per read); FileNotStoredError when absent. Undefined where the store cannot (use openRead).
-   */
-  async openPositional(_sha256: string): Promise<PositionalFile | undefined> {
-    return undefined;
-  }
   /** Removes a stored file; absent is fine. */
   abstract delete(sha256: string): Promise<void>;
   /** Where this store keeps the file (record_channel.file_url, node-local). */

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { pipeline as streamPipeline, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { AppConfig } from '../../config';
 import { AppError } from '../../core/errors/app-error';
 import { ByteRange } from '../../core/http/range';
@@ -8,7 +8,6 @@ import { FileColumns } from '../../core/sync-kernel/table-model';
 import { isUuid } from '../../core/uuid';
 import { invalidField } from '../../core/validation';
 import { ServedFile, SyncedFiles } from '../files/synced-files.port';
-import { FileFrameReader, FrameEncryptor } from '../shared/chunked-cipher';
 
 /**
  * Serves the file a synced row references to a peer: base64 JSON (bounded) or an encrypted stream.
@@ -82,17 +81,7 @@ export class FileServing {
     };
   }
 
-  /**
-   * The stream form: the file (or the range) as frames encrypted with the channel key. Read at
-   * positions into one reused buffer where the store allows (every filesystem store), else
-   * streamed through the frame encryptor.
-   */
-  async encrypted(info: ServedFile, key: Buffer, range?: ByteRange): Promise<Readable> {
-    const start = range?.start ?? 0;
-    const file = await this.files.openPositional(info.sha256);
-    if (file) return new FileFrameReader(file, key, info.sha256, start, range ? range.end + 1 : info.size);
-    const body = await this.files.openRead(info.sha256, range);
-    // pipeline destroys each stream with the other: a failing read fails the answer, never ends it short.
-    return streamPipeline(body, new FrameEncryptor(key, info.sha256, start), () => undefined);
+  open(info: ServedFile, range?: ByteRange): Promise<Readable> {
+    return this.files.openRead(info.sha256, range);
   }
 }

@@ -32,13 +32,6 @@ export interface FileTotals {
   bytes: number;
 }
 
-/** A stored file read at positions into the caller's buffer (SyncedFiles.openPositional). */
-export interface PositionalFile {
-  /** Reads up to `length` bytes at `position` into `buffer` from its start; 0 at the end of the file. */
-  read(buffer: Buffer, length: number, position: number): Promise<number>;
-  close(): Promise<void>;
-}
-
 /** Content that hashed differently from what the peer announced: nothing was stored. */
 export interface RejectedContent {
   sha256: string;
@@ -56,13 +49,6 @@ export abstract class SyncedFiles {
   /** The reference's file name and blob path of a served file (its base64 form only). */
   abstract placement(file: ServedFile): Promise<ReferencePlacement>;
   abstract openRead(sha256: string, range?: ByteRange): Promise<Readable>;
-  /**
-   * The file to read at positions into the caller's buffer (the stream route frames it without a
-   * new buffer per read); undefined where the store cannot (openRead then).
-   */
-  async openPositional(_sha256: string): Promise<PositionalFile | undefined> {
-    return undefined;
-  }
   /** Distinct files referenced by rows in an export window (rows changed since `fromSnapshot`, see changedSince). */
   abstract windowTotals(runner: QueryRunner, fromSnapshot: string): Promise<FileTotals>;
   /** Files referenced by rows changed after `since` (the reference's manifest; null: all). */

@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Query, Req, Res, StreamableFile, Type } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { pipeline as streamPipeline } from 'node:stream';
+import { pipeline as streamPipeline, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../../core/errors/app-error';
 import { RawJson } from '../../core/http/raw-json';
@@ -108,14 +108,14 @@ function filesController(files: FileSpec): Type<unknown> {
       if (!key) throw new AppError(400, 'ERR_CHANNEL_REQUIRED', 'file streams need an encrypted channel');
       const info = await this.files.info(id);
       const range = requireSatisfiableRange(req.headers.range, info.size);
-      const body = await this.files.encrypted(info, key, range);
+      const body = await this.files.open(info, range);
       res.status(range ? 206 : 200);
       res.setHeader('Content-Type', CHUNK_MEDIA_TYPE);
       res.setHeader('Accept-Ranges', 'bytes');
       res.setHeader('X-File-Sha256', info.sha256);
       res.setHeader('X-File-Size', String(info.size));
       if (range) res.setHeader('Content-Range', contentRange(range, info.size));
-      await pipeline(body, res).catch(() => res.destroy());
+      await pipeline(body as Readable, new FrameEncryptor(key, info.sha256, range?.start ?? 0), res).catch(() => res.destroy());
     }
   }
   return named(FilesController, `${pascalCase(files.name)}FilesController`);

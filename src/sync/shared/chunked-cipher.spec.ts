@@ -1,8 +1,7 @@
 import { randomBytes, createHash } from 'node:crypto';
-import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { FileFrameReader, FrameDecryptor, FrameEncryptor, FrameSource, FRAME_PLAINTEXT_MAX } from './chunked-cipher';
+import { FrameDecryptor, FrameEncryptor, FRAME_PLAINTEXT_MAX } from './chunked-cipher';
 
 async function collect(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const parts: Buffer[] = [];
@@ -79,54 +78,5 @@ describe('chunked file cipher', () => {
 
   it('rejects the wrong key', async () => {
     await expect(decrypt(randomBytes(32), sha, await encrypt(key, sha, data))).rejects.toThrow(/authentication/);
-  });
-
-  describe('FileFrameReader: frames read at positions from a file', () => {
-    /** The file as a positional source over `content`, counting reads, the buffers read into, and closes. */
-    const source = (content: Buffer) => {
-      const seen = { reads: 0, buffers: new Set<Buffer>(), closed: 0 };
-      const file: FrameSource = {
-        read: async (buffer, length, position) => {
-          seen.reads++;
-          seen.buffers.add(buffer);
-          return content.copy(buffer, 0, position, Math.min(content.length, position + length));
-        },
-        close: async () => void seen.closed++,
-      };
-      return { file, seen };
-    };
-
-    const closed = (reader: FileFrameReader) => (reader.closed ? Promise.resolve() : once(reader, 'close'));
-
-    it('frames the same bytes as the encryptor: one read per frame into one buffer, closed at the end', async () => {
-      const { file, seen } = source(data);
-      const reader = new FileFrameReader(file, key, sha, 0, data.length);
-      const frames = await collect(reader);
-      await closed(reader);
-      expect((await decrypt(key, sha, frames)).equals(data)).toBe(true);
-      expect(seen).toEqual({ reads: 3, buffers: expect.any(Set), closed: 1 });
-      expect(seen.buffers.size).toBe(1);
-    });
-
-    it('frames a range [start, end) that the decryptor reads at its offset', async () => {
-      const { file } = source(data);
-      const [start, end] = [1000, FRAME_PLAINTEXT_MAX + 5000];
-      const frames = await collect(new FileFrameReader(file, key, sha, start, end));
-      expect((await decrypt(key, sha, frames, start)).equals(data.subarray(start, end))).toBe(true);
-    });
-
-    it('an empty file is the end frame alone', async () => {
-      const empty = createHash('sha256').digest('hex');
-      const { file } = source(Buffer.alloc(0));
-      expect((await decrypt(key, empty, await collect(new FileFrameReader(file, key, empty, 0, 0)))).length).toBe(0);
-    });
-
-    it('a file shorter than announced fails the stream (never an end frame) and is closed', async () => {
-      const { file, seen } = source(data.subarray(0, 5000));
-      const reader = new FileFrameReader(file, key, sha, 0, data.length);
-      await expect(collect(reader)).rejects.toThrow(/ended at byte 5000/);
-      await closed(reader);
-      expect(seen.closed).toBe(1);
-    });
   });
 });

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, DecipherGCM, randomBytes } from 'node:crypto';
-import { Readable, Transform, TransformCallback } from 'node:stream';
+import { Transform, TransformCallback } from 'node:stream';
 
 /**
  * The streamed file form (SPEC §5.2): the file in authenticated frames encrypted with the channel
@@ -86,65 +86,6 @@ export class FrameEncryptor extends Transform {
   private emitFrame(size: number): void {
     for (const part of seal(this.key, this.pending.take(size), aad(this.sha256, this.offset))) this.push(part);
     this.offset += size;
-  }
-}
-
-/** A file to frame, read at positions into the reader's buffer (SyncedFiles.openPositional). */
-export interface FrameSource {
-  read(buffer: Buffer, length: number, position: number): Promise<number>;
-  close(): Promise<void>;
-}
-
-/**
- * The frames of bytes [start, end) of a file, read straight from it: one read per frame into one
- * buffer reused for the whole file (a read stream allocates a new 1 MB buffer per read, and every
- * 64 MB of them costs a garbage collection), sealed as read, never queued or joined. The buffer is
- * free again once a frame is sealed: the cipher wrote the frame's ciphertext into its own buffer.
- * Closes the file when it ends or fails.
- */
-export class FileFrameReader extends Readable {
-  private readonly buffer = Buffer.allocUnsafe(FRAME_PLAINTEXT_MAX);
-  private reading = false;
-
-  constructor(
-    private readonly file: FrameSource,
-    private readonly key: Buffer,
-    private readonly sha256: string,
-    private offset: number,
-    private readonly end: number,
-  ) {
-    // One frame ahead: the next read runs while the socket sends the last frame.
-    super({ highWaterMark: FRAME_PLAINTEXT_MAX });
-  }
-
-  override _read(): void {
-    if (this.reading) return;
-    this.reading = true;
-    this.nextFrame().then(
-      (parts) => {
-        this.reading = false;
-        if (this.destroyed) return;
-        for (const part of parts) this.push(part);
-      },
-      (error: Error) => this.destroy(error),
-    );
-  }
-
-  /** The next frame's parts; after the last one, the end frame and the end of the stream (null). */
-  private async nextFrame(): Promise<(Buffer | null)[]> {
-    if (this.offset >= this.end) return [...seal(this.key, Buffer.alloc(0), aad(this.sha256, this.offset, true)), null];
-    const n = await this.file.read(this.buffer, Math.min(FRAME_PLAINTEXT_MAX, this.end - this.offset), this.offset);
-    if (n === 0) throw new Error(`file ${this.sha256} ended at byte ${this.offset} of ${this.end}`);
-    const parts = seal(this.key, this.buffer.subarray(0, n), aad(this.sha256, this.offset));
-    this.offset += n;
-    return parts;
-  }
-
-  override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
-    this.file.close().then(
-      () => done(error),
-      (closeError: Error) => done(error ?? closeError),
-    );
   }
 }
 
