@@ -237,9 +237,6 @@ export class NodeChannelClient {
         data: body === undefined ? undefined : encryptJson(channel.key, body),
         headers: { ...headers, ...this.sessionHeaders(channel, session) },
         responseType: 'stream',
-        // No limit, and none enforced: with one, axios re-reads the response through an async
-        // generator and a second stream (a promise per socket chunk of a 1 GB file).
-        maxContentLength: -1,
         signal,
       });
       if (res.status >= 200 && res.status < 300) {
@@ -343,7 +340,7 @@ export class NodeChannelClient {
   private async send<T = unknown>(
     method: Method,
     url: string,
-    config: { data?: unknown; headers?: Record<string, string>; responseType?: 'stream' | 'json'; maxContentLength?: number; signal?: AbortSignal },
+    config: { data?: unknown; headers?: Record<string, string>; responseType?: 'stream' | 'json'; signal?: AbortSignal },
   ): Promise<AxiosResponse<T>> {
     try {
       return await this.http.request<T>({ method, url, ...config });
