@@ -59,12 +59,13 @@ export class ApplyPreload {
         const tables = batch.filter(({ staging, table }) => staging === this.staging && !this.tables.has(table) && this.catalog.hasTable(table) && staging.hasPages(table));
         if (tables.length === 0) continue;
         const runner = await this.connection();
-        await runner.query('BEGIN');
+        const models = tables.map(({ table }) => this.catalog.table(table));
+        // One round trip opens the transaction and creates every temp table of the batch (no parameters: the simple protocol takes several statements).
         try {
-          await runner.query('SET LOCAL synchronous_commit = off');
-          for (const { staging, table } of tables) {
+          await runner.query(['BEGIN', 'SET LOCAL synchronous_commit = off', ...this.engine.typedTablesSql(this.staging!, models, { session: true })].join('; '));
+          for (const model of models) {
             if (this.signal?.aborted) throw new AppError(409, 'ERR_SYNC_CANCELLED', 'the pull was cancelled');
-            if (await this.engine.loadTable(runner, staging, this.catalog.table(table), { session: true })) this.loadedNow.push(table);
+            if (await this.engine.loadTable(runner, this.staging!, model, { session: true, created: true })) this.loadedNow.push(model.table);
           }
           await runner.query('COMMIT');
           for (const table of this.loadedNow) this.tables.add(table);
