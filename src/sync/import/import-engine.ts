@@ -1,5 +1,4 @@
-import { createReadStream, readFileSync, statSync } from 'node:fs';
-import { Readable } from 'node:stream';
+import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Injectable } from '@nestjs/common';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -335,10 +334,7 @@ export class ImportEngine {
   private async copyInto(runner: QueryRunner, copySql: string, file: string): Promise<number> {
     const client = (runner as unknown as { databaseConnection: PgClient }).databaseConnection;
     const copy = client.query(copyFrom(copySql));
-    // A small file (most tables of a small pull) goes in one write: streaming it costs an open, a
-    // read and a close on the thread pool, each waiting its turn on a busy event loop.
-    if (statSync(file).size <= COPY_IN_ONE_WRITE_BYTES) await pipeline(Readable.from([readFileSync(file)]), copy);
-    else await pipeline(createReadStream(file), copy);
+    await pipeline(createReadStream(file), copy);
     return copy.rowCount;
   }
 }
@@ -348,9 +344,6 @@ export class ImportEngine {
  * estimate serves), and from which a filled empty table's foreign keys are checked by hash anti-joins.
  */
 const ANALYZE_MIN_ROWS = 10_000;
-
-/** Staged files up to this size are read at once and sent to COPY in one write. */
-const COPY_IN_ONE_WRITE_BYTES = 256 * 1024;
 
 /** The typed temp table of a table's incoming rows. */
 const rowsTable = (model: TableModel) => `_r_${model.applyOrder}`;
