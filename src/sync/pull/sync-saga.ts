@@ -64,7 +64,6 @@ export class SyncSaga {
     const measured: Measured = {};
     // Tables are loaded for the apply as their feeds complete, while the fetch goes on (network pulls; a bundle's apply loads them itself).
     const preload = job.source ? undefined : this.apply.preload(job.signal);
-    let completed = false;
     try {
       fetched = await (job.source ?? this.fetch).run({
         jobId: job.log.id,
@@ -124,7 +123,6 @@ export class SyncSaga {
       if (job.kind === 'preview') await this.logs.finishPreview(job.log.id, summary, job.progress.snapshot());
       await this.fetch.release(fetched, { collectGarbage: job.kind === 'preview' });
       this.events.publish(new SyncCompletedEvent(job.log.id, job.peer.registryId, job.kind, summary, manifest));
-      completed = true;
       return { manifest, summary };
     } catch (error) {
       const failure = classifyFailure(error, 'pull', { cancelled: job.signal.aborted });
@@ -137,11 +135,7 @@ export class SyncSaga {
       this.events.publish(new SyncFailedEvent(job.log.id, job.peer.registryId, job.kind, failure.code));
       throw failure;
     } finally {
-      // After a completed pull, dropping the loads' temp tables (DISCARD TEMP, ~15 ms for 30 tables)
-      // need not hold the answer: the connection goes back to the pool once they are gone (end()
-      // never throws). After a failure the pull ends with nothing of it left.
-      if (completed) void preload?.end();
-      else await preload?.end();
+      await preload?.end();
     }
   }
 
