@@ -27,7 +27,6 @@ import { SyncOperatorController } from './http/sync-operator.controller';
 import { SyncPushController } from './http/sync-push.controller';
 import { SyncScheduleController } from './http/sync-schedule.controller';
 import { ImportEngine } from './import/import-engine';
-import { TableStatistics } from './import/table-statistics';
 import { ApplyStep } from './pull/apply-step';
 import { ChannelPeerConnector } from './pull/channel-peer-connector';
 import { FetchStep } from './pull/fetch-step';
@@ -67,7 +66,6 @@ export class SyncFeatureModule {}
     FeedPages,
     FileServing,
     ImportEngine,
-    TableStatistics,
     ApplyStep,
     FetchStep,
     SyncLogs,

@@ -5,7 +5,6 @@ import { AggregateName } from '../../core/sync-kernel/aggregate-spec';
 import { SyncCatalog } from '../../core/sync-kernel/sync-catalog';
 import { SyncBus } from '../cqrs/sync-bus';
 import { ImportEngine } from '../import/import-engine';
-import { TableStatistics } from '../import/table-statistics';
 import { StagingArea } from '../import/staging';
 import { ApplyContext, emptyTableResult, TableResult } from '../import/import.types';
 import { FetchResult } from './fetch-step';
@@ -39,7 +38,6 @@ export class ApplyStep {
     private readonly catalog: SyncCatalog,
     private readonly engine: ImportEngine,
     private readonly bus: SyncBus,
-    private readonly statistics: TableStatistics,
   ) {}
 
   plan(): ApplyStepPlan[] {
@@ -73,10 +71,8 @@ export class ApplyStep {
       if (!input.dryRun) await input.beforeCommit?.(runner, results);
       return results;
     };
-    const results = (await preload?.transaction(input.staging, work, { rollback: input.dryRun })) ?? (await inTransaction(this.dataSource, (runner) => work(runner), { rollback: input.dryRun }));
-    // Committed: tables filled from empty or grown a lot get their statistics now, not at autovacuum's next round.
-    if (!input.dryRun) this.statistics.afterApply(results);
-    return results;
+    const preloaded = await preload?.transaction(input.staging, work, { rollback: input.dryRun });
+    return preloaded ?? inTransaction(this.dataSource, (runner) => work(runner), { rollback: input.dryRun });
   }
 
   /** A preload for a run of this step (ApplyPreload): the fetch hands it each table once staged. */
