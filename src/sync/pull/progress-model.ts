@@ -60,11 +60,11 @@ export const FILES_FIRST_ESTIMATE_MS = 1000;
  */
 
 /**
- * The apply's time (load + tables + finish) per second of fetch: the median of the bench's twelve
- * full pulls with COPY pages (100K and 1M rows, quiet and loaded: 1.19–2.81, bench/README.md
- * "ETA"). Lower at 1M (1.19–1.66: its fetch is slower per byte), higher on a quiet machine (2.2–2.8).
+ * The apply's time (load + tables + finish) per second of fetch: the median of the bench's full
+ * pulls since the set-based apply and the loads during the fetch (100K and 1M rows, 16:15–16:16
+ * runs: 0.51–0.92; it was 1.19–2.81 with per-row FK checks and the loads after the fetch).
  */
-export const APPLY_PER_FETCH = 1.9;
+export const APPLY_PER_FETCH = 0.71;
 /** …plus a fixed part: a pull of a few rows (a files pull's 500) still takes this (0.03–0.3 s). */
 export const APPLY_FIXED_SECONDS = 0.1;
 /**
@@ -73,10 +73,10 @@ export const APPLY_FIXED_SECONDS = 0.1;
  * 150 rows fetched in 1.3 s, applied in 0.07 s). The slowest apply in the bench did 16,000 units/s.
  */
 export const APPLY_MIN_UNITS_PER_SECOND = 10_000;
-/** The load's share of the apply (same pulls: 0.21–0.34, median 0.25). */
-export const LOAD_SHARE = 0.25;
-/** The finish per second of tables (same pulls: 0.57–1.06, median 0.82). */
-export const FINISH_PER_TABLES = 0.8;
+/** The load's share of the apply (same pulls: 0.05–0.16, median 0.14: most of the load runs during the fetch). */
+export const LOAD_SHARE = 0.14;
+/** The finish per second of tables (same pulls: 0.14–0.26, median 0.25: foreign keys checked set-based, no per-row check at COMMIT). */
+export const FINISH_PER_TABLES = 0.25;
 /**
  * The apply's work in rows: each table with rows costs about this many rows more (some ten
  * statements: conflicts, upsert, natural keys), so its first, small tables do not make its rate
@@ -102,6 +102,8 @@ export class StageMeter {
   firstWork: { atMs: number; done: number } | null = null;
   /** When the work done reached the total (the files' last byte: their flush follows). */
   completedAtMs: number | null = null;
+  /** When the work done last grew (the apply's last table reported). */
+  lastWorkAtMs: number | null = null;
   done = 0;
   total = 0;
   private samples: { atMs: number; done: number }[] = [];
@@ -114,7 +116,9 @@ export class StageMeter {
 
   /** Sets the work done (never lowered, never above the total). */
   record(done: number, atMs: number): void {
+    const before = this.done;
     this.done = Math.min(this.total, Math.max(this.done, done));
+    if (this.done > before) this.lastWorkAtMs = atMs;
     if (this.firstWork === null && this.done > 0) this.firstWork = { atMs, done: this.done };
     if (this.completedAtMs === null && this.total > 0 && this.done >= this.total) this.completedAtMs = atMs;
     const last = this.samples.at(-1);
@@ -237,7 +241,10 @@ function applyLeft(apply: StageMeter, fetchSeconds: number, nowMs: number): numb
   // thirds at half. Sooner, the first tables' rate misleads under load (bench traces).
   const done = work > 0 ? moved / work : 1;
   const share = (2 * done) / (1 + done);
-  const measured = moved > 0 ? (tablesElapsed / moved) * work : tablesPrior;
+  // Rated at the last report: a table under way reports only when it ends, so the time since then
+  // is not yet a slower rate (it counts down instead).
+  const ratedElapsed = ((apply.lastWorkAtMs ?? first.atMs) - first.atMs) / 1000;
+  const measured = moved > 0 && ratedElapsed > 0 ? (ratedElapsed / moved) * work : moved > 0 ? (tablesElapsed / moved) * work : tablesPrior;
   const tables = apply.finishedAtMs !== null ? tablesElapsed : (1 - share) * tablesPrior + share * measured;
   const finish = FINISH_PER_TABLES * tables;
   const finishElapsed = apply.finishedAtMs !== null ? (nowMs - apply.finishedAtMs) / 1000 : 0;
