@@ -94,7 +94,9 @@ export async function deleteRow(node: TestNode, model: TableModel, key: Record<s
       model.key.map((k) => key[k]),
     );
     await manager.query(`DELETE FROM "${model.table}" WHERE ${where}`, model.key.map((k) => key[k]));
-    if (deletedAt) {
+    // A delete that found no row changes nothing on a node, least of all an older tombstone's time
+    // (moving it back made a node's own delete older than the version it deleted).
+    if (deletedAt && deleted.length > 0) {
       // Never before the deleted version's updated_at (a delete on the node that holds that version).
       await manager.query(
         `UPDATE tombstones SET deleted_at = greatest($3::timestamptz, $4::timestamptz) WHERE table_name = $1 AND row_key = $2::jsonb`,
