@@ -32,11 +32,11 @@ import {
 } from './export-sql';
 import { feedTables, ManifestRequest, PageRequest, StreamedPage, SyncManifest, TombstoneWire } from './export.types';
 import { COPY_PAGE_FORMAT, PageFormat } from '../shared/protocol';
-import { BatchPartHeader, BatchRequest, PAGE_BATCH_CAPABILITY } from '../shared/page-stream';
+import { BatchRequest, PAGE_BATCH_CAPABILITY } from '../shared/page-stream';
+import { batchParts } from './page-batch';
 
 /** A batch of pages serves at most this many of the largest pages' rows (SYNC_MAX_PAGE_SIZE). */
 const BATCH_PAGES_MAX = 4;
-const NEWLINE = Buffer.from('\n');
 
 /** A table's rows of one page, read by a page format: how many, and the last one's position. */
 interface TableRead<T> {
@@ -183,36 +183,10 @@ export class ExportEngine {
       request.window,
       async (runner, window) => {
         await runner.query(COPY_SESSION_SQL);
-        return { body: Readable.from(this.batchParts(runner, window, request, budget)) };
+        return { body: Readable.from(batchParts((route, page) => this.readStreamedPage(runner, window, route, page), request, budget)) };
       },
       request.caller ?? 'unknown',
     );
-  }
-
-  private async *batchParts(runner: QueryRunner, window: WindowToken, request: BatchRequest, budget: number): AsyncGenerator<Buffer> {
-    let served = 0;
-    for (const route of request.routes) {
-      let after: string | undefined;
-      do {
-        if (served >= budget) return;
-        const page = await this.readStreamedPage(runner, window, route, { window: request.window, after, pageSize: request.pageSize });
-        // A COPY the answer stops reading (the requester went away or refused a part; the
-        // connection is then discarded) errs after this generator let go of it: that error is the
-        // cut answer's, already handled, and must not go unheard.
-        page.body.on('error', () => undefined);
-        try {
-          const header: BatchPartHeader = { route, table: page.table, rows: page.rows, columns: page.columns, next: page.next };
-          yield Buffer.from(`${JSON.stringify(header)}\n`);
-          // The page's COPY is read to its end before the next statement on this connection.
-          for await (const chunk of page.body) yield chunk as Buffer;
-        } finally {
-          page.body.destroy();
-        }
-        if (page.table === null) yield NEWLINE;
-        served += Math.max(1, page.rows);
-        after = page.next ?? undefined;
-      } while (after);
-    }
   }
 
   /** One `copy` page at `request.after`, read on `runner` (a transaction in the window's snapshot, COPY session). */
