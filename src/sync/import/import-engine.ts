@@ -165,10 +165,7 @@ export class ImportEngine {
   typedTablesSql(staging: StagingArea, models: readonly TableModel[], options: { session?: boolean } = {}): string[] {
     return models
       .filter((model) => staging.copyColumns(model.table))
-      .map((model) => {
-        const create = typedTableSql(model, rowsTable(model));
-        return options.session ? create.replace(/\s+ON COMMIT DROP\b/i, '') : create;
-      });
+      .map((model) => typedTableSql(model, rowsTable(model), options.session ? 'session' : 'transaction'));
   }
 
   /**

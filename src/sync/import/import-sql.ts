@@ -91,9 +91,12 @@ export function typedRowsSql(model: TableModel, stage: string, rows: string): st
 SELECT r.* FROM ${stage} s CROSS JOIN LATERAL json_to_recordset(s.doc) AS r(${recordsetDefinition(wireColumns(model))})`;
 }
 
-/** The typed temp table COPY pages are loaded into: the wire columns by wire name, as typedRowsSql makes them. */
-export function typedTableSql(model: TableModel, rows: string): string {
-  return `CREATE TEMP TABLE ${rows} (${recordsetDefinition(wireColumns(model))}) ON COMMIT DROP`;
+/**
+ * The typed temp table COPY pages are loaded into: the wire columns by wire name, as typedRowsSql
+ * makes them. Dropped at the commit, or kept for the session (the loads during the fetch, ApplyPreload).
+ */
+export function typedTableSql(model: TableModel, rows: string, lifetime: 'transaction' | 'session' = 'transaction'): string {
+  return `CREATE TEMP TABLE ${rows} (${recordsetDefinition(wireColumns(model))})${lifetime === 'transaction' ? ' ON COMMIT DROP' : ''}`;
 }
 
 /**
