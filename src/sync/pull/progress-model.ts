@@ -4,15 +4,16 @@
  * everything that shows progress (job status, SSE events, sync log, CLI, console).
  *
  * A pull runs three stages, each measured in the unit its time follows:
- * - fetch: page bytes (the manifest's size of each feed, counted as that feed's rows arrive);
+ * - fetch: rows and page bytes (the manifest's size of each feed, counted as that feed's rows
+ *   arrive), a row weighing FETCH_BYTES_PER_ROW bytes;
  * - files: bytes of the files to download (files already present cost nothing; a preview
  *   downloads none), then one flush of the batch, which reports nothing;
  * - apply: a load that reports nothing, then the tables (rows, plus TABLE_ROWS for each table with
  *   rows), then a finish that reports nothing (see LOAD_SHARE).
  * A stage that reports its work is estimated from its own recent rate. What reports nothing, or has
- * not started, is estimated from what was measured before it in this pull, with ratios that are the
- * medians of the bench's pulls (bench/README.md "ETA"): the apply from the fetch's time, the finish
- * from the tables' time, the flush from the bytes. The percentage is the elapsed share of the
+ * not started, is estimated from what was measured before it in this pull, with ratios derived from
+ * the bench's pulls (bench/README.md "ETA"; `eta-replay` prints them for new runs): the apply from
+ * the fetch's time, the finish from the tables' time, the flush from the bytes. The percentage is the elapsed share of the
  * estimated total time, so percent and ETA agree.
  */
 
@@ -29,8 +30,9 @@ export const RATE_WINDOW_MAX_MS = 10_000;
  * The file transfer's rate looks at all of it since its first byte (up to RATE_WINDOW_MAX_MS): its
  * swings are noise more than trend (the bench's files pulls since files are flushed as they arrive:
  * mean worst error 58 % with half the age, 48 % with all of it; the older pulls 55 % either way).
- * Its last files are no slower (8 transfers, then fewer: the last 3 % of the bytes moved at the rate
- * of the 40 % before them in every files pull of 2026-11-30), so nothing models a tail.
+ * Its last files are not slower as a rule (8 transfers, then fewer: the last 3 % of the bytes moved
+ * at a median 1.17× the rate of the 50–90 % span in the 62 files pulls of 2026-11-30 15:00–18:20,
+ * 0.56–0.8× in 11, at most 0.3 s), so nothing models a tail.
  */
 export const FILES_RATE_WINDOW_SHARE = 1;
 /**
@@ -53,7 +55,7 @@ export const FETCH_BYTES_PER_ROW = 300;
 /**
  * No estimate before the fetch has run this long and moved this share of its bytes: its first pages
  * are the small catalog tables, a round trip each, at a fraction of the later bytes/s (every bench
- * trace), and its estimate of the apply grows with its own (×2, APPLY_PER_FETCH).
+ * trace), and its estimate of the apply grows with its own (APPLY_PER_FETCH).
  */
 export const FIRST_ESTIMATE_MS = 2000;
 export const FIRST_ESTIMATE_SHARE = 0.3;
