@@ -105,8 +105,10 @@ export const FINISH_FIXED_SECONDS = 0.05;
 export const FINISH_PER_TABLES = 0.14;
 /**
  * A finish that has run past its estimate is still running: until it ends, this share of the
- * estimate is said to be left, not 0 s (the finish was 0.13–0.23× the tables at 1M, up to 1.6× its
- * estimate: a loaded 1M pull, 2026-11-30T18-40-24, said "0 s" with 1.96 s left; with this, 1 s).
+ * estimate, at most a tick (PROGRESS_TICK_MS), is said to be left, not 0 s (the finish was
+ * 0.13–0.23× the tables at 1M, up to 1.6× its estimate: a loaded 1M pull, 2026-11-30T18-40-24, said
+ * "0 s" with 1.96 s left; with this, 1 s). At most a tick: the 10M finish overran by 23 s
+ * (2026-11-30T18-09-44), where a quarter of its estimate (10 s) would stand still for 20 s.
  */
 export const FINISH_OVERRUN_SHARE = 0.25;
 /**
@@ -297,7 +299,7 @@ function applyLeft(apply: StageMeter, fetchSeconds: number, nowMs: number): numb
   const tables = apply.finishedAtMs !== null ? tablesElapsed : (1 - share) * tablesPrior + share * measured;
   const finish = finishAfter(tables);
   const finishElapsed = apply.finishedAtMs !== null ? (nowMs - apply.finishedAtMs) / 1000 : 0;
-  return Math.max(0, tables - tablesElapsed) + Math.max(FINISH_OVERRUN_SHARE * finish, finish - finishElapsed);
+  return Math.max(0, tables - tablesElapsed) + Math.max(Math.min(FINISH_OVERRUN_SHARE * finish, PROGRESS_TICK_MS / 1000), finish - finishElapsed);
 }
 
 /** The finish's seconds after `tables` seconds of tables (FINISH_FIXED_SECONDS, FINISH_PER_TABLES). */
