@@ -71,3 +71,17 @@ export function etaAccuracy(trace: ProgressPoint[], totalMs: number): EtaAccurac
   }
   return result;
 }
+
+/**
+ * A diagnostic, not the metric: the same accuracy over the snapshots of each phase alone (the
+ * others' ETAs set aside), to say which part of the model the worst errors come from.
+ */
+export function etaAccuracyByPhase(trace: ProgressPoint[], totalMs: number): Record<string, EtaAccuracy> {
+  const phases = [...new Set(trace.filter((p) => p.state === 'running').map((p) => p.phase))];
+  const result: Record<string, EtaAccuracy> = {};
+  for (const phase of phases) {
+    const accuracy = etaAccuracy(trace.map((p) => (p.phase === phase ? p : { ...p, etaSeconds: null })), totalMs);
+    if (accuracy.worstError !== undefined) result[phase] = accuracy;
+  }
+  return result;
+}

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { estimate, PROGRESS_TICK_MS, StageMeter, TABLE_ROWS } from '../src/sync/pull/progress-model';
-import { etaAccuracy, ProgressPoint } from './eta-metric';
+import { APPLY_FIXED_SECONDS, estimate, FINISH_FIXED_SECONDS, PROGRESS_TICK_MS, stageMeters, TABLE_ROWS } from '../src/sync/pull/progress-model';
+import { etaAccuracy, etaAccuracyByPhase, ProgressPoint } from './eta-metric';
 
 /**
  * Replays the progress traces a bench run recorded (bench/results/*.json, full and files pulls)
@@ -40,10 +40,7 @@ export function withTicks(trace: ProgressPoint[], tickMs = PROGRESS_TICK_MS): Pr
 /** The ETA the model gives at each snapshot of a trace (with the ticks a job publishes now), fed what the snapshots say. */
 export function replay(recorded: ProgressPoint[]): ProgressPoint[] {
   const trace = withTicks(recorded);
-  const fetch = new StageMeter();
-  const files = new StageMeter();
-  const apply = new StageMeter();
-  const rowsFetched = new StageMeter();
+  const { fetch, files, apply, rowsFetched } = stageMeters();
   let percent = 0;
   const out: ProgressPoint[] = [];
   // Each rise of the applied count is one table with rows (the tracker learns their number from
@@ -124,19 +121,27 @@ export function stagesOf(trace: ProgressPoint[], totalMs: number): Stages | null
   return { fetch: ((filesStart ?? applyStart) - fetchStart) / 1000, files, load: (firstTable - applyStart) / 1000, tables: (lastTable - firstTable) / 1000, finish: (totalMs - lastTable) / 1000 };
 }
 
-/** The ratios the model's priors are medians of (progress-model.ts): a full pull's, or a files pull's flush. */
-function ratiosOf(s: Stages): Record<string, number> {
+/**
+ * The ratios the model's priors are medians of (progress-model.ts): a full pull's, or a files pull's
+ * flush. The apply and the finish are a fixed part plus a ratio: the ratio is of what exceeds the
+ * fixed part (the fixed parts, fitted on small and large pulls, stay as they are).
+ */
+export function ratiosOf(s: Stages): Record<string, number> {
   // A files pull's apply (one small table) says nothing about a full pull's ratios.
   if (s.files) return { 'FLUSH_SECONDS_PER_GB (flush s per GB)': s.files.flush / s.files.gb };
   const apply = s.load + s.tables + s.finish;
-  return { 'APPLY_PER_FETCH (apply / fetch)': apply / s.fetch, 'LOAD_SHARE (load / apply)': s.load / apply, 'FINISH_PER_TABLES (finish / tables)': s.finish / s.tables };
+  return {
+    'APPLY_PER_FETCH ((apply − fixed) / fetch)': (apply - APPLY_FIXED_SECONDS) / s.fetch,
+    'LOAD_SHARE (load / apply)': s.load / apply,
+    'FINISH_PER_TABLES ((finish − fixed) / tables)': (s.finish - FINISH_FIXED_SECONDS) / s.tables,
+  };
 }
 
 function describe(s: Stages | null): string {
   if (!s) return '  stages: incomplete trace';
   const f = (x: number) => x.toFixed(2);
   const files = s.files ? ` files ${f(s.files.transfer)} s, flush ${f(s.files.flush)} s,` : '';
-  const ratios = Object.entries(ratiosOf(s)).map(([name, value]) => `${name.split(' (')[1].slice(0, -1)} ${f(value)}`);
+  const ratios = Object.entries(ratiosOf(s)).map(([name, value]) => `${name.slice(name.indexOf(' (') + 2, -1)} ${f(value)}`);
   return `  stages: fetch ${f(s.fetch)} s,${files} load ${f(s.load)} s, tables ${f(s.tables)} s, finish ${f(s.finish)} s (${ratios.join(', ')})`;
 }
 
@@ -148,6 +153,7 @@ function median(values: number[]): number {
 
 function main(paths: string[]): void {
   const ratios = new Map<string, number[]>();
+  const worst = new Map<string, number[]>();
   for (const path of paths) {
     const run = JSON.parse(readFileSync(path, 'utf8')) as { results: TracedCase[] };
     for (const c of run.results) {
@@ -160,11 +166,16 @@ function main(paths: string[]): void {
         const line = (a: typeof now) =>
           `worst ${pct(a.worstError)} ${a.worst ? `(${a.worst.etaSeconds} s said, ${a.worst.remainingSeconds} s left, ${a.worst.percent} %, ${a.worst.phase})` : ''} median ${pct(a.medianError)}, ${pct(a.within20)} within 20 %; ${a.points} snapshots with an ETA, ${a.withoutEta} without`;
         const stages = stagesOf(trace, c.times[i]);
-        console.log(`${basename(path)} ${c.size} ${c.case} (${(c.times[i] / 1000).toFixed(1)} s)\n  recorded: ${line(recorded)}\n  replayed: ${line(now)}\n${describe(stages)}`);
+        // Which phase the replayed errors come from (a diagnostic: the metric is the line above).
+        const phases = Object.entries(etaAccuracyByPhase(replay(trace), c.times[i])).map(([phase, a]) => `${phase} ${pct(a.worstError)} (median ${pct(a.medianError)})`);
+        console.log(`${basename(path)} ${c.size} ${c.case} (${(c.times[i] / 1000).toFixed(1)} s)\n  recorded: ${line(recorded)}\n  replayed: ${line(now)}\n  replayed, worst by phase: ${phases.join(', ') || '–'}\n${describe(stages)}`);
+        if (now.worstError !== undefined) worst.set(`${c.size} ${c.case}`, [...(worst.get(`${c.size} ${c.case}`) ?? []), now.worstError]);
         if (stages) for (const [name, value] of Object.entries(ratiosOf(stages))) ratios.set(name, [...(ratios.get(name) ?? []), value]);
       });
     }
   }
+  console.log('replayed worst errors per case (each pull\'s worst; the target is ≤ 20 %):');
+  for (const [name, values] of worst) console.log(`  ${name}: median ${Math.round(median(values) * 100)} %, highest ${Math.round(Math.max(...values) * 100)} %, ${values.filter((v) => v <= 0.2).length} of ${values.length} pulls ≤ 20 %`);
   // What the priors would be from these runs alone: when the stages' costs change, new runs say.
   console.log('medians over these pulls:');
   for (const [name, values] of ratios) console.log(`  ${name}: ${median(values).toFixed(2)} (${values.length} pulls, ${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)})`);

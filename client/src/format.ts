@@ -20,6 +20,16 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
 }
 
+/**
+ * Time left as the API gives it: whole seconds (etaSeconds, rounded to the nearest), so no tenths
+ * that are not there ("2.0 s"), and 0 is under half a second, not "0 ms".
+ */
+export function formatEta(seconds: number): string {
+  if (seconds < 1) return 'less than a second';
+  if (seconds < 60) return `${seconds} s`;
+  return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+}
+
 /** The counts of a job's progress (rows, page bytes, files, rate, time left), as the CLI and the console show them. */
 export function progressCounts(p: SyncProgress): string {
   const parts = [`${p.rows.done}/${p.rows.total} rows (${formatBytes(p.bytes.done)}/${formatBytes(p.bytes.total)})`];
@@ -38,7 +48,7 @@ export function progressCounts(p: SyncProgress): string {
   if (p.state === 'running') {
     if (bytesPerSecond > 0) parts.push(`${formatBytes(bytesPerSecond)}/s${p.rowsPerSecond > 0 ? `, ${p.rowsPerSecond} rows/s` : ''}`);
     else if (p.rowsPerSecond > 0) parts.push(`${p.rowsPerSecond} rows/s`);
-    if (p.etaSeconds !== null) parts.push(`about ${formatDuration(p.etaSeconds * 1000)} left`);
+    if (p.etaSeconds !== null) parts.push(`about ${formatEta(p.etaSeconds)} left`);
   }
   return parts.join(', ');
 }

@@ -4,15 +4,16 @@
  * everything that shows progress (job status, SSE events, sync log, CLI, console).
  *
  * A pull runs three stages, each measured in the unit its time follows:
- * - fetch: page bytes (the manifest's size of each feed, counted as that feed's rows arrive);
+ * - fetch: rows and page bytes (the manifest's size of each feed, counted as that feed's rows
+ *   arrive), a row weighing FETCH_BYTES_PER_ROW bytes;
  * - files: bytes of the files to download (files already present cost nothing; a preview
  *   downloads none), then one flush of the batch, which reports nothing;
  * - apply: a load that reports nothing, then the tables (rows, plus TABLE_ROWS for each table with
  *   rows), then a finish that reports nothing (see LOAD_SHARE).
  * A stage that reports its work is estimated from its own recent rate. What reports nothing, or has
- * not started, is estimated from what was measured before it in this pull, with ratios that are the
- * medians of the bench's pulls (bench/README.md "ETA"): the apply from the fetch's time, the finish
- * from the tables' time, the flush from the bytes. The percentage is the elapsed share of the
+ * not started, is estimated from what was measured before it in this pull, with ratios derived from
+ * the bench's pulls (bench/README.md "ETA"; `eta-replay` prints them for new runs): the apply from
+ * the fetch's time, the finish from the tables' time, the flush from the bytes. The percentage is the elapsed share of the
  * estimated total time, so percent and ETA agree.
  */
 
@@ -26,6 +27,15 @@ export const RATE_WINDOW_MS = 1000;
 export const RATE_WINDOW_SHARE = 0.5;
 export const RATE_WINDOW_MAX_MS = 10_000;
 /**
+ * The file transfer's rate looks at all of it since its first byte (up to RATE_WINDOW_MAX_MS): its
+ * swings are noise more than trend (the bench's files pulls since files are flushed as they arrive:
+ * mean worst error 58 % with half the age, 48 % with all of it; the older pulls 55 % either way).
+ * Its last files are not slower as a rule (8 transfers, then fewer: the last 3 % of the bytes moved
+ * at a median 1.17× the rate of the 50–90 % span in the 62 files pulls of 2026-11-30 15:00–18:20,
+ * 0.56–0.8× in 11, at most 0.3 s), so nothing models a tail.
+ */
+export const FILES_RATE_WINDOW_SHARE = 1;
+/**
  * How often a running job republishes its progress when nothing reports (ProgressTracker): the
  * apply's load and finish and the files' flush say nothing while they run (up to 24 s each at 1M
  * rows); without it the ETA shown would stand still, then jump.
@@ -34,9 +44,18 @@ export const PROGRESS_TICK_MS = 1000;
 /** Samples closer together than this are merged (a file reports every chunk). */
 const SAMPLE_SPACING_MS = 100;
 /**
+ * The fetch's work weighs its rows and its bytes: a row costs as much as this many bytes. With COPY
+ * pages the fetch is mostly per row: in the bench's 1M pulls its bytes/s fell 2.3× after the first
+ * feeds (wide rows, 240–300 B) while its rows/s fell 1.4×, so bytes alone promised too short a fetch
+ * (mean worst error in the fetch, replayed with the apply's real time: 31 % bytes, 22 % rows, 24 %
+ * with 300 B a row, 2026-11-30T16–18 runs; on the 1M runs of 15:00–16:00, 27, 22 and 22 %; on the
+ * 100K runs of 12:00–15:00, many with JSON pages, 15, 19 and 16 %: both, not rows alone).
+ */
+export const FETCH_BYTES_PER_ROW = 300;
+/**
  * No estimate before the fetch has run this long and moved this share of its bytes: its first pages
  * are the small catalog tables, a round trip each, at a fraction of the later bytes/s (every bench
- * trace), and its estimate of the apply grows with its own (×2, APPLY_PER_FETCH).
+ * trace), and its estimate of the apply grows with its own (APPLY_PER_FETCH).
  */
 export const FIRST_ESTIMATE_MS = 2000;
 export const FIRST_ESTIMATE_SHARE = 0.3;
@@ -60,11 +79,12 @@ export const FILES_FIRST_ESTIMATE_MS = 1000;
  */
 
 /**
- * The apply's time (load + tables + finish) per second of fetch: the median of the bench's full
- * pulls since the set-based apply and the loads during the fetch (100K and 1M rows, 16:15–16:16
- * runs: 0.51–0.92; it was 1.19–2.81 with per-row FK checks and the loads after the fetch).
+ * The apply's time (load + tables + finish) per second of fetch, from the bench's full pulls since
+ * the set-based apply and the loads during the fetch (16:16–18:04 runs of 2026-11-30: 1M rows
+ * 0.44–0.84, median 0.51; 100K 0.67–1.22; 0.6 gave the six 1M pulls their lowest worst errors,
+ * bench/README.md "ETA, the last seconds"). It was 1.19–2.81 with per-row FK checks.
  */
-export const APPLY_PER_FETCH = 0.71;
+export const APPLY_PER_FETCH = 0.6;
 /** …plus a fixed part: a pull of a few rows (a files pull's 500) still takes this (0.03–0.3 s). */
 export const APPLY_FIXED_SECONDS = 0.1;
 /**
@@ -75,8 +95,22 @@ export const APPLY_FIXED_SECONDS = 0.1;
 export const APPLY_MIN_UNITS_PER_SECOND = 10_000;
 /** The load's share of the apply (same pulls: 0.05–0.16, median 0.14: most of the load runs during the fetch). */
 export const LOAD_SHARE = 0.14;
-/** The finish per second of tables (same pulls: 0.14–0.26, median 0.25: foreign keys checked set-based, no per-row check at COMMIT). */
-export const FINISH_PER_TABLES = 0.25;
+/**
+ * The finish (the set-based FK check, COMMIT, the completion reaching the client): a fixed part
+ * plus this much per second of tables. Fitted on the same pulls: 100K (tables ~0.6 s) finish in
+ * ~0.13 s, 1M (tables 4.5–8.7 s) in 0.72–1.51 s, i.e. 0.13–0.23 of the tables; the median ratio
+ * alone (0.25 before) said "2 s" with 1.03 s left at 1M (2026-11-30T18-04-00).
+ */
+export const FINISH_FIXED_SECONDS = 0.05;
+export const FINISH_PER_TABLES = 0.14;
+/**
+ * A finish that has run past its estimate is still running: until it ends, this share of the
+ * estimate, at most a tick (PROGRESS_TICK_MS), is said to be left, not 0 s (the finish was
+ * 0.13–0.23× the tables at 1M, up to 1.6× its estimate: a loaded 1M pull, 2026-11-30T18-40-24, said
+ * "0 s" with 1.96 s left; with this, 1 s). At most a tick: the 10M finish overran by 23 s
+ * (2026-11-30T18-09-44), where a quarter of its estimate (10 s) would stand still for 20 s.
+ */
+export const FINISH_OVERRUN_SHARE = 0.25;
 /**
  * The apply's work in rows: each table with rows costs about this many rows more (some ten
  * statements: conflicts, upsert, natural keys), so its first, small tables do not make its rate
@@ -86,16 +120,20 @@ export const TABLE_ROWS = 1000;
 /** A file byte moves this many times faster than a page byte (no staging, no parsing). */
 export const FILE_BYTES_PER_PAGE_BYTE = 4;
 /**
- * After the last file byte, one flush makes the batch durable (fsync of what the page cache still
- * holds): seconds per GB downloaded, the median of the twelve files pulls since that flush exists
- * (0.05–1.07 s per GB, median 0.62; 0.56–0.71 on a quiet machine).
+ * After the last file byte, the files not flushed yet and the directories are made durable: seconds
+ * per GB downloaded. Since each file is flushed as it arrives (in the background), 0.06–0.17 s per
+ * GB in the bench's files pulls (median 0.1; it was 0.56–0.71 with one flush after the last byte,
+ * and that prior made the ETA "2 s" with 1.02 s left, 2026-11-30T17-03-16 and T18-04-00).
  */
-export const FLUSH_SECONDS_PER_GB = 0.6;
+export const FLUSH_SECONDS_PER_GB = 0.1;
 
 export type StageName = 'fetch' | 'files' | 'apply';
 
 /** Work done in one stage, in its unit, with the times it was measured at. */
 export class StageMeter {
+  /** `windowShare`: the share of the stage's age its rate looks at (RATE_WINDOW_SHARE, FILES_RATE_WINDOW_SHARE). */
+  constructor(private readonly windowShare = RATE_WINDOW_SHARE) {}
+
   startedAtMs: number | null = null;
   finishedAtMs: number | null = null;
   /** The first work reported, and how much it was (the apply's first table ends its load). */
@@ -143,7 +181,7 @@ export class StageMeter {
   rate(nowMs: number): number | null {
     if (this.startedAtMs === null || this.done <= 0) return null;
     const end = this.finishedAtMs ?? nowMs;
-    const windowMs = Math.min(RATE_WINDOW_MAX_MS, Math.max(RATE_WINDOW_MS, RATE_WINDOW_SHARE * (end - this.startedAtMs)));
+    const windowMs = Math.min(RATE_WINDOW_MAX_MS, Math.max(RATE_WINDOW_MS, this.windowShare * (end - this.startedAtMs)));
     // The latest sample at or before the window's start (the first one if the stage is younger).
     let first = this.samples[0];
     for (const sample of this.samples) if (sample.atMs <= end - windowMs) first = sample;
@@ -194,17 +232,30 @@ function secondsFor(units: number, rate: number | null): number | null {
  * Remaining seconds of the whole job, or null while nothing has been measured. The fetch's own
  * rate drives the estimate of the stages after it until they report their own progress.
  */
-export function remainingSeconds({ fetch, files, apply, nowMs }: Pick<EstimateInput, 'fetch' | 'files' | 'apply' | 'nowMs'>): number | null {
+export function remainingSeconds({ fetch, files, apply, nowMs, rowsFetched }: Pick<EstimateInput, 'fetch' | 'files' | 'apply' | 'nowMs'> & { rowsFetched?: StageMeter }): number | null {
   if (fetch.startedAtMs === null) return null;
   const young = fetch.elapsedMs(nowMs) < FIRST_ESTIMATE_MS || fetch.done < FIRST_ESTIMATE_SHARE * fetch.total;
   if (fetch.finishedAtMs === null && young) return null;
   const fetchRate = fetch.rate(nowMs);
-  const fetchLeft = secondsFor(fetch.remaining, fetchRate);
+  const fetchLeft = fetchLeftSeconds(fetch, rowsFetched, nowMs);
   if (fetchLeft === null) return null;
   const fetchSeconds = fetch.elapsedMs(nowMs) / 1000 + fetchLeft;
   const filesSeconds = filesLeft(files, fetch.total > 0 ? fetchRate : null, nowMs);
   if (filesSeconds === null) return null;
   return fetchLeft + filesSeconds + applyLeft(apply, fetchSeconds, nowMs);
+}
+
+/**
+ * The fetch's bytes and rows still to come, each row weighing FETCH_BYTES_PER_ROW bytes, at their
+ * rate over the recent window. The two meters are recorded together (a feed's rows arrive with their
+ * bytes), so the rate of their sum is the sum of their rates. Without a row meter: bytes alone.
+ */
+function fetchLeftSeconds(bytes: StageMeter, rows: StageMeter | undefined, nowMs: number): number | null {
+  const bytesRate = bytes.rate(nowMs);
+  const rowsRate = rows?.rate(nowMs) ?? null;
+  if (bytesRate === null && rowsRate === null) return secondsFor(bytes.remaining + (rows?.remaining ?? 0), null);
+  const left = bytes.remaining + FETCH_BYTES_PER_ROW * (rows?.remaining ?? 0);
+  return secondsFor(left, (bytesRate ?? 0) + FETCH_BYTES_PER_ROW * (rowsRate ?? 0));
 }
 
 /** The files still to download, then the flush of the batch (FLUSH_SECONDS_PER_GB). */
@@ -227,10 +278,10 @@ function applyLeft(apply: StageMeter, fetchSeconds: number, nowMs: number): numb
   const prior = APPLY_FIXED_SECONDS + Math.min(APPLY_PER_FETCH * fetchSeconds, apply.total / APPLY_MIN_UNITS_PER_SECOND);
   if (apply.startedAtMs === null) return prior;
   const loadPrior = LOAD_SHARE * prior;
-  const tablesPrior = (prior - loadPrior) / (1 + FINISH_PER_TABLES);
+  const tablesPrior = Math.max(0, prior - loadPrior - FINISH_FIXED_SECONDS) / (1 + FINISH_PER_TABLES);
   if (apply.firstWork === null && apply.finishedAtMs === null) {
     // Loading: what it has not used of its prior, then the tables and the finish.
-    return Math.max(0, loadPrior - apply.elapsedMs(nowMs) / 1000) + tablesPrior * (1 + FINISH_PER_TABLES);
+    return Math.max(0, loadPrior - apply.elapsedMs(nowMs) / 1000) + finishAfter(tablesPrior) + tablesPrior;
   }
   // The tables, counted from the first one's report (the end of the load).
   const first = apply.firstWork ?? { atMs: apply.finishedAtMs!, done: apply.done };
@@ -246,9 +297,19 @@ function applyLeft(apply: StageMeter, fetchSeconds: number, nowMs: number): numb
   const ratedElapsed = ((apply.lastWorkAtMs ?? first.atMs) - first.atMs) / 1000;
   const measured = moved > 0 && ratedElapsed > 0 ? (ratedElapsed / moved) * work : moved > 0 ? (tablesElapsed / moved) * work : tablesPrior;
   const tables = apply.finishedAtMs !== null ? tablesElapsed : (1 - share) * tablesPrior + share * measured;
-  const finish = FINISH_PER_TABLES * tables;
+  const finish = finishAfter(tables);
   const finishElapsed = apply.finishedAtMs !== null ? (nowMs - apply.finishedAtMs) / 1000 : 0;
-  return Math.max(0, tables - tablesElapsed) + Math.max(0, finish - finishElapsed);
+  return Math.max(0, tables - tablesElapsed) + Math.max(Math.min(FINISH_OVERRUN_SHARE * finish, PROGRESS_TICK_MS / 1000), finish - finishElapsed);
+}
+
+/** The finish's seconds after `tables` seconds of tables (FINISH_FIXED_SECONDS, FINISH_PER_TABLES). */
+export function finishAfter(tables: number): number {
+  return FINISH_FIXED_SECONDS + FINISH_PER_TABLES * tables;
+}
+
+/** The meters of one job, each with its rate window (the tracker's and the bench replay's). */
+export function stageMeters(): { fetch: StageMeter; files: StageMeter; apply: StageMeter; rowsFetched: StageMeter } {
+  return { fetch: new StageMeter(), files: new StageMeter(FILES_RATE_WINDOW_SHARE), apply: new StageMeter(), rowsFetched: new StageMeter() };
 }
 
 /** Percent, ETA and rates of a running job. */

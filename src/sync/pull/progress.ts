@@ -1,7 +1,7 @@
 import { Subject } from 'rxjs';
 
 import type { JobState, ResumeReport, SyncPhase, SyncProgress } from '../../../client/src/types';
-import { estimate, PROGRESS_TICK_MS, StageMeter, TABLE_ROWS } from './progress-model';
+import { estimate, PROGRESS_TICK_MS, stageMeters, TABLE_ROWS } from './progress-model';
 
 export { PROGRESS_TICK_MS };
 
@@ -35,7 +35,7 @@ export class ProgressTracker {
   private readonly value: SyncProgress;
   private readonly startedAtMs: number;
   private lastEmit = 0;
-  private readonly stages = { fetch: new StageMeter(), files: new StageMeter(), apply: new StageMeter(), rowsFetched: new StageMeter() };
+  private readonly stages = stageMeters();
   private feeds = new Map<string, { rows: number; bytes: number; done: number }>();
   /** The apply meter's work: rows, plus TABLE_ROWS per table with rows once the tables are known (applyPlanned). */
   private applyUnits = { done: 0, perTable: 0 };

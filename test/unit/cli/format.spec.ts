@@ -1,4 +1,5 @@
 import { formatSummary, progressLine, table } from '../../../src/cli/commands/support/format';
+import { formatEta } from '../../../client/src/format';
 
 describe('CLI tables', () => {
   it('left-aligns text columns with their headers and right-aligns numbers and sizes', () => {
@@ -69,5 +70,9 @@ describe('pull progress and summary', () => {
     expect(counted(progressLine(progress))).toBe(4);
     expect(counted(formatSummary(summary, 'Incremental pull'))).toBe(4);
     expect(formatSummary(summary, 'Incremental pull').split('\n')[0]).toBe('Incremental pull: 4 rows received (1 of them a deletion) in 1.2 s');
+  });
+
+  it('say the time left in whole seconds, as the API gives it', () => {
+    expect([0, 1, 2, 59, 60, 125].map(formatEta)).toEqual(['less than a second', '1 s', '2 s', '59 s', '1 min 0 s', '2 min 5 s']);
   });
 });

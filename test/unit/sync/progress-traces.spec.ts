@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { etaAccuracy, ProgressPoint } from '../../../bench/eta-metric';
+import { replay } from '../../../bench/eta-replay';
+import { FETCH_BYTES_PER_ROW, remainingSeconds, StageMeter, stageMeters } from '../../../src/sync/pull/progress-model';
+
+/**
+ * The progress model on the shapes of recorded pulls: the bench's traces (bench/results, committed)
+ * replayed through the model as it is now, scored as the bench scores them (eta-metric.ts). No
+ * clock: a replay is arithmetic over recorded snapshots.
+ */
+
+interface TracedRun {
+  results: { size: string; case: string; times: number[]; traces?: ProgressPoint[][] }[];
+}
+
+function recorded(run: string, size: string, kind: string): { trace: ProgressPoint[]; ms: number } {
+  const { results } = JSON.parse(readFileSync(join(__dirname, '../../../bench/results', `${run}.json`), 'utf8')) as TracedRun;
+  const found = results.find((r) => r.size === size && r.case === kind);
+  if (!found?.traces?.[0]) throw new Error(`${run}: no ${size} ${kind} trace`);
+  return { trace: found.traces[0], ms: found.times[0] };
+}
+
+/** The metric over the last `seconds` of a pull only (the other snapshots' ETAs set aside). */
+function tailAccuracy(trace: ProgressPoint[], ms: number, seconds: number) {
+  return etaAccuracy(
+    trace.map((p) => (ms - p.atMs <= seconds * 1000 ? p : { ...p, etaSeconds: null })),
+    ms,
+  );
+}
+
+describe('progress model on recorded pulls (bench traces replayed)', () => {
+  // Two runs of 1M rows and 1 GB of files on system PostgreSQL 15; the model said "2 s" with ~1 s
+  // left at the end of each of these pulls (45–47 %): the finish (0.25× the tables' time) and the
+  // flush (0.6 s per GB) were priors from before the set-based FK check and the per-file flush.
+  const pulls = ['2026-11-30T17-03-16-vm', '2026-11-30T18-04-00-vm'].flatMap((run) => [
+    { run, kind: 'full pull', ...recorded(run, '1m', 'full pull') },
+    { run, kind: 'files pull', ...recorded(run, '1m', 'files pull') },
+  ]);
+
+  it.each(pulls.map((p) => [`${p.run} ${p.kind}`, p] as const))('%s: in its last 3 s the ETA is within the bench target (20 %%)', (_name, { trace, ms }) => {
+    const tail = tailAccuracy(replay(trace), ms, 3);
+    expect(tail.points).toBeGreaterThanOrEqual(3);
+    expect(tail.worstError).toBeLessThanOrEqual(0.2);
+  });
+
+  it('a finish that runs past its estimate is not "0 s" while it still has a second to go (loaded 1M pull of 18:40)', () => {
+    // Tables 23.5 s, finish 4.8 s where 3.3 s was estimated: the previous model said 0 s with 1.96 s left.
+    const { trace, ms } = recorded('2026-11-30T18-40-24-vm', '1m', 'full pull');
+    const zeroTooSoon = replay(trace).filter((p) => p.state === 'running' && p.etaSeconds === 0 && ms - p.atMs >= 1000);
+    expect(zeroTooSoon).toEqual([]);
+  });
+
+  it('the files pull of 18:04 replays within 20 % over its whole scored span', () => {
+    const { trace, ms } = recorded('2026-11-30T18-04-00-vm', '1m', 'files pull');
+    const all = etaAccuracy(replay(trace), ms);
+    expect(all.withoutEta).toBe(0);
+    expect(all.worstError).toBeLessThanOrEqual(0.2);
+  });
+});
+
+describe('progress model: the shapes those traces showed', () => {
+  it('the fetch weighs rows and bytes: wide first feeds do not make the narrow rest look fast', () => {
+    // 10 ms a row throughout (COPY pages: the fetch is per row); the first 300 rows 300 B each,
+    // the last 700 rows 130 B each (the bench's first feeds and its large tables).
+    const bytesAt = (rows: number) => 300 * Math.min(rows, 300) + 130 * Math.max(0, rows - 300);
+    const { fetch, rowsFetched } = stageMeters();
+    fetch.total = bytesAt(1000);
+    rowsFetched.total = 1000;
+    fetch.start(0);
+    rowsFetched.start(0);
+    for (let rows = 50; rows <= 400; rows += 50) {
+      fetch.record(bytesAt(rows), rows * 10);
+      rowsFetched.record(rows, rows * 10);
+    }
+    const none = () => new StageMeter();
+    const real = 6;
+    const bytesOnly = remainingSeconds({ fetch, files: none(), apply: none(), nowMs: 4000 })!;
+    const weighed = remainingSeconds({ fetch, files: none(), apply: none(), nowMs: 4000, rowsFetched })!;
+    expect(FETCH_BYTES_PER_ROW).toBeGreaterThan(0);
+    expect(Math.abs(weighed - real)).toBeLessThan(Math.abs(bytesOnly - real));
+    expect(weighed).toBeLessThan(real + 0.5);
+  });
+
+  it("a file transfer's rate is over all of it since its first byte: a slow last second is not the new rate", () => {
+    const { files } = stageMeters();
+    files.total = 1e9;
+    files.start(0);
+    // 100 MB/s for 5 s, then 25 MB/s for a second.
+    for (let ms = 100; ms <= 5000; ms += 100) files.record(ms * 1e5, ms);
+    for (let ms = 5100; ms <= 6000; ms += 100) files.record(500e6 + (ms - 5000) * 25e3, ms);
+    expect(files.rate(6000)).toBeCloseTo((525e6 - 10e6) / 5.9, -3);
+  });
+});
