@@ -266,9 +266,13 @@ export class ImportEngine {
     if (batched) {
       // The natural-key archives run whatever was written: without a row of this transaction they find none.
       const statements = [rowsSql, ...(model.naturalKeys ?? []).map((key) => archiveNaturalKeyCollisionsSql(model, rows, key))];
-      (ctx.rowsBatch ??= new RowsBatch()).add(
+      const staged = ctx.staging.copyRows(model.table) ?? 0;
+      const batch = (ctx.rowsBatch ??= new RowsBatch());
+      if (!batch.fits(staged)) await this.flushRows(ctx);
+      batch.add(
         result,
         statements.map((sql) => inlineParams(sql, ctx.inlinedParams!)),
+        staged,
       );
       return { result, queued: true };
     }

@@ -60,18 +60,35 @@ export function inlineParams(sql: string, params: Map<string, string>): string {
   return inlined;
 }
 
+/**
+ * Staged rows up to which a table's statements are queued, and up to which a queue holds rows: a
+ * big table's statement is its own round trip anyway, and the progress (ETA) hears of a queued
+ * table only when its queue is flushed, so a big pull keeps reporting table by table.
+ */
+export const BATCH_TABLE_ROWS = 5_000;
+export const BATCH_ROWS = 20_000;
+
 /** Whether a table's row statements may be queued: the caller checked the rest (no tombstones, no resync). */
 export function batchableTable(ctx: ApplyContext, model: TableModel): boolean {
-  return ctx.inlinedParams !== undefined && (ctx.fileLocators.size === 0 || !model.files);
+  // COPY pages count their rows as staged; JSON pages (older peers) go one by one.
+  const rows = ctx.staging.copyColumns(model.table) ? ctx.staging.copyRows(model.table) : undefined;
+  return ctx.inlinedParams !== undefined && (ctx.fileLocators.size === 0 || !model.files) && rows !== undefined && rows <= BATCH_TABLE_ROWS;
 }
 
 /** The queue of an apply's batched tables (on its context). */
 export class RowsBatch {
   private queued: QueuedTable[] = [];
+  private rows = 0;
 
-  /** Queues a table's statements (with their parameters already inlined); its result is filled by `flush`. */
-  add(result: TableResult, statements: string[]): void {
+  /** Whether a table of `rows` staged rows still fits in the queue (else flush it first). */
+  fits(rows: number): boolean {
+    return this.rows + rows <= BATCH_ROWS;
+  }
+
+  /** Queues a table's statements (with their parameters already inlined) for its `rows` staged rows; its result is filled by `flush`. */
+  add(result: TableResult, statements: string[], rows: number): void {
     this.queued.push({ result, statements });
+    this.rows += rows;
   }
 
   get size(): number {
@@ -86,6 +103,7 @@ export class RowsBatch {
     const queued = this.queued;
     if (queued.length === 0) return;
     this.queued = [];
+    this.rows = 0;
     if (ctx.signal?.aborted) throw new AppError(409, 'ERR_SYNC_CANCELLED', 'the pull was cancelled');
     const answers = await simpleQuery(runner, queued.flatMap((t) => t.statements));
     let at = 0;

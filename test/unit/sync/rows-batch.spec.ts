@@ -1,6 +1,6 @@
 import { applyRowsSql, archiveNaturalKeyCollisionsSql } from '../../../src/sync/import/import-sql';
-import { ApplyContext } from '../../../src/sync/import/import.types';
-import { batchableTable, inlinedApplyParams, inlineParams, PEER_ORIGIN_SETTING } from '../../../src/sync/import/rows-batch';
+import { ApplyContext, emptyTableResult } from '../../../src/sync/import/import.types';
+import { BATCH_ROWS, BATCH_TABLE_ROWS, batchableTable, inlinedApplyParams, inlineParams, PEER_ORIGIN_SETTING, RowsBatch } from '../../../src/sync/import/rows-batch';
 import { metadataCatalog } from '../../support/metadata-catalog';
 
 /**
@@ -49,15 +49,34 @@ describe('batched row statements', () => {
     expect(inlineParams('SELECT $1::uuid, $12', new Map([['$1', "'a'"], ['$12', "'b'"]]))).toBe("SELECT 'a'::uuid, 'b'");
   });
 
+  /** A staging whose every table has `rows` rows in COPY pages (none: JSON pages). */
+  const staged = (rows?: number) => ({ copyColumns: () => (rows === undefined ? undefined : ['id']), copyRows: () => rows ?? 0 }) as unknown as ApplyContext['staging'];
+
   it('a table whose rows name files this pull stored runs with bound parameters (their locators are not inlined)', async () => {
     const catalog = await metadataCatalog();
     const withFiles = catalog.tables().find((t) => t.files)!;
     const plain = catalog.tables().find((t) => !t.files)!;
-    const ctx = context({ fileLocators: new Map([['ab', 'file://x']]) });
+    const ctx = context({ fileLocators: new Map([['ab', 'file://x']]), staging: staged(10) });
     ctx.inlinedParams = inlinedApplyParams(ctx, localNode);
     expect(batchableTable(ctx, withFiles)).toBe(false);
     expect(batchableTable(ctx, plain)).toBe(true);
-    const none = context();
+    const none = context({ staging: staged(10) });
     expect(batchableTable(none, plain)).toBe(false);
+  });
+
+  it('only small tables of COPY pages are queued: a big table keeps its own statement and the progress its table-by-table report', async () => {
+    const plain = (await metadataCatalog()).tables().find((t) => !t.files)!;
+    const at = (staging: ApplyContext['staging']) => {
+      const ctx = context({ staging });
+      ctx.inlinedParams = inlinedApplyParams(ctx, localNode);
+      return batchableTable(ctx, plain);
+    };
+    expect(at(staged(BATCH_TABLE_ROWS))).toBe(true);
+    expect(at(staged(BATCH_TABLE_ROWS + 1))).toBe(false);
+    expect(at(staged())).toBe(false);
+    const batch = new RowsBatch();
+    batch.add(emptyTableResult('a'), ['SELECT 1'], BATCH_ROWS - 10);
+    expect(batch.fits(10)).toBe(true);
+    expect(batch.fits(11)).toBe(false);
   });
 });
