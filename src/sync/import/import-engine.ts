@@ -1,4 +1,5 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Injectable } from '@nestjs/common';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -33,6 +34,7 @@ import {
 } from './import-sql';
 import { ForeignKeyViolation, foreignKeyViolationsSql, mayWriteInReplicaMode } from './foreign-key-check-sql';
 import { ApplyContext, emptyTableResult, TableResult } from './import.types';
+import { batchableTable, fillRowsResult, inlinedApplyParams, inlineParams, PEER_ORIGIN_SETTING, RowsBatch, RowsCounts, simpleQuery } from './rows-batch';
 
 interface PgClient {
   query<T>(stream: T): T;
@@ -54,29 +56,34 @@ export class ImportEngine {
    * foreign key check where the role allows it (replica mode), tombstones staged.
    */
   async begin(ctx: ApplyContext): Promise<void> {
-    // One round trip (no parameters: the simple protocol takes both statements).
-    await ctx.runner.query(`SET LOCAL prism.sync_apply = 'on'; SET CONSTRAINTS ALL DEFERRED`);
+    // Statements without parameters share a round trip (the simple protocol takes several).
+    const modes = `SET LOCAL prism.sync_apply = 'on'; SET CONSTRAINTS ALL DEFERRED`;
     if (ctx.staging.isEmpty && !ctx.fullResyncOrigin) {
+      await ctx.runner.query(modes);
       // A pull that moved nothing only records itself.
       ctx.tombstoneState = { local: new Set(), incoming: new Map() };
       return;
     }
     // From here on no local write commits until this transaction does (see lockAgainstLocalWritesSql).
-    // Statements without parameters share a round trip (the simple protocol takes several).
-    await ctx.runner.query([lockAgainstLocalWritesSql(this.catalog.tables()), REMOVED_ROWS_TABLE_SQL, TOMBSTONE_STAGE_SQL].join('; '));
-    await ctx.runner.query(ARCHIVE_REMOVED_SINCE_SQL, [ctx.lastApplyXid]);
+    await ctx.runner.query([modes, lockAgainstLocalWritesSql(this.catalog.tables()), REMOVED_ROWS_TABLE_SQL, TOMBSTONE_STAGE_SQL].join('; '));
+    // The batched row statements (rows-batch.ts) read the peer's origin from a setting bound here.
+    ctx.inlinedParams = inlinedApplyParams(ctx, localNodeUuid(this.config.node.nodeId));
+    if (ctx.inlinedParams) await ctx.runner.query(`${ARCHIVE_REMOVED_SINCE_SQL}, set_config('${PEER_ORIGIN_SETTING}', $2, true)`, [ctx.lastApplyXid, ctx.peerProtocolId]);
+    else await ctx.runner.query(ARCHIVE_REMOVED_SINCE_SQL, [ctx.lastApplyXid]);
+    ctx.replicaWrites = await this.mayEnterReplicaMode(ctx);
     if (ctx.staging.hasPages('_tombstones')) await this.copyInto(ctx.runner, 'COPY _tombstones_in (doc) FROM STDIN', ctx.staging.tombstoneFile);
-    await ctx.runner.query(TOMBSTONE_ROWS_SQL);
     // Which checks a table needs: most pulls meet no local tombstones, and then skip them all; a
-    // table without rows (under the lock, only its own step writes it) has nothing to merge.
-    const tables: { kind: 'local' | 'incoming' | 'empty'; table_name: string; n: number }[] = await ctx.runner.query(applyStateSql(this.catalog.tables()));
+    // table without rows (under the lock, only its own step writes it) has nothing to merge. One
+    // round trip with the tombstones' typed table and replica mode (nothing was written yet).
+    const replica = ctx.replicaWrites ? [`SET LOCAL session_replication_role = replica`] : [];
+    const answers = await simpleQuery(ctx.runner, [TOMBSTONE_ROWS_SQL, ...replica, applyStateSql(this.catalog.tables())]);
+    const tables = answers.at(-1)!.rows as { kind: 'local' | 'incoming' | 'empty'; table_name: string; n: number }[];
     const of = (kind: string) => tables.filter((r) => r.kind === kind);
     ctx.tombstoneState = {
       local: new Set([...of('local'), ...of('incoming')].map((r) => r.table_name)),
       incoming: new Map(of('incoming').map((r) => [r.table_name, r.n])),
     };
     ctx.emptyTables = new Set(of('empty').map((r) => r.table_name));
-    ctx.replicaWrites = await this.enterReplicaMode(ctx);
     await this.loadRows(ctx);
   }
 
@@ -87,13 +94,11 @@ export class ImportEngine {
    * back (`withRiTriggers`): ON DELETE CASCADE / SET NULL are RI triggers too. No node trigger is
    * lost: in sync-apply mode prism_stamp_row() only stamps change_xid and fills defaults, which the
    * upsert writes itself; the natural-key triggers do nothing in sync-apply mode; prism_tombstone()
-   * fires on deletes, which run with triggers on. Answers whether replica mode is on.
+   * fires on deletes, which run with triggers on. Answers whether it may be on (`begin` sets it with its next statements).
    */
-  private async enterReplicaMode(ctx: ApplyContext): Promise<boolean> {
+  private async mayEnterReplicaMode(ctx: ApplyContext): Promise<boolean> {
     if (this.config.sync.applyForeignKeyCheck !== 'auto') return false;
-    if (!(await mayWriteInReplicaMode((sql, params) => ctx.runner.query(sql, params), ctx.syncLogId, ctx.peerRegistryId))) return false;
-    await ctx.runner.query(`SET LOCAL session_replication_role = replica`);
-    return true;
+    return mayWriteInReplicaMode((sql, params) => ctx.runner.query(sql, params), ctx.syncLogId, ctx.peerRegistryId);
   }
 
   /** Runs deletes with the RI triggers on (cascades, SET NULL, deferred NO ACTION checks), in replica mode too. */
@@ -208,14 +213,23 @@ export class ImportEngine {
     const results: TableResult[] = [];
     for (const name of tables) {
       if (ctx.signal?.aborted) throw new AppError(409, 'ERR_SYNC_CANCELLED', 'the pull was cancelled');
-      const result = await this.applyTable(ctx, this.catalog.table(name));
+      const { result, queued } = await this.applyTable(ctx, this.catalog.table(name));
       results.push(result);
-      ctx.onTableApplied?.(result);
+      // A queued table's result is filled (and reported) when the queue is flushed.
+      if (!queued) ctx.onTableApplied?.(result);
     }
     return results;
   }
 
-  private async applyTable(ctx: ApplyContext, model: TableModel): Promise<TableResult> {
+  /**
+   * Runs the row statements queued by applyTables (rows-batch.ts) in one round trip, filling their
+   * results. The caller flushes once every table is applied, before anything reads what they wrote.
+   */
+  async flushRows(ctx: ApplyContext): Promise<void> {
+    await ctx.rowsBatch?.flush(ctx.runner, ctx);
+  }
+
+  private async applyTable(ctx: ApplyContext, model: TableModel): Promise<{ result: TableResult; queued: boolean }> {
     const result = emptyTableResult(model.table);
     const conflictParams = [ctx.syncLogId, ctx.peerRegistryId, ctx.lastApplyXid];
     const one = async (sql: string, params: unknown[] = []) => ((await ctx.runner.query(sql, params)) as Record<string, number>[])[0];
@@ -227,6 +241,12 @@ export class ImportEngine {
     const emptyTarget = !localTombstones && (ctx.emptyTables?.has(model.table) ?? false);
     // Deletes first: a key deleted at the source is not kept alive by an older copy here.
     const tombstones = state.incoming.get(model.table) ?? 0;
+    // Rows alone (the common small pull): their statements wait in the queue, sent with the next
+    // tables' in one round trip; anything else runs after what is queued, in the apply order.
+    const simple = tombstones === 0 && !localTombstones && !ctx.fullResyncOrigin;
+    if (simple && !ctx.staging.hasPages(model.table)) return { result, queued: false };
+    const batched = simple && batchableTable(ctx, model);
+    if (!batched) await this.flushRows(ctx);
     if (tombstones > 0) {
       result.tombstonesReceived = tombstones;
       const applied = await this.withRiTriggers(ctx, () => one(applyTombstonesSql(model), conflictParams));
@@ -238,21 +258,27 @@ export class ImportEngine {
 
     if (!ctx.staging.hasPages(model.table)) {
       if (ctx.fullResyncOrigin && !emptyTarget) result.deleted += (await this.withRiTriggers(ctx, () => one(deleteGoneAtOriginSql(model, null), [ctx.fullResyncOrigin]))).n;
-      return result;
+      return { result, queued: false };
     }
     const rows = rowsTable(model);
     const parents = this.checkedParents(model, state.local);
+    const rowsSql = applyRowsSql(model, rows, { parents, localTombstones, emptyTarget });
+    if (batched) {
+      // The natural-key archives run whatever was written: without a row of this transaction they find none.
+      const statements = [rowsSql, ...(model.naturalKeys ?? []).map((key) => archiveNaturalKeyCollisionsSql(model, rows, key))];
+      const staged = ctx.staging.copyRows(model.table) ?? 0;
+      const batch = (ctx.rowsBatch ??= new RowsBatch());
+      if (!batch.fits(staged)) await this.flushRows(ctx);
+      batch.add(
+        result,
+        statements.map((sql) => inlineParams(sql, ctx.inlinedParams!)),
+        staged,
+      );
+      return { result, queued: true };
+    }
     const hashes = [...ctx.fileLocators.keys()];
     const locals = [localNodeUuid(this.config.node.nodeId), ctx.peerProtocolId, hashes, hashes.map((h) => ctx.fileLocators.get(h))];
-    const applied = await one(applyRowsSql(model, rows, { parents, localTombstones, emptyTarget }), [...conflictParams, ...locals]);
-    result.received = applied.received;
-    result.skippedFuture += applied.future;
-    result.skippedDeleted = applied.deleted;
-    result.skippedOrphans = applied.orphans;
-    result.conflicts += applied.future + applied.conflicts + applied.orphans;
-    result.inserted = applied.inserted;
-    result.updated = applied.updated;
-    result.unchanged = result.received - result.inserted - result.updated - result.skippedDeleted - result.skippedOrphans - applied.future;
+    fillRowsResult(result, (await one(rowsSql, [...conflictParams, ...locals])) as unknown as RowsCounts);
     if (result.inserted + result.updated > 0) {
       for (const naturalKey of model.naturalKeys ?? []) {
         result.conflicts += await affected(archiveNaturalKeyCollisionsSql(model, rows, naturalKey), [ctx.syncLogId, ctx.peerRegistryId]);
@@ -265,7 +291,7 @@ export class ImportEngine {
     // An empty table holds only rows of the window now: none is gone at the origin.
     if (ctx.fullResyncOrigin && !emptyTarget) result.deleted += (await this.withRiTriggers(ctx, () => one(deleteGoneAtOriginSql(model, rows), [ctx.fullResyncOrigin]))).n;
     // The temp table goes at the commit (ON COMMIT DROP): no statement for it here.
-    return result;
+    return { result, queued: false };
   }
 
   /**
@@ -274,6 +300,7 @@ export class ImportEngine {
    * Returns the rows removed per table. Runs only when the pull deleted something.
    */
   async removeDanglingChildren(ctx: ApplyContext, results: TableResult[]): Promise<Map<string, number>> {
+    await this.flushRows(ctx);
     const touched = new Set(results.filter((r) => r.deleted > 0).map((r) => r.table));
     const removed = new Map<string, number>();
     if (touched.size === 0) return removed;
@@ -327,11 +354,17 @@ export class ImportEngine {
     });
   }
 
-  /** Runs a COPY … FROM STDIN with the file's contents; answers the rows copied. */
+  /**
+   * Runs a COPY … FROM STDIN with the file's contents; answers the rows copied. A small file (a
+   * small pull stages a few rows per table) is read at once: a stream costs an open, reads and a
+   * close through libuv's thread pool, each a wait for a thread and the event loop under load.
+   */
   private async copyInto(runner: QueryRunner, copySql: string, file: string): Promise<number> {
+    // Read before the COPY starts: a file that is gone (a failed pull's staging) fails here, not in a COPY that waits for data.
+    const data = statSync(file).size <= SMALL_STAGED_FILE ? readFileSync(file) : undefined;
     const client = (runner as unknown as { databaseConnection: PgClient }).databaseConnection;
     const copy = client.query(copyFrom(copySql));
-    await pipeline(createReadStream(file), copy);
+    await pipeline(data ? Readable.from([data]) : createReadStream(file), copy);
     return copy.rowCount;
   }
 }
@@ -341,6 +374,9 @@ export class ImportEngine {
  * estimate serves), and from which a filled empty table's foreign keys are checked by hash anti-joins.
  */
 const ANALYZE_MIN_ROWS = 10_000;
+
+/** Staged files up to this size are read in one call for their COPY (copyInto); bigger ones stream. */
+const SMALL_STAGED_FILE = 256 * 1024;
 
 /** The typed temp table of a table's incoming rows. */
 const rowsTable = (model: TableModel) => `_r_${model.applyOrder}`;

@@ -1,5 +1,6 @@
 import { QueryRunner } from 'typeorm';
 import { StagingArea } from './staging';
+import type { RowsBatch } from './rows-batch';
 
 /** Everything an import command needs, inside the caller's one transaction. */
 export interface ApplyContext {
@@ -26,6 +27,10 @@ export interface ApplyContext {
   preloaded?: ReadonlySet<string>;
   /** Filled by the engine at begin: tables with local tombstones, incoming tombstones per table. */
   tombstoneState?: { local: Set<string>; incoming: Map<string, number> };
+  /** Set by the engine at begin: the row statements' parameters as literals, when they may be batched (rows-batch.ts). */
+  inlinedParams?: Map<string, string>;
+  /** Row statements queued to run in one round trip (ImportEngine.flushRows). */
+  rowsBatch?: RowsBatch;
 }
 
 /** What applying one table did (part of the SyncSummary wire contract in client/). */

@@ -60,6 +60,7 @@ export class ApplyStep {
       await this.engine.begin(context);
       const results: TableResult[] = [];
       for (const step of this.plan()) results.push(...(await this.bus.importTables(step.aggregate, step.tables, context)));
+      await this.engine.flushRows(context);
       input.onTablesApplied?.();
       for (const [table, n] of await this.engine.removeDanglingChildren(context, results)) {
         const result = results.find((r) => r.table === table)!;
