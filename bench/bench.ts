@@ -15,11 +15,10 @@ import { CaseContext, changePulls, filePulls, fullPull, noopPulls, pgDumpBaselin
 import { couchReplication } from './peers/couchdb';
 import { logicalReplication } from './peers/logical-replication';
 import { PeerContext } from './peers/peer-context';
-import { rssMb } from './process-stats';
 import { generateRows } from './generate';
-import { BenchNode, identityOf, introduce, startNode } from './nodes';
+import { BenchNode, identityOf, idleMemory, introduce, startNode } from './nodes';
 import { BenchServer, benchObjectPrefix, createMigratedDatabase, dropDatabase, interruptCleanups, startServer } from './pg';
-import { CaseResult, median, resultTable, RunReport, sourceCostTable, writeReport } from './report';
+import { CaseResult, heapText, median, resultTable, RunReport, sourceCostTable, writeReport } from './report';
 import { checkTargets, targetTable } from './targets';
 
 const USAGE = `npm run bench -- [--sizes 1k,10k,100k,1m,10m] [--reps 3] [--noop 20] [--files 1g|0] [--file-size 2m]
@@ -99,6 +98,7 @@ async function runSize(server: BenchServer, opts: ReturnType<typeof options>, si
     const requester = await startNode({ nodeId: 'bench-a', dataDir: dirs.requester, databaseUrl: requesterUrl, ...common });
     nodes.push(requester);
     const peer = await introduce(requester, source);
+    const introducedAt = performance.now();
 
     const config = loadConfig({ NODE_ID: 'bench-b' });
     const ds = new DataSource(typeOrmOptions(config, sourceUrl));
@@ -118,10 +118,12 @@ async function runSize(server: BenchServer, opts: ReturnType<typeof options>, si
       (await sourceDb.query(`SELECT sum(pg_table_size(c))::bigint::text AS b FROM unnest($1::regclass[]) c`, [catalog.tables().map((t) => q(t.table))])).rows[0].b,
     );
     log(`  generated ${rows} rows (${(tableBytes / 1e6).toFixed(1)} MB) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    // Each node as it is before its first pull (started, introduced, idle).
-    const idleRssMb = { requester: rssMb(requester.process.pid!), source: rssMb(source.process.pid!) };
-    log(`  idle RSS: requester ${idleRssMb.requester} MB, source ${idleRssMb.source} MB`);
-    report.datasets.push({ size: size.label, rows, tableBytes, perTable, idleRssMb });
+    // Each node as it is before its first pull (started, introduced, idle for the same time at every size).
+    const idle = { requester: await idleMemory(requester, introducedAt, !opts.smoke), source: await idleMemory(source, introducedAt, !opts.smoke) };
+    const idleRssMb = { requester: idle.requester.rssMb, source: idle.source.rssMb };
+    const idleHeap = { requester: idle.requester.heap, source: idle.source.heap };
+    log(`  idle RSS: requester ${idleRssMb.requester} MB (${heapText(idleHeap.requester)}), source ${idleRssMb.source} MB`);
+    report.datasets.push({ size: size.label, rows, tableBytes, perTable, idleRssMb, idleHeap });
 
     const ctx: CaseContext = { size: size.label, rows, tableBytes, requester, source, peer, requesterDb, sourceDb, sourceDatabase: names.source, watcher, catalog, server, reps: opts.reps, log };
     const results: CaseResult[] = [];

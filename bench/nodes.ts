@@ -9,8 +9,9 @@ import { typeOrmOptions } from '../src/database/typeorm-options';
 import { NodeChannelClient } from '../src/node-trust/client/node-channel-client';
 import { loadLocalIdentity } from '../src/node-trust/identity/local-identity';
 import { insertUser } from '../src/users/users.store';
+import { NODE_RUNTIME_FLAGS } from '../src/config/runtime-flags';
 import { freePort, interruptCleanups } from './pg';
-import { statusKb } from './process-stats';
+import { HeapFigures, heapFromMetrics, rssMb, statusKb } from './process-stats';
 import { isStaleLockRefusal } from './progress-trace';
 
 /** One node as its own OS process: `node dist/src/main.js` on its own database and data directory. */
@@ -84,7 +85,7 @@ export interface NodeOptions {
   databaseUrl: string;
   /** Extra settings (SYNC_PULL_PAGE_SIZE, …). */
   env: Record<string, string>;
-  /** Extra node flags (e.g. --cpu-prof). */
+  /** Extra node flags (e.g. --cpu-prof), after NODE_RUNTIME_FLAGS (a flag given again here wins). */
   nodeArgs: string[];
 }
 
@@ -93,7 +94,7 @@ export async function startNode(options: NodeOptions): Promise<BenchNode> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const log = createWriteStream(join(options.dataDir, 'node.log'));
-  const child = spawn(process.execPath, [...options.nodeArgs, 'dist/src/main.js'], {
+  const child = spawn(process.execPath, [...NODE_RUNTIME_FLAGS, ...options.nodeArgs, 'dist/src/main.js'], {
     cwd: join(__dirname, '..', '..'),
     env: {
       ...process.env,
@@ -230,4 +231,20 @@ export class RssMonitor {
   private sample(): void {
     for (const pid of this.pids) this.peak.set(pid, Math.max(this.peak.get(pid) ?? 0, statusKb(pid, 'VmRSS')));
   }
+}
+
+/** How long a node is left without requests before its idle memory is read (see bench/README.md, "Requester memory"). */
+export const IDLE_SETTLE_MS = 20_000;
+
+/**
+ * A node's idle memory, read the same way at every dataset size: once it has been left at least
+ * IDLE_SETTLE_MS without requests since `since` (at 1M rows the generation alone takes longer),
+ * its RSS, then its heap from /metrics. `settle` false (the smoke run) reads at once.
+ */
+export async function idleMemory(node: BenchNode, since: number, settle: boolean): Promise<{ rssMb: number; heap?: HeapFigures }> {
+  const wait = since + IDLE_SETTLE_MS - performance.now();
+  if (settle && wait > 0) await new Promise((r) => setTimeout(r, wait));
+  const idleRss = rssMb(node.process.pid!);
+  const metrics = await http('GET', `${node.url}/metrics`);
+  return { rssMb: idleRss, heap: metrics.status === 200 && typeof metrics.body === 'string' ? heapFromMetrics(metrics.body) : undefined };
 }

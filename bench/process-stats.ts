@@ -33,6 +33,30 @@ export function statusKb(pid: number, field: string): number {
 
 export const rssMb = (pid: number) => Math.round(statusKb(pid, 'VmRSS') / 1024);
 
+/** A node's V8 heap as its /metrics reports it (prom-client's default metrics), in MB. */
+export interface HeapFigures {
+  usedMb: number;
+  totalMb: number;
+  /** The young generation's committed size (NODE_RUNTIME_FLAGS caps it). */
+  newSpaceMb: number;
+  externalMb: number;
+}
+
+/** The heap figures of a /metrics text (undefined when it lacks them). */
+export function heapFromMetrics(text: string): HeapFigures | undefined {
+  const value = (pattern: string) => {
+    const match = new RegExp(`^prism_${pattern} (\\S+)$`, 'm').exec(text);
+    return match ? Math.round(Number(match[1]) / 1048576) : undefined;
+  };
+  const figures = {
+    usedMb: value('nodejs_heap_size_used_bytes'),
+    totalMb: value('nodejs_heap_size_total_bytes'),
+    newSpaceMb: value('nodejs_heap_space_size_total_bytes\\{space="new"\\}'),
+    externalMb: value('nodejs_external_memory_bytes'),
+  };
+  return Object.values(figures).every((v) => v !== undefined) ? (figures as HeapFigures) : undefined;
+}
+
 /** The source's cost during one case. */
 export interface SourceCost {
   /** The longest time one transaction of the source database held a snapshot (the pull's export window). */

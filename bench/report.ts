@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { SourceCost } from './process-stats';
+import type { HeapFigures, SourceCost } from './process-stats';
 import type { EtaAccuracy, ProgressPoint } from './progress-trace';
 import { escapeCell, fmt, median, percentile } from './format';
 import { targetTable, TargetRow } from './targets';
@@ -50,8 +50,15 @@ export interface DatasetInfo {
   rows: number;
   tableBytes: number;
   perTable: Record<string, number>;
-  /** RSS of each node process before its first pull. */
+  /** RSS of each node process before its first pull (nodes.ts idleMemory). */
   idleRssMb?: { requester: number; source: number };
+  /** Their V8 heap at that moment (from /metrics). */
+  idleHeap?: { requester?: HeapFigures; source?: HeapFigures };
+}
+
+/** "heap 45 of 49 MB, new space 1 MB, external 4 MB". */
+export function heapText(heap: HeapFigures | undefined): string {
+  return heap ? `heap ${heap.usedMb} of ${heap.totalMb} MB, new space ${heap.newSpaceMb} MB, external ${heap.externalMb} MB` : 'heap not reported';
 }
 
 export interface RunReport {
@@ -134,9 +141,9 @@ export function writeReport(report: RunReport, dir: string): { md: string; json:
     '',
     `Settings: ${Object.entries(report.settings).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}`,
     '',
-    '| dataset | rows | table data MB | idle RSS requester / source MB |',
-    '|---|---|---|---|',
-    ...report.datasets.map((d) => `| ${d.size} | ${fmt(d.rows)} | ${fmt(d.tableBytes / 1e6, 1)} | ${d.idleRssMb ? `${d.idleRssMb.requester} / ${d.idleRssMb.source}` : ''} |`),
+    '| dataset | rows | table data MB | idle RSS requester / source MB | requester idle heap |',
+    '|---|---|---|---|---|',
+    ...report.datasets.map((d) => `| ${d.size} | ${fmt(d.rows)} | ${fmt(d.tableBytes / 1e6, 1)} | ${d.idleRssMb ? `${d.idleRssMb.requester} / ${d.idleRssMb.source}` : ''} | ${d.idleHeap ? heapText(d.idleHeap.requester) : ''} |`),
     '',
     ...report.peerNotes.map((n) => `- ${n}`),
     '',

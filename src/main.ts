@@ -3,12 +3,16 @@ import { ConfigError, loadConfig, loadEnvFile } from './config';
 import { startNode } from './node';
 import { Logger } from '@nestjs/common';
 import { createRootLogger, PinoNestLogger } from './observability/logging';
+import { missingRuntimeFlags } from './config/runtime-flags';
 
 async function main(): Promise<void> {
   loadEnvFile();
   const config = loadConfig();
   // JSON lines from the first one (embedded PostgreSQL start), before the application's own pino logger.
   Logger.overrideLogger(new PinoNestLogger(createRootLogger(config)));
+  // Started as `node dist/src/main.js` by hand: it runs, with a larger young generation during pulls.
+  const missing = missingRuntimeFlags();
+  if (missing.length > 0) new Logger('Node').warn(`started without ${missing.join(' ')} (npm start and the Docker image set it): a pull may use ~30 MB more memory`);
   const node = await startNode(config);
   let stopping = false;
   const stop = (signal: string) => {

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '../../support/pg-server';
 import { hashDirectory } from './source-data';
+import { NODE_RUNTIME_FLAGS } from '../../../src/config/runtime-flags';
 
 const ROOT = resolve(__dirname, '../../..');
 const MAIN = join(ROOT, 'dist/src/main.js');
@@ -82,7 +83,7 @@ export class NodeProcess {
   /** Starts the process and waits until /health answers 200. */
   async start(): Promise<void> {
     this.log ??= createWriteStream(this.logFile, { flags: 'a' });
-    const child = spawn(process.execPath, [MAIN], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...NODE_RUNTIME_FLAGS, MAIN], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.pipe(this.log, { end: false });
     child.stderr!.pipe(this.log, { end: false });
     this.child = child;
