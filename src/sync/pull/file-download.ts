@@ -9,7 +9,6 @@ import { BackgroundFlush } from '../files/background-flush';
 import { FileRef, SyncedFiles } from '../files/synced-files.port';
 import { VerifiedFile } from '../files/verified-file';
 import { StagingArea } from '../import/staging';
-import { FrameDecryptor } from '../shared/chunked-cipher';
 import { runPool } from '../shared/pool';
 import { PeerConnection } from './peer.port';
 import { ProgressTracker } from './progress';
@@ -125,7 +124,7 @@ export class FileDownload {
     }
     let received: VerifiedFile | { sha256: string; size: number };
     try {
-      received = await VerifiedFile.receive([response.body, new FrameDecryptor(this.connection.channelKey, file.sha256, resumed ? start : 0)], part, file, {
+      received = await VerifiedFile.receiveFrames(response.body, { key: this.connection.channelKey }, part, file, {
         from: resumed ? start : 0,
         onBytes: (n) => {
           counted.bytesDownloaded += n;
