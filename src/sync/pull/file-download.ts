@@ -9,6 +9,7 @@ import { BackgroundFlush } from '../files/background-flush';
 import { FileRef, SyncedFiles } from '../files/synced-files.port';
 import { VerifiedFile } from '../files/verified-file';
 import { StagingArea } from '../import/staging';
+import { FrameError } from '../shared/chunked-cipher';
 import { runPool } from '../shared/pool';
 import { PeerConnection } from './peer.port';
 import { ProgressTracker } from './progress';
@@ -132,7 +133,11 @@ export class FileDownload {
         },
       });
     } catch (error) {
-      // Keep the verified-so-far bytes: the retry resumes with a Range request.
+      // A broken connection keeps the verified bytes: the retry resumes with a Range request. A
+      // stream the framing refused (tampered, reordered, ended without its end frame) leaves
+      // nothing: a resume would build on that transfer and, its data frames all written, could
+      // complete without the end frame ever verifying.
+      if (error instanceof FrameError) await rm(part, { force: true });
       throw error instanceof PeerError ? error : new PeerError(0, 'ERR_FILE_TRANSFER', `file ${file.sha256} transfer failed: ${(error as Error).message}`, true);
     }
     if (received instanceof VerifiedFile) return received;
