@@ -1,14 +1,14 @@
 import { createHash, Hash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { Duplex, Readable, Transform, TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { FrameBuffers, frameBuffers, FrameOpener } from '../shared/chunked-cipher';
+import { FrameFileWriter, Overrun } from './frame-file-writer';
 import type { RejectedContent } from './synced-files.port';
 
 /** Bytes per write into a part file (the decrypted frames are 1 MB). */
 const WRITE_BUFFER_BYTES = 1024 * 1024;
-
-/** More bytes arrived than announced: the stream is cut there, not written to the end. */
-class Overrun extends Error {}
 
 /** Bytes reported to `onBytes` at once (progress per 64 KB socket chunk cost more than it told). */
 const REPORT_BYTES = 256 * 1024;
@@ -90,10 +90,7 @@ export class VerifiedFile {
     options: { from?: number; onBytes?: (n: number) => void } = {},
   ): Promise<VerifiedFile | RejectedContent> {
     const from = options.from ?? 0;
-    const hash = createHash('sha256');
-    if (from > 0) {
-      for await (const chunk of createReadStream(path, { start: 0, end: from - 1, highWaterMark: WRITE_BUFFER_BYTES })) hash.update(chunk as Buffer);
-    }
+    const hash = await hashOfFirst(path, from);
     const meter = new Meter(hash, from, expected.size, options.onBytes ?? (() => undefined));
     try {
       const chain = Array.isArray(source) ? source : [source as Readable];
@@ -107,4 +104,55 @@ export class VerifiedFile {
     if (received.sha256 !== expected.sha256 || received.size !== expected.size) return received;
     return new VerifiedFile(path, received.sha256, received.size);
   }
+
+  /**
+   * Like `receive`, from an encrypted frame stream (chunked-cipher.ts) of the file `expected`
+   * starting at plaintext byte `from`: each frame's plaintext is hashed and written only once its
+   * tag verified; a tampered, reordered or truncated stream rejects with a FrameError, keeping the
+   * verified frames written so far (for a Range resume); a stream longer than announced stops at
+   * the frame that passes the size and is reported as what arrived.
+   */
+  static async receiveFrames(
+    body: Readable,
+    frames: { key: Buffer; buffers?: FrameBuffers },
+    path: string,
+    expected: { sha256: string; size: number },
+    options: { from?: number; onBytes?: (n: number) => void } = {},
+  ): Promise<VerifiedFile | RejectedContent> {
+    const from = options.from ?? 0;
+    const hash = await hashOfFirst(path, from);
+    const file = await open(path, from > 0 ? 'r+' : 'w', 0o600);
+    const writer = new FrameFileWriter(file, hash, from, expected.size, frames.buffers ?? frameBuffers, options.onBytes ?? (() => undefined), REPORT_BYTES);
+    const opener = new FrameOpener(frames.key, expected.sha256, from, writer);
+    try {
+      for await (const chunk of body) {
+        opener.write(chunk as Buffer);
+        // One frame written while the next arrives; the socket waits beyond that.
+        await writer.settled(1);
+      }
+      opener.end();
+      await writer.settled(0);
+    } catch (error) {
+      await writer.settled(0).catch(() => undefined);
+      body.destroy();
+      if (!(error instanceof Overrun)) throw error;
+      return { sha256: hash.digest('hex'), size: writer.size };
+    } finally {
+      writer.report();
+      writer.release();
+      await file.close();
+    }
+    const received = { sha256: hash.digest('hex'), size: writer.size };
+    if (received.sha256 !== expected.sha256 || received.size !== expected.size) return received;
+    return new VerifiedFile(path, received.sha256, received.size);
+  }
+}
+
+/** A hash of the first `from` bytes already in `path` (a resumed transfer's). */
+async function hashOfFirst(path: string, from: number): Promise<Hash> {
+  const hash = createHash('sha256');
+  if (from > 0) {
+    for await (const chunk of createReadStream(path, { start: 0, end: from - 1, highWaterMark: WRITE_BUFFER_BYTES })) hash.update(chunk as Buffer);
+  }
+  return hash;
 }

@@ -2,7 +2,6 @@ import { Controller, Get, Param, Query, Req, Res, StreamableFile, Type } from '@
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { pipeline as streamPipeline, Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { AppError } from '../../core/errors/app-error';
 import { RawJson } from '../../core/http/raw-json';
 import { contentRange, requireSatisfiableRange } from '../../core/http/range';
@@ -12,7 +11,7 @@ import { SyncExportRoute } from '../../node-trust/channel/encrypted-route';
 import { ExportPage } from '../export/export.types';
 import { FeedPages } from '../export/feed-pages';
 import { FileServing } from '../export/file-serving';
-import { CHUNK_MEDIA_TYPE, FrameEncryptor } from '../shared/chunked-cipher';
+import { CHUNK_MEDIA_TYPE, FrameEncryptor, writeFrames } from '../shared/chunked-cipher';
 import { pageHeaders, pageStreamId } from '../shared/page-stream';
 import { ExportPageQueryDto } from './sync-export.dto';
 import { named, pascalCase } from '../../core/naming';
@@ -115,7 +114,7 @@ function filesController(files: FileSpec): Type<unknown> {
       res.setHeader('X-File-Sha256', info.sha256);
       res.setHeader('X-File-Size', String(info.size));
       if (range) res.setHeader('Content-Range', contentRange(range, info.size));
-      await pipeline(body as Readable, new FrameEncryptor(key, info.sha256, range?.start ?? 0), res).catch(() => res.destroy());
+      await writeFrames(body as Readable, res, key, info.sha256, range?.start ?? 0).catch(() => res.destroy());
     }
   }
   return named(FilesController, `${pascalCase(files.name)}FilesController`);

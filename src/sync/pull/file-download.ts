@@ -9,7 +9,7 @@ import { BackgroundFlush } from '../files/background-flush';
 import { FileRef, SyncedFiles } from '../files/synced-files.port';
 import { VerifiedFile } from '../files/verified-file';
 import { StagingArea } from '../import/staging';
-import { FrameDecryptor } from '../shared/chunked-cipher';
+import { FrameError } from '../shared/chunked-cipher';
 import { runPool } from '../shared/pool';
 import { PeerConnection } from './peer.port';
 import { ProgressTracker } from './progress';
@@ -125,7 +125,7 @@ export class FileDownload {
     }
     let received: VerifiedFile | { sha256: string; size: number };
     try {
-      received = await VerifiedFile.receive([response.body, new FrameDecryptor(this.connection.channelKey, file.sha256, resumed ? start : 0)], part, file, {
+      received = await VerifiedFile.receiveFrames(response.body, { key: this.connection.channelKey }, part, file, {
         from: resumed ? start : 0,
         onBytes: (n) => {
           counted.bytesDownloaded += n;
@@ -133,7 +133,11 @@ export class FileDownload {
         },
       });
     } catch (error) {
-      // Keep the verified-so-far bytes: the retry resumes with a Range request.
+      // A broken connection keeps the verified bytes: the retry resumes with a Range request. A
+      // stream the framing refused (tampered, reordered, ended without its end frame) leaves
+      // nothing: a resume would build on that transfer and, its data frames all written, could
+      // complete without the end frame ever verifying.
+      if (error instanceof FrameError) await rm(part, { force: true });
       throw error instanceof PeerError ? error : new PeerError(0, 'ERR_FILE_TRANSFER', `file ${file.sha256} transfer failed: ${(error as Error).message}`, true);
     }
     if (received instanceof VerifiedFile) return received;

@@ -1,7 +1,7 @@
 import { randomBytes, createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { FrameDecryptor, FrameEncryptor, FRAME_PLAINTEXT_MAX } from './chunked-cipher';
+import { PassThrough, Readable, Writable } from 'node:stream';
+import { finished, pipeline } from 'node:stream/promises';
+import { FrameBuffers, FrameDecryptor, FrameEncryptor, FRAME_PLAINTEXT_MAX, writeFrames } from './chunked-cipher';
 
 async function collect(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const parts: Buffer[] = [];
@@ -78,5 +78,53 @@ describe('chunked file cipher', () => {
 
   it('rejects the wrong key', async () => {
     await expect(decrypt(randomBytes(32), sha, await encrypt(key, sha, data))).rejects.toThrow(/authentication/);
+  });
+
+  describe('writeFrames (the file route: frames in reused buffers, one write each)', () => {
+    /** What writeFrames writes, copied when each write completes (a buffer reused too early would show). */
+    async function written(plaintext: Buffer, offset = 0, buffers = new FrameBuffers()): Promise<{ frames: Buffer; writes: number }> {
+      const parts: Buffer[] = [];
+      const out = new Writable({
+        write(chunk: Buffer, _enc, done) {
+          setImmediate(() => {
+            parts.push(Buffer.from(chunk));
+            done();
+          });
+        },
+      });
+      await writeFrames(Readable.from([plaintext.subarray(0, 1000), plaintext.subarray(1000)]), out, key, sha, offset, buffers);
+      await finished(out);
+      return { frames: Buffer.concat(parts), writes: parts.length };
+    }
+
+    it('writes frames FrameDecryptor reads, whole, one write per frame, from any offset', async () => {
+      const { frames, writes } = await written(data);
+      expect(writes).toBe(4); // two full frames, the rest, the end frame
+      expect((await decrypt(key, sha, frames, 0, 65_536)).equals(data)).toBe(true);
+      const range = await written(data.subarray(777), 777);
+      expect((await decrypt(key, sha, range.frames, 777)).equals(data.subarray(777))).toBe(true);
+    });
+
+    it('reuses its buffers: a frame is never overwritten before its write completed', async () => {
+      const buffers = new FrameBuffers();
+      const taken = jest.spyOn(buffers, 'take');
+      const given = jest.spyOn(buffers, 'give');
+      const { frames } = await written(data, 0, buffers);
+      expect((await decrypt(key, sha, frames)).equals(data)).toBe(true);
+      const fresh = new Set(taken.mock.results.map((r) => r.value as Buffer));
+      expect(taken).toHaveBeenCalledTimes(4);
+      expect(fresh.size).toBeLessThanOrEqual(3);
+      expect(given.mock.calls.length).toBeGreaterThanOrEqual(3);
+    });
+
+    it('stops reading and rejects when the answer closes before its end', async () => {
+      const out = new PassThrough({ highWaterMark: 1 }); // nobody reads it: writes never complete
+      const source = new PassThrough();
+      source.write(data);
+      const sending = writeFrames(source, out, key, sha, 0, new FrameBuffers());
+      setTimeout(() => out.destroy(), 20);
+      await expect(sending).rejects.toThrow();
+      expect(source.destroyed).toBe(true);
+    });
   });
 });

@@ -29,7 +29,7 @@ interface Script {
   connect?(): Promise<void>;
   manifest?(call: number): unknown;
   page?(route: string, params: URLSearchParams): unknown;
-  file?: { content: Buffer; announce?: { sha256: string; size: number } };
+  file?: { content: Buffer; announce?: { sha256: string; size: number }; alter?: (frames: Buffer) => Buffer };
   /** Content per row id (several files); `file` answers for any other row. */
   files?: Map<string, Buffer>;
 }
@@ -52,10 +52,15 @@ class FakeConnection implements PeerConnection {
 
   async stream(path: string): Promise<PeerStream> {
     const rowId = path.split('/').at(-2)!;
-    const { content, announce } = this.script.files?.has(rowId) ? { content: this.script.files.get(rowId)!, announce: undefined } : this.script.file!;
+    const { content, announce, alter } = this.script.files?.has(rowId) ? { content: this.script.files.get(rowId)!, announce: undefined, alter: undefined } : this.script.file!;
     const sha256 = createHash('sha256').update(content).digest('hex');
     // A dishonest peer frames the content under the hash it announces.
-    const body = Readable.from([content]).pipe(new FrameEncryptor(this.channelKey, announce?.sha256 ?? sha256, 0));
+    let body: Readable = Readable.from([content]).pipe(new FrameEncryptor(this.channelKey, announce?.sha256 ?? sha256, 0));
+    if (alter) {
+      const frames: Buffer[] = [];
+      for await (const part of body) frames.push(part as Buffer);
+      body = Readable.from([alter(Buffer.concat(frames))]);
+    }
     const headers = { 'content-type': CHUNK_MEDIA_TYPE, 'x-file-sha256': announce?.sha256 ?? sha256, 'x-file-size': String(announce?.size ?? content.length) };
     return { status: 200, headers, body: body as unknown as Readable };
   }
@@ -336,6 +341,34 @@ describe('SyncSaga with a fake peer connector', () => {
     });
     expect(await fails(t.saga.run(t.job))).toMatchObject({ status: 502, code: 'ERR_FILE_CHECKSUM_MISMATCH' });
     expect(t.files.stored.size).toBe(0);
+  });
+
+  it('a file stream tampered with or cut short fails the pull; nothing is stored or left in staging', async () => {
+    const content = randomBytes(50_000);
+    const sha = createHash('sha256').update(content).digest('hex');
+    const files = catalog.files()!;
+    const row = { [files.key.property]: '44444444-4444-4444-8444-444444444444', [files.hash.property]: sha, [files.size.property]: String(content.length) };
+    const altered = (frames: Buffer) => {
+      const copy = Buffer.from(frames);
+      copy[1000] ^= 1;
+      return copy;
+    };
+    for (const alter of [altered, (frames: Buffer) => frames.subarray(0, frames.length - 32)]) {
+      const t = setup({
+        manifest: () => manifestFor([{ route: 'sessions', aggregate: 'sessions', rows: 1 }]),
+        page: () => ({ data: [row], deleted: [], table: files.spec.table, next: null }),
+        file: { content, alter },
+      });
+      expect(await fails(t.saga.run(t.job))).toMatchObject({ status: 502, code: 'ERR_FILE_TRANSFER' });
+      expect(t.files.stored.size).toBe(0);
+      expect(t.apply.inputs).toHaveLength(0);
+      expect(existsSync(t.staging)).toBe(false);
+      // A retryable failure may keep the staging for a resume, but no part of a refused stream.
+      const kept = join(dataDir, 'staging', `kept-${peer.registryId}`);
+      const parts = existsSync(kept) ? readdirSync(kept, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.part')) : [];
+      expect(parts).toEqual([]);
+      rmSync(kept, { recursive: true, force: true });
+    }
   });
 
   it('an apply that fails rolls back, and the files the pull stored are collected', async () => {
