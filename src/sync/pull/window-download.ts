@@ -68,6 +68,9 @@ const PART_CONCURRENCY = 3;
 /** The ledger key of a feed's part (a resume continues each part from its own position). */
 const partKey = (route: string, part: number) => `${route}#${part}`;
 
+/** A kept staging holds pages of this feed (fetched whole, in a batch, or in parts). */
+const begun = (route: string, resume?: ResumeFrom) => !!resume && (route in resume.positions || Object.keys(resume.positions).some((key) => key.startsWith(`${route}#`)));
+
 type Feed = NonNullable<SyncManifest['feeds']>[number];
 
 /** A fetch task and its size (rows): with parts, the largest start first, so the longest ends soonest. */
@@ -99,7 +102,7 @@ export class WindowDownload {
     this.feedTables = feedTables;
     // Feeds that fit in a page or so come batched in one answer (when the source serves batches),
     // beside the bigger ones fetched page by page; a feed the batch did not finish goes on after it.
-    const batched = this.options.copyPages && this.options.pageBatch ? feeds.filter((f) => !resume?.positions[f.route] && f.rows + f.tombstones <= this.options.pageSize) : [];
+    const batched = this.options.copyPages && this.options.pageBatch ? feeds.filter((f) => !begun(f.route, resume) && f.rows + f.tombstones <= this.options.pageSize) : [];
     const batchedAt = new Map<string, BatchedFeed>();
     const parts = this.options.copyPages === true && this.options.pageParts === true;
     const tasks = feeds
@@ -134,11 +137,13 @@ export class WindowDownload {
   }
 
   /**
-   * Whether a feed goes in parts: more than a page, its tables counted by the source, and not
-   * begun as a whole feed (a kept staging goes on as it was fetched).
+   * Whether a feed goes in parts: its tables counted by the source, and more than a page or begun
+   * in parts; never one begun as a whole feed (a kept staging goes on as it was fetched, whatever
+   * the page size is now).
    */
   private partsOf(feed: Feed, resume?: ResumeFrom): boolean {
-    return feed.tables !== undefined && feed.rows + feed.tombstones > this.options.pageSize && !resume?.positions[feed.route];
+    if (feed.tables === undefined || resume?.positions[feed.route]) return false;
+    return feed.rows + feed.tombstones > this.options.pageSize || begun(feed.route, resume);
   }
 
   /**
