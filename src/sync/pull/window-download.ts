@@ -147,19 +147,20 @@ export class WindowDownload {
   }
 
   /**
-   * A feed's parts (PAGE_PARTS_CAPABILITY): each of its tables with rows, in the source's feed
-   * order (the index names the part), and its tombstones. Each table's staging file is written by
-   * its part alone, as by its feed before.
+   * A feed's parts (PAGE_PARTS_CAPABILITY): each of its tables, in the source's feed order (the
+   * index names the part), and its tombstones. Every part is fetched, as the whole feed would be:
+   * the counts only order them (a part with nothing costs one empty page), so a count that is
+   * wrong cannot leave rows behind. Each table's staging file is written by its part alone, as by
+   * its feed before.
    */
   private partTasks(feed: Feed, window: string, files: Map<string, FileRef>, resume?: ResumeFrom): FetchTask[] {
     const tables = Object.entries(feed.tables!);
     const ours = new Set(this.feedTables!(feed.route));
-    const tasks: FetchTask[] = [];
-    tables.forEach(([table, rows], part) => {
+    const tasks = tables.map(([table, rows], part): FetchTask => {
       if (!ours.has(table)) throw malformed(`the manifest counts ${table}, not a table of ${feed.route} here`);
-      if (rows > 0) tasks.push({ rows, run: () => this.fetchPart(feed, part, new Set([table]), window, files, resume, table) });
+      return { rows: Number(rows) || 0, run: () => this.fetchPart(feed, part, new Set([table]), window, files, resume, table) };
     });
-    if (feed.tombstones > 0) tasks.push({ rows: feed.tombstones, run: () => this.fetchPart(feed, tables.length, ours, window, files, resume) });
+    tasks.push({ rows: Number(feed.tombstones) || 0, run: () => this.fetchPart(feed, tables.length, ours, window, files, resume) });
     return tasks;
   }
 
