@@ -32,7 +32,15 @@ export interface SyncManifest {
   sessions?: { count: number; latestUpdate: string | null };
   recordings?: { count: number; totalSizeBytes: number };
   /** Per feed and per aggregate: a peer may serve aggregates this SDK does not list (AGGREGATE_TABLES). */
-  feeds?: { route: string; aggregate: string; rows: number; tombstones: number; bytes: number }[];
+  feeds?: {
+    route: string;
+    aggregate: string;
+    rows: number;
+    tombstones: number;
+    bytes: number;
+    /** Rows per table of the feed (feed order), when the window serves parts (`window.pageParts`). */
+    tables?: Record<string, number>;
+  }[];
   aggregates?: Record<string, WindowStats>;
   files?: { count: number; totalBytes: number };
   /**
@@ -50,6 +58,8 @@ export interface SyncManifest {
     pageFormat?: 'json' | 'copy';
     /** The source serves this window's COPY pages batched, several feeds in one answer (`GET /api/sync/window/pages`), because the requester listed `copy-batch` in X-Sync-Page-Formats. */
     pageBatch?: boolean;
+    /** The source serves a feed's parts (one table, or its tombstones) page by page side by side (`part=` on a COPY page), because the requester listed `copy-parts` in X-Sync-Page-Formats. */
+    pageParts?: boolean;
     empty?: boolean;
   };
 }

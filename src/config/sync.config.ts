@@ -28,6 +28,10 @@ export interface SyncConfig {
   retryAttempts: number;
   /** File transfers a pull keeps in flight at once. */
   fileConcurrency: number;
+  /** Page requests a pull keeps in flight at once (feeds, and a feed's parts where the peer serves them). */
+  pageConcurrency: number;
+  /** Page reads (single pages and batches) one peer may have in progress here at once; beyond: 503, retryable. */
+  pageReadsPerPeer: number;
   /** Staging directory for pulls (default DATA_DIR/staging). */
   stagingDir?: string;
   /** Largest offline bundle file accepted for import (bytes). */
@@ -86,6 +90,8 @@ export function readSyncConfig(env: EnvReader): SyncConfig {
     peerTimeoutMs: env.int('SYNC_PEER_TIMEOUT_MS', 'timeout of one request to a peer (ms)', 60000, 100),
     retryAttempts: env.int('SYNC_RETRY_ATTEMPTS', 'attempts for a transient peer error before the pull fails', 5, 1, 50),
     fileConcurrency: env.int('SYNC_FILE_CONCURRENCY', 'file transfers a pull keeps in flight at once', 8, 1, 32),
+    pageConcurrency: env.int('SYNC_PAGE_CONCURRENCY', 'page requests a pull keeps in flight at once (a feed\'s tables side by side where the peer serves copy-parts)', 3, 1, 16),
+    pageReadsPerPeer: env.int('SYNC_PAGE_READS_PER_PEER', 'window page reads one peer may have in progress on this node at once (beyond: 503, retryable)', 4, 1, 64),
     stagingDir: env.optional('SYNC_STAGING_DIR', 'staging directory for pulls (default DATA_DIR/staging); on the file store\'s filesystem, received files are linked into the store, elsewhere copied'),
     bundleMaxBytes: env.int('SYNC_BUNDLE_MAX_BYTES', 'largest offline bundle file accepted by POST /api/sync/bundles/import (bytes)', 20 * 1024 ** 3, 1024),
     schedule: {

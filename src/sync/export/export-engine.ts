@@ -32,7 +32,7 @@ import {
 } from './export-sql';
 import { feedTables, ManifestRequest, PageRequest, StreamedPage, SyncManifest, TombstoneWire } from './export.types';
 import { COPY_PAGE_FORMAT, PageFormat } from '../shared/protocol';
-import { BatchRequest, PAGE_BATCH_CAPABILITY } from '../shared/page-stream';
+import { BatchRequest, PAGE_BATCH_CAPABILITY, PAGE_PARTS_CAPABILITY } from '../shared/page-stream';
 import { batchParts } from './page-batch';
 
 /** A batch of pages serves at most this many of the largest pages' rows (SYNC_MAX_PAGE_SIZE). */
@@ -42,7 +42,7 @@ const BATCH_PAGES_MAX = 4;
 interface TableRead<T> {
   n: number;
   last: string[] | null;
-  answer(next: string): T;
+  answer(next: string | null): T;
 }
 
 /**
@@ -90,7 +90,8 @@ export class ExportEngine {
       await this.windows.releaseFor(request.peer);
       return { ...base, ...this.statsOf(new Map(), new Map(), { count: 0, bytes: 0 }), window: this.emptyWindow(from, probe.current, dbId) };
     }
-    const opened = await this.windows.open(from, request.peer, (runner) => this.windowStats(runner, from));
+    const parts = this.partsFor(request.pageFormats);
+    const opened = await this.windows.open(from, request.peer, (runner) => this.windowStats(runner, from, parts));
     return {
       ...base,
       ...opened.result,
@@ -103,6 +104,7 @@ export class ExportEngine {
         expiresAt: opened.expiresAt.toISOString(),
         pageFormat: this.pageFormatFor(request.pageFormats),
         ...(this.batchFor(request.pageFormats) ? { pageBatch: true } : {}),
+        ...(parts ? { pageParts: true } : {}),
       },
     };
   }
@@ -115,6 +117,11 @@ export class ExportEngine {
   /** The window's pages may be asked in batches (windowBatch): the requester reads them, and COPY pages are served. */
   private batchFor(accepted: string[] | undefined): boolean {
     return this.pageFormatFor(accepted) === COPY_PAGE_FORMAT && accepted!.includes(PAGE_BATCH_CAPABILITY);
+  }
+
+  /** A feed's parts may be asked side by side (`part=`, PAGE_PARTS_CAPABILITY): the requester reads them, and COPY pages are served. */
+  private partsFor(accepted: string[] | undefined): boolean {
+    return this.pageFormatFor(accepted) === COPY_PAGE_FORMAT && accepted!.includes(PAGE_PARTS_CAPABILITY);
   }
 
   /**
@@ -231,7 +238,13 @@ export class ExportEngine {
     const feed = this.feed(route);
     if (!request.window) throw validationError([{ field: 'window', problems: ['required'] }], 'window is required with after');
     const tables = feedTables(feed).map((t) => this.catalog.table(t));
-    const after: PageToken = request.after ? decodePage(request.after) : { v: 1, t: 0, x: '0', k: [] };
+    // A part (PAGE_PARTS_CAPABILITY) is one table of the feed, or its tombstones: its pages stay in it.
+    const part = request.part;
+    if (part !== undefined && part > tables.length) throw validationError([{ field: 'part', problems: [`the feed has ${tables.length} tables`] }]);
+    const after: PageToken = request.after ? decodePage(request.after) : { v: 1, t: part ?? 0, x: '0', k: [] };
+    if (part !== undefined && after.t !== part) {
+      throw new AppError(400, 'ERR_INVALID_TOKEN_FORMAT', 'after token does not belong to this part', { details: { parameter: 'after' } });
+    }
     // A position names the last row by its whole key: as many values as the table has key columns
     // (one tombstone id for the tombstones), or none at the start of a table.
     const keyArity = after.t < tables.length ? tables[after.t]?.key.length : 1;
@@ -249,9 +262,14 @@ export class ExportEngine {
         const page = await format.rows(runner, table, params, fresh, pageSize, window, position);
         if (page.n > 0) {
           const last = page.last!;
-          const next: PageToken = page.n < pageSize ? { v: 1, t: position.t + 1, x: '0', k: [] } : { v: 1, t: position.t, x: last[0], k: last.slice(1) };
+          const tableEnds = page.n < pageSize;
+          // A part ends with its table.
+          if (tableEnds && part !== undefined) return page.answer(null);
+          const next: PageToken = tableEnds ? { v: 1, t: position.t + 1, x: '0', k: [] } : { v: 1, t: position.t, x: last[0], k: last.slice(1) };
           return page.answer(encodeToken(next));
         }
+        // A part whose table has no (more) rows: one empty page ends it.
+        if (part !== undefined) return format.tombstones([], null, pageSize);
         position = { v: 1, t: position.t + 1, x: '0', k: [] };
       }
       const deleted = await this.tombstonePage(runner, window.from, tables, pageSize, position);
@@ -323,7 +341,7 @@ export class ExportEngine {
   }
 
   /** Counts of the window, in the window's snapshot: per feed and aggregate, plus the reference's flat fields. */
-  private async windowStats(runner: QueryRunner, from: string) {
+  private async windowStats(runner: QueryRunner, from: string, perTable = false) {
     const tombstones = new Map<string, number>(
       ((await runner.query(TOMBSTONE_STATS_SQL, [from])) as { table_name: string; n: number }[]).map((r) => [r.table_name, r.n]),
     );
@@ -334,19 +352,20 @@ export class ExportEngine {
     );
     const files = this.catalog.files();
     const totals = files ? await this.files.windowTotals(runner, from) : { count: 0, bytes: 0 };
-    return this.statsOf(stats, tombstones, totals);
+    return this.statsOf(stats, tombstones, totals, perTable);
   }
 
   /** The manifest's counts from the window's per-table stats (a table not in them: nothing changed). */
-  private statsOf(stats: Map<string, { rows: number; bytes: number; latest: string | null }>, tombstones: Map<string, number>, totals: FileTotals) {
+  private statsOf(stats: Map<string, { rows: number; bytes: number; latest: string | null }>, tombstones: Map<string, number>, totals: FileTotals, perTable = false) {
     const none = { rows: 0, bytes: 0, latest: null };
     const feeds: SyncManifest['feeds'] = [];
     const aggregates: SyncManifest['aggregates'] = {};
     const reference: Record<string, { count: number; latestUpdate: string | null }> = {};
     for (const feed of this.catalog.feeds()) {
       const aggregate = this.catalog.aggregateOf(feed.root);
-      const entry = { route: feed.route, aggregate, rows: 0, tombstones: 0, bytes: 0 };
+      const entry: NonNullable<SyncManifest['feeds']>[number] = { route: feed.route, aggregate, rows: 0, tombstones: 0, bytes: 0, ...(perTable ? { tables: {} } : {}) };
       for (const name of feedTables(feed)) {
+        if (entry.tables) entry.tables[name] = (stats.get(name) ?? none).rows;
         entry.rows += (stats.get(name) ?? none).rows;
         entry.bytes += (stats.get(name) ?? none).bytes;
         entry.tombstones += tombstones.get(name) ?? 0;

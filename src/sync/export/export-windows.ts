@@ -131,11 +131,41 @@ export class ExportWindows implements OnApplicationShutdown {
    * (a puller that resumes after a restart shakes hands anew), never to whoever names its token.
    */
   async read<T>(encoded: string, read: (runner: QueryRunner, token: WindowToken) => Promise<T>, caller?: string): Promise<T> {
-    const token = await this.touchWindow(encoded, caller);
-    return inSnapshot(this.dataSource, async (runner) => {
-      await this.attach(runner, token);
-      return read(runner, token);
-    });
+    const leave = this.enterRead(caller);
+    try {
+      const token = await this.touchWindow(encoded, caller);
+      return await inSnapshot(this.dataSource, async (runner) => {
+        await this.attach(runner, token);
+        return read(runner, token);
+      });
+    } finally {
+      leave();
+    }
+  }
+
+  /** Page reads in progress per peer (read and stream, until the answer's body ends). */
+  private readonly reading = new Map<string, number>();
+
+  /**
+   * Counts a page read of `caller` until the returned function is called: each takes a pool
+   * connection for its transaction, so one peer may have at most SYNC_PAGE_READS_PER_PEER at once
+   * (a pull keeps SYNC_PAGE_CONCURRENCY in flight, within it); beyond, 503 ERR_NODE_BUSY, retryable.
+   */
+  private enterRead(caller: string | undefined): () => void {
+    if (caller === undefined) return () => undefined;
+    const now = this.reading.get(caller) ?? 0;
+    if (now >= this.config.sync.pageReadsPerPeer) {
+      throw new AppError(503, 'ERR_NODE_BUSY', `this peer already has ${now} page reads in progress here; retry shortly`, { retryable: true, retryAfter: 1 });
+    }
+    this.reading.set(caller, now + 1);
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      const n = (this.reading.get(caller) ?? 1) - 1;
+      if (n > 0) this.reading.set(caller, n);
+      else this.reading.delete(caller);
+    };
   }
 
   /**
@@ -145,24 +175,29 @@ export class ExportWindows implements OnApplicationShutdown {
    * connection instead, which may be in the middle of a statement.
    */
   async stream<T extends { body: Readable }>(encoded: string, open: (runner: QueryRunner, token: WindowToken) => Promise<T>, caller?: string): Promise<T> {
-    const token = await this.touchWindow(encoded, caller);
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
+    const leave = this.enterRead(caller);
     let answer: T;
+    let runner: QueryRunner | undefined;
     try {
+      const token = await this.touchWindow(encoded, caller);
+      runner = this.dataSource.createQueryRunner();
+      await runner.connect();
       await runner.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       await this.attach(runner, token);
       answer = await open(runner, token);
     } catch (error) {
-      await runner.query('ROLLBACK').catch(() => undefined);
-      await runner.release();
+      await runner?.query('ROLLBACK').catch(() => undefined);
+      await runner?.release();
+      leave();
       throw error;
     }
+    const held = runner;
     // TypeORM's release with an error makes the pool drop the connection rather than reuse it.
-    const discard = (error: Error) => void (runner as unknown as { releasePostgresConnection(error: Error): Promise<void> }).releasePostgresConnection(error);
+    const discard = (error: Error) => void (held as unknown as { releasePostgresConnection(error: Error): Promise<void> }).releasePostgresConnection(error);
     finished(answer.body, (error) => {
+      leave();
       if (error) return discard(error);
-      runner.query('ROLLBACK').then(() => runner.release(), discard);
+      held.query('ROLLBACK').then(() => held.release(), discard);
     });
     return answer;
   }

@@ -24,6 +24,8 @@ export interface PageRequest {
   after?: string;
   /** `copy`: a streamed page (StreamedPage) instead of JSON; only with `window`. */
   format?: PageFormat;
+  /** Only this part of the feed (PAGE_PARTS_CAPABILITY): its table at this index, or its tombstones; only with `format=copy`. */
+  part?: number;
 }
 
 /**

@@ -18,6 +18,7 @@ export class FeedPages {
     if (!feed) throw new AppError(400, 'ERR_UNKNOWN_ENTITY_TYPE', `unknown sync entity type "${entityType}"`);
     if (request.after && !request.window) throw new AppError(400, 'ERR_VALIDATION', '`after` needs `window`');
     if (request.format === 'copy' && !request.window) throw new AppError(400, 'ERR_VALIDATION', '`format=copy` needs `window`');
+    if (request.part !== undefined && request.format !== 'copy') throw new AppError(400, 'ERR_VALIDATION', '`part` needs `format=copy`');
     return this.bus.exportPage(feed.aggregate, route, request);
   }
 }

@@ -38,6 +38,14 @@ export class ExportPageQueryDto {
   @IsOptional()
   @IsIn(['json', 'copy'])
   format?: PageFormat;
+
+  /** One part of the feed (capability `copy-parts`): its table at this index, or its tombstones after the last table. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  part?: number;
 }
 
 export class ManifestRequestDto {

@@ -34,7 +34,7 @@ function answer(page: ExportPage, route: string, query: ExportPageQueryDto, req:
   }
   const meta = { table: page.table, rows: page.rows, columns: page.columns, next: page.next };
   for (const [name, value] of Object.entries(pageHeaders(meta))) res.setHeader(name, value);
-  const id = pageStreamId({ route, window: query.window!, after: query.after ?? null }, meta);
+  const id = pageStreamId({ route, window: query.window!, after: query.after ?? null, part: query.part }, meta);
   // pipeline destroys each stream with the other: a failing COPY cuts the answer short (never ends
   // it: the missing end frame tells the requester), a requester gone stops the COPY.
   const framed = streamPipeline(page.body, new FrameEncryptor(key, id, 0), () => undefined);

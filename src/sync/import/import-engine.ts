@@ -84,7 +84,28 @@ export class ImportEngine {
       incoming: new Map(of('incoming').map((r) => [r.table_name, r.n])),
     };
     ctx.emptyTables = new Set(of('empty').map((r) => r.table_name));
+    await this.analyzeMerged(ctx);
     await this.loadRows(ctx);
+  }
+
+  /**
+   * Tables the fetch loaded without ANALYZE because their target was empty then (a hint, read
+   * without the lock): those that have rows or tombstones to merge with now, under the lock, get
+   * the statistics their merge's joins plan on, as loadTable gives them.
+   */
+  private async analyzeMerged(ctx: ApplyContext): Promise<void> {
+    const merged = [...(ctx.preloadedUnanalyzed ?? [])].filter(
+      (table) => (!ctx.emptyTables!.has(table) || ctx.tombstoneState!.local.has(table)) && ctx.staging.copyRows(table) >= ANALYZE_MIN_ROWS,
+    );
+    if (merged.length > 0) await ctx.runner.query(merged.map((table) => `ANALYZE ${rowsTable(this.catalog.table(table))}`).join('; '));
+  }
+
+  /** Of these tables, those with no row now (read without a lock: a hint, begin decides under the lock). */
+  async emptyNow(runner: QueryRunner, tables: readonly TableModel[]): Promise<Set<string>> {
+    if (tables.length === 0) return new Set();
+    const probes = tables.map((model) => `SELECT '${model.table}' AS table_name WHERE NOT EXISTS (SELECT 1 FROM ${q(model.table)})`);
+    const rows: { table_name: string }[] = await runner.query(probes.join('\nUNION ALL\n'));
+    return new Set(rows.map((r) => r.table_name));
   }
 
   /**

@@ -25,6 +25,8 @@ export interface ApplyContext {
   replicaWrites?: boolean;
   /** Tables already loaded into their typed temp tables while the fetch ran (ApplyPreload): begin skips them. */
   preloaded?: ReadonlySet<string>;
+  /** Of those, the ones loaded without ANALYZE (their target was empty then): begin analyzes those that turn out to need a merge. */
+  preloadedUnanalyzed?: ReadonlySet<string>;
   /** Filled by the engine at begin: tables with local tombstones, incoming tombstones per table. */
   tombstoneState?: { local: Set<string>; incoming: Map<string, number> };
   /** Set by the engine at begin: the row statements' parameters as literals, when they may be batched (rows-batch.ts). */

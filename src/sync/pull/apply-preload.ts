@@ -26,10 +26,12 @@ export class ApplyPreload {
   private failure?: { error: unknown; staging?: StagingArea };
   private staging?: StagingArea;
   private readonly tables = new Set<string>();
+  /** Loaded without ANALYZE: their target was empty when loaded (the apply analyzes those it must merge into). */
+  private readonly unanalyzed = new Set<string>();
   /** Tables whose pages are staged, not loaded yet. */
   private pending: { staging: StagingArea; table: string }[] = [];
-  /** Loaded in the transaction under way (kept only once it commits). */
-  private loadedNow: string[] = [];
+  /** Loaded in the transaction under way (kept only once it commits), and whether without ANALYZE. */
+  private loadedNow: { table: string; analyzed: boolean }[] = [];
   private ended = false;
 
   constructor(
@@ -63,12 +65,18 @@ export class ApplyPreload {
         // One round trip opens the transaction and creates every temp table of the batch (no parameters: the simple protocol takes several statements).
         try {
           await runner.query(['BEGIN', 'SET LOCAL synchronous_commit = off', ...this.engine.typedTablesSql(this.staging!, models, { session: true })].join('; '));
+          // A first pull fills empty tables: nothing to merge, so no statistics of the incoming rows are needed (begin checks again under the lock).
+          const empty = await this.engine.emptyNow(runner, models);
           for (const model of models) {
             if (this.signal?.aborted) throw new AppError(409, 'ERR_SYNC_CANCELLED', 'the pull was cancelled');
-            if (await this.engine.loadTable(runner, this.staging!, model, { session: true, created: true })) this.loadedNow.push(model.table);
+            const emptyTarget = empty.has(model.table);
+            if (await this.engine.loadTable(runner, this.staging!, model, { session: true, created: true, emptyTarget })) this.loadedNow.push({ table: model.table, analyzed: !emptyTarget });
           }
           await runner.query('COMMIT');
-          for (const table of this.loadedNow) this.tables.add(table);
+          for (const { table, analyzed } of this.loadedNow) {
+            this.tables.add(table);
+            if (!analyzed) this.unanalyzed.add(table);
+          }
         } catch (error) {
           await runner.query('ROLLBACK').catch(() => undefined);
           throw error;
@@ -92,7 +100,11 @@ export class ApplyPreload {
    * load's failure is thrown first); COMMIT, or ROLLBACK when asked or when `work` throws.
    * Without any load, undefined: the caller opens its own transaction.
    */
-  async transaction<T>(staging: StagingArea, work: (runner: QueryRunner, loaded: ReadonlySet<string>) => Promise<T>, options: { rollback?: boolean }): Promise<T | undefined> {
+  async transaction<T>(
+    staging: StagingArea,
+    work: (runner: QueryRunner, loaded: ReadonlySet<string>, unanalyzed: ReadonlySet<string>) => Promise<T>,
+    options: { rollback?: boolean },
+  ): Promise<T | undefined> {
     await this.queue;
     if (this.failure && this.failure.staging === staging) throw this.failure.error;
     if (!this.runner || this.staging !== staging || this.tables.size === 0) return undefined;
@@ -100,7 +112,7 @@ export class ApplyPreload {
     await runner.query('BEGIN ISOLATION LEVEL READ COMMITTED');
     let result: T;
     try {
-      result = await work(runner, this.tables);
+      result = await work(runner, this.tables, this.unanalyzed);
     } catch (error) {
       await runner.query('ROLLBACK').catch(() => undefined);
       throw error;
@@ -137,6 +149,7 @@ export class ApplyPreload {
   private async reset(staging: StagingArea): Promise<void> {
     if (this.tables.size > 0 && this.runner) await this.runner.query('DISCARD TEMP');
     this.tables.clear();
+    this.unanalyzed.clear();
     this.staging = staging;
   }
 }

@@ -9,7 +9,7 @@ import { FileRef, SyncedFiles } from '../files/synced-files.port';
 import { StagingArea } from '../import/staging';
 import { COPY_PAGE_FORMAT, PageFormat, SYNC_PAGE_FORMATS_HEADER, SYNC_PROTOCOL_HEADER, SYNC_PROTOCOL_VERSION } from '../shared/protocol';
 import { wireColumns } from '../../core/sync-kernel/sql';
-import { PAGE_BATCH_CAPABILITY } from '../shared/page-stream';
+import { PAGE_BATCH_CAPABILITY, PAGE_PARTS_CAPABILITY } from '../shared/page-stream';
 import { PeerConnection, PeerConnector, PeerTarget } from './peer.port';
 import { ProgressTracker } from './progress';
 import { ReferenceDownload } from './reference-download';
@@ -222,6 +222,8 @@ export class FetchStep implements FetchSource {
         fileConcurrency: this.config.sync.fileConcurrency,
         copyPages: pageFormat === COPY_PAGE_FORMAT,
         pageBatch: manifest.window.pageBatch === true,
+        pageParts: manifest.window.pageParts === true,
+        pageConcurrency: this.config.sync.pageConcurrency,
         onTablesStaged: job.onTablesStaged && ((tables) => job.onTablesStaged!(staging, tables)),
         wireNames: (table) => wireColumns(this.catalog.table(table)).map((c) => c.property),
         retry: this.retry,
@@ -290,7 +292,7 @@ export class FetchStep implements FetchSource {
       () => {
         asked = Date.now();
         const headers: Record<string, string> = { [SYNC_PROTOCOL_HEADER]: SYNC_PROTOCOL_VERSION };
-        if (this.config.sync.copyPages) headers[SYNC_PAGE_FORMATS_HEADER] = `${COPY_PAGE_FORMAT}, ${PAGE_BATCH_CAPABILITY}`;
+        if (this.config.sync.copyPages) headers[SYNC_PAGE_FORMATS_HEADER] = `${COPY_PAGE_FORMAT}, ${PAGE_BATCH_CAPABILITY}, ${PAGE_PARTS_CAPABILITY}`;
         return connection.invoke<SyncManifest>('POST', '/api/sync/manifest', body, headers);
       },
       this.retry,

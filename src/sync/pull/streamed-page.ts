@@ -46,6 +46,7 @@ export async function fetchStreamedPage(
 ): Promise<StreamedPageMeta> {
   const params = new URLSearchParams({ window: request.window, pageSize: String(target.pageSize), page: String(request.page), format: 'copy' });
   if (request.after) params.set('after', request.after);
+  if (request.part !== undefined) params.set('part', String(request.part));
   const response = await connection.stream(`/api/sync/${request.route}?${params}`, {}, signal);
   let meta: StreamedPageMeta;
   try {

@@ -7,7 +7,7 @@ import { runPool } from '../shared/pool';
 import type { FetchResult } from './fetch-step';
 import { PeerConnection } from './peer.port';
 import { FileDownload } from './file-download';
-import { collectFileRefs, newRefs, validatePage } from './page-checks';
+import { collectFileRefs, malformed, newRefs, validatePage } from './page-checks';
 import { ProgressTracker } from './progress';
 import { RetryPolicy, withRetry } from './retry';
 import { fetchStreamedPage } from './streamed-page';
@@ -34,6 +34,10 @@ export interface DownloadOptions {
   signal?: AbortSignal;
   /** The source serves batches of pages (the manifest's `window.pageBatch`): the small feeds come in one answer (page-batch.ts). */
   pageBatch?: boolean;
+  /** The source serves a feed's parts (the manifest's `window.pageParts`): a big feed's tables are fetched side by side. */
+  pageParts?: boolean;
+  /** Page requests in flight at once where the source serves parts (SYNC_PAGE_CONCURRENCY; default PART_CONCURRENCY). */
+  pageConcurrency?: number;
   /**
    * Called once every page of these tables is staged (their feed has moved past them, or ended):
    * the apply may load them while other feeds are still fetched. A table may be named again.
@@ -55,8 +59,25 @@ export interface ResumeFrom {
 
 export type Downloaded = Pick<FetchResult, 'files' | 'storedFiles' | 'presentFiles' | 'filesToDownload' | 'bytesToDownload' | 'bytesDownloaded'>;
 
-/** Feeds fetched at once. */
+/** Feeds fetched at once (a source without parts). */
 const FEED_CONCURRENCY = 2;
+
+/** Page requests in flight at once where the source serves parts, unless configured. */
+const PART_CONCURRENCY = 3;
+
+/** The ledger key of a feed's part (a resume continues each part from its own position). */
+const partKey = (route: string, part: number) => `${route}#${part}`;
+
+/** A kept staging holds pages of this feed (fetched whole, in a batch, or in parts). */
+const begun = (route: string, resume?: ResumeFrom) => !!resume && (route in resume.positions || Object.keys(resume.positions).some((key) => key.startsWith(`${route}#`)));
+
+type Feed = NonNullable<SyncManifest['feeds']>[number];
+
+/** A fetch task and its size (rows): with parts, the largest start first, so the longest ends soonest. */
+interface FetchTask {
+  rows: number;
+  run(): Promise<void>;
+}
 
 /** One window's pages and files, downloaded to staging over one connection. */
 export class WindowDownload {
@@ -81,18 +102,19 @@ export class WindowDownload {
     this.feedTables = feedTables;
     // Feeds that fit in a page or so come batched in one answer (when the source serves batches),
     // beside the bigger ones fetched page by page; a feed the batch did not finish goes on after it.
-    const batched = this.options.copyPages && this.options.pageBatch ? feeds.filter((f) => !resume?.positions[f.route] && f.rows + f.tombstones <= this.options.pageSize) : [];
+    const batched = this.options.copyPages && this.options.pageBatch ? feeds.filter((f) => !begun(f.route, resume) && f.rows + f.tombstones <= this.options.pageSize) : [];
     const batchedAt = new Map<string, BatchedFeed>();
-    const tasks = feeds.filter((f) => !batched.includes(f)).map((feed) => async () => {
-      const staged = resume?.positions[feed.route];
-      const from = staged?.position as FeedPosition | undefined;
-      if (staged) this.progress.fetched(feed.route, staged.count);
-      if (from && from.after === null) return this.feedEnded(feed.route);
-      this.progress.phase('fetching', { aggregate: feed.aggregate, table: null });
-      await this.fetchFeed(feed.route, window.token, new Set(feedTables(feed.route)), files, from);
-    });
-    if (batched.length > 0) tasks.unshift(() => this.fetchBatch(batched, window.token, files, batchedAt));
-    await runPool(tasks, batched.length > 0 ? FEED_CONCURRENCY + 1 : FEED_CONCURRENCY, (task) => task());
+    const parts = this.options.copyPages === true && this.options.pageParts === true;
+    const tasks = feeds
+      .filter((f) => !batched.includes(f))
+      .flatMap((feed): FetchTask[] => {
+        if (parts && this.partsOf(feed, resume)) return this.partTasks(feed, window.token, files, resume);
+        return [{ rows: feed.rows + feed.tombstones, run: () => this.wholeFeed(feed, window.token, files, resume) }];
+      });
+    if (parts) tasks.sort((a, b) => b.rows - a.rows);
+    if (batched.length > 0) tasks.unshift({ rows: 0, run: () => this.fetchBatch(batched, window.token, files, batchedAt) });
+    const lanes = parts ? (this.options.pageConcurrency ?? PART_CONCURRENCY) : FEED_CONCURRENCY + (batched.length > 0 ? 1 : 0);
+    await runPool(tasks, lanes, (task) => task.run());
     const unfinished = batched.filter((f) => batchedAt.get(f.route)?.after !== null);
     await runPool(unfinished, FEED_CONCURRENCY, async (feed) => {
       const at = batchedAt.get(feed.route);
@@ -102,6 +124,56 @@ export class WindowDownload {
     void this.connection.invoke('POST', '/api/sync/window/close', { window: window.token }).catch(() => undefined);
     await this.staging.seal();
     return new FileDownload(this.connection, this.staging, this.store, this.fileColumns, this.progress, this.options).run([...files.values()]);
+  }
+
+  /** A feed fetched page after page (`resume`: from its staged position). */
+  private async wholeFeed(feed: Feed, window: string, files: Map<string, FileRef>, resume?: ResumeFrom): Promise<void> {
+    const staged = resume?.positions[feed.route];
+    const from = staged?.position as FeedPosition | undefined;
+    if (staged) this.progress.fetched(feed.route, staged.count);
+    if (from && from.after === null) return this.feedEnded(feed.route);
+    this.progress.phase('fetching', { aggregate: feed.aggregate, table: null });
+    await this.fetchFeed(feed.route, window, new Set(this.feedTables!(feed.route)), files, from);
+  }
+
+  /**
+   * Whether a feed goes in parts: its tables counted by the source, and more than a page or begun
+   * in parts; never one begun as a whole feed (a kept staging goes on as it was fetched, whatever
+   * the page size is now).
+   */
+  private partsOf(feed: Feed, resume?: ResumeFrom): boolean {
+    if (feed.tables === undefined || resume?.positions[feed.route]) return false;
+    return feed.rows + feed.tombstones > this.options.pageSize || begun(feed.route, resume);
+  }
+
+  /**
+   * A feed's parts (PAGE_PARTS_CAPABILITY): each of its tables, in the source's feed order (the
+   * index names the part), and its tombstones. Every part is fetched, as the whole feed would be:
+   * the counts only order them (a part with nothing costs one empty page), so a count that is
+   * wrong cannot leave rows behind. Each table's staging file is written by its part alone, as by
+   * its feed before.
+   */
+  private partTasks(feed: Feed, window: string, files: Map<string, FileRef>, resume?: ResumeFrom): FetchTask[] {
+    const tables = Object.entries(feed.tables!);
+    const ours = new Set(this.feedTables!(feed.route));
+    const tasks = tables.map(([table, rows], part): FetchTask => {
+      if (!ours.has(table)) throw malformed(`the manifest counts ${table}, not a table of ${feed.route} here`);
+      return { rows: Number(rows) || 0, run: () => this.fetchPart(feed, part, new Set([table]), window, files, resume, table) };
+    });
+    tasks.push({ rows: Number(feed.tombstones) || 0, run: () => this.fetchPart(feed, tables.length, ours, window, files, resume) });
+    return tasks;
+  }
+
+  /** One part of a feed (`table`: a table's, else the tombstones), from its staged position; once a table's part ends, the table may be loaded. */
+  private async fetchPart(feed: Feed, part: number, tables: Set<string>, window: string, files: Map<string, FileRef>, resume?: ResumeFrom, table?: string): Promise<void> {
+    const staged = resume?.positions[partKey(feed.route, part)];
+    const from = staged?.position as FeedPosition | undefined;
+    if (staged) this.progress.fetched(feed.route, staged.count);
+    if (!from || from.after !== null) {
+      this.progress.phase('fetching', { aggregate: feed.aggregate, table: null });
+      await this.fetchStreamedFeed(feed.route, window, tables, files, from, part);
+    }
+    if (table && this.staging.hasPages(table)) this.tablesStaged([table]);
   }
 
   /**
@@ -197,17 +269,18 @@ export class WindowDownload {
     } while (after);
   }
 
-  /** The feed's pages in the `copy` format (streamed-page.ts). */
-  private async fetchStreamedFeed(route: string, window: string, tables: Set<string>, files: Map<string, FileRef>, from?: FeedPosition): Promise<void> {
+  /** The feed's pages in the `copy` format (streamed-page.ts); `part`: only that part of it (its position under its own key). */
+  private async fetchStreamedFeed(route: string, window: string, tables: Set<string>, files: Map<string, FileRef>, from?: FeedPosition, part?: number): Promise<void> {
     const target = this.streamedTarget(tables);
+    const key = part === undefined ? route : partKey(route, part);
     let after: string | null = from?.after ?? null;
     let page = from?.page ?? 1;
     do {
       this.checkCancelled();
-      const request = { route, window, after, page };
+      const request = { route, window, after, page, ...(part === undefined ? {} : { part }) };
       // The feed's position after the page, recorded in staging with it (a resume continues after it).
       const checkpoint = (meta: StreamedPageMeta, added: FileRef[]): PageCheckpoint => ({
-        key: route,
+        key,
         position: { after: meta.next, page: page + 1 } satisfies FeedPosition,
         count: meta.rows,
         records: added,
@@ -219,7 +292,7 @@ export class WindowDownload {
       );
       if (meta.table !== null) this.progress.phase('fetching', { table: meta.table });
       if (meta.rows > 0) this.progress.fetched(route, meta.rows);
-      this.pageStaged(route, meta.table, meta.next);
+      if (part === undefined) this.pageStaged(route, meta.table, meta.next);
       after = meta.next;
       page++;
     } while (after);

@@ -28,11 +28,14 @@ export interface StreamedPageRequest {
   route: string;
   window: string;
   after: string | null;
+  /** One part of the feed only (PAGE_PARTS_CAPABILITY): its table at this index, or its tombstones at the index after the last table. */
+  part?: number;
 }
 
-/** The identity of one page's frame stream (the AAD prefix of its frames). */
+/** The identity of one page's frame stream (the AAD prefix of its frames); a part's page names its part too. */
 export function pageStreamId(request: StreamedPageRequest, meta: StreamedPageMeta): string {
-  const identity = ['page', request.route, request.window, request.after, meta.table, meta.rows, meta.columns, meta.next];
+  const identity: unknown[] = ['page', request.route, request.window, request.after, meta.table, meta.rows, meta.columns, meta.next];
+  if (request.part !== undefined) identity.push({ part: request.part });
   return createHash('sha256').update(JSON.stringify(identity)).digest('hex');
 }
 
@@ -54,6 +57,16 @@ export function pageHeaders(meta: StreamedPageMeta): Record<string, string> {
  * fails authentication, and a stream cut short lacks its end frame.
  */
 export const PAGE_BATCH_CAPABILITY = 'copy-batch';
+
+/**
+ * A feed's parts fetched side by side (additive capability `copy-parts` of X-Sync-Page-Formats; the
+ * manifest's `window.pageParts` says the source serves it, and each feed entry then counts its rows
+ * per table in `tables`): a COPY page request with `part=i` reads only the feed's table i (in feed
+ * order), `part=<number of tables>` only its tombstones; the part's last page has `next` null, and
+ * a part without rows answers one empty tombstone page. Each table's staging file is still written
+ * by one sequence of pages, so a big feed's tables come in parallel without changing the staging.
+ */
+export const PAGE_PARTS_CAPABILITY = 'copy-parts';
 
 export interface BatchPartHeader extends StreamedPageMeta {
   route: string;
