@@ -73,7 +73,9 @@ describe('resumable pulls: kill -9 of the puller mid-fetch, two node processes',
     seen.length = 0;
     const killedJob = await killRequesterAt(/^\/api\/sync\/volunteers$/, 12);
     const answered = pages(seen);
-    expect(answered.length).toBeGreaterThan(12);
+    // Every page request before the 12th of the volunteers feed was answered (with copy-parts the
+    // feed's tables take all the lanes, so they may be the only ones).
+    expect(answered.length).toBeGreaterThanOrEqual(11);
     // Restarted: the interrupted job is marked failed; its staging is kept for the next pull from B.
     const state = await call(a.url, 'GET', `/api/sync/jobs/${killedJob}`, { token: a.admin });
     expect({ state: state.body.state, code: state.body.error?.code }).toEqual({ state: 'failed', code: 'ERR_INTERRUPTED' });
@@ -87,10 +89,10 @@ describe('resumable pulls: kill -9 of the puller mid-fetch, two node processes',
     expect(log.resumed).toMatchObject({ fromJobId: killedJob });
     expect(log.resumed!.pages).toBeGreaterThanOrEqual(12);
     // The same window, continued: no manifest; of the pages answered before the kill, at most one
-    // per feed being fetched (two at a time) is asked again (answered, not yet in the ledger).
+    // per lane (SYNC_PAGE_CONCURRENCY, 3 by default) is asked again (answered, not yet in the ledger).
     expect(seen.filter((r) => r.includes('/api/sync/manifest'))).toEqual([]);
     const again = pages(seen).filter((r) => answered.includes(r));
-    expect(again.length).toBeLessThanOrEqual(2);
+    expect(again.length).toBeLessThanOrEqual(3);
     expect(await stagingEntries(a)).toEqual([]);
     const [va, vb] = await Promise.all([verifyOf(a), verifyOf(b)]);
     expect(va.files.missing).toEqual([]);
