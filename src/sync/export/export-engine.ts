@@ -11,7 +11,7 @@ import { AppError } from '../../core/errors/app-error';
 import { localNodeUuid } from '../../core/local-node';
 import { RawJson, withRawField } from '../../core/http/raw-json';
 import { validationError } from '../../core/validation';
-import { FileTotals, SyncedFiles } from '../files/synced-files.port';
+import { SyncedFiles } from '../files/synced-files.port';
 import { SYNC_PROTOCOL_VERSION } from '../shared/protocol';
 import { EMPTY_SNAPSHOT, wireColumns } from '../../core/sync-kernel/sql';
 import { cursorSnapshot, decodeCursor, decodePage, decodeWindow, encodeToken, FeedCursor, PageToken, WindowToken } from '../shared/tokens';
@@ -34,6 +34,7 @@ import { feedTables, ManifestRequest, PageRequest, StreamedPage, SyncManifest, T
 import { COPY_PAGE_FORMAT, PageFormat } from '../shared/protocol';
 import { BatchRequest, PAGE_BATCH_CAPABILITY, PAGE_PARTS_CAPABILITY } from '../shared/page-stream';
 import { batchParts } from './page-batch';
+import { manifestCounts, referenceFileEntry } from './manifest-counts';
 
 /** A batch of pages serves at most this many of the largest pages' rows (SYNC_MAX_PAGE_SIZE). */
 const BATCH_PAGES_MAX = 4;
@@ -88,7 +89,7 @@ export class ExportEngine {
     if (cursor && !reset) await this.horizon.assertReachable(from);
     if (!probe.changed && !reset) {
       await this.windows.releaseFor(request.peer);
-      return { ...base, ...this.statsOf(new Map(), new Map(), { count: 0, bytes: 0 }), window: this.emptyWindow(from, probe.current, dbId) };
+      return { ...base, ...manifestCounts(this.catalog, new Map(), new Map(), { count: 0, bytes: 0 }), window: this.emptyWindow(from, probe.current, dbId) };
     }
     const parts = this.partsFor(request.pageFormats);
     const opened = await this.windows.open(from, request.peer, (runner) => this.windowStats(runner, from, parts));
@@ -332,12 +333,7 @@ export class ExportEngine {
     }
     const files = this.catalog.files();
     if (!files) return counts;
-    return { ...counts, ...this.referenceFiles(files.spec.name, await this.files.changedTotals(runner, filter.since)) };
-  }
-
-  /** The reference's flat file entry, e.g. `recordings: {count, totalSizeBytes}`. */
-  private referenceFiles(name: string, totals: FileTotals) {
-    return { [name]: { count: totals.count, totalSizeBytes: totals.bytes } };
+    return { ...counts, ...referenceFileEntry(files.spec.name, await this.files.changedTotals(runner, filter.since)) };
   }
 
   /** Counts of the window, in the window's snapshot: per feed and aggregate, plus the reference's flat fields. */
@@ -352,38 +348,7 @@ export class ExportEngine {
     );
     const files = this.catalog.files();
     const totals = files ? await this.files.windowTotals(runner, from) : { count: 0, bytes: 0 };
-    return this.statsOf(stats, tombstones, totals, perTable);
-  }
-
-  /** The manifest's counts from the window's per-table stats (a table not in them: nothing changed). */
-  private statsOf(stats: Map<string, { rows: number; bytes: number; latest: string | null }>, tombstones: Map<string, number>, totals: FileTotals, perTable = false) {
-    const none = { rows: 0, bytes: 0, latest: null };
-    const feeds: SyncManifest['feeds'] = [];
-    const aggregates: SyncManifest['aggregates'] = {};
-    const reference: Record<string, { count: number; latestUpdate: string | null }> = {};
-    for (const feed of this.catalog.feeds()) {
-      const aggregate = this.catalog.aggregateOf(feed.root);
-      const entry: NonNullable<SyncManifest['feeds']>[number] = { route: feed.route, aggregate, rows: 0, tombstones: 0, bytes: 0, ...(perTable ? { tables: {} } : {}) };
-      for (const name of feedTables(feed)) {
-        if (entry.tables) entry.tables[name] = (stats.get(name) ?? none).rows;
-        entry.rows += (stats.get(name) ?? none).rows;
-        entry.bytes += (stats.get(name) ?? none).bytes;
-        entry.tombstones += tombstones.get(name) ?? 0;
-      }
-      feeds.push(entry);
-      const total = (aggregates[aggregate] ??= { rows: 0, tombstones: 0, bytes: 0 });
-      total.rows += entry.rows;
-      total.tombstones += entry.tombstones;
-      total.bytes += entry.bytes;
-      // The reference counts top-level rows per aggregate.
-      const root = stats.get(feed.root) ?? none;
-      const flat = (reference[aggregate] ??= { count: 0, latestUpdate: null });
-      flat.count += root.rows;
-      if (root.latest && (!flat.latestUpdate || root.latest > flat.latestUpdate)) flat.latestUpdate = root.latest;
-    }
-    const files = this.catalog.files();
-    const fileEntry = files ? this.referenceFiles(files.spec.name, totals) : {};
-    return { ...reference, ...fileEntry, feeds, aggregates, files: { count: totals.count, totalBytes: totals.bytes } };
+    return manifestCounts(this.catalog, stats, tombstones, totals, perTable);
   }
 
   private async tombstonePage(runner: QueryRunner, from: string, tables: TableModel[], limit: number, position: PageToken) {

@@ -1,8 +1,4 @@
-import { createReadStream, readFileSync, statSync } from 'node:fs';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { Injectable } from '@nestjs/common';
-import { from as copyFrom } from 'pg-copy-streams';
 import { QueryRunner } from 'typeorm';
 import { AppConfig } from '../../config';
 import { localNodeUuid } from '../../core/local-node';
@@ -34,11 +30,8 @@ import {
 } from './import-sql';
 import { ForeignKeyViolation, foreignKeyViolationsSql, mayWriteInReplicaMode } from './foreign-key-check-sql';
 import { ApplyContext, emptyTableResult, TableResult } from './import.types';
+import { copyStagedFile, malformedValues } from './staged-copy';
 import { batchableTable, fillRowsResult, inlinedApplyParams, inlineParams, PEER_ORIGIN_SETTING, RowsBatch, RowsCounts, simpleQuery } from './rows-batch';
-
-interface PgClient {
-  query<T>(stream: T): T;
-}
 
 /**
  * The one import engine: applies staged rows and tombstones of any table, set-based, inside the
@@ -71,7 +64,7 @@ export class ImportEngine {
     if (ctx.inlinedParams) await ctx.runner.query(`${ARCHIVE_REMOVED_SINCE_SQL}, set_config('${PEER_ORIGIN_SETTING}', $2, true)`, [ctx.lastApplyXid, ctx.peerProtocolId]);
     else await ctx.runner.query(ARCHIVE_REMOVED_SINCE_SQL, [ctx.lastApplyXid]);
     ctx.replicaWrites = await this.mayEnterReplicaMode(ctx);
-    if (ctx.staging.hasPages('_tombstones')) await this.copyInto(ctx.runner, 'COPY _tombstones_in (doc) FROM STDIN', ctx.staging.tombstoneFile);
+    if (ctx.staging.hasPages('_tombstones')) await copyStagedFile(ctx.runner, 'COPY _tombstones_in (doc) FROM STDIN', ctx.staging.tombstoneFile);
     // Which checks a table needs: most pulls meet no local tombstones, and then skip them all; a
     // table without rows (under the lock, only its own step writes it) has nothing to merge. One
     // round trip with the tombstones' typed table and replica mode (nothing was written yet).
@@ -209,13 +202,13 @@ export class ImportEngine {
       if (columns) {
         // `created`: the caller sent the CREATE with others (typedTablesSql).
         if (!options.created) await runner.query(this.typedTablesSql(staging, [model], options)[0]);
-        copied = await this.copyInto(runner, `COPY ${rows} (${columns.map(q).join(', ')}) FROM STDIN`, staging.copyFile(model.table));
+        copied = await copyStagedFile(runner, `COPY ${rows} (${columns.map(q).join(', ')}) FROM STDIN`, staging.copyFile(model.table));
         const announced = staging.copyRows(model.table);
         if (copied !== announced) throw AppError.of('ERR_MALFORMED_PAGE', `malformed page from the peer: ${model.table} has ${copied} rows, its pages announced ${announced}`);
       } else {
         const stage = `_s_${model.applyOrder}`;
         await runner.query(stageTableSql(stage));
-        await this.copyInto(runner, `COPY ${stage} (doc) FROM STDIN`, staging.pageFile(model.table));
+        await copyStagedFile(runner, `COPY ${stage} (doc) FROM STDIN`, staging.pageFile(model.table));
         await runner.query(typedRowsSql(model, stage, rows));
         await runner.query(`DROP TABLE ${stage}`);
       }
@@ -374,20 +367,6 @@ export class ImportEngine {
       return this.catalog.table(fk.referencedTable).applyOrder <= model.applyOrder;
     });
   }
-
-  /**
-   * Runs a COPY … FROM STDIN with the file's contents; answers the rows copied. A small file (a
-   * small pull stages a few rows per table) is read at once: a stream costs an open, reads and a
-   * close through libuv's thread pool, each a wait for a thread and the event loop under load.
-   */
-  private async copyInto(runner: QueryRunner, copySql: string, file: string): Promise<number> {
-    // Read before the COPY starts: a file that is gone (a failed pull's staging) fails here, not in a COPY that waits for data.
-    const data = statSync(file).size <= SMALL_STAGED_FILE ? readFileSync(file) : undefined;
-    const client = (runner as unknown as { databaseConnection: PgClient }).databaseConnection;
-    const copy = client.query(copyFrom(copySql));
-    await pipeline(data ? Readable.from([data]) : createReadStream(file), copy);
-    return copy.rowCount;
-  }
 }
 
 /**
@@ -396,15 +375,5 @@ export class ImportEngine {
  */
 const ANALYZE_MIN_ROWS = 10_000;
 
-/** Staged files up to this size are read in one call for their COPY (copyInto); bigger ones stream. */
-const SMALL_STAGED_FILE = 256 * 1024;
-
 /** The typed temp table of a table's incoming rows. */
 const rowsTable = (model: TableModel) => `_r_${model.applyOrder}`;
-
-/** A value PostgreSQL refused while loading a page (SQLSTATE class 22, data exception) is the peer's malformed page. */
-function malformedValues(error: unknown, table: string): unknown {
-  const code = (error as { code?: unknown })?.code;
-  if (typeof code !== 'string' || !code.startsWith('22')) return error;
-  return AppError.of('ERR_MALFORMED_PAGE', `malformed page from the peer: ${table}: ${(error as Error).message}`, { cause: error });
-}
