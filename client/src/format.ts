@@ -27,7 +27,7 @@ export function formatDuration(ms: number): string {
 export function formatEta(seconds: number): string {
   if (seconds < 1) return 'less than a second';
   if (seconds < 60) return `${seconds} s`;
-  return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+  return formatDuration(seconds * 1000);
 }
 
 /** The counts of a job's progress (rows, page bytes, files, rate, time left), as the CLI and the console show them. */

@@ -100,9 +100,7 @@ export class VerifiedFile {
       if (!(error instanceof Overrun) && !meter.overran) throw error;
       return { sha256: hash.digest('hex'), size: meter.size };
     }
-    const received = { sha256: hash.digest('hex'), size: meter.size };
-    if (received.sha256 !== expected.sha256 || received.size !== expected.size) return received;
-    return new VerifiedFile(path, received.sha256, received.size);
+    return VerifiedFile.verdict(path, hash, meter.size, expected);
   }
 
   /**
@@ -142,7 +140,12 @@ export class VerifiedFile {
       writer.release();
       await file.close();
     }
-    const received = { sha256: hash.digest('hex'), size: writer.size };
+    return VerifiedFile.verdict(path, hash, writer.size, expected);
+  }
+
+  /** What arrived in `path` (its hash and size) against what was announced: the verified file, or what arrived. */
+  private static verdict(path: string, hash: Hash, size: number, expected: { sha256: string; size: number }): VerifiedFile | RejectedContent {
+    const received = { sha256: hash.digest('hex'), size };
     if (received.sha256 !== expected.sha256 || received.size !== expected.size) return received;
     return new VerifiedFile(path, received.sha256, received.size);
   }

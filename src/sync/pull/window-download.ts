@@ -128,12 +128,17 @@ export class WindowDownload {
 
   /** A feed fetched page after page (`resume`: from its staged position). */
   private async wholeFeed(feed: Feed, window: string, files: Map<string, FileRef>, resume?: ResumeFrom): Promise<void> {
-    const staged = resume?.positions[feed.route];
-    const from = staged?.position as FeedPosition | undefined;
-    if (staged) this.progress.fetched(feed.route, staged.count);
+    const from = this.stagedPosition(feed.route, feed.route, resume);
     if (from && from.after === null) return this.feedEnded(feed.route);
     this.progress.phase('fetching', { aggregate: feed.aggregate, table: null });
     await this.fetchFeed(feed.route, window, new Set(this.feedTables!(feed.route)), files, from);
+  }
+
+  /** Where a kept staging left the ledger entry `key` (a feed, or a part of it), its rows counted as fetched for `route`. */
+  private stagedPosition(key: string, route: string, resume?: ResumeFrom): FeedPosition | undefined {
+    const staged = resume?.positions[key];
+    if (staged) this.progress.fetched(route, staged.count);
+    return staged?.position as FeedPosition | undefined;
   }
 
   /**
@@ -166,9 +171,7 @@ export class WindowDownload {
 
   /** One part of a feed (`table`: a table's, else the tombstones), from its staged position; once a table's part ends, the table may be loaded. */
   private async fetchPart(feed: Feed, part: number, tables: Set<string>, window: string, files: Map<string, FileRef>, resume?: ResumeFrom, table?: string): Promise<void> {
-    const staged = resume?.positions[partKey(feed.route, part)];
-    const from = staged?.position as FeedPosition | undefined;
-    if (staged) this.progress.fetched(feed.route, staged.count);
+    const from = this.stagedPosition(partKey(feed.route, part), feed.route, resume);
     if (!from || from.after !== null) {
       this.progress.phase('fetching', { aggregate: feed.aggregate, table: null });
       await this.fetchStreamedFeed(feed.route, window, tables, files, from, part);
