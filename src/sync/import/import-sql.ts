@@ -32,8 +32,11 @@ export function contentHash(alias: string, model: TableModel, incoming: boolean)
 /**
  * A stamp further ahead of this node's clock than the skew limit (`prism_max_clock_skew()`, from
  * SYNC_MAX_CLOCK_SKEW_SECONDS): not trusted to win (the future_timestamp rule, future-stamps-sql.ts).
+ * The limit is a sub-select, computed once per statement (an InitPlan): written inline, the
+ * setting's text was read and cast to an interval for every row a scan filters (3× the time of a
+ * scan of the target table in the conflict check, measured).
  */
-export const beyondClock = (stamp: string): string => `${stamp} > now() + prism_max_clock_skew()`;
+export const beyondClock = (stamp: string): string => `${stamp} > (SELECT now() + prism_max_clock_skew())`;
 
 export const keyMatch = (model: TableModel, tableAlias: string, incomingAlias: string) =>
   keyColumns(model)
@@ -102,17 +105,23 @@ export function typedTableSql(model: TableModel, rows: string, lifetime: 'transa
 /**
  * Archives both versions when a local row changed since the last pull from this peer
  * (change_xid > $3) and differs from the incoming one. Params: $1 sync log id, $2 peer id,
- * $3 last apply xid of this peer.
+ * $3 last apply xid of this peer. `probe`: few incoming rows, so each one's local row is looked up
+ * by its key (a lateral index probe) instead of joining them with a scan of the whole table, the
+ * planner's choice for a temp table without statistics (most of a small pull's apply time).
  */
-export function archiveRowConflictsSql(model: TableModel, rows: string): string {
+export function archiveRowConflictsSql(model: TableModel, rows: string, probe = false): string {
   const local = contentHash('t', model, false);
   const remote = contentHash('r', model, true);
+  // OFFSET 0 keeps the sub-select apart, so it runs once per incoming row, by key.
+  const target = probe
+    ? `LATERAL (SELECT * FROM ${q(model.table)} t WHERE ${keyMatch(model, 't', 'r')} OFFSET 0) t ON TRUE`
+    : `${q(model.table)} t ON ${keyMatch(model, 't', 'r')}`;
   return `INSERT INTO sync_conflicts (id, sync_log_id, remote_node_id, table_name, row_key, local_version, remote_version, winner, rule, created_at)
 SELECT gen_random_uuid(), $1::uuid, $2::uuid, '${model.table}', ${incomingRowKey(model, 'r')}, ${jsonObject('t', wireColumns(model))}, to_jsonb(r),
   CASE WHEN ${beyondClock('t.updated_at')} OR (t.updated_at, ${local}) < (r."updatedAt", ${remote}) THEN 'remote' ELSE 'local' END,
   CASE WHEN ${beyondClock('t.updated_at')} THEN 'future_timestamp' WHEN t.updated_at = r."updatedAt" THEN 'tie_content_hash' ELSE 'newer_updated_at' END,
   clock_timestamp()
-FROM ${rows} r JOIN ${q(model.table)} t ON ${keyMatch(model, 't', 'r')}
+FROM ${rows} r JOIN ${target}
 WHERE (t.change_xid > $3::bigint OR ${beyondClock('t.updated_at')}) AND ${local} <> ${remote} AND ${notFuture('r')}`;
 }
 
@@ -202,6 +211,8 @@ export interface RowsPlan {
   localTombstones: boolean;
   /** The table had no row when the apply locked it, and no tombstone: nothing to merge or archive. */
   emptyTarget: boolean;
+  /** Few incoming rows: the conflict check looks each one's local row up by key (archiveRowConflictsSql). */
+  probe?: boolean;
 }
 
 /**
@@ -215,7 +226,7 @@ export interface RowsPlan {
  */
 export function applyRowsSql(model: TableModel, rows: string, plan: RowsPlan): string {
   const parts: [name: string, sql: string][] = [['future', `${archiveFutureRowsSql(model, rows)}\nRETURNING 1`]];
-  if (!plan.emptyTarget) parts.push(['conflicts', `${archiveRowConflictsSql(model, rows)}\nRETURNING 1`]);
+  if (!plan.emptyTarget) parts.push(['conflicts', `${archiveRowConflictsSql(model, rows, plan.probe)}\nRETURNING 1`]);
   if (plan.localTombstones) parts.push(['deleted', countDeletedLocallySql(model, rows)]);
   if (plan.parents.length > 0) parts.push(['orphans', `${archiveOrphansSql(model, plan.parents, rows)}\nRETURNING 1`]);
   parts.push(['up', upsertSql(model, rows, plan.parents, plan.localTombstones, plan.emptyTarget)]);

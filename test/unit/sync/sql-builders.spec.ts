@@ -42,6 +42,7 @@ describe('SQL builders', () => {
       applyRows: applyRowsSql(model, '_r_1', { parents, localTombstones: true, emptyTarget: false }),
       applyRowsWithoutTombstones: applyRowsSql(model, '_r_1', { parents: [], localTombstones: false, emptyTarget: false }),
       applyRowsIntoEmptyTable: applyRowsSql(model, '_r_1', { parents, localTombstones: false, emptyTarget: true }),
+      applyFewRows: applyRowsSql(model, '_r_1', { parents: [], localTombstones: false, emptyTarget: false, probe: true }),
       applyTombstones: applyTombstonesSql(model),
       recordTombstones: recordTombstonesSql(model),
       revive: reviveSql(model, '_r_1'),
