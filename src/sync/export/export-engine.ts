@@ -29,6 +29,7 @@ import {
   windowPageSql,
   windowChangedSql,
   windowStatsSql,
+  firstPageBoundsSql,
 } from './export-sql';
 import { feedTables, ManifestRequest, PageRequest, StreamedPage, SyncManifest, TombstoneWire } from './export.types';
 import { COPY_PAGE_FORMAT, PageFormat } from '../shared/protocol';
@@ -38,6 +39,12 @@ import { manifestCounts, referenceFileEntry } from './manifest-counts';
 
 /** A batch of pages serves at most this many of the largest pages' rows (SYNC_MAX_PAGE_SIZE). */
 const BATCH_PAGES_MAX = 4;
+
+/** A page's bounds (windowPageBoundsSql): its rows, and the last one's position (JSON text). */
+interface PageBounds {
+  n: number;
+  last: string | null;
+}
 
 /** A table's rows of one page, read by a page format: how many, and the last one's position. */
 interface TableRead<T> {
@@ -191,22 +198,39 @@ export class ExportEngine {
       request.window,
       async (runner, window) => {
         await runner.query(COPY_SESSION_SQL);
-        return { body: Readable.from(batchParts((route, page) => this.readStreamedPage(runner, window, route, page), request, budget)) };
+        const first = await this.firstPageBounds(runner, window, request);
+        return { body: Readable.from(batchParts((route, page) => this.readStreamedPage(runner, window, route, page, first), request, budget)) };
       },
       request.caller ?? 'unknown',
     );
   }
 
-  /** One `copy` page at `request.after`, read on `runner` (a transaction in the window's snapshot, COPY session). */
-  readStreamedPage(runner: QueryRunner, window: WindowToken, route: string, request: PageRequest): Promise<StreamedPage> {
-    return this.streamedPageReader(route, request)(runner, window);
+  /**
+   * The bounds of the first page of every table of a batch's feeds (firstPageBoundsSql), in the
+   * window's snapshot: a small window's batch then costs a statement per page with rows (its COPY)
+   * instead of two per table. Every feed of the batch is small (the requester batches those that
+   * fit in a page), and however many are named, this reads at most a page of keys per synced table.
+   */
+  private async firstPageBounds(runner: QueryRunner, window: WindowToken, request: BatchRequest): Promise<Map<string, PageBounds>> {
+    const tables = request.routes.flatMap((route) => feedTables(this.feed(route))).map((t) => this.catalog.table(t));
+    const rows: (PageBounds & { table_name: string })[] = await runner.query(firstPageBoundsSql(tables), [window.from, this.pageSize(request.pageSize)]);
+    return new Map(rows.map((r) => [r.table_name, { n: r.n, last: r.last }]));
   }
 
-  /** The read of one `copy` page: its bounds first, then its rows streaming from `COPY (…) TO STDOUT` on the same connection. */
-  private streamedPageReader(route: string, request: PageRequest): (runner: QueryRunner, window: WindowToken) => Promise<StreamedPage> {
+  /**
+   * One `copy` page at `request.after`, read on `runner` (a transaction in the window's snapshot,
+   * COPY session). `first`: the bounds of tables' first pages already read (firstPageBounds) for this page size.
+   */
+  readStreamedPage(runner: QueryRunner, window: WindowToken, route: string, request: PageRequest, first?: ReadonlyMap<string, PageBounds>): Promise<StreamedPage> {
+    return this.streamedPageReader(route, request, first)(runner, window);
+  }
+
+  /** The read of one `copy` page: its bounds first (unless known), then its rows streaming from `COPY (…) TO STDOUT` on the same connection. */
+  private streamedPageReader(route: string, request: PageRequest, first?: ReadonlyMap<string, PageBounds>): (runner: QueryRunner, window: WindowToken) => Promise<StreamedPage> {
     return this.windowPageReader<StreamedPage>(route, request, {
       rows: async (runner, table, params, fresh, _pageSize, window, position) => {
-        const [row]: { n: number; last: string | null }[] = await runner.query(windowPageBoundsSql(table, !fresh), params);
+        const known = fresh ? first?.get(table.table) : undefined;
+        const [row]: PageBounds[] = known ? [known] : await runner.query(windowPageBoundsSql(table, !fresh), params);
         const last = row.last ? (JSON.parse(row.last) as string[]) : null;
         return {
           n: row.n,

@@ -63,6 +63,15 @@ SELECT (SELECT count(*)::int FROM page) AS n,
    ORDER BY _x DESC, ${keys.map((_, i) => `_k${i} DESC`).join(', ')} LIMIT 1) AS last`;
 }
 
+/**
+ * windowPageBoundsSql of the first page of each table, in ONE statement: a row (table_name, n,
+ * last) per table. A batch of small feeds reads them up front instead of one round trip per table
+ * (page-batch.ts). Parameters: $1 from-snapshot, $2 limit.
+ */
+export function firstPageBoundsSql(models: TableModel[]): string {
+  return models.map((model) => `SELECT '${model.table}' AS table_name, b.n, b.last FROM (${windowPageBoundsSql(model, false)}) b`).join('\nUNION ALL\n');
+}
+
 /** A window position as the keyset compares it: change_xid and key values (text). */
 export interface WindowPosition {
   x: string;
