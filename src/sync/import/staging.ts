@@ -18,6 +18,11 @@ export interface PageCheckpoint {
   count: number;
   /** Small facts the caller needs again on resume (e.g. the files the page's rows reference). */
   records?: unknown[];
+  /**
+   * Recorded in memory only; the ledger file is written by the next page that is not deferred, or
+   * by flushLedger (a batch of small feeds' pages: one write for the batch, not one per page).
+   */
+  deferred?: boolean;
 }
 
 /**
@@ -157,7 +162,18 @@ export class StagingArea {
     at.position = checkpoint.position;
     at.pages++;
     at.count += checkpoint.count;
-    this.writeLedger();
+    if (!checkpoint.deferred) this.writeLedger();
+  }
+
+  /**
+   * Writes the ledger as it stands after the pages committed so far (those recorded `deferred`
+   * too). Until then a kill loses at most those pages: reopen cuts them away and a resume fetches
+   * them again.
+   */
+  flushLedger(): Promise<void> {
+    return this.serially(async () => {
+      if (this.ledger) this.writeLedger();
+    });
   }
 
   private async append(file: string, text: string): Promise<void> {

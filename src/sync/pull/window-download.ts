@@ -201,7 +201,15 @@ export class WindowDownload {
         files,
         {
           target: (route) => targets.get(route)!,
-          checkpoint: (route, page, meta, added) => ({ key: route, position: { after: meta.next, page: page + 1 } satisfies FeedPosition, count: meta.rows, records: added }),
+          // The ledger file is written once, after the batch (below): a batch is a few small pages, and
+          // a write (file + rename) per page cost more than their staging.
+          checkpoint: (route, page, meta, added) => ({
+            key: route,
+            position: { after: meta.next, page: page + 1 } satisfies FeedPosition,
+            count: meta.rows,
+            records: added,
+            deferred: true,
+          }),
           staged: (route, meta) => {
             if (meta.table !== null) this.progress.phase('fetching', { table: meta.table });
             if (meta.rows > 0) this.progress.fetched(route, meta.rows);
@@ -213,6 +221,8 @@ export class WindowDownload {
       );
     } catch (error) {
       if (this.options.signal?.aborted || !(error instanceof PeerError) || !error.retryable) throw error;
+    } finally {
+      await this.staging.flushLedger();
     }
   }
 
