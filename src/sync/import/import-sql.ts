@@ -33,8 +33,8 @@ export function contentHash(alias: string, model: TableModel, incoming: boolean)
  * A stamp further ahead of this node's clock than the skew limit (`prism_max_clock_skew()`, from
  * SYNC_MAX_CLOCK_SKEW_SECONDS): not trusted to win (the future_timestamp rule, future-stamps-sql.ts).
  * The limit is a sub-select, computed once per statement (an InitPlan): written inline, the
- * setting's text was read and cast to an interval for every row a scan filters (3× the time of a
- * scan of the target table in the conflict check, measured).
+ * setting's text was read and cast to an interval for every row a scan filters (3–8× the time of
+ * a scan of the target table in the conflict check, measured).
  */
 export const beyondClock = (stamp: string): string => `${stamp} > (SELECT now() + prism_max_clock_skew())`;
 
