@@ -14,8 +14,9 @@ describe('sync job lock', () => {
 
   const startJob = () => request(pair.a.url).post('/api/sync/jobs').set(bearer(pair.adminA)).send({ remoteNodeId: pair.peerOnA });
   const state = async (jobId: string) => (await request(pair.a.url).get(`/api/sync/jobs/${jobId}`).set(bearer(pair.adminA))).body as { state: string };
+  // pg_locks lists every database's locks: other nodes on the same server (benches, other suites) hold the same key.
   const lockHeld = async () =>
-    ((await pair.a.dataSource.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = $1::oid`, [SYNC_LOCK_KEY])) as { n: number }[])[0].n > 0;
+    ((await pair.a.dataSource.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = $1::oid AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`, [SYNC_LOCK_KEY])) as { n: number }[])[0].n > 0;
 
   beforeAll(async () => {
     pair = await startPair();
