@@ -18,6 +18,10 @@ export interface ProgressPoint {
   fileBytesDone: number;
   fileBytesTotal: number;
   appliedDone: number;
+  /** Rows loaded into the apply's work tables and the seconds that took (traces since h-eta4). */
+  loadedTables?: number;
+  loadedRows?: number;
+  loadedSeconds?: number;
 }
 
 /**

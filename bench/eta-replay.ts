@@ -48,7 +48,13 @@ export function replay(recorded: ProgressPoint[]): ProgressPoint[] {
   const applying = trace.filter((p) => p.phase === 'applying').map((p) => p.appliedDone);
   const tables = applying.filter((done, i) => done > (i === 0 ? 0 : applying[i - 1])).length;
   let applied = { rows: 0, units: 0 };
+  // The apply's loads (traces since h-eta4): traces of the first runs lack the tables' count, one per rise of the seconds.
+  let loaded: { tables: number; rows: number; seconds: number } | undefined;
   for (const p of trace) {
+    if (p.loadedRows !== undefined && p.loadedSeconds !== undefined) {
+      const rose = !loaded || p.loadedSeconds > loaded.seconds;
+      loaded = { tables: p.loadedTables ?? (loaded?.tables ?? 0) + (rose && p.loadedSeconds > 0 ? 1 : 0), rows: p.loadedRows, seconds: p.loadedSeconds };
+    }
     const now = p.atMs;
     if (p.rowsTotal > 0 && fetch.total === 0) {
       fetch.total = p.bytesTotal;
@@ -89,7 +95,7 @@ export function replay(recorded: ProgressPoint[]): ProgressPoint[] {
       out.push(p);
       continue;
     }
-    const e = estimate({ fetch, files, apply, rowsFetched, startedAtMs: 0, nowMs: now, previousPercent: percent });
+    const e = estimate({ fetch, files, apply, rowsFetched, loaded, startedAtMs: 0, nowMs: now, previousPercent: percent });
     percent = e.percent;
     out.push({ ...p, percent: e.percent, etaSeconds: e.etaSeconds });
   }
@@ -167,7 +173,9 @@ function main(paths: string[]): void {
           `worst ${pct(a.worstError)} ${a.worst ? `(${a.worst.etaSeconds} s said, ${a.worst.remainingSeconds} s left, ${a.worst.percent} %, ${a.worst.phase})` : ''} median ${pct(a.medianError)}, ${pct(a.within20)} within 20 %; ${a.points} snapshots with an ETA, ${a.withoutEta} without`;
         const stages = stagesOf(trace, c.times[i]);
         // Which phase the replayed errors come from (a diagnostic: the metric is the line above).
-        const phases = Object.entries(etaAccuracyByPhase(replay(trace), c.times[i])).map(([phase, a]) => `${phase} ${pct(a.worstError)} (median ${pct(a.medianError)})`);
+        const byPhase = Object.entries(etaAccuracyByPhase(replay(trace), c.times[i]));
+        const phases = byPhase.map(([phase, a]) => `${phase} ${pct(a.worstError)} (median ${pct(a.medianError)})`);
+        for (const [phase, a] of byPhase) if (a.worstError !== undefined) worst.set(`${c.size} ${c.case}, ${phase}`, [...(worst.get(`${c.size} ${c.case}, ${phase}`) ?? []), a.worstError]);
         console.log(`${basename(path)} ${c.size} ${c.case} (${(c.times[i] / 1000).toFixed(1)} s)\n  recorded: ${line(recorded)}\n  replayed: ${line(now)}\n  replayed, worst by phase: ${phases.join(', ') || '–'}\n${describe(stages)}`);
         if (now.worstError !== undefined) worst.set(`${c.size} ${c.case}`, [...(worst.get(`${c.size} ${c.case}`) ?? []), now.worstError]);
         if (stages) for (const [name, value] of Object.entries(ratiosOf(stages))) ratios.set(name, [...(ratios.get(name) ?? []), value]);
@@ -175,7 +183,7 @@ function main(paths: string[]): void {
     }
   }
   console.log('replayed worst errors per case (each pull\'s worst; the target is ≤ 20 %):');
-  for (const [name, values] of worst) console.log(`  ${name}: median ${Math.round(median(values) * 100)} %, highest ${Math.round(Math.max(...values) * 100)} %, ${values.filter((v) => v <= 0.2).length} of ${values.length} pulls ≤ 20 %`);
+  for (const [name, values] of [...worst].sort(([a], [b]) => a.localeCompare(b))) console.log(`  ${name}: median ${Math.round(median(values) * 100)} %, highest ${Math.round(Math.max(...values) * 100)} %, ${values.filter((v) => v <= 0.2).length} of ${values.length} pulls ≤ 20 %`);
   // What the priors would be from these runs alone: when the stages' costs change, new runs say.
   console.log('medians over these pulls:');
   for (const [name, values] of ratios) console.log(`  ${name}: ${median(values).toFixed(2)} (${values.length} pulls, ${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)})`);

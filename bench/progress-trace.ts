@@ -61,6 +61,9 @@ export async function tracedPull(requester: BenchNode, remoteNodeId: string, onR
       fileBytesDone: p.files.bytesDone,
       fileBytesTotal: p.files.bytesTotal,
       appliedDone: p.applied.done,
+      loadedTables: p.loaded?.tables,
+      loadedRows: p.loaded?.rows,
+      loadedSeconds: p.loaded?.seconds,
     });
   const final = await client.sync.follow(jobId, { onProgress: record });
   const ms = performance.now() - started;

@@ -90,6 +90,12 @@ export interface SyncProgress {
    */
   files: { done: number; total: number; bytesDone: number; bytesTotal: number; present?: number; bytesPresent?: number };
   applied: { done: number; total: number };
+  /**
+   * Tables and rows the apply has loaded into its work tables (during the fetch as each table's
+   * pages are in, the rest as the apply starts) and the seconds those loads took: this database's
+   * own speed, from which the ETA estimates the apply.
+   */
+  loaded?: { tables: number; rows: number; seconds: number };
   /** 0–100, 100 only when completed: the elapsed share of the estimated time (rows, page bytes and file bytes weighed by their rates). */
   percent: number;
   /** Rows per second of the running stage (fetch or apply; 0 while files move). */

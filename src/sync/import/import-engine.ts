@@ -171,7 +171,9 @@ export class ImportEngine {
     if (create.length > 0) await ctx.runner.query(create.join('; '));
     for (const model of models) {
       if (ctx.signal?.aborted) throw new AppError(409, 'ERR_SYNC_CANCELLED', 'the pull was cancelled');
+      const started = performance.now();
       await this.loadTable(ctx.runner, ctx.staging, model, { emptyTarget: ctx.emptyTables?.has(model.table), created: true });
+      ctx.onTableLoaded?.(ctx.staging.copyRows(model.table), performance.now() - started);
     }
   }
 

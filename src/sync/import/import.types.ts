@@ -19,6 +19,8 @@ export interface ApplyContext {
   fileLocators: Map<string, string>;
   signal?: AbortSignal;
   onTableApplied?(result: TableResult): void;
+  /** A staged table loaded into its typed temp table: its rows and the milliseconds the load took (the progress's measure of this database's speed). */
+  onTableLoaded?(rows: number, ms: number): void;
   /** Filled by the engine at begin, under the lock: tables without a row (nothing to merge). */
   emptyTables?: Set<string>;
   /** Set by the engine at begin: writes run in replica mode and `finish` checks the foreign keys set-based. */

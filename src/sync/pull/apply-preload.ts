@@ -39,6 +39,8 @@ export class ApplyPreload {
     private readonly catalog: SyncCatalog,
     private readonly engine: ImportEngine,
     private readonly signal?: AbortSignal,
+    /** Each table loaded: its rows and the milliseconds its load took (ApplyContext.onTableLoaded). */
+    private readonly onLoaded?: (rows: number, ms: number) => void,
   ) {}
 
   /** Tables of `staging` whose pages are all staged: loaded in turn (a staging replaced by another, e.g. a window fetched again, drops what was loaded from it). */
@@ -70,7 +72,11 @@ export class ApplyPreload {
           for (const model of models) {
             if (this.signal?.aborted) throw new AppError(409, 'ERR_SYNC_CANCELLED', 'the pull was cancelled');
             const emptyTarget = empty.has(model.table);
-            if (await this.engine.loadTable(runner, this.staging!, model, { session: true, created: true, emptyTarget })) this.loadedNow.push({ table: model.table, analyzed: !emptyTarget });
+            const started = performance.now();
+            if (await this.engine.loadTable(runner, this.staging!, model, { session: true, created: true, emptyTarget })) {
+              this.loadedNow.push({ table: model.table, analyzed: !emptyTarget });
+              this.onLoaded?.(this.staging!.copyRows(model.table), performance.now() - started);
+            }
           }
           await runner.query('COMMIT');
           for (const { table, analyzed } of this.loadedNow) {

@@ -77,8 +77,8 @@ export class ApplyStep {
   }
 
   /** A preload for a run of this step (ApplyPreload): the fetch hands it each table once staged. */
-  preload(signal?: AbortSignal): ApplyPreload {
-    return new ApplyPreload(this.dataSource, this.catalog, this.engine, signal);
+  preload(signal?: AbortSignal, onLoaded?: (rows: number, ms: number) => void): ApplyPreload {
+    return new ApplyPreload(this.dataSource, this.catalog, this.engine, signal, onLoaded);
   }
 
   /** How many tables a run will load rows into (the progress weighs each: progress-model.ts TABLE_ROWS). */

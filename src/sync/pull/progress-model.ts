@@ -13,7 +13,8 @@
  * A stage that reports its work is estimated from its own recent rate. What reports nothing, or has
  * not started, is estimated from what was measured before it in this pull, with ratios derived from
  * the bench's pulls (bench/README.md "ETA"; `eta-replay` prints them for new runs): the apply from
- * the fetch's time, the finish from the tables' time, the flush from the bytes. The percentage is the elapsed share of the
+ * the fetch's time and the speed of the apply's own loads on this database, the finish from the
+ * tables' time, the flush from the bytes. The percentage is the elapsed share of the
  * estimated total time, so percent and ETA agree.
  */
 
@@ -93,6 +94,23 @@ export const APPLY_FIXED_SECONDS = 0.1;
  * 150 rows fetched in 1.3 s, applied in 0.07 s). The slowest apply in the bench did 16,000 units/s.
  */
 export const APPLY_MIN_UNITS_PER_SECOND = 10_000;
+/**
+ * The apply's loads run on this database, as its merge does (ApplyPreload copies each staged table
+ * into its typed temp table during the fetch; the apply loads the rest as it starts): their speed
+ * measures this database under its load of the moment, which the fetch's time does not. The apply
+ * by the loads is APPLY_FIXED_SECONDS + APPLY_PER_LOAD × the seconds loading all its rows would take
+ * at their rate, each table loaded costing LOAD_TABLE_ROWS rows (a small table's load is mostly
+ * round trips: 0.05–0.25 s each under load). The estimate is the geometric mean of that and the
+ * fetch's ratio, the loads weighing LOAD_WEIGHT once they have run LOAD_TRUST_SECONDS (less
+ * before): in the bench's loaded pulls of 2026-11-30 21:37–22:30 neither alone was within ±40 % of
+ * the apply (apply per second of fetch 0.23–0.96, per second of loading 0.3–1.7), their mean
+ * halved the worst errors of the held-out 100K pulls in the fetch (bench/README.md "ETA from the
+ * requester's own rate").
+ */
+export const APPLY_PER_LOAD = 1;
+export const LOAD_TABLE_ROWS = 3000;
+export const LOAD_WEIGHT = 0.5;
+export const LOAD_TRUST_SECONDS = 1;
 /** The load's share of the apply (same pulls: 0.05–0.16, median 0.14: most of the load runs during the fetch). */
 export const LOAD_SHARE = 0.14;
 /**
@@ -218,6 +236,8 @@ export interface EstimateInput {
   /** When the job started (connecting and manifest count as elapsed time). */
   startedAtMs: number;
   nowMs: number;
+  /** Rows loaded into the apply's work tables and the seconds those loads took (ProgressTracker.loaded). */
+  loaded?: { tables: number; rows: number; seconds: number };
   /** The last percentage published: it never goes down. */
   previousPercent: number;
 }
@@ -232,7 +252,7 @@ function secondsFor(units: number, rate: number | null): number | null {
  * Remaining seconds of the whole job, or null while nothing has been measured. The fetch's own
  * rate drives the estimate of the stages after it until they report their own progress.
  */
-export function remainingSeconds({ fetch, files, apply, nowMs, rowsFetched }: Pick<EstimateInput, 'fetch' | 'files' | 'apply' | 'nowMs'> & { rowsFetched?: StageMeter }): number | null {
+export function remainingSeconds({ fetch, files, apply, nowMs, rowsFetched, loaded }: Pick<EstimateInput, 'fetch' | 'files' | 'apply' | 'nowMs' | 'loaded'> & { rowsFetched?: StageMeter }): number | null {
   if (fetch.startedAtMs === null) return null;
   const young = fetch.elapsedMs(nowMs) < FIRST_ESTIMATE_MS || fetch.done < FIRST_ESTIMATE_SHARE * fetch.total;
   if (fetch.finishedAtMs === null && young) return null;
@@ -242,7 +262,7 @@ export function remainingSeconds({ fetch, files, apply, nowMs, rowsFetched }: Pi
   const fetchSeconds = fetch.elapsedMs(nowMs) / 1000 + fetchLeft;
   const filesSeconds = filesLeft(files, fetch.total > 0 ? fetchRate : null, nowMs);
   if (filesSeconds === null) return null;
-  return fetchLeft + filesSeconds + applyLeft(apply, fetchSeconds, nowMs);
+  return fetchLeft + filesSeconds + applyLeft(apply, applyPrior(apply, fetchSeconds, rowsFetched?.total ?? apply.total, loaded), nowMs);
 }
 
 /**
@@ -274,8 +294,7 @@ function filesLeft(files: StageMeter, fetchRate: number | null, nowMs: number): 
  * The apply's load, tables and finish (see LOAD_SHARE), from the prior until the tables report:
  * then their own rate takes over as their work is done, and the finish follows their time.
  */
-function applyLeft(apply: StageMeter, fetchSeconds: number, nowMs: number): number {
-  const prior = APPLY_FIXED_SECONDS + Math.min(APPLY_PER_FETCH * fetchSeconds, apply.total / APPLY_MIN_UNITS_PER_SECOND);
+function applyLeft(apply: StageMeter, prior: number, nowMs: number): number {
   if (apply.startedAtMs === null) return prior;
   const loadPrior = LOAD_SHARE * prior;
   const tablesPrior = Math.max(0, prior - loadPrior - FINISH_FIXED_SECONDS) / (1 + FINISH_PER_TABLES);
@@ -300,6 +319,20 @@ function applyLeft(apply: StageMeter, fetchSeconds: number, nowMs: number): numb
   const finish = finishAfter(tables);
   const finishElapsed = apply.finishedAtMs !== null ? (nowMs - apply.finishedAtMs) / 1000 : 0;
   return Math.max(0, tables - tablesElapsed) + Math.max(Math.min(FINISH_OVERRUN_SHARE * finish, PROGRESS_TICK_MS / 1000), finish - finishElapsed);
+}
+
+/**
+ * The apply's whole time (load, tables, finish) before its tables report: from the fetch's time
+ * (APPLY_PER_FETCH) and, once the apply's loads have reported, this database's own load rate
+ * (APPLY_PER_LOAD, LOAD_WEIGHT). Without loads (a bundle's apply, or none yet), the fetch alone.
+ */
+export function applyPrior(apply: StageMeter, fetchSeconds: number, rows: number, loaded?: EstimateInput['loaded']): number {
+  const byFetch = APPLY_FIXED_SECONDS + Math.min(APPLY_PER_FETCH * fetchSeconds, apply.total / APPLY_MIN_UNITS_PER_SECOND);
+  if (!loaded || loaded.seconds <= 0 || loaded.rows + loaded.tables <= 0) return byFetch;
+  const secondsPerUnit = loaded.seconds / (loaded.rows + LOAD_TABLE_ROWS * loaded.tables);
+  const byLoad = APPLY_FIXED_SECONDS + APPLY_PER_LOAD * secondsPerUnit * rows;
+  const weight = LOAD_WEIGHT * Math.min(1, loaded.seconds / LOAD_TRUST_SECONDS);
+  return byFetch ** (1 - weight) * byLoad ** weight;
 }
 
 /** The finish's seconds after `tables` seconds of tables (FINISH_FIXED_SECONDS, FINISH_PER_TABLES). */

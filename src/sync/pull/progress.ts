@@ -67,6 +67,7 @@ export class ProgressTracker {
       bytes: { done: 0, total: 0 },
       files: { done: 0, total: 0, bytesDone: 0, bytesTotal: 0, present: 0, bytesPresent: 0 },
       applied: { done: 0, total: 0 },
+      loaded: { tables: 0, rows: 0, seconds: 0 },
       percent: 0,
       rowsPerSecond: 0,
       bytesPerSecond: 0,
@@ -174,6 +175,15 @@ export class ProgressTracker {
     this.emit(true);
   }
 
+  /** A staged table was loaded into the apply's work table (during the fetch or at the apply's start) in `ms`. */
+  loaded(rows: number, ms: number): void {
+    const loaded = (this.value.loaded ??= { tables: 0, rows: 0, seconds: 0 });
+    loaded.tables += 1;
+    loaded.rows += rows;
+    loaded.seconds = Math.round((loaded.seconds + ms / 1000) * 1000) / 1000;
+    this.emit(true);
+  }
+
   /** Every table is in; what remains (dangling children, deferred checks, COMMIT) reports nothing. */
   tablesApplied(): void {
     this.stages.apply.finish(this.clock());
@@ -208,7 +218,7 @@ export class ProgressTracker {
     const now = this.clock();
     if (v.state === 'running') {
       const { fetch, files, apply, rowsFetched } = this.stages;
-      Object.assign(v, estimate({ fetch, files, apply, rowsFetched, startedAtMs: this.startedAtMs, nowMs: now, previousPercent: v.percent }));
+      Object.assign(v, estimate({ fetch, files, apply, rowsFetched, loaded: v.loaded, startedAtMs: this.startedAtMs, nowMs: now, previousPercent: v.percent }));
     }
     v.updatedAt = new Date(now).toISOString();
     if (force || now - this.lastEmit > 200) {

@@ -63,7 +63,7 @@ export class SyncSaga {
     // Kept until the job's row is written (SyncLogs.draft): with it, whatever the job ends as.
     const measured: Measured = {};
     // Tables are loaded for the apply as their feeds complete, while the fetch goes on (network pulls; a bundle's apply loads them itself).
-    const preload = job.source ? undefined : this.apply.preload(job.signal);
+    const preload = job.source ? undefined : this.apply.preload(job.signal, (rows, ms) => job.progress.loaded(rows, ms));
     let completed = false;
     try {
       fetched = await (job.source ?? this.fetch).run({
@@ -106,6 +106,7 @@ export class SyncSaga {
         signal: job.signal,
         dryRun: job.kind === 'preview',
         onTableApplied: (r) => job.progress.appliedRows(r.received + r.tombstonesReceived, r.table),
+        onTableLoaded: (rows, ms) => job.progress.loaded(rows, ms),
         onTablesApplied: () => job.progress.tablesApplied(),
         // Commits with the data: the log says completed exactly when the rows and the cursor are in.
         beforeCommit: async (runner, results) => {

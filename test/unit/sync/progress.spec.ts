@@ -2,6 +2,8 @@ import {
   APPLY_FIXED_SECONDS,
   APPLY_MIN_UNITS_PER_SECOND,
   APPLY_PER_FETCH,
+  APPLY_PER_LOAD,
+  applyPrior as applyPriorOf,
   estimate,
   FILES_FIRST_ESTIMATE_MS,
   FINISH_FIXED_SECONDS,
@@ -12,6 +14,9 @@ import {
   FIRST_ESTIMATE_SHARE,
   FLUSH_SECONDS_PER_GB,
   LOAD_SHARE,
+  LOAD_TABLE_ROWS,
+  LOAD_TRUST_SECONDS,
+  LOAD_WEIGHT,
   PROGRESS_TICK_MS,
   RATE_WINDOW_MS,
   remainingSeconds,
@@ -182,6 +187,63 @@ describe('progress model (pure arithmetic)', () => {
     expect(estimate({ ...input, nowMs: 20_000, previousPercent: 0 })).toMatchObject({ percent: Math.floor((100 * 20) / (20 + finish)), etaSeconds: Math.round(finish) });
     expect(estimate({ ...input, nowMs: 20_000, previousPercent: 97 }).percent).toBe(97);
     expect(estimate({ ...input, nowMs: 90_000, previousPercent: 0 })).toMatchObject({ percent: 99, etaSeconds: 0 });
+  });
+});
+
+describe("progress model: the apply from this database's own load rate", () => {
+  // A fetch of 10 s, 1M rows to apply: the fetch's ratio alone says 0.1 + 0.6 × 10 = 6.1 s.
+  const rows = 1_000_000;
+  const apply = () => {
+    const m = none();
+    m.total = rows;
+    return m;
+  };
+  const byFetch = applyPriorOf(apply(), 10, rows);
+  /** Loads of `tables` tables and `loadedRows` rows that took `seconds` (ProgressTracker.loaded). */
+  const loads = (seconds: number, loadedRows = 500_000, tables = 10) => ({ tables, rows: loadedRows, seconds });
+
+  it('without loads (none yet, or a bundle applied from a file) the apply is the fetch\'s ratio, as before', () => {
+    expect(byFetch).toBeCloseTo(APPLY_FIXED_SECONDS + APPLY_PER_FETCH * 10, 5);
+    expect(applyPriorOf(apply(), 10, rows, undefined)).toBe(byFetch);
+    expect(applyPriorOf(apply(), 10, rows, loads(0, 0, 0))).toBe(byFetch);
+  });
+
+  it('the same fetch with loads twice as slow is given a longer apply (the fetch alone cannot tell them apart)', () => {
+    const fast = applyPriorOf(apply(), 10, rows, loads(5));
+    const slow = applyPriorOf(apply(), 10, rows, loads(10));
+    expect(slow).toBeGreaterThan(fast * 1.2);
+    // Trusted in full after LOAD_TRUST_SECONDS: the geometric mean of the two estimates, LOAD_WEIGHT each way.
+    const byLoads = APPLY_FIXED_SECONDS + APPLY_PER_LOAD * (10 / (500_000 + LOAD_TABLE_ROWS * 10)) * rows;
+    expect(slow).toBeCloseTo(byFetch ** (1 - LOAD_WEIGHT) * byLoads ** LOAD_WEIGHT, 5);
+  });
+
+  it('a first small table\'s slow load weighs little: the loads are trusted as their seconds add up', () => {
+    // One 50-row table loaded in a tenth of LOAD_TRUST_SECONDS (round trips under load).
+    // The same seconds per row loaded as ten such tables in LOAD_TRUST_SECONDS, which are trusted in full.
+    const early = applyPriorOf(apply(), 10, rows, loads(LOAD_TRUST_SECONDS / 10, 50, 1));
+    const full = applyPriorOf(apply(), 10, rows, loads(LOAD_TRUST_SECONDS, 500, 10));
+    expect(full).toBeGreaterThan(2 * byFetch);
+    expect(early).toBeGreaterThan(byFetch);
+    expect(early).toBeLessThan(1.1 * byFetch);
+  });
+
+  it('the tracker adds up the loads in the snapshot, and the ETA of a pull with slow loads is longer', () => {
+    const etaWith = (loadMs: number) => {
+      const { tracker, at } = tracked();
+      tracker.totals({ feeds: [{ route: 'sessions', rows, bytes: 100 * MB }], files: { count: 0, bytes: 0 } });
+      tracker.phase('fetching');
+      for (let s = 1; s <= 5; s++) {
+        at(s * 1000);
+        tracker.fetched('sessions', rows / 10);
+        tracker.loaded(rows / 20, loadMs / 5);
+      }
+      return tracker.snapshot();
+    };
+    const fast = etaWith(500);
+    const slow = etaWith(4000);
+    expect(fast.loaded).toEqual({ tables: 5, rows: rows / 4, seconds: 0.5 });
+    expect(slow.loaded).toEqual({ tables: 5, rows: rows / 4, seconds: 4 });
+    expect(slow.etaSeconds!).toBeGreaterThan(fast.etaSeconds!);
   });
 });
 
