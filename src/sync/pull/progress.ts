@@ -40,6 +40,7 @@ export class ProgressTracker {
   /** The apply meter's work: rows, plus TABLE_ROWS per table with rows once the tables are known (applyPlanned). */
   private applyUnits = { done: 0, perTable: 0 };
   private ticker: NodeJS.Timeout | undefined;
+  private loadedMs = 0;
 
   constructor(
     jobId: string,
@@ -180,7 +181,9 @@ export class ProgressTracker {
     const loaded = (this.value.loaded ??= { tables: 0, rows: 0, seconds: 0 });
     loaded.tables += 1;
     loaded.rows += rows;
-    loaded.seconds = Math.round((loaded.seconds + ms / 1000) * 1000) / 1000;
+    // Summed unrounded: a few rows load in under a millisecond each.
+    this.loadedMs += ms;
+    loaded.seconds = Math.round(this.loadedMs) / 1000;
     this.emit(true);
   }
 

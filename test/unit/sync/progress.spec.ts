@@ -245,6 +245,12 @@ describe("progress model: the apply from this database's own load rate", () => {
     expect(slow.loaded).toEqual({ tables: 5, rows: rows / 4, seconds: 4 });
     expect(slow.etaSeconds!).toBeGreaterThan(fast.etaSeconds!);
   });
+
+  it('loads of a few rows, each under a millisecond, still add up to their time', () => {
+    const { tracker } = tracked();
+    for (let i = 0; i < 10; i++) tracker.loaded(3, 0.4);
+    expect(tracker.snapshot().loaded).toEqual({ tables: 10, rows: 30, seconds: 0.004 });
+  });
 });
 
 describe('progress tracker', () => {
