@@ -45,6 +45,8 @@ module.exports = {
       ...database,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
+      // No node process outlives its file, whatever failed (a stray one keeps Jest from exiting).
+      setupFilesAfterEnv: ['<rootDir>/test/e2e/harness/after-file.ts'],
     },
   ],
 };

@@ -12,6 +12,13 @@ const MAIN = join(ROOT, 'dist/src/main.js');
 const CLI = join(ROOT, 'bin/prism-node.js');
 const run = promisify(execFile);
 
+/**
+ * How long a node start (until /health) or a CLI command may take. Each costs 2–3 s of CPU; on a
+ * loaded 2-core machine (other suites, benches) that was 46–59 s of wall time, so a minute was too
+ * tight. A process that exits is seen at once; only a slow one waits this long.
+ */
+const START_TIMEOUT_MS = 150_000;
+
 export interface NodeProcessOptions {
   nodeId: string;
   nodeName: string;
@@ -26,6 +33,18 @@ export interface NodeProcessOptions {
  * on the same database, port and DATA_DIR.
  */
 export class NodeProcess {
+  /** Node processes started in this test file and still running. */
+  private static readonly live = new Set<NodeProcess>();
+
+  /**
+   * Kills every node process of this test file still running (e2e setup file, after the file): one
+   * left by a setup that failed or timed out midway, which no afterAll knew of, would keep Jest
+   * from ever exiting.
+   */
+  static async killStrays(): Promise<void> {
+    await Promise.all([...NodeProcess.live].map((node) => node.kill9()));
+  }
+
   readonly dataDir: string;
   readonly port: number;
   readonly url: string;
@@ -80,15 +99,34 @@ export class NodeProcess {
     return this.child?.pid;
   }
 
-  /** Starts the process and waits until /health answers 200. */
+  /**
+   * Starts the process and waits until /health answers 200. A start that fails (the process
+   * exited, or it was not healthy within START_TIMEOUT_MS) leaves no process behind: a stray node
+   * would keep Jest from exiting.
+   */
   async start(): Promise<void> {
     this.log ??= createWriteStream(this.logFile, { flags: 'a' });
     const child = spawn(process.execPath, [...NODE_RUNTIME_FLAGS, MAIN], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.pipe(this.log, { end: false });
     child.stderr!.pipe(this.log, { end: false });
     this.child = child;
-    this.exited = new Promise((done) => child.once('exit', (code) => done(code)));
-    const deadline = Date.now() + 60_000;
+    NodeProcess.live.add(this);
+    this.exited = new Promise((done) =>
+      child.once('exit', (code) => {
+        if (this.child === child) NodeProcess.live.delete(this);
+        done(code);
+      }),
+    );
+    try {
+      await this.healthy(child);
+    } catch (error) {
+      await this.kill9();
+      throw error;
+    }
+  }
+
+  private async healthy(child: ChildProcess): Promise<void> {
+    const deadline = Date.now() + START_TIMEOUT_MS;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`node ${this.options.nodeId} exited with ${child.exitCode} at start; see ${this.logFile}`);
       try {
@@ -97,7 +135,7 @@ export class NodeProcess {
       } catch {
         // not listening yet
       }
-      if (Date.now() > deadline) throw new Error(`node ${this.options.nodeId} did not become healthy; see ${this.logFile}`);
+      if (Date.now() > deadline) throw new Error(`node ${this.options.nodeId} did not become healthy within ${START_TIMEOUT_MS / 1000} s; see ${this.logFile}`);
       await new Promise((r) => setTimeout(r, 150));
     }
   }
@@ -125,7 +163,7 @@ export class NodeProcess {
 
   /** `prism-node <args>` with this node's settings (e.g. user:create). */
   async cli(args: string[]): Promise<string> {
-    const { stdout } = await run(process.execPath, [CLI, ...args], { env: this.env, timeout: 60_000 });
+    const { stdout } = await run(process.execPath, [CLI, ...args], { env: this.env, timeout: START_TIMEOUT_MS });
     return stdout;
   }
 
