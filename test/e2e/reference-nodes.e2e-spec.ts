@@ -33,12 +33,12 @@ describe('reference-protocol nodes, both directions (e2e)', () => {
     db = new Client({ connectionString: node.db.url });
     await db.connect();
     await addResearchers(230);
-  });
+  }, 180_000);
   afterAll(async () => {
     await db?.end();
     await node?.proc.close();
     await node?.db.drop();
-  });
+  }, 60_000);
 
   it('a reference client pulls from this node while rows change, and ends with exactly its rows (late commit included)', async () => {
     const reference = new ReferenceClient(node.url, referenceIdentity('reference-e2e'));
