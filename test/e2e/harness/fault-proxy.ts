@@ -16,7 +16,7 @@ export type FaultAction =
   /** Forward; flip one byte of the response body. */
   | { kind: 'corrupt'; at: number | 'half' | 'last' }
   /** Run a side effect (e.g. `kill -9` of a node), then forward (or fail, if the target is gone). */
-  | { kind: 'hook'; run: () => Promise<void> | void };
+  | { kind: 'hook'; run: (req: ProxiedRequest) => Promise<void> | void };
 
 export interface ProxiedRequest {
   method: string;
@@ -123,7 +123,7 @@ export class FaultProxy {
       return void res.end(JSON.stringify(action.body ?? { error: `ERR_HTTP_${action.status}`, message: 'injected by the fault proxy' }));
     }
     if (action?.kind === 'delay') await new Promise((r) => setTimeout(r, action.ms));
-    if (action?.kind === 'hook') await action.run();
+    if (action?.kind === 'hook') await action.run({ method, url });
     let upstream: { status: number; headers: Record<string, string | string[]>; body: Buffer };
     try {
       upstream = await this.forward(method, req, body);
