@@ -27,6 +27,25 @@ describe('reference-protocol nodes, both directions (e2e)', () => {
        SELECT gen_random_uuid(), $1, 'r', 'r' || gen_random_uuid() || '@example.org', 'inst', 'role', '0000' FROM generate_series(1, $2)`,
       [localNodeUuid('prism-e2e'), n],
     );
+  /**
+   * `addResearchers` while the late row's transaction is open. The natural-key trigger locks one of
+   * 1024 buckets per key until commit, so a new email in the late row's bucket waits for that
+   * commit, which comes only after this pull: the test would wait for itself. Such emails are
+   * given up (lock timeout) and others drawn.
+   */
+  const addResearchersBesideLate = async (n: number) => {
+    for (let attempt = 1; ; attempt++) {
+      await db.query(`BEGIN; SET LOCAL lock_timeout = '5s'`);
+      try {
+        await addResearchers(n);
+        await db.query('COMMIT');
+        return;
+      } catch (error) {
+        await db.query('ROLLBACK');
+        if ((error as { code?: string }).code !== '55P03' || attempt >= 5) throw error;
+      }
+    }
+  };
 
   beforeAll(async () => {
     node = await startNodeProcess('prism-e2e', 'PRISM e2e', { ...E2E_NODE_ENV, SYNC_REFERENCE_OVERLAP_SECONDS: '60', SYNC_RETRY_ATTEMPTS: '1' });
@@ -55,7 +74,7 @@ describe('reference-protocol nodes, both directions (e2e)', () => {
         betweenPages: async (route, page) => {
           if (route !== 'researchers' || page > 1) return;
           await db.query(`UPDATE researcher SET name = name || '+' WHERE researcher_id IN (SELECT researcher_id FROM researcher ORDER BY updated_at, researcher_id LIMIT 40)`);
-          await addResearchers(5);
+          await addResearchersBesideLate(5);
         },
       });
       const keys = first.received.get('researchers')!.map((r) => String(r.researcherId));

@@ -35,6 +35,8 @@ export interface NodeProcessOptions {
 export class NodeProcess {
   /** Node processes started in this test file and still running. */
   private static readonly live = new Set<NodeProcess>();
+  /** The test file has ended: a setup still going on after a timeout starts no node. */
+  private static fileEnded = false;
 
   /**
    * Kills every node process of this test file still running (e2e setup file, after the file): one
@@ -42,6 +44,7 @@ export class NodeProcess {
    * from ever exiting.
    */
   static async killStrays(): Promise<void> {
+    NodeProcess.fileEnded = true;
     await Promise.all([...NodeProcess.live].map((node) => node.kill9()));
   }
 
@@ -105,6 +108,7 @@ export class NodeProcess {
    * would keep Jest from exiting.
    */
   async start(): Promise<void> {
+    if (NodeProcess.fileEnded) throw new Error(`node ${this.options.nodeId} not started: its test file has ended`);
     this.log ??= createWriteStream(this.logFile, { flags: 'a' });
     const child = spawn(process.execPath, [...NODE_RUNTIME_FLAGS, MAIN], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.pipe(this.log, { end: false });
@@ -128,7 +132,7 @@ export class NodeProcess {
   private async healthy(child: ChildProcess): Promise<void> {
     const deadline = Date.now() + START_TIMEOUT_MS;
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`node ${this.options.nodeId} exited with ${child.exitCode} at start; see ${this.logFile}`);
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`node ${this.options.nodeId} exited with ${child.exitCode ?? child.signalCode} at start; see ${this.logFile}`);
       try {
         const res = await fetch(`${this.url}/health`, { signal: AbortSignal.timeout(2000) });
         if (res.ok) return;
