@@ -16,13 +16,15 @@ import { couchReplication } from './peers/couchdb';
 import { logicalReplication } from './peers/logical-replication';
 import { PeerContext } from './peers/peer-context';
 import { generateRows } from './generate';
+import { memoryTraceFiles } from './memory-trace';
 import { BenchNode, identityOf, idleMemory, introduce, startNode } from './nodes';
 import { BenchServer, benchObjectPrefix, createMigratedDatabase, dropDatabase, interruptCleanups, startServer } from './pg';
 import { CaseResult, heapText, median, resultTable, RunReport, sourceCostTable, writeReport } from './report';
 import { checkTargets, targetTable } from './targets';
 
 const USAGE = `npm run bench -- [--sizes 1k,10k,100k,1m,10m] [--reps 3] [--noop 20] [--files 1g|0] [--file-size 2m]
-  [--seed 42] [--page-size N] [--node-args="--cpu-prof"] [--peers logical,couchdb|none] [--couch-max-rows 1m] [--keep] [--smoke]`;
+  [--seed 42] [--page-size N] [--node-args="--cpu-prof"] [--peers logical,couchdb|none] [--couch-max-rows 1m] [--keep] [--smoke]
+  [--memory-trace DIR] (the requester's memory every 50 ms into DIR: bench/memory-trace.ts)`;
 
 const PEERS = ['logical', 'couchdb'] as const;
 
@@ -45,6 +47,7 @@ function options() {
       seed: { type: 'string' },
       'page-size': { type: 'string' },
       'node-args': { type: 'string' },
+      'memory-trace': { type: 'string' },
       peers: { type: 'string' },
       'couch-max-rows': { type: 'string' },
       keep: { type: 'boolean' },
@@ -75,6 +78,7 @@ function options() {
     peers,
     couchMaxRows: parseAmount(values['couch-max-rows'] ?? '1m'),
     keep: values.keep ?? false,
+    memoryTrace: values['memory-trace'],
   };
 }
 
@@ -85,6 +89,7 @@ async function runSize(server: BenchServer, opts: ReturnType<typeof options>, si
   const names = { source: `${benchObjectPrefix()}_source`, requester: `${benchObjectPrefix()}_requester` };
   const nodes: BenchNode[] = [];
   const clients: Client[] = [];
+  const stopTraces: (() => void)[] = [];
   try {
     log(`\n== ${size.label} rows ==`);
     const sourceUrl = await createMigratedDatabase(server, names.source, 'bench-b');
@@ -95,8 +100,10 @@ async function runSize(server: BenchServer, opts: ReturnType<typeof options>, si
     const common = { env: opts.env, nodeArgs: opts.nodeArgs };
     const source = await startNode({ nodeId: 'bench-b', dataDir: dirs.source, databaseUrl: sourceUrl, ...common });
     nodes.push(source);
-    const requester = await startNode({ nodeId: 'bench-a', dataDir: dirs.requester, databaseUrl: requesterUrl, ...common });
+    const trace = opts.memoryTrace && memoryTraceFiles(opts.memoryTrace, size.label);
+    const requester = await startNode({ nodeId: 'bench-a', dataDir: dirs.requester, databaseUrl: requesterUrl, ...(trace ? trace.node(common) : common) });
     nodes.push(requester);
+    if (trace) stopTraces.push(trace.start(requester.process.pid!));
     const peer = await introduce(requester, source);
     const introducedAt = performance.now();
 
@@ -120,12 +127,13 @@ async function runSize(server: BenchServer, opts: ReturnType<typeof options>, si
     log(`  generated ${rows} rows (${(tableBytes / 1e6).toFixed(1)} MB) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     // Each node as it is before its first pull (started, introduced, idle for the same time at every size).
     const idle = { requester: await idleMemory(requester, introducedAt, !opts.smoke), source: await idleMemory(source, introducedAt, !opts.smoke) };
+    if (trace) trace.mark('idle read');
     const idleRssMb = { requester: idle.requester.rssMb, source: idle.source.rssMb };
     const idleHeap = { requester: idle.requester.heap, source: idle.source.heap };
     log(`  idle RSS: requester ${idleRssMb.requester} MB (${heapText(idleHeap.requester)}), source ${idleRssMb.source} MB`);
     report.datasets.push({ size: size.label, rows, tableBytes, perTable, idleRssMb, idleHeap });
 
-    const ctx: CaseContext = { size: size.label, rows, tableBytes, requester, source, peer, requesterDb, sourceDb, sourceDatabase: names.source, watcher, catalog, server, reps: opts.reps, log };
+    const ctx: CaseContext = { size: size.label, rows, tableBytes, requester, source, peer, requesterDb, sourceDb, sourceDatabase: names.source, watcher, catalog, server, reps: opts.reps, log, mark: trace ? trace.mark : undefined };
     const results: CaseResult[] = [];
     const full = await fullPull(ctx);
     const noop = await noopPulls(ctx, opts.noop);
@@ -171,6 +179,7 @@ async function runSize(server: BenchServer, opts: ReturnType<typeof options>, si
     report.machine.loadDuring = [...(report.machine.loadDuring ?? []), { size: size.label, load: loadavg() }];
     return results;
   } finally {
+    for (const stop of stopTraces) stop();
     await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
     await Promise.all(nodes.map((n) => n.stop()));
     if (!opts.keep) {

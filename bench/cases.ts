@@ -31,6 +31,8 @@ export interface CaseContext {
   server: BenchServer;
   reps: number;
   log: (line: string) => void;
+  /** With --memory-trace: a timestamped mark beside the memory traces (the start and end of a case). */
+  mark?: (event: string) => void;
 }
 
 /** Runs `fn` while watching both node processes' peak RSS and what it costs the source. */
@@ -80,7 +82,9 @@ export async function fullPull(ctx: CaseContext): Promise<CaseResult> {
   const result: CaseResult = { size: ctx.size, case: 'full pull', times: [], rows: ctx.rows, bytes: ctx.tableBytes, sourceCosts: [], eta: [], traces: [], retries: 0 };
   for (let rep = 0; rep < ctx.reps; rep++) {
     await resetRequester(ctx);
+    ctx.mark?.(`full pull ${rep + 1} start`);
     const { value, rss, cost } = await measured(ctx, () => tracedPull(ctx.requester, ctx.peer, () => result.retries!++));
+    ctx.mark?.(`full pull ${rep + 1} end`);
     expectRows(value, ctx.rows, 'full pull');
     result.times.push(value.ms);
     result.sourceCosts!.push(cost);
