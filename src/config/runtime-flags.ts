@@ -13,8 +13,14 @@
  * would die young get promoted, so a 100K pull runs a few more mark-compacts (~0.3 s of the
  * requester's CPU under load, its wall time not measurably longer); at 1M, GC is the same as with
  * 8 MB (same section). 8 MB costs nothing at 100K but leaves a 1M pull's growth near the default's.
+ *
+ * `--expose-gc`: V8's gc(), which GarbageBudget (src/sync/shared/garbage-budget.ts) calls when a
+ * pull's streams leave more than 24 MB of Buffers to collect. Left to V8, the dead Buffers of a long
+ * pull piled up to ~64 MB (its trigger on external memory) before a collection, a short pull's only
+ * to what it had received, so the requester's peak grew with the pull's size (bench/README.md,
+ * "Flat memory 100K → 1M"). Without the flag the budget does nothing.
  */
-export const NODE_RUNTIME_FLAGS: readonly string[] = ['--max-semi-space-size=2'];
+export const NODE_RUNTIME_FLAGS: readonly string[] = ['--max-semi-space-size=2', '--expose-gc'];
 
 /** The flags of NODE_RUNTIME_FLAGS a process was not started with (by default this one: its execArgv and NODE_OPTIONS). */
 export function missingRuntimeFlags(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): string[] {

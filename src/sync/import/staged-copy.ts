@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
 import { QueryRunner } from 'typeorm';
 import { AppError } from '../../core/errors/app-error';
+import { streamGarbage } from '../shared/garbage-budget';
 
 /** Staged files up to this size are read in one call for their COPY; bigger ones stream. */
 const SMALL_STAGED_FILE = 256 * 1024;
@@ -23,7 +24,10 @@ export async function copyStagedFile(runner: QueryRunner, copySql: string, file:
   const data = statSync(file).size <= SMALL_STAGED_FILE ? readFileSync(file) : undefined;
   const client = (runner as unknown as { databaseConnection: PgClient }).databaseConnection;
   const copy = client.query(copyFrom(copySql));
-  await pipeline(data ? Readable.from([data]) : createReadStream(file), copy);
+  const source = data ? Readable.from([data]) : createReadStream(file);
+  // Every chunk read is a Buffer dropped once sent: the loads beside a fetch count in its budget.
+  source.on('data', (chunk: Buffer) => streamGarbage.spent(chunk.length));
+  await pipeline(source, copy);
   return copy.rowCount;
 }
 

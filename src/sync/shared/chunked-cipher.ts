@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, DecipherGCM, randomBytes } from 'node:crypto';
 import { Transform, TransformCallback, Writable } from 'node:stream';
+import { GarbageBudget, streamGarbage } from './garbage-budget';
 
 /**
  * The streamed file form (SPEC §5.2): the file in authenticated frames encrypted with the channel
@@ -221,10 +222,13 @@ export class FrameOpener {
     private readonly sha256: string,
     private offset: number,
     private readonly reader: FrameReader,
+    private readonly garbage: GarbageBudget = streamGarbage,
   ) {}
 
   /** Throws FrameError on anything not authentic; errors of the reader pass unchanged. */
   write(chunk: Buffer): void {
+    // A socket's chunk: a Buffer dropped once deciphered.
+    this.garbage.spent(chunk.length);
     let at = 0;
     while (at < chunk.length) {
       if (this.ended) throw new FrameError('data after the end frame');
@@ -295,7 +299,11 @@ export class FrameDecryptor extends Transform {
     super({ readableHighWaterMark: FRAME_PLAINTEXT_MAX });
     this.opener = new FrameOpener(key, sha256, offset, {
       frameStarted: () => undefined,
-      deciphered: (piece) => void this.plaintext.push(piece),
+      deciphered: (piece) => {
+        // Node's cipher output, passed on and dropped downstream (a file receiver copies it into reused buffers instead).
+        streamGarbage.spent(piece.length);
+        this.plaintext.push(piece);
+      },
       verified: () => {
         for (const part of this.plaintext) if (part.length > 0) this.push(part);
         this.plaintext = [];
