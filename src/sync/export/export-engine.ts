@@ -30,6 +30,7 @@ import {
   windowChangedSql,
   windowStatsSql,
   firstPageBoundsSql,
+  firstTombstonePagesSql,
 } from './export-sql';
 import { feedTables, ManifestRequest, PageRequest, StreamedPage, SyncManifest, TombstoneWire } from './export.types';
 import { COPY_PAGE_FORMAT, PageFormat } from '../shared/protocol';
@@ -44,6 +45,22 @@ const BATCH_PAGES_MAX = 4;
 interface PageBounds {
   n: number;
   last: string | null;
+}
+
+/** A tombstone as TOMBSTONE_PAGE_SQL reads it. */
+interface TombstoneRow {
+  id: string;
+  x: string;
+  table_name: string;
+  row_key: Record<string, string>;
+  deleted_at: string;
+  origin_node_id: string;
+}
+
+/** What a batch read up front, in the window's snapshot: the first page's bounds of each table, the first tombstone page of each feed. */
+interface FirstPages {
+  bounds: ReadonlyMap<string, PageBounds>;
+  tombstones: ReadonlyMap<string, TombstoneRow[]>;
 }
 
 /** A table's rows of one page, read by a page format: how many, and the last one's position. */
@@ -198,7 +215,7 @@ export class ExportEngine {
       request.window,
       async (runner, window) => {
         await runner.query(COPY_SESSION_SQL);
-        const first = await this.firstPageBounds(runner, window, request);
+        const first = await this.firstPages(runner, window, request);
         return { body: Readable.from(batchParts((route, page) => this.readStreamedPage(runner, window, route, page, first), request, budget)) };
       },
       request.caller ?? 'unknown',
@@ -206,30 +223,38 @@ export class ExportEngine {
   }
 
   /**
-   * The bounds of the first page of every table of a batch's feeds (firstPageBoundsSql), in the
-   * window's snapshot: a small window's batch then costs a statement per page with rows (its COPY)
-   * instead of two per table. Every feed of the batch is small (the requester batches those that
-   * fit in a page), and however many are named, this reads at most a page of keys per synced table.
+   * The bounds of the first page of every table of a batch's feeds (firstPageBoundsSql) and the
+   * first tombstone page of each feed (firstTombstonePagesSql), in the window's snapshot: a small
+   * window's batch then costs a statement per page with rows (its COPY) instead of two per table
+   * and one per feed's tombstones. Every feed of the batch is small (the requester batches those
+   * that fit in a page), and however many are named, this reads at most a page of keys per synced
+   * table and a page of tombstones per feed.
    */
-  private async firstPageBounds(runner: QueryRunner, window: WindowToken, request: BatchRequest): Promise<Map<string, PageBounds>> {
-    const tables = request.routes.flatMap((route) => feedTables(this.feed(route))).map((t) => this.catalog.table(t));
-    const rows: (PageBounds & { table_name: string })[] = await runner.query(firstPageBoundsSql(tables), [window.from, this.pageSize(request.pageSize)]);
-    return new Map(rows.map((r) => [r.table_name, { n: r.n, last: r.last }]));
+  private async firstPages(runner: QueryRunner, window: WindowToken, request: BatchRequest): Promise<FirstPages> {
+    const pageSize = this.pageSize(request.pageSize);
+    const feedTableNames = request.routes.map((route) => feedTables(this.feed(route)));
+    const tables = feedTableNames.flat().map((t) => this.catalog.table(t));
+    const rows: (PageBounds & { table_name: string })[] = await runner.query(firstPageBoundsSql(tables), [window.from, pageSize]);
+    const deleted: (TombstoneRow & { feed: number })[] = await runner.query(firstTombstonePagesSql(request.routes.length), [window.from, pageSize, ...feedTableNames]);
+    const tombstones = new Map<string, TombstoneRow[]>(request.routes.map((route) => [route, []]));
+    for (const { feed, ...row } of deleted) tombstones.get(request.routes[feed])!.push(row);
+    return { bounds: new Map(rows.map((r) => [r.table_name, { n: r.n, last: r.last }])), tombstones };
   }
 
   /**
    * One `copy` page at `request.after`, read on `runner` (a transaction in the window's snapshot,
-   * COPY session). `first`: the bounds of tables' first pages already read (firstPageBounds) for this page size.
+   * COPY session). `first`: the tables' first pages' bounds and the feeds' first tombstone pages already read (firstPages) for this page size.
    */
-  readStreamedPage(runner: QueryRunner, window: WindowToken, route: string, request: PageRequest, first?: ReadonlyMap<string, PageBounds>): Promise<StreamedPage> {
+  readStreamedPage(runner: QueryRunner, window: WindowToken, route: string, request: PageRequest, first?: FirstPages): Promise<StreamedPage> {
     return this.streamedPageReader(route, request, first)(runner, window);
   }
 
   /** The read of one `copy` page: its bounds first (unless known), then its rows streaming from `COPY (…) TO STDOUT` on the same connection. */
-  private streamedPageReader(route: string, request: PageRequest, first?: ReadonlyMap<string, PageBounds>): (runner: QueryRunner, window: WindowToken) => Promise<StreamedPage> {
+  private streamedPageReader(route: string, request: PageRequest, first?: FirstPages): (runner: QueryRunner, window: WindowToken) => Promise<StreamedPage> {
     return this.windowPageReader<StreamedPage>(route, request, {
+      firstTombstones: first?.tombstones.get(route),
       rows: async (runner, table, params, fresh, _pageSize, window, position) => {
-        const known = fresh ? first?.get(table.table) : undefined;
+        const known = fresh ? first?.bounds.get(table.table) : undefined;
         const [row]: PageBounds[] = known ? [known] : await runner.query(windowPageBoundsSql(table, !fresh), params);
         const last = row.last ? (JSON.parse(row.last) as string[]) : null;
         return {
@@ -256,6 +281,8 @@ export class ExportEngine {
     route: string,
     request: PageRequest,
     format: {
+      /** The feed's first tombstone page, when already read (firstPages). */
+      firstTombstones?: TombstoneRow[];
       rows(runner: QueryRunner, table: TableModel, params: unknown[], fresh: boolean, pageSize: number, window: WindowToken, position: PageToken): Promise<TableRead<T>>;
       tombstones(deleted: TombstoneWire[], next: string | null, pageSize: number): T;
     },
@@ -297,7 +324,10 @@ export class ExportEngine {
         if (part !== undefined) return format.tombstones([], null, pageSize);
         position = { v: 1, t: position.t + 1, x: '0', k: [] };
       }
-      const deleted = await this.tombstonePage(runner, window.from, tables, pageSize, position);
+      const deleted = this.tombstoneWire(
+        tables,
+        format.firstTombstones && position.k.length === 0 ? format.firstTombstones : await this.tombstonePage(runner, window.from, tables, pageSize, position),
+      );
       const next = deleted.length === pageSize ? { v: 1, t: tables.length, x: deleted.at(-1)!.x, k: [deleted.at(-1)!.id] } : null;
       return format.tombstones(
         deleted.map((d) => d.wire),
@@ -375,10 +405,13 @@ export class ExportEngine {
     return manifestCounts(this.catalog, stats, tombstones, totals, perTable);
   }
 
-  private async tombstonePage(runner: QueryRunner, from: string, tables: TableModel[], limit: number, position: PageToken) {
+  private tombstonePage(runner: QueryRunner, from: string, tables: TableModel[], limit: number, position: PageToken): Promise<TombstoneRow[]> {
+    return runner.query(TOMBSTONE_PAGE_SQL, [from, tables.map((t) => t.table), limit, position.k.length ? position.x : '0', position.k[0] ?? '0']);
+  }
+
+  /** Tombstones as they go on the wire: the key by property names. */
+  private tombstoneWire(tables: TableModel[], rows: TombstoneRow[]) {
     const byName = new Map(tables.map((t) => [t.table, t]));
-    const rows: { id: string; x: string; table_name: string; row_key: Record<string, string>; deleted_at: string; origin_node_id: string }[] =
-      await runner.query(TOMBSTONE_PAGE_SQL, [from, [...byName.keys()], limit, position.k.length ? position.x : '0', position.k[0] ?? '0']);
     return rows.map((r) => {
       const model = byName.get(r.table_name)!;
       const key: Record<string, string> = {};

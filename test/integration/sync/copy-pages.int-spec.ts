@@ -6,6 +6,8 @@ import request from 'supertest';
 import type { SyncManifest } from '../../../src/sync/export/export.types';
 import { NodeChannelClientFactory } from '../../../src/node-trust/client/node-channel-client.factory';
 import { ExportEngine } from '../../../src/sync/export/export-engine';
+import { batchParts } from '../../../src/sync/export/page-batch';
+import { ExportWindows } from '../../../src/sync/export/export-windows';
 import type { PageRequest, StreamedPage } from '../../../src/sync/export/export.types';
 import { BULK_HTTP_ENV, buildDatasetOverHttp } from '../../support/dataset';
 import { startTestNode, TestNode } from '../../support/test-node';
@@ -155,6 +157,46 @@ describe('window pages as COPY text', () => {
       expect(newer.window?.pageBatch).toBe(true);
       await client.invoke('POST', '/api/sync/window/close', { window: newer.window!.token });
       await client.close();
+    });
+
+    it('a batch answers the same bytes as its pages fetched one by one, tombstones of several feeds included', async () => {
+      const engine = source.app.get(ExportEngine);
+      const [{ id: localNode }] = await source.dataSource.query(`SELECT id FROM research_nodes WHERE is_local`);
+      // Five research rows and a row of four volunteer child tables deleted: with pages of 2, a feed's tombstone pages follow one another.
+      for (let i = 0; i < 5; i++) {
+        const id = `30000000-0000-4000-8000-00000000000${i}`;
+        await source.dataSource.query(`INSERT INTO research (id, research_node_id, title, description, start_date, status) VALUES ($1, $2, 'gone', 'gone', now(), 'active')`, [id, localNode]);
+      }
+      const opened = await engine.manifest({ windowMode: true, peer: 'batch-vs-pages', pageFormats: ['copy', 'copy-batch'] });
+      const cursor = opened.window!.nextCursor;
+      await source.app.get(ExportWindows).releaseFor('batch-vs-pages');
+      await source.dataSource.query(`DELETE FROM research WHERE id::text LIKE '30000000-%'`);
+      let volunteerRows = 0;
+      for (const table of ['vital_signs', 'volunteer_medications', 'volunteer_clinical_events', 'volunteer_allergy_intolerances']) {
+        const [{ n }] = await source.dataSource.query(`WITH gone AS (DELETE FROM ${table} WHERE ctid IN (SELECT ctid FROM ${table} LIMIT 1) RETURNING 1) SELECT count(*)::int AS n FROM gone`);
+        volunteerRows += n;
+      }
+      await source.dataSource.query(`UPDATE sensor SET sensor_name = sensor_name || '+t' WHERE sensor_id IN (SELECT sensor_id FROM sensor ORDER BY sensor_id LIMIT 3)`);
+      const manifest = await engine.manifest({ windowMode: true, peer: 'batch-vs-pages', cursor, pageFormats: ['copy', 'copy-batch'] });
+      const window = manifest.window!.token;
+      const routes = ['research', 'devices', 'volunteers', 'researchers'];
+      const read = async (body: AsyncIterable<unknown>) => {
+        const chunks: Buffer[] = [];
+        for await (const chunk of body) chunks.push(Buffer.from(chunk as Buffer));
+        return Buffer.concat(chunks).toString('utf8');
+      };
+      try {
+        const batched = await read((await engine.windowBatch({ window, routes, pageSize: 2, budget: 10_000, caller: 'batch-vs-pages' })).body);
+        const oneByOne = await read(batchParts((route, page) => engine.windowStreamedPage(route, { ...page, caller: 'batch-vs-pages' }), { window, routes, pageSize: 2, budget: 10_000 }, 10_000));
+        expect(batched).toBe(oneByOne);
+        const tombstonePages = batched.split('\n').filter((line) => line.startsWith('{"route"') && line.includes('"table":null'));
+        // Pages of 2 until one is not full: research 3 pages (5 tombstones), devices 1 empty, volunteers (a row of four child tables), researchers 1 empty.
+        const pages = (n: number) => [...Array<number>(Math.floor(n / 2)).fill(2), n % 2];
+        expect(volunteerRows).toBeGreaterThanOrEqual(3);
+        expect(tombstonePages.map((line) => JSON.parse(line).rows)).toEqual([...pages(5), 0, ...pages(volunteerRows), 0]);
+      } finally {
+        await source.app.get(ExportWindows).releaseFor('batch-vs-pages');
+      }
     });
 
     it('a batch cut short on the way: its feeds go on page by page, nothing is lost', async () => {
