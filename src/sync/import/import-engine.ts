@@ -93,12 +93,13 @@ export class ImportEngine {
     if (merged.length > 0) await ctx.runner.query(merged.map((table) => `ANALYZE ${rowsTable(this.catalog.table(table))}`).join('; '));
   }
 
-  /** Of these tables, those with no row now (read without a lock: a hint, begin decides under the lock). */
-  async emptyNow(runner: QueryRunner, tables: readonly TableModel[]): Promise<Set<string>> {
-    if (tables.length === 0) return new Set();
-    const probes = tables.map((model) => `SELECT '${model.table}' AS table_name WHERE NOT EXISTS (SELECT 1 FROM ${q(model.table)})`);
-    const rows: { table_name: string }[] = await runner.query(probes.join('\nUNION ALL\n'));
-    return new Set(rows.map((r) => r.table_name));
+  /**
+   * A statement answering which of these (one or more) tables have no row now, a row
+   * (table_name) each (read without a lock: a hint, begin decides under the lock). No parameters:
+   * it may run in a round trip of several statements.
+   */
+  emptyNowSql(tables: readonly TableModel[]): string {
+    return tables.map((model) => `SELECT '${model.table}' AS table_name WHERE NOT EXISTS (SELECT 1 FROM ${q(model.table)})`).join('\nUNION ALL\n');
   }
 
   /**

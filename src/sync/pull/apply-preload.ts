@@ -2,6 +2,7 @@ import { DataSource, QueryRunner } from 'typeorm';
 import { AppError } from '../../core/errors/app-error';
 import { SyncCatalog } from '../../core/sync-kernel/sync-catalog';
 import { ImportEngine } from '../import/import-engine';
+import { simpleQuery } from '../import/rows-batch';
 import { StagingArea } from '../import/staging';
 
 /**
@@ -64,11 +65,18 @@ export class ApplyPreload {
         if (tables.length === 0) continue;
         const runner = await this.connection();
         const models = tables.map(({ table }) => this.catalog.table(table));
-        // One round trip opens the transaction and creates every temp table of the batch (no parameters: the simple protocol takes several statements).
+        // One round trip opens the transaction, creates every temp table of the batch and reads
+        // which targets are empty (no parameters: the simple protocol takes several statements).
+        // A first pull fills empty tables: nothing to merge, so no statistics of the incoming rows
+        // are needed (a hint read without the lock: begin checks again under it).
         try {
-          await runner.query(['BEGIN', 'SET LOCAL synchronous_commit = off', ...this.engine.typedTablesSql(this.staging!, models, { session: true })].join('; '));
-          // A first pull fills empty tables: nothing to merge, so no statistics of the incoming rows are needed (begin checks again under the lock).
-          const empty = await this.engine.emptyNow(runner, models);
+          const answers = await simpleQuery(runner, [
+            'BEGIN',
+            'SET LOCAL synchronous_commit = off',
+            ...this.engine.typedTablesSql(this.staging!, models, { session: true }),
+            this.engine.emptyNowSql(models),
+          ]);
+          const empty = new Set(answers.at(-1)!.rows.map((r) => r.table_name as string));
           for (const model of models) {
             if (this.signal?.aborted) throw new AppError(409, 'ERR_SYNC_CANCELLED', 'the pull was cancelled');
             const emptyTarget = empty.has(model.table);
