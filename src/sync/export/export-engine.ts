@@ -215,7 +215,7 @@ export class ExportEngine {
       request.window,
       async (runner, window) => {
         await runner.query(COPY_SESSION_SQL);
-        const first = await this.firstPages(runner, window, request);
+        const first = await this.firstPages(runner, window, request, budget);
         return { body: Readable.from(batchParts((route, page) => this.readStreamedPage(runner, window, route, page, first), request, budget)) };
       },
       request.caller ?? 'unknown',
@@ -228,16 +228,19 @@ export class ExportEngine {
    * window's batch then costs a statement per page with rows (its COPY) instead of two per table
    * and one per feed's tombstones. Every feed of the batch is small (the requester batches those
    * that fit in a page), and however many are named, this reads at most a page of keys per synced
-   * table and a page of tombstones per feed.
+   * table and the batch's budget of tombstones: the feeds from the last one answered on, which that
+   * budget may have cut, read theirs as before (tombstonePage).
    */
-  private async firstPages(runner: QueryRunner, window: WindowToken, request: BatchRequest): Promise<FirstPages> {
+  private async firstPages(runner: QueryRunner, window: WindowToken, request: BatchRequest, budget: number): Promise<FirstPages> {
     const pageSize = this.pageSize(request.pageSize);
     const feedTableNames = request.routes.map((route) => feedTables(this.feed(route)));
     const tables = feedTableNames.flat().map((t) => this.catalog.table(t));
     const rows: (PageBounds & { table_name: string })[] = await runner.query(firstPageBoundsSql(tables), [window.from, pageSize]);
-    const deleted: (TombstoneRow & { feed: number })[] = await runner.query(firstTombstonePagesSql(request.routes.length), [window.from, pageSize, ...feedTableNames]);
-    const tombstones = new Map<string, TombstoneRow[]>(request.routes.map((route) => [route, []]));
-    for (const { feed, ...row } of deleted) tombstones.get(request.routes[feed])!.push(row);
+    const total = Math.max(1, budget);
+    const deleted: (TombstoneRow & { feed: number })[] = await runner.query(firstTombstonePagesSql(request.routes.length), [window.from, pageSize, total, ...feedTableNames]);
+    const complete = deleted.length < total ? request.routes.length : deleted.at(-1)!.feed;
+    const tombstones = new Map<string, TombstoneRow[]>(request.routes.slice(0, complete).map((route) => [route, []]));
+    for (const { feed, ...row } of deleted) tombstones.get(request.routes[feed])?.push(row);
     return { bounds: new Map(rows.map((r) => [r.table_name, { n: r.n, last: r.last }])), tombstones };
   }
 

@@ -123,19 +123,21 @@ LIMIT $3`;
 /**
  * TOMBSTONE_PAGE_SQL of the first tombstone page of several feeds, in ONE statement: a row per
  * tombstone with `feed`, the feed's index, each feed's tombstones ordered and limited as its own
- * page would be. A batch of small feeds reads them up front instead of one round trip per feed
- * (page-batch.ts). Parameters: $1 from-snapshot, $2 limit, $3… each feed's tables (text[]).
+ * page would be, at most `$3` rows in all (the feeds after the last one answered may be cut). A
+ * batch of small feeds reads them up front instead of one round trip per feed (page-batch.ts).
+ * Parameters: $1 from-snapshot, $2 limit per feed, $3 limit in all, $4… each feed's tables (text[]).
  */
 export function firstTombstonePagesSql(feeds: number): string {
   const pages = Array.from(
     { length: feeds },
     (_, i) => `(SELECT ${i} AS feed, t.* FROM tombstones t
-  WHERE ${changedSince('t.change_xid', '$1')} AND t.table_name = ANY($${i + 3}::text[]) AND (t.change_xid, t.id) > (0::bigint, 0::bigint)
+  WHERE ${changedSince('t.change_xid', '$1')} AND t.table_name = ANY($${i + 4}::text[]) AND (t.change_xid, t.id) > (0::bigint, 0::bigint)
   ORDER BY t.change_xid, t.id LIMIT $2)`,
   );
   return `SELECT feed, id::text, change_xid::text AS x, table_name, row_key, ${timestampText('deleted_at')} AS deleted_at, origin_node_id
 FROM (${pages.join('\nUNION ALL\n')}) p
-ORDER BY feed, change_xid, id`;
+ORDER BY feed, change_xid, id
+LIMIT $3`;
 }
 
 /** Rows, approximate bytes and newest updated_at of every table in the window, in one statement. Parameter: $1 from-snapshot. */

@@ -186,9 +186,18 @@ describe('window pages as COPY text', () => {
         return Buffer.concat(chunks).toString('utf8');
       };
       try {
-        const batched = await read((await engine.windowBatch({ window, routes, pageSize: 2, budget: 10_000, caller: 'batch-vs-pages' })).body);
-        const oneByOne = await read(batchParts((route, page) => engine.windowStreamedPage(route, { ...page, caller: 'batch-vs-pages' }), { window, routes, pageSize: 2, budget: 10_000 }, 10_000));
+        const both = async (batch: { routes: string[]; pageSize: number; budget: number }) => [
+          await read((await engine.windowBatch({ window, ...batch, caller: 'batch-vs-pages' })).body),
+          await read(batchParts((route, page) => engine.windowStreamedPage(route, { ...page, caller: 'batch-vs-pages' }), { window, ...batch }, batch.budget)),
+        ];
+        const [batched, oneByOne] = await both({ routes, pageSize: 2, budget: 10_000 });
         expect(batched).toBe(oneByOne);
+        // The tombstones read up front stop at the budget (7: research's 5, 2 of the volunteers'); the
+        // volunteers' page, still served (5 rows served before it), is read on its own, whole.
+        const [cut, cutOneByOne] = await both({ routes: ['research', 'volunteers'], pageSize: 10, budget: 7 });
+        expect(cut).toBe(cutOneByOne);
+        const volunteersPage = cut.split('\n').find((line) => line.startsWith('{"route":"volunteers"') && line.includes('"table":null'));
+        expect(JSON.parse(volunteersPage!).rows).toBe(volunteerRows);
         const tombstonePages = batched.split('\n').filter((line) => line.startsWith('{"route"') && line.includes('"table":null'));
         // Pages of 2 until one is not full: research 3 pages (5 tombstones), devices 1 empty, volunteers (a row of four child tables), researchers 1 empty.
         const pages = (n: number) => [...Array<number>(Math.floor(n / 2)).fill(2), n % 2];
