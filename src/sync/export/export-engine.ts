@@ -22,46 +22,22 @@ import {
   COPY_SESSION_SQL,
   referenceCountSql,
   referencePageSql,
-  TOMBSTONE_PAGE_SQL,
   TOMBSTONE_STATS_SQL,
   windowCopySql,
   windowPageBoundsSql,
   windowPageSql,
   windowChangedSql,
   windowStatsSql,
-  firstPageBoundsSql,
-  firstTombstonePagesSql,
 } from './export-sql';
 import { feedTables, ManifestRequest, PageRequest, StreamedPage, SyncManifest, TombstoneWire } from './export.types';
 import { COPY_PAGE_FORMAT, PageFormat } from '../shared/protocol';
 import { BatchRequest, PAGE_BATCH_CAPABILITY, PAGE_PARTS_CAPABILITY } from '../shared/page-stream';
 import { batchParts } from './page-batch';
 import { manifestCounts, referenceFileEntry } from './manifest-counts';
+import { FirstPages, PageBounds, readFirstPages, readTombstonePage, TombstoneRow, tombstoneWire } from './first-pages';
 
 /** A batch of pages serves at most this many of the largest pages' rows (SYNC_MAX_PAGE_SIZE). */
 const BATCH_PAGES_MAX = 4;
-
-/** A page's bounds (windowPageBoundsSql): its rows, and the last one's position (JSON text). */
-interface PageBounds {
-  n: number;
-  last: string | null;
-}
-
-/** A tombstone as TOMBSTONE_PAGE_SQL reads it. */
-interface TombstoneRow {
-  id: string;
-  x: string;
-  table_name: string;
-  row_key: Record<string, string>;
-  deleted_at: string;
-  origin_node_id: string;
-}
-
-/** What a batch read up front, in the window's snapshot: the first page's bounds of each table, the first tombstone page of each feed. */
-interface FirstPages {
-  bounds: ReadonlyMap<string, PageBounds>;
-  tombstones: ReadonlyMap<string, TombstoneRow[]>;
-}
 
 /** A table's rows of one page, read by a page format: how many, and the last one's position. */
 interface TableRead<T> {
@@ -215,33 +191,11 @@ export class ExportEngine {
       request.window,
       async (runner, window) => {
         await runner.query(COPY_SESSION_SQL);
-        const first = await this.firstPages(runner, window, request, budget);
+        const first = await readFirstPages(runner, window.from, { routes: request.routes, tables: request.routes.map((route) => feedTables(this.feed(route))) }, this.catalog, this.pageSize(request.pageSize), budget);
         return { body: Readable.from(batchParts((route, page) => this.readStreamedPage(runner, window, route, page, first), request, budget)) };
       },
       request.caller ?? 'unknown',
     );
-  }
-
-  /**
-   * The bounds of the first page of every table of a batch's feeds (firstPageBoundsSql) and the
-   * first tombstone page of each feed (firstTombstonePagesSql), in the window's snapshot: a small
-   * window's batch then costs a statement per page with rows (its COPY) instead of two per table
-   * and one per feed's tombstones. Every feed of the batch is small (the requester batches those
-   * that fit in a page), and however many are named, this reads at most a page of keys per synced
-   * table and the batch's budget of tombstones: the feeds from the last one answered on, which that
-   * budget may have cut, read theirs as before (tombstonePage).
-   */
-  private async firstPages(runner: QueryRunner, window: WindowToken, request: BatchRequest, budget: number): Promise<FirstPages> {
-    const pageSize = this.pageSize(request.pageSize);
-    const feedTableNames = request.routes.map((route) => feedTables(this.feed(route)));
-    const tables = feedTableNames.flat().map((t) => this.catalog.table(t));
-    const rows: (PageBounds & { table_name: string })[] = await runner.query(firstPageBoundsSql(tables), [window.from, pageSize]);
-    const total = Math.max(1, budget);
-    const deleted: (TombstoneRow & { feed: number })[] = await runner.query(firstTombstonePagesSql(request.routes.length), [window.from, pageSize, total, ...feedTableNames]);
-    const complete = deleted.length < total ? request.routes.length : deleted.at(-1)!.feed;
-    const tombstones = new Map<string, TombstoneRow[]>(request.routes.slice(0, complete).map((route) => [route, []]));
-    for (const { feed, ...row } of deleted) tombstones.get(request.routes[feed])?.push(row);
-    return { bounds: new Map(rows.map((r) => [r.table_name, { n: r.n, last: r.last }])), tombstones };
   }
 
   /**
@@ -327,9 +281,9 @@ export class ExportEngine {
         if (part !== undefined) return format.tombstones([], null, pageSize);
         position = { v: 1, t: position.t + 1, x: '0', k: [] };
       }
-      const deleted = this.tombstoneWire(
+      const deleted = tombstoneWire(
         tables,
-        format.firstTombstones && position.k.length === 0 ? format.firstTombstones : await this.tombstonePage(runner, window.from, tables, pageSize, position),
+        format.firstTombstones && position.k.length === 0 ? format.firstTombstones : await readTombstonePage(runner, window.from, tables, pageSize, position),
       );
       const next = deleted.length === pageSize ? { v: 1, t: tables.length, x: deleted.at(-1)!.x, k: [deleted.at(-1)!.id] } : null;
       return format.tombstones(
@@ -408,21 +362,6 @@ export class ExportEngine {
     return manifestCounts(this.catalog, stats, tombstones, totals, perTable);
   }
 
-  private tombstonePage(runner: QueryRunner, from: string, tables: TableModel[], limit: number, position: PageToken): Promise<TombstoneRow[]> {
-    return runner.query(TOMBSTONE_PAGE_SQL, [from, tables.map((t) => t.table), limit, position.k.length ? position.x : '0', position.k[0] ?? '0']);
-  }
-
-  /** Tombstones as they go on the wire: the key by property names. */
-  private tombstoneWire(tables: TableModel[], rows: TombstoneRow[]) {
-    const byName = new Map(tables.map((t) => [t.table, t]));
-    return rows.map((r) => {
-      const model = byName.get(r.table_name)!;
-      const key: Record<string, string> = {};
-      for (const column of model.key) key[model.columns.find((c) => c.column === column)!.property] = r.row_key[column];
-      const wire: TombstoneWire = { table: r.table_name, key, deletedAt: r.deleted_at, originNodeId: r.origin_node_id };
-      return { id: r.id, x: r.x, wire };
-    });
-  }
 }
 
 /** The next pull's cursor: after what the snapshot `to` (pg_snapshot text) saw. */
