@@ -18,6 +18,7 @@ import { ChannelTranscript, TRANSCRIPT_SIGNATURE_FIELD, transcriptText } from '.
 import { HEADER_CHANNEL, HEADER_SESSION, PROTOCOL_VERSION } from '../protocol';
 import { PeerError } from '../../core/errors/peer-error';
 import { peerErrorFromBody } from './peer-error';
+import { StreamedBody, StreamedGet } from './streamed-get';
 import type { ClientIdentity, NodeChannelClientOptions, PeerStream, PeerTarget, RegistrationRequest } from './node-channel-client.types';
 
 export type { ClientIdentity, NodeChannelClientOptions, PeerStream, PeerTarget, RegistrationRequest } from './node-channel-client.types';
@@ -38,6 +39,9 @@ interface ClientSession {
 
 const CHANNEL_LIFETIME_MS = 30 * 60_000;
 
+/** Proxy settings axios honours: a client that cannot go through them must not be used. */
+const PROXY_VARIABLES = ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY'];
+
 /**
  * This node as a client of a peer: the 4-phase handshake and encrypted calls (reference
  * NodeChannelClient + IRIS SessionManager). `invoke` and `stream` (re)connect on demand: before
@@ -50,6 +54,8 @@ export class NodeChannelClient {
   /** The handshake in progress, if any. */
   private handshake?: Promise<void>;
   private readonly margin: number;
+  /** Streamed GETs read into reused buffers (file frames); undefined behind a proxy (axios then). */
+  private readonly streamedGet?: StreamedGet;
 
   constructor(
     readonly peer: PeerTarget,
@@ -66,6 +72,9 @@ export class NodeChannelClient {
       httpsAgent: options.httpsAgent,
     });
     this.margin = options.expiryMarginMs ?? 60_000;
+    if (!options.compression && /^https?:\/\/[^/]/i.test(peer.url) && !PROXY_VARIABLES.some((name) => process.env[name])) {
+      this.streamedGet = new StreamedGet(new URL(peer.url), { timeoutMs: options.timeoutMs ?? 60_000, tls: options.httpsAgent?.options });
+    }
   }
 
   get channelId(): string | undefined {
@@ -255,6 +264,29 @@ export class NodeChannelClient {
     });
   }
 
+  /** False behind a proxy (which only axios goes through): use `stream` then. */
+  get streamsInPlace(): boolean {
+    return this.streamedGet !== undefined;
+  }
+
+  /** Like stream (GET), with the body read in place (StreamedGet: views of a reused buffer, for file frames). */
+  async streamInPlace(path: string, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<StreamedBody> {
+    const get = this.streamedGet;
+    if (!get) throw new Error('streamInPlace is not available behind a proxy');
+    return this.withSession(async (channel, session) => {
+      const res = await get.get(path, { ...headers, ...this.sessionHeaders(channel, session) }, signal);
+      if (res.status >= 200 && res.status < 300) return res;
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // not JSON: keep the text
+      }
+      return this.readAnswer<never>({ status: res.status, headers: res.headers, data: parsed } as unknown as AxiosResponse, channel);
+    });
+  }
+
   /** The channel's AES-256 key (decrypts streamed file frames); requires an open channel. */
   get channelKey(): Buffer {
     return this.requireChannel().key;
@@ -267,6 +299,7 @@ export class NodeChannelClient {
     }
     this.session = undefined;
     this.channel = undefined;
+    this.streamedGet?.close();
   }
 
   /**

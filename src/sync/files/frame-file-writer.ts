@@ -72,6 +72,12 @@ export class FrameFileWriter implements FrameReader {
     if (this.failure) throw this.failure;
   }
 
+  /** Undefined when at most `inFlight` writes are pending (no wait), else `settled(inFlight)`. */
+  pending(inFlight: number): Promise<void> | undefined {
+    if (this.failure) throw this.failure;
+    return this.writes.length > inFlight ? this.settled(inFlight) : undefined;
+  }
+
   /** Reports what is written and not yet reported (also after a failure: a resume adds only the rest). */
   report(): void {
     if (this.unreported === 0) return;

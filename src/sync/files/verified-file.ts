@@ -111,7 +111,7 @@ export class VerifiedFile {
    * the frame that passes the size and is reported as what arrived.
    */
   static async receiveFrames(
-    body: Readable,
+    body: FedBody | Readable,
     frames: { key: Buffer; buffers?: FrameBuffers },
     path: string,
     expected: { sha256: string; size: number },
@@ -123,11 +123,12 @@ export class VerifiedFile {
     const writer = new FrameFileWriter(file, hash, from, expected.size, frames.buffers ?? frameBuffers, options.onBytes ?? (() => undefined), REPORT_BYTES);
     const opener = new FrameOpener(frames.key, expected.sha256, from, writer);
     try {
-      for await (const chunk of body) {
-        opener.write(chunk as Buffer);
-        // One frame written while the next arrives; the socket waits beyond that.
-        await writer.settled(1);
-      }
+      // One frame written while the next arrives; the socket waits beyond that.
+      const feed = body instanceof Readable ? feedReadable(body) : body.feed.bind(body);
+      await feed(
+        (chunk) => opener.write(chunk),
+        () => writer.pending(1),
+      );
       opener.end();
       await writer.settled(0);
     } catch (error) {
@@ -149,6 +150,23 @@ export class VerifiedFile {
     if (received.sha256 !== expected.sha256 || received.size !== expected.size) return received;
     return new VerifiedFile(path, received.sha256, received.size);
   }
+}
+
+/** A body fed chunk by chunk (each valid only during its call), pausing while `ready()` is pending. */
+export interface FedBody {
+  feed(piece: (chunk: Buffer) => void, ready: () => Promise<void> | undefined): Promise<void>;
+  destroy(): void;
+}
+
+/** A Readable's chunks fed as a FedBody's. */
+function feedReadable(body: Readable): FedBody['feed'] {
+  return async (piece, ready) => {
+    for await (const chunk of body) {
+      piece(chunk as Buffer);
+      const wait = ready();
+      if (wait) await wait;
+    }
+  };
 }
 
 /** A hash of the first `from` bytes already in `path` (a resumed transfer's). */

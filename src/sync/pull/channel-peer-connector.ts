@@ -1,14 +1,18 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { NodeChannelClient } from '../../node-trust/client/node-channel-client';
 import { NodeChannelClientFactory } from '../../node-trust/client/node-channel-client.factory';
-import { PeerConnection, PeerConnector, PeerStream, PeerTarget } from './peer.port';
+import { PeerBody, PeerConnection, PeerConnector, PeerStream, PeerTarget } from './peer.port';
 
 /** The pull's PeerConnection over the node-trust NodeChannelClient (4-phase handshake, encrypted calls). */
 class ChannelPeerConnection implements PeerConnection {
+  readonly streamInPlace?: (path: string, headers?: Record<string, string>, signal?: AbortSignal) => Promise<PeerBody>;
+
   constructor(
     private readonly client: NodeChannelClient,
     readonly peerProtocolId: string,
-  ) {}
+  ) {
+    if (client.streamsInPlace) this.streamInPlace = (path, headers, signal) => client.streamInPlace(path, headers, signal);
+  }
 
   get channelKey(): Buffer {
     return this.client.channelKey;

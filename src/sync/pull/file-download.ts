@@ -115,17 +115,20 @@ export class FileDownload {
     }
     const start = have <= file.size ? have : 0;
     const headers: Record<string, string> = start > 0 && start < file.size ? { Range: `bytes=${start}-` } : {};
-    const response = await this.connection.stream(`/api/sync/${this.fileColumns!.spec.route}/${file.rowId}/stream`, headers, this.options.signal);
+    const path = `/api/sync/${this.fileColumns!.spec.route}/${file.rowId}/stream`;
+    const inPlace = this.connection.streamInPlace;
+    const response = inPlace ? await inPlace(path, headers, this.options.signal) : await this.connection.stream(path, headers, this.options.signal);
+    const body = 'feed' in response ? response : response.body;
     const resumed = response.status === 206 && start > 0;
     const announcedSha = response.headers['x-file-sha256'];
     const announcedSize = Number(response.headers['x-file-size']);
     if (announcedSha !== file.sha256 || announcedSize !== file.size) {
-      response.body.destroy();
+      body.destroy();
       throw new PeerError(response.status, 'ERR_FILE_CHECKSUM_MISMATCH', `peer announced ${announcedSha}/${announcedSize} for file ${file.sha256}/${file.size}`, false);
     }
     let received: VerifiedFile | { sha256: string; size: number };
     try {
-      received = await VerifiedFile.receiveFrames(response.body, { key: this.connection.channelKey }, part, file, {
+      received = await VerifiedFile.receiveFrames(body, { key: this.connection.channelKey }, part, file, {
         from: resumed ? start : 0,
         onBytes: (n) => {
           counted.bytesDownloaded += n;

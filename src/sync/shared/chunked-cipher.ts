@@ -225,7 +225,10 @@ export class FrameOpener {
     private readonly garbage: GarbageBudget = streamGarbage,
   ) {}
 
-  /** Throws FrameError on anything not authentic; errors of the reader pass unchanged. */
+  /**
+   * Throws FrameError on anything not authentic; errors of the reader pass unchanged. `chunk` is
+   * used during the call only (it may be a view of a reused read buffer).
+   */
   write(chunk: Buffer): void {
     // A socket's chunk: a Buffer dropped once deciphered.
     this.garbage.spent(chunk.length);
@@ -244,7 +247,11 @@ export class FrameOpener {
       const piece = chunk.subarray(at, at + want);
       at += piece.length;
       this.small = this.small.length === 0 ? piece : Buffer.concat([this.small, piece]);
-      if (piece.length < want) break;
+      if (piece.length < want) {
+        // Kept past this call: a copy, for the chunk may be a view of a buffer the next read reuses.
+        if (this.small === piece) this.small = Buffer.from(piece);
+        break;
+      }
       if (this.state === 'header') this.startFrame(this.small);
       else this.endFrame(this.small);
       this.small = EMPTY;

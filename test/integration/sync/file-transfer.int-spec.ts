@@ -73,6 +73,26 @@ describe('recording files between nodes', () => {
     expect(Buffer.concat(parts).equals(SAMPLE_RECORDING.subarray(offset))).toBe(true);
   });
 
+  it('reads the stream in place (reused buffers) with the same frames, Range included', async () => {
+    expect(client.streamsInPlace).toBe(true);
+    for (const offset of [0, 17]) {
+      const res = await client.streamInPlace(`/api/sync/recordings/${channelId}/stream`, offset ? { Range: `bytes=${offset}-` } : {});
+      expect(res.status).toBe(offset ? 206 : 200);
+      const decryptor = new FrameDecryptor(client.channelKey, res.headers['x-file-sha256'], offset);
+      const parts: Buffer[] = [];
+      decryptor.on('data', (part: Buffer) => parts.push(part));
+      // Each chunk is a view of the connection's read buffer: the decryptor copies what it keeps.
+      await res.feed(
+        (chunk) => void decryptor.write(Buffer.from(chunk)),
+        () => undefined,
+      );
+      await new Promise<void>((resolve, reject) => decryptor.end((error?: Error | null) => (error ? reject(error) : resolve())));
+      expect(Buffer.concat(parts).equals(SAMPLE_RECORDING.subarray(offset))).toBe(true);
+    }
+    // Error answers come back as the peer's errors, decrypted, as with `stream`.
+    await expect(client.streamInPlace(`/api/sync/recordings/${channelId}/stream`, { Range: 'bytes=999999999-' })).rejects.toMatchObject({ status: 416 });
+  });
+
   it('refuses a range outside the file with 416', async () => {
     await expect(client.stream('GET', `/api/sync/recordings/${channelId}/stream`, undefined, { Range: 'bytes=999999999-' })).rejects.toMatchObject({ status: 416 });
   });
