@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import request from 'supertest';
 import { NodeAccessLevel } from '../../../src/core/auth/access';
+import { PeerConnector } from '../../../src/sync/pull/peer.port';
 import { startTestNode, TestNode } from '../../support/test-node';
 import { selfSignedTlsCertificate, TlsCertificateFiles } from '../../support/tls-certificate';
 import { bearer, loginAsAdmin } from '../../support/users';
@@ -51,6 +52,10 @@ describe('HTTPS: a node serves TLS itself and pulls from https:// peers it trust
     expect(approved.status).toBe(200);
     const pulled = await request(a.url).post('/api/sync/pull').set(bearer(adminA)).send({ remoteNodeId: connected.body.connectionId });
     expect({ status: pulled.status, state: pulled.body.status }).toEqual({ status: 200, state: 'completed' });
+    // File streams are read by the node's own client (StreamedGet), over TLS with the same trust.
+    const connection = await a.app.get(PeerConnector).connect({ registryId: connected.body.connectionId, url: b.url, name: 'B', certificate: '' });
+    expect(connection.streamInPlace).toBeDefined();
+    await expect(connection.streamInPlace!('/api/sync/recordings/00000000-0000-4000-8000-000000000000/stream')).rejects.toMatchObject({ status: 404 });
   });
 
   it('C (system CAs only) refuses B: the self-signed certificate is not trusted', async () => {
