@@ -51,6 +51,11 @@ export class EnvReader {
     return parsed;
   }
 
+  /** Whether any of `names` is set: variables a library reads itself (not the node's settings, not documented here). */
+  anySet(names: readonly string[]): boolean {
+    return names.some((name) => (this.env[name] ?? '').trim() !== '');
+  }
+
   bool(name: string, description: string, fallback: boolean): boolean {
     const value = this.raw(name, description, String(fallback))!.toLowerCase();
     if (['true', '1', 'yes', 'on'].includes(value)) return true;

@@ -39,8 +39,6 @@ interface ClientSession {
 
 const CHANNEL_LIFETIME_MS = 30 * 60_000;
 
-/** Proxy settings axios honours: a client that cannot go through them must not be used. */
-const PROXY_VARIABLES = ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY'];
 
 /**
  * This node as a client of a peer: the 4-phase handshake and encrypted calls (reference
@@ -54,7 +52,7 @@ export class NodeChannelClient {
   /** The handshake in progress, if any. */
   private handshake?: Promise<void>;
   private readonly margin: number;
-  /** Streamed GETs read into reused buffers (file frames); undefined behind a proxy (axios then). */
+  /** Streamed GETs read into reused buffers (file frames); undefined unless asked (not behind a proxy: axios then). */
   private readonly streamedGet?: StreamedGet;
 
   constructor(
@@ -72,7 +70,7 @@ export class NodeChannelClient {
       httpsAgent: options.httpsAgent,
     });
     this.margin = options.expiryMarginMs ?? 60_000;
-    if (!options.compression && /^https?:\/\/[^/]/i.test(peer.url) && !PROXY_VARIABLES.some((name) => process.env[name])) {
+    if (options.streamsInPlace && !options.compression && /^https?:\/\/[^/]/i.test(peer.url)) {
       this.streamedGet = new StreamedGet(new URL(peer.url), { timeoutMs: options.timeoutMs ?? 60_000, tls: options.httpsAgent?.options });
     }
   }
@@ -264,7 +262,7 @@ export class NodeChannelClient {
     });
   }
 
-  /** False behind a proxy (which only axios goes through): use `stream` then. */
+  /** False unless the options asked for it (not behind a proxy, which only axios goes through): use `stream` then. */
   get streamsInPlace(): boolean {
     return this.streamedGet !== undefined;
   }
@@ -272,7 +270,7 @@ export class NodeChannelClient {
   /** Like stream (GET), with the body read in place (StreamedGet: views of a reused buffer, for file frames). */
   async streamInPlace(path: string, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<StreamedBody> {
     const get = this.streamedGet;
-    if (!get) throw new Error('streamInPlace is not available behind a proxy');
+    if (!get) throw new Error('this client does not stream in place');
     return this.withSession(async (channel, session) => {
       const res = await get.get(path, { ...headers, ...this.sessionHeaders(channel, session) }, signal);
       if (res.status >= 200 && res.status < 300) return res;

@@ -43,6 +43,8 @@ export interface NodeChannelClientOptions {
   compression?: boolean;
   /** TLS trust for https:// peers (PEER_CA_FILE); default: the system CAs. */
   httpsAgent?: HttpsAgent;
+  /** File streams read in place by StreamedGet (`streamInPlace`); never behind a proxy (axios only goes through one). */
+  streamsInPlace?: boolean;
   /** Add this node's transcript signatures (default true; false speaks exactly as a reference node). */
   signTranscript?: boolean;
 }
