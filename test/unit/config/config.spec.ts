@@ -37,4 +37,11 @@ describe('configuration', () => {
       .filter((name) => !readme.includes(`| \`${name}\` |`));
     expect(missing).toEqual([]);
   });
+
+  it('notes an outgoing proxy (file streams then go through axios, which honours it), not as a documented setting', () => {
+    expect(loadConfig({}).sync.peerProxy).toBe(false);
+    expect(loadConfig({ https_proxy: 'http://proxy:3128' }).sync.peerProxy).toBe(true);
+    expect(loadConfig({ HTTP_PROXY: 'http://proxy:3128' }).sync.peerProxy).toBe(true);
+    expect(documentedSettings().map((s) => s.name)).not.toContain('HTTP_PROXY');
+  });
 });
