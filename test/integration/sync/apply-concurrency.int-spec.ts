@@ -133,6 +133,9 @@ describe('writers on every table during applies', () => {
       await pullInto('a');
     }
     const [a, b] = await Promise.all([verify(pair.a, pair.adminA), verify(pair.b, pair.adminB)]);
+    // Table by table first, so a failure names the tables that differ.
+    const tables = (v: typeof a) => Object.values(v.aggregates).flatMap((aggregate) => aggregate.tables);
+    expect(tables(a)).toEqual(tables(b));
     expect(a.digest).toBe(b.digest);
   }, 600_000);
 });
