@@ -8,7 +8,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * `prism_removed_rows`; the engine archives what the pull did not already archive, in one statement
  * per table. The row's content is only available here, in the trigger, whatever the FK action.
  */
-const TOMBSTONE_WITH_CAPTURE = `
+export const TOMBSTONE_WITH_CAPTURE = `
 CREATE OR REPLACE FUNCTION prism_tombstone() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE

@@ -14,6 +14,7 @@ import { SyncLogResume1796100000193 } from './1796100000193-SyncLogResume';
 import { HorizonPurgeSnapshot1796100000200 } from './1796100000200-HorizonPurgeSnapshot';
 import { NaturalKeyLockBuckets1796100000201 } from './1796100000201-NaturalKeyLockBuckets';
 import { SyncLogLastPullIndex1796100000217 } from './1796100000217-SyncLogLastPullIndex';
+import { ArchiveCascadedNewerRows1796100000230 } from './1796100000230-ArchiveCascadedNewerRows';
 
 /**
  * Every migration, in order. Listed explicitly (rather than globbed) so the app, the CLI and Jest
@@ -36,4 +37,5 @@ export const ALL_MIGRATIONS: Function[] = [
   HorizonPurgeSnapshot1796100000200,
   NaturalKeyLockBuckets1796100000201,
   SyncLogLastPullIndex1796100000217,
+  ArchiveCascadedNewerRows1796100000230,
 ];

@@ -8,6 +8,9 @@ import { CHANGE_COLUMN } from './aggregate-spec';
 export const q = (identifier: string): string => `"${identifier.replace(/"/g, '""')}"`;
 
 /** The UTC ISO-8601 text form with microseconds that every node emits for timestamps. */
+/** This transaction's xid: the change stamp of a row it writes (as prism_stamp_row() sets it). */
+export const THIS_XACT = 'pg_current_xact_id()::text::bigint';
+
 export const TIMESTAMP_FORMAT = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
 
 /**

@@ -1,6 +1,5 @@
 import { TableModel } from '../../core/sync-kernel/table-model';
-import { q } from '../../core/sync-kernel/sql';
-import { THIS_XACT } from './import-sql';
+import { q, THIS_XACT } from '../../core/sync-kernel/sql';
 
 /**
  * The set-based foreign key check of an apply (docs/architecture.md §7 "Foreign keys"): where the

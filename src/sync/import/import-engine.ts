@@ -15,6 +15,7 @@ import {
   archiveNaturalKeyCollisionsSql,
   deleteDanglingChildrenSql,
   applyStateSql,
+  ARCHIVE_REMOVED_AFTER_SQL,
   ARCHIVE_REMOVED_SINCE_SQL,
   REMOVED_ROWS_TABLE_SQL,
   lockAgainstLocalWritesSql,
@@ -69,7 +70,7 @@ export class ImportEngine {
     // table without rows (under the lock, only its own step writes it) has nothing to merge. One
     // round trip with the tombstones' typed table and replica mode (nothing was written yet).
     const replica = ctx.replicaWrites ? [`SET LOCAL session_replication_role = replica`] : [];
-    const answers = await simpleQuery(ctx.runner, [TOMBSTONE_ROWS_SQL, ...replica, applyStateSql(this.catalog.tables())]);
+    const answers = await simpleQuery(ctx.runner, [TOMBSTONE_ROWS_SQL, ARCHIVE_REMOVED_AFTER_SQL, ...replica, applyStateSql(this.catalog.tables())]);
     const tables = answers.at(-1)!.rows as { kind: 'local' | 'incoming' | 'empty'; table_name: string; n: number }[];
     const of = (kind: string) => tables.filter((r) => r.kind === kind);
     ctx.tombstoneState = {
@@ -351,7 +352,7 @@ export class ImportEngine {
     const tables: { table_name: string }[] = await ctx.runner.query(REMOVED_ROW_TABLES_SQL);
     for (const { table_name } of tables) {
       if (!this.catalog.hasTable(table_name)) continue;
-      const result = (await ctx.runner.query(archiveRemovedRowsSql(this.catalog.table(table_name)), [ctx.syncLogId, ctx.peerRegistryId], true)) as { affected?: number };
+      const result = (await ctx.runner.query(archiveRemovedRowsSql(this.catalog.table(table_name)), [ctx.syncLogId, ctx.peerRegistryId, ctx.lastApplyXid], true)) as { affected?: number };
       if (result.affected) archived.set(table_name, result.affected);
     }
     return archived;

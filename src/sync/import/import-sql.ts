@@ -1,9 +1,9 @@
 import { CHANGE_COLUMN } from '../../core/sync-kernel/aggregate-spec';
 import { ColumnModel, ForeignKeyModel, NaturalKeyModel, sqlType, TableModel } from '../../core/sync-kernel/table-model';
-import { jsonObject, keyColumns, q, recordsetDefinition, wireColumns } from '../../core/sync-kernel/sql';
+import { jsonObject, keyColumns, q, recordsetDefinition, THIS_XACT, wireColumns } from '../../core/sync-kernel/sql';
 import { archiveFutureRowsSql, archiveFutureTombstonesSql } from './future-stamps-sql';
 
-export { ARCHIVE_REMOVED_SINCE_SQL, archiveRemovedRowsSql, REMOVED_ROW_TABLES_SQL, REMOVED_ROWS_TABLE_SQL } from './removed-rows-sql';
+export { ARCHIVE_REMOVED_AFTER_SQL, ARCHIVE_REMOVED_SINCE_SQL, archiveRemovedRowsSql, REMOVED_ROW_TABLES_SQL, REMOVED_ROWS_TABLE_SQL } from './removed-rows-sql';
 
 /**
  * SQL of the apply step, built from table models. Incoming rows are staged in temp tables
@@ -15,8 +15,6 @@ export { ARCHIVE_REMOVED_SINCE_SQL, archiveRemovedRowsSql, REMOVED_ROW_TABLES_SQ
  */
 
 const CHANGE_XID = q(CHANGE_COLUMN);
-/** The change stamp of a row this transaction writes (as prism_stamp_row() sets it). */
-export const THIS_XACT = 'pg_current_xact_id()::text::bigint';
 
 /** Columns whose values both nodes must agree on (not the change stamp, not node-local columns). */
 export function contentColumns(model: TableModel): ColumnModel[] {
@@ -254,7 +252,7 @@ export function archiveNaturalKeyCollisionsSql(model: TableModel, rows: string, 
   return `INSERT INTO sync_conflicts (id, sync_log_id, remote_node_id, table_name, row_key, local_version, remote_version, winner, rule, created_at)
 SELECT gen_random_uuid(), $1::uuid, $2::uuid, '${model.table}', ${incomingRowKey(model, 'r')}, ${jsonObject('o', columns)}, ${jsonObject('t', columns)},
   'remote', 'natural_key', clock_timestamp()
-FROM ${rows} r JOIN ${q(model.table)} t ON ${keyMatch(model, 't', 'r')} AND t.change_xid = pg_current_xact_id()::text::bigint
+FROM ${rows} r JOIN ${q(model.table)} t ON ${keyMatch(model, 't', 'r')} AND t.change_xid = ${THIS_XACT}
 JOIN ${q(model.table)} o ON ${sameKey} AND (${otherRow})`;
 }
 
@@ -322,7 +320,7 @@ SELECT (SELECT count(*) FROM future)::int AS future, (SELECT count(*) FROM confl
  */
 export function recordTombstonesSql(model: TableModel): string {
   return `INSERT INTO tombstones (table_name, row_key, deleted_at, change_xid, origin_node_id)
-SELECT d.table_name, ${tombstoneRowKey(model)}, d.deleted_at, pg_current_xact_id()::text::bigint, coalesce(d.origin_node_id, $1)
+SELECT d.table_name, ${tombstoneRowKey(model)}, d.deleted_at, ${THIS_XACT}, coalesce(d.origin_node_id, $1)
 FROM _tombstones d
 WHERE d.table_name = '${model.table}' AND ${notFutureTombstone} AND NOT EXISTS (SELECT 1 FROM ${q(model.table)} t WHERE ${tombstoneKeyMatch(model, 't')})
 ON CONFLICT (table_name, row_key) DO UPDATE

@@ -2,8 +2,10 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { ImportEngine } from '../../../src/sync/import/import-engine';
 import { ApplyContext } from '../../../src/sync/import/import.types';
+import { SyncCatalog } from '../../../src/core/sync-kernel/sync-catalog';
 import { BULK_HTTP_ENV } from '../../support/dataset';
 import { CommittedWrite, LocalWriters } from '../../support/local-writers';
+import { SyncedRowFactory } from '../../support/synced-rows';
 import { NodePair, startPair, verify, pullInto as pullIntoPair } from '../../support/two-nodes';
 import { bearer } from '../../support/users';
 
@@ -47,6 +49,21 @@ function beforeApplying(node: { app: { get<T>(t: new (...a: never[]) => T): T } 
   return () => (engine.applyTables = original);
 }
 
+/** Calls `during` once, in the apply transaction before it locks the tables (after the fetch). */
+function beforeLocking(node: { app: { get<T>(t: new (...a: never[]) => T): T } }, during: () => Promise<void>) {
+  const engine = node.app.get(ImportEngine);
+  const original = engine.begin.bind(engine);
+  let fired = false;
+  engine.begin = async (ctx: ApplyContext) => {
+    if (!fired) {
+      fired = true;
+      await during();
+    }
+    return original(ctx);
+  };
+  return () => (engine.begin = original);
+}
+
 /** A local write that commits while a pull is applied is never undone (issue #14 item 2). */
 describe('local writes during an apply', () => {
   let pair: NodePair;
@@ -86,6 +103,38 @@ describe('local writes during an apply', () => {
     const rows = await pair.a.dataSource.query(`SELECT name FROM volunteer WHERE volunteer_id = $1`, [id]);
     const tombstones = await pair.a.dataSource.query(`SELECT 1 FROM tombstones WHERE table_name = 'volunteer' AND row_key = $1::jsonb`, [JSON.stringify({ volunteer_id: id })]);
     expect({ rows, tombstones: tombstones.length }).toEqual({ rows: [], tombstones: 1 });
+  });
+
+  it('a child edited on A after B deleted its parent is archived when a later pull cascades it away, also when the edit committed during the previous pull', async () => {
+    // B: a volunteer and a session of it (every table seeded, parents first); A pulls them.
+    const catalog = pair.b.app.get(SyncCatalog);
+    const factory = new SyncedRowFactory(catalog, pair.b.config.node.nodeId);
+    await pair.b.dataSource.transaction(async (m) => {
+      for (const model of catalog.tables()) await factory.insert(m, model);
+    });
+    const volunteerId = factory.rows.get('volunteer')!.volunteer_id as string;
+    const sessionId = factory.rows.get('record_session')!.id as string;
+    await pullA();
+    // The previous pull: fetched before B deletes the volunteer (its session cascades on B); A edits
+    // the session after that delete and commits before this pull locks its tables.
+    await pair.b.dataSource.query(`UPDATE volunteer SET name = 'moved on B' WHERE volunteer_id = $1`, [volunteerId]);
+    const restore = beforeLocking(pair.a, async () => {
+      await pair.b.dataSource.query(`DELETE FROM volunteer WHERE volunteer_id = $1`, [volunteerId]);
+      await pair.a.dataSource.query(`UPDATE record_session SET finished_at = '2026-01-02T03:04:05Z' WHERE id = $1`, [sessionId]);
+    });
+    try {
+      await pullA();
+    } finally {
+      restore();
+    }
+    // This pull brings the delete: the session goes with its volunteer, and A's newer edit is archived.
+    await pullA();
+    const rows = await pair.a.dataSource.query(`SELECT 1 FROM record_session WHERE id = $1`, [sessionId]);
+    const archived = await pair.a.dataSource.query(
+      `SELECT rule, winner, local_version->>'finishedAt' AS "finishedAt" FROM sync_conflicts WHERE table_name = 'record_session' AND row_key = $1::jsonb`,
+      [JSON.stringify({ id: sessionId })],
+    );
+    expect({ rows: rows.length, archived }).toEqual({ rows: 0, archived: [{ rule: 'parent_deleted', winner: 'remote', finishedAt: expect.stringMatching(/^2026-01-02T03:04:05/) }] });
   });
 });
 

@@ -61,7 +61,8 @@ describe('VerifiedFile: a received file hashed as it is written', () => {
     const received = await VerifiedFile.receive(endless, part, { sha256: sha(Buffer.alloc(0)), size: 100_000 });
     expect(received).not.toBeInstanceOf(VerifiedFile);
     expect((received as { size: number }).size).toBeGreaterThan(100_000);
-    expect(statSync(part).size).toBeLessThanOrEqual(100_000);
+    // The overrun may come before the write stream opened the part: then nothing was written at all.
+    expect(existsSync(part) ? statSync(part).size : 0).toBeLessThanOrEqual(100_000);
     expect(sent).toBeLessThan(2_000_000);
   });
 
