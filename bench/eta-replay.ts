@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { APPLY_FIXED_SECONDS, estimate, FINISH_FIXED_SECONDS, PROGRESS_TICK_MS, stageMeters, TABLE_ROWS } from '../src/sync/pull/progress-model';
+import { APPLY_FIXED_SECONDS, estimate, FINISH_FIXED_SECONDS, LOAD_TABLE_ROWS, PROGRESS_TICK_MS, stageMeters, TABLE_ROWS } from '../src/sync/pull/progress-model';
 import { etaAccuracy, etaAccuracyByPhase, ProgressPoint } from './eta-metric';
 
 /**
@@ -110,6 +110,8 @@ export interface Stages {
   load: number;
   tables: number;
   finish: number;
+  /** The seconds loading all the pull's rows takes at the rate of the loads done by the fetch's end (traces since h-eta4). */
+  loadsForAllRows?: number;
 }
 
 export function stagesOf(trace: ProgressPoint[], totalMs: number): Stages | null {
@@ -124,7 +126,9 @@ export function stagesOf(trace: ProgressPoint[], totalMs: number): Stages | null
   const lastTable = at((p) => p.phase === 'applying' && p.appliedDone >= rows);
   if (fetchStart === undefined || applyStart === undefined || firstTable === undefined || lastTable === undefined) return null;
   const files = filesStart !== undefined && lastByte !== undefined ? { transfer: (lastByte - filesStart) / 1000, flush: (applyStart - lastByte) / 1000, gb: fileBytes / 1e9 } : undefined;
-  return { fetch: ((filesStart ?? applyStart) - fetchStart) / 1000, files, load: (firstTable - applyStart) / 1000, tables: (lastTable - firstTable) / 1000, finish: (totalMs - lastTable) / 1000 };
+  const loads = trace.filter((p) => p.atMs <= applyStart && p.loadedSeconds).at(-1);
+  const loadsForAllRows = loads?.loadedTables ? (loads.loadedSeconds! / (loads.loadedRows! + LOAD_TABLE_ROWS * loads.loadedTables)) * rows : undefined;
+  return { fetch: ((filesStart ?? applyStart) - fetchStart) / 1000, files, load: (firstTable - applyStart) / 1000, tables: (lastTable - firstTable) / 1000, finish: (totalMs - lastTable) / 1000, loadsForAllRows };
 }
 
 /**
@@ -138,6 +142,7 @@ export function ratiosOf(s: Stages): Record<string, number> {
   const apply = s.load + s.tables + s.finish;
   return {
     'APPLY_PER_FETCH ((apply − fixed) / fetch)': (apply - APPLY_FIXED_SECONDS) / s.fetch,
+    ...(s.loadsForAllRows ? { 'APPLY_PER_LOAD ((apply − fixed) / loads for all rows)': (apply - APPLY_FIXED_SECONDS) / s.loadsForAllRows } : {}),
     'LOAD_SHARE (load / apply)': s.load / apply,
     'FINISH_PER_TABLES ((finish − fixed) / tables)': (s.finish - FINISH_FIXED_SECONDS) / s.tables,
   };

@@ -28,7 +28,7 @@ export const RATE_WINDOW_MS = 1000;
 export const RATE_WINDOW_SHARE = 0.5;
 export const RATE_WINDOW_MAX_MS = 10_000;
 /**
- * The file transfer's rate looks at all of it since its first byte (up to RATE_WINDOW_MAX_MS): its
+ * The file transfer's rate looks at all of it since its ramp (FILES_RAMP_MS; up to RATE_WINDOW_MAX_MS): its
  * swings are noise more than trend (the bench's files pulls since files are flushed as they arrive:
  * mean worst error 58 % with half the age, 48 % with all of it; the older pulls 55 % either way).
  * Its last files are not slower as a rule (8 transfers, then fewer: the last 3 % of the bytes moved
@@ -61,10 +61,17 @@ export const FETCH_BYTES_PER_ROW = 300;
 export const FIRST_ESTIMATE_MS = 2000;
 export const FIRST_ESTIMATE_SHARE = 0.3;
 /**
- * None either in the file transfer's first second, unless it moved that share: it speeds up over its
- * first seconds (connections, the first requests; 1.2–2× in the bench's files pulls).
+ * The file transfer's first half second after its first byte moves at a fraction of its pace (the
+ * connections' first requests: 0.3–0.9× the rest in all five quiet files pulls of 2026-11-30, and
+ * in 9 of 11 loaded ones), so its rate leaves that ramp out, and there is no estimate before the
+ * ramp and FILES_MEASURED_MS after it (unless FIRST_ESTIMATE_SHARE moved). Counted from the first
+ * byte: the wait for it (80–500 ms in the bench) is no transfer, and gives no estimate either.
+ * Before, the rate over the whole transfer from 1 s after the files stage started made the first
+ * estimates 25–35 % long on a quiet machine (bench/README.md "ETA: the loads' weight and the files'
+ * ramp").
  */
-export const FILES_FIRST_ESTIMATE_MS = 1000;
+export const FILES_RAMP_MS = 500;
+export const FILES_MEASURED_MS = 700;
 
 /*
  * The apply, after the fetch, runs three parts (src/sync/import/import-engine.ts):
@@ -83,7 +90,9 @@ export const FILES_FIRST_ESTIMATE_MS = 1000;
  * The apply's time (load + tables + finish) per second of fetch, from the bench's full pulls since
  * the set-based apply and the loads during the fetch (16:16–18:04 runs of 2026-11-30: 1M rows
  * 0.44–0.84, median 0.51; 100K 0.67–1.22; 0.6 gave the six 1M pulls their lowest worst errors,
- * bench/README.md "ETA, the last seconds"). It was 1.19–2.81 with per-row FK checks.
+ * bench/README.md "ETA, the last seconds"). It was 1.19–2.81 with per-row FK checks. Since the
+ * fetch in parts the 1M pulls' median is 0.8, the 100K pulls' 0.4–0.6 (2026-11-30 night): kept, as
+ * the loads (LOAD_WEIGHT) decide most of the estimate where they report.
  */
 export const APPLY_PER_FETCH = 0.6;
 /** …plus a fixed part: a pull of a few rows (a files pull's 500) still takes this (0.03–0.3 s). */
@@ -102,14 +111,17 @@ export const APPLY_MIN_UNITS_PER_SECOND = 10_000;
  * at their rate, each table loaded costing LOAD_TABLE_ROWS rows (a small table's load is mostly
  * round trips: 0.05–0.25 s each under load). The estimate is the geometric mean of that and the
  * fetch's ratio, the loads weighing LOAD_WEIGHT once they have run LOAD_TRUST_SECONDS (less
- * before): in the bench's loaded pulls of 2026-11-30 21:37–22:30 neither alone was within ±40 % of
- * the apply (the apply per second of fetch 0.24–0.96, per second of loading 0.4–1.7); their mean
- * lowered the fetch's worst errors in 8 of 10 held-out pulls (median 64 → 36 % at 100K) and raised
- * none (bench/README.md "ETA from the requester's own rate").
+ * before). Fitted on the four loaded 1M pulls of 2026-11-30 21:37–22:30 (load 13–23): the apply was
+ * 1.04–1.57× (median 1.2) the loads' seconds at the fetch's end, 0.58–0.96× the fetch (median
+ * 0.8, against the 0.6 of APPLY_PER_FETCH): the loads' log error is half the fetch ratio's, so they
+ * weigh 0.8 (inverse variance). Held out, the quiet 1M pulls of 23:08 and 23:14 had 1.15–1.21 and
+ * their worst ETA errors fell from 30 and 28 % to 16 and 16 % (bench/README.md "ETA: the loads'
+ * weight and the files' ramp"). The first setting (h-eta4: 1.0 and 0.5) left the quiet apply ~25 %
+ * short through the fetch.
  */
-export const APPLY_PER_LOAD = 1;
+export const APPLY_PER_LOAD = 1.2;
 export const LOAD_TABLE_ROWS = 3000;
-export const LOAD_WEIGHT = 0.5;
+export const LOAD_WEIGHT = 0.8;
 export const LOAD_TRUST_SECONDS = 1;
 /** The load's share of the apply (same pulls: 0.05–0.16, median 0.14: most of the load runs during the fetch). */
 export const LOAD_SHARE = 0.14;
@@ -149,8 +161,14 @@ export type StageName = 'fetch' | 'files' | 'apply';
 
 /** Work done in one stage, in its unit, with the times it was measured at. */
 export class StageMeter {
-  /** `windowShare`: the share of the stage's age its rate looks at (RATE_WINDOW_SHARE, FILES_RATE_WINDOW_SHARE). */
-  constructor(private readonly windowShare = RATE_WINDOW_SHARE) {}
+  /**
+   * `windowShare`: the share of the stage's age its rate looks at (RATE_WINDOW_SHARE, FILES_RATE_WINDOW_SHARE);
+   * `rampMs`: a slow start after the first work that the rate leaves out once FILES_MEASURED_MS followed it.
+   */
+  constructor(
+    private readonly windowShare = RATE_WINDOW_SHARE,
+    private readonly rampMs = 0,
+  ) {}
 
   startedAtMs: number | null = null;
   finishedAtMs: number | null = null;
@@ -205,6 +223,7 @@ export class StageMeter {
     for (const sample of this.samples) if (sample.atMs <= end - windowMs) first = sample;
     // Not before the first work: the wait for it (a connection, a first request) is no rate.
     if (this.firstWork && first.atMs < this.firstWork.atMs && this.done > this.firstWork.done) first = this.firstWork;
+    first = this.afterRamp(first, end);
     const seconds = (end - first.atMs) / 1000;
     const moved = this.done - first.done;
     if (seconds <= 0 || moved <= 0) {
@@ -212,6 +231,15 @@ export class StageMeter {
       return all > 0 ? this.done / all : null;
     }
     return moved / seconds;
+  }
+
+  /** The window's start moved past the ramp (rampMs), once FILES_MEASURED_MS of work followed it. */
+  private afterRamp(first: { atMs: number; done: number }, end: number): { atMs: number; done: number } {
+    if (this.rampMs <= 0 || !this.firstWork) return first;
+    const rampEnd = this.firstWork.atMs + this.rampMs;
+    if (first.atMs >= rampEnd || end - rampEnd < FILES_MEASURED_MS) return first;
+    const after = this.samples.find((sample) => sample.atMs >= rampEnd);
+    return after && after.atMs < end && after.done < this.done ? after : first;
   }
 
   get remaining(): number {
@@ -281,8 +309,10 @@ function fetchLeftSeconds(bytes: StageMeter, rows: StageMeter | undefined, nowMs
 /** The files still to download, then the flush of the batch (FLUSH_SECONDS_PER_GB). */
 function filesLeft(files: StageMeter, fetchRate: number | null, nowMs: number): number | null {
   if (files.total <= 0 || files.finishedAtMs !== null) return 0;
-  // The transfer speeds up over its first second (connections, first requests): no estimate yet.
-  if (files.startedAtMs !== null && files.elapsedMs(nowMs) < FILES_FIRST_ESTIMATE_MS && files.done < FIRST_ESTIMATE_SHARE * files.total) return null;
+  // The transfer's first byte, its ramp and a measured span after it first (FILES_RAMP_MS): no estimate yet.
+  const transferMs = files.firstWork ? nowMs - files.firstWork.atMs : 0;
+  const young = transferMs < FILES_RAMP_MS + FILES_MEASURED_MS && files.done < FIRST_ESTIMATE_SHARE * files.total;
+  if (files.startedAtMs !== null && young) return null;
   const rate = files.rate(nowMs) ?? (fetchRate ? fetchRate * FILE_BYTES_PER_PAGE_BYTE : null);
   const transfer = secondsFor(files.remaining, rate) ?? 0;
   const flush = (FLUSH_SECONDS_PER_GB * files.total) / 1e9;
@@ -342,7 +372,7 @@ export function finishAfter(tables: number): number {
 
 /** The meters of one job, each with its rate window (the tracker's and the bench replay's). */
 export function stageMeters(): { fetch: StageMeter; files: StageMeter; apply: StageMeter; rowsFetched: StageMeter } {
-  return { fetch: new StageMeter(), files: new StageMeter(FILES_RATE_WINDOW_SHARE), apply: new StageMeter(), rowsFetched: new StageMeter() };
+  return { fetch: new StageMeter(), files: new StageMeter(FILES_RATE_WINDOW_SHARE, FILES_RAMP_MS), apply: new StageMeter(), rowsFetched: new StageMeter() };
 }
 
 /** Percent, ETA and rates of a running job. */

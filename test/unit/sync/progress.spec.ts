@@ -5,7 +5,8 @@ import {
   APPLY_PER_LOAD,
   applyPrior as applyPriorOf,
   estimate,
-  FILES_FIRST_ESTIMATE_MS,
+  FILES_MEASURED_MS,
+  FILES_RAMP_MS,
   FINISH_FIXED_SECONDS,
   FINISH_OVERRUN_SHARE,
   FINISH_PER_TABLES,
@@ -21,6 +22,7 @@ import {
   RATE_WINDOW_MS,
   remainingSeconds,
   StageMeter,
+  stageMeters,
   TABLE_ROWS,
 } from '../../../src/sync/pull/progress-model';
 import { ProgressTracker, SyncProgress } from '../../../src/sync/pull/progress';
@@ -160,22 +162,45 @@ describe('progress model (pure arithmetic)', () => {
     expect(remainingSeconds({ fetch, files: none(), apply, nowMs: 60_000 })).toBeCloseTo(FINISH_OVERRUN_SHARE * finishAfter(4), 5);
   });
 
-  it('files: no estimate in the transfer\'s first second; after the last byte the flush counts down', () => {
+  it('files: no estimate before the first byte, its ramp and a measured span after it; after the last byte the flush counts down', () => {
     const fetch = fetched(1);
     const GB = 1e9;
-    // 100 MB/s from the start.
-    const files = meter(GB, [[1000, 0], [1100, 0.01 * GB]]);
-    expect(remainingSeconds({ fetch, files, apply: none(), nowMs: 1100 })).toBeNull();
-    for (let t = 1200; t <= 1000 + FILES_FIRST_ESTIMATE_MS; t += 100) files.record(((t - 1000) / 1000) * 0.1 * GB, t);
+    // The stage starts at 1 s, its first byte comes at 1.3 s; 100 MB/s from then on.
+    const files = meter(GB, [[1000, 0]]);
+    expect(remainingSeconds({ fetch, files, apply: none(), nowMs: 1300 })).toBeNull();
+    const firstByte = 1300;
+    for (let t = firstByte; t < firstByte + FILES_RAMP_MS + FILES_MEASURED_MS; t += 100) files.record(((t - firstByte + 100) / 1000) * 0.1 * GB, t);
+    expect(remainingSeconds({ fetch, files, apply: none(), nowMs: firstByte + FILES_RAMP_MS + FILES_MEASURED_MS - 1 })).toBeNull();
+    const at = firstByte + FILES_RAMP_MS + FILES_MEASURED_MS;
+    files.record(((at - firstByte + 100) / 1000) * 0.1 * GB, at);
     const apply = applyPrior(1, 0).all;
     const flush = FLUSH_SECONDS_PER_GB;
-    // 0.9 GB left.
-    const at = 1000 + FILES_FIRST_ESTIMATE_MS;
-    expect(remainingSeconds({ fetch, files, apply: none(), nowMs: at })).toBeCloseTo(9 + flush + apply, 5);
+    const left = (GB - files.done) / (0.1 * GB);
+    expect(remainingSeconds({ fetch, files, apply: none(), nowMs: at })).toBeCloseTo(left + flush + apply, 5);
     files.record(GB, at + 9000);
     expect(remainingSeconds({ fetch, files, apply: none(), nowMs: at + 9000 })).toBeCloseTo(flush + apply, 5);
     expect(remainingSeconds({ fetch, files, apply: none(), nowMs: at + 9000 + flush * 500 })).toBeCloseTo(flush / 2 + apply, 5);
     expect(remainingSeconds({ fetch, files, apply: none(), nowMs: at + 60_000 })).toBeCloseTo(apply, 5);
+  });
+
+  it("files: the transfer's slow first half second is left out of its rate once a measured span followed it", () => {
+    // A third of the pace in the ramp (the connections' first requests), then 100 MB/s.
+    const { files } = stageMeters();
+    files.total = 1e9;
+    files.start(0);
+    const rampPace = 100e6 / 3;
+    for (let t = 100; t <= 100 + FILES_RAMP_MS; t += 100) files.record((t / 1000) * rampPace, t);
+    // The first byte at 100 ms: the ramp ends FILES_RAMP_MS later.
+    const rampEnd = 100 + FILES_RAMP_MS;
+    const afterRamp = (t: number) => (rampEnd / 1000) * rampPace + ((t - rampEnd) / 1000) * 100e6;
+    const upTo = (end: number) => {
+      for (let t = rampEnd + 100; t <= end; t += 100) if (t > files.lastWorkAtMs!) files.record(afterRamp(t), t);
+    };
+    // Not yet measured long enough after the ramp: the ramp still counts.
+    upTo(rampEnd + FILES_MEASURED_MS - 100);
+    expect(files.rate(rampEnd + FILES_MEASURED_MS - 100)).toBeLessThan(0.95 * 100e6);
+    upTo(2000);
+    expect(files.rate(2000)).toBeCloseTo(100e6, -3);
   });
 
   it('percent is the elapsed share of the estimated time, never lowered, never above 99 while running', () => {
@@ -224,7 +249,16 @@ describe("progress model: the apply from this database's own load rate", () => {
     const full = applyPriorOf(apply(), 10, rows, loads(LOAD_TRUST_SECONDS, 500, 10));
     expect(full).toBeGreaterThan(2 * byFetch);
     expect(early).toBeGreaterThan(byFetch);
-    expect(early).toBeLessThan(1.1 * byFetch);
+    expect(early).toBeLessThan(1.2 * byFetch);
+  });
+
+  it('once trusted, the loads decide most of the apply: a quiet pull whose apply is 0.9× its fetch is not given 0.6×', () => {
+    // A quiet 1M pull (2026-11-30T23:08): fetch 10 s, its loads at 7.5 µs a row; the apply took
+    // ~9 s, the fetch's ratio says 6.1 s. The loads weigh LOAD_WEIGHT: the estimate is nearer theirs.
+    const byLoads = APPLY_FIXED_SECONDS + APPLY_PER_LOAD * 7.5e-6 * rows;
+    const prior = applyPriorOf(apply(), 10, rows, { tables: 10, rows: 500_000 - LOAD_TABLE_ROWS * 10, seconds: 3.75 });
+    expect(Math.abs(prior - byLoads)).toBeLessThan(Math.abs(prior - byFetch) / 3);
+    expect(prior).toBeGreaterThan(8);
   });
 
   it('the tracker adds up the loads in the snapshot, and the ETA of a pull with slow loads is longer', () => {
@@ -266,20 +300,24 @@ describe('progress tracker', () => {
     at(1200);
     tracker.phase('files');
     tracker.filesPlanned({ count: 4, bytes: 160 * MB, present: 0, bytesPresent: 0, download: true });
-    const etas: number[] = [];
+    const etas: (number | null)[] = [];
     const percents: number[] = [];
     for (let second = 1; second <= 15; second++) {
       at(1200 + second * 1000);
       tracker.fileProgress(10 * MB, second % 4 === 0);
       const p = tracker.snapshot();
-      etas.push(p.etaSeconds!);
+      etas.push(p.etaSeconds);
       percents.push(p.percent);
       expect(p).toMatchObject({ rowsPerSecond: 0, bytesPerSecond: 10 * MB });
     }
     // 10 MiB/s: at 50 of 160 MiB, 11 s of files are left, at 150 MiB 1 s; then their flush, and the
     // apply, estimated from the fetch (1 s).
     const after = (FLUSH_SECONDS_PER_GB * 160 * MB) / 1e9 + applyPrior(1, 10).all;
-    expect(etas.every((eta, i) => i === 0 || eta <= etas[i - 1])).toBe(true);
+    // None in the transfer's first FILES_RAMP_MS + FILES_MEASURED_MS (its first two seconds here), then never rising.
+    expect(etas.slice(0, 2)).toEqual([null, null]);
+    const given = etas.filter((eta): eta is number => eta !== null);
+    expect(given).toHaveLength(13);
+    expect(given.every((eta, i) => i === 0 || eta <= given[i - 1])).toBe(true);
     expect(etas[4]).toBe(Math.round(11 + after));
     expect(etas.at(-1)).toBe(Math.round(1 + after));
     expect(percents.every((p, i) => i === 0 || p >= percents[i - 1])).toBe(true);
