@@ -113,8 +113,8 @@ export const APPLY_MIN_UNITS_PER_SECOND = 10_000;
  * fetch's ratio, the loads weighing LOAD_WEIGHT once they have run LOAD_TRUST_SECONDS (less
  * before). Fitted on the four loaded 1M pulls of 2026-11-30 21:37–22:30 (load 13–23): the apply was
  * 1.04–1.57× (median 1.2) the loads' seconds at the fetch's end, 0.58–0.96× the fetch (median
- * 0.8, against the 0.6 of APPLY_PER_FETCH): the loads' log error is half the fetch ratio's, so they
- * weigh 0.8 (inverse variance). Held out, the quiet 1M pulls of 23:08 and 23:14 had 1.15–1.21 and
+ * 0.8, against the 0.6 of APPLY_PER_FETCH): the loads' log error (against 1.2) is half the fetch
+ * ratio's (against 0.6), so they weigh 0.8 (inverse variance). Held out, the quiet 1M pulls of 23:08 and 23:14 had 1.15–1.21 and
  * their worst ETA errors fell from 30 and 28 % to 16 and 16 % (bench/README.md "ETA: the loads'
  * weight and the files' ramp"). The first setting (h-eta4: 1.0 and 0.5) left the quiet apply ~25 %
  * short through the fetch.
