@@ -8,6 +8,7 @@ import { FileTotals, ReferencePlacement, RejectedContent, ServedFile, SyncedFile
 import { RECORDING_FILES } from './recordings.sync-spec';
 import { SessionResearch } from './session-research.port';
 import { VerifiedFile } from '../sync/files/verified-file';
+import type { PositionalFile } from '../core/positional-file';
 import { ChecksumMismatchError, RecordingStorage, StoredFile } from './storage/recording-storage';
 
 const { table, columns } = RECORDING_FILES;
@@ -102,6 +103,10 @@ export class RecordingFileIndex extends SyncedFiles {
 
   openRead(sha256: string, range?: ByteRange): Promise<Readable> {
     return this.storage.openRead(sha256, range);
+  }
+
+  override openPositional(sha256: string): Promise<PositionalFile | undefined> {
+    return this.storage.openPositional(sha256);
   }
 
   async windowTotals(runner: QueryRunner, fromSnapshot: string): Promise<FileTotals> {

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
+import type { PositionalFile } from '../../core/positional-file';
 import {
   ByteRange,
   DurableOptions,
@@ -128,6 +129,16 @@ export class FsRecordingStorage extends RecordingStorage {
     if (!(await this.exists(path))) throw new FileNotStoredError(sha256);
     // Large reads: a streamed file goes out in 1 MB frames, each then cut from one read without joining.
     return createReadStream(path, { highWaterMark: READ_BUFFER_BYTES, ...(range ? { start: range.start, end: range.end } : {}) });
+  }
+
+  override async openPositional(sha256: string): Promise<PositionalFile> {
+    const handle = await open(this.pathOf(sha256), 'r').catch((error: NodeJS.ErrnoException) => {
+      throw error.code === 'ENOENT' ? new FileNotStoredError(sha256) : error;
+    });
+    return {
+      read: async (buffer, offset, length, position) => (await handle.read(buffer, offset, length, position)).bytesRead,
+      close: () => handle.close(),
+    };
   }
 
   async delete(sha256: string): Promise<void> {

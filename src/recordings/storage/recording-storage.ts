@@ -2,6 +2,7 @@ import { createHash, Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { Readable, Transform, TransformCallback } from 'node:stream';
+import type { PositionalFile } from '../../core/positional-file';
 
 /** A stored file: its content address and size. */
 export interface StoredFile {
@@ -70,6 +71,14 @@ export abstract class RecordingStorage {
   abstract stat(sha256: string): Promise<StoredFile | undefined>;
   /** Streams a stored file (or one inclusive byte range of it); FileNotStoredError when absent. */
   abstract openRead(sha256: string, range?: ByteRange): Promise<Readable>;
+  /**
+   * A stored file to read at positions into the caller's buffer (the file route frames it without
+   * a fresh buffer per read); FileNotStoredError when absent. Undefined where the store has no
+   * local file to read so (Azure): openRead then.
+   */
+  async openPositional(_sha256: string): Promise<PositionalFile | undefined> {
+    return undefined;
+  }
   /** Removes a stored file; absent is fine. */
   abstract delete(sha256: string): Promise<void>;
   /** Where this store keeps the file (record_channel.file_url, node-local). */

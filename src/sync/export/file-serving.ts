@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Readable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { AppConfig } from '../../config';
 import { AppError } from '../../core/errors/app-error';
 import { ByteRange } from '../../core/http/range';
@@ -8,6 +8,7 @@ import { FileColumns } from '../../core/sync-kernel/table-model';
 import { isUuid } from '../../core/uuid';
 import { invalidField } from '../../core/validation';
 import { ServedFile, SyncedFiles } from '../files/synced-files.port';
+import { writeFileFrames, writeFrames } from '../shared/chunked-cipher';
 
 /**
  * Serves the file a synced row references to a peer: base64 JSON (bounded) or an encrypted stream.
@@ -81,7 +82,17 @@ export class FileServing {
     };
   }
 
-  open(info: ServedFile, range?: ByteRange): Promise<Readable> {
-    return this.files.openRead(info.sha256, range);
+  /**
+   * Opens the file (or the range) for its stream form; the answer is then written by the returned
+   * function, as frames encrypted with the channel key. Read at positions into the frames' own
+   * buffers where the store allows (the filesystem store), else streamed. Opening first lets a
+   * missing file fail the request before its headers are set.
+   */
+  async open(info: ServedFile, range?: ByteRange): Promise<(out: Writable, key: Buffer) => Promise<void>> {
+    const start = range?.start ?? 0;
+    const file = await this.files.openPositional(info.sha256);
+    if (file) return (out, key) => writeFileFrames(file, start, range ? range.end + 1 : info.size, out, key, info.sha256);
+    const body = await this.files.openRead(info.sha256, range);
+    return (out, key) => writeFrames(body, out, key, info.sha256, start);
   }
 }

@@ -3,6 +3,7 @@ import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { DataSource, QueryRunner } from 'typeorm';
 import { ByteRange } from '../../core/http/range';
+import type { PositionalFile } from '../../core/positional-file';
 import type { VerifiedFile } from './verified-file';
 
 /** A file a synced row references, as a peer's page announces it. */
@@ -49,6 +50,13 @@ export abstract class SyncedFiles {
   /** The reference's file name and blob path of a served file (its base64 form only). */
   abstract placement(file: ServedFile): Promise<ReferencePlacement>;
   abstract openRead(sha256: string, range?: ByteRange): Promise<Readable>;
+  /**
+   * The file to read at positions into the caller's buffer (the stream route frames it without a
+   * fresh buffer per read); undefined where the store cannot (openRead then).
+   */
+  async openPositional(_sha256: string): Promise<PositionalFile | undefined> {
+    return undefined;
+  }
   /** Distinct files referenced by rows in an export window (rows changed since `fromSnapshot`, see changedSince). */
   abstract windowTotals(runner: QueryRunner, fromSnapshot: string): Promise<FileTotals>;
   /** Files referenced by rows changed after `since` (the reference's manifest; null: all). */

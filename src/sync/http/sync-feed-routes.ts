@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Query, Req, Res, StreamableFile, Type } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { pipeline as streamPipeline, Readable } from 'node:stream';
+import { pipeline as streamPipeline } from 'node:stream';
 import { AppError } from '../../core/errors/app-error';
 import { RawJson } from '../../core/http/raw-json';
 import { contentRange, requireSatisfiableRange } from '../../core/http/range';
@@ -11,7 +11,7 @@ import { SyncExportRoute } from '../../node-trust/channel/encrypted-route';
 import { ExportPage } from '../export/export.types';
 import { FeedPages } from '../export/feed-pages';
 import { FileServing } from '../export/file-serving';
-import { CHUNK_MEDIA_TYPE, FrameEncryptor, writeFrames } from '../shared/chunked-cipher';
+import { CHUNK_MEDIA_TYPE, FrameEncryptor } from '../shared/chunked-cipher';
 import { pageHeaders, pageStreamId } from '../shared/page-stream';
 import { ExportPageQueryDto } from './sync-export.dto';
 import { named, pascalCase } from '../../core/naming';
@@ -107,14 +107,14 @@ function filesController(files: FileSpec): Type<unknown> {
       if (!key) throw new AppError(400, 'ERR_CHANNEL_REQUIRED', 'file streams need an encrypted channel');
       const info = await this.files.info(id);
       const range = requireSatisfiableRange(req.headers.range, info.size);
-      const body = await this.files.open(info, range);
+      const send = await this.files.open(info, range);
       res.status(range ? 206 : 200);
       res.setHeader('Content-Type', CHUNK_MEDIA_TYPE);
       res.setHeader('Accept-Ranges', 'bytes');
       res.setHeader('X-File-Sha256', info.sha256);
       res.setHeader('X-File-Size', String(info.size));
       if (range) res.setHeader('Content-Range', contentRange(range, info.size));
-      await writeFrames(body as Readable, res, key, info.sha256, range?.start ?? 0).catch(() => res.destroy());
+      await send(res, key).catch(() => res.destroy());
     }
   }
   return named(FilesController, `${pascalCase(files.name)}FilesController`);

@@ -1,7 +1,8 @@
 import { randomBytes, createHash } from 'node:crypto';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
-import { FrameBuffers, FrameDecryptor, FrameEncryptor, FRAME_PLAINTEXT_MAX, writeFrames } from './chunked-cipher';
+import type { PositionalFile } from '../../core/positional-file';
+import { FrameBuffers, FrameDecryptor, FrameEncryptor, FRAME_PLAINTEXT_MAX, writeFileFrames, writeFrames } from './chunked-cipher';
 
 async function collect(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const parts: Buffer[] = [];
@@ -80,18 +81,23 @@ describe('chunked file cipher', () => {
     await expect(decrypt(randomBytes(32), sha, await encrypt(key, sha, data))).rejects.toThrow(/authentication/);
   });
 
+  /** An answer that keeps what is written, copied when each write completes (a buffer reused too early would show). */
+  function answer(): { out: Writable; parts: Buffer[] } {
+    const parts: Buffer[] = [];
+    const out = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        setImmediate(() => {
+          parts.push(Buffer.from(chunk));
+          done();
+        });
+      },
+    });
+    return { out, parts };
+  }
+
   describe('writeFrames (the file route: frames in reused buffers, one write each)', () => {
-    /** What writeFrames writes, copied when each write completes (a buffer reused too early would show). */
     async function written(plaintext: Buffer, offset = 0, buffers = new FrameBuffers()): Promise<{ frames: Buffer; writes: number }> {
-      const parts: Buffer[] = [];
-      const out = new Writable({
-        write(chunk: Buffer, _enc, done) {
-          setImmediate(() => {
-            parts.push(Buffer.from(chunk));
-            done();
-          });
-        },
-      });
+      const { out, parts } = answer();
       await writeFrames(Readable.from([plaintext.subarray(0, 1000), plaintext.subarray(1000)]), out, key, sha, offset, buffers);
       await finished(out);
       return { frames: Buffer.concat(parts), writes: parts.length };
@@ -125,6 +131,81 @@ describe('chunked file cipher', () => {
       setTimeout(() => out.destroy(), 20);
       await expect(sending).rejects.toThrow();
       expect(source.destroyed).toBe(true);
+    });
+  });
+
+  describe('writeFileFrames (the file route on a store with local files: each frame read at its position into its buffer)', () => {
+    /** `content` as a stored file read at positions, at most `readMax` bytes per read (a short read). */
+    function storedFile(content: Buffer, readMax = Infinity) {
+      const reads: { buffer: Buffer; offset: number; position: number }[] = [];
+      const file: PositionalFile & { closed: boolean } = {
+        closed: false,
+        read: async (buffer, offset, length, position) => {
+          reads.push({ buffer, offset, position });
+          return content.copy(buffer, offset, position, position + Math.min(length, readMax));
+        },
+        close: async () => void (file.closed = true),
+      };
+      return { file, reads };
+    }
+
+    it('writes the frames FrameDecryptor reads of the bytes asked for, one write per frame, and closes the file', async () => {
+      for (const [start, end, frameWrites] of [
+        [0, data.length, 4], // two full frames, the rest, the end frame
+        [777, data.length, 4],
+        [777, 5000, 2], // a range with an end: one frame and the end frame
+      ]) {
+        const { file } = storedFile(data);
+        const { out, parts } = answer();
+        await writeFileFrames(file, start, end, out, key, sha, new FrameBuffers());
+        await finished(out);
+        expect(parts.length).toBe(frameWrites);
+        expect((await decrypt(key, sha, Buffer.concat(parts), start, 65_536)).equals(data.subarray(start, end))).toBe(true);
+        expect(file.closed).toBe(true);
+      }
+    });
+
+    it('frames as FrameEncryptor does, whatever the reads return (short reads fill the frame)', async () => {
+      const { file, reads } = storedFile(data, 100_000);
+      const { out, parts } = answer();
+      await writeFileFrames(file, 0, data.length, out, key, sha, new FrameBuffers());
+      await finished(out);
+      const frames = Buffer.concat(parts);
+      const encrypted = await encrypt(key, sha, data);
+      expect(frames.length).toBe(encrypted.length); // the same frame lengths (the IVs differ)
+      expect(reads.length).toBeGreaterThan(20);
+      expect((await decrypt(key, sha, frames)).equals(data)).toBe(true);
+    });
+
+    it('reads into the reused frame buffers, past the frame header: no buffer per read', async () => {
+      const buffers = new FrameBuffers();
+      const taken = jest.spyOn(buffers, 'take');
+      const { file, reads } = storedFile(data);
+      const { out } = answer();
+      await writeFileFrames(file, 0, data.length, out, key, sha, buffers);
+      const pool = new Set(taken.mock.results.map((r) => r.value as Buffer));
+      expect(pool.size).toBeLessThanOrEqual(3);
+      for (const read of reads) {
+        expect(pool.has(read.buffer)).toBe(true);
+        expect(read.offset).toBe(16); // after the length and the IV
+      }
+    });
+
+    it('rejects when the stored file ends before the bytes announced, and closes it', async () => {
+      const { file } = storedFile(data.subarray(0, 5000));
+      const { out } = answer();
+      await expect(writeFileFrames(file, 0, data.length, out, key, sha, new FrameBuffers())).rejects.toThrow(/ended at byte 5000/);
+      expect(file.closed).toBe(true);
+    });
+
+    it('stops reading, closes the file and rejects when the answer closes before its end', async () => {
+      const out = new PassThrough({ highWaterMark: 1 }); // nobody reads it: writes never complete
+      const { file, reads } = storedFile(data);
+      const sending = writeFileFrames(file, 0, data.length, out, key, sha, new FrameBuffers());
+      setTimeout(() => out.destroy(), 20);
+      await expect(sending).rejects.toThrow();
+      expect(file.closed).toBe(true);
+      expect(reads.length).toBe(2); // the two frames in flight, no more
     });
   });
 });

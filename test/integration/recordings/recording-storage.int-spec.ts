@@ -91,6 +91,25 @@ function contract(name: string, setup: () => Promise<{ storage: RecordingStorage
       }
     });
 
+    it('reads a stored file at positions into a buffer of the caller, where the store has local files', async () => {
+      const data = randomBytes(10_000);
+      const stored = await storage.put(chunks(data));
+      const file = await storage.openPositional(stored.sha256);
+      if (storage instanceof FsRecordingStorage) expect(file).toBeDefined();
+      else expect(file).toBeUndefined(); // no local file: the stream route streams it (openRead)
+      if (file) {
+        const buffer = Buffer.alloc(200, 0xaa);
+        expect(await file.read(buffer, 16, 100, 5000)).toBe(100);
+        expect(buffer.subarray(16, 116)).toEqual(data.subarray(5000, 5100));
+        expect(buffer.subarray(0, 16)).toEqual(Buffer.alloc(16, 0xaa)); // nothing written before the offset
+        expect(await file.read(buffer, 0, 200, 9950)).toBe(50); // a short read at the end
+        expect(await file.read(buffer, 0, 200, 10_000)).toBe(0);
+        await file.close();
+      }
+      await storage.delete(stored.sha256);
+      if (file) await expect(storage.openPositional(stored.sha256)).rejects.toBeInstanceOf(FileNotStoredError);
+    });
+
     it('reads an empty file', async () => {
       const stored = await storage.put(Readable.from([]));
       expect(stored.size).toBe(0);
