@@ -16,7 +16,7 @@ import { SYNC_PROTOCOL_VERSION } from '../shared/protocol';
 import { EMPTY_SNAPSHOT, wireColumns } from '../../core/sync-kernel/sql';
 import { cursorSnapshot, decodeCursor, decodePage, decodeWindow, encodeToken, FeedCursor, PageToken, WindowToken } from '../shared/tokens';
 import { DATABASE_IDENTITY_SQL, EMPTY_WINDOW_SNAPSHOT, ExportWindows } from './export-windows';
-import { TombstoneHorizon } from './tombstone-horizon';
+import { assertReached, HORIZON_REACH_SQL, HorizonReach, TombstoneHorizon } from './tombstone-horizon';
 import { ReferenceFilter, ReferenceSequences } from './reference-sequences';
 import {
   COPY_SESSION_SQL,
@@ -78,21 +78,26 @@ export class ExportEngine {
     const cursor: FeedCursor | undefined = request.cursor ? decodeCursor(request.cursor) : undefined;
     const asked = cursor ? cursorSnapshot(cursor) : EMPTY_SNAPSHOT;
     // Most pulls find nothing new: that is answered without exporting (and holding) a snapshot.
-    const [probe]: { current: string; db: string; changed: boolean }[] = await this.dataSource.query(
-      windowChangedSql(this.catalog.tables(), DATABASE_IDENTITY_SQL),
+    // The cursor meets the tombstone horizon in the snapshot of the answer: the probe's (an empty
+    // window), else the window's (a purge between the two cannot hide a delete from it).
+    const [probe]: { current: string; db: string; changed: boolean; horizon: HorizonReach | null }[] = await this.dataSource.query(
+      windowChangedSql(this.catalog.tables(), DATABASE_IDENTITY_SQL, cursor ? HORIZON_REACH_SQL : undefined),
       [asked],
     );
     const dbId = probe.db;
     const reset = cursor !== undefined && cursor.db !== dbId;
     const from = reset ? EMPTY_SNAPSHOT : asked;
-    // After the probe: a purge between the two cannot hide a delete from it.
-    if (cursor && !reset) await this.horizon.assertReachable(from);
+    const incremental = cursor !== undefined && !reset;
     if (!probe.changed && !reset) {
+      if (incremental) assertReached(probe.horizon);
       await this.windows.releaseFor(request.peer);
       return { ...base, ...manifestCounts(this.catalog, new Map(), new Map(), { count: 0, bytes: 0 }), window: this.emptyWindow(from, probe.current, dbId) };
     }
     const parts = this.partsFor(request.pageFormats);
-    const opened = await this.windows.open(from, request.peer, (runner) => this.windowStats(runner, from, parts));
+    const opened = await this.windows.open(from, request.peer, async (runner) => {
+      if (incremental) await this.horizon.assertReachable(from, runner);
+      return this.windowStats(runner, from, parts);
+    });
     return {
       ...base,
       ...opened.result,

@@ -155,12 +155,14 @@ FROM ${q(model.table)} t WHERE ${changedSince('t.change_xid', '$1')}`,
  * Whether anything changed since a cursor, without exporting a snapshot: one statement, so the
  * existence checks and `current` (the statement's own snapshot, pg_current_snapshot) see the same
  * data — when nothing changed, `current` is exactly the cursor a window opened now would give.
- * One index probe per synced table and the tombstones. Parameter: $1 from-snapshot.
+ * One index probe per synced table and the tombstones. With `horizonReach` (a one-row query of $1),
+ * its row as JSON in `horizon` (null without one), read in that same snapshot. Parameter: $1 from-snapshot.
  */
-export function windowChangedSql(models: TableModel[], databaseIdentity: string): string {
+export function windowChangedSql(models: TableModel[], databaseIdentity: string, horizonReach?: string): string {
   const probes = [...models.map((m) => q(m.table)), 'tombstones'].map((table) => `EXISTS (SELECT 1 FROM ${table} t WHERE ${changedSince('t.change_xid', '$1')})`);
+  const horizon = horizonReach ? `,\n  (SELECT row_to_json(h) FROM (${horizonReach}) h) AS horizon` : '';
   return `SELECT pg_current_snapshot()::text AS current, (${databaseIdentity}) AS db,
-  (${probes.join('\n    OR ')}) AS changed`;
+  (${probes.join('\n    OR ')}) AS changed${horizon}`;
 }
 
 export const TOMBSTONE_STATS_SQL = `SELECT table_name, count(*)::int AS n FROM tombstones

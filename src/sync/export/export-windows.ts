@@ -65,8 +65,8 @@ export class ExportWindows implements OnApplicationShutdown {
   }
 
   /** The database's identity, so cursors of another database are recognised. */
-  async databaseIdentity(runner?: QueryRunner): Promise<string> {
-    const rows: { id: string }[] = await (runner ?? this.dataSource).query(`SELECT (${DATABASE_IDENTITY_SQL}) AS id`);
+  async databaseIdentity(): Promise<string> {
+    const rows: { id: string }[] = await this.dataSource.query(`SELECT (${DATABASE_IDENTITY_SQL}) AS id`);
     return rows[0].id;
   }
 
@@ -104,8 +104,10 @@ export class ExportWindows implements OnApplicationShutdown {
       await runner.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       // The transaction says whose window it is: replicas that do not hold it check page reads against it.
       await runner.query(`SELECT set_config('application_name', $1, true)`, [windowOwnerName(peer)]);
-      const [row]: { snapshot: string; current: string }[] = await runner.query(`SELECT pg_export_snapshot() AS snapshot, pg_current_snapshot()::text AS current`);
-      const token: WindowToken = { v: 1, snapshot: row.snapshot, from: asSnapshot(fromSnapshot), to: row.current, db: await this.databaseIdentity(runner) };
+      const [row]: { snapshot: string; current: string; db: string }[] = await runner.query(
+        `SELECT pg_export_snapshot() AS snapshot, pg_current_snapshot()::text AS current, (${DATABASE_IDENTITY_SQL}) AS db`,
+      );
+      const token: WindowToken = { v: 1, snapshot: row.snapshot, from: asSnapshot(fromSnapshot), to: row.current, db: row.db };
       const result = await describe(runner, token);
       const held: HeldWindow = { id: randomUUID(), peer, token, runner, expiresAt: new Date(), idleSeconds: options.idleSeconds ?? this.config.sync.windowIdleSeconds };
       this.windows.set(row.snapshot, held);

@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, QueryRunner } from 'typeorm';
 import { AppConfig } from '../../config';
 import { PeriodicTask } from '../../core/periodic-task';
 import { inTransaction } from '../../core/database/transaction';
@@ -71,25 +71,38 @@ export class TombstoneHorizon implements OnApplicationBootstrap, OnApplicationSh
 
   /**
    * Refuses a cursor (the pg_snapshot of the peer's previous window) that may not have seen every
-   * purged tombstone. It has if it is past the newest one (its xmin is), or if it sees everything
-   * the latest purge's snapshot saw (taken after the purge: a transaction still open elsewhere on
-   * the server holds xmin back, and must not make a fresh full resync look behind again).
+   * purged tombstone (HORIZON_REACH_SQL), read on `runner` (in its snapshot: the window's) or the pool.
    */
-  async assertReachable(previousSnapshot: string): Promise<void> {
-    const [horizon]: (Horizon & { reachable: boolean })[] = await this.dataSource.query(
-      `SELECT purged_xid::text AS "purgedXid", ${timestampText('purged_before')} AS "purgedBefore",
+  async assertReachable(previousSnapshot: string, runner?: QueryRunner): Promise<void> {
+    const [reach]: HorizonReach[] = await (runner ?? this.dataSource).query(HORIZON_REACH_SQL, [previousSnapshot]);
+    assertReached(reach);
+  }
+}
+
+/** The horizon as a cursor meets it (HORIZON_REACH_SQL); none before the first purge. */
+export type HorizonReach = Horizon & { reachable: boolean };
+
+/**
+ * The horizon and whether a cursor ($1, the pg_snapshot of the peer's previous window) has seen
+ * every purged tombstone: it has if it is past the newest one (its xmin is), or if it sees
+ * everything the latest purge's snapshot saw (taken after the purge: a transaction still open
+ * elsewhere on the server holds xmin back, and must not make a fresh full resync look behind
+ * again). To be read in the snapshot the answer to the cursor comes from: a purge committed after
+ * it has not removed anything that snapshot sees.
+ */
+export const HORIZON_REACH_SQL = `SELECT purged_xid::text AS "purgedXid", ${timestampText('purged_before')} AS "purgedBefore",
          purged_xid < pg_snapshot_xmin($1::pg_snapshot)::text::bigint
          OR (purge_snapshot IS NOT NULL AND ${seesEverythingOf('$1::pg_snapshot', 'purge_snapshot::pg_snapshot')}) AS reachable
-       FROM sync_horizon WHERE id = 1`,
-      [previousSnapshot],
-    );
-    if (!horizon || horizon.reachable) return;
-    throw AppError.of(
-      'ERR_BEHIND_HORIZON',
-      `your last pull from this node is older than its tombstone horizon: deletes before ${horizon.purgedBefore} are no longer kept, so an incremental pull could miss some; pull again with a full resync`,
-      { details: { purgedBefore: horizon.purgedBefore } },
-    );
-  }
+       FROM sync_horizon WHERE id = 1`;
+
+/** ERR_BEHIND_HORIZON unless the cursor reaches the horizon (`reach`: HORIZON_REACH_SQL's row, none before the first purge). */
+export function assertReached(reach: HorizonReach | null | undefined): void {
+  if (!reach || reach.reachable) return;
+  throw AppError.of(
+    'ERR_BEHIND_HORIZON',
+    `your last pull from this node is older than its tombstone horizon: deletes before ${reach.purgedBefore} are no longer kept, so an incremental pull could miss some; pull again with a full resync`,
+    { details: { purgedBefore: reach.purgedBefore } },
+  );
 }
 
 /**

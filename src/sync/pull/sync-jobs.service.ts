@@ -3,12 +3,13 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Observable, concat, of } from 'rxjs';
 import { AppError } from '../../core/errors/app-error';
 import { withSyncJobContext } from '../../core/log-context';
+import { isUuid } from '../../core/uuid';
 import { FetchSource } from './fetch-step';
 import { PeerDirectory } from './peer-directory';
 import { PeerTarget } from './peer.port';
 import { PROGRESS_TICK_MS, ProgressTracker, SyncProgress } from './progress';
 import { SyncLock, SyncLockHandle } from './sync-lock';
-import { SyncLogs } from './sync-logs';
+import { SyncLogRow, SyncLogs } from './sync-logs';
 import { SagaOutcome, SyncSaga } from './sync-saga';
 
 /** How long a new job waits for a finished job to release the sync lock (its cleanup) before a 409. */
@@ -65,11 +66,9 @@ export class SyncJobs implements OnApplicationBootstrap {
   }
 
   async start(request: StartRequest): Promise<string> {
-    const peer = request.bundle?.peer ?? (await this.peers.resolveForPull(request.remoteNodeId));
     const jobId = randomUUID();
-    const lock = await this.acquireLock(jobId);
+    const { peer, lock, last } = await this.peerUnderLock(request, jobId);
     try {
-      const last = await this.logs.lastCompletedPull(peer.registryId);
       // Written by the saga when there is something to record (one write for a pull with nothing to do).
       const logKind = request.bundle && request.kind === 'pull' ? 'bundle_import' : request.kind;
       const log = this.logs.draft(jobId, peer.registryId, logKind, request.requestedBy, request.fullResync ? null : (last?.cursorTo ?? null));
@@ -105,12 +104,38 @@ export class SyncJobs implements OnApplicationBootstrap {
   }
 
   /**
-   * The sync lock for a new job. A holder whose job has already ended is only cleaning up (its
-   * staging, its files): that is waited for, briefly, instead of refusing. A holder still running is
-   * named in the 409, found by the id its connection announces, or (an older replica) its log row.
+   * A new job's peer (checked: SPEC §6), its sync lock, and the peer's last completed pull read under
+   * the lock. The peer's checks and the lock go side by side, the read in the lock's round trip
+   * (SyncLock.tryAcquireReading); a peer refused is refused as before, whatever the lock (released).
    */
-  private async acquireLock(jobId: string): Promise<SyncLockHandle> {
-    let lock = await this.lock.tryAcquire(jobId);
+  private async peerUnderLock(request: StartRequest, jobId: string): Promise<{ peer: PeerTarget; lock: SyncLockHandle; last?: SyncLogRow }> {
+    const remoteNodeId = request.bundle?.peer.registryId ?? request.remoteNodeId;
+    const peerOf = request.bundle ? Promise.resolve(request.bundle.peer) : this.peers.resolveForPull(remoteNodeId);
+    const lockOf = isUuid(remoteNodeId) ? this.lock.tryAcquireReading<SyncLogRow>(jobId, this.logs.lastCompletedPullSql(remoteNodeId)) : Promise.resolve(undefined);
+    const [peer, locked] = await Promise.allSettled([peerOf, lockOf]);
+    if (peer.status === 'rejected') {
+      if (locked.status === 'fulfilled' && locked.value) await this.lock.release(locked.value.lock);
+      throw peer.reason;
+    }
+    if (locked.status === 'rejected') throw locked.reason;
+    if (locked.value) return { peer: peer.value, lock: locked.value.lock, last: locked.value.rows[0] };
+    const lock = await this.acquireLock(jobId, isUuid(remoteNodeId));
+    try {
+      return { peer: peer.value, lock, last: await this.logs.lastCompletedPull(peer.value.registryId) };
+    } catch (error) {
+      await this.lock.release(lock);
+      throw error;
+    }
+  }
+
+  /**
+   * The sync lock for a new job (`refused`: tryAcquire already found it held). A holder whose job has
+   * already ended is only cleaning up (its staging, its files): that is waited for, briefly, instead
+   * of refusing. A holder still running is named in the 409, found by the id its connection
+   * announces, or (an older replica) its log row.
+   */
+  private async acquireLock(jobId: string, refused: boolean): Promise<SyncLockHandle> {
+    let lock = refused ? undefined : await this.lock.tryAcquire(jobId);
     if (!lock && (await this.runningJob()) === undefined) lock = await this.lock.acquireWithin(jobId, FINISHING_WAIT_MS);
     if (lock) return lock;
     const running = (await this.runningJob()) ?? (await this.lock.owner()) ?? null;

@@ -1,11 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, QueryRunner } from 'typeorm';
 import { isUuid } from '../../core/uuid';
+import { simpleQuery } from '../import/rows-batch';
 
 /** PostgreSQL advisory lock key: one sync job per database at a time ("PRSM"). */
 const SYNC_LOCK_KEY = 0x5052534d;
 /** The holder's connection is named after its job, so any replica can say which job holds the lock. */
 const OWNER_PREFIX = 'prism-sync:';
+
+const TRY_LOCK = 'pg_try_advisory_lock($1)';
+
+/**
+ * One statement: the connection's name (and `settings`, e.g. the wait's lock_timeout) are set in
+ * the subquery, which yields its row before `lock` (a boolean expression of the key, $1) is
+ * evaluated on it — the holder ($2) is named before it holds the lock.
+ */
+const lockSql = (lock: string, settings = '') => `SELECT ${lock} AS locked FROM (SELECT set_config('application_name', $2, false)${settings}) named`;
 
 /** A held lock: the connection that holds it. */
 export type SyncLockHandle = QueryRunner;
@@ -22,7 +32,29 @@ export class SyncLock {
 
   /** The lock for `owner` (a job id, or a word such as "recovery"), or undefined when another holds it. */
   async tryAcquire(owner: string): Promise<SyncLockHandle | undefined> {
-    return this.acquire(owner, 'pg_try_advisory_lock($1)');
+    return this.acquire(owner, TRY_LOCK);
+  }
+
+  /**
+   * tryAcquire, and in the same round trip `read` (a statement without parameters), run once the
+   * lock is held: its own snapshot sees whatever the previous holder committed before it released
+   * the lock. Its rows, with the lock; undefined (rows dropped) when another holds the lock.
+   */
+  async tryAcquireReading<T>(owner: string, read: string): Promise<{ lock: SyncLockHandle; rows: T[] } | undefined> {
+    // Inlined: the simple protocol that carries two statements takes no parameters.
+    if (!/^[\w-]{1,64}$/.test(owner)) throw new Error(`sync lock owner ${owner} is not a word`);
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const lock = lockSql(TRY_LOCK).replace('$1', String(SYNC_LOCK_KEY)).replace('$2', `'${OWNER_PREFIX}${owner}'`);
+      const [[{ locked }], rows] = (await simpleQuery(runner, [lock, read])).map((r) => r.rows);
+      if (locked === true) return { lock: runner, rows: rows as T[] };
+    } catch (error) {
+      await this.release(runner);
+      throw error;
+    }
+    await this.release(runner);
+    return undefined;
   }
 
   /** Like tryAcquire, but waits up to `ms` for the holder to release it. */
@@ -52,11 +84,7 @@ export class SyncLock {
     await handle.release().catch(() => undefined);
   }
 
-  /**
-   * One statement: the connection's name (and the wait's lock_timeout) are set in the subquery, which
-   * yields its row before `lock` (a boolean expression of the key, $1) is evaluated on it — the
-   * holder is named before it holds the lock.
-   */
+  /** The lock in one statement (lockSql). */
   private async acquire(owner: string, lock: string, waitMs?: number): Promise<SyncLockHandle | undefined> {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
@@ -65,7 +93,7 @@ export class SyncLock {
       const timeout = waitMs === undefined ? '' : `, set_config('lock_timeout', $3, false)`;
       const params: unknown[] = [SYNC_LOCK_KEY, `${OWNER_PREFIX}${owner}`];
       if (waitMs !== undefined) params.push(`${Math.max(1, Math.round(waitMs))}ms`);
-      [{ locked }] = (await runner.query(`SELECT ${lock} AS locked FROM (SELECT set_config('application_name', $2, false)${timeout}) named`, params)) as { locked: boolean }[];
+      [{ locked }] = (await runner.query(lockSql(lock, timeout), params)) as { locked: boolean }[];
     } catch (error) {
       // 55P03: lock_timeout passed while waiting.
       if ((error as { code?: string }).code !== '55P03') {

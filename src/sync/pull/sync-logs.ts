@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, QueryRunner } from 'typeorm';
 import { timestampText } from '../../core/sync-kernel/sql';
+import { isUuid } from '../../core/uuid';
 import type { FeedLag, SyncLogKind } from '../../../client/src/types';
 import { LastSync, PeerSyncStatus } from '../../nodes/peer-sync-status.port';
 import type { ResumeReport } from './kept-staging';
@@ -81,9 +82,13 @@ const SELECT = `SELECT id, remote_node_id AS "remoteNodeId", kind, status, phase
   error_code AS "errorCode", error_message AS "errorMessage", requested_by AS "requestedBy", negotiated_protocol AS "negotiatedProtocol",
   clock_skew_ms AS "clockSkewMs", resumed, announced FROM sync_logs`;
 
+const LAST_COMPLETED_PULL_SQL = `${SELECT} WHERE remote_node_id = $1 AND ${APPLIED_KINDS} AND status = 'completed' ORDER BY completed_at DESC LIMIT 1`;
+
 /** What the operator's answer to a finished pull tells of its row (SyncHistory.syncResult). */
 export type FinishedRow = Pick<SyncLogRow, 'status' | 'remoteNodeId' | 'startedAt' | 'completedAt'>;
 const FINISHED_COLUMNS = `status, remote_node_id AS "remoteNodeId", ${ts('started_at')} AS "startedAt", ${ts('completed_at')} AS "completedAt"`;
+const finishedRow = (row: FinishedRow | undefined): FinishedRow | undefined =>
+  row && { status: row.status, remoteNodeId: row.remoteNodeId, startedAt: row.startedAt, completedAt: row.completedAt };
 
 /** The sync_logs table: job state of the SyncSaga (persisted, survives restarts), and each peer's last pull. */
 @Injectable()
@@ -181,7 +186,7 @@ export class SyncLogs extends PeerSyncStatus {
        RETURNING ${FINISHED_COLUMNS}${options.durable ? '' : `, set_config('synchronous_commit', 'off', true)`}`,
       params,
     );
-    return rows[0] && { status: rows[0].status, remoteNodeId: rows[0].remoteNodeId, startedAt: rows[0].startedAt, completedAt: rows[0].completedAt };
+    return finishedRow(rows[0]);
   }
 
   async get(id: string): Promise<SyncLogRow | undefined> {
@@ -199,11 +204,14 @@ export class SyncLogs extends PeerSyncStatus {
 
   /** The last completed pull (or bundle import) from a peer: where the next one starts and what counts as a local change. */
   async lastCompletedPull(remoteNodeId: string): Promise<SyncLogRow | undefined> {
-    const rows: SyncLogRow[] = await this.dataSource.query(
-      `${SELECT} WHERE remote_node_id = $1 AND ${APPLIED_KINDS} AND status = 'completed' ORDER BY completed_at DESC LIMIT 1`,
-      [remoteNodeId],
-    );
+    const rows: SyncLogRow[] = await this.dataSource.query(LAST_COMPLETED_PULL_SQL, [remoteNodeId]);
     return rows[0];
+  }
+
+  /** lastCompletedPull as a statement without parameters (a row or none), to share a round trip (SyncLock.tryAcquireReading). */
+  lastCompletedPullSql(remoteNodeId: string): string {
+    if (!isUuid(remoteNodeId)) throw new Error(`peer id ${remoteNodeId} is not a uuid`);
+    return LAST_COMPLETED_PULL_SQL.replace('$1', `'${remoteNodeId}'::uuid`);
   }
 
   async running(): Promise<SyncLogRow[]> {
@@ -218,19 +226,23 @@ export class SyncLogs extends PeerSyncStatus {
     ]);
   }
 
-  /** Completion, inside the apply transaction: it commits together with the data and the cursor. */
+  /**
+   * Completion, inside the apply transaction: it commits together with the data and the cursor.
+   * Returns the row as it commits (what the operator's answer needs of it).
+   */
   async complete(
     runner: QueryRunner,
     id: string,
     result: { cursorTo: string | null; lastSyncedAt: string; entitiesReceived: Record<string, number>; counts: unknown; progress: unknown },
-  ): Promise<void> {
-    await runner.query(
+  ): Promise<FinishedRow | undefined> {
+    const [rows]: [FinishedRow[], number] = await runner.query(
       `UPDATE sync_logs SET status = 'completed', phase = 'done', completed_at = clock_timestamp(), updated_at = clock_timestamp(),
          cursor_to = $2, last_synced_at = $3::timestamptz, entities_received = $4, counts = $5, progress = $6,
          local_apply_xid = pg_current_xact_id()::text::bigint
-       WHERE id = $1`,
+       WHERE id = $1 RETURNING ${FINISHED_COLUMNS}`,
       [id, result.cursorTo, result.lastSyncedAt, JSON.stringify(result.entitiesReceived), JSON.stringify(result.counts), JSON.stringify(result.progress)],
     );
+    return finishedRow(rows[0]);
   }
 
   /** Failure, written outside the rolled-back transaction (the row, if the job had not written it yet). */

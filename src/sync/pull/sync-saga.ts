@@ -35,7 +35,7 @@ export interface SagaJob {
 export interface SagaOutcome {
   manifest: SyncManifest;
   summary: SyncSummary;
-  /** The job's row as its one write left it (a pull with nothing to do): the answer needs no read of it. */
+  /** The job's row as its last write left it (a pull; undefined for a preview): the answer needs no read of it. */
   finished?: FinishedRow;
 }
 
@@ -65,6 +65,8 @@ export class SyncSaga {
     // Tables are loaded for the apply as their feeds complete, while the fetch goes on (network pulls; a bundle's apply loads them itself).
     const preload = job.source ? undefined : this.apply.preload(job.signal, (rows, ms) => job.progress.loaded(rows, ms));
     let completed = false;
+    // The job's row as the apply commits it: the operator's answer needs no read of it.
+    let finished: FinishedRow | undefined;
     try {
       fetched = await (job.source ?? this.fetch).run({
         jobId: job.log.id,
@@ -111,7 +113,7 @@ export class SyncSaga {
         // Commits with the data: the log says completed exactly when the rows and the cursor are in.
         beforeCommit: async (runner, results) => {
           const summary = summaryOf(results);
-          await this.logs.complete(runner, job.log.id, {
+          finished = await this.logs.complete(runner, job.log.id, {
             cursorTo: fetched!.nextCursor,
             lastSyncedAt: manifest.generatedAt,
             entitiesReceived: summary.entitiesReceived,
@@ -126,7 +128,7 @@ export class SyncSaga {
       await this.fetch.release(fetched, { collectGarbage: job.kind === 'preview' });
       this.events.publish(new SyncCompletedEvent(job.log.id, job.peer.registryId, job.kind, summary, manifest));
       completed = true;
-      return { manifest, summary };
+      return { manifest, summary, finished };
     } catch (error) {
       const failure = classifyFailure(error, 'pull', { cancelled: job.signal.aborted });
       const status = phase === 'apply' ? 'rolled_back' : 'failed';

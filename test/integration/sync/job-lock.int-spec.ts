@@ -98,4 +98,41 @@ describe('sync job lock', () => {
     expect(again).toBeDefined();
     await lock.release(again!);
   });
+
+  it('the lock and a read share a round trip: the read runs once the lock is held; refused, nothing is kept', async () => {
+    const lock = pair.a.app.get(SyncLock);
+    const job = '00000000-0000-4000-8000-0000000000cc';
+    for (let i = 0; i < 400 && (await lockHeld()); i++) await sleep(25);
+    // Fails if the read ran before the lock was taken (or on another connection).
+    const ownLock = `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid() AND objid = ${SYNC_LOCK_KEY}::oid`;
+    const held = await lock.tryAcquireReading<{ n: number }>(job, ownLock);
+    expect(held?.rows).toEqual([{ n: 1 }]);
+    try {
+      expect(await lock.owner()).toBe(job);
+      expect(await lock.tryAcquireReading('00000000-0000-4000-8000-0000000000dd', ownLock)).toBeUndefined();
+      expect(await lock.owner()).toBe(job);
+    } finally {
+      await lock.release(held!.lock);
+    }
+    expect(await lockHeld()).toBe(false);
+    const names = (await pair.a.dataSource.query(`SELECT application_name AS name FROM pg_stat_activity WHERE datname = current_database()`)) as { name: string }[];
+    expect(names.filter((n) => n.name.startsWith('prism-sync:'))).toEqual([]);
+  });
+
+  it('a pull of an unknown peer is refused as such (404) whoever holds the lock, and leaves the lock as it was', async () => {
+    const lock = pair.a.app.get(SyncLock);
+    const unknown = '00000000-0000-4000-8000-0000000000ee';
+    const pullUnknown = () => request(pair.a.url).post('/api/sync/pull').set(bearer(pair.adminA)).send({ remoteNodeId: unknown });
+    for (let i = 0; i < 400 && (await lockHeld()); i++) await sleep(25);
+    expect((await pullUnknown()).body.error).toBe('ERR_NODE_NOT_FOUND');
+    expect(await lockHeld()).toBe(false);
+    const job = '00000000-0000-4000-8000-0000000000ff';
+    const held = await lock.tryAcquire(job);
+    try {
+      expect((await pullUnknown()).body.error).toBe('ERR_NODE_NOT_FOUND');
+      expect(await lock.owner()).toBe(job);
+    } finally {
+      await lock.release(held!);
+    }
+  });
 });

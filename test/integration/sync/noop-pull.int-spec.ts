@@ -87,6 +87,17 @@ describe('no-op pull', () => {
     expect(row!.completedAt).toEqual(expect.any(String));
   });
 
+  it('the answer to a pull that applied rows is taken from the write that completed its row, inside the apply (no read of the row)', async () => {
+    await laterality(pair.b, 'answered');
+    [rowReads, recording] = [0, true];
+    const res = await pull(pair).finally(() => (recording = false));
+    expect(res.status).toBe(200);
+    expect(res.body.summary.totals.received).toBe(1);
+    expect(rowReads).toBe(0);
+    const row = await pair.a.app.get(SyncLogs).get(res.body.jobId as string);
+    expect(res.body).toMatchObject({ status: 'completed', jobId: row!.id, remoteNodeId: row!.remoteNodeId, startedAt: row!.startedAt, completedAt: row!.completedAt });
+  });
+
   it('a transaction open at the source during no-op pulls is delivered by the pull after it commits', async () => {
     const held = pair.b.dataSource.createQueryRunner();
     await held.connect();

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { ExportWindows } from '../../../src/sync/export/export-windows';
 import { TombstoneHorizon } from '../../../src/sync/export/tombstone-horizon';
 import { BULK_HTTP_ENV } from '../../support/dataset';
 import { laterality, lateralityRow } from '../../support/sync-sql';
@@ -85,6 +86,25 @@ describe('tombstone horizon', () => {
       await longRunning.rollbackTransaction();
       await longRunning.release();
     }
+  });
+
+  it('refuses a pull behind the horizon that has changes to fetch too, in the window it would have opened (released)', async () => {
+    await laterality(pair.b, 'purged-before-a-change');
+    await pullInto(pair, 'a');
+    await pair.b.dataSource.query(`DELETE FROM snomed_laterality WHERE code = 'purged-before-a-change'`);
+    await pair.b.dataSource.query(`UPDATE tombstones SET deleted_at = deleted_at - interval '2 days' WHERE row_key = '{"code": "purged-before-a-change"}'`);
+    expect(await pair.b.app.get(TombstoneHorizon).purge()).toBe(1);
+    // Something to fetch: the manifest opens a window, and the cursor meets the horizon in its snapshot.
+    await laterality(pair.b, 'changed-after-the-purge');
+
+    const behind = await request(pair.a.url).post('/api/sync/pull').set(bearer(pair.adminA)).send({ remoteNodeId: pair.peerOnA });
+    expect(behind.body.error).toBe('ERR_BEHIND_HORIZON');
+    expect(pair.b.app.get(ExportWindows).openCount).toBe(0);
+    expect(await lateralityRow(pair.a, 'changed-after-the-purge')).toBeUndefined();
+    const resync = await request(pair.a.url).post('/api/sync/pull').set(bearer(pair.adminA)).send({ remoteNodeId: pair.peerOnA, fullResync: true });
+    expect(resync.status).toBe(200);
+    expect(await lateralityRow(pair.a, 'purged-before-a-change')).toBeUndefined();
+    expect(await lateralityRow(pair.a, 'changed-after-the-purge')).toBeDefined();
   });
 
   it('refuses a malformed fullResync flag', async () => {

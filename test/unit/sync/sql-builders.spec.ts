@@ -61,6 +61,9 @@ describe('SQL builders', () => {
     for (const model of models) expect(sql).toContain(`FROM "${model.table}" t WHERE (t.change_xid >= pg_snapshot_xmin($1::pg_snapshot)`);
     expect(sql).toContain('FROM tombstones t WHERE');
     expect(sql).toMatch(/^SELECT pg_current_snapshot\(\)::text AS current, \(SELECT 1\) AS db,/);
+    expect(sql).not.toContain('AS horizon');
+    // The cursor's horizon in the same statement (its snapshot): a row as JSON, null before any purge.
+    expect(windowChangedSql(models, 'SELECT 1', 'SELECT 2 AS reachable')).toMatch(/AS changed,\s+\(SELECT row_to_json\(h\) FROM \(SELECT 2 AS reachable\) h\) AS horizon$/);
   });
 
   it('fills node-local columns on import: the local node id, and the locator of the row\'s file by its hash', () => {
