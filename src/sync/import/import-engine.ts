@@ -186,17 +186,9 @@ export class ImportEngine {
    * than the statements. `session`: tables that outlive the transaction (ApplyPreload).
    */
   typedTablesSql(staging: StagingArea, models: readonly TableModel[], options: { session?: boolean } = {}): string[] {
-    return this.typedTablesAheadSql(models.filter((model) => staging.copyColumns(model.table)), options.session ? 'session' : 'transaction');
-  }
-
-  /** typedTablesSql whatever is staged: tables made before their pages are (ApplyPreload.prepare). */
-  typedTablesAheadSql(models: readonly TableModel[], lifetime: 'session' | 'transaction' = 'session'): string[] {
-    return models.map((model) => typedTableSql(model, rowsTable(model), lifetime));
-  }
-
-  /** Drops the typed temp tables of `models` (made ahead, never loaded: the apply makes its own). */
-  dropTypedTablesSql(models: readonly TableModel[]): string {
-    return `DROP TABLE IF EXISTS ${models.map((model) => `pg_temp.${rowsTable(model)}`).join(', ')}`;
+    return models
+      .filter((model) => staging.copyColumns(model.table))
+      .map((model) => typedTableSql(model, rowsTable(model), options.session ? 'session' : 'transaction'));
   }
 
   /**

@@ -29,8 +29,6 @@ export class ApplyPreload {
   private readonly tables = new Set<string>();
   /** Loaded without ANALYZE: their target was empty when loaded (the apply analyzes those it must merge into). */
   private readonly unanalyzed = new Set<string>();
-  /** Typed temp tables made ahead of their pages (prepare), loaded or not. */
-  private readonly prepared = new Set<string>();
   /** Tables whose pages are staged, not loaded yet. */
   private pending: { staging: StagingArea; table: string }[] = [];
   /** Loaded in the transaction under way (kept only once it commits), and whether without ANALYZE. */
@@ -45,24 +43,6 @@ export class ApplyPreload {
     /** Each table loaded: its rows and the milliseconds its load took (ApplyContext.onTableLoaded). */
     private readonly onLoaded?: (rows: number, ms: number) => void,
   ) {}
-
-  /**
-   * Makes the typed temp tables of `tables` (those the manifest announces rows in) in one round
-   * trip while the fetch waits for pages: their loads then only copy rows in. Made when their pages
-   * are in, the tables completed last were created after the fetch, on the pull's critical path (a
-   * dozen CREATEs, 10–80 ms of catalog work). A table made ahead and never loaded is dropped when
-   * the apply begins (the apply then makes its own); a failure here leaves the loads to make them.
-   */
-  prepare(tables: string[]): void {
-    this.queue = this.queue
-      .then(async () => {
-        const models = tables.filter((table) => this.catalog.hasTable(table) && !this.prepared.has(table) && !this.tables.has(table)).map((table) => this.catalog.table(table));
-        if (models.length === 0 || this.ended) return;
-        await simpleQuery(await this.connection(), this.engine.typedTablesAheadSql(models));
-        for (const model of models) this.prepared.add(model.table);
-      })
-      .catch(() => undefined);
-  }
 
   /** Tables of `staging` whose pages are all staged: loaded in turn (a staging replaced by another, e.g. a window fetched again, drops what was loaded from it). */
   load(staging: StagingArea, tables: string[]): void {
@@ -93,7 +73,7 @@ export class ApplyPreload {
           const answers = await simpleQuery(runner, [
             'BEGIN',
             'SET LOCAL synchronous_commit = off',
-            ...this.engine.typedTablesSql(this.staging!, models.filter((model) => !this.prepared.has(model.table)), { session: true }),
+            ...this.engine.typedTablesSql(this.staging!, models, { session: true }),
             this.engine.emptyNowSql(models),
           ]);
           const empty = new Set(answers.at(-1)!.rows.map((r) => r.table_name as string));
@@ -143,8 +123,7 @@ export class ApplyPreload {
     if (this.failure && this.failure.staging === staging) throw this.failure.error;
     if (!this.runner || this.staging !== staging || this.tables.size === 0) return undefined;
     const runner = this.runner;
-    const unloaded = [...this.prepared].filter((table) => !this.tables.has(table)).map((table) => this.catalog.table(table));
-    await runner.query(['BEGIN ISOLATION LEVEL READ COMMITTED', ...(unloaded.length > 0 ? [this.engine.dropTypedTablesSql(unloaded)] : [])].join('; '));
+    await runner.query('BEGIN ISOLATION LEVEL READ COMMITTED');
     let result: T;
     try {
       result = await work(runner, this.tables, this.unanalyzed);
@@ -182,11 +161,7 @@ export class ApplyPreload {
   }
 
   private async reset(staging: StagingArea): Promise<void> {
-    // Tables made ahead for the first staging stay; a staging replaced by another drops everything.
-    if (this.staging && (this.tables.size > 0 || this.prepared.size > 0) && this.runner) {
-      await this.runner.query('DISCARD TEMP');
-      this.prepared.clear();
-    }
+    if (this.tables.size > 0 && this.runner) await this.runner.query('DISCARD TEMP');
     this.tables.clear();
     this.unanalyzed.clear();
     this.staging = staging;

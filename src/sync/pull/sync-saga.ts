@@ -77,7 +77,6 @@ export class SyncSaga {
         signal: job.signal,
         downloadFiles: job.kind === 'pull',
         onManifest: async (manifest, protocol) => {
-          preload?.prepare(tablesWithRows(manifest));
           measured.protocol = protocol;
           measured.announced = announcedBy(manifest);
           if (!this.nothingToApply(job, manifest)) await this.logs.begin(job.log, 'fetching', job.progress.snapshot(), measured);
@@ -187,11 +186,6 @@ export class SyncSaga {
   recover(): Promise<string[]> {
     return this.fetch.recover();
   }
-}
-
-/** The tables a change-feed manifest announces rows in (it counts them per table when its window has parts; else none). */
-export function tablesWithRows(manifest: SyncManifest): string[] {
-  return (manifest.window && !manifest.window.empty ? (manifest.feeds ?? []) : []).flatMap((feed) => Object.entries(feed.tables ?? {}).filter(([, rows]) => rows > 0).map(([table]) => table));
 }
 
 /** A change-feed manifest's totals (undefined for a reference-protocol manifest: it counts top-level rows only). */

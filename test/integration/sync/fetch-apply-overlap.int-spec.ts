@@ -25,8 +25,6 @@ describe('loading for the apply while the fetch goes on', () => {
   let loadStarted: () => void = () => undefined;
   /** Loads wait a while before they read the staging (a window can be released meanwhile). */
   let slowLoads = false;
-  /** A table the loads during the fetch leave to the apply (as if its pages were not COPY pages). */
-  let leftToTheApply: string | undefined;
 
   beforeAll(async () => {
     pair = await startPair(BULK_HTTP_ENV);
@@ -37,7 +35,6 @@ describe('loading for the apply while the fetch goes on', () => {
     const engine = pair.a.app.get(ImportEngine);
     const loadTable = ImportEngine.prototype.loadTable.bind(engine);
     jest.spyOn(engine, 'loadTable').mockImplementation(async (runner, staging, model, options) => {
-      if (options?.session && model.table === leftToTheApply) return false;
       if (options?.session) {
         loadStarted();
         if (slowLoads) await new Promise((resolve) => setTimeout(resolve, 300));
@@ -111,32 +108,6 @@ describe('loading for the apply while the fetch goes on', () => {
     expect(await digest(pair.a, pair.adminA)).toBe(await digest(pair.b, pair.adminB));
     expect(await tempTablesDropped()).toBe(0);
     expect(stagingLeft()).toEqual([]);
-  });
-
-  it('typed temp tables are made as the manifest announces rows; one the fetch does not load is dropped when the apply begins, which loads it', async () => {
-    const engine = pair.a.app.get(ImportEngine);
-    const ahead = engine.typedTablesAheadSql.bind(engine);
-    const madeAhead: string[] = [];
-    const spy = jest.spyOn(engine, 'typedTablesAheadSql').mockImplementation((models, lifetime) => {
-      madeAhead.push(...models.map((m) => m.table));
-      return ahead(models, lifetime);
-    });
-    leftToTheApply = 'research';
-    try {
-      await pair.b.dataSource.query(`UPDATE research SET title = title || '+a'`);
-      await pair.b.dataSource.query(`UPDATE volunteer SET updated_at = updated_at`);
-      const res = await pull(pair);
-      expect(res.status).toBe(200);
-    } finally {
-      leftToTheApply = undefined;
-      spy.mockRestore();
-    }
-    // Without the drop, the apply's own CREATE of research's table fails: it exists already.
-    expect(madeAhead).toEqual(expect.arrayContaining(['research', 'volunteer']));
-    expect(early).toContain('volunteer');
-    expect(early).not.toContain('research');
-    expect(await digest(pair.a, pair.adminA)).toBe(await digest(pair.b, pair.adminB));
-    expect(await tempTablesDropped()).toBe(0);
   });
 
   it('a window the source released mid-fetch is fetched anew: what was loaded from the first staging is dropped, the pull completes', async () => {
