@@ -15,6 +15,7 @@ import { HorizonPurgeSnapshot1796100000200 } from './1796100000200-HorizonPurgeS
 import { NaturalKeyLockBuckets1796100000201 } from './1796100000201-NaturalKeyLockBuckets';
 import { SyncLogLastPullIndex1796100000217 } from './1796100000217-SyncLogLastPullIndex';
 import { ArchiveCascadedNewerRows1796100000230 } from './1796100000230-ArchiveCascadedNewerRows';
+import { WaitingOrphans1796100000231 } from './1796100000231-WaitingOrphans';
 
 /**
  * Every migration, in order. Listed explicitly (rather than globbed) so the app, the CLI and Jest
@@ -38,4 +39,5 @@ export const ALL_MIGRATIONS: Function[] = [
   NaturalKeyLockBuckets1796100000201,
   SyncLogLastPullIndex1796100000217,
   ArchiveCascadedNewerRows1796100000230,
+  WaitingOrphans1796100000231,
 ];

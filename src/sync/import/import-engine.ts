@@ -28,6 +28,9 @@ import {
   typedRowsSql,
   typedTableSql,
   deleteGoneAtOriginSql,
+  settleWaitingOrphansSql,
+  stageWaitingOrphansSql,
+  WAITING_ORPHAN_TABLES_SQL,
 } from './import-sql';
 import { ForeignKeyViolation, foreignKeyViolationsSql, mayWriteInReplicaMode } from './foreign-key-check-sql';
 import { ApplyContext, emptyTableResult, TableResult } from './import.types';
@@ -251,7 +254,6 @@ export class ImportEngine {
     const result = emptyTableResult(model.table);
     const conflictParams = [ctx.syncLogId, ctx.peerRegistryId, ctx.lastApplyXid];
     const one = async (sql: string, params: unknown[] = []) => ((await ctx.runner.query(sql, params)) as Record<string, number>[])[0];
-    const affected = async (sql: string, params: unknown[]) => ((await ctx.runner.query(sql, params, true)) as { affected?: number }).affected ?? 0;
 
     const state = ctx.tombstoneState!;
     const localTombstones = state.local.has(model.table);
@@ -295,9 +297,23 @@ export class ImportEngine {
       );
       return { result, queued: true };
     }
+    await this.applyRows(ctx, model, rows, rowsSql, localTombstones, result);
+    // An empty table holds only rows of the window now: none is gone at the origin.
+    if (ctx.fullResyncOrigin && !emptyTarget) result.deleted += (await this.withRiTriggers(ctx, () => one(deleteGoneAtOriginSql(model, rows), [ctx.fullResyncOrigin]))).n;
+    // The temp table goes at the commit (ON COMMIT DROP): no statement for it here.
+    return { result, queued: false };
+  }
+
+  /**
+   * The rows of one table staged in `rows`, applied by `rowsSql` (applyRowsSql) into `result`, then
+   * the natural-key collisions they made and, where the table has tombstones, the deletes they undo.
+   */
+  private async applyRows(ctx: ApplyContext, model: TableModel, rows: string, rowsSql: string, localTombstones: boolean, result: TableResult): Promise<void> {
+    const conflictParams = [ctx.syncLogId, ctx.peerRegistryId, ctx.lastApplyXid];
+    const affected = async (sql: string, params: unknown[]) => ((await ctx.runner.query(sql, params, true)) as { affected?: number }).affected ?? 0;
     const hashes = [...ctx.fileLocators.keys()];
     const locals = [localNodeUuid(this.config.node.nodeId), ctx.peerProtocolId, hashes, hashes.map((h) => ctx.fileLocators.get(h))];
-    fillRowsResult(result, (await one(rowsSql, [...conflictParams, ...locals])) as unknown as RowsCounts);
+    fillRowsResult(result, ((await ctx.runner.query(rowsSql, [...conflictParams, ...locals])) as RowsCounts[])[0]);
     if (result.inserted + result.updated > 0) {
       for (const naturalKey of model.naturalKeys ?? []) {
         result.conflicts += await affected(archiveNaturalKeyCollisionsSql(model, rows, naturalKey), [ctx.syncLogId, ctx.peerRegistryId]);
@@ -307,10 +323,35 @@ export class ImportEngine {
       result.conflicts += await affected(archiveRevivedSql(model, rows), conflictParams);
       await ctx.runner.query(reviveSql(model, rows));
     }
-    // An empty table holds only rows of the window now: none is gone at the origin.
-    if (ctx.fullResyncOrigin && !emptyTarget) result.deleted += (await this.withRiTriggers(ctx, () => one(deleteGoneAtOriginSql(model, rows), [ctx.fullResyncOrigin]))).n;
-    // The temp table goes at the commit (ON COMMIT DROP): no statement for it here.
-    return { result, queued: false };
+  }
+
+  /**
+   * After every table: the rows of this peer a pull refused because this node had deleted their
+   * parent (archived `missing_parent`) whose parents are here again — a newer version of the parent
+   * came back — are applied by the rules of any incoming row, and settled. The peer never sends
+   * them again (they did not change), so without this the two nodes would differ for good. Rows of
+   * tables with files wait on (their files are not here).
+   */
+  async applyWaitingOrphans(ctx: ApplyContext, results: TableResult[]): Promise<void> {
+    if (ctx.staging.isEmpty) return;
+    await this.flushRows(ctx);
+    const waiting = new Set(((await ctx.runner.query(WAITING_ORPHAN_TABLES_SQL, [ctx.peerRegistryId])) as { table_name: string }[]).map((w) => w.table_name));
+    for (const model of this.catalog.tables()) {
+      if (!waiting.has(model.table) || model.files) continue;
+      const rows = `_w_${model.applyOrder}`;
+      await ctx.runner.query(typedTableSql(model, rows));
+      const staged = ((await ctx.runner.query(stageWaitingOrphansSql(model, rows, this.presentParents(model)), [ctx.peerRegistryId], true)) as { affected?: number }).affected ?? 0;
+      if (staged > 0) {
+        const applied = emptyTableResult(model.table);
+        await this.applyRows(ctx, model, rows, applyRowsSql(model, rows, { parents: [], localTombstones: true, emptyTarget: false, probe: true }), true, applied);
+        await ctx.runner.query(settleWaitingOrphansSql(model, rows), [ctx.peerRegistryId]);
+        const result = results.find((r) => r.table === model.table)!;
+        result.inserted += applied.inserted;
+        result.updated += applied.updated;
+        result.conflicts += applied.conflicts;
+      }
+      await ctx.runner.query(`DROP TABLE ${rows}`);
+    }
   }
 
   /**
@@ -365,12 +406,14 @@ export class ImportEngine {
    * left to the deferred constraint check at commit.
    */
   private checkedParents(model: TableModel, tablesWithTombstones: Set<string>) {
-    return model.foreignKeys.filter((fk) => {
-      if (!tablesWithTombstones.has(fk.referencedTable)) return false;
-      if (fk.columns.some((c) => model.columns.find((col) => col.column === c)?.local)) return false;
-      if (!this.catalog.hasTable(fk.referencedTable)) return false;
-      return this.catalog.table(fk.referencedTable).applyOrder <= model.applyOrder;
-    });
+    return this.presentParents(model).filter(
+      (fk) => tablesWithTombstones.has(fk.referencedTable) && this.catalog.table(fk.referencedTable).applyOrder <= model.applyOrder,
+    );
+  }
+
+  /** Foreign keys of `model` to synced tables, through columns that travel: the parents a row of a peer needs here. */
+  private presentParents(model: TableModel) {
+    return model.foreignKeys.filter((fk) => this.catalog.hasTable(fk.referencedTable) && !fk.columns.some((c) => model.columns.find((col) => col.column === c)?.local));
   }
 }
 

@@ -61,6 +61,7 @@ export class ApplyStep {
       const results: TableResult[] = [];
       for (const step of this.plan()) results.push(...(await this.bus.importTables(step.aggregate, step.tables, context)));
       await this.engine.flushRows(context);
+      await this.engine.applyWaitingOrphans(context, results);
       input.onTablesApplied?.();
       for (const [table, n] of await this.engine.removeDanglingChildren(context, results)) {
         const result = results.find((r) => r.table === table)!;

@@ -84,4 +84,29 @@ describe('deletes that win are recorded', () => {
       expect.objectContaining({ rule: 'delete_vs_update', winner: 'remote', localVersion: expect.objectContaining({ deleted: true }), remoteVersion: expect.objectContaining({ deviceName: 'edited on A after the delete' }) }),
     ]);
   });
+
+  it('a child edited on A after B deleted its parent, refused on B while the parent is gone, is applied on B when a newer edit brings the parent back', async () => {
+    const device = await insert(pair.b, 'device');
+    const sensor = await insert(pair.b, 'sensor', { device });
+    await pullInto('a');
+    await pullInto('b');
+    await pair.b.dataSource.query(`DELETE FROM device WHERE device_id = $1`, [device.device_id]);
+    await pair.a.dataSource.query(`UPDATE sensor SET sensor_name = 'edited on A after the delete' WHERE sensor_id = $1`, [sensor.sensor_id]);
+    // B meets A's edit while its device is gone: the edit waits, archived (missing_parent).
+    await pullInto('b');
+    expect(await conflicts(pair.b, 'sensor', { sensor_id: sensor.sensor_id })).toEqual([expect.objectContaining({ rule: 'missing_parent', winner: 'local' })]);
+    // A's newer edit of the device brings it back on B; the sensor that waited comes with it.
+    await pair.a.dataSource.query(`UPDATE device SET device_name = 'edited on A after the delete' WHERE device_id = $1`, [device.device_id]);
+    await pullInto('b');
+    await pullInto('a');
+    for (const node of ['a', 'b'] as const) {
+      const rows = await pair[node].dataSource.query(`SELECT sensor_name FROM sensor WHERE sensor_id = $1`, [sensor.sensor_id]);
+      expect({ node, rows }).toEqual({ node, rows: [{ sensor_name: 'edited on A after the delete' }] });
+    }
+    // The archived wait is settled: no later pull applies it again, the operator sees who did.
+    const settled = await pair.b.dataSource.query(`SELECT restored_by, restored_at IS NOT NULL AS restored FROM sync_conflicts WHERE table_name = 'sensor' AND rule = 'missing_parent' AND row_key = $1::jsonb`, [
+      JSON.stringify({ sensor_id: sensor.sensor_id }),
+    ]);
+    expect(settled).toEqual([{ restored_by: 'sync: parent present again', restored: true }]);
+  });
 });
