@@ -3,8 +3,8 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Duplex, Readable, Transform, TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { FrameBuffers, frameBuffers, FrameOpener } from '../shared/chunked-cipher';
-import { FrameFileWriter, Overrun } from './frame-file-writer';
+import { FrameBuffers, frameBuffers } from '../shared/chunked-cipher';
+import { FedBody, FrameFileWriter, openFramesInto, Overrun } from './frame-file-writer';
 import type { RejectedContent } from './synced-files.port';
 
 /** Bytes per write into a part file (the decrypted frames are 1 MB). */
@@ -121,24 +121,12 @@ export class VerifiedFile {
     const hash = await hashOfFirst(path, from);
     const file = await open(path, from > 0 ? 'r+' : 'w', 0o600);
     const writer = new FrameFileWriter(file, hash, from, expected.size, frames.buffers ?? frameBuffers, options.onBytes ?? (() => undefined), REPORT_BYTES);
-    const opener = new FrameOpener(frames.key, expected.sha256, from, writer);
     try {
-      // One frame written while the next arrives; the socket waits beyond that.
-      const feed = body instanceof Readable ? feedReadable(body) : body.feed.bind(body);
-      await feed(
-        (chunk) => opener.write(chunk),
-        () => writer.pending(1),
-      );
-      opener.end();
-      await writer.settled(0);
+      await openFramesInto(body, frames.key, expected.sha256, from, writer);
     } catch (error) {
-      await writer.settled(0).catch(() => undefined);
-      body.destroy();
       if (!(error instanceof Overrun)) throw error;
       return { sha256: hash.digest('hex'), size: writer.size };
     } finally {
-      writer.report();
-      writer.release();
       await file.close();
     }
     return VerifiedFile.verdict(path, hash, writer.size, expected);
@@ -150,23 +138,6 @@ export class VerifiedFile {
     if (received.sha256 !== expected.sha256 || received.size !== expected.size) return received;
     return new VerifiedFile(path, received.sha256, received.size);
   }
-}
-
-/** A body fed chunk by chunk (each valid only during its call), pausing while `ready()` is pending. */
-export interface FedBody {
-  feed(piece: (chunk: Buffer) => void, ready: () => Promise<void> | undefined): Promise<void>;
-  destroy(): void;
-}
-
-/** A Readable's chunks fed as a FedBody's. */
-function feedReadable(body: Readable): FedBody['feed'] {
-  return async (piece, ready) => {
-    for await (const chunk of body) {
-      piece(chunk as Buffer);
-      const wait = ready();
-      if (wait) await wait;
-    }
-  };
 }
 
 /** A hash of the first `from` bytes already in `path` (a resumed transfer's). */

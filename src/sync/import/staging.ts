@@ -1,8 +1,6 @@
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { FileHandle, open } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 
 /** One unit a caller appends: a JSON page for a table (or `_tombstones`), opaque to the staging. */
 export interface StagedPage {
@@ -269,24 +267,30 @@ export class StagingArea {
   }
 
   /**
-   * Appends one page of COPY text rows of `table` (`columns`: their wire names, in order) as it
-   * streams from `source` through `transforms`. A page that fails midway leaves nothing behind (the
-   * file is cut back to where the page began), so the page can be fetched again.
+   * Appends one page of COPY text rows of `table` (`columns`: their wire names, in order): `write`
+   * puts them into the table's file from byte `at` on (positional writes: the file is not opened
+   * for appending, so writes in flight side by side land where they belong). A page that fails
+   * midway leaves nothing behind (the file is cut back to where the page began, once `write` has
+   * settled and the file is closed), so the page can be fetched again. `write` may close the file
+   * itself (a write stream on it does).
    */
-  async appendCopyPage(table: string, columns: string[], rows: number, source: Readable, ...transforms: Transform[]): Promise<void> {
+  async appendCopyPage(table: string, columns: string[], rows: number, write: (file: FileHandle, at: number) => Promise<void>): Promise<void> {
     const known = this.copyColumnsOf.get(table);
     if (known && known.join(',') !== columns.join(',')) throw new Error(`staging: pages of ${table} with other columns`);
-    const file = this.copyFile(table);
-    const start = existsSync(file) ? statSync(file).size : 0;
-    // Opened before the pipeline (as the fs recording store does): a stream still opening its file
-    // when the page fails would create it after the cut-back, or during a staging's removal.
-    const handle = await open(file, 'a', StagingArea.FILE_MODE);
+    const path = this.copyFile(table);
+    const start = existsSync(path) ? statSync(path).size : 0;
+    // Opened before the page streams (as the fs recording store does): a stream still opening its
+    // file when the page fails would create it after the cut-back, or during a staging's removal.
+    const file = await open(path, constants.O_WRONLY | constants.O_CREAT, StagingArea.FILE_MODE);
     try {
-      await pipeline([source, ...transforms, handle.createWriteStream()]);
+      await write(file, start);
     } catch (error) {
-      truncateSync(file, start);
+      // Closed first: the close waits for a stream on the handle to finish its write in flight.
+      await file.close();
+      truncateSync(path, start);
       throw error;
     }
+    await file.close();
     this.copyColumnsOf.set(table, columns);
     this.copyRowsOf.set(table, (this.copyRowsOf.get(table) ?? 0) + rows);
     this.lines.set(table, (this.lines.get(table) ?? 0) + 1);

@@ -5,7 +5,7 @@ import { CHUNK_MEDIA_TYPE, FrameDecryptor } from '../shared/chunked-cipher';
 import { BATCH_HEADER_MAX_BYTES, BatchPartHeader, BatchRequest, batchStreamId, StreamedPageMeta } from '../shared/page-stream';
 import { malformed } from './page-checks';
 import { PeerConnection } from './peer.port';
-import { asPageFailure, checkMeta, stageCopyRows, stageTombstones, StreamedPageTarget, tombstoneLimit } from './streamed-page';
+import { asPageFailure, checkMeta, stageCopyRows, stageTombstones, streamedRows, StreamedPageTarget, tombstoneLimit } from './streamed-page';
 
 /**
  * A batch of window pages (page-stream.ts): the pages of several feeds in one answer, so a small
@@ -69,7 +69,7 @@ export async function fetchPageBatch(
         if (text === null) throw malformed('a batch ends inside a tombstone page');
         await stageTombstones(text, meta, target, staging, checkpoint?.(meta, []));
       } else {
-        await stageCopyRows(staging, meta, target, files, [parts.lines(meta.rows)], checkpoint);
+        await stageCopyRows(staging, meta, target, files, streamedRows(parts.lines(meta.rows)), checkpoint);
       }
       progress.set(route, { after: meta.next, pages: page });
       callbacks.staged(route, meta);

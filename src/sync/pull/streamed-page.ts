@@ -1,3 +1,4 @@
+import type { FileHandle } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { Readable, Transform, TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -5,9 +6,10 @@ import { PeerError } from '../../core/errors/peer-error';
 import { FileColumns } from '../../core/sync-kernel/table-model';
 import { FileRef } from '../files/synced-files.port';
 import { PageCheckpoint, StagingArea } from '../import/staging';
-import { CHUNK_MEDIA_TYPE, FrameDecryptor, FrameError } from '../shared/chunked-cipher';
+import { CHUNK_MEDIA_TYPE, FrameBuffers, FrameError, frameBuffers, FrameOpener } from '../shared/chunked-cipher';
+import { feedOf, FrameFileWriter, openFramesInto } from '../files/frame-file-writer';
 import { PAGE_HEADERS, pageStreamId, StreamedPageMeta, StreamedPageRequest } from '../shared/page-stream';
-import { PeerConnection } from './peer.port';
+import { PeerBody, PeerConnection } from './peer.port';
 import { collectFileRefs, malformed, newRefs, validateTombstones } from './page-checks';
 
 /**
@@ -47,26 +49,29 @@ export async function fetchStreamedPage(
   const params = new URLSearchParams({ window: request.window, pageSize: String(target.pageSize), page: String(request.page), format: 'copy' });
   if (request.after) params.set('after', request.after);
   if (request.part !== undefined) params.set('part', String(request.part));
-  const response = await connection.stream(`/api/sync/${request.route}?${params}`, {}, signal);
+  const path = `/api/sync/${request.route}?${params}`;
+  const inPlace = connection.streamInPlace;
+  const response = inPlace ? await inPlace(path, {}, signal) : await connection.stream(path, {}, signal);
+  const body = 'feed' in response ? response : response.body;
   let meta: StreamedPageMeta;
   try {
     const type = response.headers['content-type']?.split(';')[0].trim();
     if (type !== CHUNK_MEDIA_TYPE) throw malformed(`a streamed page of ${type}`);
     meta = readMeta(response.headers, target, staging);
   } catch (error) {
-    response.body.destroy();
+    body.destroy();
     throw error;
   }
-  const decrypt = new FrameDecryptor(connection.channelKey, pageStreamId(request, meta), 0);
+  const streamId = pageStreamId(request, meta);
   try {
     if (meta.table === null) {
-      await stageTombstones(await readTombstones(response.body, decrypt, meta), meta, target, staging, checkpoint?.(meta, []));
+      await stageTombstones(await readTombstones(body, connection.channelKey, streamId, meta), meta, target, staging, checkpoint?.(meta, []));
       return meta;
     }
-    await stageCopyRows(staging, meta, target, files, [response.body, decrypt], checkpoint);
+    await stageCopyRows(staging, meta, target, files, framedRows(body, connection.channelKey, streamId), checkpoint);
     return meta;
   } catch (error) {
-    response.body.destroy();
+    body.destroy();
     throw asPageFailure(error, request.route);
   }
 }
@@ -79,22 +84,48 @@ export function asPageFailure(error: unknown, route: string): PeerError {
 }
 
 /**
- * A rows page's COPY text from `source` (through `transforms`) into its table's staging file,
- * counted against `meta.rows`; the file table's references are collected; the feed's position
- * recorded after it (resumable staging).
+ * Writes a page's rows into staging: given the page's row check, the writer of its COPY text into
+ * the table's staging file from byte `at` on (StagingArea.appendCopyPage), every byte through
+ * `rows` and `rows.end()` at the end.
+ */
+export type CopyRowsWriter = (rows: CopyRowsCount) => (file: FileHandle, at: number) => Promise<void>;
+
+/** The COPY text of `source` (through `transforms`, a stream) checked by `rows` and written to the file. */
+export const streamedRows =
+  (source: Readable, ...transforms: Transform[]): CopyRowsWriter =>
+  (rows) =>
+  (file, at) =>
+    pipeline([source, ...transforms, new CopyRowsCheck(rows), file.createWriteStream({ start: at })]);
+
+/**
+ * The COPY text of a page's frames read in place: each frame deciphered into a reused buffer,
+ * checked by `rows` once its tag verified and written from there (no fresh Buffer per socket read
+ * or deciphered piece outlives its call: bench/README.md, "Pages read in place").
+ */
+export const framedRows =
+  (body: PeerBody | Readable, key: Buffer, streamId: string, buffers: FrameBuffers = frameBuffers): CopyRowsWriter =>
+  (rows) =>
+  async (file, at) => {
+    await openFramesInto(body, key, streamId, 0, new FrameFileWriter(file, rows, at, Infinity, buffers));
+    rows.end();
+  };
+
+/**
+ * A rows page's COPY text into its table's staging file (by `write`), counted against `meta.rows`;
+ * the file table's references are collected; the feed's position recorded after it (resumable staging).
  */
 export async function stageCopyRows(
   staging: StagingArea,
   meta: StreamedPageMeta,
   target: StreamedPageTarget,
   files: Map<string, FileRef>,
-  [source, ...transforms]: [Readable, ...Transform[]],
+  write: CopyRowsWriter,
   checkpoint?: (meta: StreamedPageMeta, added: FileRef[]) => PageCheckpoint,
 ): Promise<void> {
   const refs = new Map<string, FileRef>();
   const fileColumns = target.fileColumns?.spec.table === meta.table ? target.fileColumns : undefined;
-  const check = new CopyRowsCheck(meta, fileColumns && ((fields) => collectFileRefs([fileRow(fields, meta.columns, fileColumns)], fileColumns, refs)));
-  await staging.appendCopyPage(meta.table!, meta.columns, meta.rows, source, ...transforms, check);
+  const rows = new CopyRowsCount(meta, fileColumns && ((fields) => collectFileRefs([fileRow(fields, meta.columns, fileColumns)], fileColumns, refs)));
+  await staging.appendCopyPage(meta.table!, meta.columns, meta.rows, write(rows));
   const added = newRefs(refs, files);
   if (checkpoint) await staging.checkpoint(checkpoint(meta, added), [meta.table!]);
 }
@@ -138,18 +169,29 @@ export function tombstoneLimit(meta: StreamedPageMeta): number {
 }
 
 /** A tombstone page's body (bounded), as text. */
-async function readTombstones(body: Readable, decrypt: FrameDecryptor, meta: StreamedPageMeta): Promise<string> {
+async function readTombstones(body: PeerBody | Readable, key: Buffer, streamId: string, meta: StreamedPageMeta): Promise<string> {
   const limit = tombstoneLimit(meta);
-  const chunks: Buffer[] = [];
+  const text: Buffer[] = [];
+  let frame: Buffer[] = [];
   let size = 0;
-  await pipeline(body, decrypt, async (plaintext: AsyncIterable<Buffer>) => {
-    for await (const chunk of plaintext) {
-      size += chunk.length;
-      if (size > limit) throw malformed('tombstone page larger than its count allows');
-      chunks.push(chunk);
-    }
+  const opener = new FrameOpener(key, streamId, 0, {
+    frameStarted: (length) => {
+      if (size + length > limit) throw malformed('tombstone page larger than its count allows');
+    },
+    // Node's cipher output, kept (never a view of a reused buffer) until its frame verified.
+    deciphered: (piece) => void frame.push(piece),
+    verified: (length) => {
+      size += length;
+      text.push(...frame);
+      frame = [];
+    },
   });
-  return Buffer.concat(chunks).toString('utf8');
+  await feedOf(body)(
+    (chunk) => opener.write(chunk),
+    () => undefined,
+  );
+  opener.end();
+  return Buffer.concat(text).toString('utf8');
 }
 
 /** The feed's tombstones (a JSON array), checked and staged as in a JSON page. */
@@ -176,10 +218,11 @@ function fileRow(fields: string[], columns: string[], files: FileColumns): Recor
 }
 
 /**
- * Passes a page's COPY text through, counting its rows (lines): exactly the announced count, the
- * last one complete. With `onLine`, each line's fields (tab-separated, still COPY-escaped) are given to it.
+ * Counts a page's COPY text rows (lines) as its plaintext arrives: exactly the announced count, the
+ * last one complete (`end`). With `onLine`, each line's fields (tab-separated, still COPY-escaped)
+ * are given to it. Each chunk is used during the call only (it may be a reused buffer).
  */
-export class CopyRowsCheck extends Transform {
+export class CopyRowsCount {
   private rows = 0;
   private lastByte = 0x0a;
   private readonly decoder = new StringDecoder('utf8');
@@ -188,16 +231,37 @@ export class CopyRowsCheck extends Transform {
   constructor(
     private readonly meta: StreamedPageMeta,
     private readonly onLine?: (fields: string[]) => void,
-  ) {
+  ) {}
+
+  /** Throws (malformed) at the first row past the announced count. */
+  update(chunk: Buffer): void {
+    for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) this.rows++;
+    if (chunk.length > 0) this.lastByte = chunk[chunk.length - 1];
+    if (this.rows > this.meta.rows) throw malformed(`page of ${this.meta.table} has more rows than the ${this.meta.rows} announced`);
+    if (this.onLine) this.lines(this.decoder.write(chunk));
+  }
+
+  /** The page's end: throws (malformed) unless every announced row came, the last one complete. */
+  end(): void {
+    if (this.rows !== this.meta.rows || this.lastByte !== 0x0a) throw malformed(`page of ${this.meta.table} has ${this.rows} rows, ${this.meta.rows} announced`);
+  }
+
+  private lines(text: string): void {
+    const parts = (this.carry + text).split('\n');
+    this.carry = parts.pop()!;
+    for (const line of parts) this.onLine!(line.split('\t'));
+  }
+}
+
+/** Passes a page's COPY text through a CopyRowsCount (a stream of pages not read in place: a batch's parts). */
+export class CopyRowsCheck extends Transform {
+  constructor(private readonly rows: CopyRowsCount) {
     super();
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) this.rows++;
-    if (chunk.length > 0) this.lastByte = chunk[chunk.length - 1];
-    if (this.rows > this.meta.rows) return done(malformed(`page of ${this.meta.table} has more rows than the ${this.meta.rows} announced`));
     try {
-      if (this.onLine) this.lines(this.decoder.write(chunk));
+      this.rows.update(chunk);
     } catch (error) {
       return done(error as Error);
     }
@@ -205,13 +269,11 @@ export class CopyRowsCheck extends Transform {
   }
 
   override _flush(done: TransformCallback): void {
-    if (this.rows !== this.meta.rows || this.lastByte !== 0x0a) return done(malformed(`page of ${this.meta.table} has ${this.rows} rows, ${this.meta.rows} announced`));
-    done();
-  }
-
-  private lines(text: string): void {
-    const parts = (this.carry + text).split('\n');
-    this.carry = parts.pop()!;
-    for (const line of parts) this.onLine!(line.split('\t'));
+    try {
+      this.rows.end();
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
   }
 }

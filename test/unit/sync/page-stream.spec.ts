@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FrameDecryptor, FrameEncryptor } from '../../../src/sync/shared/chunked-cipher';
 import { pageStreamId, StreamedPageMeta } from '../../../src/sync/shared/page-stream';
-import { CopyRowsCheck } from '../../../src/sync/pull/streamed-page';
+import { CopyRowsCheck, CopyRowsCount } from '../../../src/sync/pull/streamed-page';
 
 const key = randomBytes(32);
 const request = { route: 'volunteers', window: 'w1', after: null };
@@ -17,7 +17,7 @@ async function receive(sent: StreamedPageMeta, read: StreamedPageMeta, text = bo
     Readable.from([Buffer.from(text)]),
     new FrameEncryptor(key, pageStreamId(request, sent), 0),
     new FrameDecryptor(key, pageStreamId(request, read), 0),
-    new CopyRowsCheck(read),
+    new CopyRowsCheck(new CopyRowsCount(read)),
     async (plaintext: AsyncIterable<Buffer>) => {
       for await (const chunk of plaintext) out.push(chunk);
     },
@@ -56,7 +56,7 @@ describe('streamed pages (COPY format)', () => {
 
   it('give each line of the file table to the reader, across chunk boundaries and multi-byte characters', async () => {
     const lines: string[][] = [];
-    const check = new CopyRowsCheck({ ...meta, rows: 3 }, (fields) => lines.push(fields));
+    const check = new CopyRowsCheck(new CopyRowsCount({ ...meta, rows: 3 }, (fields) => lines.push(fields)));
     const text = Buffer.from('a\tÄnn\nb\t\\N\nc\t🧪\n');
     await pipeline(Readable.from([text.subarray(0, 3), text.subarray(3, 11), text.subarray(11)]), check, async (s: AsyncIterable<Buffer>) => {
       for await (const chunk of s) void chunk;
