@@ -47,5 +47,9 @@ export class GarbageBudget {
   }
 }
 
-/** The budget of this process's streams: what it receives (pages, batches, files: every FrameOpener) and the staged files it loads. */
+/**
+ * The budget of this process's streams: what it receives (pages, batches, files: every FrameOpener)
+ * and the pieces a FrameDecryptor passes on (a batch of pages). Pages, files and staged COPYs read
+ * in place leave no Buffer per chunk (bench/README.md, "Pages read in place").
+ */
 export const streamGarbage = new GarbageBudget();
