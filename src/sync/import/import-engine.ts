@@ -28,10 +28,8 @@ import {
   typedRowsSql,
   typedTableSql,
   deleteGoneAtOriginSql,
-  settleWaitingOrphansSql,
-  stageWaitingOrphansSql,
-  WAITING_ORPHAN_TABLES_SQL,
 } from './import-sql';
+import { settleWaitingOrphansSql, stageWaitingOrphansSql, WAITING_ORPHAN_TABLES_SQL } from './waiting-orphans-sql';
 import { ForeignKeyViolation, foreignKeyViolationsSql, mayWriteInReplicaMode } from './foreign-key-check-sql';
 import { ApplyContext, emptyTableResult, TableResult } from './import.types';
 import { copyStagedFile, malformedValues } from './staged-copy';

@@ -143,7 +143,7 @@ const property = (model: TableModel, column: string) => model.columns.find((c) =
  * is not applied: the delete wins for the aggregate, the row is archived, and the pull goes on
  * instead of failing at commit on every later attempt.
  */
-function parentsPresent(model: TableModel, foreignKeys: ForeignKeyModel[], alias: string, rows: string): string {
+export function parentsPresent(model: TableModel, foreignKeys: ForeignKeyModel[], alias: string, rows: string): string {
   if (foreignKeys.length === 0) return 'TRUE';
   return foreignKeys
     .map((fk) => {
@@ -165,29 +165,6 @@ export function archiveOrphansSql(model: TableModel, foreignKeys: ForeignKeyMode
 SELECT gen_random_uuid(), $1::uuid, $2::uuid, '${model.table}', ${incomingRowKey(model, 'r')}, NULL, to_jsonb(r), 'local', 'missing_parent', clock_timestamp()
 FROM ${rows} r
 WHERE $3::bigint IS NOT NULL AND ${notFuture('r')} AND ${notDeletedLocally(model, 'r')} AND NOT (${parentsPresent(model, foreignKeys, 'r', rows)})`;
-}
-
-/** Tables with rows of this peer that wait for a parent this node had deleted (archiveOrphansSql). Param: $1 peer id. */
-export const WAITING_ORPHAN_TABLES_SQL = `SELECT DISTINCT table_name FROM sync_conflicts WHERE rule = 'missing_parent' AND restored_at IS NULL AND remote_node_id = $1::uuid`;
-
-const waitingOrphans = (model: TableModel) =>
-  `c.rule = 'missing_parent' AND c.restored_at IS NULL AND c.remote_node_id = $1::uuid AND c.table_name = '${model.table}'`;
-
-/**
- * Into `rows` (a typed temp table of `model`, typedTableSql): the latest waiting version of each
- * key of this peer whose checked parents (`foreignKeys`) are here now. Param: $1 peer id.
- */
-export function stageWaitingOrphansSql(model: TableModel, rows: string, foreignKeys: ForeignKeyModel[]): string {
-  return `INSERT INTO ${rows}
-SELECT w.* FROM (SELECT DISTINCT ON (c.row_key) c.remote_version FROM sync_conflicts c WHERE ${waitingOrphans(model)} ORDER BY c.row_key, c.created_at DESC) v
-CROSS JOIN LATERAL jsonb_populate_record(NULL::${rows}, v.remote_version) w
-WHERE ${parentsPresent(model, foreignKeys, 'w', rows)}`;
-}
-
-/** The waiting rows staged in `rows` are settled: applied by the rules of any incoming row. Param: $1 peer id. */
-export function settleWaitingOrphansSql(model: TableModel, rows: string): string {
-  return `UPDATE sync_conflicts c SET restored_at = clock_timestamp(), restored_by = 'sync: parent present again'
-WHERE ${waitingOrphans(model)} AND c.row_key IN (SELECT ${incomingRowKey(model, 'r')} FROM ${rows} r)`;
 }
 
 /**
