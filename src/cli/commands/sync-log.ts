@@ -1,21 +1,20 @@
 import type { JobKind, SyncLogStatus } from '../../../client/src/index.js';
 import { EXIT } from '../command';
-import { table } from './support/format';
-import { print, remoteCommand } from './support/remote';
+import { pageFooter, table } from './support/format';
+import { PAGE_OPTIONS, PAGE_USAGE, pageArgs, print, remoteCommand } from './support/remote';
 
 /** `prism-node sync:log`: the sync history, newest first. */
 export const syncLogCommand = remoteCommand({
   name: 'sync:log',
   summary: 'show the sync history (newest first), optionally for one peer, status or kind',
-  usage: 'sync:log [--peer <peer id>] [--status completed|failed|rolled_back|cancelled|in_progress] [--kind pull|preview] [--page <n>] [--page-size <n>]',
-  options: { peer: { type: 'string' }, status: { type: 'string' }, kind: { type: 'string' }, page: { type: 'string' }, 'page-size': { type: 'string' } },
+  usage: `sync:log [--peer <peer id>] [--status completed|failed|rolled_back|cancelled|in_progress] [--kind pull|preview] ${PAGE_USAGE}`,
+  options: { peer: { type: 'string' }, status: { type: 'string' }, kind: { type: 'string' }, ...PAGE_OPTIONS },
   async run(client, args, json) {
     const log = await client.sync.history({
       remoteNodeId: args.values.peer as string | undefined,
       status: args.values.status as SyncLogStatus | undefined,
       kind: args.values.kind as JobKind | undefined,
-      page: args.values.page === undefined ? undefined : Number(args.values.page),
-      pageSize: args.values['page-size'] === undefined ? undefined : Number(args.values['page-size']),
+      ...pageArgs(args),
     });
     print(json, log, () =>
       log.data.length === 0
@@ -36,7 +35,7 @@ export const syncLogCommand = remoteCommand({
                 e.errorCode ?? '',
               ]),
             ),
-            `page ${log.page}/${Math.max(1, log.totalPages)} (${log.totalRecords} syncs)`,
+            pageFooter(log, 'syncs'),
           ].join('\n'),
     );
     return EXIT.ok;

@@ -90,6 +90,10 @@ describe('prism-node operator commands against running nodes', () => {
     expect(log.json<{ data: { kind: string; status: string }[] }>().data.map((e) => `${e.kind}:${e.status}`)).toEqual(['pull:completed', 'pull:completed', 'pull:failed', 'preview:completed']);
     const conflicts = await cli(['conflicts:list', ...as]);
     expect({ code: conflicts.code, out: conflicts.stdout }).toEqual({ code: EXIT.ok, out: 'no conflicts' });
+    const firstPage = await cli(['sync:log', '--page-size', '2', ...as]);
+    expect({ code: firstPage.code, footer: firstPage.stdout.split('\n').pop() }).toEqual({ code: EXIT.ok, footer: 'page 1/2 (4 syncs)' });
+    const badPage = await cli(['sync:log', '--page', 'two', ...as]);
+    expect({ code: badPage.code, stderr: badPage.stderr }).toEqual({ code: EXIT.usage, stderr: expect.stringContaining('--page must be a positive integer') });
   });
 
   it('sets, shows and turns off a schedule; refuses a bad interval with the usage code', async () => {

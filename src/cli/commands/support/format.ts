@@ -14,6 +14,11 @@ export function table(header: string[], rows: (string | number)[][]): string {
   return [line(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
 }
 
+/** The footer of a paged listing: "page 2/5 (93 syncs)". */
+export function pageFooter(list: { page: number; totalPages: number; totalRecords: number }, noun: string): string {
+  return `page ${list.page}/${Math.max(1, list.totalPages)} (${list.totalRecords} ${noun})`;
+}
+
 /** What the peer offers: rows, deletions and bytes per aggregate, plus files. */
 export function formatManifest(manifest: SyncManifest): string {
   const aggregates = Object.entries(manifest.aggregates ?? {});

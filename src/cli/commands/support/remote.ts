@@ -84,6 +84,21 @@ export function required(args: ParsedArgs, name: string, position?: number): str
   return value.trim();
 }
 
+/** The `--page` and `--page-size` options of a listing command. */
+export const PAGE_OPTIONS = { page: { type: 'string' }, 'page-size': { type: 'string' } } as const;
+export const PAGE_USAGE = '[--page <n>] [--page-size <n>]';
+
+/** `--page` and `--page-size` as positive integers (absent: the node's defaults). */
+export function pageArgs(args: ParsedArgs): { page?: number; pageSize?: number } {
+  const positive = (name: string): number | undefined => {
+    const value = args.values[name];
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string' || !/^[1-9]\d{0,8}$/.test(value.trim())) throw new UsageError(`--${name} must be a positive integer`);
+    return Number(value);
+  };
+  return { page: positive('page'), pageSize: positive('page-size') };
+}
+
 export function print(json: boolean, value: unknown, text: () => string): void {
   console.log(json ? JSON.stringify(value, null, 2) : text());
 }
