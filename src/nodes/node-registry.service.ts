@@ -83,6 +83,9 @@ export type ConnectionFields = Partial<
 /** The registry columns a node session depends on (see `sessionGrant`). */
 export type SessionGrant = Pick<ResearchNode, 'status' | 'nodeAccessLevel' | 'certificateFingerprint'>;
 
+/** The registry columns a pull from a peer depends on (see `pullTarget`). */
+export type PullTargetRow = Pick<ResearchNode, 'id' | 'nodeName' | 'nodeUrl' | 'certificate' | 'status' | 'nodeAccessLevel'>;
+
 /** The research_nodes registry: peers that registered with us, peers we pull from, and our own row. */
 @Injectable()
 export class NodeRegistryService {
@@ -101,6 +104,20 @@ export class NodeRegistryService {
   async findById(id: string): Promise<ResearchNode | null> {
     if (!isUuid(id)) return null;
     return this.repo.findOneBy({ id, isLocal: false });
+  }
+
+  /**
+   * What a pull from a peer needs of its row (PeerDirectory's checks and the target): one indexed
+   * row, six columns, no entity load — it runs on every pull, as `sessionGrant` on every request.
+   */
+  async pullTarget(id: string): Promise<PullTargetRow | null> {
+    if (!isUuid(id)) return null;
+    const rows: PullTargetRow[] = await this.dataSource.query(
+      `SELECT id, node_name AS "nodeName", node_url AS "nodeUrl", certificate, status, node_access_level AS "nodeAccessLevel"
+         FROM research_nodes WHERE id = $1 AND NOT is_local`,
+      [id],
+    );
+    return rows[0] ?? null;
   }
 
   /**

@@ -35,7 +35,7 @@ export class JwtUserAuthenticator extends UserAuthenticator {
     if (!token) throw new AppError(401, 'ERR_NO_TOKEN', 'this route needs a user token (Authorization: Bearer <token>)');
     const claims = await this.tokens.verify(token);
     // The account may have been deleted or its role changed since the token was issued.
-    const user = await this.users.findById(claims.id);
+    const user = await this.users.accessOf(claims.id);
     if (!user) throw new AppError(401, 'ERR_INVALID_TOKEN', 'the token belongs to a user that no longer exists');
     if (roles.length > 0 && !roles.includes(user.role)) {
       throw new AppError(403, 'ERR_FORBIDDEN_ROLE', `this route needs the role ${roles.join(' or ')}`, {

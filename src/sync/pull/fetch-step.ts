@@ -79,6 +79,8 @@ export interface FetchResult {
   pageFormat?: PageFormat;
   /** The peer found nothing since the cursor (an empty window): nothing was fetched, nothing is to apply. */
   unchanged?: boolean;
+  /** The staging was never made on disk (an empty window fetched afresh): nothing of the pull is on disk. */
+  unmade?: boolean;
 }
 
 
@@ -208,7 +210,7 @@ export class FetchStep implements FetchSource {
       // An empty window stages nothing: its staging is never made on disk (a kept one is released as usual).
       if (manifest.window.empty) {
         const staging = kept ? kept.staging : StagingArea.unmade(this.stagingRoot, job.jobId);
-        return { manifest, protocol: SYNC_PROTOCOL_VERSION, nextCursor: manifest.window.nextCursor, staging, ...nothingDownloaded(), fileLocators: new Map(), unchanged: true };
+        return { manifest, protocol: SYNC_PROTOCOL_VERSION, nextCursor: manifest.window.nextCursor, staging, ...nothingDownloaded(), fileLocators: new Map(), unchanged: true, unmade: !kept };
       }
       const staging = stage();
       // A kept window goes on in the format its pages were staged in (a table's pages are of one format).

@@ -74,6 +74,13 @@ export class SyncJobs implements OnApplicationBootstrap {
       const log = this.logs.draft(jobId, peer.registryId, logKind, request.requestedBy, request.fullResync ? null : (last?.cursorTo ?? null));
       const tracker = new ProgressTracker(log.id, request.kind, peer.registryId, Date.now, PROGRESS_TICK_MS);
       const abort = new AbortController();
+      // A job that ends with a write may release the lock in that write's round trip (SyncLock.releaseAfter).
+      let released = false;
+      const endWith = async <T>(statement: string): Promise<T[]> => {
+        const rows = await this.lock.releaseAfter<T>(lock, statement);
+        released = true;
+        return rows;
+      };
       // Every log line of the job carries its id (src/core/log-context.ts).
       const done = withSyncJobContext(log.id, () =>
         this.saga.run({
@@ -87,12 +94,13 @@ export class SyncJobs implements OnApplicationBootstrap {
           progress: tracker,
           signal: abort.signal,
           source: request.bundle?.source,
+          endWith,
         }),
       ).finally(async () => {
         tracker.stop();
         this.jobs.delete(log.id);
         // Released before the job counts as done: whoever waited for it may start the next one at once.
-        await this.lock.release(lock);
+        if (!released) await this.lock.release(lock);
       });
       done.catch(() => undefined);
       this.jobs.set(log.id, { id: log.id, tracker, abort, done });

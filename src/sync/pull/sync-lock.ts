@@ -11,6 +11,12 @@ const OWNER_PREFIX = 'prism-sync:';
 const TRY_LOCK = 'pg_try_advisory_lock($1)';
 
 /**
+ * The unlock, in one statement: the lock goes, and the connection, back to the pool, no longer
+ * speaks for a job (its application_name is reset to the session's own, as RESET would).
+ */
+const UNLOCK_SQL = `SELECT pg_advisory_unlock($1), set_config('application_name', s.reset_val, false) FROM pg_settings s WHERE s.name = 'application_name'`;
+
+/**
  * One statement: the connection's name (and `settings`, e.g. the wait's lock_timeout) are set in
  * the subquery, which yields its row before `lock` (a boolean expression of the key, $1) is
  * evaluated on it — the holder ($2) is named before it holds the lock.
@@ -76,12 +82,31 @@ export class SyncLock {
   }
 
   async release(handle: SyncLockHandle): Promise<void> {
-    // One statement: the lock goes, and the connection, back to the pool, no longer speaks for a job
-    // (its application_name is reset to the session's own, as RESET would).
-    await handle
-      .query(`SELECT pg_advisory_unlock($1), set_config('application_name', s.reset_val, false) FROM pg_settings s WHERE s.name = 'application_name'`, [SYNC_LOCK_KEY])
-      .catch(() => undefined);
+    await handle.query(UNLOCK_SQL, [SYNC_LOCK_KEY]).catch(() => undefined);
     await handle.release().catch(() => undefined);
+  }
+
+  /**
+   * `write` (one statement without parameters) committed, THEN the lock released, in one round trip
+   * (a pull with nothing to do ends with its row and the unlock): the simple protocol runs the
+   * statements in order, the write in a transaction of its own that commits before the unlock, so
+   * whoever takes the lock next reads it. Answers the write's rows. When anything fails the lock is
+   * still held (or the connection is broken, which ends it): the write's transaction is rolled back
+   * and the caller releases the lock as usual.
+   */
+  async releaseAfter<T>(handle: SyncLockHandle, write: string): Promise<T[]> {
+    let rows: T[];
+    try {
+      const results = await simpleQuery(handle, ['BEGIN', write, 'COMMIT', UNLOCK_SQL.replace('$1', String(SYNC_LOCK_KEY))]);
+      if (results.length !== 4) throw new Error(`releaseAfter: ${results.length} results for 4 statements (the write must be one statement)`);
+      rows = results[1].rows as T[];
+    } catch (error) {
+      // An error leaves the explicit transaction open (aborted): closed here, or the unlock would fail.
+      await handle.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+    await handle.release().catch(() => undefined);
+    return rows;
   }
 
   /** The lock in one statement (lockSql). */

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { escapeLiteral } from 'pg';
 import { DataSource, QueryRunner } from 'typeorm';
 import { timestampText } from '../../core/sync-kernel/sql';
 import { isUuid } from '../../core/uuid';
@@ -84,6 +85,23 @@ const SELECT = `SELECT id, remote_node_id AS "remoteNodeId", kind, status, phase
 
 const LAST_COMPLETED_PULL_SQL = `${SELECT} WHERE remote_node_id = $1 AND ${APPLIED_KINDS} AND status = 'completed' ORDER BY completed_at DESC LIMIT 1`;
 
+/**
+ * Runs one statement without parameters and answers its rows: how a job's last write can share a
+ * round trip with the end of its job (SyncLock.releaseAfter: the write committed, then the unlock).
+ */
+export type EndingWrite = <T>(statement: string) => Promise<T[]>;
+
+/** `sql` with its $n parameters inlined as literals (strings through the driver's escapeLiteral). */
+function inlined(sql: string, params: unknown[]): string {
+  return sql.replace(/\$(\d+)/g, (_m, n: string) => {
+    const value = params[Number(n) - 1];
+    if (value === null || value === undefined) return 'NULL';
+    if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+    if (typeof value === 'string') return escapeLiteral(value);
+    throw new Error(`sync log value of type ${typeof value} cannot be inlined`);
+  });
+}
+
 /** What the operator's answer to a finished pull tells of its row (SyncHistory.syncResult). */
 export type FinishedRow = Pick<SyncLogRow, 'status' | 'remoteNodeId' | 'startedAt' | 'completedAt'>;
 const FINISHED_COLUMNS = `status, remote_node_id AS "remoteNodeId", ${ts('started_at')} AS "startedAt", ${ts('completed_at')} AS "completedAt"`;
@@ -140,11 +158,13 @@ export class SyncLogs extends PeerSyncStatus {
    * apply xid: nothing was applied, so what counts as a local change stays as it was. Committed
    * without waiting for the WAL flush: if a crash loses the row, the next pull starts from the
    * previous cursor and finds the same changes or more (and a later durable commit flushes it too).
+   * With `endWith`, the row is written through it (inlined: it shares the job's last round trip).
    */
   async completeUnchanged(
     log: SyncLogRow,
     result: { cursorTo: string | null; lastSyncedAt: string | null; localApplyXid: string | null; entitiesReceived: Record<string, number>; counts: unknown; progress: unknown },
     measured: Measured,
+    endWith?: EndingWrite,
   ): Promise<FinishedRow | undefined> {
     return this.write(log, {
       status: 'completed',
@@ -157,7 +177,7 @@ export class SyncLogs extends PeerSyncStatus {
       counts: JSON.stringify(result.counts),
       progress: JSON.stringify(result.progress),
       ...measuredColumns(measured),
-    }, { durable: false });
+    }, { durable: false, endWith });
   }
 
   /**
@@ -165,9 +185,10 @@ export class SyncLogs extends PeerSyncStatus {
    * row is never changed again). Values are parameters; NOW is the database clock. Not `durable`:
    * the statement's own transaction commits without waiting for the WAL flush (synchronous_commit
    * off for it alone, set from RETURNING: it is in effect at the commit). Returns what the operator's
-   * answer needs of the row as written (undefined: a finished row, left unchanged).
+   * answer needs of the row as written (undefined: a finished row, left unchanged). `endWith`: the
+   * statement runs through it, its values inlined.
    */
-  private async write(log: SyncLogRow, set: Record<string, unknown>, options: { durable: boolean } = { durable: true }): Promise<FinishedRow | undefined> {
+  private async write(log: SyncLogRow, set: Record<string, unknown>, options: { durable: boolean; endWith?: EndingWrite } = { durable: true }): Promise<FinishedRow | undefined> {
     // A new row starts in the job's phase; an update changes only what `set` names.
     const inserted: Record<string, unknown> = { phase: log.phase, ...set };
     const columns = Object.keys(inserted);
@@ -178,14 +199,12 @@ export class SyncLogs extends PeerSyncStatus {
       return `$${params.length}`;
     });
     const keep = (c: string) => (KEEP_WHEN_NULL.has(c) ? `coalesce(EXCLUDED.${c}, sync_logs.${c})` : `EXCLUDED.${c}`);
-    const rows: FinishedRow[] = await this.dataSource.query(
-      `INSERT INTO sync_logs (id, remote_node_id, kind, requested_by, cursor_from, started_at, updated_at, ${columns.join(', ')})
+    const sql = `INSERT INTO sync_logs (id, remote_node_id, kind, requested_by, cursor_from, started_at, updated_at, ${columns.join(', ')})
        VALUES ($1, $2, $3, $4, $5, $6, clock_timestamp(), ${values.join(', ')})
        ON CONFLICT (id) DO UPDATE SET updated_at = clock_timestamp(), ${Object.keys(set).map((c) => `${c} = ${keep(c)}`).join(', ')}
        WHERE sync_logs.status = 'in_progress'
-       RETURNING ${FINISHED_COLUMNS}${options.durable ? '' : `, set_config('synchronous_commit', 'off', true)`}`,
-      params,
-    );
+       RETURNING ${FINISHED_COLUMNS}${options.durable ? '' : `, set_config('synchronous_commit', 'off', true)`}`;
+    const rows: FinishedRow[] = options.endWith ? await options.endWith<FinishedRow>(inlined(sql, params)) : await this.dataSource.query(sql, params);
     return finishedRow(rows[0]);
   }
 

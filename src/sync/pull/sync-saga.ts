@@ -7,7 +7,7 @@ import { ApplyStep } from './apply-step';
 import { FetchResult, FetchSource, FetchStep } from './fetch-step';
 import { PeerTarget } from './peer.port';
 import { ProgressTracker } from './progress';
-import { Announced, FinishedRow, Measured, SyncLogRow, SyncLogs } from './sync-logs';
+import { Announced, EndingWrite, FinishedRow, Measured, SyncLogRow, SyncLogs } from './sync-logs';
 import { SyncSummary } from './sync-summary';
 import { SyncCompletedEvent, SyncFailedEvent } from './sync.events';
 
@@ -30,6 +30,11 @@ export interface SagaJob {
   signal: AbortSignal;
   /** Where the data comes from: the peer over the network (default), or an offline bundle. */
   source?: FetchSource;
+  /**
+   * Ends the job with its last write (SyncLock.releaseAfter): the row committed, then the sync lock
+   * released, in one round trip. Used by a pull that found nothing and staged nothing on disk.
+   */
+  endWith?: EndingWrite;
 }
 
 export interface SagaOutcome {
@@ -164,6 +169,8 @@ export class SyncSaga {
     const { manifest } = fetched;
     const summary = this.apply.summarize(this.apply.nothingApplied(), fetched, Date.now() - started);
     const pull = job.kind === 'pull';
+    // Nothing on disk to remove under the lock (a kept staging is): the row's write may release it.
+    const endWith = fetched.unmade ? job.endWith : undefined;
     const finished = await this.logs.completeUnchanged(
       job.log,
       {
@@ -175,6 +182,7 @@ export class SyncSaga {
         progress: { ...job.progress.snapshot(), state: 'completed', phase: 'done', percent: 100, etaSeconds: 0 },
       },
       measured,
+      endWith,
     );
     job.progress.finish('completed');
     await this.fetch.release(fetched, { collectGarbage: false });
