@@ -126,6 +126,24 @@ export class NodeRegistryService {
    * the session check runs on every protocol request (a TypeORM `findOneBy` cost ~4 ms of CPU each).
    * Null for a malformed id, an unknown id or the local row.
    */
+  /**
+   * `sessionGrant` as an SQL expression (json, NULL when there is no row), for a statement that
+   * reads it beside its own work (a node session's PendingGrant); `sessionGrantOf` reads its value.
+   */
+  sessionGrantSql(idParam: string): string {
+    return `(SELECT json_build_object('status', status, 'nodeAccessLevel', node_access_level, 'certificateFingerprint', certificate_fingerprint)
+      FROM research_nodes WHERE id = ${idParam} AND NOT is_local)`;
+  }
+
+  /** The grant a `sessionGrantSql` expression read (null: no row, or not such a value). */
+  sessionGrantOf(value: unknown): SessionGrant | null {
+    if (!value || typeof value !== 'object') return null;
+    const row = value as Record<string, unknown>;
+    if (typeof row.status !== 'string' || typeof row.nodeAccessLevel !== 'string') return null;
+    const fingerprint = typeof row.certificateFingerprint === 'string' ? row.certificateFingerprint : null;
+    return { status: row.status as AuthorizationStatus, nodeAccessLevel: row.nodeAccessLevel as NodeAccessLevelName, certificateFingerprint: fingerprint };
+  }
+
   async sessionGrant(id: string): Promise<SessionGrant | null> {
     if (!isUuid(id)) return null;
     const rows: { status: AuthorizationStatus; node_access_level: NodeAccessLevelName; certificate_fingerprint: string | null }[] =

@@ -23,7 +23,7 @@ function describeRule(rule: AccessRule | undefined): string {
     case 'user':
       return rule.roles.length ? `user(${rule.roles.join('|')})` : 'user';
     case 'node':
-      return `node(${NodeAccessLevel[rule.capability]})`;
+      return `node(${NodeAccessLevel[rule.capability]}${rule.grantInHandler ? ', grant read by the handler' : ''})`;
     case 'publicOrNode':
       return `public or node(${NodeAccessLevel[rule.capability]})`;
   }

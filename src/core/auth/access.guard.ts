@@ -34,7 +34,7 @@ export class AccessGuard implements CanActivate {
         await this.nodeAuthenticator().authenticateChannel(req);
         return true;
       case 'node':
-        await this.nodeAuthenticator().authenticate(req, rule.capability);
+        await this.nodeAuthenticator().authenticate(req, rule.capability, { grantInHandler: rule.grantInHandler });
         return true;
       case 'publicOrNode':
         if (this.nodes?.hasCredentials(req)) await this.nodeAuthenticator().authenticate(req, rule.capability);

@@ -23,8 +23,13 @@ export type AccessRule =
    * desktop sends X-Channel-Id) the node session is verified too: a channel caller needs both.
    */
   | { kind: 'user'; roles: UserRole[] }
-  /** A peer node over an encrypted channel with a session of at least this capability. */
-  | { kind: 'node'; capability: NodeAccessLevel }
+  /**
+   * A peer node over an encrypted channel with a session of at least this capability.
+   * `grantInHandler`: the registry's grant of the session (read on every request) is read by the
+   * handler's first statement, not by the guard (one round trip less): the handler gets a
+   * PendingGrant and settles it before anything else.
+   */
+  | { kind: 'node'; capability: NodeAccessLevel; grantInHandler?: boolean }
   /** Only an encrypted channel (handshake phases 2-3), no session yet. */
   | { kind: 'channel' }
   /**
@@ -44,8 +49,8 @@ export const CHANNEL_USER_SESSION_CAPABILITY = NodeAccessLevel.ReadOnly;
 
 export const Public = () => SetMetadata(ACCESS_RULE, { kind: 'public' } satisfies AccessRule);
 export const RequireUser = (...roles: UserRole[]) => SetMetadata(ACCESS_RULE, { kind: 'user', roles } satisfies AccessRule);
-export const RequireCapability = (capability: NodeAccessLevel) =>
-  SetMetadata(ACCESS_RULE, { kind: 'node', capability } satisfies AccessRule);
+export const RequireCapability = (capability: NodeAccessLevel, options: { grantInHandler?: boolean } = {}) =>
+  SetMetadata(ACCESS_RULE, (options.grantInHandler ? { kind: 'node', capability, grantInHandler: true } : { kind: 'node', capability }) satisfies AccessRule);
 export const PublicOrCapability = (capability: NodeAccessLevel) =>
   SetMetadata(ACCESS_RULE, { kind: 'publicOrNode', capability } satisfies AccessRule);
 export const RequireChannel = () => SetMetadata(ACCESS_RULE, { kind: 'channel' } satisfies AccessRule);
@@ -65,6 +70,28 @@ export interface AuthenticatedNodeSession {
   nodeId: string;
   channelId: string;
   accessLevel: NodeAccessLevel;
+  /**
+   * Set on a `grantInHandler` route: the session is valid and bound to its channel, but the
+   * registry's grant is not read yet — the handler reads it in its first statement and settles it
+   * before it does or answers anything (`accessLevel` is the session's until then).
+   */
+  pendingGrant?: PendingGrant;
+}
+
+/** The registry's grant of a node session, to be read by the handler (see AuthenticatedNodeSession.pendingGrant). */
+export interface PendingGrant {
+  /** The registry id whose grant to read. */
+  readonly nodeId: string;
+  readonly settled: boolean;
+  /** An SQL expression of the grant (json, NULL when there is no row), the registry id being `idParam` (a uuid parameter). */
+  sql(idParam: string): string;
+  /**
+   * Admits the request with the grant the handler read (`grantJsonSql`'s value: null when there
+   * is no row), or refuses it (401, the session revoked; 403) as the guard would have.
+   */
+  settle(grant: unknown): Promise<void>;
+  /** Reads the grant and settles (a path of the handler without a statement of its own to carry it). */
+  read(): Promise<void>;
 }
 
 export interface AuthenticatedRequest {

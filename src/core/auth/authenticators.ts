@@ -22,5 +22,6 @@ export abstract class UserAuthenticator {
 export abstract class NodeSessionAuthenticator {
   abstract hasCredentials(req: Request): boolean;
   abstract authenticateChannel(req: Request): Promise<void>;
-  abstract authenticate(req: Request, capability: NodeAccessLevel): Promise<void>;
+  /** `grantInHandler`: the registry's grant is left to the handler (req.nodeSession.pendingGrant). */
+  abstract authenticate(req: Request, capability: NodeAccessLevel, options?: { grantInHandler?: boolean }): Promise<void>;
 }

@@ -20,3 +20,11 @@ export const EncryptedChannel = () => SetMetadata(ENCRYPTED_CHANNEL, true);
  */
 export const SyncExportRoute = (capability: NodeAccessLevel = NodeAccessLevel.ReadWrite) =>
   applyDecorators(RequireCapability(capability), EncryptedChannel(), SyncEndpoint());
+
+/**
+ * The manifest route (SyncExportRoute, ReadWrite): its handler reads the session's registry grant
+ * in its first statement (AccessRule `grantInHandler`), so a pull with nothing to do costs the
+ * source one round trip; the handler settles the grant before it does or answers anything.
+ */
+export const SyncManifestRoute = () =>
+  applyDecorators(RequireCapability(NodeAccessLevel.ReadWrite, { grantInHandler: true }), EncryptedChannel(), SyncEndpoint());

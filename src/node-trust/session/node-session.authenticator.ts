@@ -1,18 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
-import { NodeAccessLevel } from '../../core/auth/access';
+import { NodeAccessLevel, PendingGrant } from '../../core/auth/access';
 import { NodeSessionAuthenticator } from '../../core/auth/authenticators';
 import { AppError } from '../../core/errors/app-error';
 import { ErrorCode } from '../../core/errors/error-codes';
 import { AuthorizationStatus } from '../../nodes/entities/research-node.entity';
-import { NodeRegistryService } from '../../nodes/node-registry.service';
+import { NodeRegistryService, SessionGrant } from '../../nodes/node-registry.service';
 import { levelToWire } from '../../nodes/node-wire';
 import { NodeTrustRequest } from '../channel/channel-request';
 import { ChannelStore } from '../channel/channel.store';
 import { decryptBytes, envelopeOf, EnvelopeError } from '../crypto/channel-crypto';
 import { detailError, HEADER_CHANNEL, HEADER_SESSION } from '../protocol';
 import { Fields } from '../../core/http/fields';
-import { SessionService } from './session.service';
+import { SessionData, SessionService } from './session.service';
 
 const plain = (code: ErrorCode, message: string, retryable = false) => detailError(400, code, message, { retryable, plaintext: true });
 const unauthorized = (code: ErrorCode, message: string) =>
@@ -73,7 +73,7 @@ export class ChannelSessionAuthenticator extends NodeSessionAuthenticator {
     }
   }
 
-  async authenticate(req: Request, capability: NodeAccessLevel): Promise<void> {
+  async authenticate(req: Request, capability: NodeAccessLevel, options: { grantInHandler?: boolean } = {}): Promise<void> {
     await this.authenticateChannel(req);
     const r = req as NodeTrustRequest;
     let token = req.header(HEADER_SESSION)?.trim();
@@ -89,10 +89,21 @@ export class ChannelSessionAuthenticator extends NodeSessionAuthenticator {
     if (session.channelId !== r.prismChannel!.channel.channelId) {
       throw unauthorized('ERR_INVALID_SESSION', 'Session token is invalid or expired (it belongs to another channel)');
     }
-    // The registry is the authority, read on every request (never cached): a node revoked,
-    // downgraded or given another certificate by an operator loses its sessions at its next
-    // request, on every replica, without session bookkeeping across modules.
-    const grant = await this.registry.sessionGrant(session.nodeId);
+    const admit = (grant: SessionGrant | null) => this.admit(r, token, session, capability, grant);
+    if (options.grantInHandler) {
+      r.nodeSession = { token, nodeId: session.nodeId, channelId: session.channelId, accessLevel: session.accessLevel, pendingGrant: this.pending(session.nodeId, admit) };
+      return;
+    }
+    await admit(await this.registry.sessionGrant(session.nodeId));
+  }
+
+  /**
+   * The registry is the authority, read on every request (never cached): a node revoked,
+   * downgraded or given another certificate by an operator loses its sessions at its next
+   * request, on every replica, without session bookkeeping across modules. Read here (the guard)
+   * or in the handler's first statement (`grantInHandler`: one round trip less), then checked here.
+   */
+  private async admit(r: NodeTrustRequest, token: string, session: SessionData, capability: NodeAccessLevel, grant: SessionGrant | null): Promise<void> {
     const granted = grant ? levelToWire(grant.nodeAccessLevel) : NodeAccessLevel.ReadOnly;
     if (
       !grant ||
@@ -112,5 +123,25 @@ export class ChannelSessionAuthenticator extends NodeSessionAuthenticator {
     }
     r.nodeSession = { token, nodeId: session.nodeId, channelId: session.channelId, accessLevel: granted };
     await this.sessions.recordRequest(token);
+  }
+
+  /** The grant left to the handler: settled once, by the value its statement read or by a read of its own. */
+  private pending(nodeId: string, admit: (grant: SessionGrant | null) => Promise<void>): PendingGrant {
+    const registry = this.registry;
+    let settled = false;
+    const settle = async (grant: SessionGrant | null) => {
+      if (settled) throw new Error('a node session grant is settled once');
+      settled = true;
+      await admit(grant);
+    };
+    return {
+      nodeId,
+      get settled() {
+        return settled;
+      },
+      sql: (idParam) => registry.sessionGrantSql(idParam),
+      settle: (value) => settle(registry.sessionGrantOf(value)),
+      read: async () => settle(await registry.sessionGrant(nodeId)),
+    };
   }
 }

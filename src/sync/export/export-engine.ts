@@ -9,6 +9,7 @@ import { SyncCatalog } from '../../core/sync-kernel/sync-catalog';
 import { TableModel } from '../../core/sync-kernel/table-model';
 import { AppError } from '../../core/errors/app-error';
 import { localNodeUuid } from '../../core/local-node';
+import { isUuid } from '../../core/uuid';
 import { RawJson, withRawField } from '../../core/http/raw-json';
 import { validationError } from '../../core/validation';
 import { SyncedFiles } from '../files/synced-files.port';
@@ -71,19 +72,32 @@ export class ExportEngine {
 
   async manifest(request: ManifestRequest): Promise<SyncManifest> {
     const base = this.manifestBase();
+    const grant = request.grant;
     if (!request.windowMode) {
+      await grant?.read();
       const { generatedAt, result } = await this.referenceReads.manifest(request.peer, request.since ?? null, (runner, filter) => this.referenceCounts(runner, filter));
       return { ...base, generatedAt, ...result };
     }
-    const cursor: FeedCursor | undefined = request.cursor ? decodeCursor(request.cursor) : undefined;
+    let cursor: FeedCursor | undefined;
+    try {
+      cursor = request.cursor ? decodeCursor(request.cursor) : undefined;
+    } catch (error) {
+      // A caller refused by its grant hears that first, as from the guard.
+      await grant?.read();
+      throw error;
+    }
     const asked = cursor ? cursorSnapshot(cursor) : EMPTY_SNAPSHOT;
     // Most pulls find nothing new: that is answered without exporting (and holding) a snapshot.
     // The cursor meets the tombstone horizon in the snapshot of the answer: the probe's (an empty
     // window), else the window's (a purge between the two cannot hide a delete from it).
-    const [probe]: { current: string; db: string; changed: boolean; horizon: HorizonReach | null }[] = await this.dataSource.query(
-      windowChangedSql(this.catalog.tables(), DATABASE_IDENTITY_SQL, cursor ? HORIZON_REACH_SQL : undefined),
-      [asked],
+    // The caller's session grant (a node session's PendingGrant) in the same statement: a pull with
+    // nothing to do is one round trip here. Settled before anything is done or answered.
+    const probeSql = windowChangedSql(this.catalog.tables(), DATABASE_IDENTITY_SQL, cursor ? HORIZON_REACH_SQL : undefined);
+    const [probe]: { current: string; db: string; changed: boolean; horizon: HorizonReach | null; grant?: unknown }[] = await this.dataSource.query(
+      grant ? `SELECT p.*, ${grant.sql('$2::uuid')} AS grant FROM (${probeSql}) p` : probeSql,
+      grant ? [asked, isUuid(grant.nodeId) ? grant.nodeId : null] : [asked],
     );
+    await grant?.settle(probe.grant ?? null);
     const dbId = probe.db;
     const reset = cursor !== undefined && cursor.db !== dbId;
     const from = reset ? EMPTY_SNAPSHOT : asked;

@@ -1,3 +1,4 @@
+import type { PendingGrant } from '../../core/auth/access';
 import type { Readable } from 'node:stream';
 import { ChildSpec, FeedSpec } from '../../core/sync-kernel/aggregate-spec';
 import type { RawJson } from '../../core/http/raw-json';
@@ -12,6 +13,11 @@ export interface ManifestRequest {
   peer: string;
   /** Page formats the requester reads (X-Sync-Page-Formats): the manifest names the one its pages will have. */
   pageFormats?: string[];
+  /**
+   * The caller's node session grant, not read yet (the route reads it in the handler): the
+   * manifest reads it in its first statement and settles it before anything else.
+   */
+  grant?: PendingGrant;
 }
 
 export interface PageRequest {

@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream';
 import { AppError } from '../../core/errors/app-error';
 import { CHUNK_MEDIA_TYPE, FrameEncryptor } from '../shared/chunked-cipher';
 import { batchStreamId, BatchRequest } from '../shared/page-stream';
-import { SyncExportRoute } from '../../node-trust/channel/encrypted-route';
+import { SyncExportRoute, SyncManifestRoute } from '../../node-trust/channel/encrypted-route';
 import type { NodeTrustRequest } from '../../node-trust/channel/channel-request';
 import { BundlePositions } from '../bundle/bundle-positions';
 import { ExportEngine } from '../export/export-engine';
@@ -27,7 +27,7 @@ export class SyncExportController {
     private readonly bundlePositions: BundlePositions,
   ) {}
 
-  @SyncExportRoute()
+  @SyncManifestRoute()
   @ApiOperation({ summary: 'Manifest; with X-Sync-Protocol opens an export window' })
   @Post('manifest')
   @HttpCode(200)
@@ -37,10 +37,20 @@ export class SyncExportController {
     @Headers(SYNC_PROTOCOL_HEADER) protocol?: string,
     @Headers(SYNC_PAGE_FORMATS_HEADER) pageFormats?: string,
   ) {
-    assertCompatibleProtocol(protocol);
-    const peer = req.nodeSession?.nodeId ?? 'unknown';
+    // The session's registry grant is read by the manifest's first statement (SyncManifestRoute).
+    const grant = req.nodeSession?.pendingGrant;
+    if (!grant) throw new AppError(500, 'ERR_INTERNAL', 'the manifest route expects its node session grant pending');
+    try {
+      assertCompatibleProtocol(protocol);
+    } catch (error) {
+      await grant.read();
+      throw error;
+    }
+    const peer = req.nodeSession!.nodeId;
     const formats = pageFormats?.split(',').map((f) => f.trim());
-    const manifest = await this.engine.manifest({ since: body.since, cursor: body.cursor, windowMode: Boolean(protocol), peer, pageFormats: formats });
+    const manifest = await this.engine.manifest({ since: body.since, cursor: body.cursor, windowMode: Boolean(protocol), peer, pageFormats: formats, grant });
+    // Nothing is answered for a grant left unread (a path of the engine that forgot it).
+    if (!grant.settled) throw new AppError(500, 'ERR_INTERNAL', 'the manifest did not check the node session grant');
     // The cursor a peer pulls from is what it has applied: its next offline bundle starts there.
     // Not awaited: the manifest's answer (a no-op pull's only round trip) does not wait for it.
     if (protocol && body.cursor && req.nodeSession) void this.bundlePositions.acknowledge(peer, body.cursor, 'pull').catch(() => undefined);

@@ -266,7 +266,7 @@ POST /api/sync/bundles/import                                                   
 POST /api/sync/conflicts/:id/restore                                                       user(Admin)
 POST /api/sync/jobs                                                                        user(Admin|Researcher)
 POST /api/sync/jobs/:id/cancel                                                             user(Admin|Researcher)
-POST /api/sync/manifest                                                                    node(ReadWrite)
+POST /api/sync/manifest                                                                    node(ReadWrite, grant read by the handler)
 POST /api/sync/preview                                                                     user(Admin|Researcher)
 POST /api/sync/pull                                                                        user(Admin|Researcher)
 POST /api/sync/pull-request                                                                node(ReadOnly)

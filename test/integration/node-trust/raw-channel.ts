@@ -68,9 +68,10 @@ export class RawChannel {
   async send(
     method: 'post' | 'get',
     path: string,
-    options: { body?: unknown; envelope?: unknown; session?: string; channelId?: string | null; bearer?: string } = {},
+    options: { body?: unknown; envelope?: unknown; session?: string; channelId?: string | null; bearer?: string; headers?: Record<string, string> } = {},
   ): Promise<RawAnswer> {
     let req = request(this.url)[method](path);
+    for (const [name, value] of Object.entries(options.headers ?? {})) req = req.set(name, value);
     if (options.channelId !== null) req = req.set('X-Channel-Id', options.channelId ?? this.channelId);
     if (options.session) req = req.set('X-Session-Id', options.session);
     if (options.bearer) req = req.set('Authorization', `Bearer ${options.bearer}`);

@@ -239,6 +239,41 @@ describe('handshake rejections', () => {
       expect(answer.body).toMatchObject({ grantedCapabilities: granted, requiredCapability: NodeAccessLevel.Admin });
     });
 
+    // The manifest reads the session's registry grant in its own first statement (SyncManifestRoute):
+    // the same refusals as the guard's, before anything is done or answered.
+    describe('the manifest, whose handler reads the grant', () => {
+      const manifest = (ch: RawChannel, token: string, body: unknown = {}, protocol: string | undefined = '2') =>
+        ch.send('post', '/api/sync/manifest', { body, session: token, headers: protocol ? { 'X-Sync-Protocol': protocol } : {} });
+
+      it.each([['window', '2'], ['reference', undefined]])('answers a ReadWrite session (%s protocol) and counts the request', async (_n, protocol) => {
+        const { ch, token } = await session(authorized);
+        const answer = await manifest(ch, token, {}, protocol);
+        expect(answer.status).toBe(200);
+        expect(answer.encrypted).toBe(true);
+        expect(await state.getJson<number>(`session:requests:${token}`)).toBeGreaterThanOrEqual(1);
+      });
+
+      it('refuses a ReadOnly session (403, plaintext)', async () => {
+        const { ch, token } = await session(readOnly);
+        expectError(await manifest(ch, token), 403, 'ERR_INSUFFICIENT_PERMISSIONS', { encrypted: false });
+      });
+
+      it.each([
+        ['revoked', { status: AuthorizationStatus.Revoked }, '2', {}],
+        ['lowered to ReadOnly', { nodeAccessLevel: NodeAccessLevelName.ReadOnly }, '2', {}],
+        ['revoked (reference protocol)', { status: AuthorizationStatus.Revoked }, undefined, {}],
+        ['revoked (a cursor that is not one)', { status: AuthorizationStatus.Revoked }, '2', { cursor: 'not-a-cursor' }],
+      ])('ends the session of a node %s at once (401, plaintext)', async (name, change, protocol, body) => {
+        const temp = makePeer(`peer-m-${name.replace(/\W+/g, '-')}`.slice(0, 40));
+        await registerPeer(temp, AuthorizationStatus.Authorized, NodeAccessLevelName.ReadWrite);
+        const { ch, token } = await session(temp);
+        expect((await manifest(ch, token, {}, protocol)).status).toBe(200);
+        await registry.update(ids[temp.nodeId], change);
+        expectError(await manifest(ch, token, body, protocol), 401, 'ERR_INVALID_SESSION', { encrypted: false });
+        expectError(await ch.post('/api/session/whoami', {}, token), 401, 'ERR_INVALID_SESSION', { encrypted: false });
+      });
+    });
+
     it('an Admin session reads metrics', async () => {
       const admin = makePeer('peer-admin');
       await registerPeer(admin, AuthorizationStatus.Authorized, NodeAccessLevelName.Admin);
