@@ -119,6 +119,33 @@ describe('sync job lock', () => {
     expect(names.filter((n) => n.name.startsWith('prism-sync:'))).toEqual([]);
   });
 
+  it('a write and the unlock share a round trip: the write commits before the lock goes; a failed write keeps the lock, rolled back', async () => {
+    const lock = pair.a.app.get(SyncLock);
+    for (let i = 0; i < 400 && (await lockHeld()); i++) await sleep(25);
+    await pair.a.dataSource.query('CREATE TABLE IF NOT EXISTS lock_probe (n int)');
+    try {
+      const held = await lock.tryAcquire('00000000-0000-4000-8000-0000000000c1');
+      // Fails if the unlock ran before the write (the write's statement sees the lock held).
+      const rows = await lock.releaseAfter<{ n: number }>(held!, `INSERT INTO lock_probe SELECT count(*)::int FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid() AND objid = ${SYNC_LOCK_KEY}::oid RETURNING n`);
+      expect(rows).toEqual([{ n: 1 }]);
+      expect(await lockHeld()).toBe(false);
+      expect(await pair.a.dataSource.query('SELECT n FROM lock_probe')).toEqual([{ n: 1 }]);
+      const names = (await pair.a.dataSource.query(`SELECT application_name AS name FROM pg_stat_activity WHERE datname = current_database()`)) as { name: string }[];
+      expect(names.filter((n) => n.name.startsWith('prism-sync:'))).toEqual([]);
+
+      const again = await lock.tryAcquire('00000000-0000-4000-8000-0000000000c2');
+      await expect(lock.releaseAfter(again!, 'INSERT INTO lock_probe VALUES (1 / 0)')).rejects.toThrow(/division by zero/);
+      expect(await lockHeld()).toBe(true);
+      // The connection is usable (its transaction rolled back): the usual release ends the lock.
+      expect(await again!.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+      await lock.release(again!);
+      expect(await lockHeld()).toBe(false);
+      expect(await pair.a.dataSource.query('SELECT n FROM lock_probe')).toEqual([{ n: 1 }]);
+    } finally {
+      await pair.a.dataSource.query('DROP TABLE lock_probe');
+    }
+  });
+
   it('a pull of an unknown peer is refused as such (404) whoever holds the lock, and leaves the lock as it was', async () => {
     const lock = pair.a.app.get(SyncLock);
     const unknown = '00000000-0000-4000-8000-0000000000ee';
