@@ -4,6 +4,7 @@ import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner
 import { NodeChannelClientFactory } from '../../../src/node-trust/client/node-channel-client.factory';
 import { ExportWindows } from '../../../src/sync/export/export-windows';
 import type { SyncManifest } from '../../../src/sync/export/export.types';
+import { SyncLock, SyncLockHandle } from '../../../src/sync/pull/sync-lock';
 import { SyncLogs } from '../../../src/sync/pull/sync-logs';
 import { BULK_HTTP_ENV } from '../../support/dataset';
 import { laterality, lateralityRow } from '../../support/sync-sql';
@@ -40,6 +41,13 @@ describe('no-op pull', () => {
       if (recording && (this.connection as DataSource) === pair.a.dataSource && JOB_ROW_READ.test(sql)) rowReads++;
       return (query as (...args: unknown[]) => Promise<unknown>).call(this, sql, ...rest);
     } as typeof query);
+    // A no-op's row goes with the unlock in one round trip, on the lock's connection (SyncLock.releaseAfter:
+    // BEGIN; the write; COMMIT; unlock): its one write is counted here.
+    const releaseAfter = SyncLock.prototype.releaseAfter;
+    jest.spyOn(SyncLock.prototype, 'releaseAfter').mockImplementation(function (this: SyncLock, handle: SyncLockHandle, write: string) {
+      if (recording && (handle.connection as DataSource) === pair.a.dataSource && WRITE.test(write)) requesterWrites.push(write.trim().split(/\s+/).slice(0, 3).join(' '));
+      return releaseAfter.call(this, handle, write);
+    } as typeof releaseAfter);
   });
   afterAll(async () => {
     jest.restoreAllMocks();
