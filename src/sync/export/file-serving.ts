@@ -8,7 +8,7 @@ import { FileColumns } from '../../core/sync-kernel/table-model';
 import { isUuid } from '../../core/uuid';
 import { invalidField } from '../../core/validation';
 import { ServedFile, SyncedFiles } from '../files/synced-files.port';
-import { writeFileFrames, writeFrames } from '../shared/chunked-cipher';
+import { writeFileFrames, writeFrames } from '../shared/frame-writer';
 
 /**
  * Serves the file a synced row references to a peer: base64 JSON (bounded) or an encrypted stream.

@@ -1,6 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { FrameBuffers, FrameOpener, FrameReader } from '../shared/chunked-cipher';
+import { FrameOpener, FrameReader } from '../shared/chunked-cipher';
+import { FrameBuffers } from '../shared/frame-buffers';
 
 /** More bytes announced than expected: the transfer stops there, nothing past the size is written. */
 export class Overrun extends Error {}

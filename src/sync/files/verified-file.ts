@@ -3,7 +3,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Duplex, Readable, Transform, TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { FrameBuffers, frameBuffers } from '../shared/chunked-cipher';
+import { FrameBuffers, frameBuffers } from '../shared/frame-buffers';
 import { FedBody, FrameFileWriter, openFramesInto, Overrun } from './frame-file-writer';
 import type { RejectedContent } from './synced-files.port';
 

@@ -4,7 +4,7 @@ import { finished } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
 import { QueryRunner } from 'typeorm';
 import { AppError } from '../../core/errors/app-error';
-import { FrameBuffers, frameBuffers } from '../shared/chunked-cipher';
+import { FrameBuffers, frameBuffers } from '../shared/frame-buffers';
 
 interface PgClient {
   query<T>(stream: T): T;

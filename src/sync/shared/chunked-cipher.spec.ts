@@ -2,7 +2,9 @@ import { randomBytes, createHash } from 'node:crypto';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import type { PositionalFile } from '../../core/positional-file';
-import { FrameBuffers, FrameDecryptor, FrameEncryptor, FRAME_PLAINTEXT_MAX, writeFileFrames, writeFrames } from './chunked-cipher';
+import { FrameDecryptor, FrameEncryptor, FRAME_PLAINTEXT_MAX } from './chunked-cipher';
+import { FrameBuffers } from './frame-buffers';
+import { writeFileFrames, writeFrames } from './frame-writer';
 
 async function collect(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const parts: Buffer[] = [];

@@ -1,24 +1,14 @@
-import { createCipheriv, createDecipheriv, DecipherGCM, randomBytes, randomFillSync } from 'node:crypto';
-import { Transform, TransformCallback, Writable } from 'node:stream';
-import type { PositionalFile } from '../../core/positional-file';
+import { createCipheriv, createDecipheriv, DecipherGCM, randomBytes } from 'node:crypto';
+import { Transform, TransformCallback } from 'node:stream';
 import { GarbageBudget, streamGarbage } from './garbage-budget';
+import { aad, EMPTY, FRAME_HEADER as HEADER, FRAME_PLAINTEXT_MAX, FRAME_TAG as TAG } from './frame-format';
 
 /**
- * The streamed file form (SPEC §5.2): the file in authenticated frames encrypted with the channel
- * key, so a file of any size moves in bounded memory and a tampered, reordered or truncated stream
- * is detected.
- *
- * Frame: [u32 BE plaintext length L][12-byte IV][L bytes ciphertext][16-byte GCM tag].
- * AAD of a frame: "<sha256>:<plaintext offset>"; the stream ends with an empty frame whose AAD is
- * "<sha256>:<final offset>:end".
+ * The streamed file form's streams (format: frame-format.ts): FrameEncryptor, the frame parser
+ * FrameOpener and FrameDecryptor over it. The file route sends with frame-writer.ts; the buffers
+ * reused by both directions are frame-buffers.ts's.
  */
-export const CHUNK_MEDIA_TYPE = 'application/vnd.prism.encrypted-chunks';
-export const FRAME_PLAINTEXT_MAX = 1024 * 1024;
-const HEADER = 4 + 12;
-const TAG = 16;
-const EMPTY = Buffer.alloc(0);
-
-const aad = (sha256: string, offset: number, end = false) => Buffer.from(`${sha256}:${offset}${end ? ':end' : ''}`, 'utf8');
+export { CHUNK_MEDIA_TYPE, FRAME_PLAINTEXT_MAX } from './frame-format';
 
 /** One frame as its parts (header, ciphertext, tag), never joined: a 1 MB frame is not copied again. */
 function seal(key: Buffer, plaintext: Buffer, additional: Buffer): Buffer[] {
@@ -36,7 +26,7 @@ function seal(key: Buffer, plaintext: Buffer, additional: Buffer): Buffer[] {
  * Plaintext not yet framed, kept as chunks and joined only when a frame is taken (joining on every
  * chunk would copy a 1 MB frame many times over; a source read in 1 MB chunks is never joined).
  */
-class ChunkQueue {
+export class ChunkQueue {
   private chunks: Buffer[] = [];
   length = 0;
 
@@ -89,171 +79,6 @@ export class FrameEncryptor extends Transform {
   private emitFrame(size: number): void {
     for (const part of seal(this.key, this.pending.take(size), aad(this.sha256, this.offset))) this.push(part);
     this.offset += size;
-  }
-}
-
-/**
- * Frame-sized buffers reused across transfers (frames sent by the file route, frames received by
- * a file pull). Node allocates a fresh buffer for every cipher output and file read; held while a
- * frame waits for its tag, the disk or the socket, such buffers outlive the young generation under
- * load, and every 64 MB of them promoted starts a full garbage collection of the node's whole heap
- * (a few per 10 MB measured on each node). Reused buffers are allocated once and stay.
- * At most `keep` buffers wait unused, and none once the pool sat unused for `idleMs`.
- */
-export class FrameBuffers {
-  static readonly SIZE = HEADER + FRAME_PLAINTEXT_MAX + TAG;
-  private free: Buffer[] = [];
-  private lastTake = 0;
-  private timer?: NodeJS.Timeout;
-
-  constructor(
-    private readonly keep = 32,
-    private readonly idleMs = 10_000,
-  ) {}
-
-  take(): Buffer {
-    this.lastTake = Date.now();
-    return this.free.pop() ?? Buffer.allocUnsafeSlow(FrameBuffers.SIZE);
-  }
-
-  give(buffer: Buffer): void {
-    if (this.free.length < this.keep) this.free.push(buffer);
-    this.timer ??= setTimeout(() => this.dropIfIdle(), this.idleMs).unref();
-  }
-
-  private dropIfIdle(): void {
-    this.timer = undefined;
-    if (Date.now() - this.lastTake >= this.idleMs) this.free = [];
-    else if (this.free.length > 0) this.timer = setTimeout(() => this.dropIfIdle(), this.idleMs).unref();
-  }
-}
-
-/** The frame buffers of this process's file transfers, both ways. */
-export const frameBuffers = new FrameBuffers();
-
-/** Frames of ciphertext in flight per answer (each in a reused buffer until the socket took it). */
-const FRAMES_IN_FLIGHT = 2;
-
-/**
- * Plaintext enciphered per `cipher.update` call when a frame is sealed into its buffer. Node's
- * cipher returns a fresh buffer per call (it cannot write into the caller's): 64 KB pieces, copied
- * into the frame at once, die young and are cheaper than one 1 MB output (measured alone:
- * ~0.85 s against ~1.05 s per GB, encryption and copy).
- */
-const SEAL_PIECE = 64 * 1024;
-
-/**
- * Writes the frames of one answer, each sealed in a reused buffer (FrameBuffers) and written whole
- * at once: Node's cipher output dies at once instead of waiting in the socket's queue (where, under
- * load, it outlived the young generation and cost the source a full garbage collection every few
- * megabytes), and a frame is one write instead of three. At most FRAMES_IN_FLIGHT frames wait for
- * the socket; `send` rejects once `out` failed or closed early.
- */
-class FrameWriter {
-  private inFlight = 0;
-  private failure?: Error;
-  private wake?: () => void;
-  private readonly closed = () => {
-    this.failure ??= new Error('the answer closed before its end');
-    this.wake?.();
-  };
-
-  constructor(
-    private readonly out: Writable,
-    private readonly key: Buffer,
-    private readonly sha256: string,
-    private offset: number,
-    readonly buffers: FrameBuffers,
-  ) {
-    out.once('close', this.closed);
-  }
-
-  /**
-   * Seals `plaintext` into `buffer` (taken from `buffers`) and writes the frame. The plaintext may
-   * be the buffer's own frame body (`buffer.subarray(HEADER, HEADER + length)`): it is enciphered
-   * in place, a piece at a time.
-   */
-  async send(buffer: Buffer, plaintext: Buffer, end = false): Promise<void> {
-    const length = plaintext.length;
-    buffer.writeUInt32BE(length, 0);
-    randomFillSync(buffer, 4, 12);
-    const cipher = createCipheriv('aes-256-gcm', this.key, buffer.subarray(4, HEADER));
-    cipher.setAAD(aad(this.sha256, this.offset, end));
-    for (let at = 0; at < length; at += SEAL_PIECE) cipher.update(plaintext.subarray(at, at + SEAL_PIECE)).copy(buffer, HEADER + at);
-    cipher.final(); // GCM: no bytes held back
-    cipher.getAuthTag().copy(buffer, HEADER + length);
-    this.offset += length;
-    this.inFlight++;
-    this.out.write(buffer.subarray(0, HEADER + length + TAG), (error) => {
-      this.inFlight--;
-      if (error) this.failure ??= error;
-      else this.buffers.give(buffer);
-      this.wake?.();
-    });
-    while (this.inFlight >= FRAMES_IN_FLIGHT && !this.failure) await new Promise<void>((resolve) => (this.wake = resolve));
-    if (this.failure) throw this.failure;
-  }
-
-  /** Writes the end frame and ends `out`. */
-  async end(): Promise<void> {
-    await this.send(this.buffers.take(), EMPTY, true);
-    this.out.end();
-  }
-
-  release(): void {
-    this.out.off('close', this.closed);
-  }
-}
-
-/**
- * Writes `source` (plaintext from byte `offset` of the file `sha256`) to `out` as frames, and ends
- * `out`: the same frames as FrameEncryptor, each sealed in a reused buffer and written at once
- * (FrameWriter). Rejects (having destroyed `source`) when `out` closes before the end or `source`
- * fails. For stores without positional reads (writeFileFrames).
- */
-export async function writeFrames(source: AsyncIterable<Buffer> & { destroy?: () => void }, out: Writable, key: Buffer, sha256: string, offset: number, buffers = frameBuffers): Promise<void> {
-  const writer = new FrameWriter(out, key, sha256, offset, buffers);
-  try {
-    const pending = new ChunkQueue();
-    for await (const chunk of source) {
-      pending.push(chunk);
-      while (pending.length >= FRAME_PLAINTEXT_MAX) await writer.send(buffers.take(), pending.take(FRAME_PLAINTEXT_MAX));
-    }
-    if (pending.length > 0) await writer.send(buffers.take(), pending.take(pending.length));
-    await writer.end();
-  } catch (error) {
-    source.destroy?.();
-    throw error;
-  } finally {
-    writer.release();
-  }
-}
-
-/**
- * Writes bytes [`start`, `end`) of a stored file to `out` as frames, and ends `out`: the same
- * frames as writeFrames, but each frame's plaintext is read at its position straight into the
- * frame's reused buffer and enciphered there, so no buffer is allocated per read (a read stream
- * allocates a fresh 1 MB one per read, ~1 GB per pulled GB). Closes `file`; rejects when the file
- * ends before `end`, a read fails or `out` closes before the end.
- */
-export async function writeFileFrames(file: PositionalFile, start: number, end: number, out: Writable, key: Buffer, sha256: string, buffers = frameBuffers): Promise<void> {
-  const writer = new FrameWriter(out, key, sha256, start, buffers);
-  try {
-    for (let position = start; position < end; ) {
-      const buffer = buffers.take();
-      const length = Math.min(FRAME_PLAINTEXT_MAX, end - position);
-      for (let filled = 0; filled < length; ) {
-        const read = await file.read(buffer, HEADER + filled, length - filled, position + filled);
-        if (read === 0) throw new Error(`the stored file ${sha256} ended at byte ${position + filled}, before ${end}`);
-        filled += read;
-      }
-      await writer.send(buffer, buffer.subarray(HEADER, HEADER + length));
-      position += length;
-    }
-    await writer.end();
-  } finally {
-    writer.release();
-    await file.close();
   }
 }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource, QueryRunner } from 'typeorm';
 import { copyStagedFile } from '../../../src/sync/import/staged-copy';
-import { FrameBuffers } from '../../../src/sync/shared/chunked-cipher';
+import { FrameBuffers } from '../../../src/sync/shared/frame-buffers';
 import { createTestDatabase, TestDatabase } from '../../support/database';
 
 /**

@@ -6,7 +6,8 @@ import { Readable } from 'node:stream';
 import { StagingArea } from '../../../src/sync/import/staging';
 import { CopyRowsCount, fetchStreamedPage, framedRows, streamedRows, StreamedPageTarget } from '../../../src/sync/pull/streamed-page';
 import { PeerBody, PeerConnection } from '../../../src/sync/pull/peer.port';
-import { CHUNK_MEDIA_TYPE, FrameBuffers, FrameEncryptor } from '../../../src/sync/shared/chunked-cipher';
+import { CHUNK_MEDIA_TYPE, FrameEncryptor } from '../../../src/sync/shared/chunked-cipher';
+import { FrameBuffers } from '../../../src/sync/shared/frame-buffers';
 import { pageHeaders, pageStreamId, StreamedPageMeta } from '../../../src/sync/shared/page-stream';
 
 /**
