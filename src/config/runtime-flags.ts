@@ -15,10 +15,11 @@
  * 8 MB (same section). 8 MB costs nothing at 100K but leaves a 1M pull's growth near the default's.
  *
  * `--expose-gc`: V8's gc(), which GarbageBudget (src/sync/shared/garbage-budget.ts) calls when a
- * pull's streams leave more than 24 MB of Buffers to collect. Left to V8, the dead Buffers of a long
- * pull piled up to ~64 MB (its trigger on external memory) before a collection, a short pull's only
- * to what it had received, so the requester's peak grew with the pull's size (bench/README.md,
- * "Flat memory 100K → 1M"). Without the flag the budget does nothing.
+ * pull's streams leave more than 4 MB of dead Buffers (a young-generation collection; a full one
+ * only if that did not free them). Left to V8, the dead Buffers of a long pull piled up to ~64 MB
+ * (its trigger on external memory) before a collection, a short pull's only to what it had
+ * received, so the requester's peak grew with the pull's size (bench/README.md, "Flat memory 100K
+ * → 1M", "Garbage counted without the pool"). Without the flag the budget does nothing.
  */
 export const NODE_RUNTIME_FLAGS: readonly string[] = ['--max-semi-space-size=2', '--expose-gc'];
 
