@@ -22,6 +22,11 @@ export interface ProgressPoint {
   loadedTables?: number;
   loadedRows?: number;
   loadedSeconds?: number;
+  /**
+   * The table the job names (the apply: the table last applied; traces since h-eta6): each table's
+   * apply time by name, across runs, for a model of the tables' costs (bench/README.md "ETA: what limits it").
+   */
+  table?: string | null;
 }
 
 /**

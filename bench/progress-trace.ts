@@ -64,6 +64,7 @@ export async function tracedPull(requester: BenchNode, remoteNodeId: string, onR
       loadedTables: p.loaded?.tables,
       loadedRows: p.loaded?.rows,
       loadedSeconds: p.loaded?.seconds,
+      table: p.table,
     });
   const final = await client.sync.follow(jobId, { onProgress: record });
   const ms = performance.now() - started;

@@ -45,22 +45,32 @@ export const APPLY_MIN_UNITS_PER_SECOND = 10_000;
  * The apply's loads run on this database, as its merge does (ApplyPreload copies each staged table
  * into its typed temp table during the fetch; the apply loads the rest as it starts): their speed
  * measures this database under its load of the moment, which the fetch's time does not. The apply
- * by the loads is APPLY_FIXED_SECONDS + APPLY_PER_LOAD × the seconds loading all its rows would take
+ * by the loads is LOAD_FIXED_SECONDS + APPLY_PER_LOAD × the seconds loading all its rows would take
  * at their rate, each table loaded costing LOAD_TABLE_ROWS rows (a small table's load is mostly
  * round trips: 0.05–0.25 s each under load). The estimate is the geometric mean of that and the
  * fetch's ratio, the loads weighing LOAD_WEIGHT once they have run LOAD_TRUST_SECONDS (less
- * before). Fitted on the four loaded 1M pulls of 2026-11-30 21:37–22:30 (load 13–23): the apply was
+ * before), and more as they cover the pull's rows (all of them: the loads alone). Fitted on the four loaded 1M pulls of 2026-11-30 21:37–22:30 (load 13–23): the apply was
  * 1.04–1.57× (median 1.2) the loads' seconds at the fetch's end, 0.58–0.96× the fetch (median
  * 0.8, against the 0.6 of APPLY_PER_FETCH): the loads' log error (against 1.2) is half the fetch
  * ratio's (against 0.6), so they weigh 0.8 (inverse variance). Held out, the quiet 1M pulls of 23:08 and 23:14 had 1.15–1.21 and
  * their worst ETA errors fell from 30 and 28 % to 16 and 16 % (bench/README.md "ETA: the loads'
  * weight and the files' ramp"). The first setting (h-eta4: 1.0 and 0.5) left the quiet apply ~25 %
- * short through the fetch.
+ * short through the fetch. Refitted with LOAD_FIXED_SECONDS on all 26 pulls with loads (h-eta6): 1.15.
  */
-export const APPLY_PER_LOAD = 1.2;
+export const APPLY_PER_LOAD = 1.15;
 export const LOAD_TABLE_ROWS = 3000;
 export const LOAD_WEIGHT = 0.8;
 export const LOAD_TRUST_SECONDS = 1;
+/**
+ * The apply by the loads has a fixed part beside APPLY_PER_LOAD: the apply's own load part (ANALYZE,
+ * what is left to load), each table's statements and the COMMIT, which the loads' seconds do not
+ * scale (a quiet 100K apply took 0.9–1.8 s with 0.6–0.8 s of loads for all its rows). Fitted on the
+ * 26 full pulls of 100K and 1M rows with loads traced (2026-11-30 21:37 – 2026-12-01 04:45), apply
+ * against the loads for all rows at the fetch's end: 0.4 s + 1.15× (was 0.1 s + 1.2×) has a mean
+ * log error of 0.14 on the quiet ones (0.21 before; highest 0.34, was 0.53), 0.37 on the loaded ones
+ * (0.37), highest at 1M 0.34 (0.33) (bench/README.md "ETA: the prior is what is left").
+ */
+export const LOAD_FIXED_SECONDS = 0.4;
 /** The load's share of the apply (same pulls: 0.05–0.16, median 0.14: most of the load runs during the fetch). */
 export const LOAD_SHARE = 0.14;
 /**
@@ -126,8 +136,12 @@ export function applyPrior(apply: StageMeter, fetchSeconds: number, rows: number
   const byFetch = APPLY_FIXED_SECONDS + Math.min(APPLY_PER_FETCH * fetchSeconds, apply.total / APPLY_MIN_UNITS_PER_SECOND);
   if (!loaded || loaded.seconds <= 0 || loaded.rows + loaded.tables <= 0) return byFetch;
   const secondsPerUnit = loaded.seconds / (loaded.rows + LOAD_TABLE_ROWS * loaded.tables);
-  const byLoad = APPLY_FIXED_SECONDS + APPLY_PER_LOAD * secondsPerUnit * rows;
-  const weight = LOAD_WEIGHT * Math.min(1, loaded.seconds / LOAD_TRUST_SECONDS);
+  const byLoad = LOAD_FIXED_SECONDS + APPLY_PER_LOAD * secondsPerUnit * rows;
+  // The loads weigh more as they cover the pull's rows, and alone once they cover all of them: at the
+  // fetch's end the loads alone were 0.72–1.16× the 1M applies since h-eta4, the mean with the
+  // fetch's ratio 0.67–1.31× (the fetch's time moves with what else runs on the machine).
+  const covered = rows > 0 ? Math.min(1, loaded.rows / rows) : 0;
+  const weight = (LOAD_WEIGHT + (1 - LOAD_WEIGHT) * covered) * Math.min(1, loaded.seconds / LOAD_TRUST_SECONDS);
   return byFetch ** (1 - weight) * byLoad ** weight;
 }
 
