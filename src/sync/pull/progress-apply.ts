@@ -55,7 +55,7 @@ export const APPLY_MIN_UNITS_PER_SECOND = 10_000;
  * ratio's (against 0.6), so they weigh 0.8 (inverse variance). Held out, the quiet 1M pulls of 23:08 and 23:14 had 1.15–1.21 and
  * their worst ETA errors fell from 30 and 28 % to 16 and 16 % (bench/README.md "ETA: the loads'
  * weight and the files' ramp"). The first setting (h-eta4: 1.0 and 0.5) left the quiet apply ~25 %
- * short through the fetch. Refitted with LOAD_FIXED_SECONDS on all 26 pulls with loads (h-eta6): 1.15.
+ * short through the fetch. Refitted with LOAD_FIXED_SECONDS on the 25 pulls with loads (h-eta6): 1.15.
  */
 export const APPLY_PER_LOAD = 1.15;
 export const LOAD_TABLE_ROWS = 3000;
@@ -64,11 +64,11 @@ export const LOAD_TRUST_SECONDS = 1;
 /**
  * The apply by the loads has a fixed part beside APPLY_PER_LOAD: the apply's own load part (ANALYZE,
  * what is left to load), each table's statements and the COMMIT, which the loads' seconds do not
- * scale (a quiet 100K apply took 0.9–1.8 s with 0.6–0.8 s of loads for all its rows). Fitted on the
- * 26 full pulls of 100K and 1M rows with loads traced (2026-11-30 21:37 – 2026-12-01 04:45), apply
- * against the loads for all rows at the fetch's end: 0.4 s + 1.15× (was 0.1 s + 1.2×) has a mean
- * log error of 0.14 on the quiet ones (0.21 before; highest 0.34, was 0.53), 0.37 on the loaded ones
- * (0.37), highest at 1M 0.34 (0.33) (bench/README.md "ETA: the prior is what is left").
+ * scale (a quiet 100K apply took 0.9–1.8 s with 0.6–1.2 s of loads for all its rows). Fitted on the
+ * 25 full pulls of 100K and 1M rows with the loads' tables traced (2026-11-30 22:00 – 2026-12-01
+ * 04:45), apply against the loads for all rows at the fetch's end: 0.4 s + 1.15× (was 0.1 s + 1.2×)
+ * has a mean log error of 0.14 on those since 23:00 (0.21 before; highest 0.34, was 0.53), 0.37 on
+ * the loaded ones of 22:00–22:07 (0.37) (bench/README.md "ETA: the prior is what is left").
  */
 export const LOAD_FIXED_SECONDS = 0.4;
 /** The load's share of the apply (same pulls: 0.05–0.16, median 0.14: most of the load runs during the fetch). */
