@@ -16,7 +16,7 @@ import { SyncedFiles } from '../files/synced-files.port';
 import { SYNC_PROTOCOL_VERSION } from '../shared/protocol';
 import { EMPTY_SNAPSHOT, wireColumns } from '../../core/sync-kernel/sql';
 import { cursorSnapshot, decodeCursor, decodePage, decodeWindow, encodeToken, FeedCursor, PageToken, WindowToken } from '../shared/tokens';
-import { DATABASE_IDENTITY_SQL, EMPTY_WINDOW_SNAPSHOT, ExportWindows } from './export-windows';
+import { DATABASE_IDENTITY_SQL, EMPTY_WINDOW_SNAPSHOT, ExportWindows, WindowCounts } from './export-windows';
 import { assertReached, HORIZON_REACH_SQL, HorizonReach, TombstoneHorizon } from './tombstone-horizon';
 import { ReferenceFilter, ReferenceSequences } from './reference-sequences';
 import {
@@ -35,7 +35,7 @@ import { COPY_PAGE_FORMAT, PageFormat } from '../shared/protocol';
 import { BatchRequest, PAGE_BATCH_CAPABILITY, PAGE_PARTS_CAPABILITY } from '../shared/page-stream';
 import { batchParts } from './page-batch';
 import { manifestCounts, referenceFileEntry } from './manifest-counts';
-import { FirstPages, PageBounds, readFirstPages, readTombstonePage, TombstoneRow, tombstoneWire } from './first-pages';
+import { countedFirstPages, FirstPages, PageBounds, readFirstPages, readTombstonePage, TombstoneRow, tombstoneWire } from './first-pages';
 
 /** A batch of pages serves at most this many of the largest pages' rows (SYNC_MAX_PAGE_SIZE). */
 const BATCH_PAGES_MAX = 4;
@@ -108,13 +108,19 @@ export class ExportEngine {
       return { ...base, ...manifestCounts(this.catalog, new Map(), new Map(), { count: 0, bytes: 0 }), window: this.emptyWindow(from, probe.current, dbId) };
     }
     const parts = this.partsFor(request.pageFormats);
-    const opened = await this.windows.open(from, request.peer, async (runner) => {
-      if (incremental) await this.horizon.assertReachable(from, runner);
-      return this.windowStats(runner, from, parts);
-    });
+    const opened = await this.windows.open(
+      from,
+      request.peer,
+      async (runner) => {
+        if (incremental) await this.horizon.assertReachable(from, runner);
+        return this.windowStats(runner, from, parts);
+      },
+      // Kept with the window: its first pages need not count their tables again (first-pages.ts).
+      { counts: (stats) => stats.counts },
+    );
     return {
       ...base,
-      ...opened.result,
+      ...opened.result.manifest,
       window: {
         token: opened.token,
         from,
@@ -185,7 +191,10 @@ export class ExportEngine {
       request.window!,
       async (runner, window) => {
         await runner.query(COPY_SESSION_SQL);
-        return this.readStreamedPage(runner, window, route, request);
+        // A table's first page of fewer rows than a page is known from the manifest's counts (no bounds to read).
+        const counts = this.windows.countsOf(window);
+        const first = counts && { bounds: countedFirstPages(counts, feedTables(this.feed(route)), this.pageSize(request.pageSize)), tombstones: new Map() };
+        return this.readStreamedPage(runner, window, route, request, first);
       },
       request.caller ?? 'unknown',
     );
@@ -210,7 +219,8 @@ export class ExportEngine {
       request.window,
       async (runner, window) => {
         await runner.query(COPY_SESSION_SQL);
-        const first = await readFirstPages(runner, window.from, { routes: request.routes, tables: request.routes.map((route) => feedTables(this.feed(route))) }, this.catalog, this.pageSize(request.pageSize), budget);
+        const feeds = { routes: request.routes, tables: request.routes.map((route) => feedTables(this.feed(route))) };
+        const first = await readFirstPages(runner, window.from, feeds, this.catalog, this.pageSize(request.pageSize), budget, this.windows.countsOf(window));
         return { body: Readable.from(batchParts((route, page) => this.readStreamedPage(runner, window, route, page, first), request, budget)) };
       },
       request.caller ?? 'unknown',
@@ -238,7 +248,8 @@ export class ExportEngine {
           last,
           answer: (next) => {
             const after = fresh ? null : { x: position.x, k: position.k };
-            const sql = windowCopySql(table, window.from, after, { x: last![0], k: last!.slice(1) }, escapeLiteral);
+            // No last position: the page is the table's whole window (its count, under a page, known).
+            const sql = windowCopySql(table, window.from, after, last && { x: last[0], k: last.slice(1) }, escapeLiteral);
             const body = (runner as unknown as { databaseConnection: { query(stream: unknown): Readable } }).databaseConnection.query(copyTo(sql));
             return { table: table.table, rows: row.n, columns: wireColumns(table).map((c) => c.property), next, body };
           },
@@ -378,7 +389,8 @@ export class ExportEngine {
     );
     const files = this.catalog.files();
     const totals = files ? await this.files.windowTotals(runner, from) : { count: 0, bytes: 0 };
-    return manifestCounts(this.catalog, stats, tombstones, totals, perTable);
+    const counts: WindowCounts = { rows: new Map([...stats].map(([table, s]) => [table, s.rows])), tombstones };
+    return { manifest: manifestCounts(this.catalog, stats, tombstones, totals, perTable), counts };
   }
 
 }

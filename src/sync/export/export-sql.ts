@@ -89,14 +89,15 @@ export const COPY_SESSION_SQL = `SELECT set_config('TimeZone', 'UTC', true), set
 /**
  * The rows of a window page as COPY text, the wire columns in wireColumns order: the rows after
  * `after` (none: from the start) up to and including `last` — exactly those windowPageBoundsSql
- * counted, in the same snapshot. COPY takes no parameters, so the values are literals, quoted by
+ * counted, in the same snapshot; `last` null: to the table's end (a first page known to hold the
+ * table's whole window). COPY takes no parameters, so the values are literals, quoted by
  * `literal` (the driver's escapeLiteral) and cast to their column types.
  */
-export function windowCopySql(model: TableModel, from: string, after: WindowPosition | null, last: WindowPosition, literal: (value: string) => string): string {
+export function windowCopySql(model: TableModel, from: string, after: WindowPosition | null, last: WindowPosition | null, literal: (value: string) => string): string {
   const keys = keyColumns(model);
   const row = `(t.change_xid, ${keys.map((k) => `t.${q(k.column)}`).join(', ')})`;
   const position = (p: WindowPosition) => `(${literal(p.x)}::bigint, ${keys.map((k, i) => `${literal(p.k[i])}::${sqlType(k)}`).join(', ')})`;
-  const bounds = [changedSince('t.change_xid', literal(from)), ...(after ? [`${row} > ${position(after)}`] : []), `${row} <= ${position(last)}`];
+  const bounds = [changedSince('t.change_xid', literal(from)), ...(after ? [`${row} > ${position(after)}`] : []), ...(last ? [`${row} <= ${position(last)}`] : [])];
   return `COPY (SELECT ${wireColumns(model)
     .map((c) => `t.${q(c.column)}`)
     .join(', ')} FROM ${q(model.table)} t WHERE ${bounds.join(' AND ')}) TO STDOUT`;

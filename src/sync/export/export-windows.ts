@@ -18,6 +18,18 @@ interface HeldWindow {
   expiresAt: Date;
   /** Idle seconds before it is released. */
   idleSeconds: number;
+  /** What the manifest counted in the window's snapshot, per table (WindowCounts). */
+  counts?: WindowCounts;
+}
+
+/**
+ * Rows and tombstones per table in a window, as its manifest counted them in the window's own
+ * snapshot: exact for every read of that window, so a page read may take a table's count from here
+ * instead of counting it again (first-pages.ts). Kept only by the node that holds the window.
+ */
+export interface WindowCounts {
+  rows: ReadonlyMap<string, number>;
+  tombstones: ReadonlyMap<string, number>;
 }
 
 /** The database's identity (a value expression): a cursor of another database (restored, replaced) is told apart. */
@@ -86,7 +98,7 @@ export class ExportWindows implements OnApplicationShutdown {
     fromSnapshot: string,
     peer: string,
     describe: (runner: QueryRunner, token: WindowToken) => Promise<T>,
-    options: { idleSeconds?: number } = {},
+    options: { idleSeconds?: number; counts?: (result: T) => WindowCounts } = {},
   ): Promise<{ token: string; window: WindowToken; expiresAt: Date; result: T }> {
     // Every check and the reservation happen before the first await: concurrent manifests see
     // each other, so a peer holds at most one window and the cap holds.
@@ -109,7 +121,15 @@ export class ExportWindows implements OnApplicationShutdown {
       );
       const token: WindowToken = { v: 1, snapshot: row.snapshot, from: asSnapshot(fromSnapshot), to: row.current, db: row.db };
       const result = await describe(runner, token);
-      const held: HeldWindow = { id: randomUUID(), peer, token, runner, expiresAt: new Date(), idleSeconds: options.idleSeconds ?? this.config.sync.windowIdleSeconds };
+      const held: HeldWindow = {
+        id: randomUUID(),
+        peer,
+        token,
+        runner,
+        expiresAt: new Date(),
+        idleSeconds: options.idleSeconds ?? this.config.sync.windowIdleSeconds,
+        counts: options.counts?.(result),
+      };
       this.windows.set(row.snapshot, held);
       this.touch(held);
       return { token: encodeToken(token), window: token, expiresAt: held.expiresAt, result };
@@ -241,6 +261,12 @@ export class ExportWindows implements OnApplicationShutdown {
 
   private expired(cause?: unknown): AppError {
     return new AppError(410, 'ERR_WINDOW_EXPIRED', 'the export window of this pull is no longer held by the source; start the pull again', { cause });
+  }
+
+  /** What the manifest counted in the window, when this node holds it (a replica that does not: undefined). */
+  countsOf(token: WindowToken): WindowCounts | undefined {
+    const held = this.windows.get(token.snapshot);
+    return held && held.token.from === token.from ? held.counts : undefined;
   }
 
   /** The window is still held (not released, idled out or lost to a restart). */

@@ -4,8 +4,12 @@ import { TableModel } from '../../core/sync-kernel/table-model';
 import { PageToken } from '../shared/tokens';
 import { firstPageBoundsSql, firstTombstonePagesSql, TOMBSTONE_PAGE_SQL } from './export-sql';
 import { TombstoneWire } from './export.types';
+import { WindowCounts } from './export-windows';
 
-/** A page's bounds (windowPageBoundsSql): its rows, and the last one's position (JSON text). */
+/**
+ * A page's bounds (windowPageBoundsSql): its rows, and the last one's position (JSON text); null
+ * with rows: a first page of fewer rows than a page, the table's whole window (WindowCounts).
+ */
 export interface PageBounds {
   n: number;
   last: string | null;
@@ -43,15 +47,37 @@ export async function readFirstPages(
   catalog: SyncCatalog,
   pageSize: number,
   budget: number,
+  counts?: WindowCounts,
 ): Promise<FirstPages> {
-  const tables = feeds.tables.flat().map((t) => catalog.table(t));
-  const rows: (PageBounds & { table_name: string })[] = await runner.query(firstPageBoundsSql(tables), [from, pageSize]);
+  const known = counts ? countedFirstPages(counts, feeds.tables.flat(), pageSize) : new Map<string, PageBounds>();
+  const tables = feeds.tables.flat().filter((t) => !known.has(t)).map((t) => catalog.table(t));
+  const rows: (PageBounds & { table_name: string })[] = tables.length > 0 ? await runner.query(firstPageBoundsSql(tables), [from, pageSize]) : [];
+  const bounds = new Map([...known, ...rows.map((r): [string, PageBounds] => [r.table_name, { n: r.n, last: r.last }])]);
+  // The manifest counted no tombstone in any of these feeds: each feed's tombstone page is empty.
+  if (counts && feeds.tables.flat().every((t) => (counts.tombstones.get(t) ?? 0) === 0)) {
+    return { bounds, tombstones: new Map(feeds.routes.map((route) => [route, []])) };
+  }
   const total = Math.max(1, budget);
   const deleted: (TombstoneRow & { feed: number })[] = await runner.query(firstTombstonePagesSql(feeds.routes.length), [from, pageSize, total, ...feeds.tables]);
   const complete = deleted.length < total ? feeds.routes.length : deleted.at(-1)!.feed;
   const tombstones = new Map<string, TombstoneRow[]>(feeds.routes.slice(0, complete).map((route) => [route, []]));
   for (const { feed, ...row } of deleted) tombstones.get(feeds.routes[feed])?.push(row);
-  return { bounds: new Map(rows.map((r) => [r.table_name, { n: r.n, last: r.last }])), tombstones };
+  return { bounds, tombstones };
+}
+
+/**
+ * First pages known from the manifest's counts, in the window's own snapshot (WindowCounts): a
+ * table without rows (nothing to read), or with fewer than a page (the page is its whole window:
+ * no bounds to read, its COPY runs to the table's end, and the next page is the next table's). A
+ * table of a page or more still reads its bounds: its page ends at a position only the index says.
+ */
+export function countedFirstPages(counts: WindowCounts, tables: readonly string[], pageSize: number): Map<string, PageBounds> {
+  const known = new Map<string, PageBounds>();
+  for (const table of tables) {
+    const n = counts.rows.get(table);
+    if (n !== undefined && n < pageSize) known.set(table, { n, last: null });
+  }
+  return known;
 }
 
 /** One page of a feed's tombstones after `position`, in the window's snapshot (`from`). */

@@ -190,12 +190,29 @@ describe('window pages as COPY text', () => {
           await read((await engine.windowBatch({ window, ...batch, caller: 'batch-vs-pages' })).body),
           await read(batchParts((route, page) => engine.windowStreamedPage(route, { ...page, caller: 'batch-vs-pages' }), { window, ...batch }, batch.budget)),
         ];
+        // The same reads without the manifest's counts (a replica that does not hold the window):
+        // every table's bounds and the tombstones read from the database. Fails if a first page
+        // known from the counts is not exactly the page its bounds give.
+        const uncounted = async (batch: { routes: string[]; pageSize: number; budget: number }) => {
+          const counts = jest.spyOn(source.app.get(ExportWindows), 'countsOf').mockReturnValue(undefined);
+          try {
+            return await both(batch);
+          } finally {
+            counts.mockRestore();
+          }
+        };
         const [batched, oneByOne] = await both({ routes, pageSize: 2, budget: 10_000 });
         expect(batched).toBe(oneByOne);
+        expect(await uncounted({ routes, pageSize: 2, budget: 10_000 })).toEqual([batched, batched]);
+        const all = manifest.feeds!.map((f) => f.route);
+        const [whole, wholeOneByOne] = await both({ routes: all, pageSize: 1_000, budget: 10_000 });
+        expect(whole).toBe(wholeOneByOne);
+        expect(await uncounted({ routes: all, pageSize: 1_000, budget: 10_000 })).toEqual([whole, whole]);
         // The tombstones read up front stop at the budget (7: research's 5, 2 of the volunteers'); the
         // volunteers' page, still served (5 rows served before it), is read on its own, whole.
         const [cut, cutOneByOne] = await both({ routes: ['research', 'volunteers'], pageSize: 10, budget: 7 });
         expect(cut).toBe(cutOneByOne);
+        expect(await uncounted({ routes: ['research', 'volunteers'], pageSize: 10, budget: 7 })).toEqual([cut, cut]);
         const volunteersPage = cut.split('\n').find((line) => line.startsWith('{"route":"volunteers"') && line.includes('"table":null'));
         expect(JSON.parse(volunteersPage!).rows).toBe(volunteerRows);
         const tombstonePages = batched.split('\n').filter((line) => line.startsWith('{"route"') && line.includes('"table":null'));
