@@ -7,7 +7,7 @@ import { SyncLog } from './sync-log.entity';
 @Index('ix_sync_conflicts_sync_log_id', ['syncLogId'])
 @Index('ix_sync_conflicts_remote_node_created', ['remoteNodeId', 'createdAt'])
 @Index('ix_sync_conflicts_table_name', ['tableName'])
-// The rows of a peer waiting for a parent this node had deleted (ImportEngine.applyWaitingOrphans).
+// The rows of a peer waiting for a parent this node had deleted (AfterTables.applyWaitingOrphans, after-tables.ts).
 @Index('ix_sync_conflicts_waiting', ['remoteNodeId', 'tableName'], { where: `rule = 'missing_parent' AND restored_at IS NULL` })
 @Check('ck_sync_conflicts_winner', `"winner" IN ('local', 'remote')`)
 export class SyncConflict {

@@ -10,10 +10,8 @@ import { AppError } from '../../core/errors/app-error';
 import {
   applyRowsSql,
   applyTombstonesSql,
-  archiveRemovedRowsSql,
   archiveRevivedSql,
   archiveNaturalKeyCollisionsSql,
-  deleteDanglingChildrenSql,
   applyStateSql,
   ARCHIVE_REMOVED_AFTER_SQL,
   ARCHIVE_REMOVED_SINCE_SQL,
@@ -21,7 +19,6 @@ import {
   lockAgainstLocalWritesSql,
   reviveSql,
   recordTombstonesSql,
-  REMOVED_ROW_TABLES_SQL,
   stageTableSql,
   TOMBSTONE_ROWS_SQL,
   TOMBSTONE_STAGE_SQL,
@@ -29,7 +26,7 @@ import {
   typedTableSql,
   deleteGoneAtOriginSql,
 } from './import-sql';
-import { settleWaitingOrphansSql, stageWaitingOrphansSql, WAITING_ORPHAN_TABLES_SQL } from './waiting-orphans-sql';
+import { AfterTables, presentParents, withRiTriggers } from './after-tables';
 import { ForeignKeyViolation, foreignKeyViolationsSql, mayWriteInReplicaMode } from './foreign-key-check-sql';
 import { ApplyContext, emptyTableResult, TableResult } from './import.types';
 import { copyStagedFile, malformedValues } from './staged-copy';
@@ -41,10 +38,15 @@ import { batchableTable, fillRowsResult, inlinedApplyParams, inlineParams, PEER_
  */
 @Injectable()
 export class ImportEngine {
+  /** The steps once every table is in (waiting orphans, dangling children, the archive of removed rows). */
+  readonly afterTables: AfterTables;
+
   constructor(
     private readonly catalog: SyncCatalog,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.afterTables = new AfterTables(catalog, this);
+  }
 
   /**
    * Prepares the apply transaction: sync-apply mode for the triggers, deferred FKs, the set-based
@@ -116,15 +118,6 @@ export class ImportEngine {
   private async mayEnterReplicaMode(ctx: ApplyContext): Promise<boolean> {
     if (this.config.sync.applyForeignKeyCheck !== 'auto') return false;
     return mayWriteInReplicaMode((sql, params) => ctx.runner.query(sql, params), ctx.syncLogId, ctx.peerRegistryId);
-  }
-
-  /** Runs deletes with the RI triggers on (cascades, SET NULL, deferred NO ACTION checks), in replica mode too. */
-  private async withRiTriggers<T>(ctx: ApplyContext, work: () => Promise<T>): Promise<T> {
-    if (!ctx.replicaWrites) return work();
-    await ctx.runner.query(`SET LOCAL session_replication_role = origin`);
-    const result = await work();
-    await ctx.runner.query(`SET LOCAL session_replication_role = replica`);
-    return result;
   }
 
   /**
@@ -267,7 +260,7 @@ export class ImportEngine {
     if (!batched) await this.flushRows(ctx);
     if (tombstones > 0) {
       result.tombstonesReceived = tombstones;
-      const applied = await this.withRiTriggers(ctx, () => one(applyTombstonesSql(model), conflictParams));
+      const applied = await withRiTriggers(ctx, () => one(applyTombstonesSql(model), conflictParams));
       result.skippedFuture += applied.future;
       result.conflicts += applied.future + applied.conflicts;
       result.deleted = applied.deleted;
@@ -275,7 +268,7 @@ export class ImportEngine {
     }
 
     if (!ctx.staging.hasPages(model.table)) {
-      if (ctx.fullResyncOrigin && !emptyTarget) result.deleted += (await this.withRiTriggers(ctx, () => one(deleteGoneAtOriginSql(model, null), [ctx.fullResyncOrigin]))).n;
+      if (ctx.fullResyncOrigin && !emptyTarget) result.deleted += (await withRiTriggers(ctx, () => one(deleteGoneAtOriginSql(model, null), [ctx.fullResyncOrigin]))).n;
       return { result, queued: false };
     }
     const rows = rowsTable(model);
@@ -297,7 +290,7 @@ export class ImportEngine {
     }
     await this.applyRows(ctx, model, rows, rowsSql, localTombstones, result);
     // An empty table holds only rows of the window now: none is gone at the origin.
-    if (ctx.fullResyncOrigin && !emptyTarget) result.deleted += (await this.withRiTriggers(ctx, () => one(deleteGoneAtOriginSql(model, rows), [ctx.fullResyncOrigin]))).n;
+    if (ctx.fullResyncOrigin && !emptyTarget) result.deleted += (await withRiTriggers(ctx, () => one(deleteGoneAtOriginSql(model, rows), [ctx.fullResyncOrigin]))).n;
     // The temp table goes at the commit (ON COMMIT DROP): no statement for it here.
     return { result, queued: false };
   }
@@ -305,8 +298,9 @@ export class ImportEngine {
   /**
    * The rows of one table staged in `rows`, applied by `rowsSql` (applyRowsSql) into `result`, then
    * the natural-key collisions they made and, where the table has tombstones, the deletes they undo.
+   * (Also for the rows that waited for a parent: AfterTables.)
    */
-  private async applyRows(ctx: ApplyContext, model: TableModel, rows: string, rowsSql: string, localTombstones: boolean, result: TableResult): Promise<void> {
+  async applyRows(ctx: ApplyContext, model: TableModel, rows: string, rowsSql: string, localTombstones: boolean, result: TableResult): Promise<void> {
     const conflictParams = [ctx.syncLogId, ctx.peerRegistryId, ctx.lastApplyXid];
     const affected = async (sql: string, params: unknown[]) => ((await ctx.runner.query(sql, params, true)) as { affected?: number }).affected ?? 0;
     const hashes = [...ctx.fileLocators.keys()];
@@ -324,94 +318,15 @@ export class ImportEngine {
   }
 
   /**
-   * After every table: the rows of this peer a pull refused because this node had deleted their
-   * parent (archived `missing_parent`) whose parents are here again — a newer version of the parent
-   * came back — are applied by the rules of any incoming row, and settled. The peer never sends
-   * them again (they did not change), so without this the two nodes would differ for good. Rows of
-   * tables with files wait on (their files are not here).
-   */
-  async applyWaitingOrphans(ctx: ApplyContext, results: TableResult[]): Promise<void> {
-    if (ctx.staging.isEmpty) return;
-    await this.flushRows(ctx);
-    const waiting = new Set(((await ctx.runner.query(WAITING_ORPHAN_TABLES_SQL, [ctx.peerRegistryId])) as { table_name: string }[]).map((w) => w.table_name));
-    for (const model of this.catalog.tables()) {
-      if (!waiting.has(model.table) || model.files) continue;
-      const rows = `_w_${model.applyOrder}`;
-      await ctx.runner.query(typedTableSql(model, rows));
-      const staged = ((await ctx.runner.query(stageWaitingOrphansSql(model, rows, this.presentParents(model)), [ctx.peerRegistryId], true)) as { affected?: number }).affected ?? 0;
-      if (staged > 0) {
-        const applied = emptyTableResult(model.table);
-        await this.applyRows(ctx, model, rows, applyRowsSql(model, rows, { parents: [], localTombstones: true, emptyTarget: false, probe: true }), true, applied);
-        await ctx.runner.query(settleWaitingOrphansSql(model, rows), [ctx.peerRegistryId]);
-        const result = results.find((r) => r.table === model.table)!;
-        result.inserted += applied.inserted;
-        result.updated += applied.updated;
-        result.conflicts += applied.conflicts;
-      }
-      await ctx.runner.query(`DROP TABLE ${rows}`);
-    }
-  }
-
-  /**
-   * After every table: rows whose NO ACTION parent a tombstone of this pull deleted go too (the
-   * delete of a parent wins for its children), in dependency order so grandchildren follow.
-   * Returns the rows removed per table. Runs only when the pull deleted something.
-   */
-  async removeDanglingChildren(ctx: ApplyContext, results: TableResult[]): Promise<Map<string, number>> {
-    await this.flushRows(ctx);
-    const touched = new Set(results.filter((r) => r.deleted > 0).map((r) => r.table));
-    const removed = new Map<string, number>();
-    if (touched.size === 0) return removed;
-    await this.withRiTriggers(ctx, () => this.deleteDanglingChildren(ctx, touched, removed));
-    return removed;
-  }
-
-  private async deleteDanglingChildren(ctx: ApplyContext, touched: Set<string>, removed: Map<string, number>): Promise<void> {
-    for (const model of this.catalog.tables()) {
-      for (const fk of model.foreignKeys) {
-        if (fk.onDelete !== 'NO ACTION' || !touched.has(fk.referencedTable)) continue;
-        const result = (await ctx.runner.query(deleteDanglingChildrenSql(model, fk), [ctx.syncLogId, ctx.peerRegistryId], true)) as { affected?: number };
-        const n = result.affected ?? 0;
-        if (n > 0) {
-          removed.set(model.table, (removed.get(model.table) ?? 0) + n);
-          touched.add(model.table);
-        }
-      }
-    }
-  }
-
-  /**
-   * After every delete of the pull: archives the locally changed rows it removed and did not archive
-   * yet (children an incoming parent delete cascaded to), whatever the foreign key action. Returns
-   * the rows archived per table.
-   */
-  async archiveRemovedRows(ctx: ApplyContext): Promise<Map<string, number>> {
-    const archived = new Map<string, number>();
-    if (ctx.staging.isEmpty) return archived;
-    const tables: { table_name: string }[] = await ctx.runner.query(REMOVED_ROW_TABLES_SQL);
-    for (const { table_name } of tables) {
-      if (!this.catalog.hasTable(table_name)) continue;
-      const result = (await ctx.runner.query(archiveRemovedRowsSql(this.catalog.table(table_name)), [ctx.syncLogId, ctx.peerRegistryId, ctx.lastApplyXid], true)) as { affected?: number };
-      if (result.affected) archived.set(table_name, result.affected);
-    }
-    return archived;
-  }
-
-  /**
    * Foreign keys whose parents are applied before this table (or are this table) and of which this
    * node deleted rows: their presence is checked row by row. A parent table without tombstones has
    * every parent the consistent window refers to. Back-edges of a cycle and node-local columns are
    * left to the deferred constraint check at commit.
    */
   private checkedParents(model: TableModel, tablesWithTombstones: Set<string>) {
-    return this.presentParents(model).filter(
+    return presentParents(this.catalog, model).filter(
       (fk) => tablesWithTombstones.has(fk.referencedTable) && this.catalog.table(fk.referencedTable).applyOrder <= model.applyOrder,
     );
-  }
-
-  /** Foreign keys of `model` to synced tables, through columns that travel: the parents a row of a peer needs here. */
-  private presentParents(model: TableModel) {
-    return model.foreignKeys.filter((fk) => this.catalog.hasTable(fk.referencedTable) && !fk.columns.some((c) => model.columns.find((col) => col.column === c)?.local));
   }
 }
 

@@ -4,7 +4,7 @@ import { incomingRowKey, parentsPresent } from './import-sql';
 /**
  * The rows of a peer a pull refused because this node had deleted their parent (archived
  * `missing_parent` by archiveOrphansSql) wait in sync_conflicts; once their parents are here again
- * a pull from that peer applies them (ImportEngine.applyWaitingOrphans) and settles them.
+ * a pull from that peer applies them (AfterTables.applyWaitingOrphans, after-tables.ts) and settles them.
  */
 
 /** Tables with rows of this peer that wait for a parent this node had deleted (archiveOrphansSql). Param: $1 peer id. */

@@ -61,14 +61,14 @@ export class ApplyStep {
       const results: TableResult[] = [];
       for (const step of this.plan()) results.push(...(await this.bus.importTables(step.aggregate, step.tables, context)));
       await this.engine.flushRows(context);
-      await this.engine.applyWaitingOrphans(context, results);
+      await this.engine.afterTables.applyWaitingOrphans(context, results);
       input.onTablesApplied?.();
-      for (const [table, n] of await this.engine.removeDanglingChildren(context, results)) {
+      for (const [table, n] of await this.engine.afterTables.removeDanglingChildren(context, results)) {
         const result = results.find((r) => r.table === table)!;
         result.deleted += n;
         result.conflicts += n;
       }
-      for (const [table, n] of await this.engine.archiveRemovedRows(context)) results.find((r) => r.table === table)!.conflicts += n;
+      for (const [table, n] of await this.engine.afterTables.archiveRemovedRows(context)) results.find((r) => r.table === table)!.conflicts += n;
       await this.engine.finish(context, results);
       if (!input.dryRun) await input.beforeCommit?.(runner, results);
       return results;
