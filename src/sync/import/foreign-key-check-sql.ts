@@ -26,6 +26,19 @@ export const REPLICA_ALLOWED_SQL = `SELECT current_setting('is_superuser') = 'on
   + (SELECT count(*)::int FROM (SELECT 1 FROM research_nodes WHERE id = $2::uuid FOR KEY SHARE) n) AS parents`;
 export const REPLICA_GRANTED_SQL = `SELECT has_parameter_privilege('session_replication_role', 'SET') AS granted`;
 
+/**
+ * REPLICA_ALLOWED_SQL and its parameters; with `settings` (a `SELECT set_config(…)…` of its own
+ * parameters $1…), those set_config calls in the same statement, one round trip for both (its
+ * parameters first, the check's renumbered after them).
+ */
+function replicaAllowed(syncLogId: string, peerRegistryId: string, settings?: { sql: string; params: unknown[] }): [string, unknown[]] {
+  if (!settings) return [REPLICA_ALLOWED_SQL, [syncLogId, peerRegistryId]];
+  const n = settings.params.length;
+  if (!settings.sql.startsWith('SELECT ')) throw new Error('settings must be a SELECT of set_config calls');
+  const check = REPLICA_ALLOWED_SQL.slice('SELECT '.length).replace(/\$([12])::uuid/g, (_, i: string) => `$${Number(i) + n}::uuid`);
+  return [`${settings.sql}, ${check}`, [...settings.params, syncLogId, peerRegistryId]];
+}
+
 /** The part of a query runner the check needs. */
 type Query = (sql: string, params?: unknown[]) => Promise<unknown>;
 
@@ -34,8 +47,8 @@ type Query = (sql: string, params?: unknown[]) => Promise<unknown>;
  * set session_replication_role, and the sync log ($1) and peer ($2) of its conflict rows exist (now
  * locked). Otherwise (a role without the grant, PG < 15 without superuser) the per-row deferred checks stay.
  */
-export async function mayWriteInReplicaMode(query: Query, syncLogId: string, peerRegistryId: string): Promise<boolean> {
-  const [role] = (await query(REPLICA_ALLOWED_SQL, [syncLogId, peerRegistryId])) as { superuser: boolean; grants: boolean; parents: number }[];
+export async function mayWriteInReplicaMode(query: Query, syncLogId: string, peerRegistryId: string, settings?: { sql: string; params: unknown[] }): Promise<boolean> {
+  const [role] = (await query(...replicaAllowed(syncLogId, peerRegistryId, settings))) as { superuser: boolean; grants: boolean; parents: number }[];
   if (!role.superuser) {
     if (!role.grants) return false;
     const [grant] = (await query(REPLICA_GRANTED_SQL)) as { granted: boolean }[];

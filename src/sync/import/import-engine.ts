@@ -53,21 +53,26 @@ export class ImportEngine {
    * foreign key check where the role allows it (replica mode), tombstones staged.
    */
   async begin(ctx: ApplyContext): Promise<void> {
-    // Statements without parameters share a round trip (the simple protocol takes several).
-    const modes = `SET LOCAL prism.sync_apply = 'on'; SET CONSTRAINTS ALL DEFERRED`;
+    // Statements without parameters share a round trip (the simple protocol takes several), the
+    // transaction's BEGIN too when the caller left it to this one.
+    const opens = ctx.opensWith ? [ctx.opensWith] : [];
+    ctx.opensWith = undefined;
+    const modes = [...opens, `SET LOCAL prism.sync_apply = 'on'`, `SET CONSTRAINTS ALL DEFERRED`];
     if (ctx.staging.isEmpty && !ctx.fullResyncOrigin) {
-      await ctx.runner.query(modes);
+      await ctx.runner.query(modes.join('; '));
       // A pull that moved nothing only records itself.
       ctx.tombstoneState = { local: new Set(), incoming: new Map() };
       return;
     }
     // From here on no local write commits until this transaction does (see lockAgainstLocalWritesSql).
-    await ctx.runner.query([modes, lockAgainstLocalWritesSql(this.catalog.tables()), REMOVED_ROWS_TABLE_SQL, TOMBSTONE_STAGE_SQL].join('; '));
+    await ctx.runner.query([...modes, lockAgainstLocalWritesSql(this.catalog.tables()), REMOVED_ROWS_TABLE_SQL, TOMBSTONE_STAGE_SQL].join('; '));
+    // The settings and the replica-mode check in one bound statement (foreign-key-check-sql.ts).
     // The batched row statements (rows-batch.ts) read the peer's origin from a setting bound here.
     ctx.inlinedParams = inlinedApplyParams(ctx, localNodeUuid(this.config.node.nodeId));
-    if (ctx.inlinedParams) await ctx.runner.query(`${ARCHIVE_REMOVED_SINCE_SQL}, set_config('${PEER_ORIGIN_SETTING}', $2, true)`, [ctx.lastApplyXid, ctx.peerProtocolId]);
-    else await ctx.runner.query(ARCHIVE_REMOVED_SINCE_SQL, [ctx.lastApplyXid]);
-    ctx.replicaWrites = await this.mayEnterReplicaMode(ctx);
+    const settings = ctx.inlinedParams
+      ? { sql: `${ARCHIVE_REMOVED_SINCE_SQL}, set_config('${PEER_ORIGIN_SETTING}', $2, true)`, params: [ctx.lastApplyXid, ctx.peerProtocolId] }
+      : { sql: ARCHIVE_REMOVED_SINCE_SQL, params: [ctx.lastApplyXid] };
+    ctx.replicaWrites = await this.mayEnterReplicaMode(ctx, settings);
     if (ctx.staging.hasPages('_tombstones')) await copyStagedFile(ctx.runner, 'COPY _tombstones_in (doc) FROM STDIN', ctx.staging.tombstoneFile);
     // Which checks a table needs: most pulls meet no local tombstones, and then skip them all; a
     // table without rows (under the lock, only its own step writes it) has nothing to merge. One
@@ -114,10 +119,14 @@ export class ImportEngine {
    * lost: in sync-apply mode prism_stamp_row() only stamps change_xid and fills defaults, which the
    * upsert writes itself; the natural-key triggers do nothing in sync-apply mode; prism_tombstone()
    * fires on deletes, which run with triggers on. Answers whether it may be on (`begin` sets it with its next statements).
+   * `settings`: begin's settings statement (a SELECT of set_config calls), run in the same statement as the check.
    */
-  private async mayEnterReplicaMode(ctx: ApplyContext): Promise<boolean> {
-    if (this.config.sync.applyForeignKeyCheck !== 'auto') return false;
-    return mayWriteInReplicaMode((sql, params) => ctx.runner.query(sql, params), ctx.syncLogId, ctx.peerRegistryId);
+  private async mayEnterReplicaMode(ctx: ApplyContext, settings: { sql: string; params: unknown[] }): Promise<boolean> {
+    if (this.config.sync.applyForeignKeyCheck !== 'auto') {
+      await ctx.runner.query(settings.sql, settings.params);
+      return false;
+    }
+    return mayWriteInReplicaMode((sql, params) => ctx.runner.query(sql, params), ctx.syncLogId, ctx.peerRegistryId, settings);
   }
 
   /**

@@ -25,6 +25,11 @@ export interface ApplyContext {
   emptyTables?: Set<string>;
   /** Set by the engine at begin: writes run in replica mode and `finish` checks the foreign keys set-based. */
   replicaWrites?: boolean;
+  /**
+   * The statement that opens the apply's transaction, when the caller left it to begin (ApplyPreload):
+   * sent in the round trip of begin's first statements.
+   */
+  opensWith?: string;
   /** Tables already loaded into their typed temp tables while the fetch ran (ApplyPreload): begin skips them. */
   preloaded?: ReadonlySet<string>;
   /** Of those, the ones loaded without ANALYZE (their target was empty then): begin analyzes those that turn out to need a merge. */

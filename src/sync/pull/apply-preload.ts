@@ -111,22 +111,23 @@ export class ApplyPreload {
 
   /**
    * Waits for the loads, then runs `work` in the apply's one transaction on their connection (a
-   * load's failure is thrown first); COMMIT, or ROLLBACK when asked or when `work` throws.
+   * load's failure is thrown first), which `work` opens with `opensWith` before anything else; COMMIT,
+   * or ROLLBACK when asked or when `work` throws (outside a transaction, a ROLLBACK only warns).
    * Without any load, undefined: the caller opens its own transaction.
    */
   async transaction<T>(
     staging: StagingArea,
-    work: (runner: QueryRunner, loaded: ReadonlySet<string>, unanalyzed: ReadonlySet<string>) => Promise<T>,
+    work: (runner: QueryRunner, loaded: ReadonlySet<string>, unanalyzed: ReadonlySet<string>, opensWith: string) => Promise<T>,
     options: { rollback?: boolean },
   ): Promise<T | undefined> {
     await this.queue;
     if (this.failure && this.failure.staging === staging) throw this.failure.error;
     if (!this.runner || this.staging !== staging || this.tables.size === 0) return undefined;
     const runner = this.runner;
-    await runner.query('BEGIN ISOLATION LEVEL READ COMMITTED');
     let result: T;
     try {
-      result = await work(runner, this.tables, this.unanalyzed);
+      // `work` opens the transaction with this statement as its first (ImportEngine.begin: one round trip fewer).
+      result = await work(runner, this.tables, this.unanalyzed, 'BEGIN ISOLATION LEVEL READ COMMITTED');
     } catch (error) {
       await runner.query('ROLLBACK').catch(() => undefined);
       throw error;

@@ -55,8 +55,8 @@ export class ApplyStep {
    * their connection, and begin loads only the rest.
    */
   async run(input: ApplyStepInput, preload?: ApplyPreload): Promise<TableResult[]> {
-    const work = async (runner: QueryRunner, preloaded?: ReadonlySet<string>, preloadedUnanalyzed?: ReadonlySet<string>) => {
-      const context: ApplyContext = { ...input, runner, preloaded, preloadedUnanalyzed };
+    const work = async (runner: QueryRunner, preloaded?: ReadonlySet<string>, preloadedUnanalyzed?: ReadonlySet<string>, opensWith?: string) => {
+      const context: ApplyContext = { ...input, runner, preloaded, preloadedUnanalyzed, opensWith };
       await this.engine.begin(context);
       const results: TableResult[] = [];
       for (const step of this.plan()) results.push(...(await this.bus.importTables(step.aggregate, step.tables, context)));

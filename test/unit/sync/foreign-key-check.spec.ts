@@ -45,6 +45,22 @@ describe('set-based foreign key check', () => {
     expect(await mayWriteInReplicaMode(runner({ superuser: true, grants: true, parents: 1 }).query, 'log', 'peer')).toBe(false);
   });
 
+  it("begin's settings ride in the check's statement: one round trip, their parameters first", async () => {
+    const asked: { sql: string; params?: unknown[] }[] = [];
+    const query = async (sql: string, params?: unknown[]) => {
+      asked.push({ sql, params });
+      return [{ superuser: true, grants: true, parents: 2 }];
+    };
+    const settings = { sql: `SELECT set_config('a', $1, true), set_config('b', $2, true)`, params: ['7', 'origin'] };
+    expect(await mayWriteInReplicaMode(query, 'log', 'peer', settings)).toBe(true);
+    expect(asked).toHaveLength(1);
+    expect(asked[0].params).toEqual(['7', 'origin', 'log', 'peer']);
+    expect(asked[0].sql.startsWith(`${settings.sql}, current_setting('is_superuser')`)).toBe(true);
+    expect(asked[0].sql).toContain('WHERE id = $3::uuid FOR KEY SHARE');
+    expect(asked[0].sql).toContain('WHERE id = $4::uuid FOR KEY SHARE');
+    expect(asked[0].sql).not.toMatch(/\$[12]::uuid/);
+  });
+
   describe('the check statement', () => {
     let catalog: SyncCatalog;
     beforeAll(async () => {
