@@ -16,25 +16,23 @@ import { SyncedFiles } from '../files/synced-files.port';
 import { SYNC_PROTOCOL_VERSION } from '../shared/protocol';
 import { EMPTY_SNAPSHOT, wireColumns } from '../../core/sync-kernel/sql';
 import { cursorSnapshot, decodeCursor, decodePage, decodeWindow, encodeToken, FeedCursor, PageToken, WindowToken } from '../shared/tokens';
-import { DATABASE_IDENTITY_SQL, EMPTY_WINDOW_SNAPSHOT, ExportWindows, WindowCounts } from './export-windows';
+import { DATABASE_IDENTITY_SQL, EMPTY_WINDOW_SNAPSHOT, ExportWindows } from './export-windows';
 import { assertReached, HORIZON_REACH_SQL, HorizonReach, TombstoneHorizon } from './tombstone-horizon';
 import { ReferenceFilter, ReferenceSequences } from './reference-sequences';
 import {
   COPY_SESSION_SQL,
   referenceCountSql,
   referencePageSql,
-  TOMBSTONE_STATS_SQL,
   windowCopySql,
   windowPageBoundsSql,
   windowPageSql,
   windowChangedSql,
-  windowStatsSql,
 } from './export-sql';
 import { feedTables, ManifestRequest, PageRequest, StreamedPage, SyncManifest, TombstoneWire } from './export.types';
 import { COPY_PAGE_FORMAT, PageFormat } from '../shared/protocol';
 import { BatchRequest, PAGE_BATCH_CAPABILITY, PAGE_PARTS_CAPABILITY } from '../shared/page-stream';
 import { batchParts } from './page-batch';
-import { manifestCounts, referenceFileEntry } from './manifest-counts';
+import { manifestCounts, referenceFileEntry, windowStats } from './manifest-counts';
 import { countedFirstPages, FirstPages, PageBounds, readFirstPages, readTombstonePage, TombstoneRow, tombstoneWire } from './first-pages';
 
 /** A batch of pages serves at most this many of the largest pages' rows (SYNC_MAX_PAGE_SIZE). */
@@ -113,7 +111,7 @@ export class ExportEngine {
       request.peer,
       async (runner) => {
         if (incremental) await this.horizon.assertReachable(from, runner);
-        return this.windowStats(runner, from, parts);
+        return windowStats(runner, from, this.catalog, this.files, parts);
       },
       // Kept with the window: its first pages need not count their tables again (first-pages.ts).
       { counts: (stats) => stats.counts },
@@ -376,23 +374,6 @@ export class ExportEngine {
     if (!files) return counts;
     return { ...counts, ...referenceFileEntry(files.spec.name, await this.files.changedTotals(runner, filter.since)) };
   }
-
-  /** Counts of the window, in the window's snapshot: per feed and aggregate, plus the reference's flat fields. */
-  private async windowStats(runner: QueryRunner, from: string, perTable = false) {
-    const tombstones = new Map<string, number>(
-      ((await runner.query(TOMBSTONE_STATS_SQL, [from])) as { table_name: string; n: number }[]).map((r) => [r.table_name, r.n]),
-    );
-    const stats = new Map<string, { rows: number; bytes: number; latest: string | null }>(
-      ((await runner.query(windowStatsSql(this.catalog.tables()), [from])) as { table_name: string; rows: string; bytes: string; latest: string | null }[]).map(
-        (r) => [r.table_name, { rows: Number(r.rows), bytes: Number(r.bytes), latest: r.latest }],
-      ),
-    );
-    const files = this.catalog.files();
-    const totals = files ? await this.files.windowTotals(runner, from) : { count: 0, bytes: 0 };
-    const counts: WindowCounts = { rows: new Map([...stats].map(([table, s]) => [table, s.rows])), tombstones };
-    return { manifest: manifestCounts(this.catalog, stats, tombstones, totals, perTable), counts };
-  }
-
 }
 
 /** The next pull's cursor: after what the snapshot `to` (pg_snapshot text) saw. */

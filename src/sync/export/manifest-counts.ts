@@ -1,5 +1,8 @@
+import { QueryRunner } from 'typeorm';
 import { SyncCatalog } from '../../core/sync-kernel/sync-catalog';
-import { FileTotals } from '../files/synced-files.port';
+import { FileTotals, SyncedFiles } from '../files/synced-files.port';
+import { TOMBSTONE_STATS_SQL, windowStatsSql } from './export-sql';
+import { WindowCounts } from './export-windows';
 import { feedTables, SyncManifest } from './export.types';
 
 /** One table's changes in a window: rows, their bytes, the latest change. */
@@ -43,4 +46,22 @@ export function manifestCounts(catalog: SyncCatalog, stats: Map<string, TableSta
   const files = catalog.files();
   const fileEntry = files ? referenceFileEntry(files.spec.name, totals) : {};
   return { ...reference, ...fileEntry, feeds, aggregates, files: { count: totals.count, totalBytes: totals.bytes } };
+}
+
+/**
+ * Counts of a window, in its snapshot (`runner`): the manifest's (per feed and aggregate, plus the
+ * reference's flat fields) and, per table, the rows and tombstones the window's holder keeps
+ * (WindowCounts, first-pages.ts).
+ */
+export async function windowStats(runner: QueryRunner, from: string, catalog: SyncCatalog, files: SyncedFiles, perTable = false) {
+  const tombstones = new Map<string, number>(((await runner.query(TOMBSTONE_STATS_SQL, [from])) as { table_name: string; n: number }[]).map((r) => [r.table_name, r.n]));
+  const stats = new Map<string, TableStats>(
+    ((await runner.query(windowStatsSql(catalog.tables()), [from])) as { table_name: string; rows: string; bytes: string; latest: string | null }[]).map((r) => [
+      r.table_name,
+      { rows: Number(r.rows), bytes: Number(r.bytes), latest: r.latest },
+    ]),
+  );
+  const totals = catalog.files() ? await files.windowTotals(runner, from) : { count: 0, bytes: 0 };
+  const counts: WindowCounts = { rows: new Map([...stats].map(([table, s]) => [table, s.rows])), tombstones };
+  return { manifest: manifestCounts(catalog, stats, tombstones, totals, perTable), counts };
 }
