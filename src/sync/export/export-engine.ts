@@ -76,14 +76,7 @@ export class ExportEngine {
       const { generatedAt, result } = await this.referenceReads.manifest(request.peer, request.since ?? null, (runner, filter) => this.referenceCounts(runner, filter));
       return { ...base, generatedAt, ...result };
     }
-    let cursor: FeedCursor | undefined;
-    try {
-      cursor = request.cursor ? decodeCursor(request.cursor) : undefined;
-    } catch (error) {
-      // A caller refused by its grant hears that first, as from the guard.
-      await grant?.read();
-      throw error;
-    }
+    const cursor: FeedCursor | undefined = request.cursor ? decodeCursor(request.cursor) : undefined;
     const asked = cursor ? cursorSnapshot(cursor) : EMPTY_SNAPSHOT;
     // Most pulls find nothing new: that is answered without exporting (and holding) a snapshot.
     // The cursor meets the tombstone horizon in the snapshot of the answer: the probe's (an empty

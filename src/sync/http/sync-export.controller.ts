@@ -40,15 +40,18 @@ export class SyncExportController {
     // The session's registry grant is read by the manifest's first statement (SyncManifestRoute).
     const grant = req.nodeSession?.pendingGrant;
     if (!grant) throw new AppError(500, 'ERR_INTERNAL', 'the manifest route expects its node session grant pending');
+    const peer = req.nodeSession!.nodeId;
+    let manifest: Awaited<ReturnType<ExportEngine['manifest']>>;
     try {
       assertCompatibleProtocol(protocol);
+      const formats = pageFormats?.split(',').map((f) => f.trim());
+      manifest = await this.engine.manifest({ since: body.since, cursor: body.cursor, windowMode: Boolean(protocol), peer, pageFormats: formats, grant });
     } catch (error) {
-      await grant.read();
+      // Whatever failed before the grant was read (protocol, cursor, the probe): a caller refused
+      // by its grant hears that first, as from the guard.
+      if (!grant.settled) await grant.read();
       throw error;
     }
-    const peer = req.nodeSession!.nodeId;
-    const formats = pageFormats?.split(',').map((f) => f.trim());
-    const manifest = await this.engine.manifest({ since: body.since, cursor: body.cursor, windowMode: Boolean(protocol), peer, pageFormats: formats, grant });
     // Nothing is answered for a grant left unread (a path of the engine that forgot it).
     if (!grant.settled) throw new AppError(500, 'ERR_INTERNAL', 'the manifest did not check the node session grant');
     // The cursor a peer pulls from is what it has applied: its next offline bundle starts there.
