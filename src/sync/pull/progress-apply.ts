@@ -30,9 +30,11 @@ export interface LoadedSoFar {
  * 0.44–0.84, median 0.51; 100K 0.67–1.22; 0.6 gave the six 1M pulls their lowest worst errors,
  * bench/README.md "ETA, the last seconds"). It was 1.19–2.81 with per-row FK checks. Since the
  * fetch in parts the 1M pulls' median is 0.8, the 100K pulls' 0.4–0.6 (2026-11-30 night): kept, as
- * the loads (LOAD_WEIGHT) decide most of the estimate where they report.
+ * the loads (LOAD_WEIGHT) decide most of the estimate where they report. Refitted on the pulls since
+ * the staged COPYs read from a reused buffer (ad994d5; 2026-12-01 03:16–06:59, 100K, 1M and 10M):
+ * 0.60–1.29, median 0.8.
  */
-export const APPLY_PER_FETCH = 0.6;
+export const APPLY_PER_FETCH = 0.8;
 /** …plus a fixed part: a pull of a few rows (a files pull's 500) still takes this (0.03–0.3 s). */
 export const APPLY_FIXED_SECONDS = 0.1;
 /**
@@ -56,8 +58,14 @@ export const APPLY_MIN_UNITS_PER_SECOND = 10_000;
  * their worst ETA errors fell from 30 and 28 % to 16 and 16 % (bench/README.md "ETA: the loads'
  * weight and the files' ramp"). The first setting (h-eta4: 1.0 and 0.5) left the quiet apply ~25 %
  * short through the fetch. Refitted with LOAD_FIXED_SECONDS on the 25 pulls with loads (h-eta6): 1.15.
+ * Since the staged COPYs are read from a reused buffer (ad994d5) the loads are faster and the
+ * ratio moved with them: 1.61–2.03 (median 1.9) over the eight 100K, 1M and 10M pulls of
+ * 2026-12-01 03:16–06:59, where 1.15 left the 1M ETAs 36–46 % short in the apply; on a loaded
+ * machine (08:13, 1M) 1.57–1.79, as the loads compete with the fetch. 1.8 gave those traces' worst
+ * errors their lowest highest (bench/README.md "ETA: refitted on the loads as they are now"). A change
+ * to the loads' cost moves it again: eta-replay prints it for every traced run.
  */
-export const APPLY_PER_LOAD = 1.15;
+export const APPLY_PER_LOAD = 1.8;
 export const LOAD_TABLE_ROWS = 3000;
 export const LOAD_WEIGHT = 0.8;
 export const LOAD_TRUST_SECONDS = 1;
@@ -77,10 +85,11 @@ export const LOAD_SHARE = 0.14;
  * The finish (the set-based FK check, COMMIT, the completion reaching the client): a fixed part
  * plus this much per second of tables. Fitted on the same pulls: 100K (tables ~0.6 s) finish in
  * ~0.13 s, 1M (tables 4.5–8.7 s) in 0.72–1.51 s, i.e. 0.13–0.23 of the tables; the median ratio
- * alone (0.25 before) said "2 s" with 1.03 s left at 1M (2026-11-30T18-04-00).
+ * alone (0.25 before) said "2 s" with 1.03 s left at 1M (2026-11-30T18-04-00). The pulls of 2026-12-01
+ * 03:16–08:13: 0.15–0.26, median 0.18; at 10M 0.14× its tables was 3 s short (1 s said, 3.6 s left).
  */
 export const FINISH_FIXED_SECONDS = 0.05;
-export const FINISH_PER_TABLES = 0.14;
+export const FINISH_PER_TABLES = 0.17;
 /**
  * A finish that has run past its estimate is still running: until it ends, this share of the
  * estimate, at most a tick (PROGRESS_TICK_MS), is said to be left, not 0 s (the finish was
