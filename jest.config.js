@@ -41,6 +41,14 @@ module.exports = {
       testMatch: ['<rootDir>/test/integration/**/*.int-spec.ts'],
     },
     {
+      // The Dockerfile dry build (scripts/docker): about 4 min, most of it npm ci, so not in `npm test`
+      // (`npm run test:docker`).
+      ...common,
+      ...database,
+      displayName: 'docker',
+      testMatch: ['<rootDir>/test/docker/**/*.docker-spec.ts'],
+    },
+    {
       ...common,
       ...database,
       displayName: 'e2e',

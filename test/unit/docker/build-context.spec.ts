@@ -1,70 +1,25 @@
-import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { dirname, join, normalize, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { buildContext, DOCKERIGNORE, dockerignore } from '../../../scripts/docker/build-context';
+import { copyOperands, parseDockerfile } from '../../../scripts/docker/dockerfile';
 
 /**
  * The Docker image builds from a clean checkout: every path the Dockerfile copies is in the build
  * context (the tracked files less docker/Dockerfile.dockerignore), every file src imports is in the
  * context and copied, and every package src loads at run time is a production dependency (the
- * runtime stage keeps only those). There is no Docker engine here, so this is what can be proved
- * without one; docker/compose.yml is checked by `npm run lint` (dclint, Compose Specification).
+ * runtime stage keeps only those). Without a Docker engine, `npm run docker:dry-build` runs the
+ * Dockerfile's steps themselves (test/docker/); docker/compose.yml is checked by `npm run lint` (dclint).
  */
 const ROOT = resolve(__dirname, '../../..');
 
-/** Tracked files of the checkout (what a clean clone holds); a copy without .git falls back to the tree. */
-function checkoutFiles(): string[] {
-  try {
-    return execFileSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
-  } catch {
-    const walk = (dir: string): string[] =>
-      readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) => {
-        const path = dir ? `${dir}/${e.name}` : e.name;
-        if (['.git', 'node_modules', 'dist'].includes(e.name)) return [];
-        return e.isDirectory() ? walk(path) : [path];
-      });
-    return walk('');
-  }
-}
-
-/** .dockerignore semantics: patterns relative to the context root, `*` within a segment, `**` across, `!` re-includes. */
-function dockerignore(text: string): (path: string) => boolean {
-  const rules = text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith('#'))
-    .map((l) => {
-      const negate = l.startsWith('!');
-      const pattern = normalize(l.replace(/^!/, '').replace(/^\/+/, '')).replace(/\/+$/, '');
-      const source = pattern
-        .split('/')
-        .map((part) => (part === '**' ? '.*' : part.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')))
-        .join('/');
-      // A pattern matches a path or any directory above it (excluding a directory excludes its contents).
-      return { negate, regex: new RegExp(`^${source}(/.*)?$`) };
-    });
-  return (path) => rules.reduce((excluded, rule) => (rule.regex.test(path) ? !rule.negate : excluded), false);
-}
-
 /** Sources of the COPY instructions that read the build context (not `--from=` another stage). */
-function copiedFromContext(dockerfile: string): string[] {
-  return dockerfile
-    .replace(/\\\n/g, ' ')
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => /^(COPY|ADD)\s/i.test(l) && !/--from=/.test(l))
-    .flatMap((l) => {
-      const args = l.split(/\s+/).slice(1).filter((a) => !a.startsWith('--'));
-      return args.slice(0, -1).map((a) => a.replace(/^\.\//, '').replace(/\/+$/, ''));
-    });
-}
+const copied = parseDockerfile(readFileSync(join(ROOT, 'docker/Dockerfile'), 'utf8'))
+  .filter((i) => ['COPY', 'ADD'].includes(i.keyword) && i.flags.from === undefined)
+  .flatMap((i) => copyOperands(i.args).sources.map((a) => a.replace(/^\.\//, '').replace(/\/+$/, '')));
 
-const contextFiles = (() => {
-  const excluded = dockerignore(readFileSync(join(ROOT, 'docker/Dockerfile.dockerignore'), 'utf8'));
-  return checkoutFiles().filter((f) => !excluded(f));
-})();
+const contextFiles = buildContext(ROOT).files;
 const inContext = (path: string) => contextFiles.some((f) => f === path || f.startsWith(`${path}/`));
-const copied = copiedFromContext(readFileSync(join(ROOT, 'docker/Dockerfile'), 'utf8'));
 const isCopied = (path: string) => copied.some((source) => source === '.' || path === source || path.startsWith(`${source}/`));
 
 /** Module specifiers a TypeScript file loads at run time (type-only imports are erased). */
@@ -116,7 +71,7 @@ describe('Docker build context (docker/Dockerfile + docker/Dockerfile.dockerigno
   });
 
   it('excludes what the image must not carry (dependencies, build output, tests, local data, secrets)', () => {
-    const excluded = dockerignore(readFileSync(join(ROOT, 'docker/Dockerfile.dockerignore'), 'utf8'));
+    const excluded = dockerignore(readFileSync(join(ROOT, DOCKERIGNORE), 'utf8'));
     const paths = ['node_modules/x/index.js', 'dist/src/main.js', 'test/unit/a.spec.ts', 'data/node/pg/PG_VERSION', '.env', 'client/node_modules/x.js'];
     expect(paths.filter((path) => !excluded(path))).toEqual([]);
     expect(['src/main.ts', 'client/src/index.ts', 'package-lock.json'].filter(excluded)).toEqual([]);
