@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import { join } from 'node:path';
 
 /**
@@ -130,7 +131,7 @@ export function exited(child: ChildProcess, timeoutMs?: number): Promise<{ code:
     child.once('error', (error) => (clearTimeout(timer), reject(error)));
     child.once('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code: code ?? 128 + (signal === 'SIGKILL' ? 9 : signal === 'SIGTERM' ? 15 : 0), timedOut });
+      resolve({ code: code ?? 128 + (signal ? constants.signals[signal] : 0), timedOut });
     });
   });
 }
