@@ -32,9 +32,10 @@ export interface LoadedSoFar {
  * fetch in parts the 1M pulls' median is 0.8, the 100K pulls' 0.4–0.6 (2026-11-30 night): kept, as
  * the loads (LOAD_WEIGHT) decide most of the estimate where they report. Refitted on the pulls since
  * the staged COPYs read from a reused buffer (ad994d5; 2026-12-01 03:16–06:59, 100K, 1M and 10M):
- * 0.60–1.29, median 0.8.
+ * 0.60–1.29, median 0.8. With the quiet 1M pulls of 2026-12-01 21:45 (1.05–1.06): 0.54–1.29 over 13
+ * pulls, median 0.9 (bench/README.md "ETA: the first estimate later, the loads weighing 0.7").
  */
-export const APPLY_PER_FETCH = 0.8;
+export const APPLY_PER_FETCH = 0.9;
 /** …plus a fixed part: a pull of a few rows (a files pull's 500) still takes this (0.03–0.3 s). */
 export const APPLY_FIXED_SECONDS = 0.1;
 /**
@@ -67,7 +68,12 @@ export const APPLY_MIN_UNITS_PER_SECOND = 10_000;
  */
 export const APPLY_PER_LOAD = 1.8;
 export const LOAD_TABLE_ROWS = 3000;
-export const LOAD_WEIGHT = 0.8;
+/**
+ * 0.7 since 2026-12-01 21:45: with the loads' ratio as spread as the fetch's now (1.57–2.23 against
+ * 0.54–1.29), 0.8 left a quiet 1M pull 21 % long at its first estimates; replayed over the 11 pulls
+ * of 03:16–21:45 no pull's worst error grew (bench/README.md "ETA: the first estimate later…").
+ */
+export const LOAD_WEIGHT = 0.7;
 export const LOAD_TRUST_SECONDS = 1;
 /**
  * The apply by the loads has a fixed part beside APPLY_PER_LOAD: the apply's own load part (ANALYZE,
