@@ -24,6 +24,12 @@ export interface AckBody {
   acknowledgedAt: string;
 }
 
+/** Whether the recorded cursor is at or beyond `next` (a cursor of another database covers nothing). */
+function covers(recorded: string, next: ReturnType<typeof decodeCursor>): boolean {
+  const decoded = decodeCursor(recorded);
+  return decoded.db === next.db && snapshotCovers(cursorSnapshot(decoded), cursorSnapshot(next));
+}
+
 /**
  * Where each peer stands with this node's change feed, for offline bundles. Exporter side: the
  * position a peer confirmed (an acknowledgement file, or the cursor of its next online manifest),
@@ -33,6 +39,8 @@ export interface AckBody {
 @Injectable()
 export class BundlePositions {
   private dbId?: Promise<string>;
+  /** Per peer, the position this process last read or wrote (acknowledge moves it from there). */
+  private readonly lastSeen = new Map<string, string>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -66,26 +74,43 @@ export class BundlePositions {
   /**
    * Records that `remoteNodeId` has applied this node's feed up to `cursor`, when that is beyond
    * what is recorded (a position never moves back). Cursors of another database are ignored.
-   * Returns whether it moved.
+   * Returns whether it moved. Every pull moves its peer's position, a no-op too: from the position
+   * this node last saw recorded it moves in one statement, a compare-and-set (moveFrom), and takes
+   * the long way (read, compare, write) only when another writer has moved it since.
    */
   async acknowledge(remoteNodeId: string, cursor: string, source: 'ack' | 'pull'): Promise<boolean> {
     const decoded = decodeCursor(cursor);
     if (decoded.db !== (await this.databaseIdentity())) return false;
+    const seen = this.lastSeen.get(remoteNodeId);
+    // A position only moves forward: one at or beyond what was seen is at or beyond this cursor too.
+    if (seen !== undefined && covers(seen, decoded)) return false;
+    if (seen !== undefined && (await this.write(remoteNodeId, cursor, source, seen))) return this.saw(remoteNodeId, cursor, true);
     const current = await this.get(remoteNodeId);
-    if (current) {
-      const recorded = decodeCursor(current.cursor);
-      if (recorded.db === decoded.db && snapshotCovers(cursorSnapshot(recorded), cursorSnapshot(decoded))) return false;
-    }
-    // A pull's position is committed without waiting for the WAL flush (every pull moves it, a no-op
-    // too): if a crash loses it, the next bundle starts from the position before and brings a little
-    // more, applied idempotently. A signed acknowledgement file is durable.
-    await this.dataSource.query(
+    if (current && covers(current.cursor, decoded)) return this.saw(remoteNodeId, current.cursor, false);
+    await this.write(remoteNodeId, cursor, source);
+    return this.saw(remoteNodeId, cursor, true);
+  }
+
+  private saw(remoteNodeId: string, cursor: string, moved: boolean): boolean {
+    this.lastSeen.set(remoteNodeId, cursor);
+    return moved;
+  }
+
+  /**
+   * Writes the position; with `moveFrom`, only over that recorded cursor (or none): whether it wrote.
+   * A pull's position is committed without waiting for the WAL flush (every pull moves it, a no-op
+   * too): if a crash loses it, the next bundle starts from the position before and brings a little
+   * more, applied idempotently. A signed acknowledgement file is durable.
+   */
+  private async write(remoteNodeId: string, cursor: string, source: 'ack' | 'pull', moveFrom?: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
       `INSERT INTO bundle_positions (peer_node_id, cursor, source, acknowledged_at) VALUES ($1, $2, $3, clock_timestamp())
        ON CONFLICT (peer_node_id) DO UPDATE SET cursor = excluded.cursor, source = excluded.source, acknowledged_at = excluded.acknowledged_at
-       ${source === 'pull' ? `RETURNING set_config('synchronous_commit', 'off', true)` : ''}`,
-      [remoteNodeId, cursor, source],
+       ${moveFrom === undefined ? '' : 'WHERE bundle_positions.cursor = $4'}
+       RETURNING ${source === 'pull' ? `set_config('synchronous_commit', 'off', true)` : '1'}`,
+      moveFrom === undefined ? [remoteNodeId, cursor, source] : [remoteNodeId, cursor, source, moveFrom],
     );
-    return true;
+    return rows.length === 1;
   }
 
   /** Exporter: an acknowledgement file from a peer, verified (signer, recipient, cursor of this database), moves its position. */

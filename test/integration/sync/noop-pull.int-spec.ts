@@ -7,11 +7,15 @@ import type { SyncManifest } from '../../../src/sync/export/export.types';
 import { SyncLock, SyncLockHandle } from '../../../src/sync/pull/sync-lock';
 import { SyncLogs } from '../../../src/sync/pull/sync-logs';
 import { BULK_HTTP_ENV } from '../../support/dataset';
+import { eventually } from '../../support/eventually';
 import { laterality, lateralityRow } from '../../support/sync-sql';
 import { NodePair, pull, startPair } from '../../support/two-nodes';
 
 /** Statements that write, or open a transaction (TypeORM's BEGIN / START TRANSACTION). */
 const WRITE = /^\s*(INSERT|UPDATE|DELETE|MERGE|COPY|TRUNCATE|CREATE|ALTER|DROP|LOCK|BEGIN|START\s+TRANSACTION|SET\s+LOCAL)\b/i;
+
+/** The source's statements on its record of where a peer stands (BundlePositions: its write, its read). */
+const POSITION_STATEMENT = /^\s*(INSERT INTO bundle_positions|SELECT peer_node_id AS "remoteNodeId"[\s\S]* WHERE peer_node_id = \$1$)/;
 
 /** A read of one job's row (SyncLogs.get), not the apply's FOR KEY SHARE of it. */
 const JOB_ROW_READ = /^SELECT id, remote_node_id[\s\S]* FROM sync_logs WHERE id = \$1$/;
@@ -28,6 +32,8 @@ describe('no-op pull', () => {
   /** The requester's reads of one job's row (the operator's answer reads none after a no-op's write). */
   let rowReads = 0;
   let recording = false;
+  /** The source's statements on bundle_positions (its record of where the requester stands). */
+  let positionStatements: string[] = [];
   const query = PostgresQueryRunner.prototype.query;
 
   beforeAll(async () => {
@@ -39,6 +45,7 @@ describe('no-op pull', () => {
     jest.spyOn(PostgresQueryRunner.prototype, 'query').mockImplementation(function (this: PostgresQueryRunner, sql: string, ...rest: unknown[]) {
       if (recording && (this.connection as DataSource) === pair.a.dataSource && WRITE.test(sql)) requesterWrites.push(sql.trim().split(/\s+/).slice(0, 3).join(' '));
       if (recording && (this.connection as DataSource) === pair.a.dataSource && JOB_ROW_READ.test(sql)) rowReads++;
+      if ((this.connection as DataSource) === pair.b.dataSource && POSITION_STATEMENT.test(sql)) positionStatements.push(sql.trim().split(/\s+/).slice(0, 3).join(' '));
       return (query as (...args: unknown[]) => Promise<unknown>).call(this, sql, ...rest);
     } as typeof query);
     // A no-op's row goes with the unlock in one round trip, on the lock's connection (SyncLock.releaseAfter:
@@ -124,6 +131,37 @@ describe('no-op pull', () => {
     expect(after.received).toBe(1);
     expect(await lateralityRow(pair.a, 'n-late')).toEqual(await lateralityRow(pair.b, 'n-late'));
     expect((await counted()).received).toBe(0);
+  });
+
+  it('the source moves the puller\'s position in one statement a pull, and never back over a later one', async () => {
+    const position = async () => ((await pair.b.dataSource.query(`SELECT cursor FROM bundle_positions`)) as { cursor: string }[]).map((r) => r.cursor);
+    // The position a pull records is the cursor it sent: the previous pull's next cursor (cursor_from of its row).
+    const recorded = async () => {
+      const sent = (await lastLog()).cursor_from;
+      await eventually('the position of the last pull', async () => ((await position()).join() === sent ? true : undefined), 10);
+    };
+    await counted();
+    await recorded();
+    positionStatements = [];
+    await counted();
+    await recorded();
+    expect(positionStatements).toEqual(['INSERT INTO bundle_positions']);
+
+    // Another writer moves it beyond what the next pull sends (a cursor of B as it is now; the
+    // manifest asked with the position already recorded moves nothing).
+    const client = pair.a.app.get(NodeChannelClientFactory).create({ url: pair.b.url });
+    await client.connect();
+    const later = await client
+      .invoke<SyncManifest>('POST', '/api/sync/manifest', { cursor: (await lastLog()).cursor_from }, { 'x-sync-protocol': '2' })
+      .finally(() => client.close());
+    await pair.b.dataSource.query(`UPDATE bundle_positions SET cursor = $1`, [later.window!.nextCursor]);
+    positionStatements = [];
+    await counted();
+    // The compare-and-set finds another position, reads it, and leaves the later one.
+    await eventually('the read after the compare-and-set', async () => (positionStatements.length === 2 ? true : undefined), 10);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(positionStatements).toEqual(['INSERT INTO bundle_positions', 'SELECT peer_node_id AS']);
+    expect(await position()).toEqual([later.window!.nextCursor]);
   });
 
   it('a puller that does not know `empty` still works: the empty window holds no snapshot, its pages are empty, closing it does nothing', async () => {
