@@ -111,6 +111,7 @@ export async function startNode(options: NodeOptions): Promise<BenchNode> {
       JWT_TTL_SECONDS: '86400',
       // The bench drives many operator calls and pages from one client.
       THROTTLE_STANDARD_PER_MINUTE: '1000000',
+      THROTTLE_USER_PER_MINUTE: '1000000',
       THROTTLE_SYNC_PER_MINUTE: '1000000',
       ...options.env,
     },

@@ -26,8 +26,10 @@ export type CaseName =
 export interface CaseResult {
   size: string;
   case: CaseName;
-  /** Every repetition's time (no-op: every pull). */
+  /** Every repetition's time (no-op: every pull, timed with no sampler running). */
   times: number[];
+  /** No-op: the pulls timed under the samplers, which the CPU and memory columns come from. */
+  sampledTimes?: number[];
   rows?: number;
   bytes?: number;
   /** Peak RSS of the node processes (CouchDB cases: of the PouchDB target and source servers). */
