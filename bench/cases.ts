@@ -77,8 +77,8 @@ export async function resetRequester(ctx: CaseContext): Promise<void> {
  * The server at rest before the no-op pulls are timed: the full pull before has written ~0.5 GB of
  * WAL at 1M rows, and PostgreSQL spreads the checkpoint it asked for over minutes
  * (checkpoint_completion_target), so a CHECKPOINT is run now (a superuser's; refused, it is
- * logged); then no autovacuum worker may run (two looks in a row, 100 ms apart; at most
- * AUTOVACUUM_WAIT_MS). Answers what it did.
+ * logged); then no autovacuum worker may run on the two nodes' databases (two looks in a row, 100
+ * ms apart; at most AUTOVACUUM_WAIT_MS). Answers what it did.
  */
 async function serverAtRest(ctx: CaseContext): Promise<string> {
   const started = performance.now();
@@ -87,7 +87,10 @@ async function serverAtRest(ctx: CaseContext): Promise<string> {
   const checkpointed = performance.now();
   let quiet = 0;
   while (quiet < 2 && performance.now() - checkpointed < AUTOVACUUM_WAIT_MS) {
-    const { rows } = await ctx.watcher.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'`);
+    const { rows } = await ctx.watcher.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' AND datname IN ($1, $2)`, [
+      ctx.sourceDatabase,
+      ctx.requesterDb.database,
+    ]);
     quiet = rows[0].n === 0 ? quiet + 1 : 0;
     if (quiet < 2) await new Promise((r) => setTimeout(r, 100));
   }
