@@ -82,9 +82,11 @@ export class BundlePositions {
     const decoded = decodeCursor(cursor);
     if (decoded.db !== (await this.databaseIdentity())) return false;
     const seen = this.lastSeen.get(remoteNodeId);
-    // A position only moves forward: one at or beyond what was seen is at or beyond this cursor too.
-    if (seen !== undefined && covers(seen, decoded)) return false;
-    if (seen !== undefined && (await this.write(remoteNodeId, cursor, source, seen))) return this.saw(remoteNodeId, cursor, true);
+    if (seen !== undefined) {
+      // A position only moves forward: one at or beyond what was seen is at or beyond this cursor too.
+      if (covers(seen, decoded)) return false;
+      if (await this.write(remoteNodeId, cursor, source, seen)) return this.saw(remoteNodeId, cursor, true);
+    }
     const current = await this.get(remoteNodeId);
     if (current && covers(current.cursor, decoded)) return this.saw(remoteNodeId, current.cursor, false);
     await this.write(remoteNodeId, cursor, source);
