@@ -52,7 +52,7 @@ export const APPLY_MIN_UNITS_PER_SECOND = 10_000;
  * at their rate, each table loaded costing LOAD_TABLE_ROWS rows (a small table's load is mostly
  * round trips: 0.05–0.25 s each under load). The estimate is the geometric mean of that and the
  * fetch's ratio, the loads weighing LOAD_WEIGHT once they have run LOAD_TRUST_SECONDS (less
- * before), and more as they cover the pull's rows (all of them: the loads alone). Fitted on the four loaded 1M pulls of 2026-11-30 21:37–22:30 (load 13–23): the apply was
+ * before), and more as they cover the pull's rows (LOAD_WEIGHT_COVERED). Fitted on the four loaded 1M pulls of 2026-11-30 21:37–22:30 (load 13–23): the apply was
  * 1.04–1.57× (median 1.2) the loads' seconds at the fetch's end, 0.58–0.96× the fetch (median
  * 0.8, against the 0.6 of APPLY_PER_FETCH): the loads' log error (against 1.2) is half the fetch
  * ratio's (against 0.6), so they weigh 0.8 (inverse variance). Held out, the quiet 1M pulls of 23:08 and 23:14 had 1.15–1.21 and
@@ -72,8 +72,23 @@ export const LOAD_TABLE_ROWS = 3000;
  * 0.7 since 2026-12-01 21:45: with the loads' ratio as spread as the fetch's now (1.57–2.23 against
  * 0.54–1.29), 0.8 left a quiet 1M pull 21 % long at its first estimates; replayed over the 11 pulls
  * of 03:16–21:45 no pull's worst error grew (bench/README.md "ETA: the first estimate later…").
+ * 0.6 since 2026-12-02, with LOAD_WEIGHT_COVERED: see there.
  */
-export const LOAD_WEIGHT = 0.7;
+export const LOAD_WEIGHT = 0.6;
+/**
+ * The loads' weight once they cover all the pull's rows (LOAD_WEIGHT before, in proportion between):
+ * not 1, the loads alone. The loads run beside the fetch and compete with it for the machine, so
+ * their ratio to the apply is the machine's, not a constant: apply ÷ loads for all rows at the
+ * fetch's end was 1.57–2.01 on the machine of 2026-12-01 and 1.17–1.80 on the slower-disk machine
+ * of 2026-12-02 (1M pulls), while apply ÷ fetch moved the other way (0.89–1.23 against 1.11–1.48):
+ * the geometric mean with near-equal weights spreads least over both (log sd 0.08 at a weight of
+ * 0.5–0.6, 0.14 for the loads alone). With 1 (the loads alone once they covered the rows, through
+ * the apply's load and tables) the 2026-12-02 1M pulls' apply said 14 s with 9.25 s left. Replayed
+ * over the 26 full pulls of 2026-12-01/02, 0.6 → 0.8 gave those 1M pulls' worst errors a mean of 26 %
+ * (32 % with 0.7 → 1), both halves of the runs alike, no other pull's growing more than 3 points
+ * (bench/README.md "ETA: the loads beside the fetch weigh less").
+ */
+export const LOAD_WEIGHT_COVERED = 0.8;
 export const LOAD_TRUST_SECONDS = 1;
 /**
  * The apply by the loads has a fixed part beside APPLY_PER_LOAD: the apply's own load part (ANALYZE,
@@ -152,11 +167,11 @@ export function applyPrior(apply: StageMeter, fetchSeconds: number, rows: number
   if (!loaded || loaded.seconds <= 0 || loaded.rows + loaded.tables <= 0) return byFetch;
   const secondsPerUnit = loaded.seconds / (loaded.rows + LOAD_TABLE_ROWS * loaded.tables);
   const byLoad = LOAD_FIXED_SECONDS + APPLY_PER_LOAD * secondsPerUnit * rows;
-  // The loads weigh more as they cover the pull's rows, and alone once they cover all of them: at the
-  // fetch's end the loads alone were 0.72–1.16× the 1M applies since h-eta4, the mean with the
-  // fetch's ratio 0.67–1.31× (the fetch's time moves with what else runs on the machine).
+  // The loads weigh more as they cover the pull's rows, up to LOAD_WEIGHT_COVERED once they cover all
+  // of them: the fetch's time moves with what else runs on the machine, the loads' with the fetch
+  // beside them.
   const covered = rows > 0 ? Math.min(1, loaded.rows / rows) : 0;
-  const weight = (LOAD_WEIGHT + (1 - LOAD_WEIGHT) * covered) * Math.min(1, loaded.seconds / LOAD_TRUST_SECONDS);
+  const weight = (LOAD_WEIGHT + (LOAD_WEIGHT_COVERED - LOAD_WEIGHT) * covered) * Math.min(1, loaded.seconds / LOAD_TRUST_SECONDS);
   return byFetch ** (1 - weight) * byLoad ** weight;
 }
 
