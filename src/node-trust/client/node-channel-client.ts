@@ -1,4 +1,4 @@
-import axios, { AxiosInstance, AxiosResponse, Method } from 'axios';
+import axios, { AxiosInstance, Method } from 'axios';
 import { createPublicKey, randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { NodeAccessLevel } from '../../core/auth/access';
@@ -17,6 +17,7 @@ import { formatO } from '../crypto/timestamp';
 import { ChannelTranscript, TRANSCRIPT_SIGNATURE_FIELD, transcriptText } from '../crypto/transcript';
 import { HEADER_CHANNEL, HEADER_SESSION, PROTOCOL_VERSION } from '../protocol';
 import { PeerError } from '../../core/errors/peer-error';
+import { directJsonCall, PeerAnswer } from './direct-json-call';
 import { peerErrorFromBody } from './peer-error';
 import { StreamedBody, StreamedGet } from './streamed-get';
 import type { ClientIdentity, NodeChannelClientOptions, PeerStream, PeerTarget, RegistrationRequest } from './node-channel-client.types';
@@ -54,6 +55,8 @@ export class NodeChannelClient {
   private readonly margin: number;
   /** Streamed GETs read into reused buffers (file frames); undefined unless asked (not behind a proxy: axios then). */
   private readonly streamedGet?: StreamedGet;
+  /** JSON calls straight over node:http(s) (directJsonCall), where neither a proxy nor gzip needs axios. */
+  private readonly direct: boolean;
 
   constructor(
     readonly peer: PeerTarget,
@@ -70,7 +73,8 @@ export class NodeChannelClient {
       httpsAgent: options.httpsAgent,
     });
     this.margin = options.expiryMarginMs ?? 60_000;
-    if (options.streamsInPlace && !options.compression && /^https?:\/\/[^/]/i.test(peer.url)) {
+    this.direct = options.streamsInPlace === true && !options.compression && /^https?:\/\/[^/]/i.test(peer.url);
+    if (this.direct) {
       this.streamedGet = new StreamedGet(new URL(peer.url), { timeoutMs: options.timeoutMs ?? 60_000, tls: options.httpsAgent?.options });
     }
   }
@@ -240,7 +244,7 @@ export class NodeChannelClient {
   /** Like invoke, but returns the raw response stream of a 2xx answer (file downloads). */
   async stream(method: Method, path: string, body?: unknown, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<PeerStream> {
     return this.withSession(async (channel, session) => {
-      const res = await this.send<Readable>(method, path, {
+      const res = await this.viaAxios<Readable>(method, path, {
         data: body === undefined ? undefined : encryptJson(channel.key, body),
         headers: { ...headers, ...this.sessionHeaders(channel, session) },
         responseType: 'stream',
@@ -258,7 +262,7 @@ export class NodeChannelClient {
       } catch {
         // not JSON: keep the text
       }
-      return this.readAnswer<never>({ ...res, data: parsed } as AxiosResponse, channel);
+      return this.readAnswer<never>({ status: res.status, headers: res.headers, data: parsed }, channel);
     });
   }
 
@@ -281,7 +285,7 @@ export class NodeChannelClient {
       } catch {
         // not JSON: keep the text
       }
-      return this.readAnswer<never>({ status: res.status, headers: res.headers, data: parsed } as unknown as AxiosResponse, channel);
+      return this.readAnswer<never>({ status: res.status, headers: res.headers, data: parsed }, channel);
     });
   }
 
@@ -347,7 +351,7 @@ export class NodeChannelClient {
   }
 
   /** Decrypts an envelope body (any status) with the channel the call went on; non-2xx becomes a PeerError. */
-  private readAnswer<T>(res: AxiosResponse, channel: ClientChannel | undefined = this.channel): T {
+  private readAnswer<T>(res: PeerAnswer, channel: ClientChannel | undefined = this.channel): T {
     let body: unknown = res.data;
     const envelope = envelopeOf(body);
     if (envelope && channel) {
@@ -368,13 +372,21 @@ export class NodeChannelClient {
     throw peerErrorFromBody(res.status, body, res.headers?.['retry-after']);
   }
 
-  private async send<T = unknown>(
+  /** A JSON call: straight over node:http(s) where nothing needs axios (directJsonCall), else through it. */
+  private async send<T = unknown>(method: Method, path: string, config: { data?: unknown; headers?: Record<string, string> }): Promise<PeerAnswer<T>> {
+    if (!this.direct) return this.viaAxios<T>(method, path, config);
+    const target = { url: `${this.peer.url.replace(/\/$/, '')}${path}`, method, pathForErrors: `${this.peer.url}${path}` };
+    return directJsonCall<T>(target, config.data, config.headers ?? {}, { timeoutMs: this.options.timeoutMs ?? 60_000, httpsAgent: this.options.httpsAgent });
+  }
+
+  private async viaAxios<T = unknown>(
     method: Method,
     url: string,
     config: { data?: unknown; headers?: Record<string, string>; responseType?: 'stream' | 'json'; signal?: AbortSignal },
-  ): Promise<AxiosResponse<T>> {
+  ): Promise<PeerAnswer<T>> {
     try {
-      return await this.http.request<T>({ method, url, ...config });
+      const res = await this.http.request<T>({ method, url, ...config });
+      return { status: res.status, headers: res.headers as PeerAnswer['headers'], data: res.data };
     } catch (error) {
       if (axios.isAxiosError(error)) {
         const timeout = error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT';

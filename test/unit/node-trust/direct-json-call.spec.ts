@@ -1,0 +1,92 @@
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { PeerError } from '../../../src/core/errors/peer-error';
+import { directJsonCall } from '../../../src/node-trust/client/direct-json-call';
+
+/** A local HTTP server answering each request with `answer`; what it received is kept. */
+async function serve(answer: (req: IncomingMessage, body: string, res: ServerResponse) => void): Promise<{ url: string; server: Server; received: { method?: string; url?: string; headers: IncomingMessage['headers']; body: string }[] }> {
+  const received: { method?: string; url?: string; headers: IncomingMessage['headers']; body: string }[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      received.push({ method: req.method, url: req.url, headers: req.headers, body });
+      answer(req, body, res);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, received };
+}
+
+const call = (url: string, method: string, body?: unknown, headers: Record<string, string> = {}, timeoutMs = 5000) =>
+  directJsonCall({ url, method, pathForErrors: url }, body, headers, { timeoutMs });
+
+describe('directJsonCall', () => {
+  let servers: Server[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+    servers = [];
+  });
+
+  it('sends the body as JSON with its headers and reads a JSON answer, its status and headers', async () => {
+    const peer = await serve((_req, _body, res) => {
+      res.writeHead(201, { 'Content-Type': 'application/json', 'X-Channel-Id': 'c-1', 'Retry-After': '3' });
+      res.end(JSON.stringify({ ok: true, n: 2 }));
+    });
+    servers.push(peer.server);
+    const answer = await call(`${peer.url}/api/x?y=1`, 'POST', { encrypted: 'ü', iv: 'a' }, { 'X-Session-Id': 's-1' });
+    expect(answer).toMatchObject({ status: 201, data: { ok: true, n: 2 } });
+    expect(answer.headers['x-channel-id']).toBe('c-1');
+    expect(answer.headers['retry-after']).toBe('3');
+    const [got] = peer.received;
+    expect(got.method).toBe('POST');
+    expect(got.url).toBe('/api/x?y=1');
+    expect(JSON.parse(got.body)).toEqual({ encrypted: 'ü', iv: 'a' });
+    expect(got.headers['content-type']).toBe('application/json');
+    expect(Number(got.headers['content-length'])).toBe(Buffer.byteLength(got.body));
+    expect(got.headers['x-session-id']).toBe('s-1');
+    expect(got.headers['accept-encoding']).toBe('identity');
+  });
+
+  it('answers text that is not JSON as text, an empty body as "", and any status without throwing', async () => {
+    const answers = [
+      (res: ServerResponse) => res.writeHead(502, { 'Content-Type': 'text/html' }).end('<h1>bad gateway</h1>'),
+      (res: ServerResponse) => res.writeHead(204).end(),
+      (res: ServerResponse) => res.writeHead(400, { 'Content-Type': 'application/json' }).end('{"error":"ERR_X"}'),
+    ];
+    let i = 0;
+    const peer = await serve((_req, _body, res) => answers[i++](res));
+    servers.push(peer.server);
+    await expect(call(peer.url, 'GET')).resolves.toMatchObject({ status: 502, data: '<h1>bad gateway</h1>' });
+    await expect(call(peer.url, 'GET')).resolves.toMatchObject({ status: 204, data: '' });
+    await expect(call(peer.url, 'GET')).resolves.toMatchObject({ status: 400, data: { error: 'ERR_X' } });
+    // A GET carries no body and no content type.
+    expect(peer.received[0].body).toBe('');
+    expect(peer.received[0].headers['content-type']).toBeUndefined();
+  });
+
+  it('keeps the connection alive between calls', async () => {
+    const peer = await serve((req, _body, res) => res.end(JSON.stringify({ port: req.socket.remotePort })));
+    servers.push(peer.server);
+    const first = await call(peer.url, 'GET');
+    const second = await call(peer.url, 'GET');
+    expect((second.data as { port: number }).port).toBe((first.data as { port: number }).port);
+  });
+
+  it('fails a silent peer with a retryable ERR_PEER_TIMEOUT and an unreachable one with ERR_PEER_UNREACHABLE', async () => {
+    const silent = await serve(() => undefined);
+    servers.push(silent.server);
+    const timedOut = await call(silent.url, 'POST', {}, {}, 150).catch((e: unknown) => e);
+    expect(timedOut).toBeInstanceOf(PeerError);
+    expect(timedOut).toMatchObject({ code: 'ERR_PEER_TIMEOUT', retryable: true });
+
+    // A port nothing listens on: the server is closed before the call.
+    const gone = await serve(() => undefined);
+    await new Promise((resolve) => gone.server.close(resolve));
+    const refused = await call(gone.url, 'GET').catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(PeerError);
+    expect(refused).toMatchObject({ code: 'ERR_PEER_UNREACHABLE', retryable: true });
+    expect((refused as Error).message).toContain('ECONNREFUSED');
+  });
+});
