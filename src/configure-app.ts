@@ -17,6 +17,9 @@ import { channelErrorEncoder } from './node-trust/channel/channel-error-encoder'
 export function configureApp(app: NestExpressApplication, config: AppConfig): void {
   app.set('query parser', 'extended');
   app.disable('x-powered-by');
+  // No ETag computed over every JSON answer: channel answers are encrypted with a fresh IV (never
+  // equal twice) and a JSON page is hashed whole for it (a recording sets its own, its SHA-256).
+  app.set('etag', false);
   app.use(securityHeaders({ https: config.server.tls !== undefined }));
   if (config.server.corsOrigins.length > 0) app.enableCors(corsOptions(config.server.corsOrigins));
   if (config.server.compressionLevel > 0) {
