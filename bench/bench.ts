@@ -21,20 +21,13 @@ import { BenchNode, identityOf, idleMemory, introduce, startNode } from './nodes
 import { BenchServer, benchObjectPrefix, createMigratedDatabase, dropDatabase, interruptCleanups, startServer } from './pg';
 import { CaseResult, heapText, median, resultTable, RunReport, sourceCostTable, writeReport } from './report';
 import { checkTargets, targetTable } from './targets';
+import { parseAmount } from './format';
 
 const USAGE = `npm run bench -- [--sizes 1k,10k,100k,1m,10m] [--reps 3] [--noop 20] [--files 1g|0] [--file-size 2m]
   [--seed 42] [--page-size N] [--node-args="--cpu-prof"] [--peers logical,couchdb|none] [--couch-max-rows 1m] [--keep] [--smoke]
   [--memory-trace DIR] (the requester's memory every 50 ms into DIR: bench/memory-trace.ts)`;
 
 const PEERS = ['logical', 'couchdb'] as const;
-
-/** "10k" → 10000, "1m" → 1e6, "1g" → 1e9 (decimal: sizes of datasets and file sets). */
-export function parseAmount(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)([kmg]?)b?$/i.exec(text.trim());
-  if (!match) throw new Error(`not an amount: "${text}"`);
-  const unit = { '': 1, k: 1e3, m: 1e6, g: 1e9 }[match[2].toLowerCase() as '' | 'k' | 'm' | 'g'];
-  return Math.round(Number(match[1]) * unit);
-}
 
 function options() {
   const { values } = parseArgs({

@@ -14,3 +14,11 @@ export const fmt = (n: number | undefined, digits = 0) =>
 
 /** A Markdown table cell: pipes escaped. */
 export const escapeCell = (text: string) => text.replace(/\|/g, '\\|');
+
+/** "10k" → 10000, "1m" → 1e6, "1g" → 1e9 (decimal: sizes of datasets and file sets). */
+export function parseAmount(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)([kmg]?)b?$/i.exec(text.trim());
+  if (!match) throw new Error(`not an amount: "${text}"`);
+  const unit = { '': 1, k: 1e3, m: 1e6, g: 1e9 }[match[2].toLowerCase() as '' | 'k' | 'm' | 'g'];
+  return Math.round(Number(match[1]) * unit);
+}
