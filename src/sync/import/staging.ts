@@ -325,6 +325,9 @@ export class StagingArea {
 
   async remove(): Promise<void> {
     await this.seal().catch(() => undefined);
+    // A staging never made (a pull with nothing to do) has nothing to remove: rmSync would build and
+    // catch an ENOENT error with its stack on the no-op's critical path.
+    if (!existsSync(this.dir)) return;
     rmSync(this.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
   }
 }

@@ -226,7 +226,8 @@ export class ProgressTracker {
     v.updatedAt = new Date(now).toISOString();
     if (force || now - this.lastEmit > 200) {
       this.lastEmit = now;
-      this.updates.next(this.snapshot());
+      // A copy only for someone listening (a job's event stream): most jobs, a no-op's above all, have none.
+      if (this.updates.observed) this.updates.next(this.snapshot());
     }
   }
 }

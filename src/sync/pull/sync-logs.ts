@@ -91,13 +91,22 @@ const LAST_COMPLETED_PULL_SQL = `${SELECT} WHERE remote_node_id = $1 AND ${APPLI
  */
 export type EndingWrite = <T>(statement: string) => Promise<T[]>;
 
-/** `sql` with its $n parameters inlined as literals (strings through the driver's escapeLiteral). */
+/**
+ * A string as a literal, as the driver's escapeLiteral writes it: without a backslash that is the
+ * text with its quotes doubled, in one native replace (escapeLiteral builds it a character at a
+ * time: ~0.2 ms for the ~9 KB of a no-op's row, on its critical path).
+ */
+export function sqlStringLiteral(value: string): string {
+  return value.includes('\\') ? escapeLiteral(value) : `'${value.replaceAll("'", "''")}'`;
+}
+
+/** `sql` with its $n parameters inlined as literals (strings as escapeLiteral writes them). */
 function inlined(sql: string, params: unknown[]): string {
   return sql.replace(/\$(\d+)/g, (_m, n: string) => {
     const value = params[Number(n) - 1];
     if (value === null || value === undefined) return 'NULL';
     if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-    if (typeof value === 'string') return escapeLiteral(value);
+    if (typeof value === 'string') return sqlStringLiteral(value);
     throw new Error(`sync log value of type ${typeof value} cannot be inlined`);
   });
 }
