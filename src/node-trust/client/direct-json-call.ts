@@ -22,7 +22,7 @@ const KEEP_ALIVE = new HttpAgent({ keepAlive: true });
  * channel answers on the URL it was registered with.
  */
 export function directJsonCall<T = unknown>(
-  target: { url: string; method: string; pathForErrors: string },
+  target: { url: string; method: string },
   body: unknown,
   headers: Record<string, string>,
   options: { timeoutMs: number; httpsAgent?: HttpsAgent },
@@ -36,7 +36,7 @@ export function directJsonCall<T = unknown>(
   }
   const https = url.protocol === 'https:';
   const unreachable = (message: string, timeout = false) =>
-    new PeerError(0, timeout ? 'ERR_PEER_TIMEOUT' : 'ERR_PEER_UNREACHABLE', `${target.method} ${target.pathForErrors}: ${message}`, true);
+    new PeerError(0, timeout ? 'ERR_PEER_TIMEOUT' : 'ERR_PEER_UNREACHABLE', `${target.method} ${target.url}: ${message}`, true);
   return new Promise<PeerAnswer<T>>((resolve, reject) => {
     const request = (https ? httpsRequest : httpRequest)(url, { method: target.method, headers: requestHeaders, agent: https ? options.httpsAgent : KEEP_ALIVE }, (response) => {
       const chunks: Buffer[] = [];

@@ -375,7 +375,7 @@ export class NodeChannelClient {
   /** A JSON call: straight over node:http(s) where nothing needs axios (directJsonCall), else through it. */
   private async send<T = unknown>(method: Method, path: string, config: { data?: unknown; headers?: Record<string, string> }): Promise<PeerAnswer<T>> {
     if (!this.direct) return this.viaAxios<T>(method, path, config);
-    const target = { url: `${this.peer.url.replace(/\/$/, '')}${path}`, method, pathForErrors: `${this.peer.url}${path}` };
+    const target = { url: `${this.peer.url.replace(/\/$/, '')}${path}`, method };
     return directJsonCall<T>(target, config.data, config.headers ?? {}, { timeoutMs: this.options.timeoutMs ?? 60_000, httpsAgent: this.options.httpsAgent });
   }
 

@@ -20,7 +20,7 @@ async function serve(answer: (req: IncomingMessage, body: string, res: ServerRes
 }
 
 const call = (url: string, method: string, body?: unknown, headers: Record<string, string> = {}, timeoutMs = 5000) =>
-  directJsonCall({ url, method, pathForErrors: url }, body, headers, { timeoutMs });
+  directJsonCall({ url, method }, body, headers, { timeoutMs });
 
 describe('directJsonCall', () => {
   let servers: Server[] = [];
