@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { APPLY_FIXED_SECONDS, estimate, FINISH_FIXED_SECONDS, LOAD_TABLE_ROWS, PROGRESS_TICK_MS, stageMeters, TABLE_ROWS } from '../src/sync/pull/progress-model';
+import { SYNC_SPECS } from '../src/aggregates';
+import { APPLY_FIXED_SECONDS, estimate, extraApplyUnits, FINISH_FIXED_SECONDS, LOAD_TABLE_ROWS, PROGRESS_TICK_MS, stageMeters, TABLE_ROWS } from '../src/sync/pull/progress-model';
 import { etaAccuracy, etaAccuracyByPhase, ProgressPoint } from './eta-metric';
 
 /**
@@ -37,6 +38,14 @@ export function withTicks(trace: ProgressPoint[], tickMs = PROGRESS_TICK_MS): Pr
   return out;
 }
 
+/** A table's natural keys (AggregateSpec.naturalKeys), as the catalog gives them to the apply's plan. */
+function naturalKeysOf(table: string | null | undefined): number {
+  return table ? SYNC_SPECS.reduce((n, spec) => n + Object.keys(spec.naturalKeys?.[table] ?? {}).length, 0) : 0;
+}
+
+/** The extra apply units (extraApplyUnits) of `rows` rows reported with `table` named. */
+const extraUnits = (table: string | null | undefined, rows: number) => extraApplyUnits({ table: table ?? '', rows, naturalKeys: naturalKeysOf(table) });
+
 /** The ETA the model gives at each snapshot of a trace (with the ticks a job publishes now), fed what the snapshots say. */
 export function replay(recorded: ProgressPoint[]): ProgressPoint[] {
   const trace = withTicks(recorded);
@@ -47,6 +56,13 @@ export function replay(recorded: ProgressPoint[]): ProgressPoint[] {
   // the staging before the apply; a trace has it only in hindsight).
   const applying = trace.filter((p) => p.phase === 'applying').map((p) => p.appliedDone);
   const tables = applying.filter((done, i) => done > (i === 0 ? 0 : applying[i - 1])).length;
+  // Each rise's rows weigh by the table the snapshot names (the one applied last): the tracker's plan
+  // weighs each table's staged rows by its natural keys (progress-model.ts NATURAL_KEY_ROWS).
+  let extraTotal = 0;
+  trace.filter((p) => p.phase === 'applying').reduce((before, p) => {
+    if (p.appliedDone > before) extraTotal += extraUnits(p.table, p.appliedDone - before);
+    return Math.max(before, p.appliedDone);
+  }, 0);
   let applied = { rows: 0, units: 0 };
   // The apply's loads (traces since h-eta4): traces of the first runs lack the tables' count, one per rise of the seconds.
   let loaded: { tables: number; rows: number; seconds: number } | undefined;
@@ -59,7 +75,7 @@ export function replay(recorded: ProgressPoint[]): ProgressPoint[] {
     if (p.rowsTotal > 0 && fetch.total === 0) {
       fetch.total = p.bytesTotal;
       rowsFetched.total = p.rowsTotal;
-      apply.total = p.rowsTotal + TABLE_ROWS * tables;
+      apply.total = p.rowsTotal + TABLE_ROWS * tables + extraTotal;
       files.total = p.fileBytesTotal;
     }
     if (p.phase === 'fetching') {
@@ -86,7 +102,10 @@ export function replay(recorded: ProgressPoint[]): ProgressPoint[] {
     }
     if (p.phase === 'files') files.record(p.fileBytesDone, now);
     if (p.phase === 'applying') {
-      if (p.appliedDone > applied.rows) applied = { rows: p.appliedDone, units: applied.units + (p.appliedDone - applied.rows) + TABLE_ROWS };
+      if (p.appliedDone > applied.rows) {
+        const rows = p.appliedDone - applied.rows;
+        applied = { rows: p.appliedDone, units: applied.units + rows + TABLE_ROWS + extraUnits(p.table, rows) };
+      }
       apply.record(applied.units, now);
       // The trace has no event for the last table: its last applied row stands for it.
       if (p.rowsTotal > 0 && p.appliedDone >= p.rowsTotal) apply.finish(now);

@@ -9,6 +9,7 @@ import { StagingArea } from '../import/staging';
 import { ApplyContext, emptyTableResult, TableResult } from '../import/import.types';
 import { FetchResult } from './fetch-step';
 import { ApplyPreload } from './apply-preload';
+import type { PlannedTable } from './progress-model';
 import { summarize, SyncSummary } from './sync-summary';
 
 export interface ApplyStepInput extends Omit<ApplyContext, 'runner'> {
@@ -82,9 +83,12 @@ export class ApplyStep {
     return new ApplyPreload(this.dataSource, this.catalog, this.engine, signal, onLoaded);
   }
 
-  /** How many tables a run will load rows into (the progress weighs each: progress-model.ts TABLE_ROWS). */
-  stagedTables(staging: StagingArea): number {
-    return this.catalog.tables().filter((t) => staging.hasPages(t.table)).length;
+  /** The tables a run will load rows into, as the progress weighs them (progress-model.ts TABLE_ROWS, NATURAL_KEY_ROWS). */
+  stagedTables(staging: StagingArea): PlannedTable[] {
+    return this.catalog
+      .tables()
+      .filter((t) => staging.hasPages(t.table))
+      .map((t) => ({ table: t.table, rows: staging.copyColumns(t.table) ? staging.copyRows(t.table) : undefined, naturalKeys: t.naturalKeys?.length ?? 0 }));
   }
 
   /** Every table's result of a pull that applied nothing (in the apply order, as a run gives them). */

@@ -125,6 +125,31 @@ export const FINISH_OVERRUN_SHARE = 0.25;
  * look slow (bench: ~25–100 ms for a 50-row table, 10–25K rows/s under load).
  */
 export const TABLE_ROWS = 1000;
+/**
+ * …and each row of a table with natural keys (AggregateSpec.naturalKeys) weighs this many rows more
+ * per key: a unique index to maintain and the natural-key statements' probes. Per row, `volunteer`
+ * (two keys) cost the apply 2.5–3.1× its average and `target_area` (one) 1.4–1.5×, in the 1M and
+ * 10M traces of 2026-12-01/02: unweighted, the apply's rate measured on its first, costly
+ * tables promised a slower rest (5 s said with 3.7 s left at 75 %). Replayed over the 23 1M pulls of
+ * 2026-12-01/02, the pulls with a worst error ≤ 20 % went from 8 to 14 (median 21 → 16 %); the
+ * 10M pull of 2026-12-01 went 28 → 41 %, its last, largest tables slower per row than the middle
+ * ones (out of PostgreSQL's cache), which the unweighted rate happened to cover (bench/README.md
+ * "ETA: the natural keys weigh in the apply").
+ */
+export const NATURAL_KEY_ROWS = 1;
+
+/** A table the apply will run, as the tracker weighs it: its staged rows (when known) and its natural keys. */
+export interface PlannedTable {
+  table: string;
+  /** Rows staged for it; undefined where the pages do not count them (JSON pages): no extra weight. */
+  rows?: number;
+  naturalKeys: number;
+}
+
+/** The apply units a table's rows weigh beyond one a row (NATURAL_KEY_ROWS per natural key). */
+export function extraApplyUnits(table: PlannedTable): number {
+  return table.rows === undefined ? 0 : NATURAL_KEY_ROWS * table.naturalKeys * table.rows;
+}
 
 /**
  * The apply's load, tables and finish (see LOAD_SHARE), from the prior until the tables report:

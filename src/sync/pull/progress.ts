@@ -1,7 +1,7 @@
 import { Subject } from 'rxjs';
 
 import type { JobState, ResumeReport, SyncPhase, SyncProgress } from '../../../client/src/types';
-import { estimate, PROGRESS_TICK_MS, stageMeters, TABLE_ROWS } from './progress-model';
+import { estimate, extraApplyUnits, PlannedTable, PROGRESS_TICK_MS, stageMeters, TABLE_ROWS } from './progress-model';
 
 export { PROGRESS_TICK_MS };
 
@@ -37,8 +37,11 @@ export class ProgressTracker {
   private lastEmit = 0;
   private readonly stages = stageMeters();
   private feeds = new Map<string, { rows: number; bytes: number; done: number }>();
-  /** The apply meter's work: rows, plus TABLE_ROWS per table with rows once the tables are known (applyPlanned). */
-  private applyUnits = { done: 0, perTable: 0 };
+  /**
+   * The apply meter's work: rows, plus TABLE_ROWS per table with rows and each table's extra units
+   * (its natural keys' weight) once the tables are known (applyPlanned).
+   */
+  private applyUnits = { done: 0, perTable: 0, extra: new Map<string, number>() };
   private ticker: NodeJS.Timeout | undefined;
   private loadedMs = 0;
 
@@ -162,16 +165,23 @@ export class ProgressTracker {
     this.emit(completedFile);
   }
 
-  /** The apply is about to run `tables` tables with rows: each weighs TABLE_ROWS more (progress-model.ts). */
-  applyPlanned(tables: number): void {
+  /**
+   * The apply is about to run these tables (those with rows): each weighs TABLE_ROWS more, and its
+   * rows more by its natural keys (progress-model.ts).
+   */
+  applyPlanned(tables: PlannedTable[]): void {
     this.applyUnits.perTable = TABLE_ROWS;
-    this.stages.apply.total = this.value.applied.total + TABLE_ROWS * tables;
+    this.applyUnits.extra = new Map(tables.map((t) => [t.table, extraApplyUnits(t)]));
+    const extra = [...this.applyUnits.extra.values()].reduce((n, units) => n + units, 0);
+    this.stages.apply.total = this.value.applied.total + TABLE_ROWS * tables.length + extra;
   }
 
+  /** A table applied, once, with its rows (and deletions). */
   appliedRows(rows: number, table: string): void {
     this.value.applied.done = Math.min(this.value.applied.total, this.value.applied.done + rows);
     this.value.table = table;
-    if (rows > 0) this.applyUnits.done += rows + this.applyUnits.perTable;
+    if (rows > 0) this.applyUnits.done += rows + this.applyUnits.perTable + (this.applyUnits.extra.get(table) ?? 0);
+    this.applyUnits.extra.delete(table);
     this.stages.apply.record(this.applyUnits.done, this.clock());
     this.emit(true);
   }

@@ -20,6 +20,7 @@ import {
   LOAD_TRUST_SECONDS,
   LOAD_WEIGHT,
   LOAD_WEIGHT_COVERED,
+  NATURAL_KEY_ROWS,
   PROGRESS_TICK_MS,
   RATE_WINDOW_MS,
   remainingSeconds,
@@ -341,6 +342,32 @@ describe('progress tracker', () => {
     expect(tracker.snapshot().files).toMatchObject({ done: 3, total: 4, bytesDone: 150 * MB, bytesTotal: 160 * MB, present: 0 });
   });
 
+  it('a table with natural keys weighs more per row: its slow rows do not make the rest of the apply look slow', () => {
+    // volunteer (two natural keys) applies 10,000 rows in 30 s; record (none) still has 9,900 rows to
+    // go, at a third of the cost per row: ~10 s, then the finish.
+    const etaAfterVolunteer = (naturalKeys: number) => {
+      const { tracker, at } = tracked();
+      tracker.totals({ feeds: [{ route: 'all', rows: 20_000, bytes: 2_000_000 }], files: { count: 0, bytes: 0 } });
+      tracker.phase('fetching');
+      at(10_000);
+      tracker.fetched('all', 20_000);
+      tracker.applyPlanned([
+        { table: 'snomed', rows: 100, naturalKeys: 0 },
+        { table: 'volunteer', rows: 10_000, naturalKeys },
+        { table: 'record', rows: 9_900, naturalKeys: 0 },
+      ]);
+      tracker.phase('applying');
+      // The first table's report ends the load: the tables' rate counts from there.
+      at(10_500);
+      tracker.appliedRows(100, 'snomed');
+      at(40_500);
+      tracker.appliedRows(10_000, 'volunteer');
+      return tracker.snapshot().etaSeconds!;
+    };
+    expect(NATURAL_KEY_ROWS).toBeGreaterThan(0);
+    expect(etaAfterVolunteer(2)).toBeLessThan(etaAfterVolunteer(0));
+  });
+
   it('each table with rows weighs TABLE_ROWS more in the apply: small first tables do not make the apply look slow', () => {
     // Ten 10-row tables in 1 s (their fixed statements), then one of 10,000 rows to go.
     const etaAfterSmallTables = (planned: boolean) => {
@@ -349,7 +376,7 @@ describe('progress tracker', () => {
       tracker.phase('fetching');
       at(10_000);
       tracker.fetched('snomed', 10_100);
-      if (planned) tracker.applyPlanned(11);
+      if (planned) tracker.applyPlanned([...Array.from({ length: 10 }, (_, i) => ({ table: `small_${i + 1}`, naturalKeys: 0 })), { table: 'big', naturalKeys: 0 }]);
       tracker.phase('applying');
       for (let i = 1; i <= 10; i++) {
         at(10_000 + i * 100);
@@ -451,7 +478,7 @@ describe('progress tracker', () => {
       tracker.phase('fetching');
       now = 10_000;
       tracker.fetched('sessions', 100);
-      tracker.applyPlanned(1);
+      tracker.applyPlanned([{ table: 'sessions', naturalKeys: 0 }]);
       tracker.phase('applying');
       now = 11_000;
       tracker.appliedRows(100, 'sessions');

@@ -18,6 +18,7 @@ import { ApplyStep, ApplyStepInput } from '../../../src/sync/pull/apply-step';
 import { FetchResult, FetchStep } from '../../../src/sync/pull/fetch-step';
 import { PeerConnection, PeerConnector, PeerStream, PeerTarget } from '../../../src/sync/pull/peer.port';
 import { ProgressTracker } from '../../../src/sync/pull/progress';
+import type { PlannedTable } from '../../../src/sync/pull/progress-model';
 import { SyncLogRow, SyncLogs } from '../../../src/sync/pull/sync-logs';
 import { SagaJob, SyncSaga } from '../../../src/sync/pull/sync-saga';
 import { SyncCompletedEvent, SyncFailedEvent } from '../../../src/sync/pull/sync.events';
@@ -193,8 +194,8 @@ class StubApply {
   nothingApplied(): TableResult[] {
     return [];
   }
-  stagedTables(): number {
-    return this.results.length;
+  stagedTables(): PlannedTable[] {
+    return this.results.map((r) => ({ table: r.table, naturalKeys: 0 }));
   }
   summarize(_results: TableResult[], fetched: FetchResult, durationMs: number) {
     this.fetched = fetched;
