@@ -18,7 +18,7 @@ import { ChannelTranscript, TRANSCRIPT_SIGNATURE_FIELD, transcriptText } from '.
 import { HEADER_CHANNEL, HEADER_SESSION, PROTOCOL_VERSION } from '../protocol';
 import { PeerError } from '../../core/errors/peer-error';
 import { directJsonCall, PeerAnswer } from './direct-json-call';
-import { peerErrorFromBody } from './peer-error';
+import { notAuthorizedMessage, peerErrorFromBody } from './peer-error';
 import { StreamedBody, StreamedGet } from './streamed-get';
 import type { ClientIdentity, NodeChannelClientOptions, PeerStream, PeerTarget, RegistrationRequest } from './node-channel-client.types';
 
@@ -395,11 +395,4 @@ export class NodeChannelClient {
       throw error;
     }
   }
-}
-
-/** What the peer's registry status for this node means, for the operator who reads the failure. */
-function notAuthorizedMessage(status: unknown): string {
-  if (status === 2) return 'the peer has not approved this node yet (Pending): its operator approves it';
-  if (status === 3) return 'the peer has revoked this node (Revoked): only its operator can authorize it again';
-  return `the peer has not authorized this node (registry status ${String(status)})`;
 }

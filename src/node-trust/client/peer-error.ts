@@ -11,3 +11,10 @@ export function peerErrorFromBody(status: number, body: unknown, retryAfterHeade
   const retryable = status === 429 || status >= 500 || detail?.retryable === true || code === 'ERR_INVALID_CHANNEL' || code === 'ERR_INVALID_SESSION';
   return new PeerError(status, code, `${code}: ${message}`, retryable, retryAfter, body);
 }
+
+/** What the peer's registry status for this node means, for the operator who reads the failure. */
+export function notAuthorizedMessage(status: unknown): string {
+  if (status === 2) return 'the peer has not approved this node yet (Pending): its operator approves it';
+  if (status === 3) return 'the peer has revoked this node (Revoked): only its operator can authorize it again';
+  return `the peer has not authorized this node (registry status ${String(status)})`;
+}
