@@ -111,6 +111,12 @@ async function runSize(server: BenchServer, opts: ReturnType<typeof options>, si
     clients.push(sourceDb, requesterDb, watcher);
     await Promise.all(clients.map((c) => c.connect()));
 
+    // Each node's idle memory is read at the same age at every size: IDLE_SETTLE_MS after the
+    // introduction, while the rows are generated (straight into the source's database: neither node
+    // runs anything). Read after the generation, the 1M nodes had idled 64 s and the 100K ones 20 s,
+    // and V8 had shrunk its heap in one and not the other (5 MB of a 15–26 MB growth).
+    const idleRead = Promise.all([idleMemory(requester, introducedAt, !opts.smoke), idleMemory(source, introducedAt, !opts.smoke)]);
+    idleRead.then(() => trace && trace.mark('idle read')).catch(() => undefined);
     const started = performance.now();
     const perTable = await generateRows(sourceDb, catalog, { rows: size.rows, seed: opts.seed, localNodeId: localNodeUuid('bench-b') });
     const rows = Object.values(perTable).reduce((a, b) => a + b, 0);
@@ -118,9 +124,8 @@ async function runSize(server: BenchServer, opts: ReturnType<typeof options>, si
       (await sourceDb.query(`SELECT sum(pg_table_size(c))::bigint::text AS b FROM unnest($1::regclass[]) c`, [catalog.tables().map((t) => q(t.table))])).rows[0].b,
     );
     log(`  generated ${rows} rows (${(tableBytes / 1e6).toFixed(1)} MB) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    // Each node as it is before its first pull (started, introduced, idle for the same time at every size).
-    const idle = { requester: await idleMemory(requester, introducedAt, !opts.smoke), source: await idleMemory(source, introducedAt, !opts.smoke) };
-    if (trace) trace.mark('idle read');
+    const [requesterIdle, sourceIdle] = await idleRead;
+    const idle = { requester: requesterIdle, source: sourceIdle };
     const idleRssMb = { requester: idle.requester.rssMb, source: idle.source.rssMb };
     const idleHeap = { requester: idle.requester.heap, source: idle.source.heap };
     log(`  idle RSS: requester ${idleRssMb.requester} MB (${heapText(idleHeap.requester)}), source ${idleRssMb.source} MB`);

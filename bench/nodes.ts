@@ -234,13 +234,17 @@ export class RssMonitor {
   }
 }
 
-/** How long a node is left without requests before its idle memory is read (see bench/README.md, "Requester memory"). */
-export const IDLE_SETTLE_MS = 20_000;
+/**
+ * How long a node is left without requests before its idle memory is read (see bench/README.md,
+ * "Requester memory" and "The idle read at the same age"): V8 shrinks an idle heap some 10–30 s
+ * after its last work, so the read waits past that.
+ */
+export const IDLE_SETTLE_MS = 30_000;
 
 /**
- * A node's idle memory, read the same way at every dataset size: once it has been left at least
- * IDLE_SETTLE_MS without requests since `since` (at 1M rows the generation alone takes longer),
- * its RSS, then its heap from /metrics. `settle` false (the smoke run) reads at once.
+ * A node's idle memory, read the same way at every dataset size: IDLE_SETTLE_MS after `since`
+ * (the bench reads it while the rows are generated, so the age is the same at every size), its
+ * RSS, then its heap from /metrics. `settle` false (the smoke run) reads at once.
  */
 export async function idleMemory(node: BenchNode, since: number, settle: boolean): Promise<{ rssMb: number; heap?: HeapFigures }> {
   const wait = since + IDLE_SETTLE_MS - performance.now();
