@@ -24,6 +24,8 @@ export interface SyncConfig {
   windowPoolSharePercent: number;
   /** HTTP timeout of one request to a peer, in milliseconds. */
   peerTimeoutMs: number;
+  /** Largest JSON answer read from a peer (a larger one fails the call): what one peer can make this node hold. */
+  peerAnswerMaxBytes: number;
   /**
    * A proxy is set for outgoing HTTP (http_proxy, https_proxy, all_proxy, any case): axios goes
    * through it, the node's own file stream client (StreamedGet) cannot, so file streams use axios too.
@@ -93,6 +95,12 @@ export function readSyncConfig(env: EnvReader): SyncConfig {
     maxExportWindows: env.int('SYNC_MAX_EXPORT_WINDOWS', 'export windows (pulls served) held at once', 8, 1, 200),
     windowPoolSharePercent: env.int('SYNC_WINDOW_POOL_SHARE_PERCENT', 'share of DB_POOL_SIZE that export windows may pin, in percent', 50, 1, 90),
     peerTimeoutMs: env.int('SYNC_PEER_TIMEOUT_MS', 'timeout of one request to a peer (ms)', 60000, 100),
+    peerAnswerMaxBytes: env.int(
+      'SYNC_PEER_ANSWER_MAX_BYTES',
+      'largest JSON answer read from a peer, in bytes (a larger one fails the call with ERR_PEER_ANSWER_TOO_LARGE); a reference peer sends a recording as base64 JSON, ~1.8× its size',
+      256 * 1024 ** 2,
+      1024 ** 2,
+    ),
     peerProxy: env.anySet(['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY']),
     retryAttempts: env.int('SYNC_RETRY_ATTEMPTS', 'attempts for a transient peer error before the pull fails', 5, 1, 50),
     fileConcurrency: env.int('SYNC_FILE_CONCURRENCY', 'file transfers a pull keeps in flight at once', 8, 1, 32),

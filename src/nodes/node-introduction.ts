@@ -14,6 +14,9 @@ import { NodeRegistryService } from './node-registry.service';
 import { levelFromWire } from './node-wire';
 import type { PublicIdentity } from '../../client/src/types';
 
+/** The largest identity document read from a URL being introduced (a few KB in practice). */
+const IDENTITY_MAX_BYTES = 1024 * 1024;
+
 /** This node's public identity (GET /api/node/identity): the wire contract in client/. */
 export type { PublicIdentity };
 
@@ -129,7 +132,12 @@ export class NodeIntroduction {
   /** The peer's public identity; undefined when it serves no identity route (404: a reference node). */
   private async fetchIdentity(url: string): Promise<PublicIdentity | undefined> {
     try {
-      const res = await axios.get<PublicIdentity>(`${url}/api/node/identity`, { timeout: this.config.sync.peerTimeoutMs, httpsAgent: this.clients.httpsAgent });
+      const res = await axios.get<PublicIdentity>(`${url}/api/node/identity`, {
+        timeout: this.config.sync.peerTimeoutMs,
+        httpsAgent: this.clients.httpsAgent,
+        // An identity is a certificate and a few names: whatever answers at the URL given is read no further.
+        maxContentLength: IDENTITY_MAX_BYTES,
+      });
       const body = res.data;
       if (typeof body?.certificate !== 'string' || certificateFingerprint(body.certificate) !== body.certificateFingerprint) {
         throw new Error('the answer is not a node identity');

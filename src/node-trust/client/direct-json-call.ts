@@ -9,6 +9,19 @@ export interface PeerAnswer<T = unknown> {
   data: T;
 }
 
+/**
+ * The largest JSON answer read from a peer unless configured (SYNC_PEER_ANSWER_MAX_BYTES): a peer,
+ * or whoever answers on its address, must not make this node buffer without end. The largest
+ * legitimate answer is a reference peer's recording as base64 JSON inside the channel's envelope
+ * (~1.8× the file; the reference accepts files of up to 50 MiB).
+ */
+export const PEER_ANSWER_MAX_BYTES = 256 * 1024 ** 2;
+
+/** The error of an answer larger than the limit: not retryable (the same answer would come again). */
+export function answerTooLarge(target: { url: string; method: string }, maxBytes: number): PeerError {
+  return new PeerError(0, 'ERR_PEER_ANSWER_TOO_LARGE', `${target.method} ${target.url}: the answer is larger than ${maxBytes} bytes (SYNC_PEER_ANSWER_MAX_BYTES)`, false);
+}
+
 /** Kept-alive connections for http:// peers (https:// ones use the client's own agent: its trust). */
 const KEEP_ALIVE = new HttpAgent({ keepAlive: true });
 
@@ -18,14 +31,15 @@ const KEEP_ALIVE = new HttpAgent({ keepAlive: true });
  * redirect wrapper) was ~14 % of the requester's CPU in a no-op pull (one manifest call; bench/README.md
  * "The no-op's CPU"). It answers what NodeChannelClient reads of axios's: a body parsed as JSON when it
  * is JSON, its text otherwise ('' when empty), any status; a connection that fails or stays silent
- * for `timeoutMs` (as axios's `timeout`) is a retryable PeerError. No redirect is followed: a peer's
- * channel answers on the URL it was registered with.
+ * for `timeoutMs` (as axios's `timeout`) is a retryable PeerError; an answer over `maxBytes` (declared
+ * or received) is cut off there (answerTooLarge). No redirect is followed: a peer's channel answers on
+ * the URL it was registered with.
  */
 export function directJsonCall<T = unknown>(
   target: { url: string; method: string },
   body: unknown,
   headers: Record<string, string>,
-  options: { timeoutMs: number; httpsAgent?: HttpsAgent },
+  options: { timeoutMs: number; httpsAgent?: HttpsAgent; maxBytes?: number },
 ): Promise<PeerAnswer<T>> {
   const url = new URL(target.url);
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body), 'utf8');
@@ -35,12 +49,24 @@ export function directJsonCall<T = unknown>(
     requestHeaders['Content-Length'] = payload.length;
   }
   const https = url.protocol === 'https:';
+  const maxBytes = options.maxBytes ?? PEER_ANSWER_MAX_BYTES;
   const unreachable = (message: string, timeout = false) =>
     new PeerError(0, timeout ? 'ERR_PEER_TIMEOUT' : 'ERR_PEER_UNREACHABLE', `${target.method} ${target.url}: ${message}`, true);
   return new Promise<PeerAnswer<T>>((resolve, reject) => {
     const request = (https ? httpsRequest : httpRequest)(url, { method: target.method, headers: requestHeaders, agent: https ? options.httpsAgent : KEEP_ALIVE }, (response) => {
       const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      let received = Number(response.headers['content-length'] ?? 0);
+      const tooLarge = () => {
+        reject(answerTooLarge(target, maxBytes));
+        request.destroy();
+      };
+      if (received > maxBytes) return tooLarge();
+      received = 0;
+      response.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (received > maxBytes) return tooLarge();
+        chunks.push(chunk);
+      });
       response.on('error', (error) => reject(unreachable(error.message)));
       response.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');

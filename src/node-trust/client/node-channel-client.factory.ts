@@ -21,7 +21,7 @@ export class NodeChannelClientFactory {
   }
 
   create(peer: PeerTarget, options: NodeChannelClientOptions = {}): NodeChannelClient {
-    return new NodeChannelClient(peer, this.identity, { timeoutMs: this.config.sync.peerTimeoutMs, httpsAgent: this.httpsAgent, streamsInPlace: !this.config.sync.peerProxy, ...options });
+    return new NodeChannelClient(peer, this.identity, { timeoutMs: this.config.sync.peerTimeoutMs, maxAnswerBytes: this.config.sync.peerAnswerMaxBytes, httpsAgent: this.httpsAgent, streamsInPlace: !this.config.sync.peerProxy, ...options });
   }
 
   /** A client with a completed handshake (throws PeerError when the peer does not authorize us). */

@@ -17,8 +17,8 @@ import { formatO } from '../crypto/timestamp';
 import { ChannelTranscript, TRANSCRIPT_SIGNATURE_FIELD, transcriptText } from '../crypto/transcript';
 import { HEADER_CHANNEL, HEADER_SESSION, PROTOCOL_VERSION } from '../protocol';
 import { PeerError } from '../../core/errors/peer-error';
-import { directJsonCall, PeerAnswer } from './direct-json-call';
-import { notAuthorizedMessage, peerErrorFromBody } from './peer-error';
+import { directJsonCall, PEER_ANSWER_MAX_BYTES, PeerAnswer } from './direct-json-call';
+import { notAuthorizedMessage, peerErrorFromAxios, peerErrorFromBody } from './peer-error';
 import { StreamedBody, StreamedGet } from './streamed-get';
 import type { ClientIdentity, NodeChannelClientOptions, PeerStream, PeerTarget, RegistrationRequest } from './node-channel-client.types';
 
@@ -68,7 +68,7 @@ export class NodeChannelClient {
       timeout: options.timeoutMs ?? 60_000,
       validateStatus: () => true,
       headers: { 'Accept-Encoding': options.compression ? 'gzip' : 'identity' },
-      maxContentLength: Infinity,
+      maxContentLength: options.maxAnswerBytes ?? PEER_ANSWER_MAX_BYTES,
       maxBodyLength: Infinity,
       httpsAgent: options.httpsAgent,
     });
@@ -376,7 +376,7 @@ export class NodeChannelClient {
   private async send<T = unknown>(method: Method, path: string, config: { data?: unknown; headers?: Record<string, string> }): Promise<PeerAnswer<T>> {
     if (!this.direct) return this.viaAxios<T>(method, path, config);
     const target = { url: `${this.peer.url.replace(/\/$/, '')}${path}`, method };
-    return directJsonCall<T>(target, config.data, config.headers ?? {}, { timeoutMs: this.options.timeoutMs ?? 60_000, httpsAgent: this.options.httpsAgent });
+    return directJsonCall<T>(target, config.data, config.headers ?? {}, { timeoutMs: this.options.timeoutMs ?? 60_000, httpsAgent: this.options.httpsAgent, maxBytes: this.options.maxAnswerBytes });
   }
 
   private async viaAxios<T = unknown>(
@@ -388,11 +388,7 @@ export class NodeChannelClient {
       const res = await this.http.request<T>({ method, url, ...config });
       return { status: res.status, headers: res.headers as PeerAnswer['headers'], data: res.data };
     } catch (error) {
-      if (axios.isAxiosError(error)) {
-        const timeout = error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT';
-        throw new PeerError(0, timeout ? 'ERR_PEER_TIMEOUT' : 'ERR_PEER_UNREACHABLE', `${method} ${this.peer.url}${url}: ${error.message}`, true);
-      }
-      throw error;
+      throw axios.isAxiosError(error) ? peerErrorFromAxios(error, { method, url: `${this.peer.url}${url}` }, this.options.maxAnswerBytes ?? PEER_ANSWER_MAX_BYTES) : error;
     }
   }
 }

@@ -32,6 +32,8 @@ export interface PeerTarget {
 
 export interface NodeChannelClientOptions {
   timeoutMs?: number;
+  /** Largest JSON answer read from the peer (SYNC_PEER_ANSWER_MAX_BYTES; default PEER_ANSWER_MAX_BYTES): a larger one fails the call. */
+  maxAnswerBytes?: number;
   /** ECDH curve of the channel (default P384, as IRIS). */
   keyExchangeAlgorithm?: 'ECDH-P256' | 'ECDH-P384' | 'ECDH-P521';
   /** Re-handshake this long before the channel or session would expire. */

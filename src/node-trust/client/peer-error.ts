@@ -1,4 +1,6 @@
+import type { AxiosError } from 'axios';
 import { PeerError } from '../../core/errors/peer-error';
+import { answerTooLarge } from './direct-json-call';
 
 /** Reads `{errorDetail:{…}}` or `{error, message, retryAfter}` bodies (reference §2.0). */
 export function peerErrorFromBody(status: number, body: unknown, retryAfterHeader?: string): PeerError {
@@ -17,4 +19,14 @@ export function notAuthorizedMessage(status: unknown): string {
   if (status === 2) return 'the peer has not approved this node yet (Pending): its operator approves it';
   if (status === 3) return 'the peer has revoked this node (Revoked): only its operator can authorize it again';
   return `the peer has not authorized this node (registry status ${String(status)})`;
+}
+
+/**
+ * A call through axios that got no usable answer: over `maxBytes` (axios says so only in its
+ * message), a timeout, or no connection (both retryable).
+ */
+export function peerErrorFromAxios(error: AxiosError, target: { method: string; url: string }, maxBytes: number): PeerError {
+  if (/maxContentLength size of/.test(error.message)) return answerTooLarge(target, maxBytes);
+  const timeout = error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT';
+  return new PeerError(0, timeout ? 'ERR_PEER_TIMEOUT' : 'ERR_PEER_UNREACHABLE', `${target.method} ${target.url}: ${error.message}`, true);
 }

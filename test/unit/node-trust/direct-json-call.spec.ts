@@ -1,7 +1,9 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
+import axios from 'axios';
 import { PeerError } from '../../../src/core/errors/peer-error';
 import { directJsonCall } from '../../../src/node-trust/client/direct-json-call';
+import { peerErrorFromAxios } from '../../../src/node-trust/client/peer-error';
 
 /** A local HTTP server answering each request with `answer`; what it received is kept. */
 async function serve(answer: (req: IncomingMessage, body: string, res: ServerResponse) => void): Promise<{ url: string; server: Server; received: { method?: string; url?: string; headers: IncomingMessage['headers']; body: string }[] }> {
@@ -88,5 +90,49 @@ describe('directJsonCall', () => {
     expect(refused).toBeInstanceOf(PeerError);
     expect(refused).toMatchObject({ code: 'ERR_PEER_UNREACHABLE', retryable: true });
     expect((refused as Error).message).toContain('ECONNREFUSED');
+  });
+
+  it('cuts off an answer over its limit, declared or streamed without end, with ERR_PEER_ANSWER_TOO_LARGE (not retryable)', async () => {
+    let endless: ServerResponse | undefined;
+    const answers = [
+      (res: ServerResponse) => res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': 2048 }).end('x'.repeat(2048)),
+      (res: ServerResponse) => {
+        // No length announced: a chunk every few ms until the client hangs up.
+        endless = res;
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        const timer = setInterval(() => res.write('y'.repeat(512)), 2);
+        res.on('close', () => clearInterval(timer));
+      },
+      (res: ServerResponse) => res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ fits: 'z'.repeat(900) })),
+    ];
+    let i = 0;
+    const peer = await serve((_req, _body, res) => answers[i++](res));
+    servers.push(peer.server);
+    const limited = (url: string) => directJsonCall({ url, method: 'GET' }, undefined, {}, { timeoutMs: 5000, maxBytes: 1024 });
+
+    const declared = await limited(peer.url).catch((e: unknown) => e);
+    expect(declared).toBeInstanceOf(PeerError);
+    expect(declared).toMatchObject({ code: 'ERR_PEER_ANSWER_TOO_LARGE', retryable: false });
+    const streamed = await limited(peer.url).catch((e: unknown) => e);
+    expect(streamed).toMatchObject({ code: 'ERR_PEER_ANSWER_TOO_LARGE', retryable: false });
+    // The connection was closed: the peer's endless answer stops.
+    await new Promise<void>((resolve) => (endless!.destroyed ? resolve() : endless!.on('close', () => resolve())));
+    // An answer within the limit is read as before.
+    await expect(limited(peer.url)).resolves.toMatchObject({ status: 200, data: { fits: 'z'.repeat(900) } });
+  });
+
+  it('reads axios\'s "maxContentLength" failure (the proxied and gzip path) as the same ERR_PEER_ANSWER_TOO_LARGE', async () => {
+    const peer = await serve((_req, _body, res) => res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ big: 'b'.repeat(4096) })));
+    servers.push(peer.server);
+    const failure = await axios.get(peer.url, { maxContentLength: 1024 }).catch((e: unknown) => e);
+    expect(axios.isAxiosError(failure)).toBe(true);
+    const mapped = peerErrorFromAxios(failure as never, { method: 'GET', url: peer.url }, 1024);
+    expect(mapped).toMatchObject({ code: 'ERR_PEER_ANSWER_TOO_LARGE', retryable: false });
+    expect(mapped.message).toContain('1024 bytes');
+    // Other axios failures stay retryable: a refused connection.
+    const gone = await serve(() => undefined);
+    await new Promise((resolve) => gone.server.close(resolve));
+    const refused = await axios.get(gone.url).catch((e: unknown) => e);
+    expect(peerErrorFromAxios(refused as never, { method: 'GET', url: gone.url }, 1024)).toMatchObject({ code: 'ERR_PEER_UNREACHABLE', retryable: true });
   });
 });
