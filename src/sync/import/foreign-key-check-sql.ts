@@ -8,6 +8,7 @@ import { q, THIS_XACT } from '../../core/sync-kernel/sql';
  * statement checks every foreign key of the rows the transaction wrote (change_xid = this
  * transaction: the `(change_xid, key)` index finds them) with one anti-join per key, as the RI
  * check would: MATCH SIMPLE (a row with a NULL in the key is not checked), the parent must exist.
+ * Tables whose written rows all kept their keys are left out by the caller (keysToCheckSql).
  *
  * Parents in synced tables cannot go away before the commit (the apply holds SHARE ROW EXCLUSIVE on
  * every synced table); a parent outside them (research_nodes) is locked FOR KEY SHARE, as the RI

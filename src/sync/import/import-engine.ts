@@ -138,7 +138,9 @@ export class ImportEngine {
     if (!ctx.replicaWrites) return;
     await ctx.runner.query(`SET LOCAL session_replication_role = origin`);
     ctx.replicaWrites = false;
-    const written = results.filter((r) => r.inserted + r.updated > 0);
+    // A table whose row statements kept every written row's foreign keys (keysToCheckSql) has no
+    // parent to check; one they did not report on is checked.
+    const written = results.filter((r) => r.inserted + r.updated > 0 && (ctx.foreignKeyRows?.get(r.table) ?? 1) > 0);
     const synced = (table: string) => this.catalog.hasTable(table);
     // A table that was empty and received many rows (a first full pull: its parents too) is best
     // checked by one hash anti-join per key, but its statistics still say empty, so the planner
@@ -314,7 +316,7 @@ export class ImportEngine {
     const affected = async (sql: string, params: unknown[]) => ((await ctx.runner.query(sql, params, true)) as { affected?: number }).affected ?? 0;
     const hashes = [...ctx.fileLocators.keys()];
     const locals = [localNodeUuid(this.config.node.nodeId), ctx.peerProtocolId, hashes, hashes.map((h) => ctx.fileLocators.get(h))];
-    fillRowsResult(result, ((await ctx.runner.query(rowsSql, [...conflictParams, ...locals])) as RowsCounts[])[0]);
+    fillRowsResult(result, ((await ctx.runner.query(rowsSql, [...conflictParams, ...locals])) as RowsCounts[])[0], ctx);
     if (result.inserted + result.updated > 0) {
       for (const naturalKey of model.naturalKeys ?? []) {
         result.conflicts += await affected(archiveNaturalKeyCollisionsSql(model, rows, naturalKey), [ctx.syncLogId, ctx.peerRegistryId]);

@@ -2,6 +2,7 @@ import { CHANGE_COLUMN } from '../../core/sync-kernel/aggregate-spec';
 import { ColumnModel, ForeignKeyModel, NaturalKeyModel, sqlType, TableModel } from '../../core/sync-kernel/table-model';
 import { jsonObject, keyColumns, q, recordsetDefinition, THIS_XACT, wireColumns } from '../../core/sync-kernel/sql';
 import { archiveFutureRowsSql, archiveFutureTombstonesSql } from './future-stamps-sql';
+import { keysToCheckSql, writtenValue } from './written-keys-sql';
 
 export { ARCHIVE_REMOVED_AFTER_SQL, ARCHIVE_REMOVED_SINCE_SQL, archiveRemovedRowsSql, REMOVED_ROW_TABLES_SQL, REMOVED_ROWS_TABLE_SQL } from './removed-rows-sql';
 
@@ -170,23 +171,12 @@ WHERE $3::bigint IS NOT NULL AND ${notFuture('r')} AND ${notDeletedLocally(model
 /**
  * The newer-wins upsert, a part of applyRowsSql (its params: $4 local node id for research_node_id,
  * $5 peer protocol id, the origin of rows from a peer that does not send one, $6 file hashes, $7
- * their local locators). Node-local columns are filled here: the local node id, the locator of the
- * row's file. `emptyTarget`: the table had no row and no tombstone when the apply locked it, so there
- * is nothing to merge: a plain INSERT (a key sent twice fails it, as it fails the upsert).
+ * their local locators; the values: writtenValue). `emptyTarget`: the table had no row and no
+ * tombstone when the apply locked it, so there is nothing to merge: a plain INSERT (a key sent
+ * twice fails it, as it fails the upsert).
  */
 export function upsertSql(model: TableModel, rows: string, foreignKeys: ForeignKeyModel[], localTombstones: boolean, emptyTarget = false): string {
   const columns = wireColumns(model);
-  const value = (c: ColumnModel): string => {
-    if (c.local === 'localNodeId') return `$4::uuid`;
-    if (c.local === 'fileLocator' && model.files) {
-      // Where this node stored the file the row's hash names ('' when it has none).
-      return `coalesce((SELECT u.url FROM unnest($6::text[], $7::text[]) AS u(sha, url) WHERE u.sha = r.${q(model.files.hash.property)}), '')::${sqlType(c)}`;
-    }
-    if (c.column === 'origin_node_id') return `coalesce(r.${q(c.property)}, $5)`;
-    if (c.column === 'created_at') return `coalesce(r.${q(c.property)}, r."updatedAt", clock_timestamp())`;
-    if (c.column === 'updated_at') return `coalesce(r.${q(c.property)}, clock_timestamp())`;
-    return `r.${q(c.property)}`;
-  };
   // The change stamp and the defaults are what prism_stamp_row() writes in sync-apply mode: the
   // statement writes them itself, because in replica mode (set-based FK check) no trigger fires.
   const updates = [...columns.filter((c) => !c.primary).map((c) => `${q(c.column)} = EXCLUDED.${q(c.column)}`), `${CHANGE_XID} = EXCLUDED.${CHANGE_XID}`];
@@ -196,7 +186,7 @@ export function upsertSql(model: TableModel, rows: string, foreignKeys: ForeignK
   ON CONFLICT (${model.key.map(q).join(', ')}) DO UPDATE SET ${updates.join(', ')}
   WHERE ${beyondClock('t.updated_at')} OR (t.updated_at, ${contentHash('t', model, false)}) < (EXCLUDED.updated_at, ${contentHash('EXCLUDED', model, false)})`;
   return `INSERT INTO ${q(model.table)} AS t (${columns.map((c) => q(c.column)).join(', ')}, ${CHANGE_XID})
-  SELECT ${columns.map(value).join(', ')}, ${THIS_XACT} FROM ${rows} r
+  SELECT ${columns.map((c) => writtenValue(model, c)).join(', ')}, ${THIS_XACT} FROM ${rows} r
   WHERE ${notFuture('r')} AND ${localTombstones ? notDeletedLocally(model, 'r') : 'TRUE'} AND ${parentsPresent(model, foreignKeys, 'r', rows)}${merge}
   RETURNING (xmax = 0) AS inserted`;
 }
@@ -220,6 +210,7 @@ export interface RowsPlan {
  * whose parent this node deleted archived (missing_parent), the rest upserted newer-wins. Every
  * part reads the table as it was before the statement (one snapshot), as the separate statements
  * did before the upsert. Answers received, future, conflicts, deleted, orphans, inserted, updated.
+ * Also answers `checked`: the rows whose foreign keys ImportEngine.finish must check (keysToCheckSql).
  * Params: $1 sync log id, $2 peer id, $3 last apply xid of this peer, $4–$7 as upsertSql.
  */
 export function applyRowsSql(model: TableModel, rows: string, plan: RowsPlan): string {
@@ -228,6 +219,9 @@ export function applyRowsSql(model: TableModel, rows: string, plan: RowsPlan): s
   if (plan.localTombstones) parts.push(['deleted', countDeletedLocallySql(model, rows)]);
   if (plan.parents.length > 0) parts.push(['orphans', `${archiveOrphansSql(model, plan.parents, rows)}\nRETURNING 1`]);
   parts.push(['up', upsertSql(model, rows, plan.parents, plan.localTombstones, plan.emptyTarget)]);
+  // Only where the rows are probed one by one anyway (few): a large merge checks every written row.
+  const keys = plan.probe && !plan.emptyTarget ? keysToCheckSql(model, rows) : null;
+  if (keys) parts.push(['keys', keys]);
   const has = (name: string) => parts.some(([n]) => n === name);
   const count = (name: string) => (has(name) ? `(SELECT count(*) FROM ${name})::int` : '0');
   // The params CTE types every parameter, also those a table without local columns does not use.
@@ -235,7 +229,8 @@ export function applyRowsSql(model: TableModel, rows: string, plan: RowsPlan): s
 ${parts.map(([name, sql]) => `${name} AS (\n${sql}\n)`).join(',\n')}
 SELECT (SELECT count(*) FROM ${rows})::int AS received, ${count('future')} AS future, ${count('conflicts')} AS conflicts,
   ${has('deleted') ? '(SELECT n FROM deleted)' : '0'} AS deleted, ${count('orphans')} AS orphans,
-  (SELECT count(*) FILTER (WHERE inserted) FROM up)::int AS inserted, (SELECT count(*) FILTER (WHERE NOT inserted) FROM up)::int AS updated`;
+  (SELECT count(*) FILTER (WHERE inserted) FROM up)::int AS inserted, (SELECT count(*) FILTER (WHERE NOT inserted) FROM up)::int AS updated,
+  ${model.foreignKeys.length === 0 ? '0' : keys ? count('keys') : '(SELECT count(*) FROM up)::int'} AS checked`;
 }
 
 /**

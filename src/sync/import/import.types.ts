@@ -38,6 +38,8 @@ export interface ApplyContext {
   tombstoneState?: { local: Set<string>; incoming: Map<string, number> };
   /** Set by the engine at begin: the row statements' parameters as literals, when they may be batched (rows-batch.ts). */
   inlinedParams?: Map<string, string>;
+  /** Per table, the written rows whose foreign keys `finish` must check (applyRowsSql's `checked`, added up). */
+  foreignKeyRows?: Map<string, number>;
   /** Row statements queued to run in one round trip (ImportEngine.flushRows). */
   rowsBatch?: RowsBatch;
 }

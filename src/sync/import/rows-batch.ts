@@ -108,7 +108,7 @@ export class RowsBatch {
     const answers = await simpleQuery(runner, queued.flatMap((t) => t.statements));
     let at = 0;
     for (const table of queued) {
-      fillRowsResult(table.result, answers[at].rows[0] as unknown as RowsCounts);
+      fillRowsResult(table.result, answers[at].rows[0] as unknown as RowsCounts, ctx);
       for (let i = 1; i < table.statements.length; i++) table.result.conflicts += answers[at + i].rowCount ?? 0;
       at += table.statements.length;
       ctx.onTableApplied?.(table.result);
@@ -140,10 +140,16 @@ export interface RowsCounts {
   conflicts: number;
   inserted: number;
   updated: number;
+  /** Rows whose foreign keys the check before the commit must see (keysToCheckSql). */
+  checked: number;
 }
 
-/** A table's result from applyRowsSql's counts (the one place both paths read them). */
-export function fillRowsResult(result: TableResult, applied: RowsCounts): void {
+/**
+ * A table's result from applyRowsSql's counts (the one place both paths read them); the rows whose
+ * foreign keys ImportEngine.finish checks are added up per table on the context.
+ */
+export function fillRowsResult(result: TableResult, applied: RowsCounts, ctx: ApplyContext): void {
+  (ctx.foreignKeyRows ??= new Map()).set(result.table, (ctx.foreignKeyRows.get(result.table) ?? 0) + applied.checked);
   result.received = applied.received;
   result.skippedFuture += applied.future;
   result.skippedDeleted = applied.deleted;
