@@ -1,6 +1,7 @@
 import { Agent as HttpAgent, IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { PeerError } from '../../core/errors/peer-error';
+import { answerTooLarge } from './peer-error';
 
 /** A peer's answer to a JSON call: its status, headers (names in lower case) and body (parsed JSON, else its text). */
 export interface PeerAnswer<T = unknown> {
@@ -16,11 +17,6 @@ export interface PeerAnswer<T = unknown> {
  * (~1.8× the file; the reference accepts files of up to 50 MiB).
  */
 export const PEER_ANSWER_MAX_BYTES = 256 * 1024 ** 2;
-
-/** The error of an answer larger than the limit: not retryable (the same answer would come again). */
-export function answerTooLarge(target: { url: string; method: string }, maxBytes: number): PeerError {
-  return new PeerError(0, 'ERR_PEER_ANSWER_TOO_LARGE', `${target.method} ${target.url}: the answer is larger than ${maxBytes} bytes (SYNC_PEER_ANSWER_MAX_BYTES)`, false);
-}
 
 /** Kept-alive connections for http:// peers (https:// ones use the client's own agent: its trust). */
 const KEEP_ALIVE = new HttpAgent({ keepAlive: true });
@@ -55,13 +51,12 @@ export function directJsonCall<T = unknown>(
   return new Promise<PeerAnswer<T>>((resolve, reject) => {
     const request = (https ? httpsRequest : httpRequest)(url, { method: target.method, headers: requestHeaders, agent: https ? options.httpsAgent : KEEP_ALIVE }, (response) => {
       const chunks: Buffer[] = [];
-      let received = Number(response.headers['content-length'] ?? 0);
       const tooLarge = () => {
         reject(answerTooLarge(target, maxBytes));
         request.destroy();
       };
-      if (received > maxBytes) return tooLarge();
-      received = 0;
+      if (Number(response.headers['content-length'] ?? 0) > maxBytes) return tooLarge();
+      let received = 0;
       response.on('data', (chunk: Buffer) => {
         received += chunk.length;
         if (received > maxBytes) return tooLarge();

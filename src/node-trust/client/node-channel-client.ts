@@ -57,18 +57,21 @@ export class NodeChannelClient {
   private readonly streamedGet?: StreamedGet;
   /** JSON calls straight over node:http(s) (directJsonCall), where neither a proxy nor gzip needs axios. */
   private readonly direct: boolean;
+  /** The largest JSON answer read from the peer (options.maxAnswerBytes, else PEER_ANSWER_MAX_BYTES). */
+  private readonly maxAnswerBytes: number;
 
   constructor(
     readonly peer: PeerTarget,
     private readonly identity: ClientIdentity,
     private readonly options: NodeChannelClientOptions = {},
   ) {
+    this.maxAnswerBytes = options.maxAnswerBytes ?? PEER_ANSWER_MAX_BYTES;
     this.http = axios.create({
       baseURL: peer.url.replace(/\/$/, ''),
       timeout: options.timeoutMs ?? 60_000,
       validateStatus: () => true,
       headers: { 'Accept-Encoding': options.compression ? 'gzip' : 'identity' },
-      maxContentLength: options.maxAnswerBytes ?? PEER_ANSWER_MAX_BYTES,
+      maxContentLength: this.maxAnswerBytes,
       maxBodyLength: Infinity,
       httpsAgent: options.httpsAgent,
     });
@@ -376,7 +379,7 @@ export class NodeChannelClient {
   private async send<T = unknown>(method: Method, path: string, config: { data?: unknown; headers?: Record<string, string> }): Promise<PeerAnswer<T>> {
     if (!this.direct) return this.viaAxios<T>(method, path, config);
     const target = { url: `${this.peer.url.replace(/\/$/, '')}${path}`, method };
-    return directJsonCall<T>(target, config.data, config.headers ?? {}, { timeoutMs: this.options.timeoutMs ?? 60_000, httpsAgent: this.options.httpsAgent, maxBytes: this.options.maxAnswerBytes });
+    return directJsonCall<T>(target, config.data, config.headers ?? {}, { timeoutMs: this.options.timeoutMs ?? 60_000, httpsAgent: this.options.httpsAgent, maxBytes: this.maxAnswerBytes });
   }
 
   private async viaAxios<T = unknown>(
@@ -388,7 +391,7 @@ export class NodeChannelClient {
       const res = await this.http.request<T>({ method, url, ...config });
       return { status: res.status, headers: res.headers as PeerAnswer['headers'], data: res.data };
     } catch (error) {
-      throw axios.isAxiosError(error) ? peerErrorFromAxios(error, { method, url: `${this.peer.url}${url}` }, this.options.maxAnswerBytes ?? PEER_ANSWER_MAX_BYTES) : error;
+      throw axios.isAxiosError(error) ? peerErrorFromAxios(error, { method, url: `${this.peer.url}${url}` }, this.maxAnswerBytes) : error;
     }
   }
 }

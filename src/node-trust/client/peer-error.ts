@@ -1,6 +1,5 @@
 import type { AxiosError } from 'axios';
 import { PeerError } from '../../core/errors/peer-error';
-import { answerTooLarge } from './direct-json-call';
 
 /** Reads `{errorDetail:{…}}` or `{error, message, retryAfter}` bodies (reference §2.0). */
 export function peerErrorFromBody(status: number, body: unknown, retryAfterHeader?: string): PeerError {
@@ -19,6 +18,11 @@ export function notAuthorizedMessage(status: unknown): string {
   if (status === 2) return 'the peer has not approved this node yet (Pending): its operator approves it';
   if (status === 3) return 'the peer has revoked this node (Revoked): only its operator can authorize it again';
   return `the peer has not authorized this node (registry status ${String(status)})`;
+}
+
+/** An answer larger than the limit (SYNC_PEER_ANSWER_MAX_BYTES): not retryable, the same answer would come again. */
+export function answerTooLarge(target: { url: string; method: string }, maxBytes: number): PeerError {
+  return new PeerError(0, 'ERR_PEER_ANSWER_TOO_LARGE', `${target.method} ${target.url}: the answer is larger than ${maxBytes} bytes (SYNC_PEER_ANSWER_MAX_BYTES)`, false);
 }
 
 /**
