@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig, loadEnvFile } from './config';
-import { startNode } from './node';
+import { RunningNode, startNode } from './node';
 import { Logger } from '@nestjs/common';
 import { createRootLogger, PinoNestLogger } from './observability/logging';
 import { missingRuntimeFlags } from './config/runtime-flags';
@@ -13,13 +13,17 @@ async function main(): Promise<void> {
   // Started as `node dist/src/main.js` by hand: it runs, with a larger young generation during pulls.
   const missing = missingRuntimeFlags();
   if (missing.length > 0) new Logger('Node').warn(`started without ${missing.join(' ')} (npm start and the Docker image set it): a pull may use ~30 MB more memory`);
-  const node = await startNode(config);
+  // Our handlers from the start, and the embedded server's package leaves the signals to them
+  // (ownSignals): the node stops in order, the database last.
+  const started: { node?: RunningNode } = {};
   let stopping = false;
-  const stop = (signal: string) => {
+  const stop = (signal: 'SIGINT' | 'SIGTERM') => {
     if (stopping) return;
     stopping = true;
     new Logger('Node').log(`${signal} received, stopping node`);
-    node.close().then(
+    // Still starting: nothing runs yet; the package's exit hook stops an embedded server.
+    if (!started.node) process.exit(signal === 'SIGINT' ? 130 : 143);
+    started.node.close().then(
       () => process.exit(0),
       (error) => {
         console.error(error);
@@ -29,6 +33,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  started.node = await startNode(config, { ownSignals: true });
 }
 
 main().catch((error) => {

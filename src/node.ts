@@ -46,9 +46,9 @@ export async function createApp(config: AppConfig, databaseUrl: string, aggregat
 }
 
 /** Starts a whole node: database (embedded when needed), migrations, HTTP server. */
-export async function startNode(config: AppConfig): Promise<RunningNode> {
+export async function startNode(config: AppConfig, options: Pick<EmbeddedStartOptions, 'ownSignals'> = {}): Promise<RunningNode> {
   const logger = new Logger('Node');
-  const database = await openDatabase(config);
+  const database = await openDatabase(config, options);
   let app: NestExpressApplication | undefined;
   try {
     logger.log(`database ${redact(database.url)}`);

