@@ -1,6 +1,6 @@
 /** Display helpers shared by the CLI, the admin console and desktop clients. */
 
-import type { FeedLag, ResumeReport, SyncProgress, SyncSummary } from './types.js';
+import { aggregateOfTable, type FeedLag, type ResumeReport, type SyncProgress, type SyncSummary, type TableResult } from './types.js';
 
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -48,7 +48,8 @@ export function progressCounts(p: SyncProgress): string {
   if (p.state === 'running') {
     if (bytesPerSecond > 0) parts.push(`${formatBytes(bytesPerSecond)}/s${p.rowsPerSecond > 0 ? `, ${p.rowsPerSecond} rows/s` : ''}`);
     else if (p.rowsPerSecond > 0) parts.push(`${p.rowsPerSecond} rows/s`);
-    if (p.etaSeconds !== null) parts.push(`about ${formatEta(p.etaSeconds)} left`);
+    // "about less than a second" says nothing an estimate could be about.
+    if (p.etaSeconds !== null) parts.push(p.etaSeconds < 1 ? 'less than a second left' : `about ${formatEta(p.etaSeconds)} left`);
   }
   return parts.join(', ');
 }
@@ -79,4 +80,28 @@ export function behindText(lag: FeedLag | null | undefined): string {
 export function resumedText(r: ResumeReport | null | undefined): string {
   if (!r) return '';
   return `continued sync ${r.fromJobId}: ${r.pages} page(s) (${r.rows} rows, ${formatBytes(r.pageBytes)}) and ${r.files} file(s) (${formatBytes(r.fileBytes)}) not fetched again`;
+}
+
+/** A pull's or preview's counts, per aggregate or in total. */
+export type SummaryCounts = Pick<TableResult, 'received' | 'inserted' | 'updated' | 'unchanged' | 'deleted' | 'conflicts'>;
+
+/**
+ * A summary's counts per aggregate (tables named by `aggregateOf`) and in total, as the CLI and the
+ * console show them: received counts the deletions (tombstones) too, as the progress's rows do, so
+ * a pull the bar showed as 4/4 rows does not end with "3 received".
+ */
+export function summaryCounts(summary: SyncSummary, aggregateOf: (table: string) => string = aggregateOfTable): { byAggregate: Map<string, SummaryCounts>; total: SummaryCounts } {
+  const zero = (): SummaryCounts => ({ received: 0, inserted: 0, updated: 0, unchanged: 0, deleted: 0, conflicts: 0 });
+  const byAggregate = new Map<string, SummaryCounts>();
+  const total = zero();
+  for (const t of summary.tables) {
+    const name = aggregateOf(t.table);
+    const c = byAggregate.get(name) ?? zero();
+    for (const into of [c, total]) {
+      for (const key of ['inserted', 'updated', 'unchanged', 'deleted', 'conflicts'] as const) into[key] += t[key];
+      into.received += t.received + (t.tombstonesReceived ?? 0);
+    }
+    byAggregate.set(name, c);
+  }
+  return { byAggregate, total };
 }

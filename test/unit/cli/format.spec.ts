@@ -70,6 +70,9 @@ describe('pull progress and summary', () => {
     expect(counted(progressLine(progress))).toBe(4);
     expect(counted(formatSummary(summary, 'Incremental pull'))).toBe(4);
     expect(formatSummary(summary, 'Incremental pull').split('\n')[0]).toBe('Incremental pull: 4 rows received (1 of them a deletion) in 1.2 s');
+    // The table's received column, per aggregate and in total, counts the deletion as well.
+    const totalRow = formatSummary(summary, 'Incremental pull').split('\n').find((line) => line.startsWith('total'));
+    expect(totalRow?.split(/\s+/).slice(0, 2)).toEqual(['total', '4']);
   });
 
   it('say the time left in whole seconds, as the API gives it', () => {

@@ -1,29 +1,20 @@
-import { aggregateOfTable, filesText, formatBytes, formatDuration, progressText, resumedText, type NodeConnection, type PrismClient, type SyncProgress, type SyncSummary } from '../../../../client/src/index.js';
+import { filesText, formatBytes, formatDuration, progressText, resumedText, summaryCounts, type NodeConnection, type PrismClient, type SummaryCounts, type SyncProgress, type SyncSummary } from '../../../../client/src/index.js';
 import { $, el } from './dom.js';
 import { describeError, describeFailure, errorText, syncStatusLabel } from './messages.js';
 
 const dialog = () => $('#sync-dialog') as HTMLDialogElement;
 const show = (selector: string, visible: boolean) => ($(selector).hidden = !visible);
 
-/** Received, inserted, updated, deleted and conflicts per aggregate, and the total. */
+/** Received (deletions included, as the progress counts them), inserted, updated, deleted and conflicts per aggregate, and the total. */
 export function summaryTable(summary: SyncSummary): HTMLElement {
-  const byAggregate = new Map<string, { received: number; inserted: number; updated: number; deleted: number; conflicts: number }>();
-  for (const t of summary.tables) {
-    const a = byAggregate.get(aggregateOfTable(t.table)) ?? { received: 0, inserted: 0, updated: 0, deleted: 0, conflicts: 0 };
-    a.received += t.received;
-    a.inserted += t.inserted;
-    a.updated += t.updated;
-    a.deleted += t.deleted;
-    a.conflicts += t.conflicts;
-    byAggregate.set(aggregateOfTable(t.table), a);
-  }
-  const row = (name: string, c: { received: number; inserted: number; updated: number; deleted: number; conflicts: number }) =>
+  const { byAggregate, total } = summaryCounts(summary);
+  const row = (name: string, c: SummaryCounts) =>
     el('tr', {}, el('td', {}, name), ...[c.received, c.inserted, c.updated, c.deleted, c.conflicts].map((n) => el('td', { class: 'num' }, n)));
   return el(
     'table',
     { class: 'summary' },
     el('thead', {}, el('tr', {}, ...['Aggregate', 'Received', 'Inserted', 'Updated', 'Deleted', 'Conflicts'].map((h) => el('th', {}, h)))),
-    el('tbody', {}, ...[...byAggregate].map(([name, c]) => row(name, c)), row('Total', summary.totals)),
+    el('tbody', {}, ...[...byAggregate].map(([name, c]) => row(name, c)), row('Total', total)),
   );
 }
 
@@ -36,7 +27,7 @@ function showProgress(p: SyncProgress): void {
 
 function success(summary: SyncSummary | null): HTMLElement {
   if (!summary) return el('p', {}, 'The pull completed.');
-  return el('div', {}, el('p', {}, `${summary.totals.received} rows in ${formatDuration(summary.durationMs)}; ${filesText(summary.files, 'pull')}.`), summaryTable(summary));
+  return el('div', {}, el('p', {}, `${summaryCounts(summary).total.received} rows in ${formatDuration(summary.durationMs)}; ${filesText(summary.files, 'pull')}.`), summaryTable(summary));
 }
 
 function failed(error: { code: string; message: string } | null): HTMLElement {

@@ -1,4 +1,4 @@
-import { aggregateOfTable, filesText, formatBytes, formatDuration, progressCounts, type SyncManifest, type SyncProgress, type SyncSummary, type TableResult } from '../../../../client/src/index.js';
+import { filesText, formatBytes, formatDuration, progressCounts, summaryCounts, type SyncManifest, type SyncProgress, type SyncSummary } from '../../../../client/src/index.js';
 
 export { formatBytes, formatDuration };
 
@@ -33,31 +33,16 @@ export function formatManifest(manifest: SyncManifest): string {
   ].join('\n');
 }
 
-type Counts = Pick<TableResult, 'received' | 'inserted' | 'updated' | 'unchanged' | 'deleted' | 'conflicts'>;
-
-/** Sums table results per aggregate (tables are named in `aggregateOf`; unknown tables stand alone). */
-export function countsByAggregate(summary: SyncSummary, aggregateOf: (table: string) => string = aggregateOfTable): Map<string, Counts> {
-  const byAggregate = new Map<string, Counts>();
-  for (const t of summary.tables) {
-    const name = aggregateOf(t.table);
-    const c = byAggregate.get(name) ?? { received: 0, inserted: 0, updated: 0, unchanged: 0, deleted: 0, conflicts: 0 };
-    for (const key of ['received', 'inserted', 'updated', 'unchanged', 'deleted', 'conflicts'] as const) c[key] += t[key];
-    byAggregate.set(name, c);
-  }
-  return byAggregate;
-}
-
 /** Inserted/updated/deleted/conflicts per aggregate, totals, files and duration. */
 export function formatSummary(summary: SyncSummary, title = 'Summary', kind: 'pull' | 'preview' = 'pull'): string {
-  const rows: (string | number)[][] = [...countsByAggregate(summary)].map(([name, c]) => [name, c.received, c.inserted, c.updated, c.unchanged, c.deleted, c.conflicts]);
-  const s = summary.totals;
-  rows.push(['total', s.received, s.inserted, s.updated, s.unchanged, s.deleted, s.conflicts]);
+  const { byAggregate, total } = summaryCounts(summary);
+  const rows: (string | number)[][] = [...byAggregate, ['total', total] as const].map(([name, c]) => [name, c.received, c.inserted, c.updated, c.unchanged, c.deleted, c.conflicts]);
   const f = summary.files;
-  // The progress line's rows count deletions too (the manifest's unit): so does this line.
+  // The progress line's rows count deletions too (the manifest's unit): so do this line and the table.
   const deletions = summary.tables.reduce((n, t) => n + (t.tombstonesReceived ?? 0), 0);
   const among = deletions > 0 ? ` (${deletions} of them ${deletions === 1 ? 'a deletion' : 'deletions'})` : '';
   return [
-    `${title}: ${s.received + deletions} rows received${among} in ${formatDuration(summary.durationMs)}`,
+    `${title}: ${total.received} rows received${among} in ${formatDuration(summary.durationMs)}`,
     table(['aggregate', 'received', 'inserted', 'updated', 'unchanged', 'deleted', 'conflicts'], rows),
     `files: ${filesText(f, kind)}`,
   ].join('\n');
