@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { summaryCounts } from '../../client/src/format';
 import { SyncCatalog } from '../core/sync-kernel/sync-catalog';
 import type { SyncManifest } from '../sync/export/export.types';
 import type { SyncSummary } from '../sync/pull/sync-summary';
@@ -24,7 +25,7 @@ export class NodeMetrics {
 
   readonly syncRows = new Counter({
     name: 'prism_sync_rows_total',
-    help: 'Rows of committed pulls by aggregate and what happened to them (received, inserted, updated, deleted, conflicts)',
+    help: 'Rows of committed pulls by aggregate and what happened to them (received, deletions included; inserted, updated, deleted, conflicts)',
     labelNames: ['aggregate', 'operation'],
     registers: [this.registry],
   });
@@ -58,9 +59,10 @@ export class NodeMetrics {
     this.syncJobs.inc({ kind, outcome: 'completed' });
     this.syncDuration.observe({ kind }, summary.durationMs / 1000);
     if (kind !== 'pull') return;
-    for (const t of summary.tables) {
-      const aggregate = this.catalog.hasTable(t.table) ? this.catalog.aggregateOf(t.table) : t.table;
-      for (const operation of ['received', 'inserted', 'updated', 'deleted', 'conflicts'] as const) if (t[operation] > 0) this.syncRows.inc({ aggregate, operation }, t[operation]);
+    // Counted as the CLI and the console count them: received includes the deletions.
+    const aggregateOf = (table: string) => (this.catalog.hasTable(table) ? this.catalog.aggregateOf(table) : table);
+    for (const [aggregate, counts] of summaryCounts(summary, aggregateOf).byAggregate) {
+      for (const operation of ['received', 'inserted', 'updated', 'deleted', 'conflicts'] as const) if (counts[operation] > 0) this.syncRows.inc({ aggregate, operation }, counts[operation]);
     }
     for (const [aggregate, stats] of Object.entries(manifest?.aggregates ?? {})) if (stats) this.syncBytes.inc({ aggregate }, stats.bytes);
     if (this.filesLabel) this.syncBytes.inc({ aggregate: this.filesLabel }, summary.files.bytesDownloaded);
