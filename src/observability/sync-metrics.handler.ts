@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { EventsHandler, IEventHandler } from '@nestjs/cqrs';
+import { summaryCounts } from '../../client/src/format';
 import { SyncCompletedEvent, SyncFailedEvent } from '../sync/pull/sync.events';
 import { NodeMetrics } from './node-metrics';
 
@@ -16,7 +17,9 @@ export class SyncMetricsHandler implements IEventHandler<SyncCompletedEvent | Sy
   handle(event: SyncCompletedEvent | SyncFailedEvent): void {
     if (event instanceof SyncCompletedEvent) {
       this.metrics.syncCompleted(event.kind, event.summary, event.manifest);
-      const { totals, files, durationMs } = event.summary;
+      const { files, durationMs } = event.summary;
+      // The totals as the progress, the summaries and /metrics count them (received includes deletions).
+      const totals = summaryCounts(event.summary).total;
       this.logger.log({ msg: `${event.kind} completed`, remoteNodeId: event.remoteNodeId, totals, files, durationMs });
     } else {
       this.metrics.syncFailed(event.kind, event.code);
