@@ -18,9 +18,13 @@ async function main(): Promise<void> {
   const started: { node?: RunningNode } = {};
   let stopping = false;
   const stop = (signal: 'SIGINT' | 'SIGTERM') => {
-    if (stopping) return;
+    // A second signal leaves at once (a running job is marked failed at the next start, as after a crash).
+    if (stopping) {
+      new Logger('Node').warn(`${signal} received again: leaving without waiting`);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    }
     stopping = true;
-    new Logger('Node').log(`${signal} received, stopping node`);
+    new Logger('Node').log(`${signal} received, stopping node (again to leave at once)`);
     // Still starting: nothing runs yet; the package's exit hook stops an embedded server.
     if (!started.node) process.exit(signal === 'SIGINT' ? 130 : 143);
     started.node.close().then(

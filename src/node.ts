@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { Server } from 'node:http';
 import { INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
@@ -8,6 +9,9 @@ import { configureApp } from './configure-app';
 import { httpsServerOptions, plainHttpWarning } from './core/http/tls';
 import { EmbeddedDatabase, EmbeddedStartOptions } from './database/embedded-postgres';
 import { PinoNestLogger, ROOT_LOGGER } from './observability/logging';
+
+/** How long a stopping node lets open HTTP connections finish before it cuts them: within `docker stop`'s 10 s. */
+const HTTP_CLOSE_GRACE_MS = 7_000;
 
 export interface RunningNode {
   app: INestApplication;
@@ -73,7 +77,15 @@ export async function startNode(config: AppConfig, options: Pick<EmbeddedStartOp
     url,
     close: () => {
       closing ??= (async () => {
-        await app!.close();
+        // Running jobs are cancelled first (SyncJobs), then the server closes: whatever connection is
+        // still open after the grace (an event stream, a peer's download) is cut.
+        const server = app!.getHttpServer() as Server;
+        const cut = setTimeout(() => server.closeAllConnections(), HTTP_CLOSE_GRACE_MS);
+        try {
+          await app!.close();
+        } finally {
+          clearTimeout(cut);
+        }
         await database.close();
       })();
       return closing;

@@ -15,8 +15,8 @@ import { PeerError } from './peer-error';
 export type FailureContext = 'request' | 'pull';
 
 /** The one failure classifier: anything thrown → an AppError with a stable code and message. */
-export function classifyFailure(error: unknown, context: FailureContext, options: { cancelled?: boolean } = {}): AppError {
-  if (context === 'pull') return pullFailure(error, options.cancelled ?? false);
+export function classifyFailure(error: unknown, context: FailureContext, options: { cancelled?: boolean; cancelledBecause?: string } = {}): AppError {
+  if (context === 'pull') return pullFailure(error, options.cancelled ?? false, options.cancelledBecause);
   if (error instanceof AppError) return error;
   if (error instanceof HttpException) {
     const status = error.getStatus();
@@ -33,8 +33,8 @@ export function classifyFailure(error: unknown, context: FailureContext, options
   return fromDatabaseError(error) ?? AppError.of('ERR_INTERNAL', 'internal error', { cause: error });
 }
 
-function pullFailure(error: unknown, cancelled: boolean): AppError {
-  if (cancelled) return AppError.of('ERR_SYNC_CANCELLED', 'the pull was cancelled', { cause: error });
+function pullFailure(error: unknown, cancelled: boolean, because?: string): AppError {
+  if (cancelled) return AppError.of('ERR_SYNC_CANCELLED', `the pull was cancelled${because ? `: ${because}` : ''}`, { cause: error });
   if (error instanceof AppError) return error;
   if (error instanceof PeerError && error.status === 403) {
     return AppError.of(

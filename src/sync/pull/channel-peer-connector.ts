@@ -1,4 +1,5 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { unlessAborted } from '../../core/abortable';
 import { NodeChannelClient } from '../../node-trust/client/node-channel-client';
 import { NodeChannelClientFactory } from '../../node-trust/client/node-channel-client.factory';
 import { PeerBody, PeerConnection, PeerConnector, PeerStream, PeerTarget } from './peer.port';
@@ -10,6 +11,8 @@ class ChannelPeerConnection implements PeerConnection {
   constructor(
     private readonly client: NodeChannelClient,
     readonly peerProtocolId: string,
+    /** The job's: a JSON call still waiting on the peer ends when the job is cancelled. */
+    private readonly signal?: AbortSignal,
   ) {
     if (client.streamsInPlace) this.streamInPlace = (path, headers, signal) => client.streamInPlace(path, headers, signal);
   }
@@ -19,7 +22,7 @@ class ChannelPeerConnection implements PeerConnection {
   }
 
   invoke<T>(method: 'GET' | 'POST', path: string, body?: unknown, headers?: Record<string, string>): Promise<T> {
-    return this.client.invoke<T>(method, path, body, headers);
+    return unlessAborted(this.client.invoke<T>(method, path, body, headers), this.signal);
   }
 
   async stream(path: string, headers?: Record<string, string>, signal?: AbortSignal): Promise<PeerStream> {
@@ -43,14 +46,17 @@ export class ChannelPeerConnector extends PeerConnector implements OnApplication
     super();
   }
 
-  async connect(peer: PeerTarget): Promise<PeerConnection> {
+  async connect(peer: PeerTarget, signal?: AbortSignal): Promise<PeerConnection> {
     const key = `${peer.registryId}|${peer.url}`;
     let client = this.sessions.get(key);
     if (!client) {
-      client = await this.clients.connect(await this.clients.registeredPeer(peer.registryId, peer.url));
+      // A handshake with a peer that stopped answering would hold a cancelled job until its timeout;
+      // one that completes after the cancel is closed.
+      const handshake = this.clients.registeredPeer(peer.registryId, peer.url).then((target) => this.clients.connect(target));
+      client = await unlessAborted(handshake, signal, (late) => late.close().catch(() => undefined));
       this.sessions.set(key, client);
     }
-    return new ChannelPeerConnection(client, peer.name);
+    return new ChannelPeerConnection(client, peer.name, signal);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Observable, concat, of } from 'rxjs';
 import { AppError } from '../../core/errors/app-error';
 import { withSyncJobContext } from '../../core/log-context';
@@ -14,6 +14,14 @@ import { SagaOutcome, SyncSaga } from './sync-saga';
 
 /** How long a new job waits for a finished job to release the sync lock (its cleanup) before a 409. */
 const FINISHING_WAIT_MS = 15_000;
+/**
+ * How long a stopping node waits for the jobs it cancelled to roll back and record why. Within
+ * `docker stop`'s 10 s with the HTTP server's own grace (node.ts); a job still running then is
+ * marked failed at the next start, as after a crash.
+ */
+const STOPPING_JOBS_WAIT_MS = 5_000;
+/** The cancel reason a stopping node gives its jobs: their sync log says it. */
+export const NODE_STOPPING = 'the node is stopping';
 
 interface RunningJob {
   id: string;
@@ -38,7 +46,7 @@ export interface StartRequest {
  * the next start and what it left behind is cleaned up.
  */
 @Injectable()
-export class SyncJobs implements OnApplicationBootstrap {
+export class SyncJobs implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(SyncJobs.name);
   private readonly jobs = new Map<string, RunningJob>();
 
@@ -63,6 +71,22 @@ export class SyncJobs implements OnApplicationBootstrap {
     } finally {
       await this.lock.release(lock);
     }
+  }
+
+  /**
+   * A stopping node cancels its running jobs (nothing of them is applied; their log says the node
+   * stopped) before the HTTP server closes: their event streams end with them, and the database is
+   * still there for the rollback and the log.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    const running = [...this.jobs.values()];
+    if (running.length === 0) return;
+    this.logger.log(`${NODE_STOPPING}: cancelling ${running.length} running sync job(s)`);
+    for (const job of running) job.abort.abort(NODE_STOPPING);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, STOPPING_JOBS_WAIT_MS)));
+    await Promise.race([Promise.allSettled(running.map((job) => job.done)), deadline]);
+    clearTimeout(timer);
   }
 
   async start(request: StartRequest): Promise<string> {

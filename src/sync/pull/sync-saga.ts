@@ -135,7 +135,9 @@ export class SyncSaga {
       completed = true;
       return { manifest, summary, finished };
     } catch (error) {
-      const failure = classifyFailure(error, 'pull', { cancelled: job.signal.aborted });
+      // A string reason says why (the node stopping); a cancel by the operator has none.
+      const because = typeof job.signal.reason === 'string' ? job.signal.reason : undefined;
+      const failure = classifyFailure(error, 'pull', { cancelled: job.signal.aborted, cancelledBecause: because });
       const status = phase === 'apply' ? 'rolled_back' : 'failed';
       this.logger.warn(`sync ${job.log.id} from ${job.peer.name} ${status}: ${failure.code} ${failure.message}`);
       job.progress.finish(status, { code: failure.code, message: failure.message });

@@ -1,10 +1,13 @@
 import { mkdirSync, existsSync } from 'node:fs';
+import { AddressInfo, createServer, Socket } from 'node:net';
 import { join } from 'node:path';
 import request from 'supertest';
 import { createApp } from '../../../src/node';
 import { ExportWindows } from '../../../src/sync/export/export-windows';
+import { NODE_STOPPING, SyncJobs } from '../../../src/sync/pull/sync-jobs.service';
 import { BULK_HTTP_ENV, buildDatasetOverHttp } from '../../support/dataset';
 import { startDelayProxy } from '../../support/delay-proxy';
+import { eventually } from '../../support/eventually';
 import { NodePair, startPair, verify } from '../../support/two-nodes';
 import { bearer } from '../../support/users';
 
@@ -28,6 +31,27 @@ async function readEvents(url: string, token: string): Promise<Progress[]> {
     .map((l) => JSON.parse(l.slice(6)) as Progress);
 }
 
+/** A TCP server that accepts connections and never answers (a peer that hangs). */
+async function startSilentPeer(): Promise<{ url: string; connections(): number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  let accepted = 0;
+  const server = createServer((socket) => {
+    accepted++;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    connections: () => accepted,
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
 describe('sync jobs: asynchronous pulls, live progress, cancel, recovery', () => {
   let pair: NodePair;
 
@@ -43,11 +67,11 @@ describe('sync jobs: asynchronous pulls, live progress, cancel, recovery', () =>
     return res.body.jobId as string;
   };
 
+  const setUrl = (url: string) => request(pair.a.url).put(`/api/node/Update/${pair.peerOnA}`).set(bearer(pair.adminA)).send({ nodeUrl: url }).expect(200);
+
   it('a cancelled pull leaves the data as it was and says why', async () => {
     // Route A's pulls through a proxy that makes every call to B take 300 ms.
     const proxy = await startDelayProxy(pair.b.url, 300);
-    const setUrl = (url: string) =>
-      request(pair.a.url).put(`/api/node/Update/${pair.peerOnA}`).set(bearer(pair.adminA)).send({ nodeUrl: url }).expect(200);
     await setUrl(proxy.url);
     try {
       const before = await verify(pair.a, pair.adminA);
@@ -66,6 +90,40 @@ describe('sync jobs: asynchronous pulls, live progress, cancel, recovery', () =>
       await proxy.close();
     }
   });
+
+  // A peer that accepts connections and never answers: a pull waits on its handshake. The peer
+  // timeout (SYNC_PEER_TIMEOUT_MS, 60 s) is longer than these tests may take.
+  it('a pull cancelled while the peer does not answer its handshake ends at once, not at the peer timeout', async () => {
+    const silent = await startSilentPeer();
+    await setUrl(silent.url);
+    try {
+      const jobId = await startJob();
+      await eventually('the handshake waiting on the peer', async () => (silent.connections() > 0 ? true : undefined), 10);
+      const cancelled = await request(pair.a.url).post(`/api/sync/jobs/${jobId}/cancel`).set(bearer(pair.adminA));
+      expect(cancelled.status).toBe(200);
+      expect(cancelled.body).toMatchObject({ state: 'failed', error: { code: 'ERR_SYNC_CANCELLED' } });
+    } finally {
+      await setUrl(pair.b.url);
+      await silent.close();
+    }
+  }, 30_000);
+
+  it('a stopping node cancels its running pull first, and the sync log says the node stopped', async () => {
+    const silent = await startSilentPeer();
+    await setUrl(silent.url);
+    const stopping = await createApp(pair.a.config, pair.a.db.url);
+    await stopping.init();
+    try {
+      const jobId = await stopping.get(SyncJobs).start({ remoteNodeId: pair.peerOnA, kind: 'pull', requestedBy: null });
+      await eventually('the handshake waiting on the peer', async () => (silent.connections() > 0 ? true : undefined), 10);
+      await stopping.close();
+      const [row] = await pair.a.dataSource.query(`SELECT status, error_code, error_message FROM sync_logs WHERE id = $1`, [jobId]);
+      expect(row).toEqual({ status: 'failed', error_code: 'ERR_SYNC_CANCELLED', error_message: `the pull was cancelled: ${NODE_STOPPING}` });
+    } finally {
+      await setUrl(pair.b.url);
+      await silent.close();
+    }
+  }, 30_000);
 
   it('a pull whose export window the source released fetches again and completes', async () => {
     await pair.b.dataSource.query(`UPDATE volunteer SET name = name || ' (window test)'`);
