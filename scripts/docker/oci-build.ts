@@ -71,9 +71,10 @@ export function missingPrerequisite(): string | undefined {
 }
 
 /**
- * podman 4.3 gives root's containers 1048576 open files and 4194304 processes; setting a limit above
- * the caller's hard limit needs CAP_SYS_RESOURCE, which this sandbox withholds ("setrlimit: Operation
- * not permitted"). Lowering never needs it: at most 16384, at most what this process may have.
+ * podman 4.3 gives root's containers 1048576 open files and 32768 processes; raising a hard limit
+ * needs CAP_SYS_RESOURCE, which this sandbox withholds, so the runtime's setrlimit fails ("Operation
+ * not permitted"; even 32768 processes were refused here). 16384 of each passes: at most that, at
+ * most what this process may have.
  */
 export function ulimitArgs(): string[] {
   const limits = readFileSync('/proc/self/limits', 'utf8');
