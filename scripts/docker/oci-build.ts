@@ -52,9 +52,10 @@ const STOP_GRACE_S = 10;
 const seconds = (since: number) => Number(((Date.now() - since) / 1000).toFixed(1));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function onPath(command: string): boolean {
+/** Whether `command` is on `path` (this process's PATH unless given). */
+export function onPath(command: string, path = process.env.PATH ?? ''): boolean {
   try {
-    execFileSync('sh', ['-c', `command -v "$1"`, 'sh', command], { stdio: 'ignore' });
+    execFileSync('/bin/sh', ['-c', `command -v "$1"`, 'sh', command], { stdio: 'ignore', env: { PATH: path } });
     return true;
   } catch {
     return false;
@@ -62,11 +63,11 @@ export function onPath(command: string): boolean {
 }
 
 /** The first thing missing for the build, as one line saying how to install it; undefined when all is there. */
-export function missingPrerequisite(): string | undefined {
-  if (!onPath('podman')) return 'podman not found: apt-get install podman buildah';
+export function missingPrerequisite(path = process.env.PATH ?? ''): string | undefined {
+  if (!onPath('podman', path)) return 'podman not found: apt-get install podman buildah';
   if (process.getuid?.() !== 0) return 'the OCI build runs rootful podman (overlay storage, slirp4netns): run it as root';
-  if (!onPath(RUNTIME)) return `${RUNTIME} not found: apt-get install ${RUNTIME} (crun 1.8 fails on hybrid cgroup hosts)`;
-  if (!onPath('slirp4netns')) return 'slirp4netns not found: apt-get install slirp4netns (the container reaches PostgreSQL on the host loopback through it)';
+  if (!onPath(RUNTIME, path)) return `${RUNTIME} not found: apt-get install ${RUNTIME} (crun 1.8 fails on hybrid cgroup hosts)`;
+  if (!onPath('slirp4netns', path)) return 'slirp4netns not found: apt-get install slirp4netns (the container reaches PostgreSQL on the host loopback through it)';
   return undefined;
 }
 
@@ -77,7 +78,7 @@ export function missingPrerequisite(): string | undefined {
  * most what this process may have.
  */
 export function ulimitArgs(): string[] {
-  const limits = readFileSync('/proc/self/limits', 'utf8');
+  const limits = existsSync('/proc/self/limits') ? readFileSync('/proc/self/limits', 'utf8') : ''; // podman's hosts are Linux
   const hard = (name: string) => {
     const value = new RegExp(`^${name}\\s+\\S+\\s+(\\S+)`, 'm').exec(limits)?.[1];
     return value === undefined || value === 'unlimited' ? Infinity : Number(value);
