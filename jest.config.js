@@ -41,8 +41,8 @@ module.exports = {
       testMatch: ['<rootDir>/test/integration/**/*.int-spec.ts'],
     },
     {
-      // The Dockerfile dry build (scripts/docker): about 4 min, most of it npm ci, so not in `npm test`
-      // (`npm run test:docker`).
+      // The Dockerfile dry build and, where podman is installed, its real OCI build (scripts/docker):
+      // about 4 min each, most of it npm ci, so not in `npm test` (`npm run test:docker`).
       ...common,
       ...database,
       displayName: 'docker',

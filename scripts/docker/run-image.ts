@@ -23,11 +23,11 @@ const POLL_MS = 1000;
 /** `docker stop`'s grace period before SIGKILL. */
 const STOP_GRACE_MS = 10_000;
 
-/** The server the test suite would use: the one given, else TEST_DATABASE_URL's, else an embedded PostgreSQL. */
-async function postgresServer(adminUrl: string | undefined): Promise<{ adminUrl: string; kind: string; stop(): Promise<void> }> {
+/** The server the test suite would use: the one given, else TEST_DATABASE_URL's, else an embedded PostgreSQL (also oci-build.ts's). */
+export async function postgresServer(adminUrl: string | undefined, label = 'dry-build'): Promise<{ adminUrl: string; kind: string; stop(): Promise<void> }> {
   const url = adminUrl ?? process.env.TEST_DATABASE_URL;
   if (url) return { adminUrl: url, kind: `the server at ${new URL(url).host}`, stop: async () => undefined };
-  const embedded = await startTemporaryPostgres('dry-build', await freePort());
+  const embedded = await startTemporaryPostgres(label, await freePort());
   return { ...embedded, kind: 'an embedded PostgreSQL' };
 }
 
