@@ -138,7 +138,9 @@ export class SyncSaga {
       // A string reason says why (the node stopping); a cancel by the operator has none.
       const because = typeof job.signal.reason === 'string' ? job.signal.reason : undefined;
       const failure = classifyFailure(error, 'pull', { cancelled: job.signal.aborted, cancelledBecause: because });
-      const status = phase === 'apply' ? 'rolled_back' : 'failed';
+      // Cancelled (by the operator or a stopping node) says why nothing was applied better than
+      // failed or rolled_back; the code (ERR_SYNC_CANCELLED) is the same either way.
+      const status = job.signal.aborted ? 'cancelled' : phase === 'apply' ? 'rolled_back' : 'failed';
       this.logger.warn(`sync ${job.log.id} from ${job.peer.name} ${status}: ${failure.code} ${failure.message}`);
       job.progress.finish(status, { code: failure.code, message: failure.message });
       await this.logs.fail(job.log, status, failure.code, failure.message, job.progress.snapshot(), measured).catch(() => undefined);

@@ -87,7 +87,7 @@ describe('prism-node operator commands against running nodes', () => {
 
   it('shows the history and the (empty) conflicts', async () => {
     const log = await cli(['sync:log', '--peer', pair.peerOnA, ...as, '--json']);
-    expect(log.json<{ data: { kind: string; status: string }[] }>().data.map((e) => `${e.kind}:${e.status}`)).toEqual(['pull:completed', 'pull:completed', 'pull:failed', 'preview:completed']);
+    expect(log.json<{ data: { kind: string; status: string }[] }>().data.map((e) => `${e.kind}:${e.status}`)).toEqual(['pull:completed', 'pull:completed', 'pull:cancelled', 'preview:completed']);
     const conflicts = await cli(['conflicts:list', ...as]);
     expect({ code: conflicts.code, out: conflicts.stdout }).toEqual({ code: EXIT.ok, out: 'no conflicts' });
     const firstPage = await cli(['sync:log', '--page-size', '2', ...as]);

@@ -41,9 +41,9 @@ describe('client SDK against two running nodes', () => {
   it('cancels a pull when the signal aborts: the job ends with ERR_SYNC_CANCELLED and nothing is applied', async () => {
     const abort = new AbortController();
     const outcome = await client.sync.pull(pair.peerOnA, { signal: abort.signal, onProgress: () => abort.abort() });
-    // The node records a cancelled job as failed with ERR_SYNC_CANCELLED (the saga's rule).
-    expect({ state: outcome.progress.state, code: outcome.progress.error?.code }).toEqual({ state: 'failed', code: 'ERR_SYNC_CANCELLED' });
-    expect({ status: outcome.log?.status, code: outcome.log?.errorCode }).toEqual({ status: 'failed', code: 'ERR_SYNC_CANCELLED' });
+    // The node records a cancelled job as cancelled with ERR_SYNC_CANCELLED (the saga's rule).
+    expect({ state: outcome.progress.state, code: outcome.progress.error?.code }).toEqual({ state: 'cancelled', code: 'ERR_SYNC_CANCELLED' });
+    expect({ status: outcome.log?.status, code: outcome.log?.errorCode }).toEqual({ status: 'cancelled', code: 'ERR_SYNC_CANCELLED' });
     expect((await verify(pair.a, pair.adminA)).aggregates.volunteers.rows).toBe(0);
   });
 
@@ -65,13 +65,15 @@ describe('client SDK against two running nodes', () => {
 
   it('lists the history newest first with the summaries', async () => {
     const history = await client.sync.history({ remoteNodeId: pair.peerOnA });
-    expect(history.data.map((e) => `${e.kind}:${e.status}`)).toEqual(['pull:completed', 'pull:failed', 'preview:completed']);
+    expect(history.data.map((e) => `${e.kind}:${e.status}`)).toEqual(['pull:completed', 'pull:cancelled', 'preview:completed']);
     expect(history.data[0].counts?.totals.inserted).toBeGreaterThan(20);
   });
 
   it('filters the history by status and kind, and pages it', async () => {
+    const cancelled = await client.sync.history({ remoteNodeId: pair.peerOnA, status: 'cancelled' });
+    expect({ kinds: cancelled.data.map((e) => `${e.kind}:${e.status}`), total: cancelled.totalRecords }).toEqual({ kinds: ['pull:cancelled'], total: 1 });
     const failed = await client.sync.history({ remoteNodeId: pair.peerOnA, status: 'failed' });
-    expect({ kinds: failed.data.map((e) => `${e.kind}:${e.status}`), total: failed.totalRecords }).toEqual({ kinds: ['pull:failed'], total: 1 });
+    expect(failed.totalRecords).toBe(0);
     const previews = await client.sync.history({ kind: 'preview' });
     expect(previews.data.map((e) => e.kind)).toEqual(['preview']);
     const second = await client.sync.history({ remoteNodeId: pair.peerOnA, page: 2, pageSize: 2 });

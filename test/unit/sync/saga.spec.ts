@@ -327,7 +327,7 @@ describe('SyncSaga with a fake peer connector', () => {
     const t = setup({ manifest: () => manifestFor([{ route: 'researchers', aggregate: 'researchers', rows: 1 }]), page: () => ({ data: [], deleted: [], table: null, next: 'more' }) });
     t.abort.abort();
     expect(await fails(t.saga.run(t.job))).toMatchObject({ status: 409, code: 'ERR_SYNC_CANCELLED' });
-    expect(t.logs.failure).toEqual({ status: 'failed', code: 'ERR_SYNC_CANCELLED' });
+    expect(t.logs.failure).toEqual({ status: 'cancelled', code: 'ERR_SYNC_CANCELLED' });
   });
 
   it('content that does not hash as announced is refused and nothing is stored', async () => {
