@@ -16,6 +16,9 @@ const NETWORK_CODES = /\b(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|ECONNRES
 
 function apiHint(error: PrismApiError): string | undefined {
   switch (error.status) {
+    case 400:
+      // `sync:pull node-b`: the peer's protocol id or name where its connection id belongs.
+      return /\bremoteNodeId\b/.test(error.message) ? 'give the peer by its id: the id column of `prism-node peer:list` (a UUID)' : undefined;
     case 401:
       return error.code === 'ERR_INVALID_CREDENTIALS'
         ? 'check --login and --password (or PRISM_LOGIN / PRISM_PASSWORD); `prism-node user:create` makes a user'

@@ -15,4 +15,10 @@ describe('CLI failures explained (src/cli/failure.ts)', () => {
     expect(explain(new PrismApiError(502, 'ERR_PEER_IDENTITY_MISMATCH', 'the peer is not who it was', {})).hint).toBe("the node failed: its log has the details (search for this request's X-Request-Id)");
     expect(explain(new PrismApiError(502, 'ERR_SYNC_FAILED', 'the sync failed', {})).hint).toBe("the node failed: its log has the details (search for this request's X-Request-Id)");
   });
+
+  it('a peer given by its name or protocol id is answered with where its id is', () => {
+    const explained = explain(new PrismApiError(400, 'ERR_VALIDATION', 'invalid input: remoteNodeId (remoteNodeId must be a UUID)', {}));
+    expect(explained).toMatchObject({ code: 'ERR_VALIDATION', exit: 1, hint: 'give the peer by its id: the id column of `prism-node peer:list` (a UUID)' });
+    expect(explain(new PrismApiError(400, 'ERR_VALIDATION', 'invalid input: intervalSeconds', {})).hint).toBeUndefined();
+  });
 });
