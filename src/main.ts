@@ -4,6 +4,7 @@ import { RunningNode, startNode } from './node';
 import { Logger } from '@nestjs/common';
 import { createRootLogger, PinoNestLogger } from './observability/logging';
 import { missingRuntimeFlags } from './config/runtime-flags';
+import { stopOnSignals } from './stop-signals';
 
 async function main(): Promise<void> {
   loadEnvFile();
@@ -16,25 +17,8 @@ async function main(): Promise<void> {
   // Our handlers from the start, and the embedded server's package leaves the signals to them
   // (ownSignals): the node stops in order, the database last.
   const started: { node?: RunningNode } = {};
-  let stopping = false;
-  const stop = (signal: 'SIGINT' | 'SIGTERM') => {
-    // A second signal leaves at once (a running job is marked failed at the next start, as after a crash).
-    if (stopping) {
-      new Logger('Node').warn(`${signal} received again: leaving without waiting`);
-      process.exit(signal === 'SIGINT' ? 130 : 143);
-    }
-    stopping = true;
-    new Logger('Node').log(`${signal} received, stopping node (again to leave at once)`);
-    // Still starting: nothing runs yet; the package's exit hook stops an embedded server.
-    if (!started.node) process.exit(signal === 'SIGINT' ? 130 : 143);
-    started.node.close().then(
-      () => process.exit(0),
-      (error) => {
-        console.error(error);
-        process.exit(1);
-      },
-    );
-  };
+  const logger = new Logger('Node');
+  const stop = stopOnSignals({ node: () => started.node, exit: (code) => process.exit(code), log: (level, message) => logger[level](message) });
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   started.node = await startNode(config, { ownSignals: true });

@@ -1,7 +1,10 @@
+import { Logger } from '@nestjs/common';
 import { DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config';
 import { ALL_MIGRATIONS } from '../../migrations';
 import { ALL_ENTITIES } from './entities';
+
+const poolLogger = new Logger('Database');
 
 /**
  * The single TypeORM options factory, used by the app, the CLI data source (ormconfig.ts) and the
@@ -24,6 +27,10 @@ export function typeOrmOptions(config: AppConfig, url: string, entities: Functio
     // Failed statements are not logged here: most are expected (a uniqueness clash becomes a 409);
     // the ones that are bugs reach the exception filter, which logs them with the request.
     logging: config.database.logQueries ? 'all' : config.server.logLevel === 'silent' ? false : ['warn', 'migration'],
+    // An idle pooled connection the server closed (PostgreSQL stopping or restarted, a terminated
+    // backend; the pool replaces it): one JSON warn line in the node's log, not TypeORM's plain
+    // "Postgres pool raised an error" on stderr (four of them when Ctrl-C also reaches the embedded server).
+    poolErrorHandler: (error: unknown) => poolLogger.warn(`a pooled database connection was closed: ${error instanceof Error ? error.message : String(error)}`),
     extra: {
       max: config.database.poolSize,
       options: `-c prism.node_id=${config.node.nodeId} -c prism.max_clock_skew=${config.sync.maxClockSkewSeconds}s -c TimeZone=UTC`,

@@ -3,6 +3,7 @@ import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PrismClient } from '../../client/src/index.js';
 import { AppConfig, loadConfig } from '../config';
+import { NODE_RUNTIME_FLAGS } from '../config/runtime-flags';
 import { UserRole } from '../core/auth/access';
 import { createUserInDatabase } from '../cli/commands/user-create';
 import { generateSelfSignedIdentity } from '../node-trust/identity/identity-generator';
@@ -19,7 +20,7 @@ export interface DemoNodeSpec {
 }
 
 /**
- * One node of the demo as its own process (`node dist/src/main.js`) on its own embedded
+ * One node of the demo as its own process (`node <NODE_RUNTIME_FLAGS> dist/src/main.js`) on its own embedded
  * PostgreSQL, data directory and ports, with a generated identity and an Admin user.
  */
 export class DemoNode {
@@ -75,7 +76,8 @@ export class DemoNode {
     // Only what a child process needs to run (not configuration: the node's settings are `this.env`).
     // eslint-disable-next-line no-restricted-properties
     const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ'].includes(name)));
-    const child = spawn(process.execPath, [entry], { env: { ...inherited, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The V8 flags `npm start` gives a node (without them it warns, and a pull uses more memory).
+    const child = spawn(process.execPath, [...NODE_RUNTIME_FLAGS, entry], { env: { ...inherited, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     child.stdout!.pipe(log);
     child.stderr!.pipe(log);

@@ -4,6 +4,7 @@ import { LoggerService } from '@nestjs/common';
 import pino, { Logger as PinoInstance } from 'pino';
 import type { Options as PinoHttpOptions } from 'pino-http';
 import { AppConfig } from '../config';
+import { PEER_FAILURE } from '../core/errors/all-exceptions.filter';
 import { currentLogContext } from '../core/log-context';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -35,6 +36,11 @@ function requestId(req: IncomingMessage, res: ServerResponse): string {
   return id;
 }
 
+/** The code of the peer failure AllExceptionsFilter answered this request with, if it did. */
+function peerFailure(res: ServerResponse): string | undefined {
+  return (res as ServerResponse & { locals?: Record<string, unknown> }).locals?.[PEER_FAILURE] as string | undefined;
+}
+
 /** pino-http: request id on every line of a request, one summary line per request, no headers logged (tokens). */
 export function httpLoggerOptions(logger: PinoInstance): PinoHttpOptions {
   return {
@@ -42,9 +48,15 @@ export function httpLoggerOptions(logger: PinoInstance): PinoHttpOptions {
     genReqId: requestId,
     quietReqLogger: true,
     customLogLevel: (req, res, error) => {
+      if (peerFailure(res)) return 'warn';
       if (error || res.statusCode >= 500) return 'error';
       if (res.statusCode >= 400) return 'warn';
       return req.url === '/metrics' || req.url?.startsWith('/health') ? 'debug' : 'info';
+    },
+    // A peer that could not be reached (AllExceptionsFilter logged why): its code, no stack trace.
+    customErrorObject: (_req, res, _error, value: Record<string, unknown>) => {
+      const code = peerFailure(res);
+      return code ? { ...value, err: undefined, code } : value;
     },
     serializers: {
       req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({ id: req.id, method: req.method, url: req.url, remoteAddress: req.remoteAddress }),

@@ -71,6 +71,10 @@ describe('pull progress and summary', () => {
     expect(counted(formatSummary(summary, 'Incremental pull'))).toBe(4);
     expect(formatSummary(summary, 'Incremental pull').split('\n')[0]).toBe('Incremental pull: 4 rows received (1 of them a deletion) in 1.2 s');
     // The table's received column, per aggregate and in total, counts the deletion as well.
+    // One row is a row; a preview brings nothing yet, so it says what a pull would bring.
+    const one = { ...summary, tables: [result('volunteer', 1, 0)] };
+    expect(formatSummary(one, 'Pull').split('\n')[0]).toBe('Pull: 1 row received in 1.2 s');
+    expect(formatSummary(summary, 'A pull would apply', 'preview').split('\n')[0]).toBe('A pull would apply: 4 rows (1 of them a deletion) (previewed in 1.2 s)');
     const totalRow = formatSummary(summary, 'Incremental pull').split('\n').find((line) => line.startsWith('total'));
     expect(totalRow?.split(/\s+/).slice(0, 2)).toEqual(['total', '4']);
   });

@@ -41,8 +41,11 @@ export function formatSummary(summary: SyncSummary, title = 'Summary', kind: 'pu
   // The progress line's rows count deletions too (the manifest's unit): so do this line and the table.
   const deletions = summary.tables.reduce((n, t) => n + (t.tombstonesReceived ?? 0), 0);
   const among = deletions > 0 ? ` (${deletions} of them ${deletions === 1 ? 'a deletion' : 'deletions'})` : '';
+  const received = `${total.received} ${total.received === 1 ? 'row' : 'rows'}`;
+  // A preview receives nothing for good: it says what a pull would bring and how long it looked.
+  const headline = kind === 'preview' ? `${received}${among} (previewed in ${formatDuration(summary.durationMs)})` : `${received} received${among} in ${formatDuration(summary.durationMs)}`;
   return [
-    `${title}: ${total.received} rows received${among} in ${formatDuration(summary.durationMs)}`,
+    `${title}: ${headline}`,
     table(['aggregate', 'received', 'inserted', 'updated', 'unchanged', 'deleted', 'conflicts'], rows),
     `files: ${filesText(f, kind)}`,
   ].join('\n');
