@@ -219,9 +219,9 @@ function runJest(root: string, specs: string[], env: NodeJS.ProcessEnv, output: 
 
 export async function composeE2e(root: string, specs: string[] = SPECS, output: Output = (line) => console.log(line)): Promise<number> {
   const missing = missingPrerequisite();
-  if (missing) throw new PrerequisiteError(missing);
+  if (missing) throw new PrerequisiteError(`compose e2e: ${missing}`);
   const compose = composeTool();
-  if (!compose) throw new PrerequisiteError('no compose tool: neither `docker compose` (v2 plugin) nor docker-compose answers; apt-get install docker-compose');
+  if (!compose) throw new PrerequisiteError('compose e2e: no compose tool: neither `docker compose` (v2 plugin) nor docker-compose answers; apt-get install docker-compose');
   output(`compose: ${compose.version}`);
   const started = Date.now();
   const dir = `/var/tmp/prism-compose-e2e-${randomBytes(4).toString('hex')}`;
