@@ -1,6 +1,6 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { dirname, join } from 'node:path';
 import { BASE_IMAGE, ensureBaseImage, PrerequisiteError } from './oci-base';
@@ -31,6 +31,8 @@ import { exited, start } from './stage-root';
 export const SPECS = ['test/e2e/faults.e2e-spec.ts', 'test/e2e/bad-input.e2e-spec.ts'];
 const PROJECT_PREFIX = 'prism-e2e-';
 const HEALTH_POLL_MS = 1000;
+/** compose.yml's `image:` for the nodes, as podman's API stores it. */
+const NODE_IMAGE = 'docker.io/library/prism-node:local';
 
 type Output = (line: string) => void;
 
@@ -60,6 +62,14 @@ export function missingPrerequisite(path = process.env.PATH ?? ''): string | und
 
 function podman(args: string[]): string {
   return execFileSync('podman', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function imageId(image: string): string | undefined {
+  try {
+    return podman(['image', 'inspect', '--format', '{{.Id}}', image]).trim();
+  } catch {
+    return undefined;
+  }
 }
 
 function podmanOk(args: string[]): boolean {
@@ -141,14 +151,15 @@ function healthInterval(id: string): number {
  * This loop does it for the suite's containers (a `prism-e2e-*` compose project), each at its own
  * interval from the moment it was seen running (Docker's first probe comes one interval after start).
  */
-function driveHealthchecks(output: Output): { stop(): Promise<void> } {
+function driveHealthchecks(output: Output, seen: Set<string>): { stop(): Promise<void> } {
   let running = true;
   const due = new Map<string, number>();
   const loop = (async () => {
     while (running) {
       try {
-        const lines = podman(['ps', '--filter', `label=com.docker.compose.project`, '--format', '{{.ID}} {{index .Labels "com.docker.compose.project"}}']).split('\n').filter(Boolean);
+        const lines = podman(['ps', '--no-trunc', '--filter', `label=com.docker.compose.project`, '--format', '{{.ID}} {{index .Labels "com.docker.compose.project"}}']).split('\n').filter(Boolean);
         const ids = lines.filter((line) => line.split(' ')[1]?.startsWith(PROJECT_PREFIX)).map((line) => line.split(' ')[0]);
+        for (const id of ids) seen.add(id);
         for (const id of [...due.keys()]) if (!ids.includes(id)) due.delete(id);
         for (const id of ids) {
           if (!due.has(id)) {
@@ -172,6 +183,29 @@ function driveHealthchecks(output: Output): { stop(): Promise<void> } {
       await loop;
     },
   };
+}
+
+/**
+ * podman 4.3 leaves the conmon of some `exec` sessions (those of a container killed and started again by
+ * the faults spec) running after the container is removed: the ones naming a container of this run
+ * (`conmon … -c <id>`) are ended.
+ */
+function killOrphanedConmons(containerIds: Set<string>, output: Output): void {
+  let killed = 0;
+  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'conmon') continue;
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      const id = argv[argv.indexOf('-c') + 1];
+      if (argv.includes('-c') && containerIds.has(id)) {
+        process.kill(Number(pid), 'SIGKILL');
+        killed++;
+      }
+    } catch {
+      // gone meanwhile
+    }
+  }
+  if (killed) output(`cleanup: ${killed} conmon process(es) of removed containers ended`);
 }
 
 /** Every container, volume and network of a `prism-e2e-*` project (an interrupted run's too), by name. */
@@ -228,6 +262,8 @@ export async function composeE2e(root: string, specs: string[] = SPECS, output: 
   let engine: Engine | undefined;
   let health: { stop(): Promise<void> } | undefined;
   let server: Awaited<ReturnType<typeof postgresServer>> | undefined;
+  const suiteContainers = new Set<string>();
+  let previousImage: string | undefined;
   try {
     removeSuiteResources(output);
     await ensureBaseImage(output);
@@ -236,7 +272,7 @@ export async function composeE2e(root: string, specs: string[] = SPECS, output: 
     engine = await startEngine(dir, output);
     server = await postgresServer(undefined, 'compose-e2e');
     output(`suite template server: ${server.kind}`);
-    health = driveHealthchecks(output);
+    health = driveHealthchecks(output, suiteContainers);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       E2E_TARGET: 'compose',
@@ -255,6 +291,7 @@ export async function composeE2e(root: string, specs: string[] = SPECS, output: 
     // The node image once, ahead of the suite: each environment's `up --build` then reuses its layers
     // (the first build of a checkout runs npm ci: minutes, more than a beforeAll allows).
     const building = Date.now();
+    previousImage = imageId(NODE_IMAGE);
     await streamed([...compose.argv, '-f', join(root, 'docker/compose.yml'), 'build', 'node-a'], env, output);
     output(`compose build: ${seconds(building)} s`);
     const testsStarted = Date.now();
@@ -265,13 +302,16 @@ export async function composeE2e(root: string, specs: string[] = SPECS, output: 
     await health?.stop();
     try {
       if (engine) removeSuiteResources(output);
+      // A build of changed sources replaced prism-node:local: the replaced image (untagged now) goes.
+      if (previousImage && previousImage !== imageId(NODE_IMAGE) && podmanOk(['rmi', previousImage])) output(`cleanup: the replaced ${NODE_IMAGE} image removed`);
     } catch (error) {
       output(`cleanup failed: ${(error as Error).message}`);
     }
     await engine?.stop();
+    killOrphanedConmons(suiteContainers, output);
     rmSync(dir, { recursive: true, force: true });
     await server?.stop();
-    output(`cleanup: engine stopped, ${dir} removed; kept: the stand-ins ${BASE_IMAGE} and ${POSTGRES_STAND_IN}, prism-node:local and its build cache (the untagged build stage)`);
+    output(`cleanup: engine stopped, ${dir} removed; kept: the stand-ins ${BASE_IMAGE} and ${POSTGRES_STAND_IN}, ${NODE_IMAGE} and its build cache (untagged build stages; podman image prune drops them)`);
   }
 }
 
