@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { freePort } from '../../support/pg-server';
 import { DockerComposeEnvironment, getContainerRuntimeClient, StartedDockerComposeEnvironment, Wait } from 'testcontainers';
 import { FaultProxy } from './fault-proxy';
@@ -148,6 +148,7 @@ export class ComposeCluster {
   private constructor(
     private readonly environment: StartedDockerComposeEnvironment,
     private readonly projectName: string,
+    private readonly override: string,
   ) {}
 
   static async up(env: Partial<Record<ServiceName, Record<string, string>>>): Promise<ComposeCluster> {
@@ -163,7 +164,7 @@ export class ComposeCluster {
       .withDefaultWaitStrategy(Wait.forHealthCheck())
       .withStartupTimeout(300_000)
       .up(['postgres', ...Object.keys(env)]);
-    return new ComposeCluster(environment, projectName);
+    return new ComposeCluster(environment, projectName, override);
   }
 
   /** A service's (only) container: `<service>-1` as compose v2 names it, `<project>_<service>_1` as v1 does. */
@@ -192,9 +193,9 @@ export class ComposeCluster {
     return { proc, db, url, admin: await login(url, adminLogin.login, adminLogin.password), adminLogin };
   }
 
-  /** Stops and removes the containers and their volumes (databases, DATA_DIRs). Idempotent. */
+  /** Stops and removes the containers, their volumes (databases, DATA_DIRs) and the override file. Idempotent. */
   down(): Promise<void> {
-    this.downed ??= this.environment.down({ removeVolumes: true }).then(() => undefined);
+    this.downed ??= this.environment.down({ removeVolumes: true }).then(() => rmSync(dirname(this.override), { recursive: true, force: true }));
     return this.downed;
   }
 }
