@@ -37,9 +37,9 @@ export async function ensureBaseImage(output: Output): Promise<void> {
 }
 
 /** execFileSync with the output as text; `ok` returns the exit code instead of throwing. */
-function run(file: string, args: string[], options: { ok: true }): number;
-function run(file: string, args: string[]): string;
-function run(file: string, args: string[], options?: { ok: true }): string | number {
+export function run(file: string, args: string[], options: { ok: true }): number;
+export function run(file: string, args: string[]): string;
+export function run(file: string, args: string[], options?: { ok: true }): string | number {
   try {
     const out = execFileSync(file, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     return options?.ok ? 0 : out;
@@ -50,7 +50,7 @@ function run(file: string, args: string[], options?: { ok: true }): string | num
   }
 }
 
-async function streamed(argv: string[], output: Output, prefix: string): Promise<void> {
+export async function streamed(argv: string[], output: Output, prefix: string): Promise<void> {
   const { code } = await exited(start(argv, process.env as Record<string, string>, output, prefix));
   if (code !== 0) throw new Error(`${argv.join(' ')} exited with code ${code}`);
 }
@@ -88,6 +88,7 @@ async function buildStandIn(output: Output): Promise<void> {
     const mirror = debianMirror();
     output(`base: ${BASE_IMAGE} is not in podman's storage and cannot be pulled: building a stand-in (debootstrap from ${mirror})`);
     await streamed(['debootstrap', '--variant=minbase', 'bookworm', rootfs, mirror], (line) => /^[EW]:/.test(line) && output(line), '   debootstrap: ');
+    unmountUnder(rootfs, output);
     output(`   debootstrap done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     slim(rootfs);
     addNode(rootfs, output);
@@ -97,12 +98,30 @@ async function buildStandIn(output: Output): Promise<void> {
     await importRootfs(rootfs, output);
     output(`base: stand-in ${BASE_IMAGE} built in ${((Date.now() - started) / 1000).toFixed(0)} s (kept in podman's storage; drop it with: podman rmi ${BASE_IMAGE})`);
   } finally {
+    unmountUnder(rootfs, output);
     rmSync(work, { recursive: true, force: true });
   }
 }
 
+/**
+ * Whatever is still mounted under `dir`, deepest first. debootstrap mounts /proc in the target for its
+ * second stage and, on some hosts (a fresh Debian 12 VM here), leaves it mounted: the image's tar
+ * would then read the host's /proc into the image, and the temporary directory could not be removed.
+ */
+export function unmountUnder(dir: string, output: Output): void {
+  const mountPoints = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[4]?.replace(/\\040/g, ' '))
+    .filter((point): point is string => !!point && point.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length);
+  for (const point of mountPoints) {
+    output(`   unmounting ${point} (left mounted by debootstrap)`);
+    if (run('umount', [point], { ok: true }) !== 0) run('umount', ['-l', point]);
+  }
+}
+
 /** What debian:bookworm-slim leaves out (debuerreotype --slimify): apt's lists and caches, docs but copyrights, man, info, locales. */
-function slim(rootfs: string): void {
+export function slim(rootfs: string): void {
   for (const dir of ['var/cache/apt/archives', 'var/lib/apt/lists']) {
     for (const entry of listDir(join(rootfs, dir))) if (entry !== 'partial' && entry !== 'lock') rmSync(join(rootfs, dir, entry), { recursive: true, force: true });
   }

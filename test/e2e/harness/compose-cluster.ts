@@ -1,7 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { freePort } from '../../support/pg-server';
 import { DockerComposeEnvironment, getContainerRuntimeClient, StartedDockerComposeEnvironment, Wait } from 'testcontainers';
 import { FaultProxy } from './fault-proxy';
 import { login } from './http';
@@ -28,6 +30,21 @@ function writeOverride(env: Partial<Record<ServiceName, Record<string, string>>>
   const file = join(mkdtempSync(join(tmpdir(), 'prism-e2e-compose-')), 'compose.e2e.yml');
   writeFileSync(file, JSON.stringify({ services }, null, 2));
   return file;
+}
+
+/**
+ * testcontainers runs `docker compose` (v2). Where that plugin is missing and only the standalone
+ * docker-compose (v1, e.g. Debian 12's 1.29) is installed, it runs that instead; E2E_COMPOSE=docker-compose
+ * forces the standalone one. Either talks to the engine at DOCKER_HOST.
+ */
+function composeExecutable(): { standalone: true; executablePath: string } | undefined {
+  if (process.env.E2E_COMPOSE === 'docker-compose') return { standalone: true, executablePath: 'docker-compose' };
+  try {
+    execFileSync('docker', ['compose', 'version'], { stdio: 'ignore' });
+    return undefined;
+  } catch {
+    return { standalone: true, executablePath: 'docker-compose' };
+  }
 }
 
 /** One node container of the compose environment, driven through the container engine's API. */
@@ -128,26 +145,44 @@ export class ComposeNode implements NodeRuntime {
 export class ComposeCluster {
   private downed?: Promise<void>;
 
-  private constructor(private readonly environment: StartedDockerComposeEnvironment) {}
+  private constructor(
+    private readonly environment: StartedDockerComposeEnvironment,
+    private readonly projectName: string,
+    private readonly override: string,
+  ) {}
 
   static async up(env: Partial<Record<ServiceName, Record<string, string>>>): Promise<ComposeCluster> {
     const override = writeOverride(env);
+    const projectName = `prism-e2e-${randomBytes(4).toString('hex')}`;
+    const executable = composeExecutable();
     const environment = await new DockerComposeEnvironment(COMPOSE_DIR, ['compose.yml', override])
-      .withProjectName(`prism-e2e-${randomBytes(4).toString('hex')}`)
+      .withProjectName(projectName)
+      .withClientOptions(executable ? { executable } : {})
+      // compose.yml's host ports (3001, 3002 by default) may be taken on this host: free ones instead.
+      .withEnvironment({ PRISM_NODE_A_PORT: String(await freePort()), PRISM_NODE_B_PORT: String(await freePort()) })
       .withBuild()
       .withDefaultWaitStrategy(Wait.forHealthCheck())
       .withStartupTimeout(300_000)
       .up(['postgres', ...Object.keys(env)]);
-    return new ComposeCluster(environment);
+    return new ComposeCluster(environment, projectName, override);
+  }
+
+  /** A service's (only) container: `<service>-1` as compose v2 names it, `<project>_<service>_1` as v1 does. */
+  private container(service: ServiceName | 'postgres') {
+    try {
+      return this.environment.getContainer(`${service}-1`);
+    } catch {
+      return this.environment.getContainer(`${this.projectName}_${service}_1`);
+    }
   }
 
   /** A node of the environment, with an Admin created by the CLI in its container and logged in. */
   async node(service: ServiceName, nodeName: string): Promise<E2ENode> {
-    const container = this.environment.getContainer(`${service}-1`);
+    const container = this.container(service);
     const url = `http://${container.getHost()}:${container.getMappedPort(NODE_PORT)}`;
     const proc = new ComposeNode({ nodeId: service, nodeName }, container.getId(), url);
     // postgres publishes 5432 on an ephemeral host port (the override) for seeding and inspection SQL.
-    const postgres = this.environment.getContainer('postgres-1');
+    const postgres = this.container('postgres');
     const db = {
       // The database lives in the compose environment: dropping it takes the environment down.
       url: `postgres://prism:prism@${postgres.getHost()}:${postgres.getMappedPort(5432)}/${SERVICES[service].database}`,
@@ -158,9 +193,9 @@ export class ComposeCluster {
     return { proc, db, url, admin: await login(url, adminLogin.login, adminLogin.password), adminLogin };
   }
 
-  /** Stops and removes the containers and their volumes (databases, DATA_DIRs). Idempotent. */
+  /** Stops and removes the containers, their volumes (databases, DATA_DIRs) and the override file. Idempotent. */
   down(): Promise<void> {
-    this.downed ??= this.environment.down({ removeVolumes: true }).then(() => undefined);
+    this.downed ??= this.environment.down({ removeVolumes: true }).then(() => rmSync(dirname(this.override), { recursive: true, force: true }));
     return this.downed;
   }
 }

@@ -76,6 +76,11 @@ describe('Docker build context (docker/Dockerfile + docker/Dockerfile.dockerigno
     expect(paths.filter((path) => !excluded(path))).toEqual([]);
     expect(['src/main.ts', 'client/src/index.ts', 'package-lock.json'].filter(excluded)).toEqual([]);
   });
+
+  it('has the same rules in the root .dockerignore (the legacy builder and docker-compose v1 read only that one)', () => {
+    const rules = (path: string) => readFileSync(join(ROOT, path), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    expect(rules('.dockerignore')).toEqual(rules(DOCKERIGNORE));
+  });
 });
 
 describe('docker/compose.yml for docker compose v2 and docker-compose v1', () => {
