@@ -35,13 +35,11 @@ function apiHint(error: PrismApiError): string | undefined {
       return error.code === 'ERR_SYNC_IN_PROGRESS' ? 'another sync is running on this node: wait for it to end (`prism-node sync:log`), then try again' : undefined;
     case 429:
       return 'the node is rate-limiting this client: wait a minute and try again';
-    case 502:
-      // The node worked; the peer it called did not answer.
+    default:
+      // The node worked; the peer it called did not answer (502 with a peer's network code).
       if (error.code === 'ERR_PEER_UNREACHABLE' || error.code === 'ERR_PEER_TIMEOUT') {
         return "check that the peer runs and that this node reaches it at that URL (from the node's machine; for https://, a private CA goes in PEER_CA_FILE)";
       }
-      return "the node failed: its log has the details (search for this request's X-Request-Id)";
-    default:
       return error.status >= 500 ? "the node failed: its log has the details (search for this request's X-Request-Id)" : undefined;
   }
 }
